@@ -1,0 +1,147 @@
+//! The provider protocol, modelled on Terraform's plugin protocol.
+//!
+//! Values that cross this line carry no sensitive marks: the engine strips them before a call
+//! and restores them (plus the schema's sensitive attributes) after. Values may contain
+//! [`Value::Unknown`] during planning, never during apply.
+
+use crate::diagnostic::Diagnostics;
+use crate::path::AttrPath;
+use crate::schema::ProviderSchema;
+use crate::value::Value;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Whether a type is a managed resource or a data source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResourceKind {
+    Managed,
+    Data,
+}
+
+/// Refresh one resource instance from reality.
+#[derive(Debug)]
+pub struct ReadRequest<'a> {
+    pub type_name: &'a str,
+    /// The state recorded after the last apply.
+    pub state: &'a Value,
+}
+
+/// Plan one resource instance.
+#[derive(Debug)]
+pub struct PlanRequest<'a> {
+    pub type_name: &'a str,
+    /// The refreshed prior state; `None` when the instance is being created.
+    pub prior: Option<&'a Value>,
+    /// The evaluated configuration (may contain unknowns).
+    pub config: &'a Value,
+    /// [`crate::Schema::proposed_new`] of prior and config: the answer when the provider has
+    /// nothing to add.
+    pub proposed: &'a Value,
+}
+
+/// What a provider plans for one resource instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanResponse {
+    /// The state the instance will have after apply; unknown where only apply can tell.
+    pub planned: Value,
+    /// Paths, beyond the schema's force-new attributes, whose change forces replacement.
+    pub requires_replace: Vec<AttrPath>,
+}
+
+/// Create, update or delete one resource instance.
+#[derive(Debug)]
+pub struct ApplyRequest<'a> {
+    pub type_name: &'a str,
+    /// `None` to create.
+    pub prior: Option<&'a Value>,
+    /// `None` to delete.
+    pub planned: Option<&'a Value>,
+    /// The configuration, wholly known.
+    pub config: &'a Value,
+}
+
+/// The outcome of an apply. A failed create that left something behind returns both the
+/// partial state and the error, so the engine records what exists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyResponse {
+    /// The state after the call; `None` when the instance no longer exists.
+    pub new_state: Option<Value>,
+    pub diagnostics: Diagnostics,
+}
+
+impl ApplyResponse {
+    /// A successful apply.
+    pub fn ok(new_state: Option<Value>) -> ApplyResponse {
+        ApplyResponse {
+            new_state,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    /// A failed apply that changed nothing: the prior state stands.
+    pub fn failed(prior: Option<&Value>, diagnostics: Diagnostics) -> ApplyResponse {
+        ApplyResponse {
+            new_state: prior.cloned(),
+            diagnostics,
+        }
+    }
+}
+
+/// A provider: the only door from the engine to the outside world.
+///
+/// One instance serves one `provider` block (one alias); `configure` is called once before
+/// any other call except `schema` and `validate`. Providers retry transient faults themselves.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The provider's types and their schemas.
+    fn schema(&self) -> ProviderSchema;
+
+    /// Checks a configuration beyond what the schema says (conflicting attributes...).
+    fn validate(&self, _kind: ResourceKind, _type_name: &str, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Configures the provider from its `provider` block.
+    async fn configure(&self, config: &Value) -> Result<(), Diagnostics>;
+
+    /// Refreshes a managed resource; `Ok(None)` means it no longer exists.
+    async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics>;
+
+    /// Plans a managed resource. The default accepts the proposed new state.
+    async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
+        Ok(PlanResponse {
+            planned: request.proposed.clone(),
+            requires_replace: Vec::new(),
+        })
+    }
+
+    /// Creates, updates or deletes a managed resource.
+    async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse;
+
+    /// Reads a data source.
+    async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value, Diagnostics>;
+
+    /// Reads an existing object into a state, for `ggplan import`.
+    async fn import(&self, type_name: &str, id: &str) -> Result<Value, Diagnostics> {
+        let _ = id;
+        Err(crate::Diagnostic::error(
+            format!("{type_name} cannot be imported"),
+            "This resource type does not support import; declare it and let ggplan create it.",
+        )
+        .into())
+    }
+}
+
+/// A named provider implementation the engine can instantiate once per `provider` block.
+#[derive(Clone)]
+pub struct ProviderFactory {
+    /// The local name used in stack files (`random`, `openstack`...).
+    pub name: &'static str,
+    pub new: fn() -> Arc<dyn Provider>,
+}
+
+impl std::fmt::Debug for ProviderFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderFactory").field("name", &self.name).finish()
+    }
+}
