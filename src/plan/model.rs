@@ -1,0 +1,109 @@
+//! What a plan is: per-instance changes and output changes, as data. Rendering lives in
+//! `render`, computing a plan in `plan`, carrying it out in `apply`.
+
+use crate::address::InstanceAddr;
+use ggplan_sdk::{AttrPath, Value};
+
+/// What will happen to one resource instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    NoOp,
+    Create,
+    /// A data source read during apply, because its configuration is not known yet.
+    Read,
+    Update,
+    /// Replace: destroy the old object, then create the new one.
+    DeleteThenCreate,
+    /// Replace with `create_before_destroy`.
+    CreateThenDelete,
+    Delete,
+}
+
+impl Action {
+    /// The symbol Terraform prints for it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Read => "<=",
+            Action::Update => "~",
+            Action::DeleteThenCreate => "-/+",
+            Action::CreateThenDelete => "+/-",
+            Action::Delete => "-",
+        }
+    }
+
+    /// Whether the action replaces an object.
+    pub fn is_replace(self) -> bool {
+        matches!(self, Action::DeleteThenCreate | Action::CreateThenDelete)
+    }
+}
+
+/// Why an action was chosen, when that is not obvious from the diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionReason {
+    /// The resource block is gone from the configuration.
+    NoResourceConfig,
+    /// `count` shrank below this index.
+    CountIndexOutOfRange,
+    /// This `for_each` key is gone.
+    EachKeyGone,
+    /// The resource has `count` or `for_each` now, or no longer has it.
+    WrongRepetition,
+    /// `--replace` named it.
+    ReplaceByRequest,
+    /// A change to an attribute that cannot be updated in place.
+    ReplaceBecauseCannotUpdate,
+    /// Its previous apply failed half way.
+    ReplaceBecauseTainted,
+    /// A data source whose configuration is known only after apply.
+    ReadBecauseConfigUnknown,
+    /// A data source that depends on a resource with changes pending.
+    ReadBecauseDependencyPending,
+}
+
+/// The planned change of one resource instance. `before` and `after` carry sensitive marks
+/// (renderers must honour them) and `after` may contain unknowns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceChange {
+    pub addr: InstanceAddr,
+    /// The provider configuration that manages it: `random` or `random.alias`.
+    pub provider: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    /// The attributes whose change forces the replacement (empty unless replacing).
+    pub replace_paths: Vec<AttrPath>,
+    pub reason: Option<ActionReason>,
+}
+
+/// The planned change of one root output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputChange {
+    pub name: String,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub sensitive: bool,
+}
+
+/// A whole plan.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    /// Every instance in configuration or state, sorted by address (no-ops included).
+    pub resource_changes: Vec<ResourceChange>,
+    pub output_changes: Vec<OutputChange>,
+}
+
+impl Plan {
+    /// Whether applying it would change anything, outputs included.
+    pub fn has_changes(&self) -> bool {
+        self.resource_changes
+            .iter()
+            .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+            || self
+                .output_changes
+                .iter()
+                .any(|c| c.action != Action::NoOp)
+    }
+}
