@@ -4,3 +4,5 @@
 
 pub mod address;
 pub mod plan;
+pub mod config;
+pub mod suggest;

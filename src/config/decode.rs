@@ -1,0 +1,766 @@
+//! Reading a stack directory and decoding its blocks into a [`Module`].
+
+use super::type_expr::parse_type;
+use super::{
+    Attr, Block, Body, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend, Module,
+    Output, ProviderBlock, Repetition, Resource, Validation, Variable, literal, provider_key,
+};
+use crate::address::ResourceAddr;
+use crate::suggest::did_you_mean;
+use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, ResourceKind, Type, Value};
+use hcl_edit::Span;
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{BlockLabel, Structure};
+use std::ops::Range;
+use std::path::Path;
+
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "terraform", "provider", "variable", "locals", "resource", "data", "output", "module",
+];
+
+/// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module. All problems
+/// of all files are reported together.
+pub fn load_dir(dir: &Path) -> Result<Module, Diagnostics> {
+    let mut module = Module {
+        dir: dir.to_path_buf(),
+        ..Module::default()
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            format!("Cannot read stack directory {}", dir.display()),
+            format!("{e}. Pass the directory that holds your *.tf or *.hcl files."),
+        ))
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("tf" | "hcl"))
+        })
+        .collect();
+    paths.sort();
+    let mut diags = Diagnostics::new();
+    if paths.is_empty() {
+        diags.push(Diagnostic::error(
+            format!("No stack files in {}", dir.display()),
+            "A stack is a directory of *.tf or *.hcl files; this one has none.",
+        ));
+    }
+    for path in paths {
+        let name = display_name(&path);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                diags.push(Diagnostic::error(format!("Cannot read {name}"), e.to_string()));
+                continue;
+            }
+        };
+        let file = module.sources.add(name.clone(), text);
+        let parsed = hcl_edit::parser::parse_body(&module.sources.file(file).text);
+        match parsed {
+            Ok(body) => Decoder {
+                module: &mut module,
+                file,
+                diags: &mut diags,
+            }
+            .top_level(body),
+            Err(e) => diags.push(parse_error(&module, file, &e)),
+        }
+    }
+    diags.into_result(module)
+}
+
+fn display_name(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    cwd.and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+fn parse_error(module: &Module, file: FileId, e: &hcl_edit::parser::Error) -> Diagnostic {
+    let loc = e.location();
+    let source = module.sources.file(file);
+    let line_start: usize = source
+        .text
+        .split_inclusive('\n')
+        .take(loc.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let byte = line_start + loc.column().saturating_sub(1);
+    Diagnostic::error(
+        "Invalid HCL syntax",
+        format!(
+            "The parser stopped here: {}. Check for a missing quote, brace or `=`.",
+            e.message()
+        ),
+    )
+    .at_range(Some(module.sources.range(file, byte..byte + 1)))
+}
+
+struct Decoder<'a> {
+    module: &'a mut Module,
+    file: FileId,
+    diags: &'a mut Diagnostics,
+}
+
+impl Decoder<'_> {
+    fn range(&self, span: Option<Range<usize>>) -> Option<ggplan_sdk::SourceRange> {
+        span.map(|s| self.module.sources.range(self.file, s))
+    }
+
+    fn error(&mut self, span: Option<Range<usize>>, summary: &str, detail: String) {
+        let range = self.range(span);
+        self.diags
+            .push(Diagnostic::error(summary, detail).at_range(range));
+    }
+
+    fn top_level(&mut self, body: hcl_edit::structure::Body) {
+        for structure in body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let name = attr.key.as_str().to_string();
+                    self.error(
+                        attr.span(),
+                        "Unexpected attribute",
+                        format!(
+                            "{name:?} cannot stand at the top level of a stack file; put it \
+                             inside a block such as locals {{ }}."
+                        ),
+                    );
+                }
+                Structure::Block(block) => self.block(block),
+            }
+        }
+    }
+
+    fn labels(&mut self, block: &hcl_edit::structure::Block, want: &[&str]) -> Option<Vec<String>> {
+        let labels: Vec<String> = block
+            .labels
+            .iter()
+            .map(|l| match l {
+                BlockLabel::Ident(i) => i.as_str().to_string(),
+                BlockLabel::String(s) => s.value().clone(),
+            })
+            .collect();
+        if labels.len() == want.len() {
+            return Some(labels);
+        }
+        let kind = block.ident.as_str();
+        let shape = std::iter::once(kind.to_string())
+            .chain(want.iter().map(|w| format!("\"{w}\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.error(
+            block.span(),
+            &format!("Wrong number of labels on a {kind} block"),
+            format!("A {kind} block is written `{shape} {{ ... }}`."),
+        );
+        None
+    }
+
+    fn block(&mut self, block: hcl_edit::structure::Block) {
+        let kind = block.ident.as_str().to_string();
+        match kind.as_str() {
+            "terraform" => self.terraform(block),
+            "provider" => self.provider(block),
+            "variable" => self.variable(block),
+            "locals" => self.locals(block),
+            "resource" => self.resource(block, ResourceKind::Managed),
+            "data" => self.resource(block, ResourceKind::Data),
+            "output" => self.output(block),
+            "module" => self.error(
+                block.span(),
+                "Modules are not supported yet",
+                "ggplan reads a stack as one directory for now; module blocks come with the \
+                 language work. Inline the module's resources for the time being."
+                    .into(),
+            ),
+            other => {
+                let hint = did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied());
+                self.error(
+                    block.span(),
+                    "Unsupported block type",
+                    format!(
+                        "Blocks of type {other:?} are not expected here.{hint} Top-level blocks \
+                         are: {}.",
+                        TOP_LEVEL_BLOCKS.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    fn body(&mut self, body: hcl_edit::structure::Body, span: Option<Range<usize>>) -> Body {
+        let mut out = Body {
+            file: self.file,
+            attributes: Default::default(),
+            blocks: Vec::new(),
+            span: span.unwrap_or(0..0),
+        };
+        for structure in body.into_iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let name = attr.key.as_str().to_string();
+                    let attr_span = attr.span().unwrap_or(0..0);
+                    if out.attributes.contains_key(&name) {
+                        self.error(
+                            Some(attr_span),
+                            "Duplicate attribute",
+                            format!("{name:?} is set twice in this block; keep one."),
+                        );
+                        continue;
+                    }
+                    let value = self.expr(attr.value);
+                    out.attributes.insert(
+                        name.clone(),
+                        Attr {
+                            name,
+                            value,
+                            span: attr_span,
+                        },
+                    );
+                }
+                Structure::Block(block) => {
+                    let span = block.span();
+                    let labels = block
+                        .labels
+                        .iter()
+                        .map(|l| match l {
+                            BlockLabel::Ident(i) => i.as_str().to_string(),
+                            BlockLabel::String(s) => s.value().clone(),
+                        })
+                        .collect();
+                    let type_name = block.ident.as_str().to_string();
+                    let body = self.body(block.body, span.clone());
+                    out.blocks.push(Block {
+                        type_name,
+                        labels,
+                        body,
+                        span: span.unwrap_or(0..0),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn expr(&self, expr: Expression) -> Expr {
+        Expr {
+            file: self.file,
+            span: expr.span().unwrap_or(0..0),
+            expr,
+        }
+    }
+
+    /// A setting that must be a literal bool (`sensitive = true`).
+    fn literal_bool(&mut self, attr: &Attr) -> bool {
+        match literal(&attr.value.expr) {
+            Some(Value::Bool(b)) => b,
+            _ => {
+                self.error(
+                    Some(attr.value.span.clone()),
+                    "Invalid value",
+                    format!("{} must be the literal true or false.", attr.name),
+                );
+                false
+            }
+        }
+    }
+
+    fn literal_string(&mut self, attr: &Attr) -> Option<String> {
+        match literal(&attr.value.expr) {
+            Some(Value::String(s)) => Some(s),
+            _ => {
+                self.error(
+                    Some(attr.value.span.clone()),
+                    "Invalid value",
+                    format!("{} must be a literal string.", attr.name),
+                );
+                None
+            }
+        }
+    }
+
+    fn reject_unknown(&mut self, body: &Body, allowed: &[&str], what: &str) {
+        for attr in body.attributes.values() {
+            if !allowed.contains(&attr.name.as_str()) {
+                let hint = did_you_mean(&attr.name, allowed.iter().copied());
+                self.error(
+                    Some(attr.span.clone()),
+                    "Unsupported argument",
+                    format!(
+                        "An argument named {:?} is not expected in {what}.{hint}",
+                        attr.name
+                    ),
+                );
+            }
+        }
+    }
+
+    fn terraform(&mut self, block: hcl_edit::structure::Block) {
+        let span = block.span();
+        let body = self.body(block.body, span);
+        // required_version, required_providers, cloud and other backends are tolerated: they
+        // mean nothing to ggplan, but existing Terraform files carry them.
+        for nested in &body.blocks {
+            if nested.type_name == "backend" && nested.labels.first().map(String::as_str) == Some("local") {
+                if let Some(attr) = nested.body.attributes.get("path") {
+                    if let Some(path) = self.literal_string(attr) {
+                        self.module.backend = Some(LocalBackend { path: path.into() });
+                    }
+                }
+            }
+        }
+    }
+
+    fn provider(&mut self, block: hcl_edit::structure::Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
+        let span = block.span();
+        let mut body = self.body(block.body, span.clone());
+        let alias = body.attributes.remove("alias").and_then(|a| self.literal_string(&a));
+        let provider = ProviderBlock {
+            name: labels[0].clone(),
+            alias,
+            body,
+            range: self.range(span.clone()).unwrap_or_else(|| self.module.sources.range(self.file, 0..0)),
+        };
+        let key = provider.key();
+        if self.module.providers.contains_key(&key) {
+            self.error(
+                span,
+                "Duplicate provider configuration",
+                format!("provider {key:?} is configured twice; give one of them an alias."),
+            );
+            return;
+        }
+        self.module.providers.insert(key, provider);
+    }
+
+    fn variable(&mut self, block: hcl_edit::structure::Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
+        let span = block.span();
+        let body = self.body(block.body, span.clone());
+        self.reject_unknown(
+            &body,
+            &["type", "default", "description", "sensitive", "nullable", "ephemeral"],
+            "a variable block",
+        );
+        let ty = match body.attributes.get("type") {
+            Some(attr) => match parse_type(&attr.value.expr) {
+                Ok(ty) => ty,
+                Err(msg) => {
+                    self.error(Some(attr.value.span.clone()), "Invalid type constraint", msg);
+                    Type::Any
+                }
+            },
+            None => Type::Any,
+        };
+        let mut validations = Vec::new();
+        for nested in &body.blocks {
+            if nested.type_name != "validation" {
+                self.error(
+                    Some(nested.span.clone()),
+                    "Unsupported block type",
+                    format!("A variable block may hold validation blocks, not {:?}.", nested.type_name),
+                );
+                continue;
+            }
+            match (
+                nested.body.attributes.get("condition"),
+                nested.body.attributes.get("error_message"),
+            ) {
+                (Some(c), Some(m)) => validations.push(Validation {
+                    condition: c.value.clone(),
+                    error_message: m.value.clone(),
+                }),
+                _ => self.error(
+                    Some(nested.span.clone()),
+                    "Incomplete validation block",
+                    "A validation block needs both condition and error_message.".into(),
+                ),
+            }
+        }
+        let description = body
+            .attributes
+            .get("description")
+            .and_then(|a| self.literal_string(a))
+            .unwrap_or_default();
+        let sensitive = body
+            .attributes
+            .get("sensitive")
+            .map(|a| self.literal_bool(a))
+            .unwrap_or(false);
+        let nullable = body
+            .attributes
+            .get("nullable")
+            .map(|a| self.literal_bool(a))
+            .unwrap_or(true);
+        let name = labels[0].clone();
+        let variable = Variable {
+            name: name.clone(),
+            ty,
+            default: body.attributes.get("default").map(|a| a.value.clone()),
+            description,
+            sensitive,
+            nullable,
+            validations,
+            range: self.module.sources.range(self.file, span.clone().unwrap_or(0..0)),
+        };
+        if self.module.variables.insert(name.clone(), variable).is_some() {
+            self.error(span, "Duplicate variable", format!("variable {name:?} is declared twice."));
+        }
+    }
+
+    fn locals(&mut self, block: hcl_edit::structure::Block) {
+        let span = block.span();
+        let body = self.body(block.body, span);
+        for nested in &body.blocks {
+            self.error(
+                Some(nested.span.clone()),
+                "Unexpected block in locals",
+                "A locals block holds only `name = expression` entries.".into(),
+            );
+        }
+        for (name, attr) in body.attributes {
+            let range = self.module.sources.range(self.file, attr.span.clone());
+            if self.module.locals.contains_key(&name) {
+                self.error(
+                    Some(attr.span.clone()),
+                    "Duplicate local value",
+                    format!("local.{name} is defined twice; keep one."),
+                );
+                continue;
+            }
+            self.module.locals.insert(
+                name.clone(),
+                Local {
+                    name,
+                    value: attr.value,
+                    range,
+                },
+            );
+        }
+    }
+
+    fn output(&mut self, block: hcl_edit::structure::Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
+        let span = block.span();
+        let body = self.body(block.body, span.clone());
+        self.reject_unknown(
+            &body,
+            &["value", "description", "sensitive", "depends_on", "ephemeral"],
+            "an output block",
+        );
+        let Some(value) = body.attributes.get("value") else {
+            self.error(span, "Missing value", "An output block needs `value = ...`.".into());
+            return;
+        };
+        let description = body
+            .attributes
+            .get("description")
+            .and_then(|a| self.literal_string(a))
+            .unwrap_or_default();
+        let sensitive = body
+            .attributes
+            .get("sensitive")
+            .map(|a| self.literal_bool(a))
+            .unwrap_or(false);
+        let depends_on = self.depends_on(&body);
+        let name = labels[0].clone();
+        let output = Output {
+            name: name.clone(),
+            value: value.value.clone(),
+            description,
+            sensitive,
+            depends_on,
+            range: self.module.sources.range(self.file, span.clone().unwrap_or(0..0)),
+        };
+        if self.module.outputs.insert(name.clone(), output).is_some() {
+            self.error(span, "Duplicate output", format!("output {name:?} is declared twice."));
+        }
+    }
+
+    fn depends_on(&mut self, body: &Body) -> Vec<Expr> {
+        let Some(attr) = body.attributes.get("depends_on") else {
+            return Vec::new();
+        };
+        match &attr.value.expr {
+            Expression::Array(items) => items
+                .iter()
+                .map(|e| Expr {
+                    file: self.file,
+                    span: e.span().unwrap_or(0..0),
+                    expr: e.clone(),
+                })
+                .collect(),
+            _ => {
+                self.error(
+                    Some(attr.value.span.clone()),
+                    "Invalid depends_on",
+                    "depends_on is a list of references, as in [local_file.a, random_id.b].".into(),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    fn resource(&mut self, block: hcl_edit::structure::Block, kind: ResourceKind) {
+        let Some(labels) = self.labels(&block, &["type", "name"]) else {
+            return;
+        };
+        let span = block.span();
+        let mut body = self.body(block.body, span.clone());
+        let addr = ResourceAddr {
+            kind,
+            type_name: labels[0].clone(),
+            name: labels[1].clone(),
+        };
+        let repetition = match (body.attributes.remove("count"), body.attributes.remove("for_each")) {
+            (Some(c), Some(_)) => {
+                self.error(
+                    Some(c.span),
+                    "Invalid combination of count and for_each",
+                    "A resource may use count or for_each, not both.".into(),
+                );
+                Repetition::Single
+            }
+            (Some(c), None) => Repetition::Count(c.value),
+            (None, Some(f)) => Repetition::ForEach(f.value),
+            (None, None) => Repetition::Single,
+        };
+        let depends_on = self.depends_on(&body);
+        body.attributes.remove("depends_on");
+        let provider = match body.attributes.remove("provider") {
+            Some(attr) => self.provider_ref(&attr).unwrap_or_default(),
+            None => Module::implied_provider(&addr.type_name).to_string(),
+        };
+        let mut lifecycle = Lifecycle::default();
+        let mut kept = Vec::new();
+        for nested in std::mem::take(&mut body.blocks) {
+            match nested.type_name.as_str() {
+                "lifecycle" if kind == ResourceKind::Managed => {
+                    lifecycle = self.lifecycle(&nested.body)
+                }
+                "provisioner" | "connection" => self.error(
+                    Some(nested.span.clone()),
+                    "Provisioners are not supported",
+                    "ggplan runs commands through resources (ssh_exec, terraform_data); \
+                     provisioner and connection blocks are not run."
+                        .into(),
+                ),
+                _ => kept.push(nested),
+            }
+        }
+        body.blocks = kept;
+        let resource = Resource {
+            addr: addr.clone(),
+            provider,
+            repetition,
+            body,
+            depends_on,
+            lifecycle,
+            range: self.module.sources.range(self.file, span.clone().unwrap_or(0..0)),
+        };
+        if self.module.resources.insert(addr.clone(), resource).is_some() {
+            self.error(span, "Duplicate resource", format!("{addr} is declared twice."));
+        }
+    }
+
+    fn provider_ref(&mut self, attr: &Attr) -> Option<String> {
+        let parsed = match &attr.value.expr {
+            Expression::Variable(v) => Some((v.as_str().to_string(), None)),
+            Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
+                (Expression::Variable(v), [op]) => match op.value() {
+                    TraversalOperator::GetAttr(alias) => {
+                        Some((v.as_str().to_string(), Some(alias.as_str().to_string())))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(
+                Some(attr.value.span.clone()),
+                "Invalid provider reference",
+                "Write provider = name or provider = name.alias, without quotes.".into(),
+            );
+        }
+        parsed.map(|(name, alias)| provider_key(&name, alias.as_deref()))
+    }
+
+    fn lifecycle(&mut self, body: &Body) -> Lifecycle {
+        self.reject_unknown(
+            body,
+            &["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"],
+            "a lifecycle block",
+        );
+        let mut lifecycle = Lifecycle::default();
+        if let Some(a) = body.attributes.get("create_before_destroy") {
+            lifecycle.create_before_destroy = self.literal_bool(a);
+        }
+        if let Some(a) = body.attributes.get("prevent_destroy") {
+            lifecycle.prevent_destroy = self.literal_bool(a);
+        }
+        if let Some(a) = body.attributes.get("ignore_changes") {
+            lifecycle.ignore_changes = self.ignore_changes(a);
+        }
+        if let Some(a) = body.attributes.get("replace_triggered_by") {
+            if let Expression::Array(items) = &a.value.expr {
+                lifecycle.replace_triggered_by = items
+                    .iter()
+                    .map(|e| Expr {
+                        file: self.file,
+                        span: e.span().unwrap_or(0..0),
+                        expr: e.clone(),
+                    })
+                    .collect();
+            }
+        }
+        lifecycle
+    }
+
+    fn ignore_changes(&mut self, attr: &Attr) -> IgnoreChanges {
+        match &attr.value.expr {
+            Expression::Variable(v) if v.as_str() == "all" => IgnoreChanges::All,
+            Expression::Array(items) => {
+                let mut paths = Vec::new();
+                for item in items.iter() {
+                    match static_path(item) {
+                        Some(path) => paths.push(path),
+                        None => self.error(
+                            item.span(),
+                            "Invalid ignore_changes entry",
+                            "Each entry is an attribute of this resource, as in tags or \
+                             tags[\"team\"], written without quotes."
+                                .into(),
+                        ),
+                    }
+                }
+                IgnoreChanges::Paths(paths)
+            }
+            _ => {
+                self.error(
+                    Some(attr.value.span.clone()),
+                    "Invalid ignore_changes",
+                    "ignore_changes is `all` or a list of attribute names.".into(),
+                );
+                IgnoreChanges::None
+            }
+        }
+    }
+}
+
+/// An attribute path written as a traversal (`tags["team"]`, `network[0].name`).
+fn static_path(expr: &Expression) -> Option<AttrPath> {
+    match expr {
+        Expression::Variable(v) => Some(AttrPath::attr(v.as_str())),
+        Expression::String(s) => Some(AttrPath::attr(s.value())),
+        Expression::Traversal(t) => {
+            let mut path = static_path(&t.expr)?;
+            for op in &t.operators {
+                path = match op.value() {
+                    TraversalOperator::GetAttr(id) => path.key(id.as_str()),
+                    TraversalOperator::Index(Expression::String(s)) => path.key(s.value()),
+                    TraversalOperator::Index(Expression::Number(n)) => {
+                        path.index(usize::try_from(n.value().as_u64()?).ok()?)
+                    }
+                    TraversalOperator::LegacyIndex(i) => path.index(usize::try_from(*i.value()).ok()?),
+                    _ => return None,
+                };
+            }
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(files: &[(&str, &str)]) -> Result<Module, Diagnostics> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        load_dir(dir.path())
+    }
+
+    #[test]
+    fn decodes_the_block_kinds() {
+        let m = load(&[(
+            "main.tf",
+            r#"
+terraform {
+  required_version = ">= 1.0"
+  backend "local" { path = "x.json" }
+}
+provider "random" {}
+provider "random" { alias = "b" }
+variable "nodes" {
+  type = map(string)
+  default = { node1 = "192.168.1.11" }
+  sensitive = false
+}
+locals { a = 1 }
+resource "random_password" "pg" {
+  length = 20
+  provider = random.b
+  lifecycle {
+    create_before_destroy = true
+    ignore_changes = [keepers["x"]]
+  }
+}
+resource "local_file" "inv" {
+  for_each = var.nodes
+  filename = "x"
+  depends_on = [random_password.pg]
+}
+data "local_file" "d" { filename = "y" }
+output "o" {
+  value = local.a
+  sensitive = true
+}
+"#,
+        )])
+        .unwrap();
+        assert_eq!(m.backend.unwrap().path.to_str(), Some("x.json"));
+        assert!(m.providers.contains_key("random.b"));
+        assert_eq!(m.variables["nodes"].ty.to_string(), "map(string)");
+        let pg = &m.resources[&ResourceAddr::managed("random_password", "pg")];
+        assert_eq!(pg.provider, "random.b");
+        assert!(pg.lifecycle.create_before_destroy);
+        assert_eq!(
+            pg.lifecycle.ignore_changes,
+            IgnoreChanges::Paths(vec![AttrPath::attr("keepers").key("x")])
+        );
+        let inv = &m.resources[&ResourceAddr::managed("local_file", "inv")];
+        assert!(matches!(inv.repetition, Repetition::ForEach(_)));
+        assert_eq!(inv.depends_on.len(), 1);
+        assert!(m.outputs["o"].sensitive);
+        assert_eq!(m.resources.len(), 3);
+    }
+
+    #[test]
+    fn reports_every_error_with_a_position() {
+        let err = load(&[
+            ("a.tf", "resource \"x\" {}\nvariable \"v\" { tpye = string }\n"),
+            ("b.tf", "locals {\n  a = \n}\n"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.0.len(), 3, "{err}");
+        let text = err.to_string();
+        assert!(text.contains("Wrong number of labels"), "{text}");
+        assert!(text.contains("Did you mean \"type\"?"), "{text}");
+        assert!(text.contains("Invalid HCL syntax"), "{text}");
+        assert!(text.contains("b.tf:3:1") || text.contains("b.tf:2:"), "{text}");
+    }
+}

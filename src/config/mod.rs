@@ -1,0 +1,204 @@
+//! Stack configuration: the blocks of a directory of `*.hcl` and `*.tf` files, decoded into
+//! a [`Module`] with every expression kept unevaluated and every span kept for diagnostics.
+
+mod decode;
+mod type_expr;
+mod source;
+
+pub use decode::load_dir;
+pub use source::{FileId, SourceFile, SourceMap};
+
+use crate::address::ResourceAddr;
+use ggplan_sdk::{AttrPath, SourceRange, Type, Value};
+use hcl_edit::expr::Expression;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// An unevaluated expression and the file it is written in.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub file: FileId,
+    pub expr: Expression,
+    /// The byte span of the expression in its file.
+    pub span: Range<usize>,
+}
+
+/// `name = expr` inside a block.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub name: String,
+    pub value: Expr,
+    /// The span of the whole `name = expr`.
+    pub span: Range<usize>,
+}
+
+/// A nested block inside a resource, data source or provider body (`network { ... }`).
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub type_name: String,
+    pub labels: Vec<String>,
+    pub body: Body,
+    pub span: Range<usize>,
+}
+
+/// The attributes and nested blocks of a block, as written.
+#[derive(Debug, Clone)]
+pub struct Body {
+    pub file: FileId,
+    pub attributes: BTreeMap<String, Attr>,
+    pub blocks: Vec<Block>,
+    pub span: Range<usize>,
+}
+
+/// A `variable` block.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    pub name: String,
+    pub ty: Type,
+    pub default: Option<Expr>,
+    pub description: String,
+    pub sensitive: bool,
+    pub nullable: bool,
+    pub validations: Vec<Validation>,
+    pub range: SourceRange,
+}
+
+/// A `validation` block of a variable.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+/// One entry of a `locals` block.
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub value: Expr,
+    pub range: SourceRange,
+}
+
+/// An `output` block.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub description: String,
+    pub sensitive: bool,
+    pub depends_on: Vec<Expr>,
+    pub range: SourceRange,
+}
+
+/// A `provider` block; `key` is `name` or `name.alias`.
+#[derive(Debug, Clone)]
+pub struct ProviderBlock {
+    pub name: String,
+    pub alias: Option<String>,
+    pub body: Body,
+    pub range: SourceRange,
+}
+
+impl ProviderBlock {
+    /// `name` or `name.alias`, as used in `provider = name.alias` and in state.
+    pub fn key(&self) -> String {
+        provider_key(&self.name, self.alias.as_deref())
+    }
+}
+
+/// `name` or `name.alias`.
+pub fn provider_key(name: &str, alias: Option<&str>) -> String {
+    match alias {
+        Some(alias) => format!("{name}.{alias}"),
+        None => name.to_string(),
+    }
+}
+
+/// Which attributes `lifecycle { ignore_changes = ... }` names.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum IgnoreChanges {
+    #[default]
+    None,
+    All,
+    Paths(Vec<AttrPath>),
+}
+
+/// A `lifecycle` block.
+#[derive(Debug, Clone, Default)]
+pub struct Lifecycle {
+    pub create_before_destroy: bool,
+    pub prevent_destroy: bool,
+    pub ignore_changes: IgnoreChanges,
+    /// References whose change replaces this resource.
+    pub replace_triggered_by: Vec<Expr>,
+}
+
+/// How many instances a resource has.
+#[derive(Debug, Clone)]
+pub enum Repetition {
+    Single,
+    Count(Expr),
+    ForEach(Expr),
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub addr: ResourceAddr,
+    /// The provider configuration key (`random`, `openstack.chi`): from `provider = ...` or
+    /// the type's prefix.
+    pub provider: String,
+    pub repetition: Repetition,
+    pub body: Body,
+    pub depends_on: Vec<Expr>,
+    pub lifecycle: Lifecycle,
+    /// The `resource "t" "n"` header, for diagnostics.
+    pub range: SourceRange,
+}
+
+/// `terraform { backend "local" { path = "..." } }`.
+#[derive(Debug, Clone)]
+pub struct LocalBackend {
+    pub path: PathBuf,
+}
+
+/// A whole stack directory.
+#[derive(Debug, Default)]
+pub struct Module {
+    pub dir: PathBuf,
+    pub sources: SourceMap,
+    pub variables: BTreeMap<String, Variable>,
+    pub locals: BTreeMap<String, Local>,
+    pub outputs: BTreeMap<String, Output>,
+    pub providers: BTreeMap<String, ProviderBlock>,
+    pub resources: BTreeMap<ResourceAddr, Resource>,
+    pub backend: Option<LocalBackend>,
+}
+
+impl Module {
+    /// The source range of an expression.
+    pub fn range(&self, expr: &Expr) -> SourceRange {
+        self.sources.range(expr.file, expr.span.clone())
+    }
+
+    /// The provider name a resource type belongs to, by Terraform's convention: the part of
+    /// the type name before the first underscore.
+    pub fn implied_provider(type_name: &str) -> &str {
+        type_name.split('_').next().unwrap_or(type_name)
+    }
+}
+
+/// A literal value, for settings that must be constants (`sensitive = true`).
+pub fn literal(expr: &Expression) -> Option<Value> {
+    match expr {
+        Expression::Null(_) => Some(Value::Null),
+        Expression::Bool(b) => Some(Value::Bool(*b.value())),
+        Expression::String(s) => Some(Value::string(s.value().clone())),
+        Expression::Number(n) => n
+            .value()
+            .as_f64()
+            .map(|f| Value::Number(ggplan_sdk::Number::from_f64(f))),
+        Expression::Parenthesis(p) => literal(p.inner()),
+        _ => None,
+    }
+}
