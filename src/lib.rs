@@ -6,3 +6,4 @@ pub mod address;
 pub mod plan;
 pub mod config;
 pub mod suggest;
+pub mod lang;

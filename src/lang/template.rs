@@ -1,0 +1,192 @@
+//! String templates: interpolations, `%{if}` and `%{for}` directives, `~` strip markers.
+
+use super::eval::{Evaluator, mark_if};
+use ggplan_sdk::{Diagnostic, Value};
+use hcl_edit::Span;
+use hcl_edit::template::{Directive, Element, Template};
+
+/// The rendered text so far and what it inherited from its parts.
+#[derive(Default)]
+struct Rendered {
+    text: String,
+    unknown: bool,
+    sensitive: bool,
+    /// A `~` on the previous marker asks to strip the whitespace that follows it.
+    trim_next: bool,
+}
+
+impl Rendered {
+    fn trim_end(&mut self) {
+        let kept = self.text.trim_end().len();
+        self.text.truncate(kept);
+    }
+}
+
+/// Evaluates a template. A template that is one bare interpolation (`"${x}"`) yields `x`
+/// unchanged, of whatever type, as in Terraform.
+pub fn eval(
+    ev: &mut Evaluator<'_>,
+    template: &Template,
+    span: Option<std::ops::Range<usize>>,
+) -> Result<Value, Diagnostic> {
+    if let Some(Element::Interpolation(i)) = template.as_single_element() {
+        return ev.expr(&i.expr);
+    }
+    let mut out = Rendered::default();
+    render(ev, template, &mut out, &span)?;
+    let value = if out.unknown {
+        Value::Unknown
+    } else {
+        Value::String(out.text)
+    };
+    Ok(mark_if(value, out.sensitive))
+}
+
+fn render(
+    ev: &mut Evaluator<'_>,
+    template: &Template,
+    out: &mut Rendered,
+    span: &Option<std::ops::Range<usize>>,
+) -> Result<(), Diagnostic> {
+    for element in template.iter() {
+        match element {
+            Element::Literal(s) => {
+                let text = if out.trim_next {
+                    s.value().trim_start()
+                } else {
+                    s.value().as_str()
+                };
+                out.trim_next = false;
+                out.text.push_str(text);
+            }
+            Element::Interpolation(i) => {
+                if i.strip.strip_start() {
+                    out.trim_end();
+                }
+                let value = ev.expr(&i.expr)?;
+                append(ev, out, value, i.expr.span().or(span.clone()))?;
+                out.trim_next = i.strip.strip_end();
+            }
+            Element::Directive(d) => match d.as_ref() {
+                Directive::If(d) => {
+                    if d.if_expr.strip.strip_start() {
+                        out.trim_end();
+                    }
+                    let (cond, sensitive) = ev.expr(&d.if_expr.cond_expr)?.unmark();
+                    out.sensitive |= sensitive;
+                    let branch = match cond {
+                        Value::Bool(b) => Some(b),
+                        Value::Unknown => None,
+                        other => {
+                            return Err(ev.error(
+                                d.if_expr.cond_expr.span(),
+                                "Invalid template directive",
+                                format!("The %{{if}} condition must be a bool, not {}.", other.kind_name()),
+                            ));
+                        }
+                    };
+                    match branch {
+                        None => out.unknown = true,
+                        Some(true) => {
+                            out.trim_next = d.if_expr.strip.strip_end();
+                            render(ev, &d.if_expr.template, out, span)?;
+                            if d.else_expr.as_ref().is_some_and(|e| e.strip.strip_start()) {
+                                out.trim_end();
+                            }
+                        }
+                        Some(false) => {
+                            if let Some(else_expr) = &d.else_expr {
+                                out.trim_next = else_expr.strip.strip_end();
+                                render(ev, &else_expr.template, out, span)?;
+                            }
+                        }
+                    }
+                    if d.endif_expr.strip.strip_start() {
+                        out.trim_end();
+                    }
+                    out.trim_next = d.endif_expr.strip.strip_end();
+                }
+                Directive::For(d) => {
+                    let f = &d.for_expr;
+                    if f.strip.strip_start() {
+                        out.trim_end();
+                    }
+                    let (collection, sensitive) = ev.expr(&f.collection_expr)?.unmark();
+                    out.sensitive |= sensitive;
+                    let pairs: Vec<(Value, Value)> = match collection {
+                        Value::Unknown => {
+                            out.unknown = true;
+                            Vec::new()
+                        }
+                        Value::List(items) => items
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, v)| (Value::int(i as i64), v))
+                            .collect(),
+                        Value::Map(map) => map.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+                        other => {
+                            return Err(ev.error(
+                                f.collection_expr.span(),
+                                "Invalid template directive",
+                                format!("%{{for}} needs a list, set, map or object, not {}.", other.kind_name()),
+                            ));
+                        }
+                    };
+                    for (k, v) in pairs {
+                        let depth = ev.bound_depth();
+                        if let Some(key_var) = &f.key_var {
+                            ev.bind(key_var.as_str().to_string(), k);
+                        }
+                        ev.bind(f.value_var.as_str().to_string(), v);
+                        out.trim_next = f.strip.strip_end();
+                        let rendered = render(ev, &f.template, out, span);
+                        ev.unbind_to(depth);
+                        rendered?;
+                        if d.endfor_expr.strip.strip_start() {
+                            out.trim_end();
+                        }
+                    }
+                    out.trim_next = d.endfor_expr.strip.strip_end();
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
+fn append(
+    ev: &Evaluator<'_>,
+    out: &mut Rendered,
+    value: Value,
+    span: Option<std::ops::Range<usize>>,
+) -> Result<(), Diagnostic> {
+    let (value, sensitive) = value.unmark();
+    out.sensitive |= sensitive;
+    match value {
+        Value::String(s) => out.text.push_str(&s),
+        Value::Number(n) => out.text.push_str(&n.to_string()),
+        Value::Bool(b) => out.text.push_str(if b { "true" } else { "false" }),
+        Value::Unknown => out.unknown = true,
+        Value::Null => {
+            return Err(ev.error(
+                span,
+                "Invalid template interpolation value",
+                "The expression result is null; only non-null values can be interpolated. \
+                 Use coalesce() or a conditional to provide a default."
+                    .into(),
+            ));
+        }
+        other => {
+            return Err(ev.error(
+                span,
+                "Invalid template interpolation value",
+                format!(
+                    "Cannot include a {} in a string template: a string is required. Use \
+                     jsonencode() or join() to turn it into text.",
+                    other.kind_name()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
