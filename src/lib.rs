@@ -7,3 +7,5 @@ pub mod plan;
 pub mod config;
 pub mod suggest;
 pub mod lang;
+pub mod graph;
+pub mod scope;
