@@ -3,9 +3,10 @@
 //! The binary (`main.rs`) is a thin shell over [`cli`]. See ARCHITECTURE.md for the code map.
 
 pub mod address;
-pub mod plan;
 pub mod config;
-pub mod suggest;
-pub mod lang;
 pub mod graph;
+pub mod lang;
+pub mod plan;
 pub mod scope;
+pub mod state;
+pub mod suggest;

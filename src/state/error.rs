@@ -1,0 +1,150 @@
+//! Everything that can go wrong with a state file, said so that the user knows what to do.
+
+use super::lock::LockInfo;
+use std::path::PathBuf;
+
+/// An error of the state store. Each message names the file, what is wrong and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("could not {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "state file {} is not a valid ggplan state: {detail}\n\
+         It has been left untouched. Restore it from {}.backup or from your own copy, or move it \
+         aside to start from an empty state.",
+        path.display(), path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+
+    #[error(
+        "state file {} has format version {version}, written by ggplan {writer}; this ggplan \
+         ({}) reads format {} and older.\nUpgrade ggplan to use this state; the file has been \
+         left untouched.",
+        path.display(), env!("CARGO_PKG_VERSION"), super::STATE_VERSION
+    )]
+    TooNew {
+        path: PathBuf,
+        version: u64,
+        writer: String,
+    },
+
+    #[error(
+        "state file {} has format version {version}, which no ggplan release ever wrote.\n\
+         It has been left untouched; restore it from {}.backup or from your own copy.",
+        path.display(), path.display()
+    )]
+    UnknownVersion { path: PathBuf, version: u64 },
+
+    #[error(
+        "refusing to overwrite state file {}: it belongs to another state (lineage {on_disk}, \
+         not {ours}).\nIt has been left untouched. If it is not needed, move it aside and run \
+         again.",
+        path.display()
+    )]
+    LineageMismatch {
+        path: PathBuf,
+        on_disk: String,
+        ours: String,
+    },
+
+    #[error(
+        "refusing to overwrite state file {}: it has serial {on_disk}, newer than the {ours} \
+         this run started from, so another run wrote it meanwhile.\nRun the command again so \
+         that it starts from the newer state.",
+        path.display()
+    )]
+    SerialConflict {
+        path: PathBuf,
+        on_disk: u64,
+        ours: u64,
+    },
+
+    #[error(
+        "journal {} is corrupt at line {line}: {detail}\nIt records changes a crashed run made \
+         after the state was last saved, so the state has not been loaded. Inspect the file; \
+         if its changes can be lost, move it aside and run `ggplan plan` to see what drifted.",
+        path.display()
+    )]
+    JournalCorrupt {
+        path: PathBuf,
+        line: usize,
+        detail: String,
+    },
+
+    #[error(
+        "journal {} can no longer be trusted after an earlier write to it failed; no further \
+         changes can be recorded in this run.\nFix the cause (disk full? read-only file \
+         system?) and run again: changes recorded before the failure are kept.",
+        path.display()
+    )]
+    JournalPoisoned { path: PathBuf },
+
+    #[error("{}", locked_message(path, info, *stale))]
+    Locked {
+        path: PathBuf,
+        info: Box<LockInfo>,
+        /// The holder ran on this host and is no longer alive.
+        stale: bool,
+    },
+
+    #[error(
+        "lock file {} exists but cannot be read ({detail}), so its holder is unknown.\n\
+         If no ggplan run is using this state, delete the file by hand.",
+        path.display()
+    )]
+    LockUnreadable { path: PathBuf, detail: String },
+
+    #[error("state {} is not locked: there is no {}", state.display(), lock.display())]
+    NotLocked { state: PathBuf, lock: PathBuf },
+
+    #[error(
+        "lock id {given} does not match the lock on {}, which is held with id {}.\n\
+         Check the id in the message of the run that reported the lock.",
+        path.display(), holder.id
+    )]
+    LockIdMismatch {
+        path: PathBuf,
+        given: String,
+        holder: Box<LockInfo>,
+    },
+}
+
+fn locked_message(path: &std::path::Path, info: &LockInfo, stale: bool) -> String {
+    let advice = if stale {
+        format!(
+            "Process {} no longer runs on this host, so the lock was left by a run that died.\n\
+             Run `ggplan force-unlock {}` to remove it, then run `ggplan plan` to see what that \
+             run left unfinished.",
+            info.pid, info.id
+        )
+    } else {
+        format!(
+            "Wait for that run to finish. If it is gone for good (a lost machine or container), \
+             run `ggplan force-unlock {}`.",
+            info.id
+        )
+    };
+    format!(
+        "state {} is locked by another ggplan run\n  \
+         ID:        {}\n  \
+         Operation: {}\n  \
+         Who:       {}@{}\n  \
+         PID:       {}\n  \
+         Since:     {}\n  \
+         Version:   ggplan {}\n\
+         {advice}",
+        path.display(),
+        info.id,
+        info.operation,
+        info.user,
+        info.host,
+        info.pid,
+        info.created,
+        info.ggplan_version
+    )
+}

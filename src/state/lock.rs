@@ -1,0 +1,281 @@
+//! The exclusive lock on a state file: `<state>.lock`, a small JSON document naming its holder,
+//! created with `O_EXCL` so that exactly one run can hold it.
+
+use super::StateError;
+use super::clock::now_rfc3339;
+use super::file::{
+    create_private, io_error, parent_dir, read_if_exists, remove_if_exists, sibling,
+};
+use super::id::random_uuid;
+use serde::{Deserialize, Serialize};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Who holds a lock: shown to anyone who finds the state locked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    /// Random; `force-unlock` must name it, so that only this lock can be broken by it.
+    pub id: String,
+    /// The command that took it: `plan`, `apply`, ...
+    pub operation: String,
+    pub pid: u32,
+    pub host: String,
+    pub user: String,
+    /// When it was taken, RFC 3339 in UTC.
+    pub created: String,
+    pub ggplan_version: String,
+}
+
+/// A held lock, released when dropped.
+#[derive(Debug)]
+pub struct LockGuard {
+    lock_path: PathBuf,
+    info: LockInfo,
+}
+
+impl LockGuard {
+    /// Takes the lock of the state at `state_path` for `operation`, or reports who holds it.
+    pub(crate) fn acquire(state_path: &Path, operation: &str) -> Result<LockGuard, StateError> {
+        let lock_path = sibling(state_path, ".lock");
+        let dir = parent_dir(&lock_path);
+        std::fs::create_dir_all(dir).map_err(io_error("create directory", dir))?;
+        let info = LockInfo {
+            id: random_uuid(),
+            operation: operation.to_string(),
+            pid: std::process::id(),
+            host: hostname(),
+            user: user(),
+            created: now_rfc3339(),
+            ggplan_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&info)
+            .map_err(io::Error::other)
+            .map_err(io_error("encode", &lock_path))?;
+        bytes.push(b'\n');
+        // Two attempts: the holder may release the lock between our create and our read.
+        for _ in 0..2 {
+            match create_private(&lock_path, true) {
+                Ok(mut file) => {
+                    if let Err(e) = file.write_all(&bytes) {
+                        // A lock nobody can read would block everyone: take it back.
+                        drop(file);
+                        std::fs::remove_file(&lock_path).ok();
+                        return Err(io_error("write", &lock_path)(e));
+                    }
+                    return Ok(LockGuard { lock_path, info });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if let Some(holder) = read_holder(&lock_path)? {
+                        return Err(StateError::Locked {
+                            path: state_path.to_path_buf(),
+                            stale: is_stale(&holder),
+                            info: Box::new(holder),
+                        });
+                    }
+                }
+                Err(e) => return Err(io_error("create", &lock_path)(e)),
+            }
+        }
+        Err(StateError::LockUnreadable {
+            path: lock_path,
+            detail: "it appeared and disappeared again while being read".to_string(),
+        })
+    }
+
+    /// The holder details written in the lock file.
+    pub fn info(&self) -> &LockInfo {
+        &self.info
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        // Only our own lock: after a force-unlock the file may belong to another run.
+        if let Ok(Some(holder)) = read_holder(&self.lock_path)
+            && holder.id == self.info.id
+        {
+            std::fs::remove_file(&self.lock_path).ok();
+        }
+    }
+}
+
+/// Removes the lock on the state at `state_path`, which must be held with `id` (the id shown
+/// when the lock was reported). For locks left by runs that died.
+pub fn force_unlock(state_path: &Path, id: &str) -> Result<(), StateError> {
+    let lock_path = sibling(state_path, ".lock");
+    match read_holder(&lock_path)? {
+        None => Err(StateError::NotLocked {
+            state: state_path.to_path_buf(),
+            lock: lock_path,
+        }),
+        Some(holder) if holder.id != id => Err(StateError::LockIdMismatch {
+            path: state_path.to_path_buf(),
+            given: id.to_string(),
+            holder: Box::new(holder),
+        }),
+        Some(_) => remove_if_exists(&lock_path).map(|_| ()),
+    }
+}
+
+/// The holder of the lock at `lock_path`, or `None` when there is no lock.
+fn read_holder(lock_path: &Path) -> Result<Option<LockInfo>, StateError> {
+    let Some(bytes) = read_if_exists(lock_path)? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| StateError::LockUnreadable {
+            path: lock_path.to_path_buf(),
+            detail: e.to_string(),
+        })
+}
+
+/// Whether the holder ran on this host and its process is gone. (A recycled pid makes a dead
+/// holder look alive; the message then just asks to wait or force-unlock.)
+fn is_stale(holder: &LockInfo) -> bool {
+    let proc_fs = Path::new("/proc");
+    holder.host == hostname()
+        && proc_fs.join("self").exists()
+        && !proc_fs.join(holder.pid.to_string()).exists()
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".to_string())
+}
+
+fn user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown-user".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StateStore;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn store(dir: &tempfile::TempDir) -> StateStore {
+        StateStore::new(dir.path().join("state").join("s.json"))
+    }
+
+    fn lock_path(store: &StateStore) -> PathBuf {
+        sibling(store.path(), ".lock")
+    }
+
+    #[test]
+    fn a_second_holder_is_refused_with_the_holder_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let guard = store.lock("apply").unwrap();
+        let mode = fs::metadata(lock_path(&store))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+
+        let err = store.lock("plan").unwrap_err();
+        let StateError::Locked { stale, .. } = &err else {
+            panic!("{err}")
+        };
+        assert!(!stale);
+        let msg = err.to_string();
+        let info = guard.info();
+        for part in [
+            &info.id,
+            "apply",
+            &info.pid.to_string(),
+            &info.host,
+            &info.user,
+            &info.created,
+        ] {
+            assert!(msg.contains(part), "{part:?} missing from:\n{msg}");
+        }
+        assert!(msg.contains("Wait for that run to finish"), "{msg}");
+
+        drop(guard);
+        assert!(!lock_path(&store).exists());
+        store.lock("plan").unwrap();
+    }
+
+    fn write_lock(store: &StateStore, pid: u32, host: String) -> LockInfo {
+        let info = LockInfo {
+            id: "1b4e28ba-2fa1-41d2-883f-0016d3cca427".into(),
+            operation: "apply".into(),
+            pid,
+            host,
+            user: "alice".into(),
+            created: "2025-01-01T00:00:00Z".into(),
+            ggplan_version: "0.1.0".into(),
+        };
+        fs::create_dir_all(store.path().parent().unwrap()).unwrap();
+        fs::write(lock_path(store), serde_json::to_vec(&info).unwrap()).unwrap();
+        info
+    }
+
+    #[test]
+    fn a_dead_holder_on_this_host_is_reported_as_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        // Above any Linux pid_max, so certainly not running.
+        let info = write_lock(&store, 0x7fff_fff0, hostname());
+        let err = store.lock("apply").unwrap_err();
+        assert!(
+            matches!(err, StateError::Locked { stale: true, .. }),
+            "{err}"
+        );
+        let msg = err.to_string();
+        assert!(msg.contains("no longer runs on this host"), "{msg}");
+        assert!(
+            msg.contains(&format!("ggplan force-unlock {}", info.id)),
+            "{msg}"
+        );
+
+        write_lock(&store, 0x7fff_fff0, "elsewhere".into());
+        assert!(matches!(
+            store.lock("apply"),
+            Err(StateError::Locked { stale: false, .. })
+        ));
+    }
+
+    #[test]
+    fn force_unlock_needs_the_holders_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let first = store.lock("apply").unwrap();
+        let id = first.info().id.clone();
+
+        let err = force_unlock(store.path(), "not-the-id").unwrap_err();
+        assert!(matches!(err, StateError::LockIdMismatch { .. }), "{err}");
+        assert!(err.to_string().contains(&id), "{err}");
+        assert!(lock_path(&store).exists());
+
+        force_unlock(store.path(), &id).unwrap();
+        assert!(matches!(
+            force_unlock(store.path(), &id),
+            Err(StateError::NotLocked { .. })
+        ));
+        // The broken guard must not release the lock of the run that took it next.
+        let second = store.lock("apply").unwrap();
+        drop(first);
+        assert!(lock_path(&store).exists());
+        drop(second);
+        assert!(!lock_path(&store).exists());
+    }
+
+    #[test]
+    fn an_unreadable_lock_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        fs::create_dir_all(store.path().parent().unwrap()).unwrap();
+        fs::write(lock_path(&store), b"").unwrap();
+        let err = store.lock("apply").unwrap_err();
+        assert!(matches!(err, StateError::LockUnreadable { .. }), "{err}");
+        assert!(err.to_string().contains("delete the file by hand"), "{err}");
+    }
+}

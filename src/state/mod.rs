@@ -1,0 +1,323 @@
+//! The state: what ggplan last knew about every object it manages, and how that knowledge is kept
+//! safe on disk.
+//!
+//! - [`State`] is the JSON document itself (`version`, `serial`, `lineage`, `outputs`,
+//!   `resources`, and `pending` operations that were in flight).
+//! - [`StateStore`] owns one state file: [`StateStore::load`] refuses anything unreadable,
+//!   corrupt or newer and never overwrites it; [`StateStore::persist`] replaces the file
+//!   atomically and keeps the previous one as `<state>.backup`.
+//! - [`Journal`] is the write-ahead log beside it (`<state>.journal`): the engine appends each
+//!   completed change before anything depends on it, so a crash loses no completed work;
+//!   `load` replays it and the next `persist` folds it in.
+//! - [`LockGuard`] is the exclusive lock (`<state>.lock`) with its holder's details, and
+//!   [`force_unlock`] removes a lock left by a run that died.
+//!
+//! Secrets are stored in plain text (as Terraform does) with their paths recorded in
+//! `sensitive_paths`; every file this module writes has mode 0600.
+
+mod clock;
+mod error;
+mod file;
+mod id;
+mod journal;
+mod lock;
+mod store;
+
+pub use error::StateError;
+pub use journal::{Journal, JournalEntry};
+pub use lock::{LockGuard, LockInfo, force_unlock};
+pub use store::{StateStore, default_state_path};
+
+use crate::address::InstanceAddr;
+use ggplan_sdk::{AttrPath, Number, Value};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// The format version this build reads and writes.
+pub const STATE_VERSION: u32 = 1;
+
+/// The state document, as stored on disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// Format version, [`STATE_VERSION`].
+    pub version: u32,
+    /// The ggplan version that last wrote the file.
+    pub ggplan_version: String,
+    /// Incremented on every persisted write.
+    pub serial: u64,
+    /// A random id fixed when the state is created: two files with different lineages are
+    /// different states, never two versions of one.
+    pub lineage: String,
+    #[serde(default)]
+    pub outputs: BTreeMap<String, OutputState>,
+    /// Stored as a JSON array sorted by address.
+    #[serde(default, with = "resources_as_list")]
+    pub resources: BTreeMap<InstanceAddr, InstanceState>,
+    /// Operations started but not known to have finished (see [`Journal`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pending: BTreeMap<InstanceAddr, PendingOp>,
+}
+
+/// The last value of one root output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputState {
+    pub value: serde_json::Value,
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+/// One resource instance as it was after its last apply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceState {
+    #[serde(rename = "address")]
+    pub addr: InstanceAddr,
+    /// The provider configuration that manages it: `random` or `random.alias`.
+    pub provider: String,
+    /// Wholly known and without sensitive marks; see `sensitive_paths`.
+    pub attributes: serde_json::Value,
+    /// The parts of `attributes` that are sensitive.
+    #[serde(default)]
+    pub sensitive_paths: Vec<AttrPath>,
+    /// The instances it depended on when it was last applied (so it can be destroyed in the
+    /// right order once its configuration is gone).
+    #[serde(default)]
+    pub dependencies: Vec<InstanceAddr>,
+    #[serde(default)]
+    pub schema_version: u64,
+    #[serde(default)]
+    pub create_before_destroy: bool,
+}
+
+/// An operation on an instance that was started and not yet recorded as finished. Left behind
+/// by a crash, it tells the next run that the real object may exist without being in `resources`
+/// (an interrupted create) or may be half changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingOp {
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    /// When it started, RFC 3339 in UTC.
+    pub started: String,
+}
+
+impl State {
+    /// An empty state with a fresh lineage and serial 0.
+    pub fn new() -> State {
+        State {
+            version: STATE_VERSION,
+            ggplan_version: env!("CARGO_PKG_VERSION").to_string(),
+            serial: 0,
+            lineage: id::random_uuid(),
+            outputs: BTreeMap::new(),
+            resources: BTreeMap::new(),
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// The attributes of an instance as a value, with its sensitive marks restored.
+    pub fn instance_value(&self, addr: &InstanceAddr) -> Option<Value> {
+        self.resources.get(addr).map(InstanceState::value)
+    }
+
+    /// Records an instance, replacing what was known about it.
+    pub fn set_instance(&mut self, inst: InstanceState) {
+        self.resources.insert(inst.addr.clone(), inst);
+    }
+
+    /// Forgets an instance.
+    pub fn remove_instance(&mut self, addr: &InstanceAddr) {
+        self.resources.remove(addr);
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State::new()
+    }
+}
+
+impl InstanceState {
+    /// An instance from the value a provider returned; its sensitive marks become
+    /// `sensitive_paths`. A provider must not return unknowns after apply: any that remain are
+    /// stored as null.
+    pub fn from_value(
+        addr: InstanceAddr,
+        provider: impl Into<String>,
+        value: Value,
+        dependencies: Vec<InstanceAddr>,
+        schema_version: u64,
+        create_before_destroy: bool,
+    ) -> InstanceState {
+        let (plain, sensitive_paths) = value.unmark_deep();
+        InstanceState {
+            addr,
+            provider: provider.into(),
+            attributes: known_json(&plain),
+            sensitive_paths,
+            dependencies,
+            schema_version,
+            create_before_destroy,
+        }
+    }
+
+    /// The attributes as a value, with sensitive marks restored.
+    pub fn value(&self) -> Value {
+        Value::from_json(&self.attributes).mark_paths(&self.sensitive_paths)
+    }
+}
+
+/// JSON of an unmarked value, unknowns as null.
+fn known_json(value: &Value) -> serde_json::Value {
+    match value {
+        Value::Null | Value::Unknown => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Number(Number::Int(i)) => serde_json::Value::from(*i),
+        Value::Number(Number::Float(f)) => serde_json::Value::from(*f),
+        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::List(items) => serde_json::Value::Array(items.iter().map(known_json).collect()),
+        Value::Map(map) => serde_json::Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), known_json(v)))
+                .collect(),
+        ),
+        Value::Sensitive(inner) => known_json(inner),
+    }
+}
+
+/// `resources` on disk: a list sorted by address (the map's order), each entry carrying its own
+/// address; a duplicate address is an error rather than a silent overwrite.
+mod resources_as_list {
+    use super::*;
+    use serde::de::Error;
+
+    pub fn serialize<S: Serializer>(
+        map: &BTreeMap<InstanceAddr, InstanceState>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.values())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<BTreeMap<InstanceAddr, InstanceState>, D::Error> {
+        let list = Vec::<InstanceState>::deserialize(deserializer)?;
+        let mut map = BTreeMap::new();
+        for inst in list {
+            let addr = inst.addr.clone();
+            if map.insert(addr.clone(), inst).is_some() {
+                return Err(D::Error::custom(format!(
+                    "resource {addr} appears more than once"
+                )));
+            }
+        }
+        Ok(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn addr(text: &str) -> InstanceAddr {
+        InstanceAddr::parse(text).unwrap()
+    }
+
+    /// An instance with a plain `id` and a sensitive `result`.
+    pub(crate) fn sample_instance(address: &str, id: &str) -> InstanceState {
+        InstanceState::from_value(
+            addr(address),
+            "random",
+            Value::object([
+                ("id", Value::string(id)),
+                ("result", Value::string("hunter2").into_sensitive()),
+            ]),
+            vec![],
+            0,
+            false,
+        )
+    }
+
+    /// The on-disk document, as a reviewer reads it.
+    #[test]
+    fn document_format() {
+        let mut state = State::new();
+        state.lineage = "1b4e28ba-2fa1-41d2-883f-0016d3cca427".into();
+        state.ggplan_version = "0.1.0".into();
+        state.serial = 4;
+        let mut inst = sample_instance("random_password.pg[\"main\"]", "none");
+        inst.dependencies = vec![addr("random_id.suffix")];
+        state.set_instance(inst);
+        state.outputs.insert(
+            "pg_password".into(),
+            OutputState {
+                value: serde_json::json!("hunter2"),
+                sensitive: true,
+            },
+        );
+        insta::assert_snapshot!(serde_json::to_string_pretty(&state).unwrap());
+    }
+
+    #[test]
+    fn instance_keeps_sensitive_paths_and_restores_marks() {
+        let value = Value::object([
+            ("id", Value::string("abc")),
+            ("result", Value::string("s3cret").into_sensitive()),
+            ("later", Value::Unknown),
+        ]);
+        let inst = InstanceState::from_value(
+            addr("random_password.pg"),
+            "random",
+            value,
+            vec![addr("random_id.x")],
+            0,
+            false,
+        );
+        assert_eq!(inst.sensitive_paths, vec![AttrPath::attr("result")]);
+        assert_eq!(
+            inst.attributes,
+            serde_json::json!({"id": "abc", "later": null, "result": "s3cret"})
+        );
+        let mut state = State::new();
+        state.set_instance(inst);
+        let restored = state.instance_value(&addr("random_password.pg")).unwrap();
+        assert!(restored.get("result").is_sensitive());
+        assert!(!restored.get("id").is_sensitive());
+        state.remove_instance(&addr("random_password.pg"));
+        assert!(state.instance_value(&addr("random_password.pg")).is_none());
+    }
+
+    #[test]
+    fn resources_are_a_sorted_list_and_duplicates_are_refused() {
+        let mut state = State::new();
+        for a in ["random_id.b", "data.local_file.a", "random_id.a[\"k\"]"] {
+            state.set_instance(InstanceState::from_value(
+                addr(a),
+                "random",
+                Value::object([("id", Value::string(a))]),
+                vec![],
+                0,
+                false,
+            ));
+        }
+        let json = serde_json::to_value(&state).unwrap();
+        let order: Vec<&str> = json["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["address"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            ["random_id.a[\"k\"]", "random_id.b", "data.local_file.a"]
+        );
+        assert_eq!(
+            serde_json::from_value::<State>(json.clone()).unwrap(),
+            state
+        );
+
+        let mut doubled = json;
+        let first = doubled["resources"][0].clone();
+        doubled["resources"].as_array_mut().unwrap().push(first);
+        let err = serde_json::from_value::<State>(doubled).unwrap_err();
+        assert!(err.to_string().contains("more than once"), "{err}");
+    }
+}
