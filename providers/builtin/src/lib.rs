@@ -1,9 +1,9 @@
 //! ggplan's built-in providers: the ones every stack may use without any cloud.
 //!
-//! | provider    | resource types                                  | data sources                       |
-//! |-------------|-------------------------------------------------|------------------------------------|
-//! | `terraform` | `terraform_data`                                | —                                  |
-//! | `random`    | `random_password`, `random_string`, `random_id` | —                                  |
+//! | provider    | resource types                                  | data sources                         |
+//! |-------------|-------------------------------------------------|--------------------------------------|
+//! | `terraform` | `terraform_data`                                | —                                    |
+//! | `random`    | `random_password`, `random_string`, `random_id` | —                                    |
 //! | `local`     | `local_file`, `local_sensitive_file`            | `local_file`, `local_sensitive_file` |
 //!
 //! Each follows the behaviour of its Terraform namesake (Terraform 1.15's built-in

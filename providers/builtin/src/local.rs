@@ -284,12 +284,13 @@ fn validate_resource(config: &Value) -> Diagnostics {
     Diagnostics(checks.into_iter().flatten().flat_map(|d| d.0).collect())
 }
 
-/// A value that must be known at apply, or the error saying it is not.
+/// A value that must be known (in apply, read and data sources), or the error saying so.
 fn known<T>(value: Result<Option<T>, Diagnostics>, name: &str) -> Result<T, Diagnostics> {
     value?.ok_or_else(|| {
         Diagnostic::error(
-            format!("{name} is not known at apply"),
-            "This is a bug in ggplan: apply must receive wholly known values.",
+            format!("{name} is not known"),
+            "This is a bug in ggplan: the local provider needs this value known here (in \
+             apply, read or a data source).",
         )
         .at_attribute(AttrPath::attr(name))
         .into()
