@@ -1,1 +1,288 @@
-//! Built-in providers.
+//! ggplan's built-in providers: the ones every stack may use without any cloud.
+//!
+//! | provider    | resource types                                  | data sources                         |
+//! |-------------|-------------------------------------------------|--------------------------------------|
+//! | `terraform` | `terraform_data`                                | —                                    |
+//! | `random`    | `random_password`, `random_string`, `random_id` | —                                    |
+//! | `local`     | `local_file`, `local_sensitive_file`            | `local_file`, `local_sensitive_file` |
+//!
+//! Each follows the behaviour of its Terraform namesake (Terraform 1.15's built-in
+//! `terraform_data`, `hashicorp/random` v3, `hashicorp/local` v2): the same attributes, defaults,
+//! replacement rules and import ids, so a `.tf` file that uses them plans the same here. Where a
+//! provider deliberately differs, its module says so.
+//!
+//! The engine reaches them through [`factories`]; it maps a type to its provider by the prefix
+//! before the first underscore (`random_password` -> `random`).
+
+mod entropy;
+mod local;
+mod random;
+mod terraform_data;
+
+use ggplan_sdk::{Diagnostic, Diagnostics, Number, Provider, ProviderFactory, Schema, Value};
+use std::sync::Arc;
+
+/// The built-in providers, named as in stack files: `terraform`, `random`, `local`.
+pub fn factories() -> Vec<ProviderFactory> {
+    vec![
+        ProviderFactory {
+            name: "terraform",
+            new: || -> Arc<dyn Provider> { Arc::new(terraform_data::TerraformProvider) },
+        },
+        ProviderFactory {
+            name: "random",
+            new: || -> Arc<dyn Provider> { Arc::new(random::RandomProvider) },
+        },
+        ProviderFactory {
+            name: "local",
+            new: || -> Arc<dyn Provider> { Arc::new(local::LocalProvider) },
+        },
+    ]
+}
+
+/// `value` with each null attribute that has a schema default set to that default, so a plan
+/// shows the value apply will use (the sdk's `proposed_new` leaves defaults to the provider).
+fn with_defaults(schema: &Schema, mut value: Value) -> Value {
+    for (name, attr) in &schema.attributes {
+        if let Some(default) = &attr.default
+            && value.get(name).is_null()
+        {
+            set_attr(&mut value, name, Value::from_json(default));
+        }
+    }
+    value
+}
+
+/// Sets one attribute of an object value (states and plans are always objects).
+fn set_attr(value: &mut Value, name: &str, attribute: Value) {
+    if let Value::Map(map) = value {
+        map.insert(name.to_string(), attribute);
+    }
+}
+
+/// Plans a resource whose every configurable attribute is force-new: the proposed state with
+/// defaults filled in, and every computed attribute unknown when the instance is created or
+/// replaced (the new instance gets new values only apply can produce).
+fn plan_replace_only(schema: &Schema, prior: Option<&Value>, proposed: &Value) -> Value {
+    let mut planned = with_defaults(schema, proposed.clone());
+    let replacing = prior.is_none_or(|prior| !schema.replace_paths(prior, &planned).is_empty());
+    if replacing {
+        for (name, attr) in &schema.attributes {
+            if attr.computed && !attr.optional {
+                set_attr(&mut planned, name, Value::Unknown);
+            }
+        }
+    }
+    planned
+}
+
+/// A whole number attribute: `Ok(None)` when it is null or not yet known, an error naming the
+/// attribute when it is not a whole number of at least `min`.
+fn whole_number(value: &Value, name: &str, min: u64) -> Result<Option<u64>, Diagnostics> {
+    let attribute = value.get(name);
+    if attribute.is_null() || attribute.is_unknown() {
+        return Ok(None);
+    }
+    let number = attribute.as_number().and_then(Number::as_i64);
+    match number
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|n| *n >= min)
+    {
+        Some(n) => Ok(Some(n)),
+        None => Err(Diagnostic::error(
+            format!("Invalid value for {name}"),
+            format!(
+                "{name} must be a whole number of at least {min}, but it is {}.",
+                attribute.to_json().unwrap_or_default()
+            ),
+        )
+        .at_attribute(ggplan_sdk::AttrPath::attr(name))
+        .into()),
+    }
+}
+
+/// A whole number attribute that must be set (the engine checks required attributes; this is
+/// for the provider's own safety).
+fn required_whole(value: &Value, name: &str, min: u64) -> Result<u64, Diagnostics> {
+    whole_number(value, name, min)?.ok_or_else(|| {
+        Diagnostic::error(
+            format!("{name} is required"),
+            format!("Set {name} to a whole number of at least {min}."),
+        )
+        .at_attribute(ggplan_sdk::AttrPath::attr(name))
+        .into()
+    })
+}
+
+/// Bytes as lower-case hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The error for a type name the provider does not offer.
+fn unsupported_type(provider: &str, type_name: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("The {provider} provider has no type {type_name:?}"),
+        format!(
+            "Check the spelling of the type; `ggplan providers` lists the types the {provider} \
+             provider offers."
+        ),
+    )
+    .into()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Drives providers through the trait as the engine does.
+
+    use ggplan_sdk::{
+        ApplyRequest, PlanRequest, PlanResponse, Provider, ReadRequest, ResourceKind, Schema, Value,
+    };
+
+    /// The schema of a managed resource type.
+    pub fn schema(provider: &dyn Provider, type_name: &str) -> Schema {
+        provider.schema().resources[type_name].clone()
+    }
+
+    /// Plans with the proposed state the engine would pass; panics on error diagnostics.
+    pub async fn plan(
+        provider: &dyn Provider,
+        type_name: &str,
+        prior: Option<&Value>,
+        config: &Value,
+    ) -> PlanResponse {
+        assert!(
+            !provider
+                .validate(ResourceKind::Managed, type_name, config)
+                .has_errors()
+        );
+        let proposed = schema(provider, type_name).proposed_new(prior, config);
+        let request = PlanRequest {
+            type_name,
+            prior,
+            config,
+            proposed: &proposed,
+        };
+        provider.plan(request).await.expect("plan succeeds")
+    }
+
+    /// Creates (or updates) an instance; panics on error diagnostics.
+    pub async fn apply(
+        provider: &dyn Provider,
+        type_name: &str,
+        prior: Option<&Value>,
+        planned: &Value,
+        config: &Value,
+    ) -> Value {
+        let request = ApplyRequest {
+            type_name,
+            prior,
+            planned: Some(planned),
+            config,
+        };
+        let response = provider.apply(request).await;
+        assert!(
+            !response.diagnostics.has_errors(),
+            "{}",
+            response.diagnostics
+        );
+        let state = response.new_state.expect("apply leaves a state");
+        assert!(state.is_wholly_known(), "{state:?}");
+        state
+    }
+
+    /// Plans and applies a create.
+    pub async fn create(provider: &dyn Provider, type_name: &str, config: &Value) -> Value {
+        let planned = plan(provider, type_name, None, config).await.planned;
+        apply(provider, type_name, None, &planned, config).await
+    }
+
+    /// Destroys an instance and returns the response's diagnostics.
+    pub async fn destroy(
+        provider: &dyn Provider,
+        type_name: &str,
+        prior: &Value,
+    ) -> ggplan_sdk::Diagnostics {
+        let request = ApplyRequest {
+            type_name,
+            prior: Some(prior),
+            planned: None,
+            config: &Value::Null,
+        };
+        let response = provider.apply(request).await;
+        assert_eq!(response.new_state, None);
+        response.diagnostics
+    }
+
+    /// Refreshes an instance.
+    pub async fn read(provider: &dyn Provider, type_name: &str, state: &Value) -> Option<Value> {
+        let request = ReadRequest { type_name, state };
+        provider.read(request).await.expect("read succeeds")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ggplan_sdk::{Attribute, Type};
+
+    #[test]
+    fn factories_name_the_prefix_of_their_types() {
+        for factory in factories() {
+            let schema = (factory.new)().schema();
+            let types = schema.resources.keys().chain(schema.data_sources.keys());
+            let mut count = 0;
+            for type_name in types {
+                count += 1;
+                let prefix = type_name.split('_').next().unwrap_or_default();
+                assert_eq!(prefix, factory.name, "{type_name}");
+            }
+            assert!(count > 0, "{} offers no types", factory.name);
+        }
+        let names: Vec<_> = factories().iter().map(|f| f.name).collect();
+        assert_eq!(names, ["terraform", "random", "local"]);
+    }
+
+    #[test]
+    fn defaults_fill_only_null_attributes() {
+        let schema = Schema::new(
+            "t",
+            [
+                (
+                    "a",
+                    Attribute::optional(Type::Bool).default(Value::Bool(true)),
+                ),
+                (
+                    "b",
+                    Attribute::optional(Type::Bool).default(Value::Bool(true)),
+                ),
+                (
+                    "c",
+                    Attribute::optional(Type::Bool).default(Value::Bool(true)),
+                ),
+            ],
+        );
+        let config = Value::object([("a", Value::Bool(false)), ("b", Value::Unknown)]);
+        let filled = with_defaults(&schema, config);
+        assert_eq!(filled.get("a"), &Value::Bool(false));
+        assert_eq!(filled.get("b"), &Value::Unknown);
+        assert_eq!(filled.get("c"), &Value::Bool(true));
+    }
+
+    #[test]
+    fn whole_numbers_are_checked() {
+        let v = Value::object([
+            ("n", Value::int(3)),
+            ("neg", Value::int(-1)),
+            ("frac", Value::Number(Number::Float(1.5))),
+            ("u", Value::Unknown),
+        ]);
+        assert_eq!(whole_number(&v, "n", 1), Ok(Some(3)));
+        assert_eq!(whole_number(&v, "u", 1), Ok(None));
+        assert_eq!(whole_number(&v, "missing", 1), Ok(None));
+        assert!(whole_number(&v, "n", 4).is_err());
+        assert!(whole_number(&v, "neg", 0).is_err());
+        let err = whole_number(&v, "frac", 0).unwrap_err();
+        assert_eq!(err.0[0].attribute, Some(ggplan_sdk::AttrPath::attr("frac")));
+    }
+}
