@@ -10,3 +10,4 @@ pub mod plan;
 pub mod scope;
 pub mod state;
 pub mod suggest;
+pub mod walk;

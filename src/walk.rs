@@ -1,0 +1,196 @@
+//! Walking a dependency graph concurrently: each node starts as soon as all of its
+//! dependencies have finished, a failed node's dependents are skipped (independent branches
+//! go on), and a stop request lets running nodes finish but starts no new one.
+//!
+//! Plan and apply both walk with this; what a visit does is theirs.
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::task::JoinSet;
+
+/// Set to ask a walk to stop starting nodes (Ctrl-C).
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(Arc<AtomicBool>);
+
+impl StopFlag {
+    /// Asks the walk to stop.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether a stop was asked for.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// What happened to the nodes of a walk.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WalkOutcome {
+    /// Nodes whose visit failed.
+    pub failed: BTreeSet<usize>,
+    /// Nodes not visited: a dependency failed, or a stop was asked for.
+    pub skipped: BTreeSet<usize>,
+}
+
+impl WalkOutcome {
+    /// Whether every node was visited successfully.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty() && self.skipped.is_empty()
+    }
+}
+
+/// Visits every node of the graph given by `deps` (for each node, the nodes it depends on).
+/// `visit` returns whether the node succeeded.
+pub async fn walk<F, Fut>(deps: &[BTreeSet<usize>], stop: &StopFlag, visit: F) -> WalkOutcome
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = bool> + Send + 'static,
+{
+    let n = deps.len();
+    let mut waiting: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
+    let mut dependents = vec![Vec::new(); n];
+    for (node, ds) in deps.iter().enumerate() {
+        for d in ds {
+            dependents[*d].push(node);
+        }
+    }
+    let mut outcome = WalkOutcome::default();
+    let mut running = JoinSet::new();
+    let mut task_nodes = HashMap::new();
+    let mut ready: Vec<usize> = (0..n).rev().filter(|i| waiting[*i] == 0).collect();
+    loop {
+        while let Some(node) = ready.pop() {
+            if stop.is_stopped() {
+                skip_with_dependents(node, &dependents, &mut outcome.skipped);
+                continue;
+            }
+            let handle = running.spawn(visit(node));
+            task_nodes.insert(handle.id(), node);
+        }
+        let Some(joined) = running.join_next_with_id().await else {
+            break;
+        };
+        // A panicking visit counts as a failed one; the other branches go on.
+        let (id, ok) = match joined {
+            Ok((id, ok)) => (id, ok),
+            Err(e) => (e.id(), false),
+        };
+        let Some(node) = task_nodes.remove(&id) else {
+            continue;
+        };
+        if ok {
+            for d in &dependents[node] {
+                waiting[*d] -= 1;
+                if waiting[*d] == 0 && !outcome.skipped.contains(d) {
+                    ready.push(*d);
+                }
+            }
+        } else {
+            outcome.failed.insert(node);
+            for d in &dependents[node] {
+                skip_with_dependents(*d, &dependents, &mut outcome.skipped);
+            }
+        }
+    }
+    outcome
+}
+
+fn skip_with_dependents(node: usize, dependents: &[Vec<usize>], skipped: &mut BTreeSet<usize>) {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if skipped.insert(n) {
+            stack.extend(dependents[n].iter().copied());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicUsize;
+    use std::time::Duration;
+
+    fn deps(edges: &[(usize, usize)], n: usize) -> Vec<BTreeSet<usize>> {
+        let mut d = vec![BTreeSet::new(); n];
+        for (from, to) in edges {
+            d[*from].insert(*to);
+        }
+        d
+    }
+
+    #[tokio::test]
+    async fn dependencies_finish_first() {
+        // 0 <- 1 <- 3, 0 <- 2 <- 3
+        let d = deps(&[(1, 0), (2, 0), (3, 1), (3, 2)], 4);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let outcome = walk(&d, &StopFlag::default(), |n| {
+            let log = log.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(5 * (3 - n as u64))).await;
+                log.lock().unwrap().push(n);
+                true
+            }
+        })
+        .await;
+        assert!(outcome.is_complete());
+        let log = log.lock().unwrap();
+        assert_eq!(log.first(), Some(&0));
+        assert_eq!(log.last(), Some(&3));
+    }
+
+    #[tokio::test]
+    async fn a_failure_skips_only_its_dependents() {
+        // 1 depends on 0 (fails); 2 is independent; 3 depends on 1.
+        let d = deps(&[(1, 0), (3, 1)], 4);
+        let visited = Arc::new(Mutex::new(BTreeSet::new()));
+        let outcome = walk(&d, &StopFlag::default(), |n| {
+            let visited = visited.clone();
+            async move {
+                visited.lock().unwrap().insert(n);
+                n != 0
+            }
+        })
+        .await;
+        assert_eq!(outcome.failed, BTreeSet::from([0]));
+        assert_eq!(outcome.skipped, BTreeSet::from([1, 3]));
+        assert_eq!(*visited.lock().unwrap(), BTreeSet::from([0, 2]));
+    }
+
+    #[tokio::test]
+    async fn a_stop_lets_running_nodes_finish() {
+        let d = deps(&[(1, 0), (2, 1)], 3);
+        let stop = StopFlag::default();
+        let finished = Arc::new(AtomicUsize::new(0));
+        let outcome = walk(&d, &stop, |_| {
+            let stop = stop.clone();
+            let finished = finished.clone();
+            async move {
+                stop.stop();
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                finished.fetch_add(1, Ordering::SeqCst);
+                true
+            }
+        })
+        .await;
+        assert_eq!(finished.load(Ordering::SeqCst), 1);
+        assert_eq!(outcome.skipped, BTreeSet::from([1, 2]));
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_failure() {
+        let d = deps(&[(1, 0)], 3);
+        let outcome = walk(&d, &StopFlag::default(), |n| async move {
+            if n == 0 {
+                panic!("boom");
+            }
+            true
+        })
+        .await;
+        assert_eq!(outcome.failed, BTreeSet::from([0]));
+        assert_eq!(outcome.skipped, BTreeSet::from([1]));
+    }
+}
