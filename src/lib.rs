@@ -4,3 +4,4 @@
 
 pub mod address;
 pub mod plan;
+pub mod render;
