@@ -1,7 +1,7 @@
 //! Addresses of resources and their instances: `random_password.pg`, `local_file.inv["node1"]`,
 //! `data.local_file.seed`, `terraform_data.layer[3]`.
 
-use ggplan_sdk::{Diagnostic, ResourceKind};
+use ggplan_sdk::ResourceKind;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cmp::Ordering;
 use std::fmt;
@@ -91,12 +91,12 @@ impl fmt::Display for InstanceAddr {
 
 impl InstanceAddr {
     /// Parses `type.name`, `type.name[0]`, `type.name["key"]` or `data.type.name...`.
-    pub fn parse(text: &str) -> Result<InstanceAddr, Diagnostic> {
+    /// The error is a sentence to show the user.
+    pub fn parse(text: &str) -> Result<InstanceAddr, String> {
         let bad = || {
-            Diagnostic::error(
-                format!("Invalid address {text:?}"),
-                "An instance address looks like type.name, type.name[0], type.name[\"key\"] \
-                 or data.type.name.",
+            format!(
+                "Invalid address {text:?}: an instance address looks like type.name, \
+                 type.name[0], type.name[\"key\"] or data.type.name."
             )
         };
         let (base, key) = match text.find('[') {
@@ -151,7 +151,7 @@ impl Serialize for InstanceAddr {
 impl<'de> Deserialize<'de> for InstanceAddr {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        InstanceAddr::parse(&text).map_err(|d| serde::de::Error::custom(d.summary))
+        InstanceAddr::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod graph;
 pub mod lang;
 pub mod plan;
+pub mod render;
 pub mod scope;
 pub mod state;
 pub mod suggest;

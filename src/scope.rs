@@ -131,9 +131,16 @@ impl ScopeResolver<'_> {
             .ok_or_else(|| format!("{root}.{name} has no value yet; is it declared?"))
     }
 
-    fn resource(&self, addr: ResourceAddr, steps: &[Step], used: usize) -> Result<(Value, usize), String> {
+    fn resource(
+        &self,
+        addr: ResourceAddr,
+        steps: &[Step],
+        used: usize,
+    ) -> Result<(Value, usize), String> {
         let Some(values) = self.scope.resources.get(&addr) else {
-            return Err(format!("{addr} has not been evaluated yet; this is a bug in ggplan's graph."));
+            return Err(format!(
+                "{addr} has not been evaluated yet; this is a bug in ggplan's graph."
+            ));
         };
         // Pick one instance directly instead of building the whole collection.
         if let Some(Step::Index(index)) = steps.get(used) {
@@ -144,7 +151,10 @@ impl ScopeResolver<'_> {
                     .and_then(|i| usize::try_from(i).ok())
                     .map(InstanceKey::Int),
                 (Expansion::Count, Value::String(s)) => match Number::parse(s) {
-                    Some(n) => n.as_i64().and_then(|i| usize::try_from(i).ok()).map(InstanceKey::Int),
+                    Some(n) => n
+                        .as_i64()
+                        .and_then(|i| usize::try_from(i).ok())
+                        .map(InstanceKey::Int),
                     None => None,
                 },
                 (Expansion::ForEach, Value::String(s)) => Some(InstanceKey::Str(s.clone())),
@@ -175,9 +185,9 @@ impl Resolver for ScopeResolver<'_> {
             },
             "count" => match (attr(steps, 0), self.instance.count_index) {
                 (Some("index"), Some(i)) => Ok((Value::int(i as i64), 1)),
-                (Some("index"), None) => Err(
-                    "count.index is only available in a resource that sets count.".into(),
-                ),
+                (Some("index"), None) => {
+                    Err("count.index is only available in a resource that sets count.".into())
+                }
                 _ => Err("The only attribute of count is count.index.".into()),
             },
             "each" => match (attr(steps, 0), &self.instance.each) {

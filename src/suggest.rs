@@ -29,7 +29,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j - 1] + cost).min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            let mut best = (d[i - 1][j - 1] + cost)
+                .min(d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
@@ -45,7 +47,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(did_you_mean("tpye", ["type", "default"]), " Did you mean \"type\"?");
+        assert_eq!(
+            did_you_mean("tpye", ["type", "default"]),
+            " Did you mean \"type\"?"
+        );
         assert_eq!(did_you_mean("zzz", ["type", "default"]), "");
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }

@@ -2,8 +2,8 @@
 
 use super::type_expr::parse_type;
 use super::{
-    Attr, Block, Body, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend, Module,
-    Output, ProviderBlock, Repetition, Resource, Validation, Variable, literal, provider_key,
+    Attr, Block, Body, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend, Module, Output,
+    ProviderBlock, Repetition, Resource, Validation, Variable, literal, provider_key,
 };
 use crate::address::ResourceAddr;
 use crate::suggest::did_you_mean;
@@ -15,7 +15,14 @@ use std::ops::Range;
 use std::path::Path;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
-    "terraform", "provider", "variable", "locals", "resource", "data", "output", "module",
+    "terraform",
+    "provider",
+    "variable",
+    "locals",
+    "resource",
+    "data",
+    "output",
+    "module",
 ];
 
 /// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module. All problems
@@ -50,7 +57,10 @@ pub fn load_dir(dir: &Path) -> Result<Module, Diagnostics> {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) => {
-                diags.push(Diagnostic::error(format!("Cannot read {name}"), e.to_string()));
+                diags.push(Diagnostic::error(
+                    format!("Cannot read {name}"),
+                    e.to_string(),
+                ));
                 continue;
             }
         };
@@ -303,7 +313,9 @@ impl Decoder<'_> {
         // required_version, required_providers, cloud and other backends are tolerated: they
         // mean nothing to ggplan, but existing Terraform files carry them.
         for nested in &body.blocks {
-            if nested.type_name == "backend" && nested.labels.first().map(String::as_str) == Some("local") {
+            if nested.type_name == "backend"
+                && nested.labels.first().map(String::as_str) == Some("local")
+            {
                 if let Some(attr) = nested.body.attributes.get("path") {
                     if let Some(path) = self.literal_string(attr) {
                         self.module.backend = Some(LocalBackend { path: path.into() });
@@ -319,12 +331,17 @@ impl Decoder<'_> {
         };
         let span = block.span();
         let mut body = self.body(block.body, span.clone());
-        let alias = body.attributes.remove("alias").and_then(|a| self.literal_string(&a));
+        let alias = body
+            .attributes
+            .remove("alias")
+            .and_then(|a| self.literal_string(&a));
         let provider = ProviderBlock {
             name: labels[0].clone(),
             alias,
             body,
-            range: self.range(span.clone()).unwrap_or_else(|| self.module.sources.range(self.file, 0..0)),
+            range: self
+                .range(span.clone())
+                .unwrap_or_else(|| self.module.sources.range(self.file, 0..0)),
         };
         let key = provider.key();
         if self.module.providers.contains_key(&key) {
@@ -346,14 +363,25 @@ impl Decoder<'_> {
         let body = self.body(block.body, span.clone());
         self.reject_unknown(
             &body,
-            &["type", "default", "description", "sensitive", "nullable", "ephemeral"],
+            &[
+                "type",
+                "default",
+                "description",
+                "sensitive",
+                "nullable",
+                "ephemeral",
+            ],
             "a variable block",
         );
         let ty = match body.attributes.get("type") {
             Some(attr) => match parse_type(&attr.value.expr) {
                 Ok(ty) => ty,
                 Err(msg) => {
-                    self.error(Some(attr.value.span.clone()), "Invalid type constraint", msg);
+                    self.error(
+                        Some(attr.value.span.clone()),
+                        "Invalid type constraint",
+                        msg,
+                    );
                     Type::Any
                 }
             },
@@ -365,7 +393,10 @@ impl Decoder<'_> {
                 self.error(
                     Some(nested.span.clone()),
                     "Unsupported block type",
-                    format!("A variable block may hold validation blocks, not {:?}.", nested.type_name),
+                    format!(
+                        "A variable block may hold validation blocks, not {:?}.",
+                        nested.type_name
+                    ),
                 );
                 continue;
             }
@@ -408,10 +439,22 @@ impl Decoder<'_> {
             sensitive,
             nullable,
             validations,
-            range: self.module.sources.range(self.file, span.clone().unwrap_or(0..0)),
+            range: self
+                .module
+                .sources
+                .range(self.file, span.clone().unwrap_or(0..0)),
         };
-        if self.module.variables.insert(name.clone(), variable).is_some() {
-            self.error(span, "Duplicate variable", format!("variable {name:?} is declared twice."));
+        if self
+            .module
+            .variables
+            .insert(name.clone(), variable)
+            .is_some()
+        {
+            self.error(
+                span,
+                "Duplicate variable",
+                format!("variable {name:?} is declared twice."),
+            );
         }
     }
 
@@ -454,11 +497,21 @@ impl Decoder<'_> {
         let body = self.body(block.body, span.clone());
         self.reject_unknown(
             &body,
-            &["value", "description", "sensitive", "depends_on", "ephemeral"],
+            &[
+                "value",
+                "description",
+                "sensitive",
+                "depends_on",
+                "ephemeral",
+            ],
             "an output block",
         );
         let Some(value) = body.attributes.get("value") else {
-            self.error(span, "Missing value", "An output block needs `value = ...`.".into());
+            self.error(
+                span,
+                "Missing value",
+                "An output block needs `value = ...`.".into(),
+            );
             return;
         };
         let description = body
@@ -479,10 +532,17 @@ impl Decoder<'_> {
             description,
             sensitive,
             depends_on,
-            range: self.module.sources.range(self.file, span.clone().unwrap_or(0..0)),
+            range: self
+                .module
+                .sources
+                .range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self.module.outputs.insert(name.clone(), output).is_some() {
-            self.error(span, "Duplicate output", format!("output {name:?} is declared twice."));
+            self.error(
+                span,
+                "Duplicate output",
+                format!("output {name:?} is declared twice."),
+            );
         }
     }
 
@@ -521,7 +581,10 @@ impl Decoder<'_> {
             type_name: labels[0].clone(),
             name: labels[1].clone(),
         };
-        let repetition = match (body.attributes.remove("count"), body.attributes.remove("for_each")) {
+        let repetition = match (
+            body.attributes.remove("count"),
+            body.attributes.remove("for_each"),
+        ) {
             (Some(c), Some(_)) => {
                 self.error(
                     Some(c.span),
@@ -565,10 +628,22 @@ impl Decoder<'_> {
             body,
             depends_on,
             lifecycle,
-            range: self.module.sources.range(self.file, span.clone().unwrap_or(0..0)),
+            range: self
+                .module
+                .sources
+                .range(self.file, span.clone().unwrap_or(0..0)),
         };
-        if self.module.resources.insert(addr.clone(), resource).is_some() {
-            self.error(span, "Duplicate resource", format!("{addr} is declared twice."));
+        if self
+            .module
+            .resources
+            .insert(addr.clone(), resource)
+            .is_some()
+        {
+            self.error(
+                span,
+                "Duplicate resource",
+                format!("{addr} is declared twice."),
+            );
         }
     }
 
@@ -599,7 +674,12 @@ impl Decoder<'_> {
     fn lifecycle(&mut self, body: &Body) -> Lifecycle {
         self.reject_unknown(
             body,
-            &["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by"],
+            &[
+                "create_before_destroy",
+                "prevent_destroy",
+                "ignore_changes",
+                "replace_triggered_by",
+            ],
             "a lifecycle block",
         );
         let mut lifecycle = Lifecycle::default();
@@ -672,7 +752,9 @@ fn static_path(expr: &Expression) -> Option<AttrPath> {
                     TraversalOperator::Index(Expression::Number(n)) => {
                         path.index(usize::try_from(n.value().as_u64()?).ok()?)
                     }
-                    TraversalOperator::LegacyIndex(i) => path.index(usize::try_from(*i.value()).ok()?),
+                    TraversalOperator::LegacyIndex(i) => {
+                        path.index(usize::try_from(*i.value()).ok()?)
+                    }
                     _ => return None,
                 };
             }
@@ -752,7 +834,10 @@ output "o" {
     #[test]
     fn reports_every_error_with_a_position() {
         let err = load(&[
-            ("a.tf", "resource \"x\" {}\nvariable \"v\" { tpye = string }\n"),
+            (
+                "a.tf",
+                "resource \"x\" {}\nvariable \"v\" { tpye = string }\n",
+            ),
             ("b.tf", "locals {\n  a = \n}\n"),
         ])
         .unwrap_err();
@@ -761,6 +846,9 @@ output "o" {
         assert!(text.contains("Wrong number of labels"), "{text}");
         assert!(text.contains("Did you mean \"type\"?"), "{text}");
         assert!(text.contains("Invalid HCL syntax"), "{text}");
-        assert!(text.contains("b.tf:3:1") || text.contains("b.tf:2:"), "{text}");
+        assert!(
+            text.contains("b.tf:3:1") || text.contains("b.tf:2:"),
+            "{text}"
+        );
     }
 }

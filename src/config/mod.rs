@@ -2,8 +2,8 @@
 //! a [`Module`] with every expression kept unevaluated and every span kept for diagnostics.
 
 mod decode;
-mod type_expr;
 mod source;
+mod type_expr;
 
 pub use decode::load_dir;
 pub use source::{FileId, SourceFile, SourceMap};

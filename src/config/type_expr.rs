@@ -39,7 +39,9 @@ pub fn parse_type(expr: &Expression) -> Result<Type, String> {
                     Expression::Array(items) => Ok(Type::Tuple(
                         items.iter().map(parse_type).collect::<Result<_, _>>()?,
                     )),
-                    _ => Err("tuple() takes a list of types, as in tuple([string, number]).".into()),
+                    _ => {
+                        Err("tuple() takes a list of types, as in tuple([string, number]).".into())
+                    }
                 },
                 "object" => match one_arg(name, args)? {
                     Expression::Object(obj) => {
@@ -56,7 +58,9 @@ pub fn parse_type(expr: &Expression) -> Result<Type, String> {
                         }
                         Ok(Type::Object(attrs))
                     }
-                    _ => Err("object() takes an object of types, as in object({ a = string }).".into()),
+                    _ => Err(
+                        "object() takes an object of types, as in object({ a = string }).".into(),
+                    ),
                 },
                 other => Err(format!("{other}() is not a type constructor.")),
             }
@@ -85,9 +89,16 @@ mod tests {
 
     #[test]
     fn parses_nested_types() {
-        assert_eq!(ty("map(object({ ip = string, n = number }))").unwrap().to_string(),
-            "map(object({ip=string, n=number}))");
-        assert_eq!(ty("list(string)").unwrap(), Type::List(Box::new(Type::String)));
+        assert_eq!(
+            ty("map(object({ ip = string, n = number }))")
+                .unwrap()
+                .to_string(),
+            "map(object({ip=string, n=number}))"
+        );
+        assert_eq!(
+            ty("list(string)").unwrap(),
+            Type::List(Box::new(Type::String))
+        );
         assert!(ty("strin").is_err());
         assert!(ty("list").is_err());
     }

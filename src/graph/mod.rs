@@ -165,9 +165,14 @@ impl Builder<'_> {
                 this: Some(addr.clone()),
             };
             match &resource.repetition {
-                Repetition::Count(e) | Repetition::ForEach(e) => {
-                    self.expr_edges(from, e, Context { this: Some(addr.clone()), ..Context::default() })
-                }
+                Repetition::Count(e) | Repetition::ForEach(e) => self.expr_edges(
+                    from,
+                    e,
+                    Context {
+                        this: Some(addr.clone()),
+                        ..Context::default()
+                    },
+                ),
                 Repetition::Single => {}
             }
             self.body_edges(from, &resource.body, context.clone());
@@ -198,8 +203,8 @@ impl Builder<'_> {
 
     fn depends_on_edge(&mut self, from: usize, e: &Expr) {
         let refs = references(e);
-        let is_plain_reference = refs.len() == 1
-            && matches!(refs[0].referent(), Ok(Referent::Resource(_)));
+        let is_plain_reference =
+            refs.len() == 1 && matches!(refs[0].referent(), Ok(Referent::Resource(_)));
         if !is_plain_reference {
             self.diags.push(
                 Diagnostic::error(
@@ -220,7 +225,8 @@ impl Builder<'_> {
             let referent = match r.referent() {
                 Ok(referent) => referent,
                 Err(msg) => {
-                    self.diags.push(Diagnostic::error("Invalid reference", msg).at_range(Some(range)));
+                    self.diags
+                        .push(Diagnostic::error("Invalid reference", msg).at_range(Some(range)));
                     continue;
                 }
             };
@@ -318,7 +324,11 @@ impl Builder<'_> {
             .iter()
             .map(|old| deps[*old].iter().map(|d| new_id[*d]).collect())
             .collect();
-        let index = nodes.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
+        let index = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
         Ok(Graph { nodes, deps, index })
     }
 }
@@ -327,7 +337,11 @@ fn undeclared_resource(m: &Module, addr: &ResourceAddr) -> (&'static str, String
     let same_kind = m.resources.keys().filter(|a| a.kind == addr.kind);
     let hint = did_you_mean(
         &addr.to_string(),
-        same_kind.map(|a| a.to_string()).collect::<Vec<_>>().iter().map(String::as_str),
+        same_kind
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
     );
     match addr.kind {
         ResourceKind::Managed => (
@@ -418,7 +432,10 @@ output "o" { value = local.b }
         )
         .unwrap();
         let pos = |n: &Node| g.id(n).unwrap();
-        let a = pos(&Node::Resource(ResourceAddr::managed("terraform_data", "a")));
+        let a = pos(&Node::Resource(ResourceAddr::managed(
+            "terraform_data",
+            "a",
+        )));
         assert!(pos(&Node::Variable("x".into())) < a);
         assert!(pos(&Node::Provider("terraform".into())) < a);
         assert!(a < pos(&Node::Local("b".into())));
@@ -429,7 +446,10 @@ output "o" { value = local.b }
     fn names_the_whole_cycle() {
         let err = graph("locals {\n a = local.b\n b = local.c\n c = local.a\n}\n").unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("local.a -> local.b -> local.c -> local.a"), "{text}");
+        assert!(
+            text.contains("local.a -> local.b -> local.c -> local.a"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -445,7 +465,10 @@ resource "terraform_data" "c" { input = count.index }
         .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("Did you mean \"nodes\"?"), "{text}");
-        assert!(text.contains("Did you mean \"terraform_data.a\"?"), "{text}");
+        assert!(
+            text.contains("Did you mean \"terraform_data.a\"?"),
+            "{text}"
+        );
         assert!(text.contains("non-counted context"), "{text}");
         assert_eq!(err.0.len(), 3);
     }

@@ -33,19 +33,30 @@ fn decode(
     for attr in body.attributes.values() {
         let Some(spec) = schema.attributes.get(&attr.name) else {
             let detail = if schema.blocks.contains_key(&attr.name) {
-                format!("{:?} is a block, not an argument: write {} {{ ... }}.", attr.name, attr.name)
+                format!(
+                    "{:?} is a block, not an argument: write {} {{ ... }}.",
+                    attr.name, attr.name
+                )
             } else {
                 let hint = did_you_mean(&attr.name, schema.attributes.keys().map(String::as_str));
-                format!("An argument named {:?} is not expected in {what}.{hint}", attr.name)
+                format!(
+                    "An argument named {:?} is not expected in {what}.{hint}",
+                    attr.name
+                )
             };
-            diags.push(Diagnostic::error("Unsupported argument", detail).at_range(range(&attr.span)));
+            diags.push(
+                Diagnostic::error("Unsupported argument", detail).at_range(range(&attr.span)),
+            );
             continue;
         };
         if !spec.required && !spec.optional {
             diags.push(
                 Diagnostic::error(
                     "Invalid argument",
-                    format!("{:?} is computed by the provider and cannot be set in {what}.", attr.name),
+                    format!(
+                        "{:?} is computed by the provider and cannot be set in {what}.",
+                        attr.name
+                    ),
                 )
                 .at_range(range(&attr.span)),
             );
@@ -76,7 +87,9 @@ fn decode(
             diags.push(
                 Diagnostic::error(
                     "Missing required argument",
-                    format!("The argument {name:?} is required in {what}, but no definition was found."),
+                    format!(
+                        "The argument {name:?} is required in {what}, but no definition was found."
+                    ),
                 )
                 .at_range(range(&header(body))),
             );
@@ -88,11 +101,19 @@ fn decode(
         let Some(spec) = schema.blocks.get(&block.type_name) else {
             let hint = did_you_mean(&block.type_name, schema.blocks.keys().map(String::as_str));
             let detail = if schema.attributes.contains_key(&block.type_name) {
-                format!("{:?} is an argument, not a block: write {} = ...", block.type_name, block.type_name)
+                format!(
+                    "{:?} is an argument, not a block: write {} = ...",
+                    block.type_name, block.type_name
+                )
             } else {
-                format!("Blocks of type {:?} are not expected in {what}.{hint}", block.type_name)
+                format!(
+                    "Blocks of type {:?} are not expected in {what}.{hint}",
+                    block.type_name
+                )
             };
-            diags.push(Diagnostic::error("Unsupported block type", detail).at_range(range(&block.span)));
+            diags.push(
+                Diagnostic::error("Unsupported block type", detail).at_range(range(&block.span)),
+            );
             continue;
         };
         let inner_what = format!("a {} block", block.type_name);

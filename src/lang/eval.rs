@@ -37,7 +37,9 @@ pub struct NoNames;
 
 impl Resolver for NoNames {
     fn resolve(&self, root: &str, _steps: &[Step]) -> std::result::Result<(Value, usize), String> {
-        Err(format!("{root} cannot be referenced here; only constant values are allowed."))
+        Err(format!(
+            "{root} cannot be referenced here; only constant values are allowed."
+        ))
     }
 }
 
@@ -87,7 +89,12 @@ impl<'a> Evaluator<'a> {
         out
     }
 
-    pub(super) fn error(&self, span: Option<std::ops::Range<usize>>, summary: &str, detail: String) -> Diagnostic {
+    pub(super) fn error(
+        &self,
+        span: Option<std::ops::Range<usize>>,
+        summary: &str,
+        detail: String,
+    ) -> Diagnostic {
         let range = span.map(|s| self.sources.range(self.file, s));
         Diagnostic::error(summary, detail).at_range(range)
     }
@@ -129,7 +136,10 @@ impl<'a> Evaluator<'a> {
                                     return Err(self.error(
                                         k.span(),
                                         "Invalid object key",
-                                        format!("An object key must be a string, not {}.", other.kind_name()),
+                                        format!(
+                                            "An object key must be a string, not {}.",
+                                            other.kind_name()
+                                        ),
                                     ));
                                 }
                             }
@@ -138,13 +148,19 @@ impl<'a> Evaluator<'a> {
                     let v = self.expr(value.expr())?;
                     map.insert(key, v);
                 }
-                let out = if unknown_key { Value::Unknown } else { Value::Map(map) };
-                Ok(if sensitive_key { out.into_sensitive() } else { out })
+                let out = if unknown_key {
+                    Value::Unknown
+                } else {
+                    Value::Map(map)
+                };
+                Ok(if sensitive_key {
+                    out.into_sensitive()
+                } else {
+                    out
+                })
             }
             Expression::StringTemplate(t) => template::eval(self, t, e.span()),
-            Expression::HeredocTemplate(h) => {
-                template::eval(self, &h.template, e.span())
-            }
+            Expression::HeredocTemplate(h) => template::eval(self, &h.template, e.span()),
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => self.variable(v.as_str(), &[], e.span()).map(|(v, _)| v),
             Expression::Conditional(c) => {
@@ -160,7 +176,11 @@ impl<'a> Evaluator<'a> {
                     Value::Bool(true) => self.expr(&c.true_expr)?,
                     Value::Bool(false) => self.expr(&c.false_expr)?,
                     Value::String(s) if s == "true" || s == "false" => {
-                        if s == "true" { self.expr(&c.true_expr)? } else { self.expr(&c.false_expr)? }
+                        if s == "true" {
+                            self.expr(&c.true_expr)?
+                        } else {
+                            self.expr(&c.false_expr)?
+                        }
                     }
                     other => {
                         return Err(self.error(
@@ -182,8 +202,12 @@ impl<'a> Evaluator<'a> {
                         let mut steps = Vec::new();
                         for op in &ops {
                             match op {
-                                TraversalOperator::GetAttr(id) => steps.push(Step::Attr(id.as_str().to_string())),
-                                TraversalOperator::Index(ix) => steps.push(Step::Index(self.expr(ix)?)),
+                                TraversalOperator::GetAttr(id) => {
+                                    steps.push(Step::Attr(id.as_str().to_string()))
+                                }
+                                TraversalOperator::Index(ix) => {
+                                    steps.push(Step::Index(self.expr(ix)?))
+                                }
                                 TraversalOperator::LegacyIndex(i) => {
                                     steps.push(Step::Index(Value::int(*i.value() as i64)))
                                 }
@@ -213,7 +237,9 @@ impl<'a> Evaluator<'a> {
                 };
                 Ok(mark_if(out, sensitive))
             }
-            Expression::BinaryOp(op) => self.binary(op.operator.value(), &op.lhs_expr, &op.rhs_expr),
+            Expression::BinaryOp(op) => {
+                self.binary(op.operator.value(), &op.lhs_expr, &op.rhs_expr)
+            }
             Expression::ForExpr(f) => self.for_expr(f, e.span()),
         }
     }
@@ -241,7 +267,10 @@ impl<'a> Evaluator<'a> {
         self.error(
             e.span(),
             "Invalid operand",
-            format!("Unsuitable value for this operand: a {want} is required, not {}.", got.kind_name()),
+            format!(
+                "Unsuitable value for this operand: a {want} is required, not {}.",
+                got.kind_name()
+            ),
         )
     }
 
@@ -249,7 +278,9 @@ impl<'a> Evaluator<'a> {
         let (l, ls) = self.expr(lhs)?.unmark();
         // && and || stop early on a known left side, as Terraform 1.15 does.
         match (op, &l) {
-            (BinaryOperator::And, Value::Bool(false)) => return Ok(mark_if(Value::Bool(false), ls)),
+            (BinaryOperator::And, Value::Bool(false)) => {
+                return Ok(mark_if(Value::Bool(false), ls));
+            }
             (BinaryOperator::Or, Value::Bool(true)) => return Ok(mark_if(Value::Bool(true), ls)),
             _ => {}
         }
@@ -263,15 +294,21 @@ impl<'a> Evaluator<'a> {
                     let (l, lm) = l.unmark_deep();
                     let (r, rm) = r.unmark_deep();
                     let equal = l == r;
-                    let out = Value::Bool(if *op == BinaryOperator::Eq { equal } else { !equal });
+                    let out = Value::Bool(if *op == BinaryOperator::Eq {
+                        equal
+                    } else {
+                        !equal
+                    });
                     return Ok(mark_if(out, sensitive || !lm.is_empty() || !rm.is_empty()));
                 }
             }
             BinaryOperator::And | BinaryOperator::Or => match (&l, &r) {
                 (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
-                (Value::Bool(a), Value::Bool(b)) => {
-                    Value::Bool(if *op == BinaryOperator::And { *a && *b } else { *a || *b })
-                }
+                (Value::Bool(a), Value::Bool(b)) => Value::Bool(if *op == BinaryOperator::And {
+                    *a && *b
+                } else {
+                    *a || *b
+                }),
                 (Value::Bool(_), other) => return Err(self.operand_error(rhs, "bool", other)),
                 (other, _) => return Err(self.operand_error(lhs, "bool", other)),
             },
@@ -293,7 +330,13 @@ impl<'a> Evaluator<'a> {
         Ok(mark_if(out, sensitive))
     }
 
-    fn arithmetic(&self, op: BinaryOperator, a: Number, b: Number, rhs: &Expression) -> Result<Number> {
+    fn arithmetic(
+        &self,
+        op: BinaryOperator,
+        a: Number,
+        b: Number,
+        rhs: &Expression,
+    ) -> Result<Number> {
         if let (Number::Int(x), Number::Int(y)) = (a, b) {
             let exact = match op {
                 BinaryOperator::Plus => x.checked_add(y),
@@ -334,7 +377,9 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Value> {
         for (i, op) in ops.iter().enumerate() {
             value = match op {
-                TraversalOperator::GetAttr(id) => self.get_attr(value, id.as_str(), span.clone())?,
+                TraversalOperator::GetAttr(id) => {
+                    self.get_attr(value, id.as_str(), span.clone())?
+                }
                 TraversalOperator::Index(ix) => {
                     let key = self.expr(ix)?;
                     self.index(value, key, ix.span())?
@@ -362,7 +407,12 @@ impl<'a> Evaluator<'a> {
         Ok(value)
     }
 
-    fn get_attr(&self, value: Value, name: &str, span: Option<std::ops::Range<usize>>) -> Result<Value> {
+    fn get_attr(
+        &self,
+        value: Value,
+        name: &str,
+        span: Option<std::ops::Range<usize>>,
+    ) -> Result<Value> {
         let (inner, sensitive) = value.unmark();
         let out = match inner {
             Value::Unknown => Value::Unknown,
@@ -406,7 +456,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// `collection[key]`.
-    pub(super) fn index(&self, value: Value, key: Value, span: Option<std::ops::Range<usize>>) -> Result<Value> {
+    pub(super) fn index(
+        &self,
+        value: Value,
+        key: Value,
+        span: Option<std::ops::Range<usize>>,
+    ) -> Result<Value> {
         let (inner, vs) = value.unmark();
         let (key, ks) = key.unmark();
         let sensitive = vs || ks;
@@ -416,9 +471,12 @@ impl<'a> Evaluator<'a> {
         let invalid = |detail: String| self.error(span.clone(), "Invalid index", detail);
         let out = match inner {
             Value::List(mut items) => {
-                let i = to_number(&key)
-                    .and_then(|n| n.as_i64())
-                    .ok_or_else(|| invalid(format!("A list is indexed by a whole number, not {}.", key.kind_name())))?;
+                let i = to_number(&key).and_then(|n| n.as_i64()).ok_or_else(|| {
+                    invalid(format!(
+                        "A list is indexed by a whole number, not {}.",
+                        key.kind_name()
+                    ))
+                })?;
                 let len = items.len();
                 match usize::try_from(i).ok().filter(|i| *i < len) {
                     Some(i) => items.swap_remove(i),
@@ -434,7 +492,12 @@ impl<'a> Evaluator<'a> {
                     Value::String(s) => s.clone(),
                     Value::Number(n) => n.to_string(),
                     Value::Bool(b) => b.to_string(),
-                    other => return Err(invalid(format!("A map is indexed by a string, not {}.", other.kind_name()))),
+                    other => {
+                        return Err(invalid(format!(
+                            "A map is indexed by a string, not {}.",
+                            other.kind_name()
+                        )));
+                    }
                 };
                 match map.remove(&k) {
                     Some(v) => v,
@@ -446,8 +509,17 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
-            Value::Null => return Err(invalid("This value is null, so it cannot be indexed.".into())),
-            other => return Err(invalid(format!("A {} cannot be indexed.", other.kind_name()))),
+            Value::Null => {
+                return Err(invalid(
+                    "This value is null, so it cannot be indexed.".into(),
+                ));
+            }
+            other => {
+                return Err(invalid(format!(
+                    "A {} cannot be indexed.",
+                    other.kind_name()
+                )));
+            }
         };
         Ok(mark_if(out, sensitive))
     }
@@ -461,7 +533,10 @@ impl<'a> Evaluator<'a> {
                 .enumerate()
                 .map(|(i, v)| (Value::int(i as i64), v))
                 .collect(),
-            Value::Map(map) => map.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+            Value::Map(map) => map
+                .into_iter()
+                .map(|(k, v)| (Value::String(k), v))
+                .collect(),
             Value::Null => {
                 return Err(self.error(
                     f.intro.collection_expr.span(),
@@ -473,7 +548,10 @@ impl<'a> Evaluator<'a> {
                 return Err(self.error(
                     f.intro.collection_expr.span(),
                     "Iteration over non-iterable value",
-                    format!("A for expression needs a list, set, map or object, not {}.", other.kind_name()),
+                    format!(
+                        "A for expression needs a list, set, map or object, not {}.",
+                        other.kind_name()
+                    ),
                 ));
             }
         };
@@ -515,7 +593,12 @@ impl<'a> Evaluator<'a> {
         } else if f.key_expr.is_none() {
             Value::List(list)
         } else if f.grouping {
-            Value::Map(grouped.into_iter().map(|(k, v)| (k, Value::List(v))).collect())
+            Value::Map(
+                grouped
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::List(v)))
+                    .collect(),
+            )
         } else {
             Value::Map(object)
         };
@@ -551,7 +634,10 @@ impl<'a> Evaluator<'a> {
             other => Err(self.error(
                 key_expr.span().or(span),
                 "Invalid object key",
-                format!("The key expression must give a string, not {}.", other.kind_name()),
+                format!(
+                    "The key expression must give a string, not {}.",
+                    other.kind_name()
+                ),
             )),
         }
     }
@@ -563,7 +649,11 @@ impl<'a> Evaluator<'a> {
             "can" => return self.call_can(call, span),
             _ => {}
         }
-        let mut args = call.args.iter().map(|a| self.expr(a)).collect::<Result<Vec<_>>>()?;
+        let mut args = call
+            .args
+            .iter()
+            .map(|a| self.expr(a))
+            .collect::<Result<Vec<_>>>()?;
         if call.args.expand_final() {
             let last = args.pop().unwrap_or_default();
             let (last, sensitive) = last.unmark();
@@ -574,7 +664,10 @@ impl<'a> Evaluator<'a> {
                     return Err(self.error(
                         span,
                         "Invalid expanding argument value",
-                        format!("The argument after ... must be a list, not {}.", other.kind_name()),
+                        format!(
+                            "The argument after ... must be a list, not {}.",
+                            other.kind_name()
+                        ),
                     ));
                 }
             }
@@ -584,7 +677,10 @@ impl<'a> Evaluator<'a> {
         }
         functions::call(name, args, self.functions).map_err(|e| match e {
             FunctionError::Unknown(_) => {
-                let hint = did_you_mean(name, functions::names().chain(["try", "can", "templatefile"]));
+                let hint = did_you_mean(
+                    name,
+                    functions::names().chain(["try", "can", "templatefile"]),
+                );
                 self.error(
                     call.name.name.span(),
                     "Call to unknown function",
@@ -617,7 +713,11 @@ impl<'a> Evaluator<'a> {
     fn call_can(&mut self, call: &FuncCall, span: Option<std::ops::Range<usize>>) -> Result<Value> {
         let mut args = call.args.iter();
         let (Some(arg), None) = (args.next(), args.next()) else {
-            return Err(self.error(span, "Wrong number of arguments", "can() takes exactly one argument.".into()));
+            return Err(self.error(
+                span,
+                "Wrong number of arguments",
+                "can() takes exactly one argument.".into(),
+            ));
         };
         Ok(match self.expr(arg) {
             Ok(v) if !v.is_wholly_known() => Value::Unknown,
@@ -626,9 +726,17 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn templatefile(&mut self, args: Vec<Value>, span: Option<std::ops::Range<usize>>) -> Result<Value> {
+    fn templatefile(
+        &mut self,
+        args: Vec<Value>,
+        span: Option<std::ops::Range<usize>>,
+    ) -> Result<Value> {
         let fail = |this: &Self, msg: String| {
-            this.error(span.clone(), "Error in function call", format!("Call to function \"templatefile\" failed: {msg}."))
+            this.error(
+                span.clone(),
+                "Error in function call",
+                format!("Call to function \"templatefile\" failed: {msg}."),
+            )
         };
         let [path, vars]: [Value; 2] = args
             .try_into()
@@ -642,8 +750,16 @@ impl<'a> Evaluator<'a> {
         let full = self.functions.base_dir.join(path);
         let text = std::fs::read_to_string(&full)
             .map_err(|e| fail(self, format!("cannot read {}: {e}", full.display())))?;
-        let template = hcl_edit::parser::parse_template(&text)
-            .map_err(|e| fail(self, format!("{} is not a valid template: {}", full.display(), e.message())))?;
+        let template = hcl_edit::parser::parse_template(&text).map_err(|e| {
+            fail(
+                self,
+                format!(
+                    "{} is not a valid template: {}",
+                    full.display(),
+                    e.message()
+                ),
+            )
+        })?;
         let bindings = match vars.peel() {
             Value::Map(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             _ => return Err(fail(self, "the variables must be an object".into())),
@@ -678,7 +794,11 @@ enum ForItem {
 
 /// The value marked sensitive when `sensitive` is set.
 pub fn mark_if(value: Value, sensitive: bool) -> Value {
-    if sensitive { value.into_sensitive() } else { value }
+    if sensitive {
+        value.into_sensitive()
+    } else {
+        value
+    }
 }
 
 /// A number from a number or a numeric string, as Terraform converts operands.

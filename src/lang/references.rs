@@ -33,9 +33,9 @@ impl Reference {
     pub fn referent(&self) -> Result<Referent, String> {
         let first = self.names.first();
         match self.root.as_str() {
-            "var" => first
-                .map(|n| Referent::Variable(n.clone()))
-                .ok_or_else(|| "A reference to var needs a variable name, as in var.suffix.".into()),
+            "var" => first.map(|n| Referent::Variable(n.clone())).ok_or_else(|| {
+                "A reference to var needs a variable name, as in var.suffix.".into()
+            }),
             "local" => first
                 .map(|n| Referent::Local(n.clone()))
                 .ok_or_else(|| "A reference to local needs a name, as in local.nodes.".into()),
@@ -50,7 +50,9 @@ impl Reference {
             "count" | "each" | "path" | "terraform" | "self" => {
                 Ok(Referent::Contextual(self.root.clone()))
             }
-            "module" => Err("Modules are not supported yet; module.NAME cannot be referenced.".into()),
+            "module" => {
+                Err("Modules are not supported yet; module.NAME cannot be referenced.".into())
+            }
             resource_type => first
                 .map(|n| Referent::Resource(ResourceAddr::managed(resource_type, n)))
                 .ok_or_else(|| {
@@ -202,7 +204,11 @@ mod tests {
 
     fn refs(src: &str) -> Vec<String> {
         let e = hcl_edit::parser::parse_expr(src).unwrap();
-        let expr = Expr { file: FileId(0), span: 0..src.len(), expr: e };
+        let expr = Expr {
+            file: FileId(0),
+            span: 0..src.len(),
+            expr: e,
+        };
         references(&expr)
             .into_iter()
             .map(|r| format!("{}.{}", r.root, r.names.join(".")))
@@ -216,14 +222,27 @@ mod tests {
             ["var.nodes", "local.suffix", "data.x.y"]
         );
         assert_eq!(refs("a.b[count.index].c"), ["a.b", "count.index"]);
-        assert_eq!(refs("\"%{ for n in var.l }${n}${each.key}%{ endfor }\""), ["var.l", "each.key"]);
+        assert_eq!(
+            refs("\"%{ for n in var.l }${n}${each.key}%{ endfor }\""),
+            ["var.l", "each.key"]
+        );
     }
 
     #[test]
     fn classifies_referents() {
-        let r = Reference { root: "data".into(), names: vec!["local_file".into(), "x".into()], file: FileId(0), span: 0..0 };
+        let r = Reference {
+            root: "data".into(),
+            names: vec!["local_file".into(), "x".into()],
+            file: FileId(0),
+            span: 0..0,
+        };
         assert!(matches!(r.referent(), Ok(Referent::Resource(a)) if a.kind == ResourceKind::Data));
-        let r = Reference { root: "var".into(), names: vec![], file: FileId(0), span: 0..0 };
+        let r = Reference {
+            root: "var".into(),
+            names: vec![],
+            file: FileId(0),
+            span: 0..0,
+        };
         assert!(r.referent().is_err());
     }
 }

@@ -81,7 +81,10 @@ fn render(
                             return Err(ev.error(
                                 d.if_expr.cond_expr.span(),
                                 "Invalid template directive",
-                                format!("The %{{if}} condition must be a bool, not {}.", other.kind_name()),
+                                format!(
+                                    "The %{{if}} condition must be a bool, not {}.",
+                                    other.kind_name()
+                                ),
                             ));
                         }
                     };
@@ -123,12 +126,18 @@ fn render(
                             .enumerate()
                             .map(|(i, v)| (Value::int(i as i64), v))
                             .collect(),
-                        Value::Map(map) => map.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+                        Value::Map(map) => map
+                            .into_iter()
+                            .map(|(k, v)| (Value::String(k), v))
+                            .collect(),
                         other => {
                             return Err(ev.error(
                                 f.collection_expr.span(),
                                 "Invalid template directive",
-                                format!("%{{for}} needs a list, set, map or object, not {}.", other.kind_name()),
+                                format!(
+                                    "%{{for}} needs a list, set, map or object, not {}.",
+                                    other.kind_name()
+                                ),
                             ));
                         }
                     };

@@ -17,7 +17,10 @@ pub enum FunctionError {
 }
 
 pub fn exists(name: &str) -> bool {
-    matches!(name, "jsonencode" | "length" | "sensitive" | "upper" | "join")
+    matches!(
+        name,
+        "jsonencode" | "length" | "sensitive" | "upper" | "join"
+    )
 }
 
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -34,15 +37,23 @@ pub fn call(name: &str, args: Vec<Value>, _ctx: &FunctionContext) -> Result<Valu
     }
     let args: Vec<Value> = args.into_iter().map(|a| a.unmark_deep().0).collect();
     let out = match (name, args.as_slice()) {
-        ("jsonencode", [v]) => Value::string(v.to_json().map(|j| j.to_string()).unwrap_or_default()),
+        ("jsonencode", [v]) => {
+            Value::string(v.to_json().map(|j| j.to_string()).unwrap_or_default())
+        }
         ("length", [Value::List(l)]) => Value::int(l.len() as i64),
         ("length", [Value::Map(m)]) => Value::int(m.len() as i64),
         ("length", [Value::String(s)]) => Value::int(s.chars().count() as i64),
         ("upper", [Value::String(s)]) => Value::string(s.to_uppercase()),
         ("join", [Value::String(sep), Value::List(items)]) => Value::string(
-            items.iter().map(|i| i.as_str().unwrap_or_default().to_string()).collect::<Vec<_>>().join(sep),
+            items
+                .iter()
+                .map(|i| i.as_str().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+                .join(sep),
         ),
-        _ if exists(name) => return Err(FunctionError::Call(format!("invalid arguments to {name}"))),
+        _ if exists(name) => {
+            return Err(FunctionError::Call(format!("invalid arguments to {name}")));
+        }
         _ => return Err(FunctionError::Unknown(name.to_string())),
     };
     Ok(if sensitive { out.into_sensitive() } else { out })

@@ -1,0 +1,42 @@
+//! Renderers for people: the plan as `terraform plan` prints it ([`plan`]), diagnostics with
+//! source snippets ([`diagnostics`]) and single values in console syntax ([`value`]).
+//!
+//! Every renderer honours sensitive marks: the content of a [`ggplan_sdk::Value::Sensitive`]
+//! is never printed, not even its length or kind.
+
+pub mod diagnostic;
+mod diff;
+pub mod human;
+mod value;
+
+pub use diagnostic::diagnostics;
+pub use human::plan;
+pub use value::value;
+
+/// How to print: with ANSI colours or as plain text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Style {
+    pub color: bool,
+}
+
+/// ANSI codes used by the renderers.
+mod ansi {
+    pub const BOLD: &str = "1";
+    pub const UNDERLINE: &str = "4";
+    pub const RED: &str = "31";
+    pub const GREEN: &str = "32";
+    pub const YELLOW: &str = "33";
+    pub const CYAN: &str = "36";
+    pub const GREY: &str = "90";
+}
+
+impl Style {
+    /// `text` wrapped in the ANSI code `code` when colouring, else `text` as is.
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
