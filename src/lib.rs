@@ -12,3 +12,7 @@ pub mod scope;
 pub mod state;
 pub mod suggest;
 pub mod walk;
+pub mod providers;
+pub mod events;
+pub mod clock;
+pub mod run;

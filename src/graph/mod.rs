@@ -68,6 +68,26 @@ impl Graph {
         self.index.get(node).copied()
     }
 
+    /// The resources a node depends on, directly or through locals, variables and providers
+    /// (what Terraform records as a resource's dependencies).
+    pub fn resource_dependencies(&self, node: usize) -> BTreeSet<ResourceAddr> {
+        let mut found = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<usize> = self.deps[node].iter().copied().collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            match &self.nodes[n] {
+                Node::Resource(addr) => {
+                    found.insert(addr.clone());
+                }
+                _ => stack.extend(self.deps[n].iter().copied()),
+            }
+        }
+        found
+    }
+
     /// Graphviz DOT text of the graph.
     pub fn to_dot(&self) -> String {
         dot::render(self)

@@ -2,7 +2,7 @@
 //! created with `O_EXCL` so that exactly one run can hold it.
 
 use super::StateError;
-use super::clock::now_rfc3339;
+use crate::clock::now_rfc3339;
 use super::file::{
     create_private, io_error, parent_dir, read_if_exists, remove_if_exists, sibling,
 };

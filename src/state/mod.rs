@@ -15,7 +15,6 @@
 //! Secrets are stored in plain text (as Terraform does) with their paths recorded in
 //! `sensitive_paths`; every file this module writes has mode 0600.
 
-mod clock;
 mod error;
 mod file;
 mod id;

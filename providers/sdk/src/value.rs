@@ -263,6 +263,33 @@ impl Value {
             })
     }
 
+    /// Replaces the part of the value at `path` (creating object attributes on the way;
+    /// a list index out of range changes nothing). Sensitive marks on the way are kept.
+    pub fn set_at(&mut self, path: &AttrPath, new: Value) {
+        let Some((first, rest)) = path.0.split_first() else {
+            *self = new;
+            return;
+        };
+        let target = match self {
+            Value::Sensitive(inner) => return inner.set_at(path, new),
+            Value::Null => {
+                *self = Value::Map(BTreeMap::new());
+                self
+            }
+            other => other,
+        };
+        let rest = AttrPath(rest.to_vec());
+        match (target, first) {
+            (Value::Map(map), PathStep::Key(k)) => map.entry(k.clone()).or_default().set_at(&rest, new),
+            (Value::List(items), PathStep::Index(i)) => {
+                if let Some(slot) = items.get_mut(*i) {
+                    slot.set_at(&rest, new);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A short name of the value's kind, for messages.
     pub fn kind_name(&self) -> &'static str {
         match self {
@@ -406,6 +433,16 @@ mod tests {
             vec![AttrPath::attr("a"), AttrPath::attr("b").index(1)]
         );
         assert_eq!(plain.mark_paths(&paths), v);
+    }
+
+    #[test]
+    fn set_at_replaces_nested_parts() {
+        let mut v = Value::object([("tags", Value::object([("a", Value::int(1))]))]);
+        v.set_at(&AttrPath::attr("tags").key("b"), Value::int(2));
+        v.set_at(&AttrPath::attr("name"), Value::string("x"));
+        assert_eq!(v.get("tags").get("b"), &Value::int(2));
+        assert_eq!(v.get("tags").get("a"), &Value::int(1));
+        assert_eq!(v.get("name"), &Value::string("x"));
     }
 
     #[test]

@@ -1,9 +1,9 @@
-//! Timestamps for lock holders and pending operations: RFC 3339 in UTC, to the second.
+//! Timestamps (lock holders, pending operations, plantimestamp): RFC 3339 in UTC, to the second.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The current time as `2025-01-31T12:34:56Z`.
-pub(crate) fn now_rfc3339() -> String {
+pub fn now_rfc3339() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -1,0 +1,46 @@
+//! The event stream of a run: what is being refreshed, created, updated, destroyed, and how
+//! it ended. Renderers turn it into progress lines (human) or JSON lines (machines).
+
+use crate::address::InstanceAddr;
+use crate::plan::Action;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Something that happened during a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Refreshing one instance from its provider.
+    Refreshing { addr: InstanceAddr, id: Option<String> },
+    /// A change started.
+    ApplyStarted { addr: InstanceAddr, action: Action, id: Option<String> },
+    /// A change is still running (sent every 10 seconds).
+    ApplyProgress { addr: InstanceAddr, action: Action, elapsed: Duration },
+    /// A change finished and is durable in the state.
+    ApplyFinished { addr: InstanceAddr, action: Action, elapsed: Duration, id: Option<String> },
+    /// A change failed; its diagnostics are reported with the run's.
+    ApplyFailed { addr: InstanceAddr, action: Action },
+}
+
+/// Where events go.
+pub trait EventSink: Send + Sync {
+    fn emit(&self, event: Event);
+}
+
+/// Discards events.
+pub struct Discard;
+
+impl EventSink for Discard {
+    fn emit(&self, _event: Event) {}
+}
+
+/// Keeps events in memory (tests, and callers that render them afterwards).
+#[derive(Default)]
+pub struct Recorder(pub Mutex<Vec<Event>>);
+
+impl EventSink for Recorder {
+    fn emit(&self, event: Event) {
+        if let Ok(mut events) = self.0.lock() {
+            events.push(event);
+        }
+    }
+}

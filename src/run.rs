@@ -1,0 +1,408 @@
+//! One run over a stack (a plan, then maybe its apply): the configuration, graph, scope and
+//! configured providers its concurrent tasks share, and the steps both plan and apply take
+//! for one instance: expand, evaluate, ask the provider.
+
+use crate::address::{InstanceAddr, InstanceKey, ResourceAddr};
+use crate::config::{Body, FileId, IgnoreChanges, Module, Repetition, Resource};
+use crate::events::EventSink;
+use crate::graph::Graph;
+use crate::lang::body::eval_body;
+use crate::lang::eval::Evaluator;
+use crate::lang::functions::FunctionContext;
+use crate::providers::{ProviderInstance, Registry, provider_name};
+use crate::scope::{Expansion, InstanceContext, Scope};
+use ggplan_sdk::{
+    AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Value,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::Semaphore;
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// At most this many provider operations at once.
+    pub parallelism: usize,
+    /// Refresh prior state from the providers before planning.
+    pub refresh: bool,
+    /// Limit the plan to these instances (or whole resources, when they carry no key) and
+    /// what they depend on.
+    pub targets: Vec<InstanceAddr>,
+    /// Replace these instances even if nothing changed.
+    pub replace: Vec<InstanceAddr>,
+    /// Plan to destroy everything in state.
+    pub destroy: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            parallelism: 10,
+            refresh: true,
+            targets: Vec::new(),
+            replace: Vec::new(),
+            destroy: false,
+        }
+    }
+}
+
+/// The instances of one resource and the context of each.
+pub type Instances = Vec<(Option<InstanceKey>, InstanceContext)>;
+
+/// State shared by the tasks of one run.
+pub struct Run {
+    pub module: Arc<Module>,
+    pub graph: Graph,
+    pub registry: Registry,
+    pub functions: FunctionContext,
+    pub options: RunOptions,
+    pub scope: RwLock<Scope>,
+    pub providers: Mutex<HashMap<String, ProviderInstance>>,
+    pub expansions: Mutex<HashMap<ResourceAddr, Instances>>,
+    /// Bounds provider operations to `options.parallelism`.
+    pub limit: Semaphore,
+    pub events: Arc<dyn EventSink>,
+    pub diags: Mutex<Diagnostics>,
+}
+
+impl Run {
+    /// Prepares a run: builds the graph (with nodes for `state_providers`, the provider keys
+    /// of instances in state) and a scope holding the variables.
+    pub fn new(
+        module: Arc<Module>,
+        registry: Registry,
+        variables: BTreeMap<String, Value>,
+        state_providers: &[String],
+        options: RunOptions,
+        events: Arc<dyn EventSink>,
+    ) -> Result<Run, Diagnostics> {
+        registry.check(&module)?;
+        let graph = Graph::build(&module, state_providers)?;
+        let dir = module.dir.display().to_string();
+        let cwd = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| ".".into());
+        let scope = Scope {
+            variables,
+            paths: BTreeMap::from([
+                ("module".to_string(), Value::string(&dir)),
+                ("root".to_string(), Value::string(&dir)),
+                ("cwd".to_string(), Value::string(cwd)),
+            ]),
+            ..Scope::default()
+        };
+        let functions = FunctionContext {
+            base_dir: module.dir.clone(),
+            plan_timestamp: crate::clock::now_rfc3339(),
+        };
+        Ok(Run {
+            limit: Semaphore::new(options.parallelism.max(1)),
+            module,
+            graph,
+            registry,
+            functions,
+            options,
+            scope: RwLock::new(scope),
+            providers: Mutex::new(HashMap::new()),
+            expansions: Mutex::new(HashMap::new()),
+            events,
+            diags: Mutex::new(Diagnostics::new()),
+        })
+    }
+
+    /// Records diagnostics for the end of the run.
+    pub fn report(&self, diags: Diagnostics) {
+        if let Ok(mut all) = self.diags.lock() {
+            all.extend(diags);
+        }
+    }
+
+    /// The diagnostics recorded so far.
+    pub fn take_diagnostics(&self) -> Diagnostics {
+        self.diags
+            .lock()
+            .map(|mut d| std::mem::take(&mut *d))
+            .unwrap_or_default()
+    }
+
+    /// A configured provider instance.
+    pub fn provider(&self, key: &str) -> Result<ProviderInstance, Diagnostics> {
+        self.providers
+            .lock()
+            .ok()
+            .and_then(|p| p.get(key).cloned())
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    format!("Provider {key} is not configured"),
+                    "Its configuration failed or was skipped; see the errors above.",
+                )
+                .into()
+            })
+    }
+
+    fn evaluator_scope<T>(
+        &self,
+        ctx: &InstanceContext,
+        f: impl FnOnce(&mut Evaluator<'_>) -> T,
+    ) -> T {
+        let scope = self.scope.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let resolver = scope.resolver(ctx);
+        let mut ev = Evaluator::new(&self.module.sources, &resolver, &self.functions);
+        f(&mut ev)
+    }
+
+    /// Evaluates one expression of the module in an instance's context.
+    pub fn eval(&self, expr: &crate::config::Expr, ctx: &InstanceContext) -> Result<Value, Diagnostic> {
+        self.evaluator_scope(ctx, |ev| ev.eval(expr))
+    }
+
+    /// Evaluates a body against a schema in an instance's context.
+    pub fn eval_config(
+        &self,
+        body: &Body,
+        schema: &Schema,
+        ctx: &InstanceContext,
+        what: &str,
+    ) -> Result<Value, Diagnostics> {
+        self.evaluator_scope(ctx, |ev| eval_body(ev, &self.module.sources, body, schema, what))
+    }
+
+    /// Evaluates and configures the provider configuration `key`.
+    pub async fn configure_provider(&self, key: &str) -> Result<(), Diagnostics> {
+        let name = provider_name(key);
+        let Some(instance) = self.registry.instantiate(name) else {
+            return Err(Diagnostic::error(
+                format!("Unknown provider {name:?}"),
+                "The state or configuration names a provider this ggplan does not have.",
+            )
+            .into());
+        };
+        let block = self.module.providers.get(key);
+        let empty = Body {
+            file: FileId(0),
+            attributes: BTreeMap::new(),
+            blocks: Vec::new(),
+            span: 0..0,
+        };
+        let what = format!("provider {key:?}");
+        if block.is_none() {
+            let required: Vec<&String> = instance
+                .schema
+                .provider
+                .attributes
+                .iter()
+                .filter(|(_, a)| a.required)
+                .map(|(n, _)| n)
+                .collect();
+            if !required.is_empty() {
+                return Err(Diagnostic::error(
+                    format!("Provider {key:?} needs configuration"),
+                    format!(
+                        "Add a provider \"{name}\" block that sets {}.",
+                        required.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .into());
+            }
+        }
+        let body = block.map(|b| &b.body).unwrap_or(&empty);
+        let config = self.eval_config(body, &instance.schema.provider, &InstanceContext::default(), &what)?;
+        if !config.is_wholly_known() {
+            let range = block.map(|b| b.range.clone());
+            return Err(Diagnostic::error(
+                format!("Provider {key:?} depends on values known only after apply"),
+                "Its configuration refers to resources that do not exist yet. Apply those first \
+                 (ggplan apply --target=...), then plan again.",
+            )
+            .at_range(range)
+            .into());
+        }
+        let (plain, _) = config.unmark_deep();
+        instance.provider.configure(&plain).await?;
+        if let Ok(mut providers) = self.providers.lock() {
+            providers.insert(key.to_string(), instance);
+        }
+        Ok(())
+    }
+
+    /// The instances of a resource: its count or for_each evaluated.
+    pub fn expand(&self, resource: &Resource) -> Result<(Expansion, Instances), Diagnostic> {
+        let root = InstanceContext::default();
+        match &resource.repetition {
+            Repetition::Single => Ok((Expansion::Single, vec![(None, root)])),
+            Repetition::Count(expr) => {
+                let value = self.eval(expr, &root)?;
+                let bad = |detail: &str| {
+                    Diagnostic::error("Invalid count argument", detail.to_string())
+                        .at_range(Some(self.module.range(expr)))
+                };
+                if value.is_unknown() {
+                    return Err(bad(
+                        "The count value depends on values known only after apply, so ggplan \
+                         cannot tell how many instances to plan. Use values known at plan time, \
+                         or apply the resources it depends on first with --target.",
+                    ));
+                }
+                let n = value
+                    .as_number()
+                    .and_then(|n| n.as_i64())
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| bad("count must be a whole number, 0 or more."))?;
+                Ok((
+                    Expansion::Count,
+                    (0..n as usize)
+                        .map(|i| (Some(InstanceKey::Int(i)), InstanceContext::for_key(&Some(InstanceKey::Int(i)), None)))
+                        .collect(),
+                ))
+            }
+            Repetition::ForEach(expr) => {
+                let value = self.eval(expr, &root)?;
+                let bad = |detail: String| {
+                    Diagnostic::error("Invalid for_each argument", detail)
+                        .at_range(Some(self.module.range(expr)))
+                };
+                if value.contains_sensitive() {
+                    return Err(bad(
+                        "Sensitive values cannot be used as for_each arguments: they would be \
+                         shown as instance keys. Use nonsensitive() on the keys if that is safe."
+                            .into(),
+                    ));
+                }
+                let entries: Vec<(String, Value)> = match value {
+                    Value::Unknown => {
+                        return Err(bad(
+                            "The for_each value depends on values known only after apply, so \
+                             ggplan cannot tell which instances to plan. Use keys known at plan \
+                             time."
+                                .into(),
+                        ));
+                    }
+                    Value::Map(map) => map.into_iter().collect(),
+                    Value::List(items) => {
+                        let mut keys = Vec::new();
+                        for item in items {
+                            match item {
+                                Value::String(s) => keys.push((s.clone(), Value::String(s))),
+                                Value::Unknown => {
+                                    return Err(bad("The for_each set has elements known only after apply.".into()));
+                                }
+                                other => {
+                                    return Err(bad(format!(
+                                        "for_each takes a map or a set of strings; this set holds a {}. \
+                                         Use toset([for x in ... : tostring(x)]).",
+                                        other.kind_name()
+                                    )));
+                                }
+                            }
+                        }
+                        keys.sort_by(|a, b| a.0.cmp(&b.0));
+                        keys.dedup_by(|a, b| a.0 == b.0);
+                        keys
+                    }
+                    Value::Null => return Err(bad("for_each must not be null; use {} for no instances.".into())),
+                    other => {
+                        return Err(bad(format!(
+                            "for_each takes a map or a set of strings, not a {}.",
+                            other.kind_name()
+                        )));
+                    }
+                };
+                Ok((
+                    Expansion::ForEach,
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| {
+                            let key = Some(InstanceKey::Str(k));
+                            let ctx = InstanceContext::for_key(&key, Some(v));
+                            (key, ctx)
+                        })
+                        .collect(),
+                ))
+            }
+        }
+    }
+
+    /// Asks the provider to plan one managed instance. Values carry sensitive marks on both
+    /// sides; the provider sees them without. Returns the planned value (marked) and the paths
+    /// whose change forces replacement.
+    pub async fn plan_instance(
+        &self,
+        provider: &ProviderInstance,
+        schema: &Schema,
+        type_name: &str,
+        prior: Option<&Value>,
+        config: &Value,
+    ) -> Result<(Value, Vec<AttrPath>), Diagnostics> {
+        let (config_plain, mut marks) = config.clone().unmark_deep();
+        let prior_plain = prior.map(|p| p.clone().unmark_deep().0);
+        let proposed = schema.proposed_new(prior_plain.as_ref(), &config_plain);
+        let response = {
+            let _permit = self.limit.acquire().await;
+            provider
+                .provider
+                .plan(PlanRequest {
+                    type_name,
+                    prior: prior_plain.as_ref(),
+                    config: &config_plain,
+                    proposed: &proposed,
+                })
+                .await?
+        };
+        let mut replace = match &prior_plain {
+            Some(p) => schema.replace_paths(p, &response.planned),
+            None => Vec::new(),
+        };
+        replace.extend(response.requires_replace);
+        replace.sort();
+        replace.dedup();
+        marks.extend(schema.sensitive_paths(&response.planned));
+        Ok((response.planned.mark_paths(&marks), replace))
+    }
+
+    /// The schema and provider of a resource.
+    pub fn resource_provider(
+        &self,
+        addr: &ResourceAddr,
+        provider_key: &str,
+    ) -> Result<(ProviderInstance, Schema), Diagnostics> {
+        let provider = self.provider(provider_key)?;
+        let schema = provider
+            .type_schema(addr.kind, &addr.type_name)
+            .cloned()
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    format!("{addr}: unknown type"),
+                    format!("The provider {provider_key} has no {} type {}.", kind_word(addr.kind), addr.type_name),
+                ))
+            })?;
+        Ok((provider, schema))
+    }
+}
+
+fn kind_word(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Managed => "resource",
+        ResourceKind::Data => "data source",
+    }
+}
+
+/// `config` with the parts `lifecycle.ignore_changes` names taken from `prior` instead.
+pub fn apply_ignore_changes(config: Value, prior: &Value, ignore: &IgnoreChanges, schema: &Schema) -> Value {
+    let paths: Vec<AttrPath> = match ignore {
+        IgnoreChanges::None => return config,
+        IgnoreChanges::All => schema
+            .attributes
+            .iter()
+            .filter(|(_, a)| a.required || a.optional)
+            .map(|(n, _)| AttrPath::attr(n))
+            .chain(schema.blocks.keys().map(|n| AttrPath::attr(n)))
+            .collect(),
+        IgnoreChanges::Paths(paths) => paths.clone(),
+    };
+    let mut out = config;
+    for path in paths {
+        let old = prior.at(&path).cloned().unwrap_or(Value::Null);
+        out.set_at(&path, old);
+    }
+    out
+}
