@@ -16,3 +16,4 @@ pub mod providers;
 pub mod events;
 pub mod clock;
 pub mod run;
+pub mod apply;

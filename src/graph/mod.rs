@@ -390,7 +390,7 @@ struct Context {
 }
 
 /// Kahn's algorithm, smallest id first for a stable order; on a cycle, one cycle's nodes.
-fn topological_order(deps: &[BTreeSet<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+pub(crate) fn topological_order(deps: &[BTreeSet<usize>]) -> Result<Vec<usize>, Vec<usize>> {
     let n = deps.len();
     let mut remaining: Vec<usize> = deps.iter().map(BTreeSet::len).collect();
     let mut dependents = vec![Vec::new(); n];

@@ -1,0 +1,666 @@
+//! Applying a plan: walk its changes in dependency order with bounded parallelism, make each
+//! completed change durable before anything that depends on it starts, and re-evaluate
+//! configuration as unknown values become known.
+
+mod committer;
+
+use crate::address::InstanceAddr;
+use crate::config::Resource;
+use crate::events::Event;
+use crate::graph::Node;
+use crate::plan::{Action, PlannedChange, PlannedRun, with_context};
+use crate::run::{Run, apply_ignore_changes};
+use crate::scope::InstanceContext;
+use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore};
+use crate::walk::{StopFlag, walk};
+use committer::Committer;
+use ggplan_sdk::{ApplyRequest, AttrPath, Diagnostic, Diagnostics, ResourceKind, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How an apply ended.
+#[derive(Debug)]
+pub struct ApplyOutcome {
+    pub state: State,
+    pub diagnostics: Diagnostics,
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+    /// A stop was requested (Ctrl-C) and some changes were not started.
+    pub interrupted: bool,
+}
+
+impl ApplyOutcome {
+    /// Whether everything planned was applied.
+    pub fn succeeded(&self) -> bool {
+        !self.diagnostics.has_errors() && !self.interrupted
+    }
+}
+
+/// A step of the apply graph.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Step {
+    Local(String),
+    Output(String),
+    /// Create, update, read, or the create half of a replace, of change `i`.
+    Main(usize),
+    /// The destroy half of change `i`.
+    Destroy(usize),
+}
+
+struct Applier {
+    run: Arc<Run>,
+    changes: Vec<PlannedChange>,
+    committer: Committer,
+    state: Arc<Mutex<State>>,
+    counts: Mutex<(usize, usize, usize)>,
+}
+
+/// Applies a plan, recording every change in the journal of `store` as it completes and
+/// persisting the whole state at the end. The caller holds the state lock.
+pub async fn apply(planned: PlannedRun, store: &StateStore, stop: &StopFlag) -> ApplyOutcome {
+    let PlannedRun {
+        run,
+        prior,
+        refreshed,
+        changes,
+        ..
+    } = planned;
+    let mut state = prior;
+    let mut diagnostics = Diagnostics::new();
+    let journal = match store.journal() {
+        Ok(j) => j,
+        Err(e) => {
+            diagnostics.push(Diagnostic::error("Cannot open the state journal", e.to_string()));
+            return finish(store, state, diagnostics, (0, 0, 0), false);
+        }
+    };
+    // Operations a crashed run left unfinished are now either in state or not: the user was
+    // warned at plan time, and the refresh above saw what exists.
+    state.pending.clear();
+    let shared = Arc::new(Mutex::new(state));
+    let (committer, writer) = Committer::start(journal, shared.clone());
+    let applier = Arc::new(Applier {
+        run: run.clone(),
+        changes,
+        committer,
+        state: shared.clone(),
+        counts: Mutex::new((0, 0, 0)),
+    });
+    let mut interrupted = false;
+    match applier.record_refresh_and_reads(refreshed).await {
+        Err(e) => diagnostics.push(Diagnostic::error("Cannot write the state journal", e)),
+        Ok(()) => match applier.steps() {
+            Err(d) => diagnostics.extend(d),
+            Ok((steps, deps)) => {
+                let outcome = walk(&deps, stop, |i| {
+                    let applier = applier.clone();
+                    let step = steps[i].clone();
+                    async move { applier.visit(step).await }
+                })
+                .await;
+                interrupted = stop.is_stopped() && !outcome.skipped.is_empty();
+                diagnostics.extend(run.take_diagnostics());
+            }
+        },
+    }
+    let counts = applier.counts.lock().map(|c| *c).unwrap_or_default();
+    drop(applier);
+    let _ = writer.join();
+    let state = Arc::try_unwrap(shared)
+        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .unwrap_or_else(|arc| arc.lock().map(|s| s.clone()).unwrap_or_default());
+    finish(store, state, diagnostics, counts, interrupted)
+}
+
+fn finish(
+    store: &StateStore,
+    mut state: State,
+    mut diagnostics: Diagnostics,
+    counts: (usize, usize, usize),
+    interrupted: bool,
+) -> ApplyOutcome {
+    if let Err(e) = store.persist(&mut state) {
+        diagnostics.push(Diagnostic::error(
+            "Cannot save the state",
+            format!(
+                "{e}. Every completed change is in {}; the next run replays it.",
+                store.journal_path().display()
+            ),
+        ));
+    }
+    ApplyOutcome {
+        state,
+        diagnostics,
+        added: counts.0,
+        changed: counts.1,
+        destroyed: counts.2,
+        interrupted,
+    }
+}
+
+fn has_main(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Create | Action::Update | Action::Read | Action::DeleteThenCreate | Action::CreateThenDelete
+    )
+}
+
+fn has_destroy(action: Action) -> bool {
+    matches!(action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete)
+}
+
+impl Applier {
+    /// Records what the refresh found and the data sources read during plan.
+    async fn record_refresh_and_reads(
+        &self,
+        refreshed: std::collections::BTreeMap<InstanceAddr, Option<Value>>,
+    ) -> Result<(), String> {
+        let mut entries = Vec::new();
+        {
+            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            for (addr, value) in refreshed {
+                match (value, state.resources.get(&addr)) {
+                    (Some(value), Some(old)) => entries.push(JournalEntry::Set(InstanceState::from_value(
+                        addr,
+                        old.provider.clone(),
+                        value,
+                        old.dependencies.clone(),
+                        old.schema_version,
+                        old.create_before_destroy,
+                    ))),
+                    (None, Some(_)) => entries.push(JournalEntry::Remove { addr }),
+                    _ => {}
+                }
+            }
+        }
+        for c in &self.changes {
+            let is_read_now = c.change.addr.resource.kind == ResourceKind::Data && c.change.action == Action::NoOp;
+            if let (true, Some(after)) = (is_read_now, &c.change.after) {
+                entries.push(JournalEntry::Set(self.instance_state(c, after.clone())));
+            }
+        }
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.committer.commit(entries).await
+    }
+
+    fn instance_state(&self, c: &PlannedChange, value: Value) -> InstanceState {
+        let addr = c.change.addr.clone();
+        let schema_version = self
+            .run
+            .provider(&c.change.provider)
+            .ok()
+            .and_then(|p| p.type_schema(addr.resource.kind, &addr.resource.type_name).map(|s| s.version))
+            .unwrap_or(0);
+        let dependencies = self.instance_dependencies(&addr);
+        InstanceState::from_value(
+            addr,
+            c.change.provider.clone(),
+            value,
+            dependencies,
+            schema_version,
+            c.create_before_destroy,
+        )
+    }
+
+    /// The instances the resource of `addr` depends on, as they are in state now.
+    fn instance_dependencies(&self, addr: &InstanceAddr) -> Vec<InstanceAddr> {
+        let Some(node) = self.run.graph.id(&Node::Resource(addr.resource.clone())) else {
+            return Vec::new();
+        };
+        let resources = self.run.graph.resource_dependencies(node);
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state
+            .resources
+            .keys()
+            .filter(|a| resources.contains(&a.resource))
+            .cloned()
+            .collect()
+    }
+
+    /// The apply graph: its steps and, for each, the steps it waits for.
+    fn steps(&self) -> Result<(Vec<Step>, Vec<BTreeSet<usize>>), Diagnostics> {
+        let graph = &self.run.graph;
+        let mut steps = Vec::new();
+        let mut index: HashMap<Step, usize> = HashMap::new();
+        fn add(s: Step, steps: &mut Vec<Step>, index: &mut HashMap<Step, usize>) -> usize {
+            *index.entry(s.clone()).or_insert_with(|| {
+                steps.push(s);
+                steps.len() - 1
+            })
+        }
+        for node in &graph.nodes {
+            match node {
+                Node::Local(n) => {
+                    add(Step::Local(n.clone()), &mut steps, &mut index);
+                }
+                Node::Output(n) => {
+                    add(Step::Output(n.clone()), &mut steps, &mut index);
+                }
+                _ => {}
+            }
+        }
+        let mut main_of: HashMap<crate::address::ResourceAddr, Vec<usize>> = HashMap::new();
+        for (i, c) in self.changes.iter().enumerate() {
+            if has_main(c.change.action) {
+                let id = add(Step::Main(i), &mut steps, &mut index);
+                main_of.entry(c.change.addr.resource.clone()).or_default().push(id);
+            }
+            if has_destroy(c.change.action) {
+                add(Step::Destroy(i), &mut steps, &mut index);
+            }
+        }
+        let mut deps = vec![BTreeSet::new(); steps.len()];
+        // What a config node's step waits for: the steps of what it refers to.
+        let config_deps = |node: usize| -> BTreeSet<usize> {
+            let mut out = BTreeSet::new();
+            for d in &graph.deps[node] {
+                match &graph.nodes[*d] {
+                    Node::Resource(r) => out.extend(main_of.get(r).into_iter().flatten().copied()),
+                    Node::Local(n) => out.extend(index.get(&Step::Local(n.clone())).copied()),
+                    _ => {}
+                }
+            }
+            out
+        };
+        for (node_id, node) in graph.nodes.iter().enumerate() {
+            let step = match node {
+                Node::Local(n) => Step::Local(n.clone()),
+                Node::Output(n) => Step::Output(n.clone()),
+                _ => continue,
+            };
+            deps[index[&step]] = config_deps(node_id);
+        }
+        // Destroys wait for the destroys of what depended on them.
+        let mut dependents_of: HashMap<crate::address::ResourceAddr, BTreeSet<crate::address::ResourceAddr>> =
+            HashMap::new();
+        for (node_id, node) in graph.nodes.iter().enumerate() {
+            if let Node::Resource(r) = node {
+                for d in graph.resource_dependencies(node_id) {
+                    dependents_of.entry(d).or_default().insert(r.clone());
+                }
+            }
+        }
+        for (i, c) in self.changes.iter().enumerate() {
+            let addr = &c.change.addr;
+            if let Some(main) = index.get(&Step::Main(i)).copied() {
+                if let Some(node) = graph.id(&Node::Resource(addr.resource.clone())) {
+                    deps[main].extend(config_deps(node));
+                }
+                if c.change.action == Action::DeleteThenCreate {
+                    deps[main].insert(index[&Step::Destroy(i)]);
+                }
+            }
+            if let Some(destroy) = index.get(&Step::Destroy(i)).copied() {
+                for (j, other) in self.changes.iter().enumerate() {
+                    let Some(other_destroy) = index.get(&Step::Destroy(j)).copied() else {
+                        continue;
+                    };
+                    let depends = other.prior_dependencies.contains(addr)
+                        || dependents_of
+                            .get(&addr.resource)
+                            .is_some_and(|ds| ds.contains(&other.change.addr.resource));
+                    if j != i && depends {
+                        deps[destroy].insert(other_destroy);
+                    }
+                }
+                if c.change.action == Action::CreateThenDelete {
+                    deps[destroy].insert(index[&Step::Main(i)]);
+                    for dependent in dependents_of.get(&addr.resource).into_iter().flatten() {
+                        deps[destroy].extend(main_of.get(dependent).into_iter().flatten().copied());
+                    }
+                }
+            }
+        }
+        if let Err(cycle) = crate::graph::topological_order(&deps) {
+            let names: Vec<String> = cycle
+                .iter()
+                .map(|s| match &steps[*s] {
+                    Step::Local(n) => format!("local.{n}"),
+                    Step::Output(n) => format!("output.{n}"),
+                    Step::Main(i) => self.changes[*i].change.addr.to_string(),
+                    Step::Destroy(i) => format!("{} (destroy)", self.changes[*i].change.addr),
+                })
+                .collect();
+            return Err(Diagnostic::error(
+                "Cycle in the order of changes",
+                format!(
+                    "These changes wait for each other: {}. This happens when a \
+                     create_before_destroy resource depends on one that is destroyed first; set \
+                     create_before_destroy on both.",
+                    names.join(" -> ")
+                ),
+            )
+            .into());
+        }
+        Ok((steps, deps))
+    }
+
+    async fn visit(&self, step: Step) -> bool {
+        let result = match &step {
+            Step::Local(name) => self.local(name),
+            Step::Output(name) => self.output(name).await,
+            Step::Main(i) => self.main(&self.changes[*i]).await,
+            Step::Destroy(i) => self.destroy(&self.changes[*i]).await,
+        };
+        match result {
+            Ok(()) => true,
+            Err(d) => {
+                self.run.report(d);
+                false
+            }
+        }
+    }
+
+    fn local(&self, name: &str) -> Result<(), Diagnostics> {
+        let local = &self.run.module.locals[name];
+        let value = self.run.eval(&local.value, &InstanceContext::default())?;
+        if let Ok(mut scope) = self.run.scope.write() {
+            scope.locals.insert(name.to_string(), value);
+        }
+        Ok(())
+    }
+
+    async fn output(&self, name: &str) -> Result<(), Diagnostics> {
+        let output = &self.run.module.outputs[name];
+        let entry = if self.run.options.destroy {
+            JournalEntry::Output { name: name.to_string(), output: None }
+        } else if !self.run.options.targets.is_empty() {
+            return Ok(());
+        } else {
+            let value = self.run.eval(&output.value, &InstanceContext::default())?;
+            if !value.is_wholly_known() {
+                return Err(Diagnostic::error(
+                    format!("Output {name:?} is still unknown after apply"),
+                    "A value it refers to was not produced; see the errors above.",
+                )
+                .into());
+            }
+            let (plain, _) = value.unmark_deep();
+            JournalEntry::Output {
+                name: name.to_string(),
+                output: Some(OutputState {
+                    value: plain.to_json().unwrap_or_default(),
+                    sensitive: output.sensitive,
+                }),
+            }
+        };
+        self.committer.commit(vec![entry]).await.map_err(journal_error)
+    }
+
+    fn count(&self, action: Action) {
+        if let Ok(mut c) = self.counts.lock() {
+            match action {
+                Action::Create => c.0 += 1,
+                Action::Update => c.1 += 1,
+                Action::Delete => c.2 += 1,
+                Action::DeleteThenCreate | Action::CreateThenDelete => {
+                    c.0 += 1;
+                    c.2 += 1;
+                }
+                Action::NoOp | Action::Read => {}
+            }
+        }
+    }
+
+    async fn main(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
+        let addr = &c.change.addr;
+        let resource: &Resource = self.run.module.resources.get(&addr.resource).ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(format!("{addr} has no configuration"), ""))
+        })?;
+        let (provider, schema) = self.run.resource_provider(&addr.resource, &resource.provider)?;
+        let config = self.run.eval_config(&resource.body, &schema, &c.context, &addr.to_string())?;
+        if !config.is_wholly_known() {
+            return Err(Diagnostic::error(
+                format!("{addr}: configuration still unknown"),
+                "A value it depends on was not produced during this apply; see the errors above.",
+            )
+            .at_range(Some(resource.range.clone()))
+            .into());
+        }
+        let (config_plain, mut marks) = config.clone().unmark_deep();
+        let started = Instant::now();
+        let shown_action = match c.change.action {
+            Action::Read => Action::Read,
+            Action::Update => Action::Update,
+            _ => Action::Create,
+        };
+        if c.change.action == Action::Read {
+            self.run.events.emit(Event::ApplyStarted { addr: addr.clone(), action: Action::Read, id: None });
+            let value = {
+                let _permit = self.run.limit.acquire().await;
+                provider.provider.read_data(&addr.resource.type_name, &config_plain).await
+            }
+            .map_err(|d| with_context(d, addr, "reading"))?;
+            marks.extend(schema.sensitive_paths(&value));
+            let value = value.mark_paths(&marks);
+            self.committer
+                .commit(vec![JournalEntry::Set(self.instance_state(c, value.clone()))])
+                .await
+                .map_err(journal_error)?;
+            self.finished(c, Action::Read, started, &value);
+            self.set_scope(c, value);
+            return Ok(());
+        }
+        let prior = match c.change.action {
+            Action::Update => c.change.before.clone(),
+            _ => None,
+        };
+        let config = match &prior {
+            Some(p) => apply_ignore_changes(config, p, &resource.lifecycle.ignore_changes, &schema),
+            None => config,
+        };
+        let (planned, _) = self
+            .run
+            .plan_instance(&provider, &schema, &addr.resource.type_name, prior.as_ref(), &config)
+            .await
+            .map_err(|d| with_context(d, addr, "planning"))?;
+        if let Some(original) = &c.change.after {
+            let changed = inconsistent_paths(original, &planned);
+            if !changed.is_empty() {
+                return Err(Diagnostic::error(
+                    format!("{addr}: provider produced an inconsistent final plan"),
+                    format!(
+                        "Values known at plan time changed before apply: {}. This is a bug in \
+                         the provider or a value changed while ggplan ran; plan again.",
+                        changed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .into());
+            }
+        }
+        let begin = JournalEntry::Begin {
+            addr: addr.clone(),
+            action: if prior.is_some() { "update" } else { "create" }.to_string(),
+        };
+        if c.change.action != Action::CreateThenDelete {
+            self.committer.commit(vec![begin]).await.map_err(journal_error)?;
+        }
+        let id = prior.as_ref().and_then(|p| p.get("id").as_str().map(str::to_string));
+        self.run.events.emit(Event::ApplyStarted { addr: addr.clone(), action: shown_action, id });
+        let prior_plain = prior.clone().map(|p| p.unmark_deep().0);
+        let (planned_plain, _) = planned.unmark_deep();
+        let response = self
+            .with_progress(addr, shown_action, async {
+                let _permit = self.run.limit.acquire().await;
+                provider
+                    .provider
+                    .apply(ApplyRequest {
+                        type_name: &addr.resource.type_name,
+                        prior: prior_plain.as_ref(),
+                        planned: Some(&planned_plain),
+                        config: &config_plain,
+                    })
+                    .await
+            })
+            .await;
+        let failed = response.diagnostics.has_errors();
+        let new_state = match response.new_state {
+            Some(v) if !v.is_wholly_known() => {
+                return Err(Diagnostic::error(
+                    format!("{addr}: provider returned unknown values after apply"),
+                    "This is a bug in the provider.",
+                )
+                .into());
+            }
+            other => other,
+        };
+        let entry = match &new_state {
+            Some(v) => {
+                marks.extend(schema.sensitive_paths(v));
+                JournalEntry::Set(self.instance_state(c, v.clone().mark_paths(&marks)))
+            }
+            None if c.change.action == Action::CreateThenDelete => {
+                // Nothing was created; the old object stays recorded as it was.
+                JournalEntry::Set(self.instance_state(c, c.change.before.clone().unwrap_or_default()))
+            }
+            None => JournalEntry::Remove { addr: addr.clone() },
+        };
+        self.committer.commit(vec![entry]).await.map_err(journal_error)?;
+        if failed {
+            self.run.events.emit(Event::ApplyFailed { addr: addr.clone(), action: shown_action });
+            return Err(with_context(response.diagnostics, addr, "applying"));
+        }
+        let value = new_state.unwrap_or_default().mark_paths(&marks);
+        if c.change.action != Action::CreateThenDelete {
+            self.count(c.change.action);
+        }
+        self.finished(c, shown_action, started, &value);
+        self.set_scope(c, value);
+        Ok(())
+    }
+
+    async fn destroy(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
+        let addr = &c.change.addr;
+        let (provider, _) = self.run.resource_provider(&addr.resource, &c.change.provider)?;
+        let prior = c.change.before.clone().unwrap_or_default();
+        let (prior_plain, _) = prior.clone().unmark_deep();
+        let keep_record = c.change.action == Action::CreateThenDelete;
+        if !keep_record {
+            self.committer
+                .commit(vec![JournalEntry::Begin { addr: addr.clone(), action: "delete".into() }])
+                .await
+                .map_err(journal_error)?;
+        }
+        let id = prior.get("id").as_str().map(str::to_string);
+        self.run.events.emit(Event::ApplyStarted { addr: addr.clone(), action: Action::Delete, id });
+        let started = Instant::now();
+        let config = Value::Null;
+        let response = self
+            .with_progress(addr, Action::Delete, async {
+                let _permit = self.run.limit.acquire().await;
+                provider
+                    .provider
+                    .apply(ApplyRequest {
+                        type_name: &addr.resource.type_name,
+                        prior: Some(&prior_plain),
+                        planned: None,
+                        config: &config,
+                    })
+                    .await
+            })
+            .await;
+        if response.diagnostics.has_errors() {
+            if !keep_record {
+                let still = JournalEntry::Set(self.instance_state(c, prior));
+                self.committer.commit(vec![still]).await.map_err(journal_error)?;
+            }
+            self.run.events.emit(Event::ApplyFailed { addr: addr.clone(), action: Action::Delete });
+            return Err(with_context(response.diagnostics, addr, "destroying"));
+        }
+        if !keep_record {
+            self.committer
+                .commit(vec![JournalEntry::Remove { addr: addr.clone() }])
+                .await
+                .map_err(journal_error)?;
+        }
+        if c.change.action != Action::DeleteThenCreate {
+            // A replace is counted once, when its create half finishes.
+            if c.change.action == Action::CreateThenDelete {
+                self.count(Action::CreateThenDelete);
+            } else {
+                self.count(Action::Delete);
+            }
+        }
+        self.run.events.emit(Event::ApplyFinished {
+            addr: addr.clone(),
+            action: Action::Delete,
+            elapsed: started.elapsed(),
+            id: None,
+        });
+        Ok(())
+    }
+
+    fn finished(&self, c: &PlannedChange, action: Action, started: Instant, value: &Value) {
+        self.run.events.emit(Event::ApplyFinished {
+            addr: c.change.addr.clone(),
+            action,
+            elapsed: started.elapsed(),
+            id: value.peel().get("id").as_str().map(str::to_string).filter(|_| !value.get("id").is_sensitive()),
+        });
+    }
+
+    fn set_scope(&self, c: &PlannedChange, value: Value) {
+        if let Ok(mut scope) = self.run.scope.write() {
+            scope.set_instance(&c.change.addr, c.expansion, value);
+        }
+    }
+
+    /// Runs `fut`, sending a progress event every ten seconds until it finishes.
+    async fn with_progress<T>(&self, addr: &InstanceAddr, action: Action, fut: impl Future<Output = T>) -> T {
+        let started = Instant::now();
+        let period = Duration::from_secs(10);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                out = &mut fut => return out,
+                _ = ticks.tick() => self.run.events.emit(Event::ApplyProgress {
+                    addr: addr.clone(),
+                    action,
+                    elapsed: started.elapsed(),
+                }),
+            }
+        }
+    }
+}
+
+fn journal_error(e: String) -> Diagnostics {
+    Diagnostic::error(
+        "Cannot write the state journal",
+        format!("{e}. ggplan stops here so that no change goes unrecorded."),
+    )
+    .into()
+}
+
+/// Paths whose value was known in `original` and is different in `fin`.
+fn inconsistent_paths(original: &Value, fin: &Value) -> Vec<AttrPath> {
+    let mut out = Vec::new();
+    collect_inconsistent(original.peel(), fin.peel(), &AttrPath::root(), &mut out);
+    out
+}
+
+fn collect_inconsistent(original: &Value, fin: &Value, at: &AttrPath, out: &mut Vec<AttrPath>) {
+    match (original, fin) {
+        (Value::Unknown, _) => {}
+        (Value::Map(a), Value::Map(b)) => {
+            for (k, v) in a {
+                let other = b.get(k).unwrap_or(&Value::Null);
+                collect_inconsistent(v.peel(), other.peel(), &at.key(k), out);
+            }
+        }
+        (Value::List(a), Value::List(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                collect_inconsistent(x.peel(), y.peel(), &at.index(i), out);
+            }
+        }
+        (a, b) if a.is_wholly_known() && a.clone().unmark_deep().0 != b.clone().unmark_deep().0 => {
+            out.push(at.clone())
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,699 @@
+//! Computing a plan: walk the graph, refresh each instance from its provider, evaluate its
+//! configuration, and let the provider say what would change.
+
+use super::{Action, ActionReason, OutputChange, Plan, ResourceChange};
+use crate::address::{InstanceAddr, InstanceKey, ResourceAddr};
+use crate::config::{Module, Resource};
+use crate::events::Event;
+use crate::graph::Node;
+use crate::lang::references::{Referent, references};
+use crate::providers::ProviderInstance;
+use crate::run::{Run, apply_ignore_changes};
+use crate::scope::{Expansion, InstanceContext};
+use crate::state::State;
+use crate::walk::{StopFlag, walk};
+use ggplan_sdk::{Diagnostic, Diagnostics, ReadRequest, ResourceKind, Schema, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+/// A planned change with what apply needs to carry it out.
+#[derive(Debug, Clone)]
+pub struct PlannedChange {
+    pub change: ResourceChange,
+    /// `count.index` / `each` for re-evaluating the configuration during apply.
+    pub context: InstanceContext,
+    pub expansion: Expansion,
+    /// The instances it depended on when last applied (orders destroys).
+    pub prior_dependencies: Vec<InstanceAddr>,
+    pub create_before_destroy: bool,
+}
+
+/// A plan and the run it came from, ready to be applied.
+pub struct PlannedRun {
+    pub run: Arc<Run>,
+    pub prior: State,
+    /// Instances whose refreshed value differs from state (`None`: gone), to record on apply.
+    pub refreshed: BTreeMap<InstanceAddr, Option<Value>>,
+    pub changes: Vec<PlannedChange>,
+    pub plan: Plan,
+    pub warnings: Diagnostics,
+}
+
+struct Planner {
+    run: Arc<Run>,
+    prior: State,
+    prior_by_resource: HashMap<ResourceAddr, Vec<InstanceAddr>>,
+    /// Graph nodes in scope of `--target` (all when there is no target).
+    targeted: Option<HashSet<usize>>,
+    changes: Mutex<Vec<PlannedChange>>,
+    refreshed: Mutex<BTreeMap<InstanceAddr, Option<Value>>>,
+    /// Resources with a pending change: their dependents' data sources wait for apply.
+    pending: Mutex<HashSet<ResourceAddr>>,
+    outputs: Mutex<Vec<OutputChange>>,
+}
+
+/// Plans `run` against the prior state.
+pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics> {
+    let mut prior_by_resource: HashMap<ResourceAddr, Vec<InstanceAddr>> = HashMap::new();
+    for addr in prior.resources.keys() {
+        prior_by_resource
+            .entry(addr.resource.clone())
+            .or_default()
+            .push(addr.clone());
+    }
+    let targeted = target_closure(&run);
+    let planner = Arc::new(Planner {
+        run: run.clone(),
+        prior,
+        prior_by_resource,
+        targeted,
+        changes: Mutex::new(Vec::new()),
+        refreshed: Mutex::new(BTreeMap::new()),
+        pending: Mutex::new(HashSet::new()),
+        outputs: Mutex::new(Vec::new()),
+    });
+    let outcome = walk(&run.graph.deps, &StopFlag::default(), |node| {
+        let planner = planner.clone();
+        async move { planner.visit(node).await }
+    })
+    .await;
+    if outcome.is_complete() {
+        planner.plan_removed_resources().await;
+        planner.plan_removed_outputs();
+    }
+    let diags = run.take_diagnostics();
+    if diags.has_errors() || !outcome.is_complete() {
+        let mut diags = diags;
+        if !diags.has_errors() {
+            diags.push(Diagnostic::error("Planning stopped", "Some steps did not run."));
+        }
+        return Err(diags);
+    }
+    let planner = Arc::into_inner(planner).ok_or_else(|| {
+        Diagnostics::from(Diagnostic::error("Internal error", "planning tasks still running"))
+    })?;
+    let mut changes = planner.changes.into_inner().unwrap_or_default();
+    changes.sort_by(|a, b| a.change.addr.cmp(&b.change.addr));
+    let mut output_changes = planner.outputs.into_inner().unwrap_or_default();
+    output_changes.sort_by(|a, b| a.name.cmp(&b.name));
+    let plan = Plan {
+        resource_changes: changes.iter().map(|c| c.change.clone()).collect(),
+        output_changes,
+    };
+    Ok(PlannedRun {
+        run,
+        prior: planner.prior,
+        refreshed: planner.refreshed.into_inner().unwrap_or_default(),
+        changes,
+        plan,
+        warnings: diags,
+    })
+}
+
+/// The nodes `--target` selects: the targeted resources and everything they depend on.
+fn target_closure(run: &Run) -> Option<HashSet<usize>> {
+    if run.options.targets.is_empty() {
+        return None;
+    }
+    let mut selected = HashSet::new();
+    let mut stack: Vec<usize> = run
+        .options
+        .targets
+        .iter()
+        .filter_map(|t| run.graph.id(&Node::Resource(t.resource.clone())))
+        .collect();
+    while let Some(n) = stack.pop() {
+        if selected.insert(n) {
+            stack.extend(run.graph.deps[n].iter().copied());
+        }
+    }
+    Some(selected)
+}
+
+impl Planner {
+    async fn visit(&self, node: usize) -> bool {
+        let result = match self.run.graph.nodes[node].clone() {
+            Node::Variable(_) => Ok(()),
+            Node::Local(name) => self.local(&name),
+            Node::Provider(key) => self.run.configure_provider(&key).await,
+            Node::Resource(addr) => self.resource(node, &addr).await,
+            Node::Output(name) => self.output(&name),
+        };
+        match result {
+            Ok(()) => true,
+            Err(diags) => {
+                self.run.report(diags);
+                false
+            }
+        }
+    }
+
+    fn module(&self) -> &Module {
+        &self.run.module
+    }
+
+    fn local(&self, name: &str) -> Result<(), Diagnostics> {
+        let local = &self.module().locals[name];
+        let value = self.run.eval(&local.value, &InstanceContext::default())?;
+        if let Ok(mut scope) = self.run.scope.write() {
+            scope.locals.insert(name.to_string(), value);
+        }
+        Ok(())
+    }
+
+    fn in_target(&self, node: usize) -> bool {
+        self.targeted.as_ref().is_none_or(|t| t.contains(&node))
+    }
+
+    fn record(&self, change: PlannedChange) {
+        if !matches!(change.change.action, Action::NoOp) {
+            if let Ok(mut pending) = self.pending.lock() {
+                pending.insert(change.change.addr.resource.clone());
+            }
+        }
+        if let Ok(mut changes) = self.changes.lock() {
+            changes.push(change);
+        }
+    }
+
+    fn set_scope(&self, addr: &InstanceAddr, expansion: Expansion, value: Value) {
+        if let Ok(mut scope) = self.run.scope.write() {
+            scope.set_instance(addr, expansion, value);
+        }
+    }
+
+    /// Makes the prior values of a resource's instances visible to expressions, for resources
+    /// the plan does not evaluate (`--target`, `destroy`).
+    fn expose_prior(&self, resource: &Resource) {
+        let expansion = match resource.repetition {
+            crate::config::Repetition::Single => Expansion::Single,
+            crate::config::Repetition::Count(_) => Expansion::Count,
+            crate::config::Repetition::ForEach(_) => Expansion::ForEach,
+        };
+        if let Ok(mut scope) = self.run.scope.write() {
+            scope
+                .resources
+                .entry(resource.addr.clone())
+                .or_insert_with(|| crate::scope::ResourceValues::new(expansion));
+            for addr in self.prior_by_resource.get(&resource.addr).into_iter().flatten() {
+                if let Some(value) = self.prior.instance_value(addr) {
+                    scope.set_instance(addr, expansion, value);
+                }
+            }
+        }
+    }
+
+    async fn resource(&self, node: usize, addr: &ResourceAddr) -> Result<(), Diagnostics> {
+        let resource = self.module().resources[addr].clone();
+        if self.run.options.destroy {
+            self.expose_prior(&resource);
+            if addr.kind == ResourceKind::Managed {
+                for inst in self.prior_by_resource.get(addr).into_iter().flatten() {
+                    self.plan_delete(inst, None, Some(&resource)).await?;
+                }
+            }
+            return Ok(());
+        }
+        if !self.in_target(node) {
+            self.expose_prior(&resource);
+            return Ok(());
+        }
+        let (expansion, instances) = self.run.expand(&resource).map_err(Diagnostics::from)?;
+        if let Ok(mut scope) = self.run.scope.write() {
+            scope
+                .resources
+                .insert(addr.clone(), crate::scope::ResourceValues::new(expansion));
+        }
+        if let Ok(mut expansions) = self.run.expansions.lock() {
+            expansions.insert(addr.clone(), instances.clone());
+        }
+        let (provider, schema) = self.run.resource_provider(addr, &resource.provider)?;
+        let keys: HashSet<Option<InstanceKey>> = instances.iter().map(|(k, _)| k.clone()).collect();
+        let dependencies_pending = addr.kind == ResourceKind::Data && {
+            let deps = self.run.graph.resource_dependencies(node);
+            let pending = self.pending.lock().map(|p| p.clone()).unwrap_or_default();
+            deps.iter().any(|d| pending.contains(d))
+        };
+        let planned = futures::future::join_all(instances.into_iter().map(|(key, ctx)| {
+            let (provider, schema, resource) = (&provider, &schema, &resource);
+            async move {
+                let inst = resource.addr.instance(key);
+                match addr.kind {
+                    ResourceKind::Managed => {
+                        self.plan_managed(resource, provider, schema, inst, ctx, expansion).await
+                    }
+                    ResourceKind::Data => {
+                        self.plan_data(resource, provider, schema, inst, ctx, expansion, dependencies_pending)
+                            .await
+                    }
+                }
+            }
+        }))
+        .await;
+        let mut diags = Diagnostics::new();
+        for result in planned {
+            match result {
+                Ok(Some(change)) => {
+                    if let Some(after) = &change.change.after {
+                        self.set_scope(&change.change.addr, expansion, after.clone());
+                    }
+                    self.record(change);
+                }
+                Ok(None) => {}
+                Err(d) => diags.extend(d),
+            }
+        }
+        // Instances in state that the configuration no longer has.
+        for inst in self.prior_by_resource.get(addr).into_iter().flatten() {
+            if keys.contains(&inst.key) {
+                continue;
+            }
+            let reason = match (expansion, &inst.key) {
+                (Expansion::Count, Some(InstanceKey::Int(_))) => ActionReason::CountIndexOutOfRange,
+                (Expansion::ForEach, Some(InstanceKey::Str(_))) => ActionReason::EachKeyGone,
+                _ => ActionReason::WrongRepetition,
+            };
+            match addr.kind {
+                ResourceKind::Managed => {
+                    if let Err(d) = self.plan_delete(inst, Some(reason), Some(&resource)).await {
+                        diags.extend(d);
+                    }
+                }
+                ResourceKind::Data => self.forget(inst),
+            }
+        }
+        diags.into_result(())
+    }
+
+    fn forget(&self, inst: &InstanceAddr) {
+        if let Ok(mut refreshed) = self.refreshed.lock() {
+            refreshed.insert(inst.clone(), None);
+        }
+    }
+
+    fn is_selected(&self, inst: &InstanceAddr) -> bool {
+        let targets = &self.run.options.targets;
+        targets.is_empty()
+            || targets
+                .iter()
+                .any(|t| t.resource == inst.resource && (t.key.is_none() || t.key == inst.key))
+    }
+
+    /// Refreshes one instance; records a difference from state.
+    async fn refresh(
+        &self,
+        provider: &ProviderInstance,
+        schema: &Schema,
+        inst: &InstanceAddr,
+        prior: Value,
+    ) -> Result<Option<Value>, Diagnostics> {
+        if !self.run.options.refresh {
+            return Ok(Some(prior));
+        }
+        self.run.events.emit(Event::Refreshing {
+            addr: inst.clone(),
+            id: prior.get("id").as_str().map(str::to_string),
+        });
+        let (plain, mut marks) = prior.clone().unmark_deep();
+        let read = {
+            let _permit = self.run.limit.acquire().await;
+            provider
+                .provider
+                .read(ReadRequest {
+                    type_name: &inst.resource.type_name,
+                    state: &plain,
+                })
+                .await
+        }
+        .map_err(|d| with_context(d, inst, "refreshing"))?;
+        let refreshed = read.map(|v| {
+            marks.extend(schema.sensitive_paths(&v));
+            v.mark_paths(&marks)
+        });
+        if refreshed.as_ref() != Some(&prior) {
+            if let Ok(mut r) = self.refreshed.lock() {
+                r.insert(inst.clone(), refreshed.clone());
+            }
+        }
+        Ok(refreshed)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn plan_data(
+        &self,
+        resource: &Resource,
+        provider: &ProviderInstance,
+        schema: &Schema,
+        inst: InstanceAddr,
+        ctx: InstanceContext,
+        expansion: Expansion,
+        dependencies_pending: bool,
+    ) -> Result<Option<PlannedChange>, Diagnostics> {
+        let config = self
+            .run
+            .eval_config(&resource.body, schema, &ctx, &inst.to_string())?;
+        let before = self.prior.instance_value(&inst);
+        let (plain, mut marks) = config.clone().unmark_deep();
+        let (action, after, reason) = if config.is_wholly_known() && !dependencies_pending {
+            let value = {
+                let _permit = self.run.limit.acquire().await;
+                provider
+                    .provider
+                    .read_data(&inst.resource.type_name, &plain)
+                    .await
+                    .map_err(|d| with_context(d, &inst, "reading"))?
+            };
+            marks.extend(schema.sensitive_paths(&value));
+            (Action::NoOp, value.mark_paths(&marks), None)
+        } else {
+            let planned = schema.proposed_new(None, &plain).mark_paths(&marks);
+            let reason = if dependencies_pending {
+                ActionReason::ReadBecauseDependencyPending
+            } else {
+                ActionReason::ReadBecauseConfigUnknown
+            };
+            (Action::Read, planned, Some(reason))
+        };
+        Ok(Some(PlannedChange {
+            change: ResourceChange {
+                addr: inst,
+                provider: resource.provider.clone(),
+                action,
+                before,
+                after: Some(after),
+                replace_paths: Vec::new(),
+                reason,
+            },
+            context: ctx,
+            expansion,
+            prior_dependencies: Vec::new(),
+            create_before_destroy: false,
+        }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn plan_managed(
+        &self,
+        resource: &Resource,
+        provider: &ProviderInstance,
+        schema: &Schema,
+        inst: InstanceAddr,
+        ctx: InstanceContext,
+        expansion: Expansion,
+    ) -> Result<Option<PlannedChange>, Diagnostics> {
+        let prior = match self.prior.instance_value(&inst) {
+            Some(value) => self.refresh(provider, schema, &inst, value).await?,
+            None => None,
+        };
+        if !self.is_selected(&inst) {
+            // Outside --target: unchanged, but visible to expressions.
+            return Ok(prior.map(|p| self.unchanged(resource, inst, ctx, expansion, p)));
+        }
+        let config = self
+            .run
+            .eval_config(&resource.body, schema, &ctx, &inst.to_string())?;
+        let type_name = &inst.resource.type_name;
+        let cbd = resource.lifecycle.create_before_destroy;
+        let planned_change = |action, before, after, replace_paths, reason| PlannedChange {
+            change: ResourceChange {
+                addr: inst.clone(),
+                provider: resource.provider.clone(),
+                action,
+                before,
+                after: Some(after),
+                replace_paths,
+                reason,
+            },
+            context: ctx.clone(),
+            expansion,
+            prior_dependencies: self.prior_dependencies(&inst),
+            create_before_destroy: cbd,
+        };
+        let Some(prior) = prior else {
+            let (planned, _) = self
+                .run
+                .plan_instance(provider, schema, type_name, None, &config)
+                .await
+                .map_err(|d| with_context(d, &inst, "planning"))?;
+            return Ok(Some(planned_change(Action::Create, None, planned, Vec::new(), None)));
+        };
+        let config = apply_ignore_changes(config, &prior, &resource.lifecycle.ignore_changes, schema);
+        let (planned, replace_paths) = self
+            .run
+            .plan_instance(provider, schema, type_name, Some(&prior), &config)
+            .await
+            .map_err(|d| with_context(d, &inst, "planning"))?;
+        let requested = self.run.options.replace.contains(&inst);
+        let triggered = self.replace_triggered(resource, &ctx)?;
+        if requested || triggered || !replace_paths.is_empty() {
+            if resource.lifecycle.prevent_destroy {
+                return Err(prevent_destroy_error(resource, &inst));
+            }
+            let (planned, _) = self
+                .run
+                .plan_instance(provider, schema, type_name, None, &config)
+                .await
+                .map_err(|d| with_context(d, &inst, "planning"))?;
+            let action = if cbd {
+                Action::CreateThenDelete
+            } else {
+                Action::DeleteThenCreate
+            };
+            let reason = if requested || triggered {
+                ActionReason::ReplaceByRequest
+            } else {
+                ActionReason::ReplaceBecauseCannotUpdate
+            };
+            return Ok(Some(planned_change(action, Some(prior), planned, replace_paths, Some(reason))));
+        }
+        let unchanged = planned.clone().unmark_deep().0 == prior.clone().unmark_deep().0;
+        let action = if unchanged { Action::NoOp } else { Action::Update };
+        Ok(Some(planned_change(action, Some(prior), planned, Vec::new(), None)))
+    }
+
+    fn unchanged(
+        &self,
+        resource: &Resource,
+        inst: InstanceAddr,
+        ctx: InstanceContext,
+        expansion: Expansion,
+        prior: Value,
+    ) -> PlannedChange {
+        PlannedChange {
+            change: ResourceChange {
+                addr: inst.clone(),
+                provider: resource.provider.clone(),
+                action: Action::NoOp,
+                before: Some(prior.clone()),
+                after: Some(prior),
+                replace_paths: Vec::new(),
+                reason: None,
+            },
+            context: ctx,
+            expansion,
+            prior_dependencies: self.prior_dependencies(&inst),
+            create_before_destroy: resource.lifecycle.create_before_destroy,
+        }
+    }
+
+    fn prior_dependencies(&self, inst: &InstanceAddr) -> Vec<InstanceAddr> {
+        self.prior
+            .resources
+            .get(inst)
+            .map(|s| s.dependencies.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether a resource named in `replace_triggered_by` has a change planned.
+    fn replace_triggered(&self, resource: &Resource, ctx: &InstanceContext) -> Result<bool, Diagnostics> {
+        let changed: HashSet<InstanceAddr> = self
+            .changes
+            .lock()
+            .map(|c| {
+                c.iter()
+                    .filter(|c| !matches!(c.change.action, Action::NoOp | Action::Read))
+                    .map(|c| c.change.addr.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for expr in &resource.lifecycle.replace_triggered_by {
+            // Evaluating checks the reference; the trigger is the referenced instance changing.
+            self.run.eval(expr, ctx)?;
+            for r in references(expr) {
+                if let Ok(Referent::Resource(addr)) = r.referent() {
+                    if changed.iter().any(|c| c.resource == addr) {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    async fn plan_delete(
+        &self,
+        inst: &InstanceAddr,
+        reason: Option<ActionReason>,
+        resource: Option<&Resource>,
+    ) -> Result<(), Diagnostics> {
+        let Some(state) = self.prior.resources.get(inst) else {
+            return Ok(());
+        };
+        if let Some(resource) = resource {
+            if resource.lifecycle.prevent_destroy {
+                return Err(prevent_destroy_error(resource, inst));
+            }
+        }
+        if !self.is_selected(inst) {
+            return Ok(());
+        }
+        let (provider, schema) = self.run.resource_provider(&inst.resource, &state.provider)?;
+        let prior = state.value();
+        let Some(prior) = self.refresh(&provider, &schema, inst, prior).await? else {
+            return Ok(()); // Already gone: the refresh result drops it from state.
+        };
+        self.record(PlannedChange {
+            change: ResourceChange {
+                addr: inst.clone(),
+                provider: state.provider.clone(),
+                action: Action::Delete,
+                before: Some(prior),
+                after: None,
+                replace_paths: Vec::new(),
+                reason,
+            },
+            context: InstanceContext::default(),
+            expansion: Expansion::Single,
+            prior_dependencies: state.dependencies.clone(),
+            create_before_destroy: state.create_before_destroy,
+        });
+        Ok(())
+    }
+
+    /// Instances in state whose resource block is gone from the configuration.
+    async fn plan_removed_resources(&self) {
+        let module = self.module();
+        let removed: Vec<InstanceAddr> = self
+            .prior
+            .resources
+            .keys()
+            .filter(|a| !module.resources.contains_key(&a.resource))
+            .cloned()
+            .collect();
+        let results = futures::future::join_all(removed.iter().map(|inst| async move {
+            match inst.resource.kind {
+                ResourceKind::Managed => {
+                    let reason = (!self.run.options.destroy).then_some(ActionReason::NoResourceConfig);
+                    self.plan_delete(inst, reason, None).await
+                }
+                ResourceKind::Data => {
+                    self.forget(inst);
+                    Ok(())
+                }
+            }
+        }))
+        .await;
+        for result in results {
+            if let Err(d) = result {
+                self.run.report(d);
+            }
+        }
+    }
+
+    fn output(&self, name: &str) -> Result<(), Diagnostics> {
+        let output = &self.module().outputs[name];
+        let before = self.prior.outputs.get(name).map(|o| {
+            let v = Value::from_json(&o.value);
+            if o.sensitive { v.into_sensitive() } else { v }
+        });
+        if self.run.options.destroy {
+            if before.is_some() {
+                self.push_output(name, Action::Delete, before, None, output.sensitive);
+            }
+            return Ok(());
+        }
+        if self.targeted.is_some() {
+            return Ok(());
+        }
+        let value = self.run.eval(&output.value, &InstanceContext::default())?;
+        if value.contains_sensitive() && !output.sensitive {
+            return Err(Diagnostic::error(
+                "Output refers to sensitive values",
+                format!(
+                    "output {name:?} would show sensitive values. Add `sensitive = true` to the \
+                     output block if showing them as (sensitive value) is what you want."
+                ),
+            )
+            .at_range(Some(output.range.clone()))
+            .into());
+        }
+        let after = if output.sensitive { value.into_sensitive() } else { value };
+        let action = match &before {
+            None => Action::Create,
+            Some(b) if b.clone().unmark_deep().0 == after.clone().unmark_deep().0 => Action::NoOp,
+            Some(_) => Action::Update,
+        };
+        self.push_output(name, action, before, Some(after), output.sensitive);
+        Ok(())
+    }
+
+    fn push_output(
+        &self,
+        name: &str,
+        action: Action,
+        before: Option<Value>,
+        after: Option<Value>,
+        sensitive: bool,
+    ) {
+        if let Ok(mut outputs) = self.outputs.lock() {
+            outputs.push(OutputChange {
+                name: name.to_string(),
+                action,
+                before,
+                after,
+                sensitive,
+            });
+        }
+    }
+
+    /// Outputs in state that the configuration no longer declares.
+    fn plan_removed_outputs(&self) {
+        if self.targeted.is_some() {
+            return;
+        }
+        let declared: BTreeSet<&String> = self.module().outputs.keys().collect();
+        for (name, o) in &self.prior.outputs {
+            if !declared.contains(name) {
+                let v = Value::from_json(&o.value);
+                let before = if o.sensitive { v.into_sensitive() } else { v };
+                self.push_output(name, Action::Delete, Some(before), None, o.sensitive);
+            }
+        }
+    }
+}
+
+fn prevent_destroy_error(resource: &Resource, inst: &InstanceAddr) -> Diagnostics {
+    Diagnostic::error(
+        "Instance cannot be destroyed",
+        format!(
+            "{inst} has lifecycle.prevent_destroy set, but the plan calls for it to be destroyed. \
+             To continue, remove prevent_destroy or narrow the plan with --target."
+        ),
+    )
+    .at_range(Some(resource.range.clone()))
+    .into()
+}
+
+/// Prefixes provider diagnostics with the instance they are about.
+pub fn with_context(diags: Diagnostics, inst: &InstanceAddr, doing: &str) -> Diagnostics {
+    Diagnostics(
+        diags
+            .0
+            .into_iter()
+            .map(|mut d| {
+                d.summary = format!("{inst}: {} (while {doing})", d.summary);
+                d
+            })
+            .collect(),
+    )
+}
