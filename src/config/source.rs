@@ -49,6 +49,11 @@ impl SourceMap {
             .map(|f| f.text.clone())
     }
 
+    /// The names of the files it holds.
+    pub fn names(&self) -> Vec<String> {
+        self.files.iter().map(|f| f.name.clone()).collect()
+    }
+
     /// A byte span of a file as a line/column range.
     pub fn range(&self, id: FileId, span: Range<usize>) -> SourceRange {
         let file = self.file(id);

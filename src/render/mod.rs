@@ -7,11 +7,13 @@
 pub mod diagnostic;
 mod diff;
 pub mod human;
+pub mod progress;
+pub mod state;
 mod value;
 
 pub use diagnostic::diagnostics;
 pub use human::plan;
-pub use value::value;
+pub use value::{value, value_at};
 
 /// How to print: with ANSI colours or as plain text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -8,8 +8,13 @@ use std::fmt::Write;
 /// indented by two spaces, multi-line strings as heredocs, `(sensitive value)` for anything
 /// sensitive and `(known after apply)` for unknowns.
 pub fn value(v: &Value) -> String {
+    value_at(v, 0)
+}
+
+/// [`value`] for a value that starts at column `indent` (its inner lines are indented to match).
+pub fn value_at(v: &Value, indent: usize) -> String {
     let mut out = String::new();
-    write_value(&mut out, v, 0);
+    write_value(&mut out, v, indent);
     out
 }
 

@@ -1,0 +1,256 @@
+//! Command-line arguments. GNU double-dash flags; Terraform's single-dash spellings
+//! (`-auto-approve`, `-var=x=1`) are accepted by [`normalize`].
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Turns Terraform's single-dash long flags into double-dash ones, so `-auto-approve` and
+/// `--auto-approve` mean the same. Short flags (`-h`) and everything after `--` are left alone.
+pub fn normalize(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut rest_verbatim = false;
+    args.into_iter()
+        .enumerate()
+        .map(|(i, arg)| {
+            if i == 0 || rest_verbatim {
+                return arg;
+            }
+            if arg == "--" {
+                rest_verbatim = true;
+                return arg;
+            }
+            let mut chars = arg.chars();
+            let single_dash_long = chars.next() == Some('-')
+                && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '=');
+            if single_dash_long { format!("-{arg}") } else { arg }
+        })
+        .collect()
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ggplan",
+    version,
+    about = "A declarative plan/apply engine for the GourmetGram MLOps stack",
+    long_about = "ggplan reads a stack (a directory of *.tf / *.hcl files), plans the changes that \
+                  bring reality to it, and applies them in dependency order, keeping state in a \
+                  JSON file. Terraform's single-dash flags (-auto-approve, -var=...) work too."
+)]
+pub struct Cli {
+    /// Disable colours (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Switch to this directory before doing anything else.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the stack's files for errors, without touching state or providers' services.
+    Validate {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Show what apply would change.
+    Plan {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Plan to destroy everything in state.
+        #[arg(long)]
+        destroy: bool,
+        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Plan, ask for confirmation, and apply.
+    Apply {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Destroy everything the state holds for this stack.
+    Destroy {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Show the state: every resource instance and output.
+    Show {
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Show output values.
+    Output {
+        /// One output; its value is printed even when sensitive.
+        name: Option<String>,
+        #[command(flatten)]
+        state: StateArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print a string output without quotes.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Inspect or edit the state.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// Print the resource graph as Graphviz DOT.
+    Graph {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Rewrite stack files in the canonical format.
+    Fmt {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Do not write; exit 3 if any file would change.
+        #[arg(long)]
+        check: bool,
+        /// Print the changes as a diff.
+        #[arg(long)]
+        diff: bool,
+        /// Also format subdirectories.
+        #[arg(long)]
+        recursive: bool,
+    },
+    /// Bring an existing object under management at ADDR.
+    Import {
+        /// The instance address, as declared in the stack (e.g. random_password.pg).
+        addr: String,
+        /// The provider's id of the object.
+        id: String,
+        /// The stack directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// List the providers built into this ggplan and their resource types.
+    Providers {
+        /// Print every schema as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a lock left by a run that died.
+    ForceUnlock {
+        /// The lock id printed in the lock error.
+        id: String,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Print the version.
+    Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the instance addresses in state.
+    List {
+        /// Only addresses that start with these.
+        filters: Vec<String>,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Show one instance.
+    Show {
+        addr: String,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Forget instances (the objects themselves are left alone).
+    Rm {
+        #[arg(required = true)]
+        addrs: Vec<String>,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Move an instance or a whole resource to a new address.
+    Mv {
+        source: String,
+        destination: String,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+}
+
+/// Where the state is.
+#[derive(Debug, Args, Clone)]
+pub struct StateArgs {
+    /// The state file (default: state/<stack-directory-name>.json, or the stack's local backend).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// The stack directory whose default state to use.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub stack: PathBuf,
+}
+
+/// Options shared by plan, apply, destroy and import.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The state file (default: state/<stack-directory-name>.json, or the stack's local backend).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Set a variable: NAME=VALUE (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variables from a .tfvars or .tfvars.json file (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    /// At most this many provider operations at once.
+    #[arg(long, default_value_t = 10)]
+    pub parallelism: usize,
+    /// Plan only these instances or resources and what they depend on (repeatable).
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+    /// Replace this instance even if nothing changed (repeatable).
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+    /// Refresh state from the providers before planning (--refresh=false to skip).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub refresh: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_dash_flags_become_double_dash() {
+        let args = normalize(
+            ["ggplan", "apply", "-auto-approve", "-var=a=1", "-var", "b=-2", "-h", "--", "-x"]
+                .map(String::from),
+        );
+        assert_eq!(
+            args,
+            ["ggplan", "apply", "--auto-approve", "--var=a=1", "--var", "b=-2", "-h", "--", "-x"]
+        );
+        let cli = Cli::try_parse_from(normalize(
+            ["ggplan", "plan", "-refresh=false", "-detailed-exitcode", "-target=a.b"].map(String::from),
+        ))
+        .unwrap();
+        match cli.command {
+            Command::Plan { run, detailed_exitcode, .. } => {
+                assert!(!run.refresh);
+                assert!(detailed_exitcode);
+                assert_eq!(run.targets, ["a.b"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Loading what every run command needs: the stack's configuration, the values of its
+//! variables and where its state lives.
+
+use super::args::RunArgs;
+use super::ui::Ui;
+use crate::config::{Module, load_dir};
+use crate::lang::functions::FunctionContext;
+use crate::state::{StateStore, default_state_path};
+use crate::vars::{self, CliInput};
+use ggplan_sdk::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A loaded stack, ready to plan.
+pub struct Stack {
+    pub module: Arc<Module>,
+    pub variables: BTreeMap<String, Value>,
+    /// The files variables came from (for snippets in later diagnostics).
+    pub var_sources: crate::config::SourceMap,
+    pub store: StateStore,
+}
+
+/// Loads a stack directory; prints what is wrong and returns `None` on error.
+pub fn load_module(ui: &Ui, dir: &Path) -> Option<Module> {
+    match load_dir(dir) {
+        Ok(module) => Some(module),
+        Err(diags) => {
+            // The files that did load are in no module; read them again for the snippets.
+            let mut sources = crate::config::SourceMap::default();
+            for d in &diags.0 {
+                if let Some(r) = &d.range {
+                    if sources.text_of(&r.file).is_none() {
+                        if let Ok(text) = std::fs::read_to_string(&r.file) {
+                            sources.add(r.file.clone(), text);
+                        }
+                    }
+                }
+            }
+            ui.diagnostics(&diags, &[&sources]);
+            None
+        }
+    }
+}
+
+/// The state file: `--state`, else the stack's local backend (relative to the stack), else
+/// `state/<stack-directory-name>.json` under the working directory.
+pub fn state_path(explicit: Option<&Path>, dir: &Path, module: Option<&Module>) -> PathBuf {
+    if let Some(path) = explicit {
+        return path.to_path_buf();
+    }
+    if let Some(backend) = module.and_then(|m| m.backend.as_ref()) {
+        return dir.join(&backend.path);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    default_state_path(&cwd, dir)
+}
+
+/// Loads the stack, its variables and its state location.
+pub fn load(ui: &Ui, dir: &Path, args: &RunArgs) -> Option<Stack> {
+    let module = load_module(ui, dir)?;
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let cli: Vec<CliInput> = args
+        .vars
+        .iter()
+        .map(|v| CliInput::Var(v.clone()))
+        .chain(args.var_files.iter().map(|f| CliInput::VarFile(f.clone())))
+        .collect();
+    let inputs = match vars::collect(&module, &env, &cli) {
+        Ok(inputs) => inputs,
+        Err(diags) => {
+            ui.diagnostics(&diags, &[&module.sources]);
+            return None;
+        }
+    };
+    ui.diagnostics(inputs.warnings(), &[&module.sources, inputs.sources()]);
+    let functions = FunctionContext {
+        base_dir: module.dir.clone(),
+        plan_timestamp: crate::clock::now_rfc3339(),
+    };
+    let variables = match vars::evaluate(&module, &inputs, &functions) {
+        Ok(v) => v,
+        Err(diags) => {
+            ui.diagnostics(&diags, &[&module.sources, inputs.sources()]);
+            return None;
+        }
+    };
+    let store = StateStore::new(state_path(args.state.as_deref(), dir, Some(&module)));
+    let mut var_sources = crate::config::SourceMap::default();
+    for name in inputs.sources().names() {
+        if let Some(text) = inputs.sources().text_of(&name) {
+            var_sources.add(name, text);
+        }
+    }
+    Some(Stack {
+        module: Arc::new(module),
+        variables,
+        var_sources,
+        store,
+    })
+}

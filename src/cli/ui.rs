@@ -1,0 +1,45 @@
+//! Printing for the CLI: colours when the terminal wants them, diagnostics with snippets.
+
+use crate::config::SourceMap;
+use crate::render::{self, Style};
+use ggplan_sdk::{Diagnostic, Diagnostics};
+use std::io::{IsTerminal, Write};
+
+/// How the CLI prints.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    pub style: Style,
+}
+
+impl Ui {
+    /// Colours only on a terminal, and never with `--no-color` or `NO_COLOR` set.
+    pub fn new(no_color: bool) -> Ui {
+        let color = !no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal();
+        Ui { style: Style { color } }
+    }
+
+    /// Prints to standard output.
+    pub fn out(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+
+    /// Prints diagnostics to standard error, with snippets from any of `sources`.
+    pub fn diagnostics(&self, diags: &Diagnostics, sources: &[&SourceMap]) {
+        if diags.is_empty() {
+            return;
+        }
+        let lookup = |name: &str| sources.iter().find_map(|s| s.text_of(name));
+        let text = render::diagnostics(diags, &lookup, &self.style);
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "\n{}", text.trim_end());
+    }
+
+    /// Prints one error without a source position.
+    pub fn error(&self, summary: &str, detail: impl Into<String>) {
+        self.diagnostics(&Diagnostic::error(summary, detail).into(), &[]);
+    }
+}

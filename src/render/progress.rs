@@ -1,0 +1,81 @@
+//! Progress lines for people, as Terraform prints them during apply:
+//! `random_password.pg: Creating...`, `... Creation complete after 0s [id=none]`.
+
+use super::Style;
+use crate::events::Event;
+use crate::plan::Action;
+
+/// The line for one event.
+pub fn line(event: &Event, style: &Style) -> String {
+    let id = |id: &Option<String>| match id {
+        Some(id) => format!(" [id={id}]"),
+        None => String::new(),
+    };
+    match event {
+        Event::Refreshing { addr, id: i } => format!("{addr}: Refreshing state...{}", id(i)),
+        Event::ApplyStarted { addr, action, id: i } => {
+            let (verb, show_id) = match action {
+                Action::Delete => ("Destroying...", true),
+                Action::Update => ("Modifying...", true),
+                Action::Read => ("Reading...", false),
+                _ => ("Creating...", false),
+            };
+            let suffix = if show_id { id(i) } else { String::new() };
+            format!("{}: {verb}{suffix}", style.paint(super::ansi::BOLD, &addr.to_string()))
+        }
+        Event::ApplyProgress { addr, action, elapsed } => {
+            let verb = match action {
+                Action::Delete => "destroying",
+                Action::Update => "modifying",
+                Action::Read => "reading",
+                _ => "creating",
+            };
+            format!("{addr}: Still {verb}... [{}s elapsed]", elapsed.as_secs())
+        }
+        Event::ApplyFinished { addr, action, elapsed, id: i } => {
+            let what = match action {
+                Action::Delete => "Destruction complete",
+                Action::Update => "Modifications complete",
+                Action::Read => "Read complete",
+                _ => "Creation complete",
+            };
+            let suffix = if *action == Action::Delete { String::new() } else { id(i) };
+            format!(
+                "{}: {what} after {}s{suffix}",
+                style.paint(super::ansi::BOLD, &addr.to_string()),
+                elapsed.as_secs()
+            )
+        }
+        Event::ApplyFailed { addr, action } => {
+            let what = match action {
+                Action::Delete => "destroying",
+                Action::Update => "modifying",
+                Action::Read => "reading",
+                _ => "creating",
+            };
+            format!("{}: Error while {what}", style.paint(super::ansi::RED, &addr.to_string()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::InstanceAddr;
+    use std::time::Duration;
+
+    #[test]
+    fn lines_read_like_terraform() {
+        let addr = InstanceAddr::parse("random_password.pg").unwrap();
+        let plain = Style::default();
+        let done = Event::ApplyFinished {
+            addr: addr.clone(),
+            action: Action::Create,
+            elapsed: Duration::from_millis(2100),
+            id: Some("none".into()),
+        };
+        assert_eq!(line(&done, &plain), "random_password.pg: Creation complete after 2s [id=none]");
+        let tick = Event::ApplyProgress { addr, action: Action::Delete, elapsed: Duration::from_secs(10) };
+        assert_eq!(line(&tick, &plain), "random_password.pg: Still destroying... [10s elapsed]");
+    }
+}

@@ -1,0 +1,86 @@
+//! The state for people, as `terraform show` prints it.
+
+use super::{Style, value_at};
+use crate::state::{InstanceState, State};
+use ggplan_sdk::{ResourceKind, Value};
+
+/// Every instance and output of a state.
+pub fn state(state: &State, style: &Style) -> String {
+    if state.resources.is_empty() && state.outputs.is_empty() {
+        return "The state file is empty. No resources are represented.\n".to_string();
+    }
+    let mut out = String::new();
+    for inst in state.resources.values() {
+        out.push_str(&instance(inst, style));
+        out.push('\n');
+    }
+    if !state.outputs.is_empty() {
+        out.push_str("\nOutputs:\n\n");
+        let width = state.outputs.keys().map(String::len).max().unwrap_or(0);
+        for (name, o) in &state.outputs {
+            let v = Value::from_json(&o.value);
+            let v = if o.sensitive { v.into_sensitive() } else { v };
+            out.push_str(&format!("{name:width$} = {}\n", value_at(&v, 0)));
+        }
+    }
+    out
+}
+
+/// One instance as a resource block with its attributes (`ggplan state show`).
+pub fn instance(inst: &InstanceState, style: &Style) -> String {
+    let addr = &inst.addr;
+    let kind = match addr.resource.kind {
+        ResourceKind::Managed => "resource",
+        ResourceKind::Data => "data",
+    };
+    let mut out = format!(
+        "{}\n{kind} \"{}\" \"{}\" {{\n",
+        style.paint(super::ansi::BOLD, &format!("# {addr}:")),
+        addr.resource.type_name,
+        addr.resource.name
+    );
+    let value = inst.value();
+    if let Some(map) = value.as_map() {
+        let shown: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| !v.is_null()).collect();
+        let width = shown.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (name, v) in shown {
+            out.push_str(&format!("    {name:width$} = {}\n", value_at(v, 4)));
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::InstanceAddr;
+    use crate::state::OutputState;
+
+    #[test]
+    fn hides_sensitive_attributes_and_outputs() {
+        let mut s = State::new();
+        let value = Value::object([
+            ("id", Value::string("none")),
+            ("result", Value::string("hunter2-secret").into_sensitive()),
+            ("length", Value::int(14)),
+        ]);
+        s.set_instance(InstanceState::from_value(
+            InstanceAddr::parse("random_password.pg").unwrap(),
+            "random",
+            value,
+            Vec::new(),
+            0,
+            false,
+        ));
+        s.outputs.insert(
+            "pg".into(),
+            OutputState { value: serde_json::json!("hunter2-secret"), sensitive: true },
+        );
+        let text = state(&s, &Style::default());
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("result = (sensitive value)"), "{text}");
+        assert!(text.contains("resource \"random_password\" \"pg\" {"), "{text}");
+        assert!(text.contains("pg = (sensitive value)"), "{text}");
+    }
+}
