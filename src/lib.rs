@@ -11,4 +11,5 @@ pub mod render;
 pub mod scope;
 pub mod state;
 pub mod suggest;
+pub mod vars;
 pub mod walk;
