@@ -11,6 +11,7 @@ pub mod render;
 pub mod scope;
 pub mod state;
 pub mod suggest;
+pub mod vars;
 pub mod walk;
 pub mod providers;
 pub mod events;
