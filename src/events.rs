@@ -10,13 +10,29 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Refreshing one instance from its provider.
-    Refreshing { addr: InstanceAddr, id: Option<String> },
+    Refreshing {
+        addr: InstanceAddr,
+        id: Option<String>,
+    },
     /// A change started.
-    ApplyStarted { addr: InstanceAddr, action: Action, id: Option<String> },
+    ApplyStarted {
+        addr: InstanceAddr,
+        action: Action,
+        id: Option<String>,
+    },
     /// A change is still running (sent every 10 seconds).
-    ApplyProgress { addr: InstanceAddr, action: Action, elapsed: Duration },
+    ApplyProgress {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+    },
     /// A change finished and is durable in the state.
-    ApplyFinished { addr: InstanceAddr, action: Action, elapsed: Duration, id: Option<String> },
+    ApplyFinished {
+        addr: InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+        id: Option<String>,
+    },
     /// A change failed; its diagnostics are reported with the run's.
     ApplyFailed { addr: InstanceAddr, action: Action },
 }

@@ -3,18 +3,19 @@
 //! The binary (`main.rs`) is a thin shell over [`cli`]. See ARCHITECTURE.md for the code map.
 
 pub mod address;
+pub mod apply;
+pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod events;
 pub mod graph;
 pub mod lang;
 pub mod plan;
+pub mod providers;
 pub mod render;
+pub mod run;
 pub mod scope;
 pub mod state;
 pub mod suggest;
 pub mod vars;
 pub mod walk;
-pub mod providers;
-pub mod events;
-pub mod clock;
-pub mod run;
-pub mod apply;

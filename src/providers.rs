@@ -82,7 +82,8 @@ impl Registry {
                 );
                 continue;
             };
-            if resource.provider.contains('.') && !module.providers.contains_key(&resource.provider) {
+            if resource.provider.contains('.') && !module.providers.contains_key(&resource.provider)
+            {
                 diags.push(
                     Diagnostic::error(
                         "Provider configuration not present",
@@ -91,7 +92,11 @@ impl Registry {
                              provider \"{name}\" {{ alias = \"{}\" }}.",
                             resource.addr,
                             resource.provider,
-                            resource.provider.split_once('.').map(|(_, a)| a).unwrap_or_default()
+                            resource
+                                .provider
+                                .split_once('.')
+                                .map(|(_, a)| a)
+                                .unwrap_or_default()
                         ),
                     )
                     .at_range(Some(resource.range.clone())),

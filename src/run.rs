@@ -11,9 +11,7 @@ use crate::lang::eval::Evaluator;
 use crate::lang::functions::FunctionContext;
 use crate::providers::{ProviderInstance, Registry, provider_name};
 use crate::scope::{Expansion, InstanceContext, Scope};
-use ggplan_sdk::{
-    AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Value,
-};
+use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Semaphore;
@@ -145,14 +143,21 @@ impl Run {
         ctx: &InstanceContext,
         f: impl FnOnce(&mut Evaluator<'_>) -> T,
     ) -> T {
-        let scope = self.scope.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let scope = self
+            .scope
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let resolver = scope.resolver(ctx);
         let mut ev = Evaluator::new(&self.module.sources, &resolver, &self.functions);
         f(&mut ev)
     }
 
     /// Evaluates one expression of the module in an instance's context.
-    pub fn eval(&self, expr: &crate::config::Expr, ctx: &InstanceContext) -> Result<Value, Diagnostic> {
+    pub fn eval(
+        &self,
+        expr: &crate::config::Expr,
+        ctx: &InstanceContext,
+    ) -> Result<Value, Diagnostic> {
         self.evaluator_scope(ctx, |ev| ev.eval(expr))
     }
 
@@ -164,7 +169,9 @@ impl Run {
         ctx: &InstanceContext,
         what: &str,
     ) -> Result<Value, Diagnostics> {
-        self.evaluator_scope(ctx, |ev| eval_body(ev, &self.module.sources, body, schema, what))
+        self.evaluator_scope(ctx, |ev| {
+            eval_body(ev, &self.module.sources, body, schema, what)
+        })
     }
 
     /// Evaluates and configures the provider configuration `key`.
@@ -199,14 +206,23 @@ impl Run {
                     format!("Provider {key:?} needs configuration"),
                     format!(
                         "Add a provider \"{name}\" block that sets {}.",
-                        required.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        required
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
                 .into());
             }
         }
         let body = block.map(|b| &b.body).unwrap_or(&empty);
-        let config = self.eval_config(body, &instance.schema.provider, &InstanceContext::default(), &what)?;
+        let config = self.eval_config(
+            body,
+            &instance.schema.provider,
+            &InstanceContext::default(),
+            &what,
+        )?;
         if !config.is_wholly_known() {
             let range = block.map(|b| b.range.clone());
             return Err(Diagnostic::error(
@@ -251,7 +267,12 @@ impl Run {
                 Ok((
                     Expansion::Count,
                     (0..n as usize)
-                        .map(|i| (Some(InstanceKey::Int(i)), InstanceContext::for_key(&Some(InstanceKey::Int(i)), None)))
+                        .map(|i| {
+                            (
+                                Some(InstanceKey::Int(i)),
+                                InstanceContext::for_key(&Some(InstanceKey::Int(i)), None),
+                            )
+                        })
                         .collect(),
                 ))
             }
@@ -284,7 +305,10 @@ impl Run {
                             match item {
                                 Value::String(s) => keys.push((s.clone(), Value::String(s))),
                                 Value::Unknown => {
-                                    return Err(bad("The for_each set has elements known only after apply.".into()));
+                                    return Err(bad(
+                                        "The for_each set has elements known only after apply."
+                                            .into(),
+                                    ));
                                 }
                                 other => {
                                     return Err(bad(format!(
@@ -299,7 +323,11 @@ impl Run {
                         keys.dedup_by(|a, b| a.0 == b.0);
                         keys
                     }
-                    Value::Null => return Err(bad("for_each must not be null; use {} for no instances.".into())),
+                    Value::Null => {
+                        return Err(bad(
+                            "for_each must not be null; use {} for no instances.".into()
+                        ));
+                    }
                     other => {
                         return Err(bad(format!(
                             "for_each takes a map or a set of strings, not a {}.",
@@ -372,7 +400,11 @@ impl Run {
             .ok_or_else(|| {
                 Diagnostics::from(Diagnostic::error(
                     format!("{addr}: unknown type"),
-                    format!("The provider {provider_key} has no {} type {}.", kind_word(addr.kind), addr.type_name),
+                    format!(
+                        "The provider {provider_key} has no {} type {}.",
+                        kind_word(addr.kind),
+                        addr.type_name
+                    ),
                 ))
             })?;
         Ok((provider, schema))
@@ -387,7 +419,12 @@ fn kind_word(kind: ResourceKind) -> &'static str {
 }
 
 /// `config` with the parts `lifecycle.ignore_changes` names taken from `prior` instead.
-pub fn apply_ignore_changes(config: Value, prior: &Value, ignore: &IgnoreChanges, schema: &Schema) -> Value {
+pub fn apply_ignore_changes(
+    config: Value,
+    prior: &Value,
+    ignore: &IgnoreChanges,
+    schema: &Schema,
+) -> Value {
     let paths: Vec<AttrPath> = match ignore {
         IgnoreChanges::None => return config,
         IgnoreChanges::All => schema

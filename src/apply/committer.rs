@@ -21,14 +21,19 @@ pub struct Committer {
 
 impl Committer {
     /// Starts the writer. Committed entries are applied to `state` after they are durable.
-    pub fn start(mut journal: Journal, state: Arc<Mutex<State>>) -> (Committer, std::thread::JoinHandle<()>) {
+    pub fn start(
+        mut journal: Journal,
+        state: Arc<Mutex<State>>,
+    ) -> (Committer, std::thread::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel::<Batch>();
         let handle = std::thread::spawn(move || {
             while let Ok(first) = rx.recv() {
                 let mut batches = vec![first];
                 batches.extend(rx.try_iter());
-                let entries: Vec<JournalEntry> =
-                    batches.iter().flat_map(|b| b.entries.iter().cloned()).collect();
+                let entries: Vec<JournalEntry> = batches
+                    .iter()
+                    .flat_map(|b| b.entries.iter().cloned())
+                    .collect();
                 let result = journal.append(&entries).map_err(|e| e.to_string());
                 if result.is_ok() {
                     let mut state = state.lock().unwrap_or_else(|p| p.into_inner());

@@ -73,7 +73,10 @@ pub async fn apply(planned: PlannedRun, store: &StateStore, stop: &StopFlag) -> 
     let journal = match store.journal() {
         Ok(j) => j,
         Err(e) => {
-            diagnostics.push(Diagnostic::error("Cannot open the state journal", e.to_string()));
+            diagnostics.push(Diagnostic::error(
+                "Cannot open the state journal",
+                e.to_string(),
+            ));
             return finish(store, state, diagnostics, (0, 0, 0), false);
         }
     };
@@ -144,12 +147,19 @@ fn finish(
 fn has_main(action: Action) -> bool {
     matches!(
         action,
-        Action::Create | Action::Update | Action::Read | Action::DeleteThenCreate | Action::CreateThenDelete
+        Action::Create
+            | Action::Update
+            | Action::Read
+            | Action::DeleteThenCreate
+            | Action::CreateThenDelete
     )
 }
 
 fn has_destroy(action: Action) -> bool {
-    matches!(action, Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete)
+    matches!(
+        action,
+        Action::Delete | Action::DeleteThenCreate | Action::CreateThenDelete
+    )
 }
 
 impl Applier {
@@ -163,21 +173,24 @@ impl Applier {
             let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
             for (addr, value) in refreshed {
                 match (value, state.resources.get(&addr)) {
-                    (Some(value), Some(old)) => entries.push(JournalEntry::Set(InstanceState::from_value(
-                        addr,
-                        old.provider.clone(),
-                        value,
-                        old.dependencies.clone(),
-                        old.schema_version,
-                        old.create_before_destroy,
-                    ))),
+                    (Some(value), Some(old)) => {
+                        entries.push(JournalEntry::Set(InstanceState::from_value(
+                            addr,
+                            old.provider.clone(),
+                            value,
+                            old.dependencies.clone(),
+                            old.schema_version,
+                            old.create_before_destroy,
+                        )))
+                    }
                     (None, Some(_)) => entries.push(JournalEntry::Remove { addr }),
                     _ => {}
                 }
             }
         }
         for c in &self.changes {
-            let is_read_now = c.change.addr.resource.kind == ResourceKind::Data && c.change.action == Action::NoOp;
+            let is_read_now = c.change.addr.resource.kind == ResourceKind::Data
+                && c.change.action == Action::NoOp;
             if let (true, Some(after)) = (is_read_now, &c.change.after) {
                 entries.push(JournalEntry::Set(self.instance_state(c, after.clone())));
             }
@@ -194,7 +207,10 @@ impl Applier {
             .run
             .provider(&c.change.provider)
             .ok()
-            .and_then(|p| p.type_schema(addr.resource.kind, &addr.resource.type_name).map(|s| s.version))
+            .and_then(|p| {
+                p.type_schema(addr.resource.kind, &addr.resource.type_name)
+                    .map(|s| s.version)
+            })
             .unwrap_or(0);
         let dependencies = self.instance_dependencies(&addr);
         InstanceState::from_value(
@@ -248,7 +264,10 @@ impl Applier {
         for (i, c) in self.changes.iter().enumerate() {
             if has_main(c.change.action) {
                 let id = add(Step::Main(i), &mut steps, &mut index);
-                main_of.entry(c.change.addr.resource.clone()).or_default().push(id);
+                main_of
+                    .entry(c.change.addr.resource.clone())
+                    .or_default()
+                    .push(id);
             }
             if has_destroy(c.change.action) {
                 add(Step::Destroy(i), &mut steps, &mut index);
@@ -276,8 +295,10 @@ impl Applier {
             deps[index[&step]] = config_deps(node_id);
         }
         // Destroys wait for the destroys of what depended on them.
-        let mut dependents_of: HashMap<crate::address::ResourceAddr, BTreeSet<crate::address::ResourceAddr>> =
-            HashMap::new();
+        let mut dependents_of: HashMap<
+            crate::address::ResourceAddr,
+            BTreeSet<crate::address::ResourceAddr>,
+        > = HashMap::new();
         for (node_id, node) in graph.nodes.iter().enumerate() {
             if let Node::Resource(r) = node {
                 for d in graph.resource_dependencies(node_id) {
@@ -368,7 +389,10 @@ impl Applier {
     async fn output(&self, name: &str) -> Result<(), Diagnostics> {
         let output = &self.run.module.outputs[name];
         let entry = if self.run.options.destroy {
-            JournalEntry::Output { name: name.to_string(), output: None }
+            JournalEntry::Output {
+                name: name.to_string(),
+                output: None,
+            }
         } else if !self.run.options.targets.is_empty() {
             return Ok(());
         } else {
@@ -389,7 +413,10 @@ impl Applier {
                 }),
             }
         };
-        self.committer.commit(vec![entry]).await.map_err(journal_error)
+        self.committer
+            .commit(vec![entry])
+            .await
+            .map_err(journal_error)
     }
 
     fn count(&self, action: Action) {
@@ -409,11 +436,23 @@ impl Applier {
 
     async fn main(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
-        let resource: &Resource = self.run.module.resources.get(&addr.resource).ok_or_else(|| {
-            Diagnostics::from(Diagnostic::error(format!("{addr} has no configuration"), ""))
-        })?;
-        let (provider, schema) = self.run.resource_provider(&addr.resource, &resource.provider)?;
-        let config = self.run.eval_config(&resource.body, &schema, &c.context, &addr.to_string())?;
+        let resource: &Resource =
+            self.run
+                .module
+                .resources
+                .get(&addr.resource)
+                .ok_or_else(|| {
+                    Diagnostics::from(Diagnostic::error(
+                        format!("{addr} has no configuration"),
+                        "",
+                    ))
+                })?;
+        let (provider, schema) = self
+            .run
+            .resource_provider(&addr.resource, &resource.provider)?;
+        let config =
+            self.run
+                .eval_config(&resource.body, &schema, &c.context, &addr.to_string())?;
         if !config.is_wholly_known() {
             return Err(Diagnostic::error(
                 format!("{addr}: configuration still unknown"),
@@ -430,16 +469,25 @@ impl Applier {
             _ => Action::Create,
         };
         if c.change.action == Action::Read {
-            self.run.events.emit(Event::ApplyStarted { addr: addr.clone(), action: Action::Read, id: None });
+            self.run.events.emit(Event::ApplyStarted {
+                addr: addr.clone(),
+                action: Action::Read,
+                id: None,
+            });
             let value = {
                 let _permit = self.run.limit.acquire().await;
-                provider.provider.read_data(&addr.resource.type_name, &config_plain).await
+                provider
+                    .provider
+                    .read_data(&addr.resource.type_name, &config_plain)
+                    .await
             }
             .map_err(|d| with_context(d, addr, "reading"))?;
             marks.extend(schema.sensitive_paths(&value));
             let value = value.mark_paths(&marks);
             self.committer
-                .commit(vec![JournalEntry::Set(self.instance_state(c, value.clone()))])
+                .commit(vec![JournalEntry::Set(
+                    self.instance_state(c, value.clone()),
+                )])
                 .await
                 .map_err(journal_error)?;
             self.finished(c, Action::Read, started, &value);
@@ -456,7 +504,13 @@ impl Applier {
         };
         let (planned, _) = self
             .run
-            .plan_instance(&provider, &schema, &addr.resource.type_name, prior.as_ref(), &config)
+            .plan_instance(
+                &provider,
+                &schema,
+                &addr.resource.type_name,
+                prior.as_ref(),
+                &config,
+            )
             .await
             .map_err(|d| with_context(d, addr, "planning"))?;
         if let Some(original) = &c.change.after {
@@ -467,7 +521,11 @@ impl Applier {
                     format!(
                         "Values known at plan time changed before apply: {}. This is a bug in \
                          the provider or a value changed while ggplan ran; plan again.",
-                        changed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                        changed
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
                 .into());
@@ -478,10 +536,19 @@ impl Applier {
             action: if prior.is_some() { "update" } else { "create" }.to_string(),
         };
         if c.change.action != Action::CreateThenDelete {
-            self.committer.commit(vec![begin]).await.map_err(journal_error)?;
+            self.committer
+                .commit(vec![begin])
+                .await
+                .map_err(journal_error)?;
         }
-        let id = prior.as_ref().and_then(|p| p.get("id").as_str().map(str::to_string));
-        self.run.events.emit(Event::ApplyStarted { addr: addr.clone(), action: shown_action, id });
+        let id = prior
+            .as_ref()
+            .and_then(|p| p.get("id").as_str().map(str::to_string));
+        self.run.events.emit(Event::ApplyStarted {
+            addr: addr.clone(),
+            action: shown_action,
+            id,
+        });
         let prior_plain = prior.clone().map(|p| p.unmark_deep().0);
         let (planned_plain, _) = planned.unmark_deep();
         let response = self
@@ -516,13 +583,21 @@ impl Applier {
             }
             None if c.change.action == Action::CreateThenDelete => {
                 // Nothing was created; the old object stays recorded as it was.
-                JournalEntry::Set(self.instance_state(c, c.change.before.clone().unwrap_or_default()))
+                JournalEntry::Set(
+                    self.instance_state(c, c.change.before.clone().unwrap_or_default()),
+                )
             }
             None => JournalEntry::Remove { addr: addr.clone() },
         };
-        self.committer.commit(vec![entry]).await.map_err(journal_error)?;
+        self.committer
+            .commit(vec![entry])
+            .await
+            .map_err(journal_error)?;
         if failed {
-            self.run.events.emit(Event::ApplyFailed { addr: addr.clone(), action: shown_action });
+            self.run.events.emit(Event::ApplyFailed {
+                addr: addr.clone(),
+                action: shown_action,
+            });
             return Err(with_context(response.diagnostics, addr, "applying"));
         }
         let value = new_state.unwrap_or_default().mark_paths(&marks);
@@ -536,18 +611,27 @@ impl Applier {
 
     async fn destroy(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
-        let (provider, _) = self.run.resource_provider(&addr.resource, &c.change.provider)?;
+        let (provider, _) = self
+            .run
+            .resource_provider(&addr.resource, &c.change.provider)?;
         let prior = c.change.before.clone().unwrap_or_default();
         let (prior_plain, _) = prior.clone().unmark_deep();
         let keep_record = c.change.action == Action::CreateThenDelete;
         if !keep_record {
             self.committer
-                .commit(vec![JournalEntry::Begin { addr: addr.clone(), action: "delete".into() }])
+                .commit(vec![JournalEntry::Begin {
+                    addr: addr.clone(),
+                    action: "delete".into(),
+                }])
                 .await
                 .map_err(journal_error)?;
         }
         let id = prior.get("id").as_str().map(str::to_string);
-        self.run.events.emit(Event::ApplyStarted { addr: addr.clone(), action: Action::Delete, id });
+        self.run.events.emit(Event::ApplyStarted {
+            addr: addr.clone(),
+            action: Action::Delete,
+            id,
+        });
         let started = Instant::now();
         let config = Value::Null;
         let response = self
@@ -567,9 +651,15 @@ impl Applier {
         if response.diagnostics.has_errors() {
             if !keep_record {
                 let still = JournalEntry::Set(self.instance_state(c, prior));
-                self.committer.commit(vec![still]).await.map_err(journal_error)?;
+                self.committer
+                    .commit(vec![still])
+                    .await
+                    .map_err(journal_error)?;
             }
-            self.run.events.emit(Event::ApplyFailed { addr: addr.clone(), action: Action::Delete });
+            self.run.events.emit(Event::ApplyFailed {
+                addr: addr.clone(),
+                action: Action::Delete,
+            });
             return Err(with_context(response.diagnostics, addr, "destroying"));
         }
         if !keep_record {
@@ -600,7 +690,12 @@ impl Applier {
             addr: c.change.addr.clone(),
             action,
             elapsed: started.elapsed(),
-            id: value.peel().get("id").as_str().map(str::to_string).filter(|_| !value.get("id").is_sensitive()),
+            id: value
+                .peel()
+                .get("id")
+                .as_str()
+                .map(str::to_string)
+                .filter(|_| !value.get("id").is_sensitive()),
         });
     }
 
@@ -611,7 +706,12 @@ impl Applier {
     }
 
     /// Runs `fut`, sending a progress event every ten seconds until it finishes.
-    async fn with_progress<T>(&self, addr: &InstanceAddr, action: Action, fut: impl Future<Output = T>) -> T {
+    async fn with_progress<T>(
+        &self,
+        addr: &InstanceAddr,
+        action: Action,
+        fut: impl Future<Output = T>,
+    ) -> T {
         let started = Instant::now();
         let period = Duration::from_secs(10);
         let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);

@@ -21,8 +21,14 @@ pub fn normalize(args: impl IntoIterator<Item = String>) -> Vec<String> {
             let mut chars = arg.chars();
             let single_dash_long = chars.next() == Some('-')
                 && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-                && chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '=');
-            if single_dash_long { format!("-{arg}") } else { arg }
+                && chars
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '=');
+            if single_dash_long {
+                format!("-{arg}")
+            } else {
+                arg
+            }
         })
         .collect()
 }
@@ -233,19 +239,50 @@ mod tests {
     #[test]
     fn single_dash_flags_become_double_dash() {
         let args = normalize(
-            ["ggplan", "apply", "-auto-approve", "-var=a=1", "-var", "b=-2", "-h", "--", "-x"]
-                .map(String::from),
+            [
+                "ggplan",
+                "apply",
+                "-auto-approve",
+                "-var=a=1",
+                "-var",
+                "b=-2",
+                "-h",
+                "--",
+                "-x",
+            ]
+            .map(String::from),
         );
         assert_eq!(
             args,
-            ["ggplan", "apply", "--auto-approve", "--var=a=1", "--var", "b=-2", "-h", "--", "-x"]
+            [
+                "ggplan",
+                "apply",
+                "--auto-approve",
+                "--var=a=1",
+                "--var",
+                "b=-2",
+                "-h",
+                "--",
+                "-x"
+            ]
         );
         let cli = Cli::try_parse_from(normalize(
-            ["ggplan", "plan", "-refresh=false", "-detailed-exitcode", "-target=a.b"].map(String::from),
+            [
+                "ggplan",
+                "plan",
+                "-refresh=false",
+                "-detailed-exitcode",
+                "-target=a.b",
+            ]
+            .map(String::from),
         ))
         .unwrap();
         match cli.command {
-            Command::Plan { run, detailed_exitcode, .. } => {
+            Command::Plan {
+                run,
+                detailed_exitcode,
+                ..
+            } => {
                 assert!(!run.refresh);
                 assert!(detailed_exitcode);
                 assert_eq!(run.targets, ["a.b"]);

@@ -17,7 +17,9 @@ impl Ui {
         let color = !no_color
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && std::io::stdout().is_terminal();
-        Ui { style: Style { color } }
+        Ui {
+            style: Style { color },
+        }
     }
 
     /// Prints to standard output.
@@ -41,5 +43,16 @@ impl Ui {
     /// Prints one error without a source position.
     pub fn error(&self, summary: &str, detail: impl Into<String>) {
         self.diagnostics(&Diagnostic::error(summary, detail).into(), &[]);
+    }
+}
+
+impl Ui {
+    /// `text` in bold green when colouring (the success summary).
+    pub fn style_bold_green(&self, text: &str) -> String {
+        if self.style.color {
+            format!("\x1b[1;32m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 }

@@ -138,35 +138,6 @@ impl Builder<'_> {
 
     fn add_edges(&mut self) {
         let m = self.module;
-        for (name, variable) in &m.variables {
-            let from = self.index[&Node::Variable(name.clone())];
-            // Validation conditions may refer only to the variable itself.
-            for v in &variable.validations {
-                for r in references(&v.condition) {
-                    if !(r.root == "var" && r.names.first() == Some(name)) {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "Invalid reference in variable validation",
-                                format!("A validation condition may refer only to var.{name}."),
-                            )
-                            .at_range(Some(m.sources.range(r.file, r.span))),
-                        );
-                    }
-                }
-            }
-            if let Some(default) = &variable.default {
-                if let Some(r) = references(default).first() {
-                    self.diags.push(
-                        Diagnostic::error(
-                            "Variables not allowed",
-                            "A variable's default must be a constant value.",
-                        )
-                        .at_range(Some(m.sources.range(r.file, r.span.clone()))),
-                    );
-                }
-            }
-            let _ = from;
-        }
         for (name, local) in &m.locals {
             let from = self.index[&Node::Local(name.clone())];
             self.expr_edges(from, &local.value, Context::default());

@@ -43,6 +43,17 @@ impl Resolver for NoNames {
     }
 }
 
+/// A resolver for which every name is unknown: checks an expression's shape and literal types
+/// without any values (`ggplan validate`). Whether names are declared is the graph's check.
+pub struct AllUnknown;
+
+impl Resolver for AllUnknown {
+    fn resolve(&self, root: &str, steps: &[Step]) -> std::result::Result<(Value, usize), String> {
+        let names = if root == "data" { 2 } else { 1 };
+        Ok((Value::Unknown, names.min(steps.len())))
+    }
+}
+
 /// Evaluates expressions of one file at a time against a resolver.
 pub struct Evaluator<'a> {
     sources: &'a SourceMap,
@@ -159,8 +170,10 @@ impl<'a> Evaluator<'a> {
                     out
                 })
             }
-            Expression::StringTemplate(t) => template::eval(self, t, e.span()),
-            Expression::HeredocTemplate(h) => template::eval(self, &h.template, e.span()),
+            Expression::StringTemplate(t) => template::eval(self, t, e.span(), None),
+            Expression::HeredocTemplate(h) => {
+                template::eval(self, &h.template, e.span(), h.indent())
+            }
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => self.variable(v.as_str(), &[], e.span()).map(|(v, _)| v),
             Expression::Conditional(c) => {

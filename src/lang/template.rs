@@ -13,6 +13,8 @@ struct Rendered {
     sensitive: bool,
     /// A `~` on the previous marker asks to strip the whitespace that follows it.
     trim_next: bool,
+    /// Spaces to strip from each line of literals nested in directives.
+    nested_indent: usize,
 }
 
 impl Rendered {
@@ -24,16 +26,23 @@ impl Rendered {
 
 /// Evaluates a template. A template that is one bare interpolation (`"${x}"`) yields `x`
 /// unchanged, of whatever type, as in Terraform.
+///
+/// `heredoc_indent` is what a `<<-` heredoc's parser stripped from its top-level lines; the
+/// lines inside `%{if}`/`%{for}` directives are stripped of it here, as Terraform does.
 pub fn eval(
     ev: &mut Evaluator<'_>,
     template: &Template,
     span: Option<std::ops::Range<usize>>,
+    heredoc_indent: Option<usize>,
 ) -> Result<Value, Diagnostic> {
     if let Some(Element::Interpolation(i)) = template.as_single_element() {
         return ev.expr(&i.expr);
     }
-    let mut out = Rendered::default();
-    render(ev, template, &mut out, &span)?;
+    let mut out = Rendered {
+        nested_indent: heredoc_indent.unwrap_or(0),
+        ..Rendered::default()
+    };
+    render(ev, template, &mut out, &span, 0)?;
     let value = if out.unknown {
         Value::Unknown
     } else {
@@ -47,14 +56,20 @@ fn render(
     template: &Template,
     out: &mut Rendered,
     span: &Option<std::ops::Range<usize>>,
+    depth: usize,
 ) -> Result<(), Diagnostic> {
     for element in template.iter() {
         match element {
             Element::Literal(s) => {
-                let text = if out.trim_next {
-                    s.value().trim_start()
+                let dedented = if depth > 0 && out.nested_indent > 0 {
+                    dedent_lines(s.value(), out.nested_indent)
                 } else {
-                    s.value().as_str()
+                    s.value().clone()
+                };
+                let text = if out.trim_next {
+                    dedented.trim_start()
+                } else {
+                    dedented.as_str()
                 };
                 out.trim_next = false;
                 out.text.push_str(text);
@@ -92,7 +107,7 @@ fn render(
                         None => out.unknown = true,
                         Some(true) => {
                             out.trim_next = d.if_expr.strip.strip_end();
-                            render(ev, &d.if_expr.template, out, span)?;
+                            render(ev, &d.if_expr.template, out, span, depth + 1)?;
                             if d.else_expr.as_ref().is_some_and(|e| e.strip.strip_start()) {
                                 out.trim_end();
                             }
@@ -100,7 +115,7 @@ fn render(
                         Some(false) => {
                             if let Some(else_expr) = &d.else_expr {
                                 out.trim_next = else_expr.strip.strip_end();
-                                render(ev, &else_expr.template, out, span)?;
+                                render(ev, &else_expr.template, out, span, depth + 1)?;
                             }
                         }
                     }
@@ -148,7 +163,7 @@ fn render(
                         }
                         ev.bind(f.value_var.as_str().to_string(), v);
                         out.trim_next = f.strip.strip_end();
-                        let rendered = render(ev, &f.template, out, span);
+                        let rendered = render(ev, &f.template, out, span, depth + 1);
                         ev.unbind_to(depth);
                         rendered?;
                         if d.endfor_expr.strip.strip_start() {
@@ -161,6 +176,19 @@ fn render(
         }
     }
     Ok(())
+}
+
+/// Removes up to `indent` spaces after every newline (the start of a nested literal is
+/// mid-line, right after its directive, so it is left alone).
+fn dedent_lines(text: &str, indent: usize) -> String {
+    let mut lines = text.split('\n');
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        out.push('\n');
+        let spaces = line.len() - line.trim_start_matches(' ').len();
+        out.push_str(&line[spaces.min(indent)..]);
+    }
+    out
 }
 
 fn append(

@@ -85,12 +85,18 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
     if diags.has_errors() || !outcome.is_complete() {
         let mut diags = diags;
         if !diags.has_errors() {
-            diags.push(Diagnostic::error("Planning stopped", "Some steps did not run."));
+            diags.push(Diagnostic::error(
+                "Planning stopped",
+                "Some steps did not run.",
+            ));
         }
         return Err(diags);
     }
     let planner = Arc::into_inner(planner).ok_or_else(|| {
-        Diagnostics::from(Diagnostic::error("Internal error", "planning tasks still running"))
+        Diagnostics::from(Diagnostic::error(
+            "Internal error",
+            "planning tasks still running",
+        ))
     })?;
     let mut changes = planner.changes.into_inner().unwrap_or_default();
     changes.sort_by(|a, b| a.change.addr.cmp(&b.change.addr));
@@ -195,7 +201,12 @@ impl Planner {
                 .resources
                 .entry(resource.addr.clone())
                 .or_insert_with(|| crate::scope::ResourceValues::new(expansion));
-            for addr in self.prior_by_resource.get(&resource.addr).into_iter().flatten() {
+            for addr in self
+                .prior_by_resource
+                .get(&resource.addr)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(value) = self.prior.instance_value(addr) {
                     scope.set_instance(addr, expansion, value);
                 }
@@ -240,11 +251,20 @@ impl Planner {
                 let inst = resource.addr.instance(key);
                 match addr.kind {
                     ResourceKind::Managed => {
-                        self.plan_managed(resource, provider, schema, inst, ctx, expansion).await
+                        self.plan_managed(resource, provider, schema, inst, ctx, expansion)
+                            .await
                     }
                     ResourceKind::Data => {
-                        self.plan_data(resource, provider, schema, inst, ctx, expansion, dependencies_pending)
-                            .await
+                        self.plan_data(
+                            resource,
+                            provider,
+                            schema,
+                            inst,
+                            ctx,
+                            expansion,
+                            dependencies_pending,
+                        )
+                        .await
                     }
                 }
             }
@@ -435,9 +455,16 @@ impl Planner {
                 .plan_instance(provider, schema, type_name, None, &config)
                 .await
                 .map_err(|d| with_context(d, &inst, "planning"))?;
-            return Ok(Some(planned_change(Action::Create, None, planned, Vec::new(), None)));
+            return Ok(Some(planned_change(
+                Action::Create,
+                None,
+                planned,
+                Vec::new(),
+                None,
+            )));
         };
-        let config = apply_ignore_changes(config, &prior, &resource.lifecycle.ignore_changes, schema);
+        let config =
+            apply_ignore_changes(config, &prior, &resource.lifecycle.ignore_changes, schema);
         let (planned, replace_paths) = self
             .run
             .plan_instance(provider, schema, type_name, Some(&prior), &config)
@@ -464,11 +491,27 @@ impl Planner {
             } else {
                 ActionReason::ReplaceBecauseCannotUpdate
             };
-            return Ok(Some(planned_change(action, Some(prior), planned, replace_paths, Some(reason))));
+            return Ok(Some(planned_change(
+                action,
+                Some(prior),
+                planned,
+                replace_paths,
+                Some(reason),
+            )));
         }
         let unchanged = planned.clone().unmark_deep().0 == prior.clone().unmark_deep().0;
-        let action = if unchanged { Action::NoOp } else { Action::Update };
-        Ok(Some(planned_change(action, Some(prior), planned, Vec::new(), None)))
+        let action = if unchanged {
+            Action::NoOp
+        } else {
+            Action::Update
+        };
+        Ok(Some(planned_change(
+            action,
+            Some(prior),
+            planned,
+            Vec::new(),
+            None,
+        )))
     }
 
     fn unchanged(
@@ -505,7 +548,11 @@ impl Planner {
     }
 
     /// Whether a resource named in `replace_triggered_by` has a change planned.
-    fn replace_triggered(&self, resource: &Resource, ctx: &InstanceContext) -> Result<bool, Diagnostics> {
+    fn replace_triggered(
+        &self,
+        resource: &Resource,
+        ctx: &InstanceContext,
+    ) -> Result<bool, Diagnostics> {
         let changed: HashSet<InstanceAddr> = self
             .changes
             .lock()
@@ -547,7 +594,9 @@ impl Planner {
         if !self.is_selected(inst) {
             return Ok(());
         }
-        let (provider, schema) = self.run.resource_provider(&inst.resource, &state.provider)?;
+        let (provider, schema) = self
+            .run
+            .resource_provider(&inst.resource, &state.provider)?;
         let prior = state.value();
         let Some(prior) = self.refresh(&provider, &schema, inst, prior).await? else {
             return Ok(()); // Already gone: the refresh result drops it from state.
@@ -583,7 +632,8 @@ impl Planner {
         let results = futures::future::join_all(removed.iter().map(|inst| async move {
             match inst.resource.kind {
                 ResourceKind::Managed => {
-                    let reason = (!self.run.options.destroy).then_some(ActionReason::NoResourceConfig);
+                    let reason =
+                        (!self.run.options.destroy).then_some(ActionReason::NoResourceConfig);
                     self.plan_delete(inst, reason, None).await
                 }
                 ResourceKind::Data => {
@@ -627,7 +677,11 @@ impl Planner {
             .at_range(Some(output.range.clone()))
             .into());
         }
-        let after = if output.sensitive { value.into_sensitive() } else { value };
+        let after = if output.sensitive {
+            value.into_sensitive()
+        } else {
+            value
+        };
         let action = match &before {
             None => Action::Create,
             Some(b) if b.clone().unmark_deep().0 == after.clone().unmark_deep().0 => Action::NoOp,

@@ -13,7 +13,11 @@ pub fn line(event: &Event, style: &Style) -> String {
     };
     match event {
         Event::Refreshing { addr, id: i } => format!("{addr}: Refreshing state...{}", id(i)),
-        Event::ApplyStarted { addr, action, id: i } => {
+        Event::ApplyStarted {
+            addr,
+            action,
+            id: i,
+        } => {
             let (verb, show_id) = match action {
                 Action::Delete => ("Destroying...", true),
                 Action::Update => ("Modifying...", true),
@@ -21,9 +25,16 @@ pub fn line(event: &Event, style: &Style) -> String {
                 _ => ("Creating...", false),
             };
             let suffix = if show_id { id(i) } else { String::new() };
-            format!("{}: {verb}{suffix}", style.paint(super::ansi::BOLD, &addr.to_string()))
+            format!(
+                "{}: {verb}{suffix}",
+                style.paint(super::ansi::BOLD, &addr.to_string())
+            )
         }
-        Event::ApplyProgress { addr, action, elapsed } => {
+        Event::ApplyProgress {
+            addr,
+            action,
+            elapsed,
+        } => {
             let verb = match action {
                 Action::Delete => "destroying",
                 Action::Update => "modifying",
@@ -32,14 +43,23 @@ pub fn line(event: &Event, style: &Style) -> String {
             };
             format!("{addr}: Still {verb}... [{}s elapsed]", elapsed.as_secs())
         }
-        Event::ApplyFinished { addr, action, elapsed, id: i } => {
+        Event::ApplyFinished {
+            addr,
+            action,
+            elapsed,
+            id: i,
+        } => {
             let what = match action {
                 Action::Delete => "Destruction complete",
                 Action::Update => "Modifications complete",
                 Action::Read => "Read complete",
                 _ => "Creation complete",
             };
-            let suffix = if *action == Action::Delete { String::new() } else { id(i) };
+            let suffix = if *action == Action::Delete {
+                String::new()
+            } else {
+                id(i)
+            };
             format!(
                 "{}: {what} after {}s{suffix}",
                 style.paint(super::ansi::BOLD, &addr.to_string()),
@@ -53,7 +73,10 @@ pub fn line(event: &Event, style: &Style) -> String {
                 Action::Read => "reading",
                 _ => "creating",
             };
-            format!("{}: Error while {what}", style.paint(super::ansi::RED, &addr.to_string()))
+            format!(
+                "{}: Error while {what}",
+                style.paint(super::ansi::RED, &addr.to_string())
+            )
         }
     }
 }
@@ -74,8 +97,18 @@ mod tests {
             elapsed: Duration::from_millis(2100),
             id: Some("none".into()),
         };
-        assert_eq!(line(&done, &plain), "random_password.pg: Creation complete after 2s [id=none]");
-        let tick = Event::ApplyProgress { addr, action: Action::Delete, elapsed: Duration::from_secs(10) };
-        assert_eq!(line(&tick, &plain), "random_password.pg: Still destroying... [10s elapsed]");
+        assert_eq!(
+            line(&done, &plain),
+            "random_password.pg: Creation complete after 2s [id=none]"
+        );
+        let tick = Event::ApplyProgress {
+            addr,
+            action: Action::Delete,
+            elapsed: Duration::from_secs(10),
+        };
+        assert_eq!(
+            line(&tick, &plain),
+            "random_password.pg: Still destroying... [10s elapsed]"
+        );
     }
 }

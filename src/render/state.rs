@@ -75,12 +75,18 @@ mod tests {
         ));
         s.outputs.insert(
             "pg".into(),
-            OutputState { value: serde_json::json!("hunter2-secret"), sensitive: true },
+            OutputState {
+                value: serde_json::json!("hunter2-secret"),
+                sensitive: true,
+            },
         );
         let text = state(&s, &Style::default());
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("result = (sensitive value)"), "{text}");
-        assert!(text.contains("resource \"random_password\" \"pg\" {"), "{text}");
+        assert!(
+            text.contains("resource \"random_password\" \"pg\" {"),
+            "{text}"
+        );
         assert!(text.contains("pg = (sensitive value)"), "{text}");
     }
 }

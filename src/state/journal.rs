@@ -7,10 +7,10 @@
 //! Every entry overwrites what it names, so replaying onto a state that already contains some
 //! of the entries (a crash between `persist` and the journal's removal) changes nothing.
 
-use crate::clock::now_rfc3339;
 use super::file::{PRIVATE_MODE, io_error, parent_dir, read_if_exists, sync_parent};
 use super::{InstanceState, OutputState, PendingOp, State, StateError};
 use crate::address::InstanceAddr;
+use crate::clock::now_rfc3339;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions, Permissions};

@@ -2,11 +2,11 @@
 //! created with `O_EXCL` so that exactly one run can hold it.
 
 use super::StateError;
-use crate::clock::now_rfc3339;
 use super::file::{
     create_private, io_error, parent_dir, read_if_exists, remove_if_exists, sibling,
 };
 use super::id::random_uuid;
+use crate::clock::now_rfc3339;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

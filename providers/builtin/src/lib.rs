@@ -25,18 +25,15 @@ use std::sync::Arc;
 /// The built-in providers, named as in stack files: `terraform`, `random`, `local`.
 pub fn factories() -> Vec<ProviderFactory> {
     vec![
-        ProviderFactory {
-            name: "terraform",
-            new: || -> Arc<dyn Provider> { Arc::new(terraform_data::TerraformProvider) },
-        },
-        ProviderFactory {
-            name: "random",
-            new: || -> Arc<dyn Provider> { Arc::new(random::RandomProvider) },
-        },
-        ProviderFactory {
-            name: "local",
-            new: || -> Arc<dyn Provider> { Arc::new(local::LocalProvider) },
-        },
+        ProviderFactory::new("terraform", || -> Arc<dyn Provider> {
+            Arc::new(terraform_data::TerraformProvider)
+        }),
+        ProviderFactory::new("random", || -> Arc<dyn Provider> {
+            Arc::new(random::RandomProvider)
+        }),
+        ProviderFactory::new("local", || -> Arc<dyn Provider> {
+            Arc::new(local::LocalProvider)
+        }),
     ]
 }
 

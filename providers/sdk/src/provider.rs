@@ -132,12 +132,28 @@ pub trait Provider: Send + Sync {
     }
 }
 
+/// Makes a new provider instance.
+pub type NewProvider = Arc<dyn Fn() -> Arc<dyn Provider> + Send + Sync>;
+
 /// A named provider implementation the engine can instantiate once per `provider` block.
 #[derive(Clone)]
 pub struct ProviderFactory {
     /// The local name used in stack files (`random`, `openstack`...).
     pub name: &'static str,
-    pub new: fn() -> Arc<dyn Provider>,
+    pub new: NewProvider,
+}
+
+impl ProviderFactory {
+    /// A factory that calls `new` for each instance.
+    pub fn new(
+        name: &'static str,
+        new: impl Fn() -> Arc<dyn Provider> + Send + Sync + 'static,
+    ) -> ProviderFactory {
+        ProviderFactory {
+            name,
+            new: Arc::new(new),
+        }
+    }
 }
 
 impl std::fmt::Debug for ProviderFactory {

@@ -280,7 +280,9 @@ impl Value {
         };
         let rest = AttrPath(rest.to_vec());
         match (target, first) {
-            (Value::Map(map), PathStep::Key(k)) => map.entry(k.clone()).or_default().set_at(&rest, new),
+            (Value::Map(map), PathStep::Key(k)) => {
+                map.entry(k.clone()).or_default().set_at(&rest, new)
+            }
             (Value::List(items), PathStep::Index(i)) => {
                 if let Some(slot) = items.get_mut(*i) {
                     slot.set_at(&rest, new);

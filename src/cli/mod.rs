@@ -1,0 +1,102 @@
+//! The `ggplan` command line: parses arguments, wires the providers compiled into this
+//! binary, and runs one command. Everything else is the engine's.
+
+mod args;
+mod misc;
+mod run_cmd;
+mod stack;
+mod state_cmd;
+mod ui;
+
+use args::{Cli, Command, StateCommand};
+use clap::Parser;
+use std::process::ExitCode;
+use ui::Ui;
+
+/// The providers this binary offers: the only place that names them.
+pub fn registry() -> crate::providers::Registry {
+    crate::providers::Registry::new(ggplan_provider_builtin::factories())
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse_from(args::normalize(std::env::args())) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let ui = Ui::new(cli.no_color);
+    if let Some(dir) = &cli.chdir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            ui.error("Cannot change directory", format!("{}: {e}", dir.display()));
+            return ExitCode::from(1);
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            ui.error("Cannot start", e.to_string());
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(dispatch(ui, cli.command))
+}
+
+async fn dispatch(ui: Ui, command: Command) -> ExitCode {
+    match command {
+        Command::Validate { dir } => misc::validate(&ui, &dir).await,
+        Command::Plan {
+            dir,
+            run,
+            destroy,
+            detailed_exitcode,
+        } => run_cmd::plan(&ui, &dir, &run, destroy, detailed_exitcode).await,
+        Command::Apply {
+            dir,
+            run,
+            auto_approve,
+        } => run_cmd::apply(&ui, &dir, &run, false, auto_approve).await,
+        Command::Destroy {
+            dir,
+            run,
+            auto_approve,
+        } => run_cmd::apply(&ui, &dir, &run, true, auto_approve).await,
+        Command::Import { addr, id, dir, run } => {
+            run_cmd::import(&ui, &dir, &run, &addr, &id).await
+        }
+        Command::Show { state } => state_cmd::show(&ui, &state),
+        Command::Output {
+            name,
+            state,
+            json,
+            raw,
+        } => state_cmd::output(&ui, &state, name.as_deref(), json, raw),
+        Command::State { command } => match command {
+            StateCommand::List { filters, state } => state_cmd::list(&ui, &state, &filters),
+            StateCommand::Show { addr, state } => state_cmd::show_instance(&ui, &state, &addr),
+            StateCommand::Rm { addrs, state } => state_cmd::rm(&ui, &state, &addrs),
+            StateCommand::Mv {
+                source,
+                destination,
+                state,
+            } => state_cmd::mv(&ui, &state, &source, &destination),
+        },
+        Command::Graph { dir } => misc::graph(&ui, &dir),
+        Command::Fmt { .. } => todo!(),
+        Command::Providers { json } => misc::providers(&ui, json),
+        Command::ForceUnlock { id, state } => state_cmd::force_unlock(&ui, &state, &id),
+        Command::Version => {
+            ui.out(&format!("ggplan v{}\n", env!("CARGO_PKG_VERSION")));
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! Commands that read or edit the state: `show`, `output`, `state list|show|rm|mv`,
+//! `force-unlock`.
+
+use super::args::StateArgs;
+use super::stack::state_path;
+use super::ui::Ui;
+use crate::address::InstanceAddr;
+use crate::config::load_dir;
+use crate::render;
+use crate::state::{State, StateStore, force_unlock as unlock};
+use ggplan_sdk::Value;
+use std::process::ExitCode;
+
+fn store(args: &StateArgs) -> StateStore {
+    // The stack is read only for a local backend block; errors in it do not matter here.
+    let module = if args.state.is_none() {
+        load_dir(&args.stack).ok()
+    } else {
+        None
+    };
+    StateStore::new(state_path(
+        args.state.as_deref(),
+        &args.stack,
+        module.as_ref(),
+    ))
+}
+
+fn load(ui: &Ui, args: &StateArgs) -> Option<(StateStore, State)> {
+    let store = store(args);
+    match store.load() {
+        Ok(state) => Some((store, state)),
+        Err(e) => {
+            ui.error("Cannot read the state", e.to_string());
+            None
+        }
+    }
+}
+
+/// `ggplan show`.
+pub fn show(ui: &Ui, args: &StateArgs) -> ExitCode {
+    let Some((_, state)) = load(ui, args) else {
+        return ExitCode::from(1);
+    };
+    ui.out(&render::state::state(&state, &ui.style));
+    ExitCode::SUCCESS
+}
+
+/// The `Outputs:` section printed after apply (sensitive values hidden).
+pub fn outputs_text(state: &State) -> String {
+    if state.outputs.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nOutputs:\n\n");
+    for (name, o) in &state.outputs {
+        let v = Value::from_json(&o.value);
+        let v = if o.sensitive { v.into_sensitive() } else { v };
+        out.push_str(&format!("{name} = {}\n", render::value(&v)));
+    }
+    out
+}
+
+/// `ggplan output [NAME]`. A named output is printed in full even when sensitive (that is
+/// what asking for it by name means, as in Terraform); listings hide sensitive values.
+pub fn output(ui: &Ui, args: &StateArgs, name: Option<&str>, json: bool, raw: bool) -> ExitCode {
+    let Some((_, state)) = load(ui, args) else {
+        return ExitCode::from(1);
+    };
+    match name {
+        Some(name) => {
+            let Some(o) = state.outputs.get(name) else {
+                let hint =
+                    crate::suggest::did_you_mean(name, state.outputs.keys().map(String::as_str));
+                ui.error(
+                    "Output not found",
+                    format!(
+                        "The state has no output {name:?}.{hint} Apply the stack to create it."
+                    ),
+                );
+                return ExitCode::from(1);
+            };
+            let text = if json {
+                o.value.to_string()
+            } else if raw {
+                match &o.value {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    _ => {
+                        ui.error(
+                            "Unsupported value for raw output",
+                            "--raw prints strings, numbers and bools; use --json for collections.",
+                        );
+                        return ExitCode::from(1);
+                    }
+                }
+            } else {
+                render::value(&Value::from_json(&o.value))
+            };
+            ui.out(&format!("{text}\n"));
+        }
+        None if json => {
+            let all: serde_json::Map<String, serde_json::Value> = state
+                .outputs
+                .iter()
+                .map(|(k, o)| {
+                    let value = if o.sensitive {
+                        serde_json::Value::Null
+                    } else {
+                        o.value.clone()
+                    };
+                    (
+                        k.clone(),
+                        serde_json::json!({ "sensitive": o.sensitive, "value": value }),
+                    )
+                })
+                .collect();
+            ui.out(&format!("{}\n", serde_json::Value::Object(all)));
+        }
+        None => ui.out(outputs_text(&state).trim_start_matches("\nOutputs:\n\n")),
+    }
+    ExitCode::SUCCESS
+}
+
+/// `ggplan state list`.
+pub fn list(ui: &Ui, args: &StateArgs, filters: &[String]) -> ExitCode {
+    let Some((_, state)) = load(ui, args) else {
+        return ExitCode::from(1);
+    };
+    let mut out = String::new();
+    for addr in state.resources.keys() {
+        let text = addr.to_string();
+        if filters.is_empty() || filters.iter().any(|f| text.starts_with(f.as_str())) {
+            out.push_str(&text);
+            out.push('\n');
+        }
+    }
+    ui.out(&out);
+    ExitCode::SUCCESS
+}
+
+fn parse(ui: &Ui, text: &str) -> Option<InstanceAddr> {
+    InstanceAddr::parse(text)
+        .map_err(|msg| ui.error("Invalid address", msg))
+        .ok()
+}
+
+/// `ggplan state show ADDR`.
+pub fn show_instance(ui: &Ui, args: &StateArgs, addr: &str) -> ExitCode {
+    let Some(addr) = parse(ui, addr) else {
+        return ExitCode::from(1);
+    };
+    let Some((_, state)) = load(ui, args) else {
+        return ExitCode::from(1);
+    };
+    match state.resources.get(&addr) {
+        Some(inst) => {
+            ui.out(&render::state::instance(inst, &ui.style));
+            ExitCode::SUCCESS
+        }
+        None => {
+            ui.error(
+                "No instance found",
+                format!("{addr} is not in the state; `ggplan state list` shows what is."),
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Locks, loads, edits with `edit` and persists the state.
+fn edit(
+    ui: &Ui,
+    args: &StateArgs,
+    operation: &str,
+    edit: impl FnOnce(&mut State) -> Result<String, String>,
+) -> ExitCode {
+    let store = store(args);
+    let _lock = match store.lock(operation) {
+        Ok(l) => l,
+        Err(e) => {
+            ui.error("Error acquiring the state lock", e.to_string());
+            return ExitCode::from(1);
+        }
+    };
+    let mut state = match store.load() {
+        Ok(s) => s,
+        Err(e) => {
+            ui.error("Cannot read the state", e.to_string());
+            return ExitCode::from(1);
+        }
+    };
+    let message = match edit(&mut state) {
+        Ok(m) => m,
+        Err(e) => {
+            ui.error("Nothing changed", e);
+            return ExitCode::from(1);
+        }
+    };
+    if let Err(e) = store.persist(&mut state) {
+        ui.error("Cannot save the state", e.to_string());
+        return ExitCode::from(1);
+    }
+    ui.out(&message);
+    ExitCode::SUCCESS
+}
+
+/// The instances an address names: one instance, or every instance of a resource when the
+/// address has no key.
+fn matching(state: &State, addr: &InstanceAddr) -> Vec<InstanceAddr> {
+    state
+        .resources
+        .keys()
+        .filter(|a| *a == addr || (addr.key.is_none() && a.resource == addr.resource))
+        .cloned()
+        .collect()
+}
+
+/// `ggplan state rm ADDR...`.
+pub fn rm(ui: &Ui, args: &StateArgs, addrs: &[String]) -> ExitCode {
+    let Some(addrs) = addrs
+        .iter()
+        .map(|a| parse(ui, a))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return ExitCode::from(1);
+    };
+    edit(ui, args, "state rm", |state| {
+        let mut removed = Vec::new();
+        for addr in &addrs {
+            let found = matching(state, addr);
+            if found.is_empty() {
+                return Err(format!("{addr} is not in the state."));
+            }
+            removed.extend(found);
+        }
+        let mut out = String::new();
+        for a in &removed {
+            state.remove_instance(a);
+            out.push_str(&format!("Removed {a}\n"));
+        }
+        out.push_str(&format!(
+            "Successfully removed {} resource instance(s).\n",
+            removed.len()
+        ));
+        Ok(out)
+    })
+}
+
+/// `ggplan state mv SOURCE DESTINATION`.
+pub fn mv(ui: &Ui, args: &StateArgs, source: &str, destination: &str) -> ExitCode {
+    let (Some(src), Some(dst)) = (parse(ui, source), parse(ui, destination)) else {
+        return ExitCode::from(1);
+    };
+    edit(ui, args, "state mv", |state| {
+        let found = matching(state, &src);
+        if found.is_empty() {
+            return Err(format!("{src} is not in the state."));
+        }
+        if src.resource.kind != dst.resource.kind
+            || src.resource.type_name != dst.resource.type_name
+        {
+            return Err(format!(
+                "{src} and {dst} are of different types; an object can only move to an address of its own type."
+            ));
+        }
+        let moves: Vec<(InstanceAddr, InstanceAddr)> = found
+            .into_iter()
+            .map(|from| {
+                let to = if src.key.is_none() && dst.key.is_none() {
+                    dst.resource.instance(from.key.clone())
+                } else {
+                    dst.clone()
+                };
+                (from, to)
+            })
+            .collect();
+        for (_, to) in &moves {
+            if state.resources.contains_key(to) && !moves.iter().any(|(f, _)| f == to) {
+                return Err(format!(
+                    "{to} is already in the state; remove it first or choose another address."
+                ));
+            }
+        }
+        let mut out = String::new();
+        let taken: Vec<_> = moves
+            .iter()
+            .filter_map(|(f, t)| state.resources.remove(f).map(|i| (f.clone(), t.clone(), i)))
+            .collect();
+        for (from, to, mut inst) in taken {
+            inst.addr = to.clone();
+            state.set_instance(inst);
+            out.push_str(&format!(
+                "Move {from:?} to {to:?}\n",
+                from = from.to_string(),
+                to = to.to_string()
+            ));
+        }
+        out.push_str(&format!("Successfully moved {} object(s).\n", moves.len()));
+        Ok(out)
+    })
+}
+
+/// `ggplan force-unlock ID`.
+pub fn force_unlock(ui: &Ui, args: &StateArgs, id: &str) -> ExitCode {
+    let store = store(args);
+    match unlock(store.path(), id) {
+        Ok(()) => {
+            ui.out("ggplan state has been successfully unlocked!\n");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            ui.error("Cannot unlock the state", e.to_string());
+            ExitCode::from(1)
+        }
+    }
+}
