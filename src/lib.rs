@@ -3,4 +3,5 @@
 //! The binary (`main.rs`) is a thin shell over [`cli`]. See ARCHITECTURE.md for the code map.
 
 pub mod address;
+pub mod lang;
 pub mod plan;
