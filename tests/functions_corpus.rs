@@ -32,16 +32,36 @@ fn parse(path: &Path) -> Vec<Case> {
             let (name, args) = rest.split_once(' ').unwrap_or((rest, "[]"));
             let args: serde_json::Value =
                 serde_json::from_str(args).unwrap_or_else(|e| panic!("{at}: bad args: {e}"));
-            let args = args.as_array().unwrap_or_else(|| panic!("{at}: args must be an array"));
-            pending = Some((at, name.to_string(), args.iter().map(Value::from_json).collect()));
+            let args = args
+                .as_array()
+                .unwrap_or_else(|| panic!("{at}: args must be an array"));
+            pending = Some((
+                at,
+                name.to_string(),
+                args.iter().map(Value::from_json).collect(),
+            ));
         } else if let Some(rest) = line.strip_prefix("want: ") {
-            let (at, name, args) = pending.take().unwrap_or_else(|| panic!("{at}: want without call"));
+            let (at, name, args) = pending
+                .take()
+                .unwrap_or_else(|| panic!("{at}: want without call"));
             let want: serde_json::Value =
                 serde_json::from_str(rest).unwrap_or_else(|e| panic!("{at}: bad want: {e}"));
-            cases.push(Case { at, name, args, expect: Expect::Value(Value::from_json(&want)) });
+            cases.push(Case {
+                at,
+                name,
+                args,
+                expect: Expect::Value(Value::from_json(&want)),
+            });
         } else if let Some(rest) = line.strip_prefix("error:") {
-            let (at, name, args) = pending.take().unwrap_or_else(|| panic!("{at}: error without call"));
-            cases.push(Case { at, name, args, expect: Expect::Error(rest.trim().to_string()) });
+            let (at, name, args) = pending
+                .take()
+                .unwrap_or_else(|| panic!("{at}: error without call"));
+            cases.push(Case {
+                at,
+                name,
+                args,
+                expect: Expect::Error(rest.trim().to_string()),
+            });
         } else {
             assert!(
                 line.is_empty() || line.starts_with('#'),
@@ -61,19 +81,21 @@ fn check(case: &Case, ctx: &FunctionContext) -> Option<String> {
         (Expect::Value(want), Ok(got)) => Some(format!(
             "want {}\n      got  {}",
             want.to_json().unwrap_or_default(),
-            got.to_json().map_or_else(|| format!("{got:?}"), |j| j.to_string())
+            got.to_json()
+                .map_or_else(|| format!("{got:?}"), |j| j.to_string())
         )),
         (Expect::Value(want), Err(e)) => Some(format!(
             "want {}\n      got error: {e}",
             want.to_json().unwrap_or_default()
         )),
         (Expect::Error(text), Err(e)) if e.to_string().contains(text.as_str()) => None,
-        (Expect::Error(text), Err(e)) => {
-            Some(format!("want error containing: {text}\n      got error: {e}"))
-        }
+        (Expect::Error(text), Err(e)) => Some(format!(
+            "want error containing: {text}\n      got error: {e}"
+        )),
         (Expect::Error(text), Ok(got)) => Some(format!(
             "want error containing: {text}\n      got {}",
-            got.to_json().map_or_else(|| format!("{got:?}"), |j| j.to_string())
+            got.to_json()
+                .map_or_else(|| format!("{got:?}"), |j| j.to_string())
         )),
     }
 }
@@ -95,11 +117,21 @@ fn corpus() {
     let cases: Vec<Case> = files.iter().flat_map(|f| parse(f)).collect();
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|c| check(c, &ctx).map(|why| format!("{}: {} {:?}\n      {why}", c.at, c.name, c.args)))
+        .filter_map(|c| {
+            check(c, &ctx).map(|why| format!("{}: {} {:?}\n      {why}", c.at, c.name, c.args))
+        })
         .collect();
     for f in &failures {
         eprintln!("{f}");
     }
-    eprintln!("{} of {} function cases passed", cases.len() - failures.len(), cases.len());
-    assert!(failures.is_empty(), "{} function cases failed", failures.len());
+    eprintln!(
+        "{} of {} function cases passed",
+        cases.len() - failures.len(),
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} function cases failed",
+        failures.len()
+    );
 }

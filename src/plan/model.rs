@@ -101,9 +101,6 @@ impl Plan {
         self.resource_changes
             .iter()
             .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
-            || self
-                .output_changes
-                .iter()
-                .any(|c| c.action != Action::NoOp)
+            || self.output_changes.iter().any(|c| c.action != Action::NoOp)
     }
 }

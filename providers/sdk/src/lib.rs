@@ -14,8 +14,8 @@ mod value;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourcePos, SourceRange};
 pub use path::{AttrPath, PathStep};
 pub use provider::{
-    ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, Provider, ProviderFactory,
-    ReadRequest, ResourceKind,
+    ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadRequest,
+    ResourceKind,
 };
 pub use schema::{Attribute, BlockNesting, NestedBlock, ProviderSchema, Schema, Type, set_of};
 pub use value::{Number, Value};

@@ -142,6 +142,8 @@ pub struct ProviderFactory {
 
 impl std::fmt::Debug for ProviderFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProviderFactory").field("name", &self.name).finish()
+        f.debug_struct("ProviderFactory")
+            .field("name", &self.name)
+            .finish()
     }
 }

@@ -65,7 +65,10 @@ impl Type {
             } else {
                 format!(" at {path}")
             };
-            Err(format!("{self} required{at}, but got {}", value.kind_name()))
+            Err(format!(
+                "{self} required{at}, but got {}",
+                value.kind_name()
+            ))
         };
         match (self, value) {
             (Type::String, Value::String(s)) => Ok(Value::String(s)),
@@ -321,9 +324,8 @@ impl Schema {
                         .iter()
                         .enumerate()
                         .map(|(i, item)| {
-                            let prior_item = prior_block
-                                .and_then(|p| p.as_list())
-                                .and_then(|l| l.get(i));
+                            let prior_item =
+                                prior_block.and_then(|p| p.as_list()).and_then(|l| l.get(i));
                             block.block.proposed_new(prior_item, item)
                         })
                         .collect(),
@@ -352,7 +354,9 @@ impl Schema {
         for (name, attr) in &self.attributes {
             let (before, after) = (prior.get(name), planned.get(name));
             // An unknown computed value is the provider's to decide, not a reason to replace.
-            if attr.force_new && before.peel() != after.peel() && !(attr.computed && after.is_unknown())
+            if attr.force_new
+                && before.peel() != after.peel()
+                && !(attr.computed && after.is_unknown())
             {
                 out.push(at.key(name));
             }
@@ -454,7 +458,10 @@ mod tests {
     fn force_new_change_is_a_replace_path() {
         let prior = Value::object([("name", Value::string("a"))]);
         let planned = Value::object([("name", Value::string("b"))]);
-        assert_eq!(schema().replace_paths(&prior, &planned), vec![AttrPath::attr("name")]);
+        assert_eq!(
+            schema().replace_paths(&prior, &planned),
+            vec![AttrPath::attr("name")]
+        );
         assert!(schema().replace_paths(&prior, &prior).is_empty());
     }
 
@@ -467,8 +474,15 @@ mod tests {
         assert!(Type::Number.convert(Value::string("x")).is_err());
         let set = Type::Set(Box::new(Type::String));
         let out = set
-            .convert(Value::List(vec![Value::string("b"), Value::string("a"), Value::string("b")]))
+            .convert(Value::List(vec![
+                Value::string("b"),
+                Value::string("a"),
+                Value::string("b"),
+            ]))
             .unwrap();
-        assert_eq!(out, Value::List(vec![Value::string("a"), Value::string("b")]));
+        assert_eq!(
+            out,
+            Value::List(vec![Value::string("a"), Value::string("b")])
+        );
     }
 }

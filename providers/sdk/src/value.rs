@@ -254,11 +254,13 @@ impl Value {
 
     /// The part of the value at `path`, if it exists.
     pub fn at(&self, path: &AttrPath) -> Option<&Value> {
-        path.0.iter().try_fold(self, |value, step| match (value.peel(), step) {
-            (Value::Map(map), PathStep::Key(k)) => map.get(k),
-            (Value::List(items), PathStep::Index(i)) => items.get(*i),
-            _ => None,
-        })
+        path.0
+            .iter()
+            .try_fold(self, |value, step| match (value.peel(), step) {
+                (Value::Map(map), PathStep::Key(k)) => map.get(k),
+                (Value::List(items), PathStep::Index(i)) => items.get(*i),
+                _ => None,
+            })
     }
 
     /// A short name of the value's kind, for messages.
@@ -284,9 +286,9 @@ impl Value {
             Value::Number(Number::Int(i)) => serde_json::Value::from(*i),
             Value::Number(Number::Float(f)) => serde_json::Value::from(*f),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::List(items) => serde_json::Value::Array(
-                items.iter().map(Value::to_json).collect::<Option<_>>()?,
-            ),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect::<Option<_>>()?)
+            }
             Value::Map(map) => serde_json::Value::Object(
                 map.iter()
                     .map(|(k, v)| Some((k.clone(), v.to_json()?)))
@@ -307,7 +309,9 @@ impl Value {
                 None => Number::from_f64(n.as_f64().unwrap_or(f64::NAN)),
             }),
             serde_json::Value::String(s) => Value::String(s.clone()),
-            serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from_json).collect()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
             serde_json::Value::Object(map) => Value::Map(
                 map.iter()
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
@@ -390,11 +394,17 @@ mod tests {
     fn sensitive_paths_round_trip() {
         let v = Value::object([
             ("a", Value::string("x").into_sensitive()),
-            ("b", Value::List(vec![Value::int(1), Value::int(2).into_sensitive()])),
+            (
+                "b",
+                Value::List(vec![Value::int(1), Value::int(2).into_sensitive()]),
+            ),
         ]);
         let (plain, paths) = v.clone().unmark_deep();
         assert!(!plain.contains_sensitive());
-        assert_eq!(paths, vec![AttrPath::attr("a"), AttrPath::attr("b").index(1)]);
+        assert_eq!(
+            paths,
+            vec![AttrPath::attr("a"), AttrPath::attr("b").index(1)]
+        );
         assert_eq!(plain.mark_paths(&paths), v);
     }
 

@@ -114,7 +114,9 @@ pub(crate) fn strings_of(value: &Value) -> Result<Vec<String>, String> {
         .enumerate()
         .map(|(i, item)| {
             if item.is_null() {
-                return Err(format!("element {i} is null; cannot concatenate null values"));
+                return Err(format!(
+                    "element {i} is null; cannot concatenate null values"
+                ));
             }
             to_string(item).ok_or_else(|| format!("element {i}: {}", required("string", item)))
         })

@@ -1,6 +1,8 @@
 //! Collection functions over lists, tuples, sets, maps and objects.
 
-use super::args::{Args, WHOLE_NUMBER, number, required, strings_of, to_bool, to_number, to_string};
+use super::args::{
+    Args, WHOLE_NUMBER, number, required, strings_of, to_bool, to_number, to_string,
+};
 use super::format::go_quote;
 use super::unify::unify;
 use super::{FunctionError, fail};
@@ -35,7 +37,7 @@ pub(super) fn alltrue(args: Args) -> Result {
 
 pub(super) fn anytrue(args: Args) -> Result {
     let items = bools(&args)?;
-    Ok(Value::Bool(items.iter().any(|b| *b == Some(true))))
+    Ok(Value::Bool(items.contains(&Some(true))))
 }
 
 /// The elements of a list of bools (`None` for nulls).
@@ -47,9 +49,11 @@ fn bools(args: &Args) -> std::result::Result<Vec<Option<bool>>, FunctionError> {
             Value::String(_) => {
                 Some(to_bool(v).ok_or_else(|| args.error(0, "a bool is required"))?)
             }
-            v => Some(to_bool(v).ok_or_else(|| {
-                args.error(0, format!("element {i}: {}", required("bool", v)))
-            })?),
+            v => {
+                Some(to_bool(v).ok_or_else(|| {
+                    args.error(0, format!("element {i}: {}", required("bool", v)))
+                })?)
+            }
         });
     }
     Ok(out)
@@ -79,9 +83,8 @@ pub(super) fn coalesce(args: Args) -> Result {
     if args.len() == 0 {
         return fail("all arguments must have the same type");
     }
-    let values = unify(args.rest(0).to_vec()).or_else(|_| {
-        fail("all arguments must have the same type")
-    })?;
+    let values =
+        unify(args.rest(0).to_vec()).or_else(|_| fail("all arguments must have the same type"))?;
     for v in values {
         match v.peel() {
             Value::Unknown => return Ok(v),
@@ -102,10 +105,7 @@ pub(super) fn coalescelist(args: Args) -> Result {
             Value::List(items) if items.is_empty() => {}
             Value::List(_) => return Ok(v.clone()),
             _ => {
-                return Err(args.error(
-                    i,
-                    "coalescelist arguments must be lists or tuples",
-                ));
+                return Err(args.error(i, "coalescelist arguments must be lists or tuples"));
             }
         }
     }
@@ -139,7 +139,10 @@ pub(super) fn concat(args: Args) -> Result {
         let items = v.as_list().ok_or_else(|| {
             args.error(
                 i,
-                format!("all arguments must be lists or tuples; got {}.", v.kind_name()),
+                format!(
+                    "all arguments must be lists or tuples; got {}.",
+                    v.kind_name()
+                ),
             )
         })?;
         out.extend(items.iter().cloned());
@@ -157,7 +160,7 @@ pub(super) fn distinct(args: Args) -> Result {
     let items = unified(&args, 0)?;
     let mut out: Vec<Value> = Vec::new();
     for item in items {
-        if !out.iter().any(|o| *o == item) {
+        if !out.contains(&item) {
             out.push(item);
         }
     }
@@ -167,7 +170,7 @@ pub(super) fn distinct(args: Args) -> Result {
 /// The list at `index` with its elements unified to one type.
 fn unified(args: &Args, index: usize) -> std::result::Result<Vec<Value>, FunctionError> {
     let items = args.list(index)?.to_vec();
-    unify(items).map_err(|m| args.error(index, format!("{m}")))
+    unify(items).map_err(|m| args.error(index, m))
 }
 
 pub(super) fn element(args: Args) -> Result {
@@ -358,7 +361,10 @@ pub(super) fn slice(args: Args) -> Result {
         return Err(args.error(1, "start index must not be less than zero"));
     }
     if end > items.len() as i64 {
-        return Err(args.error(2, "end index must not be greater than the length of the list"));
+        return Err(args.error(
+            2,
+            "end index must not be greater than the length of the list",
+        ));
     }
     if start > end {
         return Err(args.error(1, "start index must not be greater than end index"));
@@ -376,7 +382,9 @@ pub(super) fn sort(args: Args) -> Result {
     }
     let mut strings = strings_of(args.value(0)).map_err(|m| args.error(0, m))?;
     strings.sort();
-    Ok(Value::List(strings.into_iter().map(Value::String).collect()))
+    Ok(Value::List(
+        strings.into_iter().map(Value::String).collect(),
+    ))
 }
 
 pub(super) fn sum(args: Args) -> Result {
@@ -389,8 +397,9 @@ pub(super) fn sum(args: Args) -> Result {
         if item.is_null() {
             return fail("argument must be list, set, or tuple of number values");
         }
-        let n = to_number(item)
-            .ok_or_else(|| args.error(0, "argument must be list, set, or tuple of number values"))?;
+        let n = to_number(item).ok_or_else(|| {
+            args.error(0, "argument must be list, set, or tuple of number values")
+        })?;
         total = match (total, n) {
             (Number::Int(a), Number::Int(b)) if a.checked_add(b).is_some() => Number::Int(a + b),
             (a, b) => Number::from_f64(a.as_f64() + b.as_f64()),
@@ -403,7 +412,8 @@ pub(super) fn transpose(args: Args) -> Result {
     let map = args.map(0)?;
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for (key, list) in map {
-        let items = strings_of(list).map_err(|_| args.error(0, "map of list of string required"))?;
+        let items =
+            strings_of(list).map_err(|_| args.error(0, "map of list of string required"))?;
         for item in items {
             out.entry(item).or_default().push(Value::string(key));
         }

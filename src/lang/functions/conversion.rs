@@ -70,10 +70,7 @@ pub(super) fn tobool(args: Args) -> Result {
                 super::format::go_quote(s)
             ),
         )),
-        other => Err(args.error(
-            0,
-            format!("cannot convert {} to bool.", type_name(other)),
-        )),
+        other => Err(args.error(0, format!("cannot convert {} to bool.", type_name(other)))),
     }
 }
 
@@ -86,7 +83,10 @@ pub(super) fn toset(args: Args) -> Result {
 }
 
 /// The elements of a list or tuple argument unified to one type (`None` for null).
-fn collection(mut args: Args, kind: &str) -> std::result::Result<Option<Vec<Value>>, FunctionError> {
+fn collection(
+    mut args: Args,
+    kind: &str,
+) -> std::result::Result<Option<Vec<Value>>, FunctionError> {
     let value = args.take(0);
     let items = match value {
         Value::Null => return Ok(None),
@@ -94,13 +94,19 @@ fn collection(mut args: Args, kind: &str) -> std::result::Result<Option<Vec<Valu
         other => {
             return Err(args.error(
                 0,
-                format!("cannot convert {} to {kind} of any single type.", type_name(&other)),
+                format!(
+                    "cannot convert {} to {kind} of any single type.",
+                    type_name(&other)
+                ),
             ));
         }
     };
-    unify(items)
-        .map(Some)
-        .map_err(|_| args.error(0, format!("cannot convert tuple to {kind} of any single type")))
+    unify(items).map(Some).map_err(|_| {
+        args.error(
+            0,
+            format!("cannot convert tuple to {kind} of any single type"),
+        )
+    })
 }
 
 pub(super) fn tomap(mut args: Args) -> Result {
@@ -108,14 +114,16 @@ pub(super) fn tomap(mut args: Args) -> Result {
         Value::Null => Ok(Value::Null),
         Value::Map(map) => {
             let (keys, values): (Vec<String>, Vec<Value>) = map.into_iter().unzip();
-            let values = unify(values).map_err(|_| {
-                args.error(0, "cannot convert object to map of any single type")
-            })?;
+            let values = unify(values)
+                .map_err(|_| args.error(0, "cannot convert object to map of any single type"))?;
             Ok(Value::Map(keys.into_iter().zip(values).collect()))
         }
         other => Err(args.error(
             0,
-            format!("cannot convert {} to map of any single type.", type_name(&other)),
+            format!(
+                "cannot convert {} to map of any single type.",
+                type_name(&other)
+            ),
         )),
     }
 }

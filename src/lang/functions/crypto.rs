@@ -79,11 +79,8 @@ pub(super) fn uuidv5(args: Args) -> Result {
         "url" => uuid::Uuid::NAMESPACE_URL,
         "oid" => uuid::Uuid::NAMESPACE_OID,
         "x500" => uuid::Uuid::NAMESPACE_X500,
-        other => uuid::Uuid::parse_str(other).or_else(|e| {
-            fail(format!(
-                "uuidv5() doesn't support namespace {other} ({e})"
-            ))
-        })?,
+        other => uuid::Uuid::parse_str(other)
+            .or_else(|e| fail(format!("uuidv5() doesn't support namespace {other} ({e})")))?,
     };
     Ok(Value::String(
         uuid::Uuid::new_v5(&ns, name.as_bytes()).to_string(),

@@ -53,7 +53,8 @@ fn zone(t: &DateTime<FixedOffset>, z: bool) -> String {
 fn parse(args: &Args, index: usize) -> std::result::Result<DateTime<FixedOffset>, FunctionError> {
     let text = args.string(index)?;
     // chrono also takes a space or a lowercase `t` between date and time; Go does not.
-    let has_date = chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(""), "%Y-%m-%d").is_ok();
+    let has_date =
+        chrono::NaiveDate::parse_from_str(text.get(..10).unwrap_or(""), "%Y-%m-%d").is_ok();
     if has_date && text.as_bytes().get(10) != Some(&b'T') {
         return Err(args.error(
             index,
@@ -195,7 +196,11 @@ pub(super) fn formatdate(args: Args) -> Result {
 }
 
 /// One run of `n` formatdate verb letters `c`, or what is wrong with it.
-fn date_verb(c: char, n: usize, t: &DateTime<FixedOffset>) -> std::result::Result<String, &'static str> {
+fn date_verb(
+    c: char,
+    n: usize,
+    t: &DateTime<FixedOffset>,
+) -> std::result::Result<String, &'static str> {
     let hour12 = match t.hour() % 12 {
         0 => 12,
         h => h,

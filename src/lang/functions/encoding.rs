@@ -115,11 +115,15 @@ pub(super) fn textdecodebase64(args: Args) -> Result {
             | base64::DecodeError::InvalidLastSymbol { offset: at, .. } => at,
             _ => cleaned.len() / 4 * 4,
         };
-        args.error(0, format!("the given value is has an invalid base64 symbol at offset {offset}"))
+        args.error(
+            0,
+            format!("the given value is has an invalid base64 symbol at offset {offset}"),
+        )
     })?;
-    charset.decode(&bytes).map(Value::String).ok_or_else(|| {
-        args.error(0, format!("the given value cannot be decoded as {name}"))
-    })
+    charset
+        .decode(&bytes)
+        .map(Value::String)
+        .ok_or_else(|| args.error(0, format!("the given value cannot be decoded as {name}")))
 }
 
 fn unsupported(args: &Args, name: &str) -> FunctionError {
@@ -153,7 +157,13 @@ impl Charset {
         match self {
             Charset::Utf16 { big_endian } => Some(
                 s.encode_utf16()
-                    .flat_map(|u| if *big_endian { u.to_be_bytes() } else { u.to_le_bytes() })
+                    .flat_map(|u| {
+                        if *big_endian {
+                            u.to_be_bytes()
+                        } else {
+                            u.to_le_bytes()
+                        }
+                    })
                     .collect(),
             ),
             Charset::Other(encoding) => {
@@ -166,7 +176,7 @@ impl Charset {
     fn decode(&self, bytes: &[u8]) -> Option<String> {
         match self {
             Charset::Utf16 { big_endian } => {
-                if bytes.len() % 2 != 0 {
+                if !bytes.len().is_multiple_of(2) {
                     return None;
                 }
                 let units: Vec<u16> = bytes

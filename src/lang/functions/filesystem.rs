@@ -75,7 +75,9 @@ pub(super) fn dirname(args: Args) -> Result {
 }
 
 pub(super) fn pathexpand(args: Args) -> Result {
-    expand_home(&args.string(0)?).map(Value::String).or_else(fail)
+    expand_home(&args.string(0)?)
+        .map(Value::String)
+        .or_else(fail)
 }
 
 /// The path with a leading `~` replaced by the home directory.
@@ -141,7 +143,9 @@ pub(super) fn fileexists(args: Args) -> Result {
     let (given, path) = resolve(&args, 0)?;
     match std::fs::metadata(&path) {
         Ok(meta) if meta.is_file() => Ok(Value::Bool(true)),
-        Ok(meta) if meta.is_dir() => fail(format!("{} is a directory, not a file.", go_quote(&given))),
+        Ok(meta) if meta.is_dir() => {
+            fail(format!("{} is a directory, not a file.", go_quote(&given)))
+        }
         Ok(_) => fail(format!("{} is not a regular file.", go_quote(&given))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::Bool(false)),
         Err(e) => fail(format!("failed to stat {}: {e}", go_quote(&given))),
@@ -163,8 +167,12 @@ pub(super) fn fileset(args: Args) -> Result {
         })?
         .compile_matcher();
     let mut files = Vec::new();
-    walk(&root, "", &mut files)
-        .or_else(|e| fail(format!("failed to glob pattern {}: {e}", go_quote(&pattern))))?;
+    walk(&root, "", &mut files).or_else(|e| {
+        fail(format!(
+            "failed to glob pattern {}: {e}",
+            go_quote(&pattern)
+        ))
+    })?;
     Ok(Value::List(set_of(
         files
             .into_iter()

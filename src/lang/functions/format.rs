@@ -109,7 +109,9 @@ fn render(spec: &str, values: &[Value]) -> std::result::Result<(String, usize), 
             chars.next();
             let n = digits(&mut chars).unwrap_or(0);
             if chars.next().map(|(_, c)| c) != Some(']') || n == 0 {
-                return fail(format!("invalid argument index in format at offset {offset}"));
+                return fail(format!(
+                    "invalid argument index in format at offset {offset}"
+                ));
             }
             next = n - 1;
         }
@@ -119,9 +121,7 @@ fn render(spec: &str, values: &[Value]) -> std::result::Result<(String, usize), 
             verb.precision = Some(digits(&mut chars).unwrap_or(0));
         }
         let Some((end, mode)) = chars.next() else {
-            return fail(format!(
-                "invalid format string starting at offset {offset}"
-            ));
+            return fail(format!("invalid format string starting at offset {offset}"));
         };
         let raw = &spec[offset..end + mode.len_utf8()];
         if mode == '%' {
@@ -140,7 +140,12 @@ fn render(spec: &str, values: &[Value]) -> std::result::Result<(String, usize), 
         next += 1;
         used = used.max(next);
         let text = format_one(&mut verb, arg)
-            .or_else(|e| fail(format!("unsupported value for {} at {offset}: {e}.", go_quote(raw))))?
+            .or_else(|e| {
+                fail(format!(
+                    "unsupported value for {} at {offset}: {e}.",
+                    go_quote(raw)
+                ))
+            })?
             .ok_or_else(|| {
                 FunctionError::Call(format!(
                     "unsupported format verb '{mode}' in {} at offset {offset}",
@@ -300,7 +305,12 @@ fn pad(verb: &Verb, text: String) -> String {
         format!("{text}{}", " ".repeat(fill))
     } else if verb.zero && verb.mode != 's' && verb.mode != 'q' {
         let sign_len = usize::from(text.starts_with(['-', '+', ' ']));
-        format!("{}{}{}", &text[..sign_len], "0".repeat(fill), &text[sign_len..])
+        format!(
+            "{}{}{}",
+            &text[..sign_len],
+            "0".repeat(fill),
+            &text[sign_len..]
+        )
     } else {
         format!("{}{text}", " ".repeat(fill))
     }

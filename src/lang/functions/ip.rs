@@ -96,13 +96,16 @@ fn full(bits: u32) -> u128 {
 /// The netmask of a `prefix`-bit network in an address space of `bits` bits.
 fn mask(bits: u32, prefix: u32) -> u128 {
     let host = bits - prefix;
-    let hosts = if host == 128 { u128::MAX } else { (1u128 << host) - 1 };
+    let hosts = if host == 128 {
+        u128::MAX
+    } else {
+        (1u128 << host) - 1
+    };
     full(bits) & !hosts
 }
 
 fn network(args: &Args, index: usize) -> std::result::Result<Network, FunctionError> {
-    Network::parse(&args.string(index)?)
-        .or_else(|e| fail(format!("invalid CIDR expression: {e}")))
+    Network::parse(&args.string(index)?).or_else(|e| fail(format!("invalid CIDR expression: {e}")))
 }
 
 pub(super) fn cidrhost(args: Args) -> Result {
@@ -120,7 +123,11 @@ pub(super) fn cidrhost(args: Args) -> Result {
     };
     if offset < 0 || offset >= size {
         // Terraform names the host number after counting a negative one from the end.
-        let shown = if hostnum < 0 { offset } else { i128::from(hostnum) };
+        let shown = if hostnum < 0 {
+            offset
+        } else {
+            i128::from(hostnum)
+        };
         return fail(format!(
             "prefix of {} does not accommodate a host numbered {shown}",
             net.prefix

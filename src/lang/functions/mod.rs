@@ -196,7 +196,11 @@ impl Function {
             .unwrap_or("argument")
     }
 
-    fn call(&'static self, args: Vec<Value>, ctx: &FunctionContext) -> Result<Value, FunctionError> {
+    fn call(
+        &'static self,
+        args: Vec<Value>,
+        ctx: &FunctionContext,
+    ) -> Result<Value, FunctionError> {
         let expected = self.params.len();
         if args.len() < expected || (self.variadic.is_none() && args.len() > expected) {
             return Err(FunctionError::Arity {
@@ -261,7 +265,11 @@ static FUNCTIONS: &[Function] = &[
     Function::new("chunklist", &["list", "size"], collection::chunklist),
     Function::new("cidrhost", &["prefix", "hostnum"], ip::cidrhost),
     Function::new("cidrnetmask", &["prefix"], ip::cidrnetmask),
-    Function::new("cidrsubnet", &["prefix", "newbits", "netnum"], ip::cidrsubnet),
+    Function::new(
+        "cidrsubnet",
+        &["prefix", "newbits", "netnum"],
+        ip::cidrsubnet,
+    ),
     Function::new("cidrsubnets", &["prefix"], ip::cidrsubnets).variadic("newbits"),
     Function::new("coalesce", &[], collection::coalesce)
         .variadic("vals")
@@ -308,7 +316,11 @@ static FUNCTIONS: &[Function] = &[
         .nulls(Variadic)
         .unknowns(Shallow),
     Function::new("lower", &["str"], string::lower),
-    Function::new("matchkeys", &["values", "keys", "searchset"], collection::matchkeys),
+    Function::new(
+        "matchkeys",
+        &["values", "keys", "searchset"],
+        collection::matchkeys,
+    ),
     Function::new("max", &[], numeric::max).variadic("numbers"),
     Function::new("md5", &["str"], crypto::md5),
     Function::new("merge", &[], collection::merge)
@@ -336,8 +348,12 @@ static FUNCTIONS: &[Function] = &[
     Function::new("sha256", &["str"], crypto::sha256),
     Function::new("sha512", &["str"], crypto::sha512),
     Function::new("signum", &["num"], numeric::signum),
-    Function::new("slice", &["list", "start_index", "end_index"], collection::slice)
-        .unknowns(Shallow),
+    Function::new(
+        "slice",
+        &["list", "start_index", "end_index"],
+        collection::slice,
+    )
+    .unknowns(Shallow),
     Function::new("sort", &["list"], collection::sort),
     Function::new("split", &["separator", "str"], string::split),
     Function::new("startswith", &["str", "prefix"], string::startswith),
@@ -345,10 +361,22 @@ static FUNCTIONS: &[Function] = &[
     Function::new("strrev", &["str"], string::strrev),
     Function::new("substr", &["str", "offset", "length"], string::substr),
     Function::new("sum", &["list"], collection::sum),
-    Function::new("textdecodebase64", &["source", "encoding"], encoding::textdecodebase64),
-    Function::new("textencodebase64", &["string", "encoding"], encoding::textencodebase64),
+    Function::new(
+        "textdecodebase64",
+        &["source", "encoding"],
+        encoding::textdecodebase64,
+    ),
+    Function::new(
+        "textencodebase64",
+        &["string", "encoding"],
+        encoding::textencodebase64,
+    ),
     Function::new("timeadd", &["timestamp", "duration"], datetime::timeadd),
-    Function::new("timecmp", &["timestamp_a", "timestamp_b"], datetime::timecmp),
+    Function::new(
+        "timecmp",
+        &["timestamp_a", "timestamp_b"],
+        datetime::timecmp,
+    ),
     Function::new("timestamp", &[], datetime::timestamp),
     Function::new("title", &["str"], string::title),
     Function::new("tobool", &["v"], conversion::tobool).nulls(All),

@@ -47,7 +47,6 @@ pub(super) fn signum(args: Args) -> Result {
     }
 }
 
-
 pub(super) fn max(args: Args) -> Result {
     extreme(&args, |a, b| a > b)
 }
@@ -83,10 +82,7 @@ pub(super) fn parseint(args: Args) -> Result {
     };
     let base = args.int(1)?;
     if !(2..=62).contains(&base) {
-        return Err(args.error(
-            1,
-            "base must be a whole number between 2 and 62 inclusive",
-        ));
+        return Err(args.error(1, "base must be a whole number between 2 and 62 inclusive"));
     }
     parse_digits(text, base as u32).ok_or_else(|| {
         args.error(

@@ -21,7 +21,7 @@ fn sets(args: &Args) -> std::result::Result<Vec<Vec<Value>>, FunctionError> {
     }
     let lengths: Vec<usize> = lists.iter().map(Vec::len).collect();
     let mut all = unify(lists.into_iter().flatten().collect())
-        .map_err(|m| args.error(0, format!("{m}")))?
+        .map_err(|m| args.error(0, m))?
         .into_iter();
     Ok(lengths
         .into_iter()

@@ -13,11 +13,17 @@ use unicode_segmentation::UnicodeSegmentation;
 type Result = std::result::Result<Value, FunctionError>;
 
 pub(super) fn upper(args: Args) -> Result {
-    Ok(Value::String(map_case(&args.string(0)?, char::to_uppercase)))
+    Ok(Value::String(map_case(
+        &args.string(0)?,
+        char::to_uppercase,
+    )))
 }
 
 pub(super) fn lower(args: Args) -> Result {
-    Ok(Value::String(map_case(&args.string(0)?, char::to_lowercase)))
+    Ok(Value::String(map_case(
+        &args.string(0)?,
+        char::to_lowercase,
+    )))
 }
 
 /// Maps each character on its own, keeping it where the full mapping would need several.
@@ -92,7 +98,9 @@ pub(super) fn strcontains(args: Args) -> Result {
 }
 
 pub(super) fn strrev(args: Args) -> Result {
-    Ok(Value::String(args.string(0)?.graphemes(true).rev().collect()))
+    Ok(Value::String(
+        args.string(0)?.graphemes(true).rev().collect(),
+    ))
 }
 
 pub(super) fn indent(args: Args) -> Result {
@@ -157,7 +165,9 @@ pub(super) fn substr(args: Args) -> Result {
     } else {
         start.saturating_add(length).min(total)
     };
-    Ok(Value::String(clusters[start as usize..end as usize].concat()))
+    Ok(Value::String(
+        clusters[start as usize..end as usize].concat(),
+    ))
 }
 
 pub(super) fn replace(args: Args) -> Result {
@@ -166,7 +176,8 @@ pub(super) fn replace(args: Args) -> Result {
         .strip_prefix('/')
         .and_then(|rest| rest.strip_suffix('/'))
     {
-        let re = Regex::new(pattern).or_else(|e| fail(format!("error parsing regexp: {}", one_line(&e))))?;
+        let re = Regex::new(pattern)
+            .or_else(|e| fail(format!("error parsing regexp: {}", one_line(&e))))?;
         return Ok(Value::String(
             re.replace_all(&s, replacement.as_str()).into_owned(),
         ));
@@ -201,7 +212,11 @@ fn compile(args: &Args, pattern: &str) -> std::result::Result<Regex, FunctionErr
 /// The regex crate's error without its multi-line caret diagram.
 fn one_line(e: &regex::Error) -> String {
     let text = e.to_string();
-    text.lines().last().unwrap_or_default().trim_start_matches("error: ").to_string()
+    text.lines()
+        .last()
+        .unwrap_or_default()
+        .trim_start_matches("error: ")
+        .to_string()
 }
 
 /// What a match of a pattern yields, by its capture groups.
@@ -222,7 +237,9 @@ impl Shape {
             (0, _) => Ok(Shape::Whole),
             (_, 0) => Ok(Shape::Unnamed),
             (all, n) if all == n => Ok(Shape::Named(named)),
-            _ => fail("invalid regular expression pattern: may not mix named and unnamed capture groups"),
+            _ => fail(
+                "invalid regular expression pattern: may not mix named and unnamed capture groups",
+            ),
         }
     }
 

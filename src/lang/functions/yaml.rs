@@ -109,7 +109,11 @@ impl<'a> Decoder<'a> {
 }
 
 fn at(mark: &Marker, message: &str) -> String {
-    format!("on line {}, column {}: {message}", mark.line(), mark.col() + 1)
+    format!(
+        "on line {}, column {}: {message}",
+        mark.line(),
+        mark.col() + 1
+    )
 }
 
 /// A scalar's value by its tag, or by YAML 1.1 resolution when it is plain and untagged.
@@ -189,7 +193,9 @@ pub(super) fn yamlencode(args: Args) -> Result {
     match value {
         Value::Map(m) if !m.is_empty() => block(value, 0, false, &mut out),
         Value::List(l) if !l.is_empty() => block(value, 0, false, &mut out),
-        Value::String(_) | Value::Map(_) | Value::List(_) => out.push_str(&scalar_text(value, 2, 0)),
+        Value::String(_) | Value::Map(_) | Value::List(_) => {
+            out.push_str(&scalar_text(value, 2, 0))
+        }
         _ => {
             out.push_str(&scalar_text(value, 2, 0));
             // libyaml closes a document that ends in a plain scalar explicitly.
