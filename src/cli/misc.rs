@@ -7,15 +7,14 @@ use crate::graph::{Graph, Node};
 use crate::lang::body::eval_body;
 use crate::lang::eval::{AllUnknown, Evaluator};
 use crate::lang::functions::FunctionContext;
-use crate::providers::provider_name;
+use crate::providers::{Registry, provider_name};
 use ggplan_sdk::Diagnostics;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// Checks references, types and attribute names, without values: every variable, resource
 /// and data source is unknown, so only what the files themselves say is checked.
-fn check(module: &Module) -> Result<Graph, Diagnostics> {
-    let registry = super::registry();
+fn check(registry: &Registry, module: &Module) -> Result<Graph, Diagnostics> {
     registry.check(module)?;
     let graph = Graph::build(module, &[])?;
     let functions = FunctionContext {
@@ -71,11 +70,11 @@ fn check(module: &Module) -> Result<Graph, Diagnostics> {
 }
 
 /// `ggplan validate`.
-pub async fn validate(ui: &Ui, dir: &Path) -> ExitCode {
+pub async fn validate(ui: &Ui, registry: &Registry, dir: &Path) -> ExitCode {
     let Some(module) = load_module(ui, dir) else {
         return ExitCode::from(1);
     };
-    match check(&module) {
+    match check(registry, &module) {
         Ok(_) => {
             ui.out("Success! The configuration is valid.\n");
             ExitCode::SUCCESS
@@ -105,8 +104,8 @@ pub fn graph(ui: &Ui, dir: &Path) -> ExitCode {
 }
 
 /// `ggplan providers`.
-pub fn providers(ui: &Ui, json: bool) -> ExitCode {
-    let schemas = super::registry().schemas();
+pub fn providers(ui: &Ui, registry: &Registry, json: bool) -> ExitCode {
+    let schemas = registry.schemas();
     if json {
         match serde_json::to_string_pretty(&schemas) {
             Ok(text) => ui.out(&format!("{text}\n")),

@@ -8,18 +8,24 @@ mod stack;
 mod state_cmd;
 mod ui;
 
+use crate::providers::Registry;
 use args::{Cli, Command, StateCommand};
 use clap::Parser;
 use std::process::ExitCode;
 use ui::Ui;
 
 /// The providers this binary offers: the only place that names them.
-pub fn registry() -> crate::providers::Registry {
-    crate::providers::Registry::new(ggplan_provider_builtin::factories())
+pub fn registry() -> Registry {
+    Registry::new(ggplan_provider_builtin::factories())
 }
 
-/// Runs the command line and returns the process exit code.
+/// Runs the command line with the built-in providers and returns the process exit code.
 pub fn main() -> ExitCode {
+    main_with(registry())
+}
+
+/// Runs the command line with the given providers (test binaries add their own).
+pub fn main_with(registry: Registry) -> ExitCode {
     let cli = match Cli::try_parse_from(args::normalize(std::env::args())) {
         Ok(cli) => cli,
         Err(e) => {
@@ -48,30 +54,30 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(dispatch(ui, cli.command))
+    runtime.block_on(dispatch(ui, &registry, cli.command))
 }
 
-async fn dispatch(ui: Ui, command: Command) -> ExitCode {
+async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
     match command {
-        Command::Validate { dir } => misc::validate(&ui, &dir).await,
+        Command::Validate { dir } => misc::validate(&ui, registry, &dir).await,
         Command::Plan {
             dir,
             run,
             destroy,
             detailed_exitcode,
-        } => run_cmd::plan(&ui, &dir, &run, destroy, detailed_exitcode).await,
+        } => run_cmd::plan(&ui, registry, &dir, &run, destroy, detailed_exitcode).await,
         Command::Apply {
             dir,
             run,
             auto_approve,
-        } => run_cmd::apply(&ui, &dir, &run, false, auto_approve).await,
+        } => run_cmd::apply(&ui, registry, &dir, &run, false, auto_approve).await,
         Command::Destroy {
             dir,
             run,
             auto_approve,
-        } => run_cmd::apply(&ui, &dir, &run, true, auto_approve).await,
+        } => run_cmd::apply(&ui, registry, &dir, &run, true, auto_approve).await,
         Command::Import { addr, id, dir, run } => {
-            run_cmd::import(&ui, &dir, &run, &addr, &id).await
+            run_cmd::import(&ui, registry, &dir, &run, &addr, &id).await
         }
         Command::Show { state } => state_cmd::show(&ui, &state),
         Command::Output {
@@ -92,7 +98,7 @@ async fn dispatch(ui: Ui, command: Command) -> ExitCode {
         },
         Command::Graph { dir } => misc::graph(&ui, &dir),
         Command::Fmt { .. } => todo!(),
-        Command::Providers { json } => misc::providers(&ui, json),
+        Command::Providers { json } => misc::providers(&ui, registry, json),
         Command::ForceUnlock { id, state } => state_cmd::force_unlock(&ui, &state, &id),
         Command::Version => {
             ui.out(&format!("ggplan v{}\n", env!("CARGO_PKG_VERSION")));

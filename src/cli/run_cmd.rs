@@ -7,6 +7,7 @@ use crate::address::InstanceAddr;
 use crate::apply::apply as apply_plan;
 use crate::events::{Event, EventSink};
 use crate::plan::{PlannedRun, plan as make_plan};
+use crate::providers::Registry;
 use crate::render::{self, Style, progress};
 use crate::run::{Run, RunOptions};
 use crate::state::{InstanceState, JournalEntry, LockGuard, State};
@@ -46,6 +47,7 @@ fn parse_addrs(ui: &Ui, texts: &[String]) -> Option<Vec<InstanceAddr>> {
 /// Loads the stack, locks and loads its state, and plans.
 async fn prepare(
     ui: &Ui,
+    registry: &Registry,
     dir: &Path,
     args: &RunArgs,
     destroy: bool,
@@ -94,7 +96,7 @@ async fn prepare(
     let events: Arc<dyn EventSink> = Arc::new(HumanEvents { style: ui.style });
     let run = match Run::new(
         stack.module.clone(),
-        super::registry(),
+        registry.clone(),
         stack.variables.clone(),
         &providers,
         options,
@@ -119,8 +121,16 @@ async fn prepare(
 }
 
 /// `ggplan plan`.
-pub async fn plan(ui: &Ui, dir: &Path, args: &RunArgs, destroy: bool, detailed: bool) -> ExitCode {
-    let Some((_stack, _lock, planned)) = prepare(ui, dir, args, destroy, "plan").await else {
+pub async fn plan(
+    ui: &Ui,
+    registry: &Registry,
+    dir: &Path,
+    args: &RunArgs,
+    destroy: bool,
+    detailed: bool,
+) -> ExitCode {
+    let Some((_stack, _lock, planned)) = prepare(ui, registry, dir, args, destroy, "plan").await
+    else {
         return ExitCode::from(1);
     };
     ui.out(&format!("\n{}", render::plan(&planned.plan, &ui.style)));
@@ -164,13 +174,15 @@ fn confirm(ui: &Ui, destroy: bool) -> Result<bool, String> {
 /// `ggplan apply` and `ggplan destroy`.
 pub async fn apply(
     ui: &Ui,
+    registry: &Registry,
     dir: &Path,
     args: &RunArgs,
     destroy: bool,
     auto_approve: bool,
 ) -> ExitCode {
     let operation = if destroy { "destroy" } else { "apply" };
-    let Some((stack, _lock, planned)) = prepare(ui, dir, args, destroy, operation).await else {
+    let Some((stack, _lock, planned)) = prepare(ui, registry, dir, args, destroy, operation).await
+    else {
         return ExitCode::from(1);
     };
     ui.out(&format!("\n{}", render::plan(&planned.plan, &ui.style)));
@@ -242,7 +254,14 @@ pub async fn apply(
 }
 
 /// `ggplan import ADDR ID`.
-pub async fn import(ui: &Ui, dir: &Path, args: &RunArgs, addr_text: &str, id: &str) -> ExitCode {
+pub async fn import(
+    ui: &Ui,
+    registry: &Registry,
+    dir: &Path,
+    args: &RunArgs,
+    addr_text: &str,
+    id: &str,
+) -> ExitCode {
     let Some(addr) = parse_addrs(ui, &[addr_text.to_string()]).and_then(|a| a.into_iter().next())
     else {
         return ExitCode::from(1);
@@ -283,7 +302,7 @@ pub async fn import(ui: &Ui, dir: &Path, args: &RunArgs, addr_text: &str, id: &s
     }
     let run = match Run::new(
         stack.module.clone(),
-        super::registry(),
+        registry.clone(),
         stack.variables.clone(),
         &[],
         RunOptions::default(),
