@@ -38,11 +38,11 @@ pub fn main_with(registry: Registry) -> ExitCode {
         }
     };
     let ui = Ui::new(cli.no_color);
-    if let Some(dir) = &cli.chdir {
-        if let Err(e) = std::env::set_current_dir(dir) {
-            ui.error("Cannot change directory", format!("{}: {e}", dir.display()));
-            return ExitCode::from(1);
-        }
+    if let Some(dir) = &cli.chdir
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        ui.error("Cannot change directory", format!("{}: {e}", dir.display()));
+        return ExitCode::from(1);
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

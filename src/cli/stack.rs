@@ -29,12 +29,11 @@ pub fn load_module(ui: &Ui, dir: &Path) -> Option<Module> {
             // The files that did load are in no module; read them again for the snippets.
             let mut sources = crate::config::SourceMap::default();
             for d in &diags.0 {
-                if let Some(r) = &d.range {
-                    if sources.text_of(&r.file).is_none() {
-                        if let Ok(text) = std::fs::read_to_string(&r.file) {
-                            sources.add(r.file.clone(), text);
-                        }
-                    }
+                if let Some(r) = &d.range
+                    && sources.text_of(&r.file).is_none()
+                    && let Ok(text) = std::fs::read_to_string(&r.file)
+                {
+                    sources.add(r.file.clone(), text);
                 }
             }
             ui.diagnostics(&diags, &[&sources]);

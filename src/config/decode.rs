@@ -315,12 +315,10 @@ impl Decoder<'_> {
         for nested in &body.blocks {
             if nested.type_name == "backend"
                 && nested.labels.first().map(String::as_str) == Some("local")
+                && let Some(attr) = nested.body.attributes.get("path")
+                && let Some(path) = self.literal_string(attr)
             {
-                if let Some(attr) = nested.body.attributes.get("path") {
-                    if let Some(path) = self.literal_string(attr) {
-                        self.module.backend = Some(LocalBackend { path: path.into() });
-                    }
-                }
+                self.module.backend = Some(LocalBackend { path: path.into() });
             }
         }
     }
@@ -692,17 +690,17 @@ impl Decoder<'_> {
         if let Some(a) = body.attributes.get("ignore_changes") {
             lifecycle.ignore_changes = self.ignore_changes(a);
         }
-        if let Some(a) = body.attributes.get("replace_triggered_by") {
-            if let Expression::Array(items) = &a.value.expr {
-                lifecycle.replace_triggered_by = items
-                    .iter()
-                    .map(|e| Expr {
-                        file: self.file,
-                        span: e.span().unwrap_or(0..0),
-                        expr: e.clone(),
-                    })
-                    .collect();
-            }
+        if let Some(a) = body.attributes.get("replace_triggered_by")
+            && let Expression::Array(items) = &a.value.expr
+        {
+            lifecycle.replace_triggered_by = items
+                .iter()
+                .map(|e| Expr {
+                    file: self.file,
+                    span: e.span().unwrap_or(0..0),
+                    expr: e.clone(),
+                })
+                .collect();
         }
         lifecycle
     }

@@ -172,10 +172,10 @@ impl Planner {
     }
 
     fn record(&self, change: PlannedChange) {
-        if !matches!(change.change.action, Action::NoOp) {
-            if let Ok(mut pending) = self.pending.lock() {
-                pending.insert(change.change.addr.resource.clone());
-            }
+        if !matches!(change.change.action, Action::NoOp)
+            && let Ok(mut pending) = self.pending.lock()
+        {
+            pending.insert(change.change.addr.resource.clone());
         }
         if let Ok(mut changes) = self.changes.lock() {
             changes.push(change);
@@ -350,10 +350,10 @@ impl Planner {
             marks.extend(schema.sensitive_paths(&v));
             v.mark_paths(&marks)
         });
-        if refreshed.as_ref() != Some(&prior) {
-            if let Ok(mut r) = self.refreshed.lock() {
-                r.insert(inst.clone(), refreshed.clone());
-            }
+        if refreshed.as_ref() != Some(&prior)
+            && let Ok(mut r) = self.refreshed.lock()
+        {
+            r.insert(inst.clone(), refreshed.clone());
         }
         Ok(refreshed)
     }
@@ -567,10 +567,10 @@ impl Planner {
             // Evaluating checks the reference; the trigger is the referenced instance changing.
             self.run.eval(expr, ctx)?;
             for r in references(expr) {
-                if let Ok(Referent::Resource(addr)) = r.referent() {
-                    if changed.iter().any(|c| c.resource == addr) {
-                        return Ok(true);
-                    }
+                if let Ok(Referent::Resource(addr)) = r.referent()
+                    && changed.iter().any(|c| c.resource == addr)
+                {
+                    return Ok(true);
                 }
             }
         }
@@ -586,10 +586,10 @@ impl Planner {
         let Some(state) = self.prior.resources.get(inst) else {
             return Ok(());
         };
-        if let Some(resource) = resource {
-            if resource.lifecycle.prevent_destroy {
-                return Err(prevent_destroy_error(resource, inst));
-            }
+        if let Some(resource) = resource
+            && resource.lifecycle.prevent_destroy
+        {
+            return Err(prevent_destroy_error(resource, inst));
         }
         if !self.is_selected(inst) {
             return Ok(());

@@ -43,9 +43,10 @@ pub struct Diagnostic {
     /// The attribute of the resource the problem is about, when a provider knows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<AttrPath>,
-    /// Where in the stack files the problem is, when the engine knows it.
+    /// Where in the stack files the problem is, when the engine knows it (boxed to keep
+    /// `Result<_, Diagnostic>` small).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub range: Option<SourceRange>,
+    pub range: Option<Box<SourceRange>>,
 }
 
 impl Diagnostic {
@@ -77,7 +78,7 @@ impl Diagnostic {
     /// The same diagnostic at a source range (kept if it already has one).
     pub fn at_range(mut self, range: Option<SourceRange>) -> Diagnostic {
         if self.range.is_none() {
-            self.range = range;
+            self.range = range.map(Box::new);
         }
         self
     }
