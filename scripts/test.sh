@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test of the workspace.
+# Usage: scripts/test.sh [extra cargo test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The tests need only the Rust toolchain for now; real services (sshd, MLflow, OpenStack) are
+# installed here by the provider issues that test against them.
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is required: install the Rust toolchain (https://rustup.rs) first." >&2
+  exit 1
+fi
+
+cargo build --workspace --all-targets --locked
+cargo test --workspace --locked "$@"
