@@ -74,8 +74,17 @@ impl Run {
         options: RunOptions,
         events: Arc<dyn EventSink>,
     ) -> Result<Run, Diagnostics> {
-        registry.check(&module)?;
-        let graph = Graph::build(&module, state_providers)?;
+        let graph = match (
+            registry.check(&module),
+            Graph::build(&module, state_providers),
+        ) {
+            (Ok(()), Ok(graph)) => graph,
+            (checked, built) => {
+                let mut diags = checked.err().unwrap_or_default();
+                diags.extend(built.err().unwrap_or_default());
+                return Err(diags);
+            }
+        };
         let dir = module.dir.display().to_string();
         let cwd = std::env::current_dir()
             .map(|d| d.display().to_string())

@@ -3,7 +3,7 @@
 use super::stack::load_module;
 use super::ui::Ui;
 use crate::config::Module;
-use crate::graph::{Graph, Node};
+use crate::graph::Graph;
 use crate::lang::body::eval_body;
 use crate::lang::eval::{AllUnknown, Evaluator};
 use crate::lang::functions::FunctionContext;
@@ -13,60 +13,67 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Checks references, types and attribute names, without values: every variable, resource
-/// and data source is unknown, so only what the files themselves say is checked.
-fn check(registry: &Registry, module: &Module) -> Result<Graph, Diagnostics> {
-    registry.check(module)?;
-    let graph = Graph::build(module, &[])?;
+/// and data source is unknown, so only what the files themselves say is checked. Every problem
+/// found by any of the checks is reported together.
+fn check(registry: &Registry, module: &Module) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if let Err(d) = registry.check(module) {
+        diags.extend(d);
+    }
+    if let Err(d) = Graph::build(module, &[]) {
+        diags.extend(d);
+    }
     let functions = FunctionContext {
         base_dir: module.dir.clone(),
         plan_timestamp: crate::clock::now_rfc3339(),
     };
-    let mut diags = Diagnostics::new();
     let mut ev = Evaluator::new(&module.sources, &AllUnknown, &functions);
-    for node in &graph.nodes {
-        let (body, schema, what, check_with) = match node {
-            Node::Resource(addr) => {
-                let resource = &module.resources[addr];
-                let Some(instance) = registry.instantiate(provider_name(&resource.provider)) else {
-                    continue;
-                };
-                let Some(schema) = instance.type_schema(addr.kind, &addr.type_name).cloned() else {
-                    continue;
-                };
-                (
-                    &resource.body,
-                    schema,
-                    addr.to_string(),
-                    Some((instance, addr.kind, addr.type_name.clone())),
-                )
+    for (key, block) in &module.providers {
+        if let Some(instance) = registry.instantiate(provider_name(key)) {
+            let what = format!("provider {key:?}");
+            if let Err(d) = eval_body(
+                &mut ev,
+                &module.sources,
+                &block.body,
+                &instance.schema.provider,
+                &what,
+            ) {
+                diags.extend(d);
             }
-            Node::Provider(key) => {
-                let (Some(block), Some(instance)) = (
-                    module.providers.get(key),
-                    registry.instantiate(provider_name(key)),
-                ) else {
-                    continue;
-                };
-                (
-                    &block.body,
-                    instance.schema.provider.clone(),
-                    format!("provider {key:?}"),
-                    None,
-                )
-            }
-            _ => continue,
+        }
+    }
+    for (addr, resource) in &module.resources {
+        let Some(instance) = registry.instantiate(provider_name(&resource.provider)) else {
+            continue;
         };
-        match eval_body(&mut ev, &module.sources, body, &schema, &what) {
+        let Some(schema) = instance.type_schema(addr.kind, &addr.type_name) else {
+            continue;
+        };
+        match eval_body(
+            &mut ev,
+            &module.sources,
+            &resource.body,
+            schema,
+            &addr.to_string(),
+        ) {
             Ok(config) => {
-                if let Some((instance, kind, type_name)) = check_with {
-                    let (plain, _) = config.unmark_deep();
-                    diags.extend(instance.provider.validate(kind, &type_name, &plain));
-                }
+                let (plain, _) = config.unmark_deep();
+                let found = instance
+                    .provider
+                    .validate(addr.kind, &addr.type_name, &plain);
+                let range = Some(resource.range.clone());
+                diags.extend(Diagnostics(
+                    found
+                        .0
+                        .into_iter()
+                        .map(|d| d.at_range(range.clone()))
+                        .collect(),
+                ));
             }
             Err(d) => diags.extend(d),
         }
     }
-    diags.into_result(graph)
+    diags
 }
 
 /// `ggplan validate`.
@@ -74,16 +81,13 @@ pub async fn validate(ui: &Ui, registry: &Registry, dir: &Path) -> ExitCode {
     let Some(module) = load_module(ui, dir) else {
         return ExitCode::from(1);
     };
-    match check(registry, &module) {
-        Ok(_) => {
-            ui.out("Success! The configuration is valid.\n");
-            ExitCode::SUCCESS
-        }
-        Err(diags) => {
-            ui.diagnostics(&diags, &[&module.sources]);
-            ExitCode::from(1)
-        }
+    let diags = check(registry, &module);
+    ui.diagnostics(&diags, &[&module.sources]);
+    if diags.has_errors() {
+        return ExitCode::from(1);
     }
+    ui.out("Success! The configuration is valid.\n");
+    ExitCode::SUCCESS
 }
 
 /// `ggplan graph`.

@@ -286,11 +286,21 @@ impl Builder<'_> {
         for (from, to) in &self.edges {
             deps[*from].insert(*to);
         }
-        let order = match topological_order(&deps) {
-            Ok(order) => order,
-            Err(cycle) => {
-                let names: Vec<String> = cycle.iter().map(|i| self.nodes[*i].to_string()).collect();
-                self.diags.push(Diagnostic::error(
+        let order =
+            match topological_order(&deps) {
+                Ok(order) => order,
+                Err(cycle) => {
+                    let names: Vec<String> =
+                        cycle.iter().map(|i| self.nodes[*i].to_string()).collect();
+                    let m = self.module;
+                    let range = match &self.nodes[cycle[0]] {
+                        Node::Local(n) => m.locals.get(n).map(|l| l.range.clone()),
+                        Node::Resource(a) => m.resources.get(a).map(|r| r.range.clone()),
+                        Node::Output(n) => m.outputs.get(n).map(|o| o.range.clone()),
+                        Node::Variable(n) => m.variables.get(n).map(|v| v.range.clone()),
+                        Node::Provider(k) => m.providers.get(k).map(|p| p.range.clone()),
+                    };
+                    self.diags.push(Diagnostic::error(
                     "Cycle in the graph",
                     format!(
                         "These depend on each other in a circle: {} -> {}. Break the cycle by \
@@ -298,10 +308,10 @@ impl Builder<'_> {
                         names.join(" -> "),
                         names[0]
                     ),
-                ));
-                return Err(self.diags);
-            }
-        };
+                ).at_range(range));
+                    return Err(self.diags);
+                }
+            };
         if self.diags.has_errors() {
             return Err(self.diags);
         }

@@ -218,9 +218,10 @@ impl Planner {
         let resource = self.module().resources[addr].clone();
         if self.run.options.destroy {
             self.expose_prior(&resource);
-            if addr.kind == ResourceKind::Managed {
-                for inst in self.prior_by_resource.get(addr).into_iter().flatten() {
-                    self.plan_delete(inst, None, Some(&resource)).await?;
+            for inst in self.prior_by_resource.get(addr).into_iter().flatten() {
+                match addr.kind {
+                    ResourceKind::Managed => self.plan_delete(inst, None, Some(&resource)).await?,
+                    ResourceKind::Data => self.forget(inst),
                 }
             }
             return Ok(());
