@@ -4,7 +4,7 @@
 
 mod committer;
 
-use crate::address::InstanceAddr;
+use crate::address::{InstanceAddr, ResourceAddr};
 use crate::config::Resource;
 use crate::events::Event;
 use crate::graph::Node;
@@ -48,6 +48,40 @@ enum Step {
     Main(usize),
     /// The destroy half of change `i`.
     Destroy(usize),
+    /// Every create/update/read of a resource has finished (what its dependents wait for).
+    Applied(ResourceAddr),
+    /// Every instance that depended on a resource has been destroyed (what its destroys wait
+    /// for).
+    DependentsDestroyed(ResourceAddr),
+}
+
+/// The apply graph under construction.
+#[derive(Default)]
+struct StepGraph {
+    steps: Vec<Step>,
+    deps: Vec<BTreeSet<usize>>,
+    index: HashMap<Step, usize>,
+}
+
+impl StepGraph {
+    fn add(&mut self, step: Step) -> usize {
+        if let Some(id) = self.index.get(&step) {
+            return *id;
+        }
+        self.steps.push(step.clone());
+        self.deps.push(BTreeSet::new());
+        self.index.insert(step, self.steps.len() - 1);
+        self.steps.len() - 1
+    }
+
+    fn id(&self, step: &Step) -> Option<usize> {
+        self.index.get(step).copied()
+    }
+
+    /// `step` waits for `dependency`.
+    fn wait(&mut self, step: usize, dependency: usize) {
+        self.deps[step].insert(dependency);
+    }
 }
 
 struct Applier {
@@ -223,82 +257,52 @@ impl Applier {
         )
     }
 
-    /// The instances the resource of `addr` depends on, as they are in state now.
+    /// The resources the resource of `addr` depends on (recorded in state as keyless
+    /// addresses, as Terraform records resource-level dependencies).
     fn instance_dependencies(&self, addr: &InstanceAddr) -> Vec<InstanceAddr> {
         let Some(node) = self.run.graph.id(&Node::Resource(addr.resource.clone())) else {
             return Vec::new();
         };
-        let resources = self.run.graph.resource_dependencies(node);
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        state
-            .resources
-            .keys()
-            .filter(|a| resources.contains(&a.resource))
-            .cloned()
+        self.run
+            .graph
+            .resource_dependencies(node)
+            .into_iter()
+            .map(|r| r.instance(None))
             .collect()
     }
 
-    /// The apply graph: its steps and, for each, the steps it waits for.
+    /// The apply graph: its steps and, for each, the steps it waits for. Resource-level
+    /// ordering goes through one barrier step per resource (`Applied`, `DependentsDestroyed`),
+    /// so the number of edges grows with the number of instances, not with its square.
     fn steps(&self) -> Result<(Vec<Step>, Vec<BTreeSet<usize>>), Diagnostics> {
         let graph = &self.run.graph;
-        let mut steps = Vec::new();
-        let mut index: HashMap<Step, usize> = HashMap::new();
-        fn add(s: Step, steps: &mut Vec<Step>, index: &mut HashMap<Step, usize>) -> usize {
-            *index.entry(s.clone()).or_insert_with(|| {
-                steps.push(s);
-                steps.len() - 1
-            })
-        }
+        let mut plan = StepGraph::default();
         for node in &graph.nodes {
             match node {
                 Node::Local(n) => {
-                    add(Step::Local(n.clone()), &mut steps, &mut index);
+                    plan.add(Step::Local(n.clone()));
                 }
                 Node::Output(n) => {
-                    add(Step::Output(n.clone()), &mut steps, &mut index);
+                    plan.add(Step::Output(n.clone()));
                 }
                 _ => {}
             }
         }
-        let mut main_of: HashMap<crate::address::ResourceAddr, Vec<usize>> = HashMap::new();
         for (i, c) in self.changes.iter().enumerate() {
+            let resource = &c.change.addr.resource;
             if has_main(c.change.action) {
-                let id = add(Step::Main(i), &mut steps, &mut index);
-                main_of
-                    .entry(c.change.addr.resource.clone())
-                    .or_default()
-                    .push(id);
+                let main = plan.add(Step::Main(i));
+                let applied = plan.add(Step::Applied(resource.clone()));
+                plan.wait(applied, main);
             }
             if has_destroy(c.change.action) {
-                add(Step::Destroy(i), &mut steps, &mut index);
+                let destroy = plan.add(Step::Destroy(i));
+                let barrier = plan.add(Step::DependentsDestroyed(resource.clone()));
+                plan.wait(destroy, barrier);
             }
         }
-        let mut deps = vec![BTreeSet::new(); steps.len()];
-        // What a config node's step waits for: the steps of what it refers to.
-        let config_deps = |node: usize| -> BTreeSet<usize> {
-            let mut out = BTreeSet::new();
-            for d in &graph.deps[node] {
-                match &graph.nodes[*d] {
-                    Node::Resource(r) => out.extend(main_of.get(r).into_iter().flatten().copied()),
-                    Node::Local(n) => out.extend(index.get(&Step::Local(n.clone())).copied()),
-                    _ => {}
-                }
-            }
-            out
-        };
-        for (node_id, node) in graph.nodes.iter().enumerate() {
-            let step = match node {
-                Node::Local(n) => Step::Local(n.clone()),
-                Node::Output(n) => Step::Output(n.clone()),
-                _ => continue,
-            };
-            deps[index[&step]] = config_deps(node_id);
-        }
-        // Destroys wait for the destroys of what depended on them.
-        let mut dependents_of: HashMap<
-            crate::address::ResourceAddr,
-            BTreeSet<crate::address::ResourceAddr>,
-        > = HashMap::new();
+        // Which resources depend on which, from the configuration.
+        let mut dependents_of: HashMap<ResourceAddr, BTreeSet<ResourceAddr>> = HashMap::new();
         for (node_id, node) in graph.nodes.iter().enumerate() {
             if let Node::Resource(r) = node {
                 for d in graph.resource_dependencies(node_id) {
@@ -306,45 +310,84 @@ impl Applier {
                 }
             }
         }
-        for (i, c) in self.changes.iter().enumerate() {
-            let addr = &c.change.addr;
-            if let Some(main) = index.get(&Step::Main(i)).copied() {
-                if let Some(node) = graph.id(&Node::Resource(addr.resource.clone())) {
-                    deps[main].extend(config_deps(node));
-                }
-                if c.change.action == Action::DeleteThenCreate {
-                    deps[main].insert(index[&Step::Destroy(i)]);
-                }
+        // A config node waits for what it refers to.
+        let config_deps = |plan: &StepGraph, node: usize| -> Vec<usize> {
+            graph.deps[node]
+                .iter()
+                .filter_map(|d| match &graph.nodes[*d] {
+                    Node::Resource(r) => plan.id(&Step::Applied(r.clone())),
+                    Node::Local(n) => plan.id(&Step::Local(n.clone())),
+                    _ => None,
+                })
+                .collect()
+        };
+        for (node_id, node) in graph.nodes.iter().enumerate() {
+            let step = match node {
+                Node::Local(n) => Step::Local(n.clone()),
+                Node::Output(n) => Step::Output(n.clone()),
+                _ => continue,
+            };
+            let id = plan.add(step);
+            for d in config_deps(&plan, node_id) {
+                plan.wait(id, d);
             }
-            if let Some(destroy) = index.get(&Step::Destroy(i)).copied() {
-                for (j, other) in self.changes.iter().enumerate() {
-                    let Some(other_destroy) = index.get(&Step::Destroy(j)).copied() else {
-                        continue;
-                    };
-                    let depends = other.prior_dependencies.contains(addr)
-                        || dependents_of
-                            .get(&addr.resource)
-                            .is_some_and(|ds| ds.contains(&other.change.addr.resource));
-                    if j != i && depends {
-                        deps[destroy].insert(other_destroy);
+        }
+        for (i, c) in self.changes.iter().enumerate() {
+            let resource = &c.change.addr.resource;
+            if let Some(main) = plan.id(&Step::Main(i)) {
+                if let Some(node) = graph.id(&Node::Resource(resource.clone())) {
+                    for d in config_deps(&plan, node) {
+                        plan.wait(main, d);
                     }
                 }
-                if c.change.action == Action::CreateThenDelete {
-                    deps[destroy].insert(index[&Step::Main(i)]);
-                    for dependent in dependents_of.get(&addr.resource).into_iter().flatten() {
-                        deps[destroy].extend(main_of.get(dependent).into_iter().flatten().copied());
+                if c.change.action == Action::DeleteThenCreate
+                    && let Some(destroy) = plan.id(&Step::Destroy(i))
+                {
+                    plan.wait(main, destroy);
+                }
+            }
+            let Some(destroy) = plan.id(&Step::Destroy(i)) else {
+                continue;
+            };
+            // The resources this instance depended on are destroyed after it.
+            let depended_on = c
+                .prior_dependencies
+                .iter()
+                .map(|d| d.resource.clone())
+                .chain(
+                    dependents_of
+                        .iter()
+                        .filter(|(_, ds)| ds.contains(resource))
+                        .map(|(r, _)| r.clone()),
+                );
+            for dependency in depended_on {
+                if dependency != *resource
+                    && let Some(barrier) = plan.id(&Step::DependentsDestroyed(dependency))
+                {
+                    plan.wait(barrier, destroy);
+                }
+            }
+            if c.change.action == Action::CreateThenDelete {
+                if let Some(main) = plan.id(&Step::Main(i)) {
+                    plan.wait(destroy, main);
+                }
+                for dependent in dependents_of.get(resource).into_iter().flatten() {
+                    if let Some(applied) = plan.id(&Step::Applied(dependent.clone())) {
+                        plan.wait(destroy, applied);
                     }
                 }
             }
         }
-        if let Err(cycle) = crate::graph::topological_order(&deps) {
+        if let Err(cycle) = crate::graph::topological_order(&plan.deps) {
             let names: Vec<String> = cycle
                 .iter()
-                .map(|s| match &steps[*s] {
+                .map(|s| match &plan.steps[*s] {
                     Step::Local(n) => format!("local.{n}"),
                     Step::Output(n) => format!("output.{n}"),
                     Step::Main(i) => self.changes[*i].change.addr.to_string(),
                     Step::Destroy(i) => format!("{} (destroy)", self.changes[*i].change.addr),
+                    Step::Applied(r) => format!("{r} (applied)"),
+                    Step::DependentsDestroyed(r) => format!("{r} (dependents destroyed)"),
                 })
                 .collect();
             return Err(Diagnostic::error(
@@ -358,7 +401,7 @@ impl Applier {
             )
             .into());
         }
-        Ok((steps, deps))
+        Ok((plan.steps, plan.deps))
     }
 
     async fn visit(&self, step: Step) -> bool {
@@ -367,6 +410,7 @@ impl Applier {
             Step::Output(name) => self.output(name).await,
             Step::Main(i) => self.main(&self.changes[*i]).await,
             Step::Destroy(i) => self.destroy(&self.changes[*i]).await,
+            Step::Applied(_) | Step::DependentsDestroyed(_) => Ok(()),
         };
         match result {
             Ok(()) => true,
