@@ -45,6 +45,8 @@ struct Planner {
     prior_by_resource: HashMap<ResourceAddr, Vec<InstanceAddr>>,
     /// Graph nodes in scope of `--target` (all when there is no target).
     targeted: Option<HashSet<usize>>,
+    /// The resources the targets depend on: planned whole, whatever keys the targets name.
+    target_dependencies: HashSet<ResourceAddr>,
     changes: Mutex<Vec<PlannedChange>>,
     refreshed: Mutex<BTreeMap<InstanceAddr, Option<Value>>>,
     /// Resources with a pending change: their dependents' data sources wait for apply.
@@ -62,11 +64,13 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
             .push(addr.clone());
     }
     let targeted = target_closure(&run);
+    let target_dependencies = target_dependencies(&run);
     let planner = Arc::new(Planner {
         run: run.clone(),
         prior,
         prior_by_resource,
         targeted,
+        target_dependencies,
         changes: Mutex::new(Vec::new()),
         refreshed: Mutex::new(BTreeMap::new()),
         pending: Mutex::new(HashSet::new()),
@@ -134,6 +138,29 @@ fn target_closure(run: &Run) -> Option<HashSet<usize>> {
         }
     }
     Some(selected)
+}
+
+/// The resources the `--target`s depend on, directly or through others.
+fn target_dependencies(run: &Run) -> HashSet<ResourceAddr> {
+    let graph = &run.graph;
+    let mut stack: Vec<usize> = run
+        .options
+        .targets
+        .iter()
+        .filter_map(|t| graph.id(&Node::Resource(t.resource.clone())))
+        .flat_map(|n| graph.deps[n].iter().copied())
+        .collect();
+    let mut seen = HashSet::new();
+    let mut found = HashSet::new();
+    while let Some(n) = stack.pop() {
+        if seen.insert(n) {
+            if let Node::Resource(addr) = &graph.nodes[n] {
+                found.insert(addr.clone());
+            }
+            stack.extend(graph.deps[n].iter().copied());
+        }
+    }
+    found
 }
 
 impl Planner {
@@ -314,6 +341,7 @@ impl Planner {
     fn is_selected(&self, inst: &InstanceAddr) -> bool {
         let targets = &self.run.options.targets;
         targets.is_empty()
+            || self.target_dependencies.contains(&inst.resource)
             || targets
                 .iter()
                 .any(|t| t.resource == inst.resource && (t.key.is_none() || t.key == inst.key))
