@@ -267,11 +267,16 @@ impl Planner {
         }
         let (provider, schema) = self.run.resource_provider(addr, &resource.provider)?;
         let keys: HashSet<Option<InstanceKey>> = instances.iter().map(|(k, _)| k.clone()).collect();
-        let dependencies_pending = addr.kind == ResourceKind::Data && {
-            let deps = self.run.graph.resource_dependencies(node);
-            let pending = self.pending.lock().map(|p| p.clone()).unwrap_or_default();
-            deps.iter().any(|d| pending.contains(d))
-        };
+        // As in Terraform, a data source whose configuration is known waits for apply only
+        // when something in its depends_on has changes pending: a reference defers the read
+        // only through the unknown values it brings.
+        let dependencies_pending =
+            addr.kind == ResourceKind::Data && {
+                let pending = self.pending.lock().map(|p| p.clone()).unwrap_or_default();
+                resource.depends_on.iter().flat_map(references).any(
+                    |r| matches!(r.referent(), Ok(Referent::Resource(d)) if pending.contains(&d)),
+                )
+            };
         let planned = futures::future::join_all(instances.into_iter().map(|(key, ctx)| {
             let (provider, schema, resource) = (&provider, &schema, &resource);
             async move {
@@ -415,7 +420,7 @@ impl Planner {
             (Action::NoOp, value.mark_paths(&marks), None)
         } else {
             let planned = schema.proposed_new(None, &plain).mark_paths(&marks);
-            let reason = if dependencies_pending {
+            let reason = if config.is_wholly_known() {
                 ActionReason::ReadBecauseDependencyPending
             } else {
                 ActionReason::ReadBecauseConfigUnknown
