@@ -11,7 +11,9 @@ use crate::lang::eval::Evaluator;
 use crate::lang::functions::FunctionContext;
 use crate::providers::{ProviderInstance, Registry, provider_name};
 use crate::scope::{Expansion, InstanceContext, Scope};
-use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Value};
+use ggplan_sdk::{
+    AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Type, Value,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Semaphore;
@@ -268,8 +270,11 @@ impl Run {
                          or apply the resources it depends on first with --target.",
                     ));
                 }
-                let n = value
-                    .as_number()
+                // As in Terraform, a string that holds a number counts (`-var n=2` is a string).
+                let n = Type::Number
+                    .convert(value)
+                    .ok()
+                    .and_then(|v| v.as_number())
                     .and_then(|n| n.as_i64())
                     .filter(|n| *n >= 0)
                     .ok_or_else(|| bad("count must be a whole number, 0 or more."))?;

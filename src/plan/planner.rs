@@ -45,6 +45,8 @@ struct Planner {
     prior_by_resource: HashMap<ResourceAddr, Vec<InstanceAddr>>,
     /// Graph nodes in scope of `--target` (all when there is no target).
     targeted: Option<HashSet<usize>>,
+    /// The resources the targets depend on: planned whole, whatever keys the targets name.
+    target_dependencies: HashSet<ResourceAddr>,
     changes: Mutex<Vec<PlannedChange>>,
     refreshed: Mutex<BTreeMap<InstanceAddr, Option<Value>>>,
     /// Resources with a pending change: their dependents' data sources wait for apply.
@@ -62,11 +64,13 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
             .push(addr.clone());
     }
     let targeted = target_closure(&run);
+    let target_dependencies = target_dependencies(&run);
     let planner = Arc::new(Planner {
         run: run.clone(),
         prior,
         prior_by_resource,
         targeted,
+        target_dependencies,
         changes: Mutex::new(Vec::new()),
         refreshed: Mutex::new(BTreeMap::new()),
         pending: Mutex::new(HashSet::new()),
@@ -134,6 +138,29 @@ fn target_closure(run: &Run) -> Option<HashSet<usize>> {
         }
     }
     Some(selected)
+}
+
+/// The resources the `--target`s depend on, directly or through others.
+fn target_dependencies(run: &Run) -> HashSet<ResourceAddr> {
+    let graph = &run.graph;
+    let mut stack: Vec<usize> = run
+        .options
+        .targets
+        .iter()
+        .filter_map(|t| graph.id(&Node::Resource(t.resource.clone())))
+        .flat_map(|n| graph.deps[n].iter().copied())
+        .collect();
+    let mut seen = HashSet::new();
+    let mut found = HashSet::new();
+    while let Some(n) = stack.pop() {
+        if seen.insert(n) {
+            if let Node::Resource(addr) = &graph.nodes[n] {
+                found.insert(addr.clone());
+            }
+            stack.extend(graph.deps[n].iter().copied());
+        }
+    }
+    found
 }
 
 impl Planner {
@@ -241,11 +268,16 @@ impl Planner {
         }
         let (provider, schema) = self.run.resource_provider(addr, &resource.provider)?;
         let keys: HashSet<Option<InstanceKey>> = instances.iter().map(|(k, _)| k.clone()).collect();
-        let dependencies_pending = addr.kind == ResourceKind::Data && {
-            let deps = self.run.graph.resource_dependencies(node);
-            let pending = self.pending.lock().map(|p| p.clone()).unwrap_or_default();
-            deps.iter().any(|d| pending.contains(d))
-        };
+        // As in Terraform, a data source whose configuration is known waits for apply only
+        // when something in its depends_on has changes pending: a reference defers the read
+        // only through the unknown values it brings.
+        let dependencies_pending =
+            addr.kind == ResourceKind::Data && {
+                let pending = self.pending.lock().map(|p| p.clone()).unwrap_or_default();
+                resource.depends_on.iter().flat_map(references).any(
+                    |r| matches!(r.referent(), Ok(Referent::Resource(d)) if pending.contains(&d)),
+                )
+            };
         let planned = futures::future::join_all(instances.into_iter().map(|(key, ctx)| {
             let (provider, schema, resource) = (&provider, &schema, &resource);
             async move {
@@ -315,6 +347,7 @@ impl Planner {
     fn is_selected(&self, inst: &InstanceAddr) -> bool {
         let targets = &self.run.options.targets;
         targets.is_empty()
+            || self.target_dependencies.contains(&inst.resource)
             || targets
                 .iter()
                 .any(|t| t.resource == inst.resource && (t.key.is_none() || t.key == inst.key))
@@ -388,7 +421,7 @@ impl Planner {
             (Action::NoOp, value.mark_paths(&marks), None)
         } else {
             let planned = schema.proposed_new(None, &plain).mark_paths(&marks);
-            let reason = if dependencies_pending {
+            let reason = if config.is_wholly_known() {
                 ActionReason::ReadBecauseDependencyPending
             } else {
                 ActionReason::ReadBecauseConfigUnknown
