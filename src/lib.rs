@@ -16,4 +16,5 @@ pub mod providers;
 pub mod events;
 pub mod clock;
 pub mod run;
+pub mod fmt;
 pub mod apply;
