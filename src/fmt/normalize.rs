@@ -1,7 +1,8 @@
 //! The rewrites `terraform fmt` makes beyond whitespace, applied to the token stream before
 //! layout:
 //! - block labels are written as quoted strings (`resource foo bar` -> `resource "foo" "bar"`),
-//!   re-escaped canonically, with comments between them dropped;
+//!   re-escaped canonically, with comments between them dropped (Terraform also drops a label
+//!   it cannot read, such as one containing `$${`; we keep it and re-escape it instead);
 //! - an attribute whose whole value is one interpolation loses the wrapper
 //!   (`"${var.x}"` -> `var.x`; parenthesised when it spans lines);
 //! - in a `variable` block, legacy and bare collection types are spelled out
@@ -65,11 +66,13 @@ impl<'a> Walker<'_, 'a> {
             }
             let name = self.tokens[self.pos].text.to_string();
             self.pos += 1;
+            let after_name = self.pos;
             self.skip_inline_comments();
             if self.kind() == Some(Kind::Equal) {
                 self.pos += 1;
                 self.attribute(&name, blocks);
             } else {
+                self.pos = after_name;
                 self.block(name, blocks);
             }
         }
@@ -107,6 +110,7 @@ impl<'a> Walker<'_, 'a> {
 
     fn block(&mut self, name: String, blocks: &mut Vec<String>) {
         let labels_start = self.pos;
+        let mut labels_end = self.pos;
         let mut labels = Some(Vec::new());
         loop {
             match self.kind() {
@@ -119,14 +123,20 @@ impl<'a> Walker<'_, 'a> {
                     let literal = self.quoted_label();
                     push_label(&mut labels, literal);
                 }
-                Some(Kind::Comment) if !self.tokens[self.pos].ends_line() => self.pos += 1,
+                Some(Kind::Comment) if !self.tokens[self.pos].ends_line() => {
+                    self.pos += 1;
+                    continue;
+                }
                 // Not a block header after all; let the body walk resynchronise.
                 _ => return,
             }
+            labels_end = self.pos;
         }
-        if let Some(labels) = labels {
+        // Terraform rewrites the labels from the first token after the type to the end of the
+        // last label: comments among them go, a comment before the `{` stays.
+        if let Some(labels) = labels.filter(|l| !l.is_empty()) {
             let replacement = labels.iter().flat_map(|l| quoted_tokens(l)).collect();
-            self.edits.push((labels_start..self.pos, replacement));
+            self.edits.push((labels_start..labels_end, replacement));
         }
         self.pos += 1;
         blocks.push(name);
@@ -170,8 +180,15 @@ fn quoted_tokens<'a>(value: &str) -> Vec<Token<'a>> {
     tokens
 }
 
-/// `"${expr}"` -> `expr`, when the template is exactly one interpolation.
+/// `"${expr}"` -> `expr`, when the template is exactly one interpolation; repeated, so that
+/// `"${"${x}"}"` becomes `x` at once. (Terraform unwraps one level per run, so it changes such
+/// a file again on the next run; we prefer a formatter whose output is a fixed point.)
 fn unwrap_interpolation<'a>(tokens: &[Token<'a>]) -> Option<Vec<Token<'a>>> {
+    let once = unwrap_once(tokens)?;
+    Some(unwrap_interpolation(&once).unwrap_or(once))
+}
+
+fn unwrap_once<'a>(tokens: &[Token<'a>]) -> Option<Vec<Token<'a>>> {
     let [first, second, inside @ .., second_last, last] = tokens else {
         return None;
     };
@@ -333,14 +350,17 @@ mod tests {
     #[test]
     fn quotes_and_re_escapes_labels() {
         assert_eq!(
-            normalized("resource foo /* c */ bar {}\nb \"a\\u0041\" \"$${x}\" {}\n"),
-            "resource\"foo\"\"bar\" {}\nb\"aA\"\"$${x}\" {}\n"
+            normalized(
+                "resource /* a */ foo /* b */ bar /* c */ {}\nb \"a\\u0041\" \"$${x}\" {}\nc /* d */ {}\n"
+            ),
+            "resource\"foo\"\"bar\" /* c */ {}\nb\"aA\"\"$${x}\" {}\nc /* d */ {}\n"
         );
     }
 
     #[test]
     fn unwraps_interpolation_only_values() {
         assert_eq!(normalized("a = \"${x}\"\n"), "a =x\n");
+        assert_eq!(normalized("a = \"${\"${ x }\"}\"\n"), "a = x\n");
         assert_eq!(normalized("a = \"${f(\"${y}\")}\"\n"), "a =f(\"${y}\")\n");
         assert_eq!(normalized("a = \"${x}${y}\"\n"), "a = \"${x}${y}\"\n");
         assert_eq!(normalized("a = \"${x}-\"\n"), "a = \"${x}-\"\n");
