@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod events;
+pub mod fmt;
 pub mod graph;
 pub mod lang;
 pub mod plan;
