@@ -104,7 +104,9 @@ fn parse_error(module: &Module, file: FileId, e: &hcl_edit::parser::Error) -> Di
             e.message()
         ),
     )
-    .at_range(Some(module.sources.range(file, byte..byte + 1)))
+    // A point, not the character there: that may be the newline, whose range would end on
+    // the next line.
+    .at_range(Some(module.sources.range(file, byte..byte)))
 }
 
 struct Decoder<'a> {

@@ -73,7 +73,12 @@ fn snippet(range: &SourceRange, text: Option<&str>, style: &Style) -> Vec<String
             "  (source code not available)".to_string(),
         ];
     };
-    let source: Vec<&str> = text.lines().collect();
+    // Split on every newline (not `lines()`) so that a position after the file's final newline,
+    // where a parser stops at the end of the file, has its (empty) line.
+    let source: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
     let first = range.start.line.max(1);
     let last = range.end.line.max(first).min(source.len());
     let context = enclosing_block(&source, first - 1)
@@ -99,6 +104,9 @@ fn snippet(range: &SourceRange, text: Option<&str>, style: &Style) -> Vec<String
         } else {
             to
         };
+        // A range that starts at the end of its line (a parser stopping at a newline or at the
+        // end of the file) is marked just past the line's last character.
+        let past_end = usize::from(number == first && from >= chars.len());
         let (from, to) = (from.min(chars.len()), to.min(chars.len()));
         let prefix = format!("{number:>4}: ");
         if style.color {
@@ -106,13 +114,16 @@ fn snippet(range: &SourceRange, text: Option<&str>, style: &Style) -> Vec<String
             lines.push(format!(
                 "{prefix}{}{}{}",
                 part(0..from),
-                style.paint(ansi::UNDERLINE, &part(from..to.max(from))),
+                style.paint(
+                    ansi::UNDERLINE,
+                    &(part(from..to.max(from)) + &" ".repeat(past_end))
+                ),
                 part(to.max(from)..chars.len())
             ));
             continue;
         }
         lines.push(format!("{prefix}{line}"));
-        if to > from {
+        if to + past_end > from {
             // Tabs are repeated so the marks line up whatever the tab width.
             let lead: String = chars[..from]
                 .iter()
@@ -121,7 +132,7 @@ fn snippet(range: &SourceRange, text: Option<&str>, style: &Style) -> Vec<String
             lines.push(format!(
                 "{}{lead}{}",
                 " ".repeat(prefix.len()),
-                "^".repeat(to - from)
+                "^".repeat(to + past_end - from)
             ));
         }
     }
@@ -224,6 +235,33 @@ resource "local_file" "inv" {
             }));
         let text = plain(Diagnostics(vec![undeclared(), multi, missing]));
         insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_position_at_a_line_end_or_the_file_end_is_marked_past_the_last_character() {
+        let at = |line, column| {
+            Diagnostic::error("Invalid HCL syntax", "").at_range(Some(SourceRange {
+                file: "main.tf".to_string(),
+                start: pos(line, column),
+                end: pos(line, column),
+            }))
+        };
+        // `length = 2` ends at column 13; the file's last newline is followed by line 12.
+        assert!(
+            plain(at(2, 13)).contains("   2:   length = 2\n                  ^\n"),
+            "{}",
+            plain(at(2, 13))
+        );
+        assert!(
+            plain(at(12, 1)).contains("  12: \n      ^\n"),
+            "{}",
+            plain(at(12, 1))
+        );
+        let coloured = diagnostics(&at(2, 13).into(), &source, &Style { color: true });
+        assert!(
+            coloured.contains("length = 2\x1b[4m \x1b[0m"),
+            "{coloured:?}"
+        );
     }
 
     #[test]
