@@ -1,0 +1,954 @@
+//! End-to-end tests of the `ggplan` binary: the quickstart example from plan to destroy, drift
+//! repaired by apply, the golden first plan, bad input refused with a clear error and the state
+//! left as it was, and the quickstart's generated secrets kept out of every output but the one
+//! that asks for them by name.
+//!
+//! Each test works in its own temporary directory: the stack is copied into
+//! `<tmp>/<stack name>/` and the binary runs there, so `generated/` and `state/` land in the
+//! temporary directory and the stack is named by a relative path (`.`), as a user runs it.
+
+use serde_json::Value as Json;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ggplan");
+
+/// Environment variables added to a run.
+type Env<'a> = &'a [(&'a str, &'a str)];
+
+/// What one run of the binary did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Panics with both streams unless the run exited with `code`.
+    fn expect(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Everything the run printed.
+    fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// A stack copied into its own temporary directory.
+struct Sandbox {
+    _tmp: TempDir,
+    dir: PathBuf,
+}
+
+impl Sandbox {
+    /// The quickstart example (its `.tf` files only: nothing it generated).
+    fn quickstart() -> Sandbox {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+        let sb = Sandbox::empty("quickstart");
+        for entry in std::fs::read_dir(&example).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "tf") {
+                std::fs::copy(&path, sb.dir.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        sb
+    }
+
+    /// A stack named `stack` whose only file is `main.tf`.
+    fn with_main(text: &str) -> Sandbox {
+        let sb = Sandbox::empty("stack");
+        sb.write("main.tf", text);
+        sb
+    }
+
+    fn empty(name: &str) -> Sandbox {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        Sandbox { _tmp: tmp, dir }
+    }
+
+    /// The quickstart, applied.
+    fn applied_quickstart() -> Sandbox {
+        let sb = Sandbox::quickstart();
+        sb.run(&["apply", "--auto-approve"]).expect(0);
+        sb
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.join(name), text).unwrap();
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    /// The default state file: `state/<stack directory name>.json`.
+    fn state_path(&self) -> PathBuf {
+        let name = self.dir.file_name().unwrap().to_string_lossy();
+        self.dir.join("state").join(format!("{name}.json"))
+    }
+
+    fn state_bytes(&self) -> Option<Vec<u8>> {
+        std::fs::read(self.state_path()).ok()
+    }
+
+    fn state_json(&self) -> Json {
+        serde_json::from_slice(&self.state_bytes().expect("a state file")).unwrap()
+    }
+
+    /// The `result` of a `random_password` in the state.
+    fn password(&self, name: &str) -> String {
+        let address = format!("random_password.{name}");
+        let state = self.state_json();
+        let resource = state["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == address.as_str())
+            .unwrap_or_else(|| panic!("{address} is not in the state"));
+        resource["attributes"]["result"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// Runs `ggplan ARGS` in the stack directory with `env` added, without colours, with no
+    /// terminal on standard input and no variables from the environment of the test.
+    fn run_with(&self, args: &[&str], env: Env) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .env("NO_COLOR", "1");
+        for (name, _) in std::env::vars() {
+            if name.starts_with("GGPLAN_VAR_") || name.starts_with("TF_VAR_") {
+                cmd.env_remove(name);
+            }
+        }
+        cmd.envs(env.iter().copied());
+        let out = cmd.output().unwrap();
+        Run {
+            code: out.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        }
+    }
+
+    /// Runs a command that must fail: exit 1, every one of `messages` in standard error, the
+    /// state file byte-identical (or still absent), and no lock or journal left behind.
+    fn refused(&self, args: &[&str], env: Env, messages: &[&str]) -> Run {
+        let before = self.state_bytes();
+        let run = self.run_with(args, env).expect(1);
+        for m in messages {
+            assert!(
+                run.stderr.contains(m),
+                "{args:?}: {m:?} not in stderr:\n{}",
+                run.stderr
+            );
+        }
+        assert!(
+            self.state_bytes() == before,
+            "{args:?} changed the state file"
+        );
+        let state = self.state_path();
+        for suffix in [".lock", ".journal"] {
+            let side = PathBuf::from(format!("{}{suffix}", state.display()));
+            assert!(!side.exists(), "{args:?} left {}", side.display());
+        }
+        run
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The quickstart, command by command.
+
+#[test]
+fn apply_writes_the_files_and_a_private_state_and_then_has_nothing_to_do() {
+    let sb = Sandbox::quickstart();
+    let run = sb.run(&["apply", "--auto-approve"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("Apply complete! Resources: 7 added, 0 changed, 0 destroyed."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("mlflow_url = \"http://129.114.25.10:8000\"")
+    );
+    assert!(run.stdout.contains("postgres_password = (sensitive value)"));
+
+    assert_eq!(mode(&sb.state_path()), 0o600);
+    let state = sb.state_json();
+    assert_eq!(state["resources"].as_array().unwrap().len(), 7);
+
+    assert_eq!(
+        read(&sb.path("generated/nodes/node2.env")),
+        "NODE_NAME=node2\nNODE_IP=192.168.1.12\nEXTERNAL_IP=129.114.25.10\n"
+    );
+    assert_eq!(mode(&sb.path("generated/nodes/node2.env")), 0o644);
+    assert_eq!(
+        read(&sb.path("generated/inventory.yml")),
+        "all:\n  vars:\n    ansible_python_interpreter: /usr/bin/python3\n  hosts:\n    \
+         node1:\n      ansible_host: 192.168.1.11\n      ansible_user: cc\n    \
+         node2:\n      ansible_host: 192.168.1.12\n      ansible_user: cc\n    \
+         node3:\n      ansible_host: 192.168.1.13\n      ansible_user: cc\n"
+    );
+    let values = read(&sb.path("generated/platform-values.yaml"));
+    assert!(values.starts_with("# Values for the GourmetGram platform chart"));
+    assert!(values.contains(&format!(
+        "  secretKey: {}\n",
+        sb.password("minio_secret_key")
+    )));
+    assert!(values.contains(&format!("  password: {}\n", sb.password("postgres"))));
+    assert_eq!(mode(&sb.path("generated/platform-values.yaml")), 0o700);
+
+    let run = sb.run(&["plan", "--detailed-exitcode"]).expect(0);
+    assert!(run.stdout.contains("No changes."), "{}", run.stdout);
+    let run = sb.run(&["apply", "--auto-approve"]).expect(0);
+    assert!(run.stdout.contains("0 added, 0 changed, 0 destroyed"));
+}
+
+#[test]
+fn variables_from_flags_and_the_environment_change_the_plan() {
+    let sb = Sandbox::applied_quickstart();
+    let state = sb.state_bytes();
+    let ways: [(&[&str], Env); 5] = [
+        (&["--var", "external_ip=10.9.8.7"], &[]),
+        (&["--var=external_ip=10.9.8.7"], &[]),
+        (&["-var=external_ip=10.9.8.7"], &[]),
+        (&[], &[("GGPLAN_VAR_external_ip", "10.9.8.7")]),
+        (&[], &[("TF_VAR_external_ip", "10.9.8.7")]),
+    ];
+    for (flags, env) in ways {
+        let args: Vec<&str> = ["plan", "-detailed-exitcode"]
+            .iter()
+            .chain(flags)
+            .copied()
+            .collect();
+        let run = sb.run_with(&args, env).expect(2);
+        for wanted in [
+            "-/+ resource \"local_file\" \"node_env\"",
+            "- EXTERNAL_IP=129.114.25.10",
+            "+ EXTERNAL_IP=10.9.8.7",
+            "~ mlflow_url = \"http://129.114.25.10:8000\" -> \"http://10.9.8.7:8000\"",
+            "Plan: 4 to add, 0 to change, 4 to destroy.",
+        ] {
+            assert!(
+                run.stdout.contains(wanted),
+                "{flags:?} {env:?}: {wanted:?} not in\n{}",
+                run.stdout
+            );
+        }
+    }
+    // A flag beats the environment, as in Terraform.
+    let run = sb
+        .run_with(
+            &["plan", "-var", "external_ip=10.0.0.1"],
+            &[("GGPLAN_VAR_external_ip", "10.9.8.7")],
+        )
+        .expect(0);
+    assert!(run.stdout.contains("+ EXTERNAL_IP=10.0.0.1"));
+    assert!(!run.stdout.contains("10.9.8.7"));
+    assert!(sb.state_bytes() == state, "plan wrote the state");
+}
+
+#[test]
+fn output_prints_values_and_a_sensitive_one_only_by_name() {
+    let sb = Sandbox::applied_quickstart();
+    let password = sb.password("postgres");
+
+    let run = sb.run(&["output"]).expect(0);
+    assert_eq!(
+        run.stdout,
+        "inventory_file = \"./generated/inventory.yml\"\n\
+         mlflow_url = \"http://129.114.25.10:8000\"\n\
+         node_env_files = {\n  \
+           \"node1\" = \"./generated/nodes/node1.env\"\n  \
+           \"node2\" = \"./generated/nodes/node2.env\"\n  \
+           \"node3\" = \"./generated/nodes/node3.env\"\n\
+         }\n\
+         postgres_password = (sensitive value)\n"
+    );
+
+    let run = sb.run(&["output", "--json"]).expect(0);
+    let all: Json = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        all["inventory_file"],
+        serde_json::json!({"sensitive": false, "value": "./generated/inventory.yml"})
+    );
+    assert_eq!(
+        all["node_env_files"]["value"]["node3"],
+        "./generated/nodes/node3.env"
+    );
+    assert_eq!(
+        all["postgres_password"],
+        serde_json::json!({"sensitive": true, "value": null})
+    );
+
+    let run = sb.run(&["output", "postgres_password"]).expect(0);
+    assert_eq!(run.stdout, format!("\"{password}\"\n"));
+    let run = sb.run(&["output", "--raw", "postgres_password"]).expect(0);
+    assert_eq!(run.stdout, format!("{password}\n"));
+    let run = sb.run(&["output", "--json", "postgres_password"]).expect(0);
+    assert_eq!(run.stdout, format!("\"{password}\"\n"));
+    let run = sb.run(&["output", "-raw", "mlflow_url"]).expect(0);
+    assert_eq!(run.stdout, "http://129.114.25.10:8000\n");
+
+    let run = sb.run(&["output", "mlflow_ur"]).expect(1);
+    assert!(
+        run.stderr.contains("Did you mean \"mlflow_url\"?"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn show_and_state_list_and_state_show_describe_the_state() {
+    let sb = Sandbox::applied_quickstart();
+
+    let run = sb.run(&["show"]).expect(0);
+    for wanted in [
+        "# random_password.postgres:\nresource \"random_password\" \"postgres\" {\n",
+        "    result           = (sensitive value)\n",
+        "# local_sensitive_file.platform_values:",
+        "    content              = (sensitive value)\n",
+        "# local_file.node_env[\"node3\"]:",
+        "\nOutputs:\n\n",
+        "postgres_password = (sensitive value)\n",
+    ] {
+        assert!(
+            run.stdout.contains(wanted),
+            "{wanted:?} not in\n{}",
+            run.stdout
+        );
+    }
+
+    let run = sb.run(&["state", "list"]).expect(0);
+    assert_eq!(
+        run.stdout,
+        "local_file.inventory\n\
+         local_file.node_env[\"node1\"]\n\
+         local_file.node_env[\"node2\"]\n\
+         local_file.node_env[\"node3\"]\n\
+         local_sensitive_file.platform_values\n\
+         random_password.minio_secret_key\n\
+         random_password.postgres\n"
+    );
+    let run = sb.run(&["state", "list", "random_password"]).expect(0);
+    assert_eq!(
+        run.stdout,
+        "random_password.minio_secret_key\nrandom_password.postgres\n"
+    );
+
+    let run = sb
+        .run(&["state", "show", "local_file.node_env[\"node1\"]"])
+        .expect(0);
+    assert!(run.stdout.starts_with(
+        "# local_file.node_env[\"node1\"]:\nresource \"local_file\" \"node_env\" {\n"
+    ));
+    assert!(
+        run.stdout
+            .contains("    filename             = \"./generated/nodes/node1.env\"\n")
+    );
+    let run = sb
+        .run(&["state", "show", "random_password.postgres"])
+        .expect(0);
+    assert!(run.stdout.contains("    length           = 24\n"));
+
+    let run = sb.run(&["state", "show", "random_password.nope"]).expect(1);
+    assert!(
+        run.stderr
+            .contains("random_password.nope is not in the state")
+    );
+}
+
+#[test]
+fn state_mv_and_rm_edit_the_state_and_plan_follows() {
+    let sb = Sandbox::applied_quickstart();
+
+    let run = sb
+        .run(&[
+            "state",
+            "mv",
+            "random_password.postgres",
+            "random_password.pg",
+        ])
+        .expect(0);
+    assert!(run.stdout.contains("Successfully moved 1 object(s)."));
+    let run = sb.run(&["state", "list", "random_password"]).expect(0);
+    assert_eq!(
+        run.stdout,
+        "random_password.minio_secret_key\nrandom_password.pg\n"
+    );
+    let run = sb.run(&["plan"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("# random_password.pg will be destroyed")
+    );
+    assert!(
+        run.stdout
+            .contains("# random_password.postgres will be created")
+    );
+    sb.run(&[
+        "state",
+        "mv",
+        "random_password.pg",
+        "random_password.postgres",
+    ])
+    .expect(0);
+
+    // A whole resource moves with all its instances.
+    let run = sb
+        .run(&["state", "mv", "local_file.node_env", "local_file.env"])
+        .expect(0);
+    assert!(run.stdout.contains("Successfully moved 3 object(s)."));
+    let run = sb.run(&["state", "list", "local_file.env"]).expect(0);
+    assert_eq!(run.stdout.lines().count(), 3);
+    sb.run(&["state", "mv", "local_file.env", "local_file.node_env"])
+        .expect(0);
+    sb.run(&["plan", "--detailed-exitcode"]).expect(0);
+
+    let run = sb
+        .run(&["state", "rm", "local_file.node_env[\"node3\"]"])
+        .expect(0);
+    assert!(
+        run.stdout
+            .contains("Removed local_file.node_env[\"node3\"]")
+    );
+    let run = sb.run(&["state", "list", "local_file.node_env"]).expect(0);
+    assert_eq!(run.stdout.lines().count(), 2);
+    assert!(
+        sb.path("generated/nodes/node3.env").exists(),
+        "state rm must leave the object alone"
+    );
+    let run = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert!(
+        run.stdout
+            .contains("# local_file.node_env[\"node3\"] will be created")
+    );
+    assert!(
+        run.stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to destroy.")
+    );
+}
+
+#[test]
+fn graph_providers_version_and_validate_need_no_state() {
+    let sb = Sandbox::quickstart();
+
+    let run = sb.run(&["graph"]).expect(0);
+    assert!(run.stdout.starts_with("digraph ggplan {\n"));
+    assert!(run.stdout.trim_end().ends_with('}'));
+    for edge in [
+        "\"local_sensitive_file.platform_values\" -> \"random_password.postgres\";",
+        "\"local_file.node_env\" -> \"var.nodes\";",
+        "\"output.postgres_password\" -> \"random_password.postgres\";",
+        "\"random_password.postgres\" -> \"provider[\\\"random\\\"]\";",
+    ] {
+        assert!(run.stdout.contains(edge), "{edge} not in\n{}", run.stdout);
+    }
+
+    let run = sb.run(&["providers"]).expect(0);
+    for wanted in [
+        "provider local\n",
+        "  resource    local_sensitive_file\n",
+        "provider random\n",
+        "  resource    random_password\n",
+    ] {
+        assert!(
+            run.stdout.contains(wanted),
+            "{wanted:?} not in\n{}",
+            run.stdout
+        );
+    }
+    let run = sb.run(&["providers", "--json"]).expect(0);
+    let schemas: Json = serde_json::from_str(&run.stdout).unwrap();
+    assert!(schemas["random"]["resources"]["random_password"].is_object());
+
+    let run = sb.run(&["version"]).expect(0);
+    assert_eq!(
+        run.stdout,
+        format!("ggplan v{}\n", env!("CARGO_PKG_VERSION"))
+    );
+
+    let run = sb.run(&["validate"]).expect(0);
+    assert_eq!(run.stdout, "Success! The configuration is valid.\n");
+
+    assert!(
+        sb.state_bytes().is_none(),
+        "a read-only command wrote a state"
+    );
+}
+
+#[test]
+fn destroy_removes_the_files_and_empties_the_state() {
+    let sb = Sandbox::applied_quickstart();
+    let run = sb.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("Destroy complete! Resources: 7 destroyed."),
+        "{}",
+        run.stdout
+    );
+    for file in [
+        "generated/inventory.yml",
+        "generated/platform-values.yaml",
+        "generated/nodes/node1.env",
+        "generated/nodes/node2.env",
+        "generated/nodes/node3.env",
+    ] {
+        assert!(!sb.path(file).exists(), "{file} is still there");
+    }
+    let state = sb.state_json();
+    assert_eq!(state["resources"], serde_json::json!([]));
+    assert_eq!(state["outputs"], serde_json::json!({}));
+    assert_eq!(mode(&sb.state_path()), 0o600);
+    // The backup holds the passwords of the state before: as private as the state.
+    let backup = PathBuf::from(format!("{}.backup", sb.state_path().display()));
+    assert_eq!(mode(&backup), 0o600);
+
+    assert_eq!(sb.run(&["state", "list"]).expect(0).stdout, "");
+    assert_eq!(
+        sb.run(&["show"]).expect(0).stdout,
+        "The state file is empty. No resources are represented.\n"
+    );
+    let run = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert!(
+        run.stdout
+            .contains("Plan: 7 to add, 0 to change, 0 to destroy.")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Drift: files changed behind ggplan's back.
+
+#[test]
+fn drift_is_planned_and_repaired_by_apply() {
+    let sb = Sandbox::applied_quickstart();
+    let inventory = sb.path("generated/inventory.yml");
+    let original = read(&inventory);
+    std::fs::write(&inventory, format!("{original}  tampered: true\n")).unwrap();
+    std::fs::remove_file(sb.path("generated/nodes/node2.env")).unwrap();
+
+    let run = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
+    for wanted in [
+        "# local_file.inventory must be replaced",
+        "~ content              = <<-EOT # forces replacement",
+        "          -   tampered: true\n",
+        "# local_file.node_env[\"node2\"] will be created",
+        "Plan: 2 to add, 0 to change, 1 to destroy.",
+    ] {
+        assert!(
+            run.stdout.contains(wanted),
+            "{wanted:?} not in\n{}",
+            run.stdout
+        );
+    }
+    assert!(!run.stdout.contains("node_env[\"node1\"] will"));
+
+    sb.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(read(&inventory), original);
+    assert_eq!(
+        read(&sb.path("generated/nodes/node2.env")),
+        "NODE_NAME=node2\nNODE_IP=192.168.1.12\nEXTERNAL_IP=129.114.25.10\n"
+    );
+    sb.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. The golden first plan.
+
+#[test]
+fn first_plan_of_the_quickstart() {
+    let sb = Sandbox::quickstart();
+    let run = sb.run(&["plan"]).expect(0);
+    assert_eq!(run.stderr, "");
+    // Nothing random is known before apply (passwords are `(sensitive value)`, ids of what
+    // depends on them `(known after apply)`), and every path is relative: the text is fixed.
+    insta::with_settings!({
+        snapshot_path => "cli/snapshots",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!("quickstart_first_plan", run.stdout);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Bad input: a clear error, exit 1, and the state as it was.
+
+#[test]
+fn malformed_hcl_is_located_with_a_snippet() {
+    let sb = Sandbox::applied_quickstart();
+    sb.write(
+        "broken.tf",
+        "resource \"terraform_data\" \"extra\" {\n  input = \"unterminated\n}\n",
+    );
+    for command in [&["plan"][..], &["apply", "--auto-approve"], &["validate"]] {
+        let run = sb.refused(command, &[], &["Error: Invalid HCL syntax"]);
+        // Terraform's layout: the file and line, then the line itself with a caret under the
+        // column where the parser stopped.
+        assert!(
+            run.stderr.contains(
+                "  on ./broken.tf line 2, in resource \"terraform_data\" \"extra\":\n   \
+                 2:   input = \"unterminated\n        ^\n"
+            ),
+            "{}",
+            run.stderr
+        );
+    }
+    // A new stack gets no state from a failed run; the parser may stop at a line's end or at
+    // the end of the file, and the caret is still there, just past the last character.
+    let fresh = Sandbox::with_main("resource \"terraform_data\" \"a\" {\n  input \"x\"\n}\n");
+    fresh.refused(
+        &["plan"],
+        &[],
+        &["  on ./main.tf line 2, in resource \"terraform_data\" \"a\":\n   2:   input \"x\"\n                 ^\n"],
+    );
+    fresh.write("main.tf", "locals {\n  a = 1\n");
+    fresh.refused(
+        &["apply", "--auto-approve"],
+        &[],
+        &["  on ./main.tf line 3, in locals:\n   3: \n      ^\n"],
+    );
+    assert!(fresh.state_bytes().is_none());
+}
+
+#[test]
+fn a_value_of_the_wrong_type_is_refused() {
+    let sb = Sandbox::applied_quickstart();
+    let messages = [
+        "Error: Invalid value for input variable",
+        "  on ./main.tf line 5, in variable \"nodes\":\n   5: variable \"nodes\" {\n",
+        "var.nodes set using",
+        "map(string) required, but got",
+    ];
+    sb.refused(&["plan", "--var", "nodes=5"], &[], &messages);
+    sb.refused(
+        &["apply", "--auto-approve"],
+        &[("GGPLAN_VAR_nodes", "[\"a\", \"b\"]")],
+        &messages,
+    );
+    // From a file, the snippet is the value in that file.
+    sb.write("bad.tfvars", "nodes = \"node1\"\n");
+    sb.refused(
+        &["plan", "--var-file", "bad.tfvars"],
+        &[],
+        &[
+            "Error: Invalid value for input variable",
+            "  on bad.tfvars line 1:\n   1: nodes = \"node1\"\n              ^^^^^^^",
+            "var.nodes declared at ./main.tf:5:1: map(string) required, but got string.",
+        ],
+    );
+}
+
+#[test]
+fn a_missing_required_variable_is_named() {
+    let sb = Sandbox::applied_quickstart();
+    sb.write(
+        "extra.tf",
+        "variable \"admin_email\" {\n  type = string\n}\n",
+    );
+    sb.refused(
+        &["apply", "--auto-approve"],
+        &[],
+        &[
+            "Error: No value for required variable",
+            "  on ./extra.tf line 1, in variable \"admin_email\":",
+            "\"admin_email\" is not set",
+            "GGPLAN_VAR_admin_email",
+        ],
+    );
+    let run = sb
+        .run_with(&["plan"], &[("TF_VAR_admin_email", "ops@example.org")])
+        .expect(0);
+    assert!(run.stdout.contains("No changes."));
+}
+
+#[test]
+fn an_unknown_attribute_gets_a_did_you_mean() {
+    let sb = Sandbox::applied_quickstart();
+    sb.write(
+        "extra.tf",
+        "resource \"local_file\" \"extra\" {\n  filename       = \"x.txt\"\n  content        = \"x\"\n  file_permision = \"0600\"\n}\n",
+    );
+    for command in [&["plan"][..], &["validate"]] {
+        sb.refused(
+            command,
+            &[],
+            &[
+                "Error: Unsupported argument",
+                "  on ./extra.tf line 4, in resource \"local_file\" \"extra\":",
+                "   4:   file_permision = \"0600\"",
+                "Did you mean \"file_permission\"?",
+            ],
+        );
+    }
+    assert!(!sb.path("x.txt").exists());
+}
+
+#[test]
+fn a_reference_to_an_undeclared_resource_gets_a_did_you_mean() {
+    let sb = Sandbox::applied_quickstart();
+    sb.write(
+        "extra.tf",
+        "output \"pw\" {\n  value     = random_pasword.postgres.result\n  sensitive = true\n}\n",
+    );
+    for command in [&["plan"][..], &["apply", "--auto-approve"], &["graph"]] {
+        sb.refused(
+            command,
+            &[],
+            &[
+                "Error: Reference to undeclared resource",
+                "  on ./extra.tf line 2, in output \"pw\":",
+                "Did you mean \"random_password.postgres\"?",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_cycle_is_named_in_full() {
+    let sb = Sandbox::applied_quickstart();
+    sb.write(
+        "extra.tf",
+        "resource \"terraform_data\" \"a\" { input = terraform_data.b.output }\n\
+         resource \"terraform_data\" \"b\" { input = terraform_data.c.output }\n\
+         resource \"terraform_data\" \"c\" { input = terraform_data.a.output }\n",
+    );
+    for command in [&["plan"][..], &["apply", "--auto-approve"], &["graph"]] {
+        sb.refused(
+            command,
+            &[],
+            &[
+                "Error: Cycle in the graph",
+                "terraform_data.a -> terraform_data.b -> terraform_data.c -> terraform_data.a",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_corrupted_state_is_refused_and_left_untouched() {
+    let sb = Sandbox::applied_quickstart();
+    let good = sb.state_bytes().unwrap();
+    std::fs::write(sb.state_path(), &good[..good.len() / 2]).unwrap();
+    let commands: [&[&str]; 9] = [
+        &["plan"],
+        &["apply", "--auto-approve"],
+        &["destroy", "--auto-approve"],
+        &["show"],
+        &["output"],
+        &["state", "list"],
+        &["state", "rm", "random_password.postgres"],
+        &[
+            "state",
+            "mv",
+            "random_password.postgres",
+            "random_password.pg",
+        ],
+        &["import", "random_password.postgres", "secret"],
+    ];
+    for command in commands {
+        sb.refused(
+            command,
+            &[],
+            &[
+                "Error: Cannot read the state",
+                "is not a valid ggplan state",
+                "left untouched",
+            ],
+        );
+    }
+    assert!(sb.path("generated/inventory.yml").exists());
+}
+
+#[test]
+fn a_state_from_a_newer_ggplan_is_refused() {
+    let sb = Sandbox::applied_quickstart();
+    let mut state = sb.state_json();
+    let newer = state["version"].as_u64().unwrap() + 1;
+    state["version"] = newer.into();
+    state["ggplan_version"] = "99.0.0".into();
+    std::fs::write(sb.state_path(), serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    for command in [
+        &["plan"][..],
+        &["apply", "--auto-approve"],
+        &["show"],
+        &["state", "rm", "random_password.postgres"],
+    ] {
+        sb.refused(
+            command,
+            &[],
+            &[
+                &format!("has format version {newer}, written by ggplan 99.0.0"),
+                "Upgrade ggplan",
+            ],
+        );
+    }
+}
+
+#[test]
+fn a_locked_state_names_the_run_that_holds_it() {
+    let sb = Sandbox::applied_quickstart();
+    let store = ggplan::state::StateStore::new(sb.state_path());
+    let guard = store.lock("apply").unwrap();
+    let holder = guard.info().clone();
+    let before = sb.state_bytes();
+    for command in [
+        &["plan"][..],
+        &["apply", "--auto-approve"],
+        &["state", "rm", "random_password.postgres"],
+    ] {
+        let run = sb.run(command).expect(1);
+        for wanted in [
+            "Error: Error acquiring the state lock".to_string(),
+            "is locked by another ggplan run".to_string(),
+            format!("ID:        {}", holder.id),
+            "Operation: apply".to_string(),
+            format!("PID:       {}", std::process::id()),
+            format!("ggplan force-unlock {}", holder.id),
+        ] {
+            assert!(
+                run.stderr.contains(&wanted),
+                "{wanted:?} not in\n{}",
+                run.stderr
+            );
+        }
+        assert!(sb.state_bytes() == before);
+    }
+    drop(guard);
+    sb.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn a_lock_left_by_a_dead_run_can_be_forced_open() {
+    let sb = Sandbox::applied_quickstart();
+    let id = {
+        let store = ggplan::state::StateStore::new(sb.state_path());
+        let guard = store.lock("apply").unwrap();
+        let id = guard.info().id.clone();
+        // The guard would remove the lock: keep the file, as a killed run leaves it.
+        std::mem::forget(guard);
+        id
+    };
+    sb.run(&["plan"]).expect(1);
+    let run = sb.run(&["force-unlock", "not-the-id"]).expect(1);
+    assert!(run.stderr.contains("does not match"), "{}", run.stderr);
+    sb.run(&["force-unlock", &id]).expect(0);
+    sb.run(&["plan", "--detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn apply_without_a_terminal_asks_for_auto_approve() {
+    let sb = Sandbox::quickstart();
+    let messages = ["Error: No confirmation", "--auto-approve"];
+    sb.refused(&["apply"], &[], &messages);
+    assert!(sb.state_bytes().is_none());
+    assert!(!sb.path("generated").exists(), "files were written");
+
+    sb.run(&["apply", "-auto-approve"]).expect(0);
+    sb.refused(&["destroy"], &[], &messages);
+    sb.refused(&["apply", "--var", "external_ip=10.0.0.9"], &[], &messages);
+    assert!(sb.path("generated/inventory.yml").exists());
+    // Nothing to change: nothing to confirm.
+    sb.run(&["apply"]).expect(0);
+}
+
+#[test]
+fn moving_onto_a_taken_address_is_refused() {
+    let sb = Sandbox::applied_quickstart();
+    sb.refused(
+        &[
+            "state",
+            "mv",
+            "random_password.postgres",
+            "random_password.minio_secret_key",
+        ],
+        &[],
+        &["random_password.minio_secret_key is already in the state"],
+    );
+    sb.refused(
+        &[
+            "state",
+            "mv",
+            "random_password.postgres",
+            "local_file.postgres",
+        ],
+        &[],
+        &["different types"],
+    );
+    sb.refused(
+        &["state", "rm", "random_password.nope"],
+        &[],
+        &["random_password.nope is not in the state"],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Secrets.
+
+#[test]
+fn generated_passwords_appear_only_in_output_by_name() {
+    let sb = Sandbox::quickstart();
+    let mut runs = vec![
+        ("plan".to_string(), sb.run(&["plan"]).expect(0)),
+        (
+            "apply".to_string(),
+            sb.run(&["apply", "--auto-approve"]).expect(0),
+        ),
+    ];
+    let secrets = [sb.password("postgres"), sb.password("minio_secret_key")];
+    let commands: [&[&str]; 10] = [
+        &["plan"],
+        &["plan", "--var", "external_ip=10.1.1.1"],
+        &["show"],
+        &["output"],
+        &["output", "--json"],
+        &["state", "show", "random_password.postgres"],
+        &["state", "show", "random_password.minio_secret_key"],
+        &["state", "show", "local_sensitive_file.platform_values"],
+        // Replaces the file whose content holds both passwords, then removes everything.
+        &["apply", "--auto-approve", "--var", "external_ip=10.1.1.1"],
+        &["destroy", "--auto-approve"],
+    ];
+    for command in commands {
+        runs.push((command.join(" "), sb.run(command).expect(0)));
+    }
+    for (command, run) in &runs {
+        for secret in &secrets {
+            assert!(
+                !run.all().contains(secret.as_str()),
+                "`ggplan {command}` printed a password:\n{}",
+                run.all()
+            );
+        }
+    }
+
+    // The one way to read it: asking for the output by name.
+    let sb = Sandbox::applied_quickstart();
+    let run = sb.run(&["output", "postgres_password"]).expect(0);
+    assert!(run.stdout.contains(&sb.password("postgres")));
+}
