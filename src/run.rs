@@ -398,7 +398,8 @@ impl Run {
         replace.sort();
         replace.dedup();
         marks.extend(schema.sensitive_paths(&response.planned));
-        Ok((response.planned.mark_paths(&marks), replace))
+        let planned = mark_copies(response.planned.mark_paths(&marks), config);
+        Ok((planned, replace))
     }
 
     /// The schema and provider of a resource.
@@ -429,6 +430,53 @@ fn kind_word(kind: ResourceKind) -> &'static str {
     match kind {
         ResourceKind::Managed => "resource",
         ResourceKind::Data => "data source",
+    }
+}
+
+/// `value` with every part that equals a sensitive part of `config` marked sensitive too: a
+/// provider that copies a secret into a computed attribute (terraform_data's `output`) must not
+/// unmask it. Booleans and nulls are not matched (they would mark unrelated values).
+pub fn mark_copies(value: Value, config: &Value) -> Value {
+    fn secrets(v: &Value, out: &mut Vec<Value>) {
+        match v {
+            Value::Sensitive(inner) => {
+                let (plain, _) = inner.as_ref().clone().unmark_deep();
+                if !matches!(plain, Value::Null | Value::Bool(_) | Value::Unknown)
+                    && plain != Value::string("")
+                {
+                    out.push(plain);
+                }
+            }
+            Value::List(items) => items.iter().for_each(|i| secrets(i, out)),
+            Value::Map(map) => map.values().for_each(|i| secrets(i, out)),
+            _ => {}
+        }
+    }
+    fn mark(v: Value, secrets: &[Value]) -> Value {
+        if v.is_sensitive() {
+            return v;
+        }
+        if secrets.contains(&v) {
+            return v.into_sensitive();
+        }
+        match v {
+            Value::List(items) => {
+                Value::List(items.into_iter().map(|i| mark(i, secrets)).collect())
+            }
+            Value::Map(map) => Value::Map(
+                map.into_iter()
+                    .map(|(k, i)| (k, mark(i, secrets)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+    let mut found = Vec::new();
+    secrets(config, &mut found);
+    if found.is_empty() {
+        value
+    } else {
+        mark(value, &found)
     }
 }
 

@@ -754,12 +754,12 @@ async fn sensitive_values_stay_hidden() {
 
     let state = h.state();
     let s = &state.resources[&addr("test_thing.s")];
-    assert_eq!(s.sensitive_paths, std::slice::from_ref(&password));
+    // The provider copied the secret into the computed `out`: the copy is sensitive too.
+    let out = AttrPath::attr("out").key("password");
+    assert_eq!(s.sensitive_paths, [out, password.clone()]);
     assert_eq!(s.attributes["value"]["password"], "hunter2");
 
-    // A changed secret is an update that does not show the new value. (The old one still shows
-    // through `out`, which the provider copied from it without a mark; Terraform shares this
-    // gap with terraform_data, hashicorp/terraform#35609.)
+    // A changed secret is an update that shows neither the old value nor the new one.
     let planned = h
         .plan(&["secret=swordfish"], RunOptions::default())
         .await
@@ -776,6 +776,7 @@ async fn sensitive_values_stay_hidden() {
     );
     let text = render::plan(&planned.plan, &plain());
     assert!(!text.contains("swordfish"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

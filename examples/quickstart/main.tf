@@ -69,11 +69,11 @@ resource "local_file" "inventory" {
       vars:
         ansible_python_interpreter: /usr/bin/python3
       hosts:
-    %{~ for name, ip in var.nodes }
+    %{~for name, ip in var.nodes}
         ${name}:
           ansible_host: ${ip}
           ansible_user: cc
-    %{~ endfor }
+    %{~endfor}
   EOT
 }
 

@@ -9,7 +9,7 @@ use crate::config::Resource;
 use crate::events::Event;
 use crate::graph::Node;
 use crate::plan::{Action, PlannedChange, PlannedRun, with_context};
-use crate::run::{Run, apply_ignore_changes};
+use crate::run::{Run, apply_ignore_changes, mark_copies};
 use crate::scope::InstanceContext;
 use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore};
 use crate::walk::{StopFlag, walk};
@@ -623,7 +623,8 @@ impl Applier {
         let entry = match &new_state {
             Some(v) => {
                 marks.extend(schema.sensitive_paths(v));
-                JournalEntry::Set(self.instance_state(c, v.clone().mark_paths(&marks)))
+                let marked = mark_copies(v.clone().mark_paths(&marks), &config);
+                JournalEntry::Set(self.instance_state(c, marked))
             }
             None if c.change.action == Action::CreateThenDelete => {
                 // Nothing was created; the old object stays recorded as it was.
@@ -644,7 +645,7 @@ impl Applier {
             });
             return Err(with_context(response.diagnostics, addr, "applying"));
         }
-        let value = new_state.unwrap_or_default().mark_paths(&marks);
+        let value = mark_copies(new_state.unwrap_or_default().mark_paths(&marks), &config);
         if c.change.action != Action::CreateThenDelete {
             self.count(c.change.action);
         }

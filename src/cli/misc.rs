@@ -133,3 +133,40 @@ pub fn providers(ui: &Ui, registry: &Registry, json: bool) -> ExitCode {
     ui.out(&out);
     ExitCode::SUCCESS
 }
+
+/// `ggplan fmt`: rewrites files in the canonical format and lists them; with `--check`, writes
+/// nothing and exits 3 when a file would change (as `terraform fmt -check`).
+pub fn fmt(ui: &Ui, dir: &Path, check: bool, diff: bool, recursive: bool) -> ExitCode {
+    let files = match crate::fmt::format_dir(dir, recursive) {
+        Ok(files) => files,
+        Err(e) => {
+            ui.error("Cannot format", e.to_string());
+            return ExitCode::from(1);
+        }
+    };
+    let mut out = String::new();
+    for file in &files {
+        out.push_str(&format!("{}\n", file.path.display()));
+        if diff {
+            let name = file.path.display().to_string();
+            let text = similar::TextDiff::from_lines(&file.before, &file.after)
+                .unified_diff()
+                .header(&format!("old/{name}"), &format!("new/{name}"))
+                .to_string();
+            out.push_str(&text);
+        }
+        if !check && let Err(e) = std::fs::write(&file.path, &file.after) {
+            ui.out(&out);
+            ui.error(
+                "Cannot write a formatted file",
+                format!("{}: {e}", file.path.display()),
+            );
+            return ExitCode::from(1);
+        }
+    }
+    ui.out(&out);
+    if check && !files.is_empty() {
+        return ExitCode::from(3);
+    }
+    ExitCode::SUCCESS
+}

@@ -97,7 +97,12 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             } => state_cmd::mv(&ui, &state, &source, &destination),
         },
         Command::Graph { dir } => misc::graph(&ui, &dir),
-        Command::Fmt { .. } => todo!(),
+        Command::Fmt {
+            dir,
+            check,
+            diff,
+            recursive,
+        } => misc::fmt(&ui, &dir, check, diff, recursive),
         Command::Providers { json } => misc::providers(&ui, registry, json),
         Command::ForceUnlock { id, state } => state_cmd::force_unlock(&ui, &state, &id),
         Command::Version => {

@@ -63,6 +63,28 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
             .or_default()
             .push(addr.clone());
     }
+    let unmatched: Vec<String> = run
+        .options
+        .targets
+        .iter()
+        .chain(&run.options.replace)
+        .filter(|t| {
+            !run.module.resources.contains_key(&t.resource)
+                && !prior.resources.keys().any(|a| a.resource == t.resource)
+        })
+        .map(ToString::to_string)
+        .collect();
+    if !unmatched.is_empty() {
+        return Err(Diagnostic::error(
+            "Address matches nothing",
+            format!(
+                "{} is neither declared in the stack nor in the state. Check the spelling \
+                 (`ggplan state list` shows the addresses in state).",
+                unmatched.join(", ")
+            ),
+        )
+        .into());
+    }
     let targeted = target_closure(&run);
     let target_dependencies = target_dependencies(&run);
     let planner = Arc::new(Planner {
