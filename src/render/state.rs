@@ -44,11 +44,27 @@ pub fn instance(inst: &InstanceState, style: &Style) -> String {
         let shown: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| !v.is_null()).collect();
         let width = shown.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         for (name, v) in shown {
-            out.push_str(&format!("    {name:width$} = {}\n", value_at(v, 4)));
+            out.push_str(&format!("    {name:width$} = {}\n", attribute_value(v)));
         }
     }
     out.push_str("}\n");
     out
+}
+
+/// An attribute's value as `terraform show` prints it: multi-line strings as an indented
+/// heredoc, everything else in console syntax.
+fn attribute_value(v: &Value) -> String {
+    match v {
+        Value::String(s) if s.contains('\n') => {
+            let mut out = String::from("<<-EOT\n");
+            for line in s.strip_suffix('\n').unwrap_or(s).split('\n') {
+                out.push_str(&format!("        {line}\n"));
+            }
+            out.push_str("    EOT");
+            out
+        }
+        other => value_at(other, 4),
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +97,8 @@ mod tests {
             },
         );
         let text = state(&s, &Style::default());
+        let heredoc = attribute_value(&Value::string("a\n  b\n"));
+        assert_eq!(heredoc, "<<-EOT\n        a\n          b\n    EOT");
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("result = (sensitive value)"), "{text}");
         assert!(

@@ -15,9 +15,8 @@ pub enum StateError {
 
     #[error(
         "state file {} is not a valid ggplan state: {detail}\n\
-         It has been left untouched. Restore it from {}.backup or from your own copy, or move it \
-         aside to start from an empty state.",
-        path.display(), path.display()
+         It has been left untouched. {}, or move it aside to start from an empty state.",
+        path.display(), restore_hint(path)
     )]
     Corrupt { path: PathBuf, detail: String },
 
@@ -35,8 +34,8 @@ pub enum StateError {
 
     #[error(
         "state file {} has format version {version}, which no ggplan release ever wrote.\n\
-         It has been left untouched; restore it from {}.backup or from your own copy.",
-        path.display(), path.display()
+         It has been left untouched. {}.",
+        path.display(), restore_hint(path)
     )]
     UnknownVersion { path: PathBuf, version: u64 },
 
@@ -147,4 +146,16 @@ fn locked_message(path: &std::path::Path, info: &LockInfo, stale: bool) -> Strin
         info.created,
         info.ggplan_version
     )
+}
+
+/// How to get a good state back: the backup when there is one.
+fn restore_hint(path: &std::path::Path) -> String {
+    let mut backup = path.as_os_str().to_owned();
+    backup.push(".backup");
+    let backup = PathBuf::from(backup);
+    if backup.exists() {
+        format!("Restore it from {} or from your own copy", backup.display())
+    } else {
+        "Restore it from your own copy (there is no backup yet)".to_string()
+    }
 }
