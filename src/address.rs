@@ -1,5 +1,5 @@
-//! Addresses of resources and their instances: `random_password.pg`, `local_file.inv["node1"]`,
-//! `data.local_file.seed`, `terraform_data.layer[3]`.
+//! Addresses of modules, resources and their instances: `random_password.pg`,
+//! `local_file.inv["node1"]`, `data.local_file.seed`, `module.app["canary"].terraform_data.x[3]`.
 
 use ggplan_sdk::ResourceKind;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -24,6 +24,98 @@ impl fmt::Display for InstanceKey {
     }
 }
 
+/// A module in the configuration: the names of the module calls from the root
+/// (`module.platform.module.db`); empty for the root module.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModulePath(pub Vec<String>);
+
+impl ModulePath {
+    /// The root module.
+    pub fn root() -> ModulePath {
+        ModulePath(Vec::new())
+    }
+
+    /// Whether this is the root module.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The path of a module called from this one.
+    pub fn child(&self, name: &str) -> ModulePath {
+        let mut names = self.0.clone();
+        names.push(name.to_string());
+        ModulePath(names)
+    }
+
+    /// The calling module and the call's name, unless this is the root.
+    pub fn split_last(&self) -> Option<(ModulePath, &str)> {
+        let (last, parent) = self.0.split_last()?;
+        Some((ModulePath(parent.to_vec()), last))
+    }
+}
+
+impl fmt::Display for ModulePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|n| format!("module.{n}")).collect();
+        write!(f, "{}", parts.join("."))
+    }
+}
+
+/// One instance of a module: each call on the way with its instance key
+/// (`module.app["canary"]`); empty for the root module.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleInstance(pub Vec<(String, Option<InstanceKey>)>);
+
+impl ModuleInstance {
+    /// The root module's only instance.
+    pub fn root() -> ModuleInstance {
+        ModuleInstance(Vec::new())
+    }
+
+    /// Whether this is the root module.
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The module this is an instance of.
+    pub fn path(&self) -> ModulePath {
+        ModulePath(self.0.iter().map(|(n, _)| n.clone()).collect())
+    }
+
+    /// An instance of a module called from this one.
+    pub fn child(&self, name: &str, key: Option<InstanceKey>) -> ModuleInstance {
+        let mut steps = self.0.clone();
+        steps.push((name.to_string(), key));
+        ModuleInstance(steps)
+    }
+
+    /// The calling instance, the call's name and this instance's key, unless this is the root.
+    pub fn split_last(&self) -> Option<(ModuleInstance, &str, &Option<InstanceKey>)> {
+        let ((name, key), parent) = self.0.split_last()?;
+        Some((ModuleInstance(parent.to_vec()), name, key))
+    }
+
+    /// Whether `self` is `other` or inside it.
+    pub fn within(&self, other: &ModuleInstance) -> bool {
+        self.0.starts_with(&other.0)
+    }
+}
+
+impl fmt::Display for ModuleInstance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, (name, key)) in self.0.iter().enumerate() {
+            if i > 0 {
+                write!(f, ".")?;
+            }
+            write!(f, "module.{name}")?;
+            if let Some(key) = key {
+                write!(f, "{key}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A resource as declared: mode, type and name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResourceAddr {
@@ -42,9 +134,15 @@ impl ResourceAddr {
         }
     }
 
-    /// The address of one of its instances.
+    /// The address of one of its instances in the root module.
     pub fn instance(&self, key: Option<InstanceKey>) -> InstanceAddr {
+        self.instance_in(&ModuleInstance::root(), key)
+    }
+
+    /// The address of one of its instances in a module instance.
+    pub fn instance_in(&self, module: &ModuleInstance, key: Option<InstanceKey>) -> InstanceAddr {
         InstanceAddr {
+            module: module.clone(),
             resource: self.clone(),
             key,
         }
@@ -72,15 +170,19 @@ impl fmt::Display for ResourceAddr {
     }
 }
 
-/// One instance of a resource.
+/// One instance of a resource, in one instance of a module.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstanceAddr {
+    pub module: ModuleInstance,
     pub resource: ResourceAddr,
     pub key: Option<InstanceKey>,
 }
 
 impl fmt::Display for InstanceAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_root() {
+            write!(f, "{}.", self.module)?;
+        }
         write!(f, "{}", self.resource)?;
         if let Some(key) = &self.key {
             write!(f, "{key}")?;
@@ -90,55 +192,93 @@ impl fmt::Display for InstanceAddr {
 }
 
 impl InstanceAddr {
-    /// Parses `type.name`, `type.name[0]`, `type.name["key"]` or `data.type.name...`.
-    /// The error is a sentence to show the user.
+    /// Parses `type.name`, `type.name[0]`, `type.name["key"]`, `data.type.name...`, each
+    /// optionally after module instances (`module.app["canary"].type.name`). The error is a
+    /// sentence to show the user.
     pub fn parse(text: &str) -> Result<InstanceAddr, String> {
         let bad = || {
             format!(
                 "Invalid address {text:?}: an instance address looks like type.name, \
-                 type.name[0], type.name[\"key\"] or data.type.name."
+                 type.name[0], type.name[\"key\"], data.type.name or \
+                 module.name[\"key\"].type.name."
             )
         };
-        let (base, key) = match text.find('[') {
-            Some(open) => {
-                let inner = text[open..]
-                    .strip_prefix('[')
-                    .and_then(|s| s.strip_suffix(']'))
-                    .ok_or_else(bad)?;
-                let key = if let Ok(i) = inner.parse::<usize>() {
-                    InstanceKey::Int(i)
-                } else {
-                    match serde_json::from_str::<String>(inner) {
-                        Ok(s) => InstanceKey::Str(s),
-                        Err(_) => return Err(bad()),
-                    }
-                };
-                (&text[..open], Some(key))
+        let steps = split_steps(text).ok_or_else(bad)?;
+        let mut module = ModuleInstance::root();
+        let mut rest = steps.as_slice();
+        while let [(m, None), (name, key), tail @ ..] = rest {
+            if m != "module" || tail.is_empty() {
+                break;
             }
-            None => (text, None),
-        };
-        let parts: Vec<&str> = base.split('.').collect();
-        let (kind, type_name, name) = match parts.as_slice() {
-            ["data", t, n] => (ResourceKind::Data, *t, *n),
-            [t, n] => (ResourceKind::Managed, *t, *n),
-            _ => return Err(bad()),
-        };
+            module = module.child(name, key.clone());
+            rest = tail;
+        }
         let ident = |s: &str| {
             !s.is_empty()
                 && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         };
-        if !ident(type_name) || !ident(name) {
+        let (kind, type_name, name, key) = match rest {
+            [(d, None), (t, None), (n, key)] if d == "data" => (ResourceKind::Data, t, n, key),
+            [(t, None), (n, key)] => (ResourceKind::Managed, t, n, key),
+            _ => return Err(bad()),
+        };
+        let reserved = type_name == "module";
+        if reserved || !ident(type_name) || !ident(name) || module.0.iter().any(|(n, _)| !ident(n))
+        {
             return Err(bad());
         }
         Ok(InstanceAddr {
+            module,
             resource: ResourceAddr {
                 kind,
-                type_name: type_name.to_string(),
-                name: name.to_string(),
+                type_name: type_name.clone(),
+                name: name.clone(),
             },
-            key,
+            key: key.clone(),
         })
+    }
+}
+
+/// Splits `a.b["k"].c[0]` into names with optional keys: `[(a, None), (b, "k"), (c, 0)]`.
+fn split_steps(text: &str) -> Option<Vec<(String, Option<InstanceKey>)>> {
+    let mut steps = Vec::new();
+    let mut rest = text;
+    loop {
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let name = rest[..end].to_string();
+        rest = &rest[end..];
+        let mut key = None;
+        if let Some(after) = rest.strip_prefix('[') {
+            let close = if after.starts_with('"') {
+                // Find the closing quote, honouring escapes, then the bracket after it.
+                let mut escaped = false;
+                let quote_end = after
+                    .char_indices()
+                    .skip(1)
+                    .find(|(_, c)| {
+                        let done = *c == '"' && !escaped;
+                        escaped = *c == '\\' && !escaped;
+                        done
+                    })?
+                    .0;
+                quote_end + 1
+            } else {
+                after.find(']')?
+            };
+            let inner = &after[..close];
+            key = Some(if let Ok(i) = inner.parse::<usize>() {
+                InstanceKey::Int(i)
+            } else {
+                InstanceKey::Str(serde_json::from_str::<String>(inner).ok()?)
+            });
+            rest = after[close..].strip_prefix(']')?;
+        }
+        steps.push((name, key));
+        if rest.is_empty() {
+            return Some(steps);
+        }
+        rest = rest.strip_prefix('.')?;
     }
 }
 
@@ -166,10 +306,17 @@ mod tests {
             "local_file.inv[\"node1\"]",
             "terraform_data.layer[3]",
             "data.local_file.seed",
+            "module.app[\"canary\"].terraform_data.x[2]",
+            "module.a.module.b[0].data.local_file.y",
+            "local_file.inv[\"a.b[c]\"]",
         ] {
             assert_eq!(InstanceAddr::parse(text).unwrap().to_string(), text);
         }
         assert!(InstanceAddr::parse("nope").is_err());
         assert!(InstanceAddr::parse("a.b[x]").is_err());
+        assert!(InstanceAddr::parse("module.app").is_err());
+        let a = InstanceAddr::parse("module.app[\"canary\"].t.n").unwrap();
+        assert_eq!(a.module.to_string(), "module.app[\"canary\"]");
+        assert_eq!(a.module.path().to_string(), "module.app");
     }
 }

@@ -2,15 +2,15 @@
 //! configured providers its concurrent tasks share, and the steps both plan and apply take
 //! for one instance: expand, evaluate, ask the provider.
 
-use crate::address::{InstanceAddr, InstanceKey, ResourceAddr};
-use crate::config::{Body, FileId, IgnoreChanges, Module, Repetition, Resource};
+use crate::address::{InstanceAddr, InstanceKey, ModuleInstance, ModulePath, ResourceAddr};
+use crate::config::{Body, FileId, IgnoreChanges, Module, Repetition};
 use crate::events::EventSink;
 use crate::graph::Graph;
 use crate::lang::body::eval_body;
 use crate::lang::eval::Evaluator;
 use crate::lang::functions::FunctionContext;
 use crate::providers::{ProviderInstance, Registry, provider_name};
-use crate::scope::{Expansion, InstanceContext, Scope};
+use crate::scope::{CallValues, Expansion, InstanceContext, Scope};
 use ggplan_sdk::{
     AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Type, Value,
 };
@@ -58,7 +58,11 @@ pub struct Run {
     pub options: RunOptions,
     pub scope: RwLock<Scope>,
     pub providers: Mutex<HashMap<String, ProviderInstance>>,
-    pub expansions: Mutex<HashMap<ResourceAddr, Instances>>,
+    /// The instances of every resource in every module instance.
+    pub expansions: Mutex<HashMap<(ModuleInstance, ResourceAddr), Instances>>,
+    /// The instances of every module, with the `count.index`/`each` of the call that made
+    /// each (what its arguments were evaluated with).
+    pub module_instances: Mutex<HashMap<ModulePath, Vec<(ModuleInstance, InstanceContext)>>>,
     /// Bounds provider operations to `options.parallelism`.
     pub limit: Semaphore,
     pub events: Arc<dyn EventSink>,
@@ -91,15 +95,14 @@ impl Run {
         let cwd = std::env::current_dir()
             .map(|d| d.display().to_string())
             .unwrap_or_else(|_| ".".into());
-        let scope = Scope {
-            variables,
-            paths: BTreeMap::from([
-                ("module".to_string(), Value::string(&dir)),
-                ("root".to_string(), Value::string(&dir)),
-                ("cwd".to_string(), Value::string(cwd)),
-            ]),
+        let mut scope = Scope {
+            root_dir: dir.clone(),
+            cwd,
             ..Scope::default()
         };
+        let root = scope.module(&ModuleInstance::root());
+        root.variables = variables;
+        root.dir = dir;
         let functions = FunctionContext {
             base_dir: module.dir.clone(),
             plan_timestamp: crate::clock::now_rfc3339(),
@@ -114,6 +117,10 @@ impl Run {
             scope: RwLock::new(scope),
             providers: Mutex::new(HashMap::new()),
             expansions: Mutex::new(HashMap::new()),
+            module_instances: Mutex::new(HashMap::from([(
+                ModulePath::root(),
+                vec![(ModuleInstance::root(), InstanceContext::default())],
+            )])),
             events,
             diags: Mutex::new(Diagnostics::new()),
         })
@@ -151,6 +158,7 @@ impl Run {
 
     fn evaluator_scope<T>(
         &self,
+        module: &ModuleInstance,
         ctx: &InstanceContext,
         f: impl FnOnce(&mut Evaluator<'_>) -> T,
     ) -> T {
@@ -158,31 +166,200 @@ impl Run {
             .scope
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let resolver = scope.resolver(ctx);
+        let resolver = scope.resolver(module, ctx);
         let mut ev = Evaluator::new(&self.module.sources, &resolver, &self.functions);
         f(&mut ev)
     }
 
-    /// Evaluates one expression of the module in an instance's context.
+    /// Evaluates one expression in a module instance, in an instance's context.
     pub fn eval(
         &self,
         expr: &crate::config::Expr,
+        module: &ModuleInstance,
         ctx: &InstanceContext,
     ) -> Result<Value, Diagnostic> {
-        self.evaluator_scope(ctx, |ev| ev.eval(expr))
+        self.evaluator_scope(module, ctx, |ev| ev.eval(expr))
     }
 
-    /// Evaluates a body against a schema in an instance's context.
+    /// Evaluates a body against a schema in a module instance, in an instance's context.
     pub fn eval_config(
         &self,
         body: &Body,
         schema: &Schema,
+        module: &ModuleInstance,
         ctx: &InstanceContext,
         what: &str,
     ) -> Result<Value, Diagnostics> {
-        self.evaluator_scope(ctx, |ev| {
+        self.evaluator_scope(module, ctx, |ev| {
             eval_body(ev, &self.module.sources, body, schema, what)
         })
+    }
+
+    /// The configuration of the module at `path`.
+    pub fn config_at(&self, path: &ModulePath) -> Result<&Module, Diagnostics> {
+        self.module.at(path).ok_or_else(|| {
+            Diagnostic::error(
+                format!("{path} is not in the configuration"),
+                "This is a bug in ggplan's graph: a node names a module that was not loaded.",
+            )
+            .into()
+        })
+    }
+
+    /// The instances of the module at `path` known so far.
+    pub fn instances_of(&self, path: &ModulePath) -> Vec<(ModuleInstance, InstanceContext)> {
+        self.module_instances
+            .lock()
+            .ok()
+            .and_then(|m| m.get(path).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Evaluates a local value in every instance of its module.
+    pub fn eval_local(&self, path: &ModulePath, name: &str) -> Result<(), Diagnostics> {
+        let local = self
+            .config_at(path)?
+            .locals
+            .get(name)
+            .ok_or_else(|| missing_node(path, name))?;
+        for (instance, _) in self.instances_of(path) {
+            let value = self.eval(&local.value, &instance, &InstanceContext::default())?;
+            self.write_scope(|scope| {
+                scope
+                    .module(&instance)
+                    .locals
+                    .insert(name.to_string(), value);
+            });
+        }
+        Ok(())
+    }
+
+    /// Gives a called module's variable its value in every instance of the module: the
+    /// caller's argument (evaluated in the caller) or the default.
+    pub fn eval_module_variable(&self, path: &ModulePath, name: &str) -> Result<(), Diagnostics> {
+        let Some((parent_path, call_name)) = path.split_last() else {
+            return Ok(()); // Root variables come from the user's inputs.
+        };
+        let call = self
+            .config_at(&parent_path)?
+            .calls
+            .get(call_name)
+            .ok_or_else(|| missing_node(path, name))?;
+        let variable = call
+            .module
+            .variables
+            .get(name)
+            .ok_or_else(|| missing_node(path, name))?;
+        let mut diags = Diagnostics::new();
+        for (instance, ctx) in self.instances_of(path) {
+            let Some((parent, _, _)) = instance.split_last() else {
+                continue;
+            };
+            let argument = match call.inputs.get(name) {
+                Some(attr) => Some((
+                    self.eval(&attr.value, &parent, &ctx)?,
+                    self.module
+                        .sources
+                        .range(attr.value.file, attr.value.span.clone()),
+                )),
+                None => None,
+            };
+            match crate::vars::evaluate_module_input(
+                &call.module,
+                variable,
+                argument,
+                &self.functions,
+            ) {
+                Ok(value) => self.write_scope(|scope| {
+                    scope
+                        .module(&instance)
+                        .variables
+                        .insert(name.to_string(), value);
+                }),
+                Err(d) => diags.extend(d),
+            }
+        }
+        diags.into_result(())
+    }
+
+    /// Expands a module call in every instance of the calling module: records the called
+    /// module's instances and prepares their scopes.
+    pub fn expand_module_call(&self, path: &ModulePath, name: &str) -> Result<(), Diagnostics> {
+        let call = self
+            .config_at(path)?
+            .calls
+            .get(name)
+            .ok_or_else(|| missing_node(path, name))?;
+        let child_path = path.child(name);
+        let mut children = Vec::new();
+        for (parent, _) in self.instances_of(path) {
+            let (expansion, instances) = self.expand(&call.repetition, &parent, "module")?;
+            let dir = call.module.dir.display().to_string();
+            self.write_scope(|scope| {
+                let calls = &mut scope.module(&parent).calls;
+                let values = calls.entry(name.to_string()).or_insert_with(|| CallValues {
+                    expansion,
+                    instances: BTreeMap::new(),
+                });
+                values.expansion = expansion;
+                values
+                    .instances
+                    .retain(|k, _| instances.iter().any(|(key, _)| key == k));
+                for (key, _) in &instances {
+                    values.instances.entry(key.clone()).or_default();
+                }
+                for (key, _) in &instances {
+                    scope.module(&parent.child(name, key.clone())).dir = dir.clone();
+                }
+            });
+            children.extend(
+                instances
+                    .into_iter()
+                    .map(|(key, ctx)| (parent.child(name, key), ctx)),
+            );
+        }
+        if let Ok(mut all) = self.module_instances.lock() {
+            all.insert(child_path, children);
+        }
+        Ok(())
+    }
+
+    /// Evaluates an output of a called module in each of its instances, for the caller to see
+    /// as `module.NAME.OUTPUT`.
+    pub fn eval_module_output(&self, path: &ModulePath, name: &str) -> Result<(), Diagnostics> {
+        let output = self
+            .config_at(path)?
+            .outputs
+            .get(name)
+            .ok_or_else(|| missing_node(path, name))?;
+        for (instance, _) in self.instances_of(path) {
+            let Some((parent, call, key)) = instance.split_last() else {
+                continue;
+            };
+            let value = self.eval(&output.value, &instance, &InstanceContext::default())?;
+            let value = if output.sensitive {
+                value.into_sensitive()
+            } else {
+                value
+            };
+            let (call, key) = (call.to_string(), key.clone());
+            self.write_scope(|scope| {
+                if let Some(values) = scope.module(&parent).calls.get_mut(&call) {
+                    values
+                        .instances
+                        .entry(key)
+                        .or_default()
+                        .insert(name.to_string(), value);
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Changes the scope.
+    pub fn write_scope(&self, f: impl FnOnce(&mut Scope)) {
+        let mut scope = self.scope.write().unwrap_or_else(|p| p.into_inner());
+        f(&mut scope);
     }
 
     /// Evaluates and configures the provider configuration `key`.
@@ -231,6 +408,7 @@ impl Run {
         let config = self.eval_config(
             body,
             &instance.schema.provider,
+            &ModuleInstance::root(),
             &InstanceContext::default(),
             &what,
         )?;
@@ -252,16 +430,25 @@ impl Run {
         Ok(())
     }
 
-    /// The instances of a resource: its count or for_each evaluated.
-    pub fn expand(&self, resource: &Resource) -> Result<(Expansion, Instances), Diagnostic> {
+    /// The instances of a resource or module call: its count or for_each evaluated in a
+    /// module instance.
+    pub fn expand(
+        &self,
+        repetition: &Repetition,
+        module: &ModuleInstance,
+        what: &str,
+    ) -> Result<(Expansion, Instances), Diagnostic> {
         let root = InstanceContext::default();
-        match &resource.repetition {
+        match repetition {
             Repetition::Single => Ok((Expansion::Single, vec![(None, root)])),
             Repetition::Count(expr) => {
-                let value = self.eval(expr, &root)?;
+                let value = self.eval(expr, module, &root)?;
                 let bad = |detail: &str| {
-                    Diagnostic::error("Invalid count argument", detail.to_string())
-                        .at_range(Some(self.module.range(expr)))
+                    Diagnostic::error(
+                        "Invalid count argument",
+                        format!("{detail} (in a {what} block)"),
+                    )
+                    .at_range(Some(self.module.range(expr)))
                 };
                 if value.is_unknown() {
                     return Err(bad(
@@ -291,10 +478,13 @@ impl Run {
                 ))
             }
             Repetition::ForEach(expr) => {
-                let value = self.eval(expr, &root)?;
+                let value = self.eval(expr, module, &root)?;
                 let bad = |detail: String| {
-                    Diagnostic::error("Invalid for_each argument", detail)
-                        .at_range(Some(self.module.range(expr)))
+                    Diagnostic::error(
+                        "Invalid for_each argument",
+                        format!("{detail} (in a {what} block)"),
+                    )
+                    .at_range(Some(self.module.range(expr)))
                 };
                 if value.contains_sensitive() {
                     return Err(bad(
@@ -504,4 +694,12 @@ pub fn apply_ignore_changes(
         out.set_at(&path, old);
     }
     out
+}
+
+fn missing_node(path: &ModulePath, name: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("{name} is not declared in {path}"),
+        "This is a bug in ggplan's graph: a node names something the configuration lacks.",
+    )
+    .into()
 }

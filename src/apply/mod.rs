@@ -4,7 +4,7 @@
 
 mod committer;
 
-use crate::address::{InstanceAddr, ResourceAddr};
+use crate::address::{InstanceAddr, ModuleInstance, ModulePath, ResourceAddr};
 use crate::config::Resource;
 use crate::events::Event;
 use crate::graph::Node;
@@ -39,20 +39,24 @@ impl ApplyOutcome {
     }
 }
 
+/// A resource in the configuration: its module and its address there.
+type ConfigResource = (ModulePath, ResourceAddr);
+
 /// A step of the apply graph.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Step {
-    Local(String),
-    Output(String),
+    /// Re-evaluating a configuration node (a local, a module's variable, call or output) once
+    /// what it refers to is applied.
+    Config(usize),
     /// Create, update, read, or the create half of a replace, of change `i`.
     Main(usize),
     /// The destroy half of change `i`.
     Destroy(usize),
     /// Every create/update/read of a resource has finished (what its dependents wait for).
-    Applied(ResourceAddr),
+    Applied(ConfigResource),
     /// Every instance that depended on a resource has been destroyed (what its destroys wait
     /// for).
-    DependentsDestroyed(ResourceAddr),
+    DependentsDestroyed(ConfigResource),
 }
 
 /// The apply graph under construction.
@@ -178,6 +182,16 @@ fn finish(
     }
 }
 
+/// Whether a graph node is re-evaluated during apply (root variables come from the user;
+/// providers are configured during plan; resources are changes).
+fn is_config_step(node: &Node) -> bool {
+    match node {
+        Node::Variable(path, _) => !path.is_root(),
+        Node::Local(..) | Node::ModuleCall(..) | Node::Output(..) => true,
+        Node::Provider(_) | Node::Resource(..) => false,
+    }
+}
+
 fn has_main(action: Action) -> bool {
     matches!(
         action,
@@ -260,14 +274,21 @@ impl Applier {
     /// The resources the resource of `addr` depends on (recorded in state as keyless
     /// addresses, as Terraform records resource-level dependencies).
     fn instance_dependencies(&self, addr: &InstanceAddr) -> Vec<InstanceAddr> {
-        let Some(node) = self.run.graph.id(&Node::Resource(addr.resource.clone())) else {
+        let Some(node) = self
+            .run
+            .graph
+            .id(&Node::Resource(addr.module.path(), addr.resource.clone()))
+        else {
             return Vec::new();
         };
         self.run
             .graph
             .resource_dependencies(node)
             .into_iter()
-            .map(|r| r.instance(None))
+            .map(|(path, r)| {
+                let module = ModuleInstance(path.0.into_iter().map(|n| (n, None)).collect());
+                r.instance_in(&module, None)
+            })
             .collect()
     }
 
@@ -277,19 +298,13 @@ impl Applier {
     fn steps(&self) -> Result<(Vec<Step>, Vec<BTreeSet<usize>>), Diagnostics> {
         let graph = &self.run.graph;
         let mut plan = StepGraph::default();
-        for node in &graph.nodes {
-            match node {
-                Node::Local(n) => {
-                    plan.add(Step::Local(n.clone()));
-                }
-                Node::Output(n) => {
-                    plan.add(Step::Output(n.clone()));
-                }
-                _ => {}
+        for (id, node) in graph.nodes.iter().enumerate() {
+            if is_config_step(node) {
+                plan.add(Step::Config(id));
             }
         }
         for (i, c) in self.changes.iter().enumerate() {
-            let resource = &c.change.addr.resource;
+            let resource = &(c.change.addr.module.path(), c.change.addr.resource.clone());
             if has_main(c.change.action) {
                 let main = plan.add(Step::Main(i));
                 let applied = plan.add(Step::Applied(resource.clone()));
@@ -302,11 +317,14 @@ impl Applier {
             }
         }
         // Which resources depend on which, from the configuration.
-        let mut dependents_of: HashMap<ResourceAddr, BTreeSet<ResourceAddr>> = HashMap::new();
+        let mut dependents_of: HashMap<ConfigResource, BTreeSet<ConfigResource>> = HashMap::new();
         for (node_id, node) in graph.nodes.iter().enumerate() {
-            if let Node::Resource(r) = node {
+            if let Node::Resource(p, r) = node {
                 for d in graph.resource_dependencies(node_id) {
-                    dependents_of.entry(d).or_default().insert(r.clone());
+                    dependents_of
+                        .entry(d)
+                        .or_default()
+                        .insert((p.clone(), r.clone()));
                 }
             }
         }
@@ -315,27 +333,27 @@ impl Applier {
             graph.deps[node]
                 .iter()
                 .filter_map(|d| match &graph.nodes[*d] {
-                    Node::Resource(r) => plan.id(&Step::Applied(r.clone())),
-                    Node::Local(n) => plan.id(&Step::Local(n.clone())),
+                    Node::Resource(p, r) => plan.id(&Step::Applied((p.clone(), r.clone()))),
+                    other if is_config_step(other) => plan.id(&Step::Config(*d)),
                     _ => None,
                 })
                 .collect()
         };
         for (node_id, node) in graph.nodes.iter().enumerate() {
-            let step = match node {
-                Node::Local(n) => Step::Local(n.clone()),
-                Node::Output(n) => Step::Output(n.clone()),
-                _ => continue,
-            };
-            let id = plan.add(step);
+            if !is_config_step(node) {
+                continue;
+            }
+            let id = plan.add(Step::Config(node_id));
             for d in config_deps(&plan, node_id) {
                 plan.wait(id, d);
             }
         }
         for (i, c) in self.changes.iter().enumerate() {
-            let resource = &c.change.addr.resource;
+            let resource = &(c.change.addr.module.path(), c.change.addr.resource.clone());
             if let Some(main) = plan.id(&Step::Main(i)) {
-                if let Some(node) = graph.id(&Node::Resource(resource.clone())) {
+                if let Some(node) =
+                    graph.id(&Node::Resource(resource.0.clone(), resource.1.clone()))
+                {
                     for d in config_deps(&plan, node) {
                         plan.wait(main, d);
                     }
@@ -353,7 +371,7 @@ impl Applier {
             let depended_on = c
                 .prior_dependencies
                 .iter()
-                .map(|d| d.resource.clone())
+                .map(|d| (d.module.path(), d.resource.clone()))
                 .chain(
                     dependents_of
                         .iter()
@@ -382,12 +400,18 @@ impl Applier {
             let names: Vec<String> = cycle
                 .iter()
                 .map(|s| match &plan.steps[*s] {
-                    Step::Local(n) => format!("local.{n}"),
-                    Step::Output(n) => format!("output.{n}"),
+                    Step::Config(n) => graph.nodes[*n].to_string(),
                     Step::Main(i) => self.changes[*i].change.addr.to_string(),
                     Step::Destroy(i) => format!("{} (destroy)", self.changes[*i].change.addr),
-                    Step::Applied(r) => format!("{r} (applied)"),
-                    Step::DependentsDestroyed(r) => format!("{r} (dependents destroyed)"),
+                    Step::Applied((p, r)) => {
+                        format!("{} (applied)", Node::Resource(p.clone(), r.clone()))
+                    }
+                    Step::DependentsDestroyed((p, r)) => {
+                        format!(
+                            "{} (dependents destroyed)",
+                            Node::Resource(p.clone(), r.clone())
+                        )
+                    }
                 })
                 .collect();
             return Err(Diagnostic::error(
@@ -406,8 +430,7 @@ impl Applier {
 
     async fn visit(&self, step: Step) -> bool {
         let result = match &step {
-            Step::Local(name) => self.local(name),
-            Step::Output(name) => self.output(name).await,
+            Step::Config(node) => self.config(*node).await,
             Step::Main(i) => self.main(&self.changes[*i]).await,
             Step::Destroy(i) => self.destroy(&self.changes[*i]).await,
             Step::Applied(_) | Step::DependentsDestroyed(_) => Ok(()),
@@ -421,13 +444,18 @@ impl Applier {
         }
     }
 
-    fn local(&self, name: &str) -> Result<(), Diagnostics> {
-        let local = &self.run.module.locals[name];
-        let value = self.run.eval(&local.value, &InstanceContext::default())?;
-        if let Ok(mut scope) = self.run.scope.write() {
-            scope.locals.insert(name.to_string(), value);
+    /// Re-evaluates a configuration node with the values applied so far.
+    async fn config(&self, node: usize) -> Result<(), Diagnostics> {
+        match self.run.graph.nodes[node].clone() {
+            Node::Variable(path, name) => self.run.eval_module_variable(&path, &name),
+            Node::Local(path, name) => self.run.eval_local(&path, &name),
+            Node::ModuleCall(path, name) => self.run.expand_module_call(&path, &name),
+            Node::Output(path, name) if path.is_root() => self.output(&name).await,
+            Node::Output(path, name) if !self.run.options.destroy => {
+                self.run.eval_module_output(&path, &name)
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     async fn output(&self, name: &str) -> Result<(), Diagnostics> {
@@ -440,7 +468,11 @@ impl Applier {
         } else if !self.run.options.targets.is_empty() {
             return Ok(());
         } else {
-            let value = self.run.eval(&output.value, &InstanceContext::default())?;
+            let value = self.run.eval(
+                &output.value,
+                &ModuleInstance::root(),
+                &InstanceContext::default(),
+            )?;
             if !value.is_wholly_known() {
                 return Err(Diagnostic::error(
                     format!("Output {name:?} is still unknown after apply"),
@@ -480,23 +512,27 @@ impl Applier {
 
     async fn main(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
-        let resource: &Resource =
-            self.run
-                .module
-                .resources
-                .get(&addr.resource)
-                .ok_or_else(|| {
-                    Diagnostics::from(Diagnostic::error(
-                        format!("{addr} has no configuration"),
-                        "",
-                    ))
-                })?;
+        let resource: &Resource = self
+            .run
+            .config_at(&addr.module.path())?
+            .resources
+            .get(&addr.resource)
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    format!("{addr} has no configuration"),
+                    "",
+                ))
+            })?;
         let (provider, schema) = self
             .run
             .resource_provider(&addr.resource, &resource.provider)?;
-        let config =
-            self.run
-                .eval_config(&resource.body, &schema, &c.context, &addr.to_string())?;
+        let config = self.run.eval_config(
+            &resource.body,
+            &schema,
+            &addr.module,
+            &c.context,
+            &addr.to_string(),
+        )?;
         if !config.is_wholly_known() {
             return Err(Diagnostic::error(
                 format!("{addr}: configuration still unknown"),

@@ -2,17 +2,20 @@
 
 use super::type_expr::parse_type;
 use super::{
-    Attr, Block, Body, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend, Module, Output,
-    ProviderBlock, Repetition, Resource, Validation, Variable, literal, provider_key,
+    Attr, Block, Body, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend, Module,
+    ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Validation, Variable,
+    literal, provider_key,
 };
 use crate::address::ResourceAddr;
 use crate::suggest::did_you_mean;
-use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, ResourceKind, Type, Value};
+use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, ResourceKind, SourceRange, Type, Value};
 use hcl_edit::Span;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{BlockLabel, Structure};
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
     "terraform",
@@ -25,19 +28,39 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "module",
 ];
 
-/// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module. All problems
-/// of all files are reported together.
+/// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module, and the
+/// modules it calls, recursively. All problems of all files are reported together.
 pub fn load_dir(dir: &Path) -> Result<Module, Diagnostics> {
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::new();
+    let mut loading = Vec::new();
+    let mut module = load_module(dir, &mut sources, &mut diags, &mut loading);
+    module.share_sources(&Arc::new(sources));
+    diags.into_result(module)
+}
+
+/// Loads one module directory; `loading` holds the directories of the calls being loaded, to
+/// catch a module that calls itself.
+fn load_module(
+    dir: &Path,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    loading: &mut Vec<PathBuf>,
+) -> Module {
     let mut module = Module {
         dir: dir.to_path_buf(),
         ..Module::default()
     };
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        Diagnostics::from(Diagnostic::error(
-            format!("Cannot read stack directory {}", dir.display()),
-            format!("{e}. Pass the directory that holds your *.tf or *.hcl files."),
-        ))
-    })?;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                format!("Cannot read stack directory {}", dir.display()),
+                format!("{e}. Pass the directory that holds your *.tf or *.hcl files."),
+            ));
+            return module;
+        }
+    };
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
@@ -45,13 +68,13 @@ pub fn load_dir(dir: &Path) -> Result<Module, Diagnostics> {
         })
         .collect();
     paths.sort();
-    let mut diags = Diagnostics::new();
     if paths.is_empty() {
         diags.push(Diagnostic::error(
             format!("No stack files in {}", dir.display()),
             "A stack is a directory of *.tf or *.hcl files; this one has none.",
         ));
     }
+    let mut calls = Vec::new();
     for path in paths {
         let name = display_name(&path);
         let text = match std::fs::read_to_string(&path) {
@@ -64,19 +87,84 @@ pub fn load_dir(dir: &Path) -> Result<Module, Diagnostics> {
                 continue;
             }
         };
-        let file = module.sources.add(name.clone(), text);
-        let parsed = hcl_edit::parser::parse_body(&module.sources.file(file).text);
+        let file = sources.add(name.clone(), text);
+        let parsed = hcl_edit::parser::parse_body(&sources.file(file).text);
         match parsed {
             Ok(body) => Decoder {
                 module: &mut module,
+                sources,
                 file,
-                diags: &mut diags,
+                diags,
+                calls: &mut calls,
             }
             .top_level(body),
-            Err(e) => diags.push(parse_error(&module, file, &e)),
+            Err(e) => diags.push(parse_error(sources, file, &e)),
         }
     }
-    diags.into_result(module)
+    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    loading.push(canonical);
+    for pending in calls {
+        let child_dir = dir.join(&pending.source);
+        let child_canonical = child_dir
+            .canonicalize()
+            .unwrap_or_else(|_| child_dir.clone());
+        if loading.contains(&child_canonical) {
+            diags.push(
+                Diagnostic::error(
+                    "Module calls itself",
+                    format!(
+                        "module {:?} loads {}, which is already being loaded by a module that \
+                         calls it; a module cannot call itself.",
+                        pending.name,
+                        child_dir.display()
+                    ),
+                )
+                .at_range(Some(pending.range.clone())),
+            );
+            continue;
+        }
+        if !child_dir.is_dir() {
+            diags.push(
+                Diagnostic::error(
+                    "Module not found",
+                    format!(
+                        "module {:?} has source {:?}, but {} is not a directory. Local module \
+                         sources are paths relative to the calling module, starting with ./ or ../.",
+                        pending.name,
+                        pending.source,
+                        child_dir.display()
+                    ),
+                )
+                .at_range(Some(pending.range.clone())),
+            );
+            continue;
+        }
+        let child = load_module(&child_dir, sources, diags, loading);
+        module.calls.insert(
+            pending.name.clone(),
+            ModuleCall {
+                name: pending.name,
+                source: pending.source,
+                repetition: pending.repetition,
+                inputs: pending.inputs,
+                depends_on: pending.depends_on,
+                range: pending.range,
+                module: child,
+            },
+        );
+    }
+    loading.pop();
+    module
+}
+
+/// A `module` block whose directory is still to be loaded.
+struct PendingCall {
+    name: String,
+    source: String,
+    repetition: Repetition,
+    inputs: BTreeMap<String, Attr>,
+    depends_on: Vec<Expr>,
+    range: SourceRange,
 }
 
 fn display_name(path: &Path) -> String {
@@ -87,9 +175,9 @@ fn display_name(path: &Path) -> String {
         .to_string()
 }
 
-fn parse_error(module: &Module, file: FileId, e: &hcl_edit::parser::Error) -> Diagnostic {
+fn parse_error(sources: &SourceMap, file: FileId, e: &hcl_edit::parser::Error) -> Diagnostic {
     let loc = e.location();
-    let source = module.sources.file(file);
+    let source = sources.file(file);
     let line_start: usize = source
         .text
         .split_inclusive('\n')
@@ -106,18 +194,20 @@ fn parse_error(module: &Module, file: FileId, e: &hcl_edit::parser::Error) -> Di
     )
     // A point, not the character there: that may be the newline, whose range would end on
     // the next line.
-    .at_range(Some(module.sources.range(file, byte..byte)))
+    .at_range(Some(sources.range(file, byte..byte)))
 }
 
 struct Decoder<'a> {
     module: &'a mut Module,
+    sources: &'a mut SourceMap,
     file: FileId,
     diags: &'a mut Diagnostics,
+    calls: &'a mut Vec<PendingCall>,
 }
 
 impl Decoder<'_> {
     fn range(&self, span: Option<Range<usize>>) -> Option<ggplan_sdk::SourceRange> {
-        span.map(|s| self.module.sources.range(self.file, s))
+        span.map(|s| self.sources.range(self.file, s))
     }
 
     fn error(&mut self, span: Option<Range<usize>>, summary: &str, detail: String) {
@@ -180,13 +270,7 @@ impl Decoder<'_> {
             "resource" => self.resource(block, ResourceKind::Managed),
             "data" => self.resource(block, ResourceKind::Data),
             "output" => self.output(block),
-            "module" => self.error(
-                block.span(),
-                "Modules are not supported yet",
-                "ggplan reads a stack as one directory for now; module blocks come with the \
-                 language work. Inline the module's resources for the time being."
-                    .into(),
-            ),
+            "module" => self.module_call(block),
             other => {
                 let hint = did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied());
                 self.error(
@@ -341,7 +425,7 @@ impl Decoder<'_> {
             body,
             range: self
                 .range(span.clone())
-                .unwrap_or_else(|| self.module.sources.range(self.file, 0..0)),
+                .unwrap_or_else(|| self.sources.range(self.file, 0..0)),
         };
         let key = provider.key();
         if self.module.providers.contains_key(&key) {
@@ -439,9 +523,7 @@ impl Decoder<'_> {
             sensitive,
             nullable,
             validations,
-            range: self
-                .module
-                .sources
+            range: self.sources
                 .range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self
@@ -469,7 +551,7 @@ impl Decoder<'_> {
             );
         }
         for (name, attr) in body.attributes {
-            let range = self.module.sources.range(self.file, attr.span.clone());
+            let range = self.sources.range(self.file, attr.span.clone());
             if self.module.locals.contains_key(&name) {
                 self.error(
                     Some(attr.span.clone()),
@@ -532,9 +614,7 @@ impl Decoder<'_> {
             description,
             sensitive,
             depends_on,
-            range: self
-                .module
-                .sources
+            range: self.sources
                 .range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self.module.outputs.insert(name.clone(), output).is_some() {
@@ -543,6 +623,99 @@ impl Decoder<'_> {
                 "Duplicate output",
                 format!("output {name:?} is declared twice."),
             );
+        }
+    }
+
+    fn module_call(&mut self, block: hcl_edit::structure::Block) {
+        let Some(labels) = self.labels(&block, &["name"]) else {
+            return;
+        };
+        let span = block.span();
+        let mut body = self.body(block.body, span.clone());
+        let name = labels[0].clone();
+        let range = self.sources.range(self.file, span.clone().unwrap_or(0..0));
+        let source = match body.attributes.remove("source") {
+            Some(attr) => match literal(&attr.value.expr) {
+                Some(Value::String(s)) if s.starts_with("./") || s.starts_with("../") => s,
+                _ => {
+                    self.error(
+                        Some(attr.value.span.clone()),
+                        "Unsupported module source",
+                        "ggplan loads modules from local directories: source is a literal path \
+                         relative to this module, starting with ./ or ../."
+                            .into(),
+                    );
+                    return;
+                }
+            },
+            None => {
+                self.error(
+                    span,
+                    "Missing module source",
+                    format!("module {name:?} needs source = \"./path/to/module\"."),
+                );
+                return;
+            }
+        };
+        for unsupported in ["version", "providers"] {
+            if let Some(attr) = body.attributes.remove(unsupported) {
+                self.error(
+                    Some(attr.span),
+                    "Unsupported module argument",
+                    format!(
+                        "{unsupported} is not supported: modules come from local directories and \
+                         use the root module's provider configurations."
+                    ),
+                );
+            }
+        }
+        let repetition = self.repetition(&mut body);
+        let depends_on = self.depends_on(&body);
+        body.attributes.remove("depends_on");
+        for nested in &body.blocks {
+            self.error(
+                Some(nested.span.clone()),
+                "Unexpected block in module call",
+                "A module block holds source, count/for_each, depends_on and the module's input \
+                 variables as name = value."
+                    .into(),
+            );
+        }
+        if self.module.calls.contains_key(&name) || self.calls.iter().any(|c| c.name == name) {
+            self.error(
+                span,
+                "Duplicate module call",
+                format!("module {name:?} is declared twice."),
+            );
+            return;
+        }
+        self.calls.push(PendingCall {
+            name,
+            source,
+            repetition,
+            inputs: body.attributes,
+            depends_on,
+            range,
+        });
+    }
+
+    /// Takes `count` or `for_each` out of a body.
+    fn repetition(&mut self, body: &mut Body) -> Repetition {
+        match (
+            body.attributes.remove("count"),
+            body.attributes.remove("for_each"),
+        ) {
+            (Some(c), Some(_)) => {
+                self.error(
+                    Some(c.span),
+                    "Invalid combination of count and for_each",
+                    "A block may use count or for_each, not both.".into(),
+                );
+                Repetition::Single
+            }
+            (Some(c), None) => Repetition::Count(c.value),
+            (None, Some(f)) => Repetition::ForEach(f.value),
+            (None, None) => Repetition::Single,
         }
     }
 
@@ -581,22 +754,7 @@ impl Decoder<'_> {
             type_name: labels[0].clone(),
             name: labels[1].clone(),
         };
-        let repetition = match (
-            body.attributes.remove("count"),
-            body.attributes.remove("for_each"),
-        ) {
-            (Some(c), Some(_)) => {
-                self.error(
-                    Some(c.span),
-                    "Invalid combination of count and for_each",
-                    "A resource may use count or for_each, not both.".into(),
-                );
-                Repetition::Single
-            }
-            (Some(c), None) => Repetition::Count(c.value),
-            (None, Some(f)) => Repetition::ForEach(f.value),
-            (None, None) => Repetition::Single,
-        };
+        let repetition = self.repetition(&mut body);
         let depends_on = self.depends_on(&body);
         body.attributes.remove("depends_on");
         let provider = match body.attributes.remove("provider") {
@@ -628,9 +786,7 @@ impl Decoder<'_> {
             body,
             depends_on,
             lifecycle,
-            range: self
-                .module
-                .sources
+            range: self.sources
                 .range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self

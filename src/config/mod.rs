@@ -8,12 +8,13 @@ mod type_expr;
 pub use decode::load_dir;
 pub use source::{FileId, SourceFile, SourceMap};
 
-use crate::address::ResourceAddr;
+use crate::address::{ModulePath, ResourceAddr};
 use ggplan_sdk::{AttrPath, SourceRange, Type, Value};
 use hcl_edit::expr::Expression;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// An unevaluated expression and the file it is written in.
 #[derive(Debug, Clone)]
@@ -162,20 +163,63 @@ pub struct LocalBackend {
     pub path: PathBuf,
 }
 
-/// A whole stack directory.
+/// A `module "name" { source = "./dir" ... }` block and the module it loads.
+#[derive(Debug)]
+pub struct ModuleCall {
+    pub name: String,
+    pub source: String,
+    pub repetition: Repetition,
+    /// The module's input variables, as `name = expression`.
+    pub inputs: BTreeMap<String, Attr>,
+    pub depends_on: Vec<Expr>,
+    pub range: SourceRange,
+    pub module: Module,
+}
+
+/// One module: a stack directory and, through `calls`, the modules it uses.
 #[derive(Debug, Default)]
 pub struct Module {
     pub dir: PathBuf,
-    pub sources: SourceMap,
+    /// The text of every file of the whole module tree (shared by all its modules).
+    pub sources: Arc<SourceMap>,
     pub variables: BTreeMap<String, Variable>,
     pub locals: BTreeMap<String, Local>,
     pub outputs: BTreeMap<String, Output>,
     pub providers: BTreeMap<String, ProviderBlock>,
     pub resources: BTreeMap<ResourceAddr, Resource>,
     pub backend: Option<LocalBackend>,
+    pub calls: BTreeMap<String, ModuleCall>,
 }
 
 impl Module {
+    /// The module at `path` in this module's tree.
+    pub fn at(&self, path: &ModulePath) -> Option<&Module> {
+        path.0
+            .iter()
+            .try_fold(self, |m, name| m.calls.get(name).map(|c| &c.module))
+    }
+
+    /// Every module of the tree with its path, this one first.
+    pub fn tree(&self) -> Vec<(ModulePath, &Module)> {
+        let mut out = vec![(ModulePath::root(), self)];
+        let mut i = 0;
+        while i < out.len() {
+            let (path, module) = (out[i].0.clone(), out[i].1);
+            for (name, call) in &module.calls {
+                out.push((path.child(name), &call.module));
+            }
+            i += 1;
+        }
+        out
+    }
+
+    pub(crate) fn share_sources(&mut self, sources: &Arc<SourceMap>) {
+        self.sources = sources.clone();
+        for call in self.calls.values_mut() {
+            call.module.share_sources(sources);
+        }
+    }
+
     /// The source range of an expression.
     pub fn range(&self, expr: &Expr) -> SourceRange {
         self.sources.range(expr.file, expr.span.clone())

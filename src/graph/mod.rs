@@ -6,32 +6,57 @@
 
 mod dot;
 
-use crate::address::ResourceAddr;
-use crate::config::{Body, Expr, Module, Repetition};
+use crate::address::{ModulePath, ResourceAddr};
+use crate::config::{Body, Expr, Module, ModuleCall, Repetition};
 use crate::lang::references::{Referent, references};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
-/// A node of the graph.
+/// A node of the graph. Nodes inside modules carry the module's path; provider
+/// configurations belong to the root module and are shared by all modules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Node {
-    Variable(String),
-    Local(String),
+    Variable(ModulePath, String),
+    Local(ModulePath, String),
     Provider(String),
-    Resource(ResourceAddr),
-    Output(String),
+    /// A `module` block in the module at the path: expands into the called module's instances.
+    ModuleCall(ModulePath, String),
+    Resource(ModulePath, ResourceAddr),
+    Output(ModulePath, String),
 }
 
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let prefix = |path: &ModulePath| {
+            if path.is_root() {
+                String::new()
+            } else {
+                format!("{path}.")
+            }
+        };
         match self {
-            Node::Variable(n) => write!(f, "var.{n}"),
-            Node::Local(n) => write!(f, "local.{n}"),
+            Node::Variable(p, n) => write!(f, "{}var.{n}", prefix(p)),
+            Node::Local(p, n) => write!(f, "{}local.{n}", prefix(p)),
             Node::Provider(k) => write!(f, "provider[\"{k}\"]"),
-            Node::Resource(a) => write!(f, "{a}"),
-            Node::Output(n) => write!(f, "output.{n}"),
+            Node::ModuleCall(p, n) => write!(f, "{}module.{n}", prefix(p)),
+            Node::Resource(p, a) => write!(f, "{}{a}", prefix(p)),
+            Node::Output(p, n) => write!(f, "{}output.{n}", prefix(p)),
+        }
+    }
+}
+
+impl Node {
+    /// The module the node belongs to (the root for provider configurations).
+    pub fn module(&self) -> ModulePath {
+        match self {
+            Node::Provider(_) => ModulePath::root(),
+            Node::Variable(p, _)
+            | Node::Local(p, _)
+            | Node::ModuleCall(p, _)
+            | Node::Resource(p, _)
+            | Node::Output(p, _) => p.clone(),
         }
     }
 }
@@ -47,12 +72,13 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds and checks the graph of `module`. `extra_providers` are provider keys that must
-    /// have a node although no resource in the configuration uses them (those of resources that
-    /// exist only in state, which still need their provider to be destroyed).
+    /// Builds and checks the graph of `module` and the modules it calls. `extra_providers` are
+    /// provider keys that must have a node although no resource in the configuration uses them
+    /// (those of resources that exist only in state, which still need their provider to be
+    /// destroyed).
     pub fn build(module: &Module, extra_providers: &[String]) -> Result<Graph, Diagnostics> {
         let mut builder = Builder {
-            module,
+            root: module,
             nodes: Vec::new(),
             index: HashMap::new(),
             edges: Vec::new(),
@@ -68,9 +94,9 @@ impl Graph {
         self.index.get(node).copied()
     }
 
-    /// The resources a node depends on, directly or through locals, variables and providers
-    /// (what Terraform records as a resource's dependencies).
-    pub fn resource_dependencies(&self, node: usize) -> BTreeSet<ResourceAddr> {
+    /// The resources a node depends on, directly or through locals, variables, module calls
+    /// and outputs (what Terraform records as a resource's dependencies).
+    pub fn resource_dependencies(&self, node: usize) -> BTreeSet<(ModulePath, ResourceAddr)> {
         let mut found = BTreeSet::new();
         let mut seen = BTreeSet::new();
         let mut stack: Vec<usize> = self.deps[node].iter().copied().collect();
@@ -79,8 +105,8 @@ impl Graph {
                 continue;
             }
             match &self.nodes[n] {
-                Node::Resource(addr) => {
-                    found.insert(addr.clone());
+                Node::Resource(path, addr) => {
+                    found.insert((path.clone(), addr.clone()));
                 }
                 _ => stack.extend(self.deps[n].iter().copied()),
             }
@@ -95,7 +121,7 @@ impl Graph {
 }
 
 struct Builder<'a> {
-    module: &'a Module,
+    root: &'a Module,
     nodes: Vec<Node>,
     index: HashMap<Node, usize>,
     /// (from, to): `from` depends on `to`.
@@ -103,7 +129,7 @@ struct Builder<'a> {
     diags: Diagnostics,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     fn add(&mut self, node: Node) -> usize {
         if let Some(id) = self.index.get(&node) {
             return *id;
@@ -114,105 +140,216 @@ impl Builder<'_> {
     }
 
     fn add_nodes(&mut self, extra_providers: &[String]) {
-        let m = self.module;
-        for name in m.variables.keys() {
-            self.add(Node::Variable(name.clone()));
-        }
-        for name in m.locals.keys() {
-            self.add(Node::Local(name.clone()));
-        }
-        for key in m.providers.keys() {
+        for key in self.root.providers.keys() {
             self.add(Node::Provider(key.clone()));
         }
-        for (addr, resource) in &m.resources {
-            self.add(Node::Provider(resource.provider.clone()));
-            self.add(Node::Resource(addr.clone()));
+        for (path, m) in self.root.tree() {
+            for name in m.variables.keys() {
+                self.add(Node::Variable(path.clone(), name.clone()));
+            }
+            for name in m.locals.keys() {
+                self.add(Node::Local(path.clone(), name.clone()));
+            }
+            for name in m.calls.keys() {
+                self.add(Node::ModuleCall(path.clone(), name.clone()));
+            }
+            for (addr, resource) in &m.resources {
+                self.add(Node::Provider(resource.provider.clone()));
+                self.add(Node::Resource(path.clone(), addr.clone()));
+            }
+            for name in m.outputs.keys() {
+                self.add(Node::Output(path.clone(), name.clone()));
+            }
+            if !path.is_root() {
+                for provider in m.providers.values() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "Provider configuration in a module",
+                            format!(
+                                "{path} configures provider {:?}. Configure providers in the root \
+                                 module; every module uses the root's configurations.",
+                                provider.key()
+                            ),
+                        )
+                        .at_range(Some(provider.range.clone())),
+                    );
+                }
+            }
         }
         for key in extra_providers {
             self.add(Node::Provider(key.clone()));
         }
-        for name in m.outputs.keys() {
-            self.add(Node::Output(name.clone()));
-        }
     }
 
     fn add_edges(&mut self) {
-        let m = self.module;
-        for (name, local) in &m.locals {
-            let from = self.index[&Node::Local(name.clone())];
-            self.expr_edges(from, &local.value, Context::default());
-        }
-        for (key, provider) in &m.providers {
+        let root = self.root;
+        for (key, provider) in &root.providers {
             let from = self.index[&Node::Provider(key.clone())];
-            self.body_edges(from, &provider.body, Context::default());
+            self.body_edges(
+                from,
+                &root.providers[key].body,
+                &Scope::plain(ModulePath::root(), root),
+            );
+            let _ = provider;
         }
-        for (addr, resource) in &m.resources {
-            let from = self.index[&Node::Resource(addr.clone())];
-            let provider = self.index[&Node::Provider(resource.provider.clone())];
-            self.edges.push((from, provider));
-            let context = Context {
-                count: matches!(resource.repetition, Repetition::Count(_)),
-                each: matches!(resource.repetition, Repetition::ForEach(_)),
-                this: Some(addr.clone()),
-            };
-            match &resource.repetition {
-                Repetition::Count(e) | Repetition::ForEach(e) => self.expr_edges(
-                    from,
-                    e,
-                    Context {
+        for (path, m) in root.tree() {
+            let plain = Scope::plain(path.clone(), m);
+            // Everything inside a called module waits for the call's expansion.
+            let call = path
+                .split_last()
+                .map(|(parent, name)| self.index[&Node::ModuleCall(parent, name.to_string())]);
+            for name in m.variables.keys() {
+                if let Some(call) = call {
+                    let from = self.index[&Node::Variable(path.clone(), name.clone())];
+                    self.edges.push((from, call));
+                }
+            }
+            for (name, local) in &m.locals {
+                let from = self.index[&Node::Local(path.clone(), name.clone())];
+                self.expr_edges(from, &local.value, &plain);
+                self.edges.extend(call.map(|c| (from, c)));
+            }
+            for (name, module_call) in &m.calls {
+                let from = self.index[&Node::ModuleCall(path.clone(), name.clone())];
+                self.edges.extend(call.map(|c| (from, c)));
+                self.module_call_edges(from, &path, m, module_call);
+            }
+            for (addr, resource) in &m.resources {
+                let from = self.index[&Node::Resource(path.clone(), addr.clone())];
+                let provider = self.index[&Node::Provider(resource.provider.clone())];
+                self.edges.push((from, provider));
+                self.edges.extend(call.map(|c| (from, c)));
+                let scope = Scope {
+                    count: matches!(resource.repetition, Repetition::Count(_)),
+                    each: matches!(resource.repetition, Repetition::ForEach(_)),
+                    this: Some(addr.clone()),
+                    ..plain.clone()
+                };
+                if let Repetition::Count(e) | Repetition::ForEach(e) = &resource.repetition {
+                    let scope = Scope {
                         this: Some(addr.clone()),
-                        ..Context::default()
-                    },
-                ),
-                Repetition::Single => {}
+                        ..plain.clone()
+                    };
+                    self.expr_edges(from, e, &scope);
+                }
+                self.body_edges(from, &resource.body, &scope);
+                for e in &resource.depends_on {
+                    self.depends_on_edge(from, e, &plain);
+                }
+                for e in &resource.lifecycle.replace_triggered_by {
+                    self.expr_edges(from, e, &scope);
+                }
             }
-            self.body_edges(from, &resource.body, context.clone());
-            for e in &resource.depends_on {
-                self.depends_on_edge(from, e);
-            }
-            for e in &resource.lifecycle.replace_triggered_by {
-                self.expr_edges(from, e, context.clone());
-            }
-        }
-        for (name, output) in &m.outputs {
-            let from = self.index[&Node::Output(name.clone())];
-            self.expr_edges(from, &output.value, Context::default());
-            for e in &output.depends_on {
-                self.depends_on_edge(from, e);
+            for (name, output) in &m.outputs {
+                let from = self.index[&Node::Output(path.clone(), name.clone())];
+                self.expr_edges(from, &output.value, &plain);
+                self.edges.extend(call.map(|c| (from, c)));
+                for e in &output.depends_on {
+                    self.depends_on_edge(from, e, &plain);
+                }
             }
         }
     }
 
-    fn body_edges(&mut self, from: usize, body: &Body, context: Context) {
+    /// A module call's edges: its count/for_each and depends_on in the caller's scope, and
+    /// each input variable of the called module on its argument.
+    fn module_call_edges(
+        &mut self,
+        from: usize,
+        path: &ModulePath,
+        caller: &'a Module,
+        call: &'a ModuleCall,
+    ) {
+        let plain = Scope::plain(path.clone(), caller);
+        let args = Scope {
+            count: matches!(call.repetition, Repetition::Count(_)),
+            each: matches!(call.repetition, Repetition::ForEach(_)),
+            ..plain.clone()
+        };
+        if let Repetition::Count(e) | Repetition::ForEach(e) = &call.repetition {
+            self.expr_edges(from, e, &plain);
+        }
+        for e in &call.depends_on {
+            self.depends_on_edge(from, e, &plain);
+        }
+        let child = path.child(&call.name);
+        for (name, attr) in &call.inputs {
+            match self
+                .index
+                .get(&Node::Variable(child.clone(), name.clone()))
+                .copied()
+            {
+                Some(variable) => self.expr_edges(variable, &attr.value, &args),
+                None => {
+                    let hint = did_you_mean(name, call.module.variables.keys().map(String::as_str));
+                    self.diags.push(
+                        Diagnostic::error(
+                            "Unsupported argument",
+                            format!(
+                                "An argument named {name:?} is not expected here: module {:?} \
+                                 declares no such variable.{hint}",
+                                call.name
+                            ),
+                        )
+                        .at_range(Some(
+                            caller.sources.range(attr.value.file, attr.span.clone()),
+                        )),
+                    );
+                }
+            }
+        }
+        for (name, variable) in &call.module.variables {
+            if variable.default.is_none() && !call.inputs.contains_key(name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Missing required argument",
+                        format!(
+                            "The argument {name:?} is required by module {:?} (its variable has \
+                             no default), but no definition was found.",
+                            call.name
+                        ),
+                    )
+                    .at_range(Some(call.range.clone())),
+                );
+            }
+        }
+    }
+
+    fn body_edges(&mut self, from: usize, body: &Body, scope: &Scope<'_>) {
         for attr in body.attributes.values() {
-            self.expr_edges(from, &attr.value, context.clone());
+            self.expr_edges(from, &attr.value, scope);
         }
         for block in &body.blocks {
-            self.body_edges(from, &block.body, context.clone());
+            self.body_edges(from, &block.body, scope);
         }
     }
 
-    fn depends_on_edge(&mut self, from: usize, e: &Expr) {
+    fn depends_on_edge(&mut self, from: usize, e: &Expr, scope: &Scope<'_>) {
         let refs = references(e);
-        let is_plain_reference =
-            refs.len() == 1 && matches!(refs[0].referent(), Ok(Referent::Resource(_)));
+        let is_plain_reference = refs.len() == 1
+            && matches!(
+                refs[0].referent(),
+                Ok(Referent::Resource(_) | Referent::ModuleOutput { output: None, .. })
+            );
         if !is_plain_reference {
             self.diags.push(
                 Diagnostic::error(
                     "Invalid depends_on reference",
-                    "depends_on entries name resources or data sources, as in random_id.x.",
+                    "depends_on entries name resources, data sources or modules, as in \
+                     random_id.x or module.platform.",
                 )
-                .at_range(Some(self.module.range(e))),
+                .at_range(Some(self.root.range(e))),
             );
             return;
         }
-        self.expr_edges(from, e, Context::default());
+        self.expr_edges(from, e, scope);
     }
 
-    fn expr_edges(&mut self, from: usize, expr: &Expr, context: Context) {
-        let m = self.module;
+    fn expr_edges(&mut self, from: usize, expr: &Expr, scope: &Scope<'_>) {
+        let sources = &self.root.sources;
+        let m = scope.module;
         for r in references(expr) {
-            let range = m.sources.range(r.file, r.span.clone());
+            let range = sources.range(r.file, r.span.clone());
             let referent = match r.referent() {
                 Ok(referent) => referent,
                 Err(msg) => {
@@ -221,35 +358,42 @@ impl Builder<'_> {
                     continue;
                 }
             };
-            let target = match referent {
-                Referent::Variable(name) => self.declared(Node::Variable(name.clone()), || {
-                    let hint = did_you_mean(&name, m.variables.keys().map(String::as_str));
-                    (
-                        "Reference to undeclared input variable",
-                        format!("An input variable named {name:?} has not been declared.{hint} Declare it with a variable \"{name}\" block."),
-                    )
-                }),
-                Referent::Local(name) => self.declared(Node::Local(name.clone()), || {
-                    let hint = did_you_mean(&name, m.locals.keys().map(String::as_str));
-                    (
-                        "Reference to undeclared local value",
-                        format!("A local value named {name:?} has not been declared.{hint}"),
-                    )
-                }),
+            let path = &scope.path;
+            let targets = match referent {
+                Referent::Variable(name) => self
+                    .declared(Node::Variable(path.clone(), name.clone()), || {
+                        let hint = did_you_mean(&name, m.variables.keys().map(String::as_str));
+                        (
+                            "Reference to undeclared input variable",
+                            format!("An input variable named {name:?} has not been declared.{hint} Declare it with a variable \"{name}\" block."),
+                        )
+                    })
+                    .map(|t| vec![t]),
+                Referent::Local(name) => self
+                    .declared(Node::Local(path.clone(), name.clone()), || {
+                        let hint = did_you_mean(&name, m.locals.keys().map(String::as_str));
+                        (
+                            "Reference to undeclared local value",
+                            format!("A local value named {name:?} has not been declared.{hint}"),
+                        )
+                    })
+                    .map(|t| vec![t]),
                 Referent::Resource(addr) => {
-                    if context.this.as_ref() == Some(&addr) {
+                    if scope.this.as_ref() == Some(&addr) {
                         Err((
                             "Self-referential block",
-                            format!("{addr} refers to itself; use self only where it is allowed, or another resource."),
+                            format!("{addr} refers to itself; use another resource, or a value known before it."),
                         ))
                     } else {
-                        self.declared(Node::Resource(addr.clone()), || undeclared_resource(m, &addr))
+                        self.declared(Node::Resource(path.clone(), addr.clone()), || undeclared_resource(m, &addr))
+                            .map(|t| vec![t])
                     }
                 }
+                Referent::ModuleOutput { call, output } => self.module_output_targets(path, m, &call, output.as_deref()),
                 Referent::Contextual(root) => {
                     let allowed = match root.as_str() {
-                        "count" => context.count,
-                        "each" => context.each,
+                        "count" => scope.count,
+                        "each" => scope.each,
                         "self" => false,
                         _ => true,
                     };
@@ -257,17 +401,58 @@ impl Builder<'_> {
                         continue;
                     }
                     Err(match root.as_str() {
-                        "count" => ("Reference to \"count\" in non-counted context", "count.index is only available in resources that set count.".to_string()),
-                        "each" => ("Reference to \"each\" in context without for_each", "each.key and each.value are only available in resources that set for_each.".to_string()),
+                        "count" => ("Reference to \"count\" in non-counted context", "count.index is only available in blocks that set count.".to_string()),
+                        "each" => ("Reference to \"each\" in context without for_each", "each.key and each.value are only available in blocks that set for_each.".to_string()),
                         _ => ("Invalid \"self\" reference", "self is only available in provisioner and connection blocks, which ggplan does not run.".to_string()),
                     })
                 }
             };
-            match target {
-                Ok(to) => self.edges.push((from, to)),
+            match targets {
+                Ok(to) => self.edges.extend(to.into_iter().map(|t| (from, t))),
                 Err((summary, detail)) => self
                     .diags
                     .push(Diagnostic::error(summary, detail).at_range(Some(range))),
+            }
+        }
+    }
+
+    /// The nodes a `module.NAME[.OUTPUT]` reference depends on: the output, or every output
+    /// (and the call itself, for a module without outputs).
+    fn module_output_targets(
+        &self,
+        path: &ModulePath,
+        m: &Module,
+        call: &str,
+        output: Option<&str>,
+    ) -> Result<Vec<usize>, (&'static str, String)> {
+        let Some(module_call) = m.calls.get(call) else {
+            let hint = did_you_mean(call, m.calls.keys().map(String::as_str));
+            return Err((
+                "Reference to undeclared module",
+                format!("No module call named {call:?} is declared in this module.{hint}"),
+            ));
+        };
+        let child = path.child(call);
+        match output {
+            Some(name) => self
+                .declared(Node::Output(child, name.to_string()), || {
+                    let hint =
+                        did_you_mean(name, module_call.module.outputs.keys().map(String::as_str));
+                    (
+                        "Unsupported attribute",
+                        format!("module {call:?} has no output named {name:?}.{hint}"),
+                    )
+                })
+                .map(|t| vec![t]),
+            None => {
+                let mut targets: Vec<usize> = module_call
+                    .module
+                    .outputs
+                    .keys()
+                    .map(|n| self.index[&Node::Output(child.clone(), n.clone())])
+                    .collect();
+                targets.push(self.index[&Node::ModuleCall(path.clone(), call.to_string())]);
+                Ok(targets)
             }
         }
     }
@@ -286,32 +471,26 @@ impl Builder<'_> {
         for (from, to) in &self.edges {
             deps[*from].insert(*to);
         }
-        let order =
-            match topological_order(&deps) {
-                Ok(order) => order,
-                Err(cycle) => {
-                    let names: Vec<String> =
-                        cycle.iter().map(|i| self.nodes[*i].to_string()).collect();
-                    let m = self.module;
-                    let range = match &self.nodes[cycle[0]] {
-                        Node::Local(n) => m.locals.get(n).map(|l| l.range.clone()),
-                        Node::Resource(a) => m.resources.get(a).map(|r| r.range.clone()),
-                        Node::Output(n) => m.outputs.get(n).map(|o| o.range.clone()),
-                        Node::Variable(n) => m.variables.get(n).map(|v| v.range.clone()),
-                        Node::Provider(k) => m.providers.get(k).map(|p| p.range.clone()),
-                    };
-                    self.diags.push(Diagnostic::error(
-                    "Cycle in the graph",
-                    format!(
-                        "These depend on each other in a circle: {} -> {}. Break the cycle by \
-                         removing one of these references.",
-                        names.join(" -> "),
-                        names[0]
-                    ),
-                ).at_range(range));
-                    return Err(self.diags);
-                }
-            };
+        let order = match topological_order(&deps) {
+            Ok(order) => order,
+            Err(cycle) => {
+                let names: Vec<String> = cycle.iter().map(|i| self.nodes[*i].to_string()).collect();
+                let range = self.declaration(&self.nodes[cycle[0]]);
+                self.diags.push(
+                    Diagnostic::error(
+                        "Cycle in the graph",
+                        format!(
+                            "These depend on each other in a circle: {} -> {}. Break the cycle by \
+                             removing one of these references.",
+                            names.join(" -> "),
+                            names[0]
+                        ),
+                    )
+                    .at_range(range),
+                );
+                return Err(self.diags);
+            }
+        };
         if self.diags.has_errors() {
             return Err(self.diags);
         }
@@ -331,6 +510,19 @@ impl Builder<'_> {
             .map(|(i, n)| (n.clone(), i))
             .collect();
         Ok(Graph { nodes, deps, index })
+    }
+
+    /// Where a node is declared.
+    fn declaration(&self, node: &Node) -> Option<ggplan_sdk::SourceRange> {
+        let m = self.root.at(&node.module())?;
+        match node {
+            Node::Local(_, n) => m.locals.get(n).map(|l| l.range.clone()),
+            Node::Resource(_, a) => m.resources.get(a).map(|r| r.range.clone()),
+            Node::Output(_, n) => m.outputs.get(n).map(|o| o.range.clone()),
+            Node::Variable(_, n) => m.variables.get(n).map(|v| v.range.clone()),
+            Node::Provider(k) => self.root.providers.get(k).map(|p| p.range.clone()),
+            Node::ModuleCall(_, n) => m.calls.get(n).map(|c| c.range.clone()),
+        }
     }
 }
 
@@ -362,12 +554,26 @@ fn undeclared_resource(m: &Module, addr: &ResourceAddr) -> (&'static str, String
     }
 }
 
-/// How a reference is allowed in the expression being examined.
-#[derive(Debug, Clone, Default)]
-struct Context {
+/// The module an expression is in, and how references are allowed there.
+#[derive(Debug, Clone)]
+struct Scope<'m> {
+    path: ModulePath,
+    module: &'m Module,
     count: bool,
     each: bool,
     this: Option<ResourceAddr>,
+}
+
+impl<'m> Scope<'m> {
+    fn plain(path: ModulePath, module: &'m Module) -> Scope<'m> {
+        Scope {
+            path,
+            module,
+            count: false,
+            each: false,
+            this: None,
+        }
+    }
 }
 
 /// Kahn's algorithm, smallest id first for a stable order; on a cycle, one cycle's nodes.
@@ -433,14 +639,17 @@ output "o" { value = local.b }
         )
         .unwrap();
         let pos = |n: &Node| g.id(n).unwrap();
-        let a = pos(&Node::Resource(ResourceAddr::managed(
-            "terraform_data",
-            "a",
-        )));
-        assert!(pos(&Node::Variable("x".into())) < a);
+        let a = pos(&Node::Resource(
+            ModulePath::root(),
+            ResourceAddr::managed("terraform_data", "a"),
+        ));
+        assert!(pos(&Node::Variable(ModulePath::root(), "x".into())) < a);
         assert!(pos(&Node::Provider("terraform".into())) < a);
-        assert!(a < pos(&Node::Local("b".into())));
-        assert!(pos(&Node::Local("b".into())) < pos(&Node::Output("o".into())));
+        assert!(a < pos(&Node::Local(ModulePath::root(), "b".into())));
+        assert!(
+            pos(&Node::Local(ModulePath::root(), "b".into()))
+                < pos(&Node::Output(ModulePath::root(), "o".into()))
+        );
     }
 
     #[test]

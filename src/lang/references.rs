@@ -24,6 +24,11 @@ pub enum Referent {
     Variable(String),
     Local(String),
     Resource(ResourceAddr),
+    /// `module.NAME.OUTPUT`, or the whole `module.NAME` (every output) when `output` is None.
+    ModuleOutput {
+        call: String,
+        output: Option<String>,
+    },
     /// `count.index`, `each.key`, `path.module`, `terraform.workspace`, `self`: given by context.
     Contextual(String),
 }
@@ -50,9 +55,13 @@ impl Reference {
             "count" | "each" | "path" | "terraform" | "self" => {
                 Ok(Referent::Contextual(self.root.clone()))
             }
-            "module" => {
-                Err("Modules are not supported yet; module.NAME cannot be referenced.".into())
-            }
+            "module" => match self.names.first() {
+                Some(call) => Ok(Referent::ModuleOutput {
+                    call: call.clone(),
+                    output: self.names.get(1).cloned(),
+                }),
+                None => Err("A module output is referenced as module.NAME.OUTPUT.".into()),
+            },
             resource_type => first
                 .map(|n| Referent::Resource(ResourceAddr::managed(resource_type, n)))
                 .ok_or_else(|| {

@@ -44,6 +44,9 @@ impl Action {
 pub enum ActionReason {
     /// The resource block is gone from the configuration.
     NoResourceConfig,
+    /// The module instance it belongs to is gone (a module's count shrank, a for_each key or
+    /// the module call was removed).
+    NoModuleInstance,
     /// `count` shrank below this index.
     CountIndexOutOfRange,
     /// This `for_each` key is gone.

@@ -2,14 +2,14 @@
 //! configuration, and let the provider say what would change.
 
 use super::{Action, ActionReason, OutputChange, Plan, ResourceChange};
-use crate::address::{InstanceAddr, InstanceKey, ResourceAddr};
-use crate::config::{Module, Resource};
+use crate::address::{InstanceAddr, InstanceKey, ModuleInstance, ModulePath, ResourceAddr};
+use crate::config::{Module, Repetition, Resource};
 use crate::events::Event;
 use crate::graph::Node;
 use crate::lang::references::{Referent, references};
 use crate::providers::ProviderInstance;
 use crate::run::{Run, apply_ignore_changes};
-use crate::scope::{Expansion, InstanceContext};
+use crate::scope::{Expansion, InstanceContext, ResourceValues};
 use crate::state::State;
 use crate::walk::{StopFlag, walk};
 use ggplan_sdk::{Diagnostic, Diagnostics, ReadRequest, ResourceKind, Schema, Value};
@@ -39,27 +39,34 @@ pub struct PlannedRun {
     pub warnings: Diagnostics,
 }
 
+/// A resource in the configuration: the module it is declared in and its address there.
+type ConfigResource = (ModulePath, ResourceAddr);
+
 struct Planner {
     run: Arc<Run>,
     prior: State,
-    prior_by_resource: HashMap<ResourceAddr, Vec<InstanceAddr>>,
+    prior_by_resource: HashMap<(ModuleInstance, ResourceAddr), Vec<InstanceAddr>>,
     /// Graph nodes in scope of `--target` (all when there is no target).
     targeted: Option<HashSet<usize>>,
     /// The resources the targets depend on: planned whole, whatever keys the targets name.
-    target_dependencies: HashSet<ResourceAddr>,
+    target_dependencies: HashSet<ConfigResource>,
     changes: Mutex<Vec<PlannedChange>>,
     refreshed: Mutex<BTreeMap<InstanceAddr, Option<Value>>>,
     /// Resources with a pending change: their dependents' data sources wait for apply.
-    pending: Mutex<HashSet<ResourceAddr>>,
+    pending: Mutex<HashSet<ConfigResource>>,
     outputs: Mutex<Vec<OutputChange>>,
+    /// Instances in state that the walk has planned (the rest are orphans of removed
+    /// resources or module instances).
+    handled: Mutex<HashSet<InstanceAddr>>,
 }
 
 /// Plans `run` against the prior state.
 pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics> {
-    let mut prior_by_resource: HashMap<ResourceAddr, Vec<InstanceAddr>> = HashMap::new();
+    let mut prior_by_resource: HashMap<(ModuleInstance, ResourceAddr), Vec<InstanceAddr>> =
+        HashMap::new();
     for addr in prior.resources.keys() {
         prior_by_resource
-            .entry(addr.resource.clone())
+            .entry((addr.module.clone(), addr.resource.clone()))
             .or_default()
             .push(addr.clone());
     }
@@ -69,8 +76,15 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
         .iter()
         .chain(&run.options.replace)
         .filter(|t| {
-            !run.module.resources.contains_key(&t.resource)
-                && !prior.resources.keys().any(|a| a.resource == t.resource)
+            let declared = run
+                .module
+                .at(&t.module.path())
+                .is_some_and(|m| m.resources.contains_key(&t.resource));
+            !declared
+                && !prior
+                    .resources
+                    .keys()
+                    .any(|a| a.resource == t.resource && a.module.path() == t.module.path())
         })
         .map(ToString::to_string)
         .collect();
@@ -97,6 +111,7 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
         refreshed: Mutex::new(BTreeMap::new()),
         pending: Mutex::new(HashSet::new()),
         outputs: Mutex::new(Vec::new()),
+        handled: Mutex::new(HashSet::new()),
     });
     let outcome = walk(&run.graph.deps, &StopFlag::default(), |node| {
         let planner = planner.clone();
@@ -152,7 +167,10 @@ fn target_closure(run: &Run) -> Option<HashSet<usize>> {
         .options
         .targets
         .iter()
-        .filter_map(|t| run.graph.id(&Node::Resource(t.resource.clone())))
+        .filter_map(|t| {
+            run.graph
+                .id(&Node::Resource(t.module.path(), t.resource.clone()))
+        })
         .collect();
     while let Some(n) = stack.pop() {
         if selected.insert(n) {
@@ -163,21 +181,21 @@ fn target_closure(run: &Run) -> Option<HashSet<usize>> {
 }
 
 /// The resources the `--target`s depend on, directly or through others.
-fn target_dependencies(run: &Run) -> HashSet<ResourceAddr> {
+fn target_dependencies(run: &Run) -> HashSet<ConfigResource> {
     let graph = &run.graph;
     let mut stack: Vec<usize> = run
         .options
         .targets
         .iter()
-        .filter_map(|t| graph.id(&Node::Resource(t.resource.clone())))
+        .filter_map(|t| graph.id(&Node::Resource(t.module.path(), t.resource.clone())))
         .flat_map(|n| graph.deps[n].iter().copied())
         .collect();
     let mut seen = HashSet::new();
     let mut found = HashSet::new();
     while let Some(n) = stack.pop() {
         if seen.insert(n) {
-            if let Node::Resource(addr) = &graph.nodes[n] {
-                found.insert(addr.clone());
+            if let Node::Resource(path, addr) = &graph.nodes[n] {
+                found.insert((path.clone(), addr.clone()));
             }
             stack.extend(graph.deps[n].iter().copied());
         }
@@ -188,11 +206,19 @@ fn target_dependencies(run: &Run) -> HashSet<ResourceAddr> {
 impl Planner {
     async fn visit(&self, node: usize) -> bool {
         let result = match self.run.graph.nodes[node].clone() {
-            Node::Variable(_) => Ok(()),
-            Node::Local(name) => self.local(&name),
+            Node::Variable(path, name) => self.run.eval_module_variable(&path, &name),
+            Node::Local(path, name) => self.run.eval_local(&path, &name),
+            Node::ModuleCall(path, name) => self.run.expand_module_call(&path, &name),
             Node::Provider(key) => self.run.configure_provider(&key).await,
-            Node::Resource(addr) => self.resource(node, &addr).await,
-            Node::Output(name) => self.output(&name),
+            Node::Resource(path, addr) => self.resource(node, &path, &addr).await,
+            Node::Output(path, name) if path.is_root() => self.output(&name),
+            Node::Output(path, name) => {
+                if self.run.options.destroy {
+                    Ok(())
+                } else {
+                    self.run.eval_module_output(&path, &name)
+                }
+            }
         };
         match result {
             Ok(()) => true,
@@ -207,27 +233,26 @@ impl Planner {
         &self.run.module
     }
 
-    fn local(&self, name: &str) -> Result<(), Diagnostics> {
-        let local = &self.module().locals[name];
-        let value = self.run.eval(&local.value, &InstanceContext::default())?;
-        if let Ok(mut scope) = self.run.scope.write() {
-            scope.locals.insert(name.to_string(), value);
-        }
-        Ok(())
-    }
-
     fn in_target(&self, node: usize) -> bool {
         self.targeted.as_ref().is_none_or(|t| t.contains(&node))
     }
 
     fn record(&self, change: PlannedChange) {
+        let addr = &change.change.addr;
         if !matches!(change.change.action, Action::NoOp)
             && let Ok(mut pending) = self.pending.lock()
         {
-            pending.insert(change.change.addr.resource.clone());
+            pending.insert((addr.module.path(), addr.resource.clone()));
         }
+        self.mark_handled(addr);
         if let Ok(mut changes) = self.changes.lock() {
             changes.push(change);
+        }
+    }
+
+    fn mark_handled(&self, addr: &InstanceAddr) {
+        if let Ok(mut handled) = self.handled.lock() {
+            handled.insert(addr.clone());
         }
     }
 
@@ -239,71 +264,112 @@ impl Planner {
 
     /// Makes the prior values of a resource's instances visible to expressions, for resources
     /// the plan does not evaluate (`--target`, `destroy`).
-    fn expose_prior(&self, resource: &Resource) {
+    fn expose_prior(&self, module: &ModuleInstance, resource: &Resource) {
         let expansion = match resource.repetition {
-            crate::config::Repetition::Single => Expansion::Single,
-            crate::config::Repetition::Count(_) => Expansion::Count,
-            crate::config::Repetition::ForEach(_) => Expansion::ForEach,
+            Repetition::Single => Expansion::Single,
+            Repetition::Count(_) => Expansion::Count,
+            Repetition::ForEach(_) => Expansion::ForEach,
         };
-        if let Ok(mut scope) = self.run.scope.write() {
+        let key = (module.clone(), resource.addr.clone());
+        self.run.write_scope(|scope| {
             scope
+                .module(module)
                 .resources
                 .entry(resource.addr.clone())
-                .or_insert_with(|| crate::scope::ResourceValues::new(expansion));
-            for addr in self
-                .prior_by_resource
-                .get(&resource.addr)
-                .into_iter()
-                .flatten()
-            {
+                .or_insert_with(|| ResourceValues::new(expansion));
+            for addr in self.prior_by_resource.get(&key).into_iter().flatten() {
                 if let Some(value) = self.prior.instance_value(addr) {
                     scope.set_instance(addr, expansion, value);
                 }
             }
-        }
+        });
     }
 
-    async fn resource(&self, node: usize, addr: &ResourceAddr) -> Result<(), Diagnostics> {
-        let resource = self.module().resources[addr].clone();
+    async fn resource(
+        &self,
+        node: usize,
+        path: &ModulePath,
+        addr: &ResourceAddr,
+    ) -> Result<(), Diagnostics> {
+        let resource = self
+            .run
+            .config_at(path)?
+            .resources
+            .get(addr)
+            .cloned()
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(format!("{addr} is not declared"), ""))
+            })?;
+        let mut diags = Diagnostics::new();
+        for (module, _) in self.run.instances_of(path) {
+            if let Err(d) = self.resource_in(node, &module, &resource).await {
+                diags.extend(d);
+            }
+        }
+        diags.into_result(())
+    }
+
+    /// Plans one resource in one module instance.
+    async fn resource_in(
+        &self,
+        node: usize,
+        module: &ModuleInstance,
+        resource: &Resource,
+    ) -> Result<(), Diagnostics> {
+        let addr = &resource.addr;
+        let prior_key = (module.clone(), addr.clone());
+        let prior_instances = self
+            .prior_by_resource
+            .get(&prior_key)
+            .cloned()
+            .unwrap_or_default();
+        for inst in &prior_instances {
+            self.mark_handled(inst);
+        }
         if self.run.options.destroy {
-            self.expose_prior(&resource);
-            for inst in self.prior_by_resource.get(addr).into_iter().flatten() {
+            self.expose_prior(module, resource);
+            for inst in &prior_instances {
                 match addr.kind {
-                    ResourceKind::Managed => self.plan_delete(inst, None, Some(&resource)).await?,
+                    ResourceKind::Managed => self.plan_delete(inst, None, Some(resource)).await?,
                     ResourceKind::Data => self.forget(inst),
                 }
             }
             return Ok(());
         }
         if !self.in_target(node) {
-            self.expose_prior(&resource);
+            self.expose_prior(module, resource);
             return Ok(());
         }
-        let (expansion, instances) = self.run.expand(&resource).map_err(Diagnostics::from)?;
-        if let Ok(mut scope) = self.run.scope.write() {
+        let (expansion, instances) = self
+            .run
+            .expand(&resource.repetition, module, "resource")
+            .map_err(Diagnostics::from)?;
+        self.run.write_scope(|scope| {
             scope
+                .module(module)
                 .resources
-                .insert(addr.clone(), crate::scope::ResourceValues::new(expansion));
-        }
+                .insert(addr.clone(), ResourceValues::new(expansion));
+        });
         if let Ok(mut expansions) = self.run.expansions.lock() {
-            expansions.insert(addr.clone(), instances.clone());
+            expansions.insert(prior_key.clone(), instances.clone());
         }
         let (provider, schema) = self.run.resource_provider(addr, &resource.provider)?;
         let keys: HashSet<Option<InstanceKey>> = instances.iter().map(|(k, _)| k.clone()).collect();
         // As in Terraform, a data source whose configuration is known waits for apply only
         // when something in its depends_on has changes pending: a reference defers the read
         // only through the unknown values it brings.
-        let dependencies_pending =
-            addr.kind == ResourceKind::Data && {
+        let path = module.path();
+        let dependencies_pending = addr.kind == ResourceKind::Data
+            && {
                 let pending = self.pending.lock().map(|p| p.clone()).unwrap_or_default();
-                resource.depends_on.iter().flat_map(references).any(
-                    |r| matches!(r.referent(), Ok(Referent::Resource(d)) if pending.contains(&d)),
-                )
+                resource.depends_on.iter().flat_map(references).any(|r| {
+                    matches!(r.referent(), Ok(Referent::Resource(d)) if pending.contains(&(path.clone(), d.clone())))
+                })
             };
         let planned = futures::future::join_all(instances.into_iter().map(|(key, ctx)| {
-            let (provider, schema, resource) = (&provider, &schema, &resource);
+            let (provider, schema) = (&provider, &schema);
             async move {
-                let inst = resource.addr.instance(key);
+                let inst = addr.instance_in(module, key);
                 match addr.kind {
                     ResourceKind::Managed => {
                         self.plan_managed(resource, provider, schema, inst, ctx, expansion)
@@ -339,7 +405,7 @@ impl Planner {
             }
         }
         // Instances in state that the configuration no longer has.
-        for inst in self.prior_by_resource.get(addr).into_iter().flatten() {
+        for inst in &prior_instances {
             if keys.contains(&inst.key) {
                 continue;
             }
@@ -350,7 +416,7 @@ impl Planner {
             };
             match addr.kind {
                 ResourceKind::Managed => {
-                    if let Err(d) = self.plan_delete(inst, Some(reason), Some(&resource)).await {
+                    if let Err(d) = self.plan_delete(inst, Some(reason), Some(resource)).await {
                         diags.extend(d);
                     }
                 }
@@ -369,10 +435,14 @@ impl Planner {
     fn is_selected(&self, inst: &InstanceAddr) -> bool {
         let targets = &self.run.options.targets;
         targets.is_empty()
-            || self.target_dependencies.contains(&inst.resource)
-            || targets
-                .iter()
-                .any(|t| t.resource == inst.resource && (t.key.is_none() || t.key == inst.key))
+            || self
+                .target_dependencies
+                .contains(&(inst.module.path(), inst.resource.clone()))
+            || targets.iter().any(|t| {
+                t.resource == inst.resource
+                    && module_matches(&t.module, &inst.module)
+                    && (t.key.is_none() || t.key == inst.key)
+            })
     }
 
     /// Refreshes one instance; records a difference from state.
@@ -425,9 +495,13 @@ impl Planner {
         expansion: Expansion,
         dependencies_pending: bool,
     ) -> Result<Option<PlannedChange>, Diagnostics> {
-        let config = self
-            .run
-            .eval_config(&resource.body, schema, &ctx, &inst.to_string())?;
+        let config = self.run.eval_config(
+            &resource.body,
+            schema,
+            &inst.module,
+            &ctx,
+            &inst.to_string(),
+        )?;
         let before = self.prior.instance_value(&inst);
         let (plain, mut marks) = config.clone().unmark_deep();
         let (action, after, reason) = if config.is_wholly_known() && !dependencies_pending {
@@ -485,9 +559,13 @@ impl Planner {
             // Outside --target: unchanged, but visible to expressions.
             return Ok(prior.map(|p| self.unchanged(resource, inst, ctx, expansion, p)));
         }
-        let config = self
-            .run
-            .eval_config(&resource.body, schema, &ctx, &inst.to_string())?;
+        let config = self.run.eval_config(
+            &resource.body,
+            schema,
+            &inst.module,
+            &ctx,
+            &inst.to_string(),
+        )?;
         let type_name = &inst.resource.type_name;
         let cbd = resource.lifecycle.create_before_destroy;
         let planned_change = |action, before, after, replace_paths, reason| PlannedChange {
@@ -527,7 +605,7 @@ impl Planner {
             .await
             .map_err(|d| with_context(d, &inst, "planning"))?;
         let requested = self.run.options.replace.contains(&inst);
-        let triggered = self.replace_triggered(resource, &ctx)?;
+        let triggered = self.replace_triggered(resource, &inst.module, &ctx)?;
         if requested || triggered || !replace_paths.is_empty() {
             if resource.lifecycle.prevent_destroy {
                 return Err(prevent_destroy_error(resource, &inst));
@@ -607,6 +685,7 @@ impl Planner {
     fn replace_triggered(
         &self,
         resource: &Resource,
+        module: &ModuleInstance,
         ctx: &InstanceContext,
     ) -> Result<bool, Diagnostics> {
         let changed: HashSet<InstanceAddr> = self
@@ -621,10 +700,12 @@ impl Planner {
             .unwrap_or_default();
         for expr in &resource.lifecycle.replace_triggered_by {
             // Evaluating checks the reference; the trigger is the referenced instance changing.
-            self.run.eval(expr, ctx)?;
+            self.run.eval(expr, module, ctx)?;
             for r in references(expr) {
                 if let Ok(Referent::Resource(addr)) = r.referent()
-                    && changed.iter().any(|c| c.resource == addr)
+                    && changed
+                        .iter()
+                        .any(|c| c.resource == addr && &c.module == module)
                 {
                     return Ok(true);
                 }
@@ -675,21 +756,31 @@ impl Planner {
         Ok(())
     }
 
-    /// Instances in state whose resource block is gone from the configuration.
+    /// Instances in state that the walk did not plan: their resource block or their module
+    /// instance is gone from the configuration.
     async fn plan_removed_resources(&self) {
-        let module = self.module();
+        let handled = self.handled.lock().map(|h| h.clone()).unwrap_or_default();
         let removed: Vec<InstanceAddr> = self
             .prior
             .resources
             .keys()
-            .filter(|a| !module.resources.contains_key(&a.resource))
+            .filter(|a| !handled.contains(*a))
             .cloned()
             .collect();
+        let root = self.module();
         let results = futures::future::join_all(removed.iter().map(|inst| async move {
             match inst.resource.kind {
                 ResourceKind::Managed => {
-                    let reason =
-                        (!self.run.options.destroy).then_some(ActionReason::NoResourceConfig);
+                    let declared = root
+                        .at(&inst.module.path())
+                        .is_some_and(|m| m.resources.contains_key(&inst.resource));
+                    let reason = if self.run.options.destroy {
+                        None
+                    } else if declared {
+                        Some(ActionReason::NoModuleInstance)
+                    } else {
+                        Some(ActionReason::NoResourceConfig)
+                    };
                     self.plan_delete(inst, reason, None).await
                 }
                 ResourceKind::Data => {
@@ -721,7 +812,11 @@ impl Planner {
         if self.targeted.is_some() {
             return Ok(());
         }
-        let value = self.run.eval(&output.value, &InstanceContext::default())?;
+        let value = self.run.eval(
+            &output.value,
+            &ModuleInstance::root(),
+            &InstanceContext::default(),
+        )?;
         if value.contains_sensitive() && !output.sensitive {
             return Err(Diagnostic::error(
                 "Output refers to sensitive values",
@@ -780,6 +875,17 @@ impl Planner {
             }
         }
     }
+}
+
+/// Whether a target's module instance selects `inst`: the same calls, and the same keys
+/// where the target gives one (`module.app.x` selects every instance of module.app).
+fn module_matches(target: &ModuleInstance, inst: &ModuleInstance) -> bool {
+    target.0.len() == inst.0.len()
+        && target
+            .0
+            .iter()
+            .zip(&inst.0)
+            .all(|((tn, tk), (n, k))| tn == n && (tk.is_none() || tk == k))
 }
 
 fn prevent_destroy_error(resource: &Resource, inst: &InstanceAddr) -> Diagnostics {

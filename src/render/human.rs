@@ -170,7 +170,12 @@ fn headline(action: Action, reason: Option<&ActionReason>) -> &'static str {
 fn reason_line(addr: &InstanceAddr, reason: &ActionReason) -> Option<String> {
     Some(match (reason, &addr.key) {
         (ActionReason::NoResourceConfig, _) => {
-            format!("because {} is not in configuration", addr.resource)
+            let mut whole = addr.clone();
+            whole.key = None;
+            format!("because {whole} is not in configuration")
+        }
+        (ActionReason::NoModuleInstance, _) => {
+            format!("because {} is not in configuration", addr.module)
         }
         (ActionReason::CountIndexOutOfRange, Some(key)) => {
             format!("because index {key} is out of range for count")

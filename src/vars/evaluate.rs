@@ -46,6 +46,69 @@ pub fn evaluate(
     diags.into_result(values)
 }
 
+/// The value of a called module's variable: the caller's argument (with where it is written)
+/// or the default, converted, null handled per `nullable`, marked sensitive and validated.
+pub fn evaluate_module_input(
+    module: &Module,
+    var: &Variable,
+    argument: Option<(Value, SourceRange)>,
+    functions: &FunctionContext,
+) -> Result<Value, Diagnostics> {
+    let default = var
+        .default
+        .as_ref()
+        .map(|d| default_value(module, functions, var, d))
+        .transpose()?;
+    let (value, origin) = match (argument, default) {
+        (Some((value, at)), _) if !value.is_null() || var.nullable => {
+            let converted = var.ty.convert(value).map_err(|msg| {
+                Diagnostic::error(
+                    "Invalid value for module argument",
+                    format!(
+                        "The given value is not suitable for var.{} declared at {}: {msg}.",
+                        var.name, var.range
+                    ),
+                )
+                .at_range(Some(at.clone()))
+            })?;
+            (mark(var, converted), at)
+        }
+        // A null argument for a non-nullable variable takes the default.
+        (_, Some(default)) => (default, var.range.clone()),
+        (Some((_, at)), None) => {
+            return Err(Diagnostic::error(
+                "Required variable not set",
+                format!("var.{} of this module may not be null.", var.name),
+            )
+            .at_range(Some(at))
+            .into());
+        }
+        (None, None) => {
+            return Err(Diagnostic::error(
+                "Missing required argument",
+                format!(
+                    "The module's variable {:?} has no default and no argument.",
+                    var.name
+                ),
+            )
+            .at_range(Some(var.range.clone()))
+            .into());
+        }
+    };
+    let values = BTreeMap::from([(var.name.clone(), value.clone())]);
+    let resolver = Variables {
+        values: &values,
+        module,
+    };
+    let mut diags = Diagnostics::new();
+    for rule in &var.validations {
+        if let Err(d) = validate(module, &resolver, functions, rule, &origin) {
+            diags.extend(d);
+        }
+    }
+    diags.into_result(value)
+}
+
 /// A variable's value and where it was set (the value in a file, else the declaration).
 fn value_of(
     module: &Module,

@@ -10,7 +10,7 @@ mod collect;
 mod evaluate;
 
 pub use collect::collect;
-pub use evaluate::evaluate;
+pub use evaluate::{evaluate, evaluate_module_input};
 
 use crate::config::{Expr, SourceMap};
 use ggplan_sdk::{Diagnostic, Diagnostics, SourceRange, Value};
