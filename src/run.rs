@@ -5,7 +5,7 @@
 use crate::address::{InstanceAddr, InstanceKey, ModuleInstance, ModulePath, ResourceAddr};
 use crate::config::{Body, FileId, IgnoreChanges, Module, Repetition};
 use crate::events::EventSink;
-use crate::graph::Graph;
+use crate::graph::{Graph, Node};
 use crate::lang::body::eval_body;
 use crate::lang::eval::Evaluator;
 use crate::lang::functions::FunctionContext;
@@ -14,7 +14,7 @@ use crate::scope::{CallValues, Expansion, InstanceContext, Scope};
 use ggplan_sdk::{
     AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Type, Value,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Semaphore;
 
@@ -63,6 +63,9 @@ pub struct Run {
     /// The instances of every module, with the `count.index`/`each` of the call that made
     /// each (what its arguments were evaluated with).
     pub module_instances: Mutex<HashMap<ModulePath, Vec<(ModuleInstance, InstanceContext)>>>,
+    /// The graph nodes `--target` selects (the targets and what they depend on), or `None`
+    /// without targets.
+    pub targeted: Option<HashSet<usize>>,
     /// Bounds provider operations to `options.parallelism`.
     pub limit: Semaphore,
     pub events: Arc<dyn EventSink>,
@@ -107,7 +110,9 @@ impl Run {
             base_dir: module.dir.clone(),
             plan_timestamp: crate::clock::now_rfc3339(),
         };
+        let targeted = target_closure(&graph, &options.targets);
         Ok(Run {
+            targeted,
             limit: Semaphore::new(options.parallelism.max(1)),
             module,
             graph,
@@ -124,6 +129,11 @@ impl Run {
             events,
             diags: Mutex::new(Diagnostics::new()),
         })
+    }
+
+    /// Whether `--target` selects a graph node (every node does without targets).
+    pub fn in_target(&self, node: usize) -> bool {
+        self.targeted.as_ref().is_none_or(|t| t.contains(&node))
     }
 
     /// Records diagnostics for the end of the run.
@@ -694,6 +704,24 @@ pub fn apply_ignore_changes(
         out.set_at(&path, old);
     }
     out
+}
+
+/// The nodes `--target` selects: the targeted resources and everything they depend on.
+fn target_closure(graph: &Graph, targets: &[InstanceAddr]) -> Option<HashSet<usize>> {
+    if targets.is_empty() {
+        return None;
+    }
+    let mut selected = HashSet::new();
+    let mut stack: Vec<usize> = targets
+        .iter()
+        .filter_map(|t| graph.id(&Node::Resource(t.module.path(), t.resource.clone())))
+        .collect();
+    while let Some(n) = stack.pop() {
+        if selected.insert(n) {
+            stack.extend(graph.deps[n].iter().copied());
+        }
+    }
+    Some(selected)
 }
 
 fn missing_node(path: &ModulePath, name: &str) -> Diagnostics {

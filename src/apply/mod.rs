@@ -446,6 +446,9 @@ impl Applier {
 
     /// Re-evaluates a configuration node with the values applied so far.
     async fn config(&self, node: usize) -> Result<(), Diagnostics> {
+        if !self.run.in_target(node) {
+            return Ok(());
+        }
         match self.run.graph.nodes[node].clone() {
             Node::Variable(path, name) => self.run.eval_module_variable(&path, &name),
             Node::Local(path, name) => self.run.eval_local(&path, &name),

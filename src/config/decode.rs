@@ -104,7 +104,12 @@ fn load_module(
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     loading.push(canonical);
     for pending in calls {
-        let child_dir = dir.join(&pending.source);
+        // `./x` and `../x` relative to this module, without the `.` components.
+        let child_dir: PathBuf = dir
+            .join(&pending.source)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
         let child_canonical = child_dir
             .canonicalize()
             .unwrap_or_else(|_| child_dir.clone());
@@ -523,8 +528,7 @@ impl Decoder<'_> {
             sensitive,
             nullable,
             validations,
-            range: self.sources
-                .range(self.file, span.clone().unwrap_or(0..0)),
+            range: self.sources.range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self
             .module
@@ -614,8 +618,7 @@ impl Decoder<'_> {
             description,
             sensitive,
             depends_on,
-            range: self.sources
-                .range(self.file, span.clone().unwrap_or(0..0)),
+            range: self.sources.range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self.module.outputs.insert(name.clone(), output).is_some() {
             self.error(
@@ -786,8 +789,7 @@ impl Decoder<'_> {
             body,
             depends_on,
             lifecycle,
-            range: self.sources
-                .range(self.file, span.clone().unwrap_or(0..0)),
+            range: self.sources.range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self
             .module

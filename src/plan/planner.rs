@@ -46,8 +46,6 @@ struct Planner {
     run: Arc<Run>,
     prior: State,
     prior_by_resource: HashMap<(ModuleInstance, ResourceAddr), Vec<InstanceAddr>>,
-    /// Graph nodes in scope of `--target` (all when there is no target).
-    targeted: Option<HashSet<usize>>,
     /// The resources the targets depend on: planned whole, whatever keys the targets name.
     target_dependencies: HashSet<ConfigResource>,
     changes: Mutex<Vec<PlannedChange>>,
@@ -99,13 +97,11 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
         )
         .into());
     }
-    let targeted = target_closure(&run);
     let target_dependencies = target_dependencies(&run);
     let planner = Arc::new(Planner {
         run: run.clone(),
         prior,
         prior_by_resource,
-        targeted,
         target_dependencies,
         changes: Mutex::new(Vec::new()),
         refreshed: Mutex::new(BTreeMap::new()),
@@ -157,29 +153,6 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
     })
 }
 
-/// The nodes `--target` selects: the targeted resources and everything they depend on.
-fn target_closure(run: &Run) -> Option<HashSet<usize>> {
-    if run.options.targets.is_empty() {
-        return None;
-    }
-    let mut selected = HashSet::new();
-    let mut stack: Vec<usize> = run
-        .options
-        .targets
-        .iter()
-        .filter_map(|t| {
-            run.graph
-                .id(&Node::Resource(t.module.path(), t.resource.clone()))
-        })
-        .collect();
-    while let Some(n) = stack.pop() {
-        if selected.insert(n) {
-            stack.extend(run.graph.deps[n].iter().copied());
-        }
-    }
-    Some(selected)
-}
-
 /// The resources the `--target`s depend on, directly or through others.
 fn target_dependencies(run: &Run) -> HashSet<ConfigResource> {
     let graph = &run.graph;
@@ -205,12 +178,15 @@ fn target_dependencies(run: &Run) -> HashSet<ConfigResource> {
 
 impl Planner {
     async fn visit(&self, node: usize) -> bool {
+        let targeted_out = !self.run.in_target(node);
         let result = match self.run.graph.nodes[node].clone() {
+            // Outside --target, only resources matter (their prior values stay visible).
+            Node::Resource(path, addr) => self.resource(node, &path, &addr).await,
+            _ if targeted_out => Ok(()),
             Node::Variable(path, name) => self.run.eval_module_variable(&path, &name),
             Node::Local(path, name) => self.run.eval_local(&path, &name),
             Node::ModuleCall(path, name) => self.run.expand_module_call(&path, &name),
             Node::Provider(key) => self.run.configure_provider(&key).await,
-            Node::Resource(path, addr) => self.resource(node, &path, &addr).await,
             Node::Output(path, name) if path.is_root() => self.output(&name),
             Node::Output(path, name) => {
                 if self.run.options.destroy {
@@ -231,10 +207,6 @@ impl Planner {
 
     fn module(&self) -> &Module {
         &self.run.module
-    }
-
-    fn in_target(&self, node: usize) -> bool {
-        self.targeted.as_ref().is_none_or(|t| t.contains(&node))
     }
 
     fn record(&self, change: PlannedChange) {
@@ -336,7 +308,7 @@ impl Planner {
             }
             return Ok(());
         }
-        if !self.in_target(node) {
+        if !self.run.in_target(node) {
             self.expose_prior(module, resource);
             return Ok(());
         }
@@ -809,7 +781,7 @@ impl Planner {
             }
             return Ok(());
         }
-        if self.targeted.is_some() {
+        if self.run.targeted.is_some() {
             return Ok(());
         }
         let value = self.run.eval(
@@ -863,7 +835,7 @@ impl Planner {
 
     /// Outputs in state that the configuration no longer declares.
     fn plan_removed_outputs(&self) {
-        if self.targeted.is_some() {
+        if self.run.targeted.is_some() {
             return;
         }
         let declared: BTreeSet<&String> = self.module().outputs.keys().collect();

@@ -11,6 +11,9 @@
 //! clock shared by all calls, so a test can tell which call finished before which began
 //! without measuring time. The number of apply calls running at once is tracked too.
 
+// Several test binaries include this file; each uses a different part of it.
+#![allow(dead_code)]
+
 use async_trait::async_trait;
 use ggplan_sdk::{
     ApplyRequest, ApplyResponse, Attribute, Diagnostic, Diagnostics, PlanRequest, PlanResponse,

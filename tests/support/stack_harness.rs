@@ -1,6 +1,9 @@
 //! Runs the engine the way the CLI does, on stack files written into a temporary directory and
 //! with the recording `test` provider: load, evaluate variables, plan, apply.
 
+// Several test binaries include this file; each uses a different part of it.
+#![allow(dead_code)]
+
 use super::recording::{Call, Recording};
 use ggplan::apply::{ApplyOutcome, apply};
 use ggplan::config::load_dir;
@@ -45,6 +48,13 @@ impl Harness {
     /// Replaces the stack's `main.tf`.
     pub fn write(&self, main_tf: &str) {
         std::fs::write(self.stack.join("main.tf"), main_tf).unwrap();
+    }
+
+    /// Writes another file of the stack (a module's files, say), creating its directories.
+    pub fn write_file(&self, relative: &str, text: &str) {
+        let path = self.stack.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
 
     /// The state as stored.
