@@ -152,6 +152,9 @@ pub enum Command {
         /// Print every schema as JSON.
         #[arg(long)]
         json: bool,
+        /// Print the reference page of one provider as Markdown.
+        #[arg(long, value_name = "PROVIDER", conflicts_with = "json")]
+        markdown: Option<String>,
     },
     /// Remove a lock left by a run that died.
     ForceUnlock {

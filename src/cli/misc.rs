@@ -108,8 +108,20 @@ pub fn graph(ui: &Ui, dir: &Path) -> ExitCode {
 }
 
 /// `ggplan providers`.
-pub fn providers(ui: &Ui, registry: &Registry, json: bool) -> ExitCode {
+pub fn providers(ui: &Ui, registry: &Registry, json: bool, markdown: Option<&str>) -> ExitCode {
     let schemas = registry.schemas();
+    if let Some(name) = markdown {
+        let Some(schema) = schemas.get(name) else {
+            let hint = crate::suggest::did_you_mean(name, schemas.keys().copied());
+            ui.error(
+                "Unknown provider",
+                format!("This ggplan has no provider {name:?}.{hint}"),
+            );
+            return ExitCode::from(1);
+        };
+        ui.out(&crate::render::schema_doc::provider_page(name, schema));
+        return ExitCode::SUCCESS;
+    }
     if json {
         match serde_json::to_string_pretty(&schemas) {
             Ok(text) => ui.out(&format!("{text}\n")),

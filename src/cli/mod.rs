@@ -103,7 +103,9 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             diff,
             recursive,
         } => misc::fmt(&ui, &dir, check, diff, recursive),
-        Command::Providers { json } => misc::providers(&ui, registry, json),
+        Command::Providers { json, markdown } => {
+            misc::providers(&ui, registry, json, markdown.as_deref())
+        }
         Command::ForceUnlock { id, state } => state_cmd::force_unlock(&ui, &state, &id),
         Command::Version => {
             ui.out(&format!("ggplan v{}\n", env!("CARGO_PKG_VERSION")));

@@ -8,6 +8,7 @@ pub mod diagnostic;
 mod diff;
 pub mod human;
 pub mod progress;
+pub mod schema_doc;
 pub mod state;
 mod value;
 
