@@ -177,7 +177,10 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The hash over file hashes and variable values that identifies a configuration.
-fn config_hash(files: &BTreeMap<String, String>, variables: &BTreeMap<String, SavedValue>) -> String {
+fn config_hash(
+    files: &BTreeMap<String, String>,
+    variables: &BTreeMap<String, SavedValue>,
+) -> String {
     let canonical = json!({ "files": files, "variables": variables });
     hex(&Sha256::digest(canonical.to_string().as_bytes()))
 }
@@ -218,14 +221,15 @@ impl PlanFile {
 
     /// Writes the file with mode 0600 (it may hold secrets).
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
-        let io = |action| move |source| PlanFileError::Io {
-            action,
-            path: path.to_path_buf(),
-            source,
+        let io = |action| {
+            move |source| PlanFileError::Io {
+                action,
+                path: path.to_path_buf(),
+                source,
+            }
         };
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| {
-            io("encode")(std::io::Error::other(e.to_string()))
-        })?;
+        let mut bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| io("encode")(std::io::Error::other(e.to_string())))?;
         bytes.push(b'\n');
         let mut file = crate::state::create_private(path, false).map_err(io("create"))?;
         file.write_all(&bytes)
@@ -336,12 +340,11 @@ impl PlanFile {
         for (addr, change) in &after {
             match before.get(addr) {
                 None => differences.push(format!("{addr} is new")),
-                Some(old) if old["change"]["actions"] != change["change"]["actions"] => {
-                    differences.push(format!(
+                Some(old) if old["change"]["actions"] != change["change"]["actions"] => differences
+                    .push(format!(
                         "{addr} would now be {} instead of {}",
                         change["change"]["actions"], old["change"]["actions"]
-                    ))
-                }
+                    )),
                 Some(old) if old != change => {
                     differences.push(format!("{addr} would change differently"))
                 }
@@ -388,8 +391,8 @@ impl PlanFile {
                 let action = self.action(&c["actions"])?;
                 let (before, after) = sides(c);
                 // A sensitive output is secret as a whole (and its values marked).
-                let sensitive = c["before_sensitive"] == json!(true)
-                    || c["after_sensitive"] == json!(true);
+                let sensitive =
+                    c["before_sensitive"] == json!(true) || c["after_sensitive"] == json!(true);
                 Ok(OutputChange {
                     name: name.clone(),
                     action,
@@ -445,13 +448,21 @@ impl PlanFile {
 fn sides(change: &Json) -> (Option<Value>, Option<Value>) {
     let before = match &change["before"] {
         Json::Null => None,
-        v => Some(js::decode(v, &Json::Bool(false), &change["before_sensitive"])),
+        v => Some(js::decode(
+            v,
+            &Json::Bool(false),
+            &change["before_sensitive"],
+        )),
     };
     let after_unknown = &change["after_unknown"];
     let after = match change.get("after") {
         Some(Json::Null) if *after_unknown != json!(true) => None,
         Some(v) => Some(js::decode(v, after_unknown, &change["after_sensitive"])),
-        None => Some(js::decode(&Json::Null, after_unknown, &change["after_sensitive"])),
+        None => Some(js::decode(
+            &Json::Null,
+            after_unknown,
+            &change["after_sensitive"],
+        )),
     };
     (before, after)
 }

@@ -69,7 +69,10 @@ output "db_password" {
 fn v2() -> String {
     V1.replace("replicas = 1, secret", "replicas = 2, secret")
         .replace("triggers_replace = [\"v1\"]", "triggers_replace = [\"v2\"]")
-        .replace("content  = \"replicas=1\\n\"", "content  = \"replicas=2\\n\"")
+        .replace(
+            "content  = \"replicas=1\\n\"",
+            "content  = \"replicas=2\\n\"",
+        )
         .replace(
             "resource \"terraform_data\" \"old\" {\n  input = \"old\"\n}\n",
             "resource \"terraform_data\" \"extra\" {\n  input = \"extra\"\n}\n\n\
@@ -180,18 +183,44 @@ fn golden_plan_in_every_format() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["address"].as_str().unwrap().to_string(), c["change"]["actions"].clone()))
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["change"]["actions"].clone(),
+            )
+        })
         .collect();
     assert_eq!(
         actions,
         [
-            ("local_file.config".to_string(), serde_json::json!(["delete", "create"])),
-            ("local_file.inventory".to_string(), serde_json::json!(["no-op"])),
-            ("random_password.db".to_string(), serde_json::json!(["no-op"])),
-            ("terraform_data.app".to_string(), serde_json::json!(["update"])),
-            ("terraform_data.extra".to_string(), serde_json::json!(["create"])),
-            ("terraform_data.old".to_string(), serde_json::json!(["delete"])),
-            ("terraform_data.pinned".to_string(), serde_json::json!(["delete", "create"])),
+            (
+                "local_file.config".to_string(),
+                serde_json::json!(["delete", "create"])
+            ),
+            (
+                "local_file.inventory".to_string(),
+                serde_json::json!(["no-op"])
+            ),
+            (
+                "random_password.db".to_string(),
+                serde_json::json!(["no-op"])
+            ),
+            (
+                "terraform_data.app".to_string(),
+                serde_json::json!(["update"])
+            ),
+            (
+                "terraform_data.extra".to_string(),
+                serde_json::json!(["create"])
+            ),
+            (
+                "terraform_data.old".to_string(),
+                serde_json::json!(["delete"])
+            ),
+            (
+                "terraform_data.pinned".to_string(),
+                serde_json::json!(["delete", "create"])
+            ),
         ]
     );
     insta::assert_snapshot!("plan_json", normalize(&json.stdout));
@@ -200,7 +229,10 @@ fn golden_plan_in_every_format() {
     let events = sb.run(&["plan", "--json"]).expect(0);
     for line in events.stdout.lines() {
         let event: Json = serde_json::from_str(line).unwrap();
-        assert!(event["type"].is_string() && event["@message"].is_string(), "{line}");
+        assert!(
+            event["type"].is_string() && event["@message"].is_string(),
+            "{line}"
+        );
     }
     insta::assert_snapshot!("plan_events", normalize(&events.stdout));
     insta::assert_snapshot!(
@@ -217,10 +249,23 @@ fn drift_names_edited_and_deleted_files_until_accepted() {
     std::fs::remove_file(sb.path("out/inventory.txt")).unwrap();
 
     let human = sb.run(&["drift"]).expect(2);
-    assert!(human.stdout.contains("# local_file.config has changed"), "{}", human.stdout);
-    assert!(human.stdout.contains("# local_file.inventory has been deleted"));
-    assert!(human.stdout.contains("-         replicas=1\n") || human.stdout.contains("- replicas=1"));
-    insta::assert_snapshot!("drift_markdown", normalize(&sb.run(&["drift", "--format", "markdown"]).expect(2).stdout));
+    assert!(
+        human.stdout.contains("# local_file.config has changed"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("# local_file.inventory has been deleted")
+    );
+    assert!(
+        human.stdout.contains("-         replicas=1\n") || human.stdout.contains("- replicas=1")
+    );
+    insta::assert_snapshot!(
+        "drift_markdown",
+        normalize(&sb.run(&["drift", "--format", "markdown"]).expect(2).stdout)
+    );
     let json: Json =
         serde_json::from_str(&sb.run(&["drift", "--format", "json"]).expect(2).stdout).unwrap();
     let drifted: Vec<(&str, &Json)> = json["resource_drift"]
@@ -237,11 +282,15 @@ fn drift_names_edited_and_deleted_files_until_accepted() {
         ]
     );
     let events = sb.run(&["drift", "--json"]).expect(2);
-    assert_eq!(events.stdout.matches("\"type\":\"resource_drift\"").count(), 2);
+    assert_eq!(
+        events.stdout.matches("\"type\":\"resource_drift\"").count(),
+        2
+    );
 
     // Nothing changed yet: the state still has the old values.
     let before = sb.state();
-    sb.run(&["apply", "--refresh-only", "--auto-approve"]).expect(0);
+    sb.run(&["apply", "--refresh-only", "--auto-approve"])
+        .expect(0);
     let after = sb.state();
     assert_ne!(before["serial"], after["serial"]);
     let addresses: Vec<&str> = after["resources"]
@@ -251,8 +300,14 @@ fn drift_names_edited_and_deleted_files_until_accepted() {
         .map(|r| r["address"].as_str().unwrap())
         .collect();
     assert!(!addresses.contains(&"local_file.inventory"));
-    assert_eq!(std::fs::read_to_string(sb.path("out/config.txt")).unwrap(), "replicas=9\n");
-    assert!(!sb.path("out/inventory.txt").exists(), "refresh-only must not create objects");
+    assert_eq!(
+        std::fs::read_to_string(sb.path("out/config.txt")).unwrap(),
+        "replicas=9\n"
+    );
+    assert!(
+        !sb.path("out/inventory.txt").exists(),
+        "refresh-only must not create objects"
+    );
     sb.run(&["drift"]).expect(0);
 }
 
@@ -262,25 +317,41 @@ fn saved_plan_applies_exactly_what_it_shows() {
     sb.write("main.tf", &v2());
     let plan = sb.run(&["plan", "--out", "pr.plan"]).expect(0);
     assert!(plan.stdout.contains("ggplan apply pr.plan"));
-    let mode = std::fs::metadata(sb.path("pr.plan")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(sb.path("pr.plan"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     let file: Json = serde_json::from_slice(&std::fs::read(sb.path("pr.plan")).unwrap()).unwrap();
     assert_eq!(file["format"], "ggplan-plan");
     assert_eq!(file["format_version"], 1);
     // Secrets are kept in plain text, with their paths, as the state keeps them.
     assert_eq!(file["variables"]["secret"]["value"], VAR_SECRET);
-    assert_eq!(file["variables"]["secret"]["sensitive_paths"], serde_json::json!([[]]));
+    assert_eq!(
+        file["variables"]["secret"]["sensitive_paths"],
+        serde_json::json!([[]])
+    );
 
     // The human and Markdown views of the file are those of the plan.
     let shown = sb.run(&["show", "pr.plan"]).expect(0);
-    assert!(shown.stdout.contains("Plan: 3 to add, 1 to change, 3 to destroy."), "{}", shown.stdout);
-    let from_file = sb.run(&["show", "--format", "markdown", "pr.plan"]).expect(0);
+    assert!(
+        shown
+            .stdout
+            .contains("Plan: 3 to add, 1 to change, 3 to destroy."),
+        "{}",
+        shown.stdout
+    );
+    let from_file = sb
+        .run(&["show", "--format", "markdown", "pr.plan"])
+        .expect(0);
     let fresh = sb.run(&["plan", "--format", "markdown"]).expect(0);
     assert_eq!(from_file.stdout, fresh.stdout);
 
     let applied = sb.run(&["apply", "pr.plan"]).expect(0);
     assert!(
-        applied.stdout.contains("Apply complete! Resources: 3 added, 1 changed, 3 destroyed."),
+        applied
+            .stdout
+            .contains("Apply complete! Resources: 3 added, 1 changed, 3 destroyed."),
         "{}",
         applied.all()
     );
@@ -294,10 +365,22 @@ fn saved_plan_is_refused_after_the_state_changed() {
     sb.write("main.tf", &v2());
     sb.run(&["plan", "--out", "pr.plan"]).expect(0);
     // Another run applies first.
-    sb.run(&["apply", "--auto-approve", "--target", "terraform_data.extra"]).expect(0);
+    sb.run(&[
+        "apply",
+        "--auto-approve",
+        "--target",
+        "terraform_data.extra",
+    ])
+    .expect(0);
     let state = std::fs::read(sb.path("state/stack.json")).unwrap();
     let refused = sb.run(&["apply", "pr.plan"]).expect(1);
-    assert!(refused.stderr.contains("The state changed since the plan was made"), "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("The state changed since the plan was made"),
+        "{}",
+        refused.all()
+    );
     assert!(refused.stderr.contains("its serial is"));
     assert_eq!(std::fs::read(sb.path("state/stack.json")).unwrap(), state);
 }
@@ -311,7 +394,9 @@ fn saved_plan_is_refused_after_the_configuration_changed() {
     let state = std::fs::read(sb.path("state/stack.json")).unwrap();
     let refused = sb.run(&["apply", "pr.plan"]).expect(1);
     assert!(
-        refused.stderr.contains("The configuration changed since the plan was made (main.tf changed)"),
+        refused
+            .stderr
+            .contains("The configuration changed since the plan was made (main.tf changed)"),
         "{}",
         refused.all()
     );
@@ -323,7 +408,9 @@ fn saved_plan_is_refused_after_the_configuration_changed() {
     std::fs::write(sb.path("out/inventory.txt"), "node9\n").unwrap();
     let refused = sb.run(&["apply", "pr.plan"]).expect(1);
     assert!(
-        refused.stderr.contains("The plan is no longer what it was when saved: local_file.inventory"),
+        refused
+            .stderr
+            .contains("The plan is no longer what it was when saved: local_file.inventory"),
         "{}",
         refused.all()
     );
@@ -337,19 +424,35 @@ fn no_output_format_shows_a_secret() {
     let secrets = [VAR_SECRET, password.as_str()];
     let check = |what: &str, run: &Run| {
         for secret in secrets {
-            assert!(!run.all().contains(secret), "{what} shows a secret:\n{}", run.all());
+            assert!(
+                !run.all().contains(secret),
+                "{what} shows a secret:\n{}",
+                run.all()
+            );
         }
     };
     sb.write("main.tf", &v2());
     let mut runs: Vec<(String, Vec<&str>, i32)> = vec![
         ("plan".into(), vec!["plan"], 0),
         ("plan json".into(), vec!["plan", "--format", "json"], 0),
-        ("plan markdown".into(), vec!["plan", "--format", "markdown"], 0),
+        (
+            "plan markdown".into(),
+            vec!["plan", "--format", "markdown"],
+            0,
+        ),
         ("plan events".into(), vec!["plan", "--json"], 0),
         ("plan --out".into(), vec!["plan", "--out", "pr.plan"], 0),
         ("show plan".into(), vec!["show", "pr.plan"], 0),
-        ("show plan json".into(), vec!["show", "--json", "pr.plan"], 0),
-        ("show plan markdown".into(), vec!["show", "--format", "markdown", "pr.plan"], 0),
+        (
+            "show plan json".into(),
+            vec!["show", "--json", "pr.plan"],
+            0,
+        ),
+        (
+            "show plan markdown".into(),
+            vec!["show", "--format", "markdown", "pr.plan"],
+            0,
+        ),
         ("show state json".into(), vec!["show", "--json"], 0),
         ("show state".into(), vec!["show"], 0),
     ];
@@ -357,7 +460,10 @@ fn no_output_format_shows_a_secret() {
         check(&what, &sb.run(&args).expect(code));
     }
     let plan_file = std::fs::read_to_string(sb.path("pr.plan")).unwrap();
-    assert!(plan_file.contains(VAR_SECRET), "the plan file keeps secrets, as state does");
+    assert!(
+        plan_file.contains(VAR_SECRET),
+        "the plan file keeps secrets, as state does"
+    );
 
     std::fs::write(sb.path("out/config.txt"), "replicas=9\n").unwrap();
     for (what, args) in [
@@ -372,7 +478,10 @@ fn no_output_format_shows_a_secret() {
         "apply events",
         &sb.run(&["apply", "--json", "--auto-approve"]).expect(0),
     );
-    check("show state json after apply", &sb.run(&["show", "--json"]).expect(0));
+    check(
+        "show state json after apply",
+        &sb.run(&["show", "--json"]).expect(0),
+    );
 }
 
 #[test]
@@ -385,5 +494,9 @@ fn json_apply_needs_auto_approve_and_plan_files_take_no_variables() {
     assert!(refused.stderr.contains("Cannot change a saved plan"));
     let not_a_plan = Path::new("main.tf");
     let refused = sb.run(&["apply", not_a_plan.to_str().unwrap()]).expect(1);
-    assert!(refused.stderr.contains("is not a ggplan plan file"), "{}", refused.all());
+    assert!(
+        refused.stderr.contains("is not a ggplan plan file"),
+        "{}",
+        refused.all()
+    );
 }

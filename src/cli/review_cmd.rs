@@ -186,7 +186,10 @@ pub async fn apply(
         match confirm(ui, false) {
             Ok(true) => {}
             Ok(false) => {
-                ui.error("Apply cancelled", "Only 'yes' approves; nothing was changed.");
+                ui.error(
+                    "Apply cancelled",
+                    "Only 'yes' approves; nothing was changed.",
+                );
                 return ExitCode::from(1);
             }
             Err(msg) => {
@@ -289,7 +292,10 @@ async fn apply_file(
         ui.error("Saved plan is stale", e.to_string());
         return ExitCode::from(1);
     }
-    let state_path = args.state.clone().unwrap_or_else(|| file.state_path.clone());
+    let state_path = args
+        .state
+        .clone()
+        .unwrap_or_else(|| file.state_path.clone());
     let stack = Stack {
         module: Arc::new(module),
         variables: file.variables(),

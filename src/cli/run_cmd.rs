@@ -200,8 +200,16 @@ pub async fn apply(
     auto_approve: bool,
 ) -> ExitCode {
     let operation = if destroy { "destroy" } else { "apply" };
-    let Some((stack, _lock, planned)) =
-        prepare(ui, registry, dir, args, destroy, operation, human_events(ui)).await
+    let Some((stack, _lock, planned)) = prepare(
+        ui,
+        registry,
+        dir,
+        args,
+        destroy,
+        operation,
+        human_events(ui),
+    )
+    .await
     else {
         return ExitCode::from(1);
     };

@@ -34,9 +34,7 @@ pub fn drift(changes: &[ResourceChange], checked: usize, style: &Style) -> Strin
             style.paint(&format!("{};{}", ansi::BOLD, ansi::GREEN), "No drift.")
         );
     }
-    let mut out = String::from(
-        "Objects have changed outside of ggplan since the last apply:\n\n",
-    );
+    let mut out = String::from("Objects have changed outside of ggplan since the last apply:\n\n");
     for change in changes {
         out.push_str(&resource_block(change, headline(change), style));
         out.push('\n');

@@ -123,7 +123,11 @@ fn symbol(action: Action, style: &Style) -> String {
 
 /// One instance's block: the comment saying what happens and why, then its attributes.
 pub fn resource_change(change: &ResourceChange, style: &Style) -> String {
-    resource_block(change, headline(change.action, change.reason.as_ref()), style)
+    resource_block(
+        change,
+        headline(change.action, change.reason.as_ref()),
+        style,
+    )
 }
 
 /// One instance's block with the given headline after its address (`will be created`,
@@ -214,10 +218,11 @@ fn summary(changes: &[&ResourceChange], style: &Style) -> String {
 
 /// How many objects the changes add, change and destroy; a replacement counts as one add and
 /// one destroy.
-pub fn counts<'a>(changes: impl Iterator<Item = &'a ResourceChange> + Clone) -> (usize, usize, usize) {
-    let count = |wanted: &dyn Fn(Action) -> bool| {
-        changes.clone().filter(|c| wanted(c.action)).count()
-    };
+pub fn counts<'a>(
+    changes: impl Iterator<Item = &'a ResourceChange> + Clone,
+) -> (usize, usize, usize) {
+    let count =
+        |wanted: &dyn Fn(Action) -> bool| changes.clone().filter(|c| wanted(c.action)).count();
     (
         count(&|a| a == Action::Create || a.is_replace()),
         count(&|a| a == Action::Update),

@@ -144,7 +144,11 @@ pub fn actions(action: Action) -> Json {
 
 /// The action an `actions` list names.
 pub fn action_of(actions: &Json) -> Option<Action> {
-    let names: Vec<&str> = actions.as_array()?.iter().filter_map(Json::as_str).collect();
+    let names: Vec<&str> = actions
+        .as_array()?
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
     Some(match names.as_slice() {
         ["no-op"] => Action::NoOp,
         ["create"] => Action::Create,
@@ -176,7 +180,10 @@ const REASONS: [(ActionReason, &str); 9] = [
         ActionReason::ReplaceBecauseCannotUpdate,
         "replace_because_cannot_update",
     ),
-    (ActionReason::ReplaceBecauseTainted, "replace_because_tainted"),
+    (
+        ActionReason::ReplaceBecauseTainted,
+        "replace_because_tainted",
+    ),
     (
         ActionReason::ReadBecauseConfigUnknown,
         "read_because_config_unknown",
@@ -327,10 +334,7 @@ pub fn plan(plan: &Plan, context: &PlanContext, secrets: Secrets) -> Json {
         .collect();
     let mut out = Map::new();
     out.insert("format_version".into(), json!(PLAN_FORMAT_VERSION));
-    out.insert(
-        "ggplan_version".into(),
-        json!(env!("CARGO_PKG_VERSION")),
-    );
+    out.insert("ggplan_version".into(), json!(env!("CARGO_PKG_VERSION")));
     out.insert("variables".into(), Json::Object(variables));
     if !context.drift.is_empty() {
         out.insert(

@@ -138,7 +138,8 @@ pub fn plan(plan: &Plan) -> Vec<String> {
         .iter()
         .map(|c| {
             let headline = human::headline(c.action, c.reason.as_ref());
-            let mut change = json!({ "resource": resource(&c.addr), "action": action_name(c.action) });
+            let mut change =
+                json!({ "resource": resource(&c.addr), "action": action_name(c.action) });
             if let Some(reason) = &c.reason {
                 change["reason"] = json!(super::json::reason_name(reason));
             }
@@ -215,7 +216,10 @@ pub fn drift(changes: &[ResourceChange], checked: usize) -> Vec<String> {
     lines.push(line(
         "drift_summary",
         "info",
-        &format!("Drift: {} (of {checked} managed objects).", drift::summary(changes)),
+        &format!(
+            "Drift: {} (of {checked} managed objects).",
+            drift::summary(changes)
+        ),
         json!({ "drift": { "changed": changes.len() - deleted, "deleted": deleted,
                            "checked": checked } }),
     ));

@@ -91,11 +91,7 @@ fn action_word(action: Action) -> &'static str {
 
 /// A code fence longer than any run of backticks in `text`.
 fn fence(text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     "`".repeat(longest.max(2) + 1)
 }
 
@@ -174,9 +170,8 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
         return comment.finish("parts");
     }
     let (add, change, destroy) = counts(changes.iter().copied());
-    let mut head = format!(
-        "### ggplan plan: {add} to add, {change} to change, {destroy} to destroy\n\n"
-    );
+    let mut head =
+        format!("### ggplan plan: {add} to add, {change} to change, {destroy} to destroy\n\n");
     let destructive: Vec<&&ResourceChange> = changes
         .iter()
         .filter(|c| c.action == Action::Delete || c.action.is_replace())
@@ -218,7 +213,10 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
     }
     if !outputs.is_empty() {
         let text = output_changes(&outputs, &PLAIN);
-        comment.push(&format!("\n#### Changes to outputs\n\n{}", diff_block(&text)));
+        comment.push(&format!(
+            "\n#### Changes to outputs\n\n{}",
+            diff_block(&text)
+        ));
     }
     comment.finish("parts (table rows, resource diffs or outputs) were")
 }
@@ -267,7 +265,12 @@ mod tests {
     use crate::address::InstanceAddr;
     use ggplan_sdk::Value;
 
-    fn change(addr: &str, action: Action, before: Option<Value>, after: Option<Value>) -> ResourceChange {
+    fn change(
+        addr: &str,
+        action: Action,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> ResourceChange {
         ResourceChange {
             addr: InstanceAddr::parse(addr).unwrap(),
             provider: "terraform".into(),
