@@ -177,7 +177,7 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
         .filter(|c| c.action == Action::Delete || c.action.is_replace())
         .collect();
     if !destructive.is_empty() {
-        head.push_str("> [!CAUTION]\n> This plan destroys or replaces objects:\n");
+        head.push_str("> [!CAUTION]\n> This plan destroys or replaces objects:\n>\n");
         for c in destructive.iter().take(CALLOUT_MAX) {
             let _ = writeln!(
                 head,
