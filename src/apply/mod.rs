@@ -94,11 +94,54 @@ struct Applier {
     committer: Committer,
     state: Arc<Mutex<State>>,
     counts: Mutex<(usize, usize, usize)>,
+    /// Only the refresh is accepted: outputs that are not known without applying are kept.
+    refresh_only: bool,
 }
 
 /// Applies a plan, recording every change in the journal of `store` as it completes and
 /// persisting the whole state at the end. The caller holds the state lock.
 pub async fn apply(planned: PlannedRun, store: &StateStore, stop: &StopFlag) -> ApplyOutcome {
+    apply_with(planned, store, stop, false).await
+}
+
+/// Accepts what the refresh found into the state without changing any real object
+/// (`apply --refresh-only`): records the refreshed values and the data sources read during
+/// planning, then the outputs, evaluated against the refreshed values. An output that cannot
+/// be known without applying (it refers to an object that is gone) keeps its recorded value.
+pub async fn apply_refresh_only(
+    mut planned: PlannedRun,
+    store: &StateStore,
+    stop: &StopFlag,
+) -> ApplyOutcome {
+    if let Ok(mut scope) = planned.run.scope.write() {
+        for c in &planned.changes {
+            let addr = &c.change.addr;
+            if addr.resource.kind != ResourceKind::Managed {
+                continue;
+            }
+            // A change's `before` is the refreshed value (`None`: gone or never created).
+            match &c.change.before {
+                Some(value) => scope.set_instance(addr, c.expansion, value.clone()),
+                None => {
+                    if let Some(values) =
+                        scope.module(&addr.module).resources.get_mut(&addr.resource)
+                    {
+                        values.instances.remove(&addr.key);
+                    }
+                }
+            }
+        }
+    }
+    planned.changes.retain(|c| c.change.action == Action::NoOp);
+    apply_with(planned, store, stop, true).await
+}
+
+async fn apply_with(
+    planned: PlannedRun,
+    store: &StateStore,
+    stop: &StopFlag,
+    refresh_only: bool,
+) -> ApplyOutcome {
     let PlannedRun {
         run,
         prior,
@@ -129,6 +172,7 @@ pub async fn apply(planned: PlannedRun, store: &StateStore, stop: &StopFlag) -> 
         committer,
         state: shared.clone(),
         counts: Mutex::new((0, 0, 0)),
+        refresh_only,
     });
     let mut interrupted = false;
     match applier.record_refresh_and_reads(refreshed).await {
@@ -476,6 +520,9 @@ impl Applier {
                 &ModuleInstance::root(),
                 &InstanceContext::default(),
             )?;
+            if !value.is_wholly_known() && self.refresh_only {
+                return Ok(());
+            }
             if !value.is_wholly_known() {
                 return Err(Diagnostic::error(
                     format!("Output {name:?} is still unknown after apply"),

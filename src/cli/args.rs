@@ -72,9 +72,15 @@ pub enum Command {
         /// Exit 0 when there are no changes, 2 when there are, 1 on error.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Save the plan to FILE (JSON, mode 0600), for `ggplan apply FILE`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
     },
-    /// Plan, ask for confirmation, and apply.
+    /// Plan, ask for confirmation, and apply; or apply a saved plan file as it is.
     Apply {
+        /// The stack directory, or a plan file saved by `ggplan plan --out`.
         #[arg(default_value = ".")]
         dir: PathBuf,
         #[command(flatten)]
@@ -82,6 +88,22 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
+        /// Only accept what changed outside ggplan into the state; change no real object.
+        #[arg(long)]
+        refresh_only: bool,
+        /// Print progress as JSON lines (one object per line) on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Report what changed outside ggplan since the last apply. Exit 0 when nothing drifted,
+    /// 2 when something did, 1 on error.
+    Drift {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Destroy everything the state holds for this stack.
     Destroy {
@@ -93,10 +115,18 @@ pub enum Command {
         #[arg(long)]
         auto_approve: bool,
     },
-    /// Show the state: every resource instance and output.
+    /// Show the state (every resource instance and output), or a saved plan file.
     Show {
+        /// A plan file saved by `ggplan plan --out`; without it, the state.
+        file: Option<PathBuf>,
         #[command(flatten)]
         state: StateArgs,
+        /// Print JSON in the shape of `terraform show -json` (same as --format json).
+        #[arg(long)]
+        json: bool,
+        /// human, json or markdown (markdown only for a plan file).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
     },
     /// Show output values.
     Output {
@@ -196,6 +226,35 @@ pub enum StateCommand {
         #[command(flatten)]
         state: StateArgs,
     },
+}
+
+/// How a plan, a drift report or a state is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Text for people, as Terraform prints it.
+    Human,
+    /// One JSON document (see docs/json-format.md).
+    Json,
+    /// GitHub-flavoured Markdown for pull-request comments.
+    Markdown,
+}
+
+/// Output options of `plan` and `drift`.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// human, json (one document, like `terraform show -json`) or markdown.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Print progress as JSON lines (one object per line) on standard output.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+}
+
+impl OutputArgs {
+    /// Whether the output is the plain human text.
+    pub fn is_human(&self) -> bool {
+        self.format == Format::Human && !self.json
+    }
 }
 
 /// Where the state is.

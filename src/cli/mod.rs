@@ -3,6 +3,7 @@
 
 mod args;
 mod misc;
+mod review_cmd;
 mod run_cmd;
 mod stack;
 mod state_cmd;
@@ -65,12 +66,42 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             run,
             destroy,
             detailed_exitcode,
-        } => run_cmd::plan(&ui, registry, &dir, &run, destroy, detailed_exitcode).await,
+            out,
+            output,
+        } => {
+            if out.is_none() && output.is_human() {
+                run_cmd::plan(&ui, registry, &dir, &run, destroy, detailed_exitcode).await
+            } else {
+                let plan = review_cmd::PlanRequest {
+                    destroy,
+                    detailed_exitcode,
+                    out: out.as_deref(),
+                    output: &output,
+                };
+                review_cmd::plan(&ui, registry, &dir, &run, plan).await
+            }
+        }
         Command::Apply {
             dir,
             run,
             auto_approve,
-        } => run_cmd::apply(&ui, registry, &dir, &run, false, auto_approve).await,
+            refresh_only,
+            json,
+        } => {
+            if dir.is_file() || refresh_only || json {
+                let apply = review_cmd::ApplyRequest {
+                    auto_approve,
+                    refresh_only,
+                    json,
+                };
+                review_cmd::apply(&ui, registry, &dir, &run, apply).await
+            } else {
+                run_cmd::apply(&ui, registry, &dir, &run, false, auto_approve).await
+            }
+        }
+        Command::Drift { dir, run, output } => {
+            review_cmd::drift(&ui, registry, &dir, &run, &output).await
+        }
         Command::Destroy {
             dir,
             run,
@@ -79,7 +110,18 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
         Command::Import { addr, id, dir, run } => {
             run_cmd::import(&ui, registry, &dir, &run, &addr, &id).await
         }
-        Command::Show { state } => state_cmd::show(&ui, &state),
+        Command::Show {
+            file,
+            state,
+            json,
+            format,
+        } => {
+            let format = if json { args::Format::Json } else { format };
+            match (&file, format) {
+                (None, args::Format::Human) => state_cmd::show(&ui, &state),
+                _ => review_cmd::show(&ui, &state, file.as_deref(), format),
+            }
+        }
         Command::Output {
             name,
             state,

@@ -4,7 +4,7 @@ use super::args::RunArgs;
 use super::stack::{self, Stack};
 use super::ui::Ui;
 use crate::address::InstanceAddr;
-use crate::apply::apply as apply_plan;
+use crate::apply::{ApplyOutcome, apply as apply_plan, apply_refresh_only};
 use crate::events::{Event, EventSink};
 use crate::plan::{PlannedRun, plan as make_plan};
 use crate::providers::Registry;
@@ -44,16 +44,35 @@ fn parse_addrs(ui: &Ui, texts: &[String]) -> Option<Vec<InstanceAddr>> {
     Some(out)
 }
 
-/// Loads the stack, locks and loads its state, and plans.
-async fn prepare(
+/// The sink that prints progress lines for people.
+pub(super) fn human_events(ui: &Ui) -> Arc<dyn EventSink> {
+    Arc::new(HumanEvents { style: ui.style })
+}
+
+/// Loads the stack, locks and loads its state, and plans, sending progress to `events`.
+pub(super) async fn prepare(
     ui: &Ui,
     registry: &Registry,
     dir: &Path,
     args: &RunArgs,
     destroy: bool,
     operation: &str,
+    events: Arc<dyn EventSink>,
 ) -> Option<(Stack, LockGuard, PlannedRun)> {
     let stack = stack::load(ui, dir, args)?;
+    plan_stack(ui, registry, stack, args, destroy, operation, events).await
+}
+
+/// Locks and loads the state of a loaded stack, and plans.
+pub(super) async fn plan_stack(
+    ui: &Ui,
+    registry: &Registry,
+    stack: Stack,
+    args: &RunArgs,
+    destroy: bool,
+    operation: &str,
+    events: Arc<dyn EventSink>,
+) -> Option<(Stack, LockGuard, PlannedRun)> {
     let lock = match stack.store.lock(operation) {
         Ok(lock) => lock,
         Err(e) => {
@@ -93,7 +112,6 @@ async fn prepare(
         .values()
         .map(|r| r.provider.clone())
         .collect();
-    let events: Arc<dyn EventSink> = Arc::new(HumanEvents { style: ui.style });
     let run = match Run::new(
         stack.module.clone(),
         registry.clone(),
@@ -129,7 +147,8 @@ pub async fn plan(
     destroy: bool,
     detailed: bool,
 ) -> ExitCode {
-    let Some((_stack, _lock, planned)) = prepare(ui, registry, dir, args, destroy, "plan").await
+    let Some((_stack, _lock, planned)) =
+        prepare(ui, registry, dir, args, destroy, "plan", human_events(ui)).await
     else {
         return ExitCode::from(1);
     };
@@ -141,7 +160,7 @@ pub async fn plan(
     }
 }
 
-fn confirm(ui: &Ui, destroy: bool) -> Result<bool, String> {
+pub(super) fn confirm(ui: &Ui, destroy: bool) -> Result<bool, String> {
     if !std::io::stdin().is_terminal() {
         return Err(
             "Standard input is not a terminal, so ggplan cannot ask for confirmation. \
@@ -181,7 +200,16 @@ pub async fn apply(
     auto_approve: bool,
 ) -> ExitCode {
     let operation = if destroy { "destroy" } else { "apply" };
-    let Some((stack, _lock, planned)) = prepare(ui, registry, dir, args, destroy, operation).await
+    let Some((stack, _lock, planned)) = prepare(
+        ui,
+        registry,
+        dir,
+        args,
+        destroy,
+        operation,
+        human_events(ui),
+    )
+    .await
     else {
         return ExitCode::from(1);
     };
@@ -208,33 +236,9 @@ pub async fn apply(
         }
     }
     ui.out("\n");
-    let stop = StopFlag::default();
-    let interrupt = {
-        let stop = stop.clone();
-        let ui = *ui;
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                ui.out("\nInterrupt received. Waiting for running operations to finish, then saving state...\n");
-                stop.stop();
-            }
-        })
+    let Some(outcome) = carry_out(ui, &stack, planned, false).await else {
+        return ExitCode::from(1);
     };
-    let outcome = apply_plan(planned, &stack.store, &stop).await;
-    interrupt.abort();
-    ui.diagnostics(
-        &outcome.diagnostics,
-        &[&stack.module.sources, &stack.var_sources],
-    );
-    if outcome.interrupted {
-        ui.error(
-            "Apply interrupted",
-            "Completed changes are saved in the state; run apply again to finish the rest.",
-        );
-        return ExitCode::from(1);
-    }
-    if !outcome.succeeded() {
-        return ExitCode::from(1);
-    }
     let summary = if destroy {
         format!(
             "\nDestroy complete! Resources: {} destroyed.\n",
@@ -251,6 +255,45 @@ pub async fn apply(
         ui.out(&super::state_cmd::outputs_text(&outcome.state));
     }
     ExitCode::SUCCESS
+}
+
+/// Applies a plan (or, with `refresh_only`, only its refresh) with Ctrl-C handling, and
+/// reports its diagnostics; the outcome when everything was applied.
+pub(super) async fn carry_out(
+    ui: &Ui,
+    stack: &Stack,
+    planned: PlannedRun,
+    refresh_only: bool,
+) -> Option<ApplyOutcome> {
+    let stop = StopFlag::default();
+    let interrupt = {
+        let stop = stop.clone();
+        let ui = *ui;
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                ui.out("\nInterrupt received. Waiting for running operations to finish, then saving state...\n");
+                stop.stop();
+            }
+        })
+    };
+    let outcome = if refresh_only {
+        apply_refresh_only(planned, &stack.store, &stop).await
+    } else {
+        apply_plan(planned, &stack.store, &stop).await
+    };
+    interrupt.abort();
+    ui.diagnostics(
+        &outcome.diagnostics,
+        &[&stack.module.sources, &stack.var_sources],
+    );
+    if outcome.interrupted {
+        ui.error(
+            "Apply interrupted",
+            "Completed changes are saved in the state; run apply again to finish the rest.",
+        );
+        return None;
+    }
+    outcome.succeeded().then_some(outcome)
 }
 
 /// `ggplan import ADDR ID`.

@@ -25,7 +25,7 @@ fn store(args: &StateArgs) -> StateStore {
     ))
 }
 
-fn load(ui: &Ui, args: &StateArgs) -> Option<(StateStore, State)> {
+pub(super) fn load(ui: &Ui, args: &StateArgs) -> Option<(StateStore, State)> {
     let store = store(args);
     match store.load() {
         Ok(state) => Some((store, state)),

@@ -122,12 +122,21 @@ fn symbol(action: Action, style: &Style) -> String {
 }
 
 /// One instance's block: the comment saying what happens and why, then its attributes.
-fn resource_change(change: &ResourceChange, style: &Style) -> String {
+pub fn resource_change(change: &ResourceChange, style: &Style) -> String {
+    resource_block(
+        change,
+        headline(change.action, change.reason.as_ref()),
+        style,
+    )
+}
+
+/// One instance's block with the given headline after its address (`will be created`,
+/// `has been deleted`).
+pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) -> String {
     let addr = &change.addr;
     let mut out = format!(
-        "{} {}\n",
+        "{} {headline}\n",
         style.paint(ansi::BOLD, &format!("  # {addr}")),
-        headline(change.action, change.reason.as_ref())
     );
     if let Some(reason) = change.reason.as_ref().and_then(|r| reason_line(addr, r)) {
         let _ = writeln!(out, "  # ({reason})");
@@ -153,7 +162,7 @@ fn resource_change(change: &ResourceChange, style: &Style) -> String {
 }
 
 /// What happens, after the address: `will be created`, `must be replaced`...
-fn headline(action: Action, reason: Option<&ActionReason>) -> &'static str {
+pub fn headline(action: Action, reason: Option<&ActionReason>) -> &'static str {
     match (action, reason) {
         (Action::NoOp, _) => "has no changes",
         (Action::Create, _) => "will be created",
@@ -205,19 +214,29 @@ fn reason_line(addr: &InstanceAddr, reason: &ActionReason) -> Option<String> {
 /// `Plan: X to add, Y to change, Z to destroy.`; a replacement counts as one add and one
 /// destroy.
 fn summary(changes: &[&ResourceChange], style: &Style) -> String {
-    let count =
-        |wanted: &dyn Fn(Action) -> bool| changes.iter().filter(|c| wanted(c.action)).count();
-    let add = count(&|a| a == Action::Create || a.is_replace());
-    let change = count(&|a| a == Action::Update);
-    let destroy = count(&|a| a == Action::Delete || a.is_replace());
+    let (add, change, destroy) = counts(changes.iter().copied());
     format!(
         "{} {add} to add, {change} to change, {destroy} to destroy.\n",
         style.paint(ansi::BOLD, "Plan:")
     )
 }
 
+/// How many objects the changes add, change and destroy; a replacement counts as one add and
+/// one destroy.
+pub fn counts<'a>(
+    changes: impl Iterator<Item = &'a ResourceChange> + Clone,
+) -> (usize, usize, usize) {
+    let count =
+        |wanted: &dyn Fn(Action) -> bool| changes.clone().filter(|c| wanted(c.action)).count();
+    (
+        count(&|a| a == Action::Create || a.is_replace()),
+        count(&|a| a == Action::Update),
+        count(&|a| a == Action::Delete || a.is_replace()),
+    )
+}
+
 /// One line (or block) per changed output, names aligned on `=`.
-fn output_changes(outputs: &[&OutputChange], style: &Style) -> String {
+pub fn output_changes(outputs: &[&OutputChange], style: &Style) -> String {
     let width = outputs
         .iter()
         .map(|o| o.name.chars().count())

@@ -6,7 +6,11 @@
 
 pub mod diagnostic;
 mod diff;
+pub mod drift;
 pub mod human;
+pub mod json;
+pub mod json_events;
+pub mod markdown;
 pub mod progress;
 pub mod schema_doc;
 pub mod state;
