@@ -271,7 +271,8 @@ pub(super) async fn carry_out(
         let ui = *ui;
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                ui.out("\nInterrupt received. Waiting for running operations to finish, then saving state...\n");
+                // On stderr, so that a --json event stream on stdout stays valid.
+                ui.note("\nInterrupt received. Waiting for running operations to finish, then saving state...\n");
                 stop.stop();
             }
         })

@@ -29,6 +29,13 @@ impl Ui {
         let _ = stdout.flush();
     }
 
+    /// Prints a message for people to standard error.
+    pub fn note(&self, text: &str) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(text.as_bytes());
+        let _ = stderr.flush();
+    }
+
     /// Prints diagnostics to standard error, with snippets from any of `sources`.
     pub fn diagnostics(&self, diags: &Diagnostics, sources: &[&SourceMap]) {
         if diags.is_empty() {
@@ -44,9 +51,7 @@ impl Ui {
     pub fn error(&self, summary: &str, detail: impl Into<String>) {
         self.diagnostics(&Diagnostic::error(summary, detail).into(), &[]);
     }
-}
 
-impl Ui {
     /// `text` in bold green when colouring (the success summary).
     pub fn style_bold_green(&self, text: &str) -> String {
         if self.style.color {
