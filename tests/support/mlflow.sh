@@ -20,6 +20,12 @@ install() {
   if [[ -x $VENV/bin/mlflow ]]; then
     return
   fi
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    # Debian splits venv support out of python3.
+    echo "mlflow.sh: installing python3-venv with apt-get" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
   echo "mlflow.sh: installing mlflow[auth]==$MLFLOW_VERSION into $VENV (about 70 s)" >&2
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "mlflow[auth]==$MLFLOW_VERSION"
@@ -60,7 +66,8 @@ wait_healthy() {
   local name=$1 url deadline
   url=$(cat "$RUN/$name.url")
   deadline=$((SECONDS + START_TIMEOUT))
-  until curl -fsS "$url/health" >/dev/null 2>&1; do
+  until "$VENV/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+    "$url/health" >/dev/null 2>&1; do
     if ! running "$name"; then
       echo "mlflow.sh: the $name server exited; its log:" >&2
       tail -n 30 "$RUN/$name/server.log" >&2

@@ -94,8 +94,8 @@ async fn check_version_exists(
             Err(Diagnostic::error(
                 format!("Model {model:?} has no version {version}"),
                 format!(
-                    "Alias {alias:?} cannot point at version {version} of {model:?}: MLflow \
-                     answered {e}; {why}. Point the alias at a registered version, or register \
+                    "Alias {alias:?} cannot point at version {version} of {model:?}: {e}; {why}. \
+                     Point the alias at a registered version, or register \
                      version {version} first (a training run, or an mlflow_model_version \
                      resource whose version this alias references)."
                 ),

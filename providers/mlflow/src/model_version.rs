@@ -371,7 +371,7 @@ fn lookup_failure(client: &Client, error: &ApiError, what: &str) -> Diagnostics 
         return Diagnostic::error(
             format!("MLflow has no {what}"),
             format!(
-                "MLflow answered {error}. Set the alias first (an mlflow_model_alias resource), \
+                "{error}. Set the alias first (an mlflow_model_alias resource), \
                  or look the version up by number."
             ),
         )
