@@ -4,12 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The tests need only the Rust toolchain for now; real services (sshd, MLflow, OpenStack) are
-# installed here by the provider issues that test against them.
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is required: install the Rust toolchain (https://rustup.rs) first." >&2
   exit 1
 fi
 
+# Real services the provider tests talk to, started on loopback while the workspace builds and
+# stopped (by the PIDs their scripts recorded) however this script ends.
+trap 'tests/support/mlflow.sh stop' EXIT
+tests/support/mlflow.sh start &
+mlflow_start=$!
+
 cargo build --workspace --all-targets --locked
+
+wait "$mlflow_start"
+eval "$(tests/support/mlflow.sh env)"
 cargo test --workspace --locked "$@"

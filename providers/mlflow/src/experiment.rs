@@ -1,0 +1,231 @@
+//! `mlflow_experiment`: an experiment of the tracking server. Renaming is an update; a new
+//! artifact location replaces it. A deleted experiment (MLflow keeps it until `mlflow gc`)
+//! counts as gone.
+
+use crate::client::{Client, Method};
+use crate::resource::{Resource, normalized, required_str, unknown_when_new};
+use crate::wire::{self, CreatedExperiment, ExperimentResponse, TagChanges};
+use async_trait::async_trait;
+use ggplan_sdk::{Attribute, Diagnostics, PlanRequest, PlanResponse, Schema, Type, Value};
+use serde::de::IgnoredAny;
+use serde_json::json;
+
+const TYPE: &str = "mlflow_experiment";
+
+/// The managed experiment.
+pub(crate) struct Experiment;
+
+fn state_of(experiment: &wire::Experiment) -> Value {
+    Value::object([
+        ("id", Value::string(&experiment.experiment_id)),
+        ("name", Value::string(&experiment.name)),
+        (
+            "artifact_location",
+            wire::text_value(experiment.artifact_location.as_deref()),
+        ),
+        ("tags", wire::tags_value(&experiment.tags)),
+    ])
+}
+
+/// The experiment a state names: by id once it has one, by name on import.
+async fn fetch(client: &Client, state: &Value) -> Result<Option<wire::Experiment>, Diagnostics> {
+    let (found, what) = match state.get("id").as_str() {
+        Some(id) => (
+            client
+                .get::<ExperimentResponse>("experiments/get", &[("experiment_id", id)])
+                .await,
+            format!("reading experiment {id}"),
+        ),
+        None => {
+            let name = required_str(state, "name")?;
+            (
+                client
+                    .get::<ExperimentResponse>(
+                        "experiments/get-by-name",
+                        &[("experiment_name", name)],
+                    )
+                    .await,
+                format!("reading experiment {name:?}"),
+            )
+        }
+    };
+    match found {
+        Ok(found) if found.experiment.lifecycle_stage.as_deref() == Some("deleted") => Ok(None),
+        Ok(found) => Ok(Some(found.experiment)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(client.fail(&e, &what)),
+    }
+}
+
+#[async_trait]
+impl Resource for Experiment {
+    fn type_name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "An MLflow experiment, which groups training runs.",
+            [
+                (
+                    "name",
+                    Attribute::required(Type::String)
+                        .describe("The experiment's name; changing it renames the experiment."),
+                ),
+                (
+                    "artifact_location",
+                    Attribute::optional_computed(Type::String)
+                        .force_new()
+                        .describe("Where runs store artifacts; the server's default if unset."),
+                ),
+                (
+                    "tags",
+                    Attribute::optional(Type::Map(Box::new(Type::String)))
+                        .describe("Tags; keys starting with \"mlflow.\" are MLflow's own."),
+                ),
+                (
+                    "id",
+                    Attribute::computed(Type::String)
+                        .describe("The experiment id MLflow assigned."),
+                ),
+            ],
+        )
+    }
+
+    async fn read(&self, client: &Client, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        Ok(fetch(client, state).await?.as_ref().map(state_of))
+    }
+
+    async fn plan(
+        &self,
+        _client: &Client,
+        request: &PlanRequest<'_>,
+    ) -> Result<PlanResponse, Diagnostics> {
+        let planned = normalized(request.proposed.clone());
+        Ok(PlanResponse {
+            planned: unknown_when_new(&self.schema(), request.prior, planned),
+            requires_replace: Vec::new(),
+        })
+    }
+
+    async fn create(&self, client: &Client, planned: &Value) -> Result<Value, Diagnostics> {
+        let name = required_str(planned, "name")?;
+        let mut body = json!({"name": name, "tags": wire::tags_json(planned.get("tags"))});
+        if let Some(location) = planned.get("artifact_location").as_str() {
+            body["artifact_location"] = json!(location);
+        }
+        let doing = format!("creating experiment {name:?}");
+        let created = client
+            .call::<CreatedExperiment>(Method::Post, "experiments/create", body)
+            .await
+            .map_err(|e| {
+                let mut diagnostics = client.fail(&e, &doing);
+                if e.is_already_exists() {
+                    for d in &mut diagnostics.0 {
+                        d.detail.push_str(
+                            " A deleted experiment keeps its name until `mlflow gc` removes it: \
+                             restore it (`mlflow experiments restore`) and import it, or purge it.",
+                        );
+                    }
+                }
+                diagnostics
+            })?;
+        let stub = Value::object([("id", Value::string(&created.experiment_id))]);
+        match fetch(client, &stub).await? {
+            Some(experiment) => Ok(state_of(&experiment)),
+            None => Err(client.fail(
+                &crate::error::ApiError::Unexpected(format!(
+                    "experiment {} vanished right after it was created",
+                    created.experiment_id
+                )),
+                &doing,
+            )),
+        }
+    }
+
+    async fn update(
+        &self,
+        client: &Client,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, Diagnostics> {
+        let id = required_str(prior, "id")?;
+        let name = required_str(planned, "name")?;
+        let doing = format!("updating experiment {id} ({name:?})");
+        if prior.get("name") != planned.get("name") {
+            client
+                .call::<IgnoredAny>(
+                    Method::Post,
+                    "experiments/update",
+                    json!({"experiment_id": id, "new_name": name}),
+                )
+                .await
+                .map_err(|e| client.fail(&e, &doing))?;
+        }
+        let changes = TagChanges::between(prior.get("tags"), planned.get("tags"));
+        for (key, value) in changes.set {
+            client
+                .call::<IgnoredAny>(
+                    Method::Post,
+                    "experiments/set-experiment-tag",
+                    json!({"experiment_id": id, "key": key, "value": value}),
+                )
+                .await
+                .map_err(|e| client.fail(&e, &doing))?;
+        }
+        for key in changes.removed {
+            client
+                .call::<IgnoredAny>(
+                    Method::Post,
+                    "experiments/delete-experiment-tag",
+                    json!({"experiment_id": id, "key": key}),
+                )
+                .await
+                .map_err(|e| client.fail(&e, &doing))?;
+        }
+        Ok(planned.clone())
+    }
+
+    async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
+        let id = required_str(prior, "id")?;
+        match client
+            .call::<IgnoredAny>(
+                Method::Post,
+                "experiments/delete",
+                json!({"experiment_id": id}),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(client.fail(&e, &format!("deleting experiment {id}"))),
+        }
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        let key = if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+            "id"
+        } else {
+            "name"
+        };
+        Ok(Value::object([(key, Value::string(id))]))
+    }
+
+    fn import_id_format(&self) -> &'static str {
+        "The import id of an experiment is its numeric id, or its name."
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_by_id_or_by_name() {
+        let by_id = Experiment.import_stub("12").unwrap();
+        assert_eq!(by_id.get("id"), &Value::string("12"));
+        let by_name = Experiment.import_stub("food11").unwrap();
+        assert_eq!(by_name.get("name"), &Value::string("food11"));
+        assert_eq!(by_name.get("id"), &Value::Null);
+    }
+}
