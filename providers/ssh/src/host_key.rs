@@ -148,7 +148,6 @@ impl Verifier {
         if let Some(pin) = from_state {
             self.check_state_pin(host, &found, &pin)?;
         }
-        let file = self.known_hosts.display().to_string();
         // Compared by key data, not as whole keys: a listed key's comment is not the server's.
         let listed = russh::keys::known_hosts::known_host_keys_path(host, port, &self.known_hosts)
             .unwrap_or_default();
