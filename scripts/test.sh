@@ -11,5 +11,10 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
+# Real OpenSSH servers on loopback for the ssh provider (tests/support/ssh.sh says which).
+tests/support/ssh.sh start >/dev/null
+trap 'tests/support/ssh.sh stop' EXIT
+export GGPLAN_TEST_SSH_DIR="$PWD/tests/support/.run/ssh"
+
 cargo build --workspace --all-targets --locked
 cargo test --workspace --locked "$@"

@@ -152,6 +152,8 @@ impl Pool {
         let config = Arc::new(russh::client::Config {
             // Keep idle pooled connections alive through NAT and firewalls.
             keepalive_interval: Some(Duration::from_secs(30)),
+            // Commands are small request/response exchanges: do not let Nagle hold them back.
+            nodelay: true,
             ..Default::default()
         });
         let handshake = match via {
