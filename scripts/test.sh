@@ -9,11 +9,13 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-# Real services the provider tests talk to, started on loopback while the workspace builds and
-# stopped (by the PIDs their scripts recorded) however this script ends.
-trap 'tests/support/mlflow.sh stop' EXIT
+# Real services the provider tests talk to, started on loopback (the MLflow servers while the
+# workspace builds) and stopped by the PIDs their scripts recorded, however this script ends.
+trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop' EXIT
 tests/support/mlflow.sh start &
 mlflow_start=$!
+tests/support/ssh.sh start >/dev/null
+export GGPLAN_TEST_SSH_DIR="$PWD/tests/support/.run/ssh"
 
 cargo build --workspace --all-targets --locked
 

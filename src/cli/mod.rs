@@ -20,7 +20,7 @@ pub fn registry() -> Registry {
     Registry::new(
         ggplan_provider_builtin::factories()
             .into_iter()
-            .chain([ggplan_provider_mlflow::factory()]),
+            .chain([ggplan_provider_mlflow::factory(), ggplan_provider_ssh::factory()]),
     )
 }
 
