@@ -21,11 +21,15 @@ const LOG_ENV: &str = "GGPLAN_CRASH_LOG";
 /// Overrides the seed of the kill moments.
 const SEED_ENV: &str = "GGPLAN_CRASH_SEED";
 const DEFAULT_SEED: u64 = 0x5eed_c4a5;
-/// Kills, each after a random number of completions plus a random delay.
+/// Kills: the first at a random moment after the start, the others each after a random number
+/// of completions plus a random delay.
 const KILLS: usize = 7;
 /// The stack: layers of this many instances, alternately count and for_each.
 const LAYERS: usize = 4;
-const PER_LAYER: usize = 75;
+const PER_LAYER: usize = 100;
+/// The first kill comes within this many microseconds of the start (a debug build takes
+/// about as long to plan; the whole apply takes ten times longer).
+const STARTUP_KILL_WINDOW_US: u64 = 60_000;
 
 fn main() -> ExitCode {
     if std::env::var_os(CHILD_ENV).is_some() {
@@ -473,15 +477,16 @@ fn run(seed: u64) -> Result<String, String> {
     };
     for kill in 0..KILLS {
         let remaining = total - h.recorded()?.len();
-        if remaining < 2 {
-            return Err(format!(
-                "only {remaining} left to create before kill {kill}"
-            ));
-        }
-        // Up to half of what is left, so that every kill lands mid-apply; 0 kills during
-        // startup or planning.
-        let after = rng.below(remaining as u64 / 2) as usize;
-        let delay = Duration::from_micros(rng.below(if after == 0 { 50_000 } else { 3_000 }));
+        // The first kill comes at a random moment of startup, planning or the first creates;
+        // each later one after a random share of what is left, sized so that every kill
+        // lands mid-apply, plus up to a millisecond.
+        let (after, delay) = if kill == 0 {
+            (0, rng.below(STARTUP_KILL_WINDOW_US))
+        } else {
+            let share = remaining as u64 / (KILLS - kill + 1) as u64;
+            (1 + rng.below(share.max(1)) as usize, rng.below(1_000))
+        };
+        let delay = Duration::from_micros(delay);
         let (run, _) = round(Some((after, delay)), &mut tally)?;
         if run.exit.is_some() {
             return Err(format!(
