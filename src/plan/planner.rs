@@ -660,30 +660,31 @@ impl Planner {
         module: &ModuleInstance,
         ctx: &InstanceContext,
     ) -> Result<bool, Diagnostics> {
-        let changed: HashSet<InstanceAddr> = self
-            .changes
-            .lock()
-            .map(|c| {
-                c.iter()
-                    .filter(|c| !matches!(c.change.action, Action::NoOp | Action::Read))
-                    .map(|c| c.change.addr.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
         for expr in &resource.lifecycle.replace_triggered_by {
             // Evaluating checks the reference; the trigger is the referenced instance changing.
             self.run.eval(expr, module, ctx)?;
             for r in references(expr) {
                 if let Ok(Referent::Resource(addr)) = r.referent()
-                    && changed
-                        .iter()
-                        .any(|c| c.resource == addr && &c.module == module)
+                    && self.has_change(module, &addr)
                 {
                     return Ok(true);
                 }
             }
         }
         Ok(false)
+    }
+
+    /// Whether an instance of `resource` in `module` has a change planned so far. (Looked up
+    /// only for `replace_triggered_by`: collecting the changed addresses for every instance
+    /// made a plan quadratic in its number of instances.)
+    fn has_change(&self, module: &ModuleInstance, resource: &ResourceAddr) -> bool {
+        self.changes.lock().is_ok_and(|changes| {
+            changes.iter().any(|c| {
+                c.change.addr.resource == *resource
+                    && c.change.addr.module == *module
+                    && !matches!(c.change.action, Action::NoOp | Action::Read)
+            })
+        })
     }
 
     async fn plan_delete(
