@@ -17,11 +17,10 @@ use ui::Ui;
 
 /// The providers this binary offers: the only place that names them.
 pub fn registry() -> Registry {
-    Registry::new(
-        ggplan_provider_builtin::factories()
-            .into_iter()
-            .chain([ggplan_provider_mlflow::factory(), ggplan_provider_ssh::factory()]),
-    )
+    Registry::new(ggplan_provider_builtin::factories().into_iter().chain([
+        ggplan_provider_mlflow::factory(),
+        ggplan_provider_ssh::factory(),
+    ]))
 }
 
 /// Runs the command line with the built-in providers and returns the process exit code.
