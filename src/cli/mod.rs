@@ -2,6 +2,7 @@
 //! binary, and runs one command. Everything else is the engine's.
 
 mod args;
+mod console;
 mod misc;
 mod run_cmd;
 mod stack;
@@ -96,6 +97,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
                 state,
             } => state_cmd::mv(&ui, &state, &source, &destination),
         },
+        Command::Console { dir, run } => console::console(&ui, registry, &dir, &run),
         Command::Graph { dir } => misc::graph(&ui, &dir),
         Command::Fmt {
             dir,
