@@ -621,7 +621,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The key/value pairs a `for` expression or `%{for}` directive iterates over.
-    pub(super) fn iteration_pairs(
+    pub(crate) fn iteration_pairs(
         &self,
         collection: Value,
         e: &Expression,
