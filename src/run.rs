@@ -366,6 +366,76 @@ impl Run {
         Ok(())
     }
 
+    /// Fills the scope from the state alone, as `console` sees a stack: every resource
+    /// instance has its recorded value (a resource with none is unknown, or an empty
+    /// collection), and locals, module arguments and module outputs are evaluated from them in
+    /// graph order. What cannot be evaluated is returned; its dependents stay without a value.
+    pub fn evaluate_from_state(&self, state: &crate::state::State) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        for node in self.graph.nodes.clone() {
+            let done = match &node {
+                Node::Resource(path, addr) => {
+                    self.seed_resource(state, path, addr);
+                    Ok(())
+                }
+                Node::Variable(path, name) => self.eval_module_variable(path, name),
+                Node::Local(path, name) => self.eval_local(path, name),
+                Node::ModuleCall(path, name) => self.expand_module_call(path, name),
+                Node::Output(path, name) if !path.is_root() => self.eval_module_output(path, name),
+                Node::Output(..) | Node::Provider(_) => Ok(()),
+            };
+            if let Err(d) = done {
+                diags.extend(d);
+            }
+        }
+        diags
+    }
+
+    /// Records a resource's instances from the state in every instance of its module.
+    fn seed_resource(&self, state: &crate::state::State, path: &ModulePath, addr: &ResourceAddr) {
+        let repetition = self
+            .module
+            .at(path)
+            .and_then(|m| m.resources.get(addr))
+            .map(|r| match r.repetition {
+                Repetition::Single => Expansion::Single,
+                Repetition::Count(_) => Expansion::Count,
+                Repetition::ForEach(_) => Expansion::ForEach,
+            })
+            .unwrap_or(Expansion::Single);
+        for (instance, _) in self.instances_of(path) {
+            let mut values = crate::scope::ResourceValues::new(repetition);
+            for (at, recorded) in &state.resources {
+                if at.module == instance && at.resource == *addr {
+                    values.instances.insert(at.key.clone(), recorded.value());
+                }
+            }
+            self.write_scope(|scope| {
+                scope
+                    .module(&instance)
+                    .resources
+                    .insert(addr.clone(), values);
+            });
+        }
+    }
+
+    /// Evaluates an expression written outside the configuration (a console line) in the
+    /// root module; its spans point into `sources`.
+    pub fn eval_detached(
+        &self,
+        sources: &crate::config::SourceMap,
+        expr: &crate::config::Expr,
+    ) -> Result<Value, Diagnostic> {
+        let scope = self
+            .scope
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ctx = InstanceContext::default();
+        let root = ModuleInstance::root();
+        let resolver = scope.resolver(&root, &ctx);
+        Evaluator::new(sources, &resolver, &self.functions).eval(expr)
+    }
+
     /// Changes the scope.
     pub fn write_scope(&self, f: impl FnOnce(&mut Scope)) {
         let mut scope = self.scope.write().unwrap_or_else(|p| p.into_inner());

@@ -146,6 +146,14 @@ pub enum Command {
         #[command(subcommand)]
         command: StateCommand,
     },
+    /// Evaluate expressions read from standard input, one per line, against the stack and its
+    /// state, printing each result as `terraform console` does.
+    Console {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Print the resource graph as Graphviz DOT.
     Graph {
         #[arg(default_value = ".")]

@@ -2,6 +2,7 @@
 //! binary, and runs one command. Everything else is the engine's.
 
 mod args;
+mod console;
 mod misc;
 mod review_cmd;
 mod run_cmd;
@@ -141,6 +142,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
                 state,
             } => state_cmd::mv(&ui, &state, &source, &destination),
         },
+        Command::Console { dir, run } => console::console(&ui, registry, &dir, &run),
         Command::Graph { dir } => misc::graph(&ui, &dir),
         Command::Fmt {
             dir,

@@ -1,5 +1,8 @@
 //! Type constraints as written in `variable { type = ... }`.
 
+use super::{Expr, SourceMap};
+use crate::lang::eval::{Evaluator, NoNames};
+use crate::lang::functions::FunctionContext;
 use ggplan_sdk::Type;
 use hcl_edit::expr::{Expression, FuncArgs};
 use std::collections::BTreeMap;
@@ -29,12 +32,19 @@ pub fn parse_type(expr: &Expression) -> Result<Type, String> {
                 "list" => Ok(Type::List(Box::new(parse_type(one_arg(name, args)?)?))),
                 "set" => Ok(Type::Set(Box::new(parse_type(one_arg(name, args)?)?))),
                 "map" => Ok(Type::Map(Box::new(parse_type(one_arg(name, args)?)?))),
-                // optional(T, default) is only meaningful inside object(); its default is
-                // applied by the language issue's conversion, here it constrains like T.
-                "optional" => match args.iter().next() {
-                    Some(first) => parse_type(first),
-                    None => Err("optional() needs a type, as in optional(string).".into()),
-                },
+                // Meaningful inside object(): the attribute may be left out.
+                "optional" => {
+                    let mut iter = args.iter();
+                    match (iter.next(), iter.next(), iter.next()) {
+                        (Some(t), default, None) => Ok(Type::Optional(
+                            Box::new(parse_type(t)?),
+                            default.map(constant_default).transpose()?,
+                        )),
+                        _ => Err("optional() takes a type and maybe a default, as in \
+                                  optional(string, \"x\")."
+                            .into()),
+                    }
+                }
                 "tuple" => match one_arg(name, args)? {
                     Expression::Array(items) => Ok(Type::Tuple(
                         items.iter().map(parse_type).collect::<Result<_, _>>()?,
@@ -69,6 +79,28 @@ pub fn parse_type(expr: &Expression) -> Result<Type, String> {
     }
 }
 
+/// The default of `optional(T, default)`: a constant expression, as JSON.
+fn constant_default(expr: &Expression) -> Result<serde_json::Value, String> {
+    let mut sources = SourceMap::default();
+    let file = sources.add("<type constraint>".into(), String::new());
+    let functions = FunctionContext {
+        base_dir: std::path::PathBuf::from("."),
+        plan_timestamp: String::new(),
+    };
+    let expr = Expr {
+        file,
+        expr: expr.clone(),
+        span: 0..0,
+    };
+    let value = Evaluator::new(&sources, &NoNames, &functions)
+        .eval(&expr)
+        .map_err(|d| format!("Invalid default value for optional attribute: {}", d.detail))?;
+    let (value, _) = value.unmark_deep();
+    value
+        .to_json()
+        .ok_or_else(|| "The default of an optional attribute must be known.".to_string())
+}
+
 fn one_arg<'a>(name: &str, args: &'a FuncArgs) -> Result<&'a Expression, String> {
     let mut iter = args.iter();
     match (iter.next(), iter.next()) {
@@ -99,6 +131,13 @@ mod tests {
             ty("list(string)").unwrap(),
             Type::List(Box::new(Type::String))
         );
+        assert_eq!(
+            ty("object({ a = optional(number, 1 + 1), b = optional(list(string)) })")
+                .unwrap()
+                .to_string(),
+            "object({a=optional(number, 2), b=optional(list(string))})"
+        );
+        assert!(ty("object({ a = optional(number, var.x) })").is_err());
         assert!(ty("strin").is_err());
         assert!(ty("list").is_err());
     }

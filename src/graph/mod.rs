@@ -8,7 +8,7 @@ mod dot;
 
 use crate::address::{ModulePath, ResourceAddr};
 use crate::config::{Body, Expr, Module, ModuleCall, Repetition};
-use crate::lang::references::{Referent, references};
+use crate::lang::references::{Referent, references, references_within};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind};
 use std::collections::{BTreeSet, HashMap};
@@ -83,6 +83,7 @@ impl Graph {
             index: HashMap::new(),
             edges: Vec::new(),
             diags: Diagnostics::new(),
+            iterators: Vec::new(),
         };
         builder.add_nodes(extra_providers);
         builder.add_edges();
@@ -127,6 +128,8 @@ struct Builder<'a> {
     /// (from, to): `from` depends on `to`.
     edges: Vec<(usize, usize)>,
     diags: Diagnostics,
+    /// The iterators of the `dynamic` blocks around the body being walked: not references.
+    iterators: Vec<String>,
 }
 
 impl<'a> Builder<'a> {
@@ -320,7 +323,27 @@ impl<'a> Builder<'a> {
             self.expr_edges(from, &attr.value, scope);
         }
         for block in &body.blocks {
-            self.body_edges(from, &block.body, scope);
+            if block.type_name != "dynamic" {
+                self.body_edges(from, &block.body, scope);
+                continue;
+            }
+            // for_each is evaluated outside the block; `iterator = x` names, not refers.
+            if let Some(for_each) = block.body.attributes.get("for_each") {
+                self.expr_edges(from, &for_each.value, scope);
+            }
+            let iterator = crate::lang::body::dynamic_iterator(block);
+            self.iterators.extend(iterator.clone());
+            for (name, attr) in &block.body.attributes {
+                if name != "for_each" && name != "iterator" {
+                    self.expr_edges(from, &attr.value, scope);
+                }
+            }
+            for content in &block.body.blocks {
+                self.body_edges(from, &content.body, scope);
+            }
+            if iterator.is_some() {
+                self.iterators.pop();
+            }
         }
     }
 
@@ -348,7 +371,7 @@ impl<'a> Builder<'a> {
     fn expr_edges(&mut self, from: usize, expr: &Expr, scope: &Scope<'_>) {
         let sources = &self.root.sources;
         let m = scope.module;
-        for r in references(expr) {
+        for r in references_within(expr, &self.iterators) {
             let range = sources.range(r.file, r.span.clone());
             let referent = match r.referent() {
                 Ok(referent) => referent,
@@ -681,5 +704,40 @@ resource "terraform_data" "c" { input = count.index }
         );
         assert!(text.contains("non-counted context"), "{text}");
         assert_eq!(err.0.len(), 3);
+    }
+
+    #[test]
+    fn dynamic_blocks_have_edges_and_their_iterators_are_not_references() {
+        let g = graph(
+            r#"
+variable "nets" { default = ["a"] }
+resource "terraform_data" "a" {}
+resource "terraform_data" "b" {
+  dynamic "network" {
+    for_each = var.nets
+    iterator = net
+    content {
+      name = "${net.value}-${terraform_data.a.id}"
+      dynamic "port" {
+        for_each = net.value
+        content { n = port.key }
+      }
+    }
+  }
+}
+"#,
+        )
+        .unwrap();
+        let id = |n: Node| g.id(&n).unwrap();
+        let b = id(Node::Resource(
+            ModulePath::root(),
+            ResourceAddr::managed("terraform_data", "b"),
+        ));
+        let a = id(Node::Resource(
+            ModulePath::root(),
+            ResourceAddr::managed("terraform_data", "a"),
+        ));
+        let nets = id(Node::Variable(ModulePath::root(), "nets".into()));
+        assert!(g.deps[b].contains(&a) && g.deps[b].contains(&nets));
     }
 }

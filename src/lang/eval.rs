@@ -4,16 +4,20 @@
 //! What names mean (var, local, resources, each, count...) is the caller's business, answered
 //! through [`Resolver`]; the evaluator knows only the language.
 
+use super::functions::unify::unify;
 use super::functions::{self, FunctionContext, FunctionError};
 use super::template;
 use crate::config::{Expr, FileId, SourceMap};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{Diagnostic, Number, Value};
+use hcl_edit::Decorated;
 use hcl_edit::Span;
 use hcl_edit::expr::{
-    BinaryOperator, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator, UnaryOperator,
+    BinaryOperator, Conditional, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator,
+    UnaryOperator,
 };
 use std::collections::BTreeMap;
+use unicode_normalization::UnicodeNormalization;
 
 /// One step of a reference after its root name: `.name` or `[index]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,7 +125,7 @@ impl<'a> Evaluator<'a> {
                     None => Number::from_f64(n.as_f64().unwrap_or(f64::NAN)),
                 }))
             }
-            Expression::String(s) => Ok(Value::string(s.value().clone())),
+            Expression::String(s) => Ok(Value::String(nfc(s.value()))),
             Expression::Array(items) => Ok(Value::List(
                 items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?,
             )),
@@ -143,13 +147,22 @@ impl<'a> Evaluator<'a> {
                                 Value::String(s) => s.clone(),
                                 Value::Number(n) => n.to_string(),
                                 Value::Bool(b) => b.to_string(),
+                                // Terraform points at the value of the item here.
+                                Value::Null => {
+                                    return Err(self.error(
+                                        value.expr().span(),
+                                        "Null value as key",
+                                        "Can't use a null value as a key.".into(),
+                                    ));
+                                }
                                 other => {
                                     return Err(self.error(
                                         k.span(),
-                                        "Invalid object key",
+                                        "Incorrect key type",
                                         format!(
-                                            "An object key must be a string, not {}.",
-                                            other.kind_name()
+                                            "Can't use this value as a key: string required, but \
+                                             have {}.",
+                                            type_name(other)
                                         ),
                                     ));
                                 }
@@ -176,45 +189,17 @@ impl<'a> Evaluator<'a> {
             }
             Expression::Parenthesis(p) => self.expr(p.inner()),
             Expression::Variable(v) => self.variable(v.as_str(), &[], e.span()).map(|(v, _)| v),
-            Expression::Conditional(c) => {
-                let cond = self.expr(&c.cond_expr)?;
-                let (cond, sensitive) = cond.unmark();
-                let out = match cond {
-                    Value::Unknown => {
-                        // Both branches are still checked for errors, as Terraform does.
-                        self.expr(&c.true_expr)?;
-                        self.expr(&c.false_expr)?;
-                        Value::Unknown
-                    }
-                    Value::Bool(true) => self.expr(&c.true_expr)?,
-                    Value::Bool(false) => self.expr(&c.false_expr)?,
-                    Value::String(s) if s == "true" || s == "false" => {
-                        if s == "true" {
-                            self.expr(&c.true_expr)?
-                        } else {
-                            self.expr(&c.false_expr)?
-                        }
-                    }
-                    other => {
-                        return Err(self.error(
-                            c.cond_expr.span(),
-                            "Incorrect condition type",
-                            format!("The condition must be a bool, not {}.", other.kind_name()),
-                        ));
-                    }
-                };
-                Ok(mark_if(out, sensitive))
-            }
+            Expression::Conditional(c) => self.conditional(c),
             Expression::FuncCall(call) => self.call(call, e.span()),
             Expression::Traversal(t) => {
-                let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+                let ops: Vec<&Decorated<TraversalOperator>> = t.operators.iter().collect();
                 match &t.expr {
                     Expression::Variable(root) if !self.is_bound(root.as_str()) => {
                         // Evaluate the leading static steps up to the first splat, let the
                         // resolver take what it needs, then walk the rest generically.
                         let mut steps = Vec::new();
                         for op in &ops {
-                            match op {
+                            match op.value() {
                                 TraversalOperator::GetAttr(id) => {
                                     steps.push(Step::Attr(id.as_str().to_string()))
                                 }
@@ -238,20 +223,26 @@ impl<'a> Evaluator<'a> {
             }
             Expression::UnaryOp(op) => {
                 let (v, sensitive) = self.expr(&op.expr)?.unmark();
-                let out = match (op.operator.value(), v) {
-                    (_, Value::Unknown) => Value::Unknown,
-                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
-                    (UnaryOperator::Neg, v) => match to_number(&v) {
-                        Some(Number::Int(i)) => Value::Number(Number::Int(-i)),
-                        Some(Number::Float(f)) => Value::Number(Number::Float(-f)),
-                        None => return Err(self.operand_error(&op.expr, "number", &v)),
+                let out = match op.operator.value() {
+                    UnaryOperator::Not => match self.bool_operand(v, &op.expr, "unary")? {
+                        Operand::Known(b) => Value::Bool(!b),
+                        Operand::Unknown => Value::Unknown,
+                        Operand::Null => return Err(self.null_operand(e.span())),
                     },
-                    (UnaryOperator::Not, v) => return Err(self.operand_error(&op.expr, "bool", &v)),
+                    UnaryOperator::Neg => match self.number_operand(v, &op.expr, "unary")? {
+                        Operand::Known(Number::Int(i)) => match i.checked_neg() {
+                            Some(n) => Value::Number(Number::Int(n)),
+                            None => Value::Number(Number::Float(-(i as f64))),
+                        },
+                        Operand::Known(Number::Float(f)) => Value::Number(Number::Float(-f)),
+                        Operand::Unknown => Value::Unknown,
+                        Operand::Null => return Err(self.null_operand(e.span())),
+                    },
                 };
                 Ok(mark_if(out, sensitive))
             }
             Expression::BinaryOp(op) => {
-                self.binary(op.operator.value(), &op.lhs_expr, &op.rhs_expr)
+                self.binary(op.operator.value(), &op.lhs_expr, &op.rhs_expr, e.span())
             }
             Expression::ForExpr(f) => self.for_expr(f, e.span()),
         }
@@ -276,131 +267,200 @@ impl<'a> Evaluator<'a> {
             .map_err(|msg| self.error(span, "Invalid reference", msg))
     }
 
-    fn operand_error(&self, e: &Expression, want: &str, got: &Value) -> Diagnostic {
+    /// "Unsuitable value for left operand: ..." at the operand.
+    fn operand_error(&self, e: &Expression, side: &str, detail: &str) -> Diagnostic {
         self.error(
             e.span(),
             "Invalid operand",
-            format!(
-                "Unsuitable value for this operand: a {want} is required, not {}.",
-                got.kind_name()
-            ),
+            format!("Unsuitable value for {side} operand: {detail}."),
         )
     }
 
-    fn binary(&mut self, op: &BinaryOperator, lhs: &Expression, rhs: &Expression) -> Result<Value> {
-        let (l, ls) = self.expr(lhs)?.unmark();
-        // && and || stop early on a known left side, as Terraform 1.15 does.
-        match (op, &l) {
-            (BinaryOperator::And, Value::Bool(false)) => {
-                return Ok(mark_if(Value::Bool(false), ls));
-            }
-            (BinaryOperator::Or, Value::Bool(true)) => return Ok(mark_if(Value::Bool(true), ls)),
-            _ => {}
+    /// Terraform's error for a null operand, which points at the whole operation.
+    fn null_operand(&self, span: Option<std::ops::Range<usize>>) -> Diagnostic {
+        self.error(
+            span,
+            "Operation failed",
+            "Error during operation: argument must not be null.".into(),
+        )
+    }
+
+    /// An operand converted to a number as Terraform converts it (a string must hold one).
+    fn number_operand(&self, v: Value, e: &Expression, side: &str) -> Result<Operand<Number>> {
+        match v {
+            Value::Number(n) => Ok(Operand::Known(n)),
+            Value::Unknown => Ok(Operand::Unknown),
+            Value::Null => Ok(Operand::Null),
+            Value::String(s) => Number::parse(&s)
+                .map(Operand::Known)
+                .ok_or_else(|| self.operand_error(e, side, "a number is required")),
+            other => Err(self.operand_error(
+                e,
+                side,
+                &format!("number required, but have {}", type_name(&other)),
+            )),
         }
+    }
+
+    /// An operand converted to a bool as Terraform converts it (`"true"` and `"false"` too).
+    fn bool_operand(&self, v: Value, e: &Expression, side: &str) -> Result<Operand<bool>> {
+        match v {
+            Value::Bool(b) => Ok(Operand::Known(b)),
+            Value::Unknown => Ok(Operand::Unknown),
+            Value::Null => Ok(Operand::Null),
+            Value::String(s) if s == "true" || s == "false" => Ok(Operand::Known(s == "true")),
+            Value::String(_) => Err(self.operand_error(e, side, "a bool is required")),
+            other => Err(self.operand_error(
+                e,
+                side,
+                &format!("bool required, but have {}", type_name(&other)),
+            )),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: &BinaryOperator,
+        lhs: &Expression,
+        rhs: &Expression,
+        span: Option<std::ops::Range<usize>>,
+    ) -> Result<Value> {
+        if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+            return self.logical(*op, lhs, rhs);
+        }
+        let (l, ls) = self.expr(lhs)?.unmark();
         let (r, rs) = self.expr(rhs)?.unmark();
         let sensitive = ls || rs;
+        if matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq) {
+            if !l.is_wholly_known() || !r.is_wholly_known() {
+                return Ok(mark_if(Value::Unknown, sensitive));
+            }
+            let (l, lm) = l.unmark_deep();
+            let (r, rm) = r.unmark_deep();
+            let equal = l == r;
+            let out = Value::Bool(equal == (*op == BinaryOperator::Eq));
+            return Ok(mark_if(out, sensitive || !lm.is_empty() || !rm.is_empty()));
+        }
+        let a = self.number_operand(l, lhs, "left")?;
+        let b = self.number_operand(r, rhs, "right")?;
+        let (a, b) = match (a, b) {
+            (Operand::Unknown, _) | (_, Operand::Unknown) => {
+                return Ok(mark_if(Value::Unknown, sensitive));
+            }
+            (Operand::Null, _) | (_, Operand::Null) => return Err(self.null_operand(span)),
+            (Operand::Known(a), Operand::Known(b)) => (a, b),
+        };
         let out = match op {
-            BinaryOperator::Eq | BinaryOperator::NotEq => {
-                if !l.is_wholly_known() || !r.is_wholly_known() {
-                    Value::Unknown
-                } else {
-                    let (l, lm) = l.unmark_deep();
-                    let (r, rm) = r.unmark_deep();
-                    let equal = l == r;
-                    let out = Value::Bool(if *op == BinaryOperator::Eq {
-                        equal
-                    } else {
-                        !equal
-                    });
-                    return Ok(mark_if(out, sensitive || !lm.is_empty() || !rm.is_empty()));
-                }
-            }
-            BinaryOperator::And | BinaryOperator::Or => match (&l, &r) {
-                (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
-                (Value::Bool(a), Value::Bool(b)) => Value::Bool(if *op == BinaryOperator::And {
-                    *a && *b
-                } else {
-                    *a || *b
-                }),
-                (Value::Bool(_), other) => return Err(self.operand_error(rhs, "bool", other)),
-                (other, _) => return Err(self.operand_error(lhs, "bool", other)),
-            },
-            _ => {
-                if matches!(l, Value::Unknown) || matches!(r, Value::Unknown) {
-                    return Ok(mark_if(Value::Unknown, sensitive));
-                }
-                let a = to_number(&l).ok_or_else(|| self.operand_error(lhs, "number", &l))?;
-                let b = to_number(&r).ok_or_else(|| self.operand_error(rhs, "number", &r))?;
-                match op {
-                    BinaryOperator::Less => Value::Bool(a < b),
-                    BinaryOperator::LessEq => Value::Bool(a <= b),
-                    BinaryOperator::Greater => Value::Bool(a > b),
-                    BinaryOperator::GreaterEq => Value::Bool(a >= b),
-                    _ => Value::Number(self.arithmetic(*op, a, b, rhs)?),
-                }
-            }
+            BinaryOperator::Less => Value::Bool(a < b),
+            BinaryOperator::LessEq => Value::Bool(a <= b),
+            BinaryOperator::Greater => Value::Bool(a > b),
+            BinaryOperator::GreaterEq => Value::Bool(a >= b),
+            _ => Value::Number(arithmetic(*op, a, b)),
         };
         Ok(mark_if(out, sensitive))
     }
 
-    fn arithmetic(
-        &self,
-        op: BinaryOperator,
-        a: Number,
-        b: Number,
-        rhs: &Expression,
-    ) -> Result<Number> {
-        if let (Number::Int(x), Number::Int(y)) = (a, b) {
-            let exact = match op {
-                BinaryOperator::Plus => x.checked_add(y),
-                BinaryOperator::Minus => x.checked_sub(y),
-                BinaryOperator::Mul => x.checked_mul(y),
-                BinaryOperator::Mod if y != 0 => x.checked_rem(y),
-                BinaryOperator::Div if y != 0 && x % y == 0 => x.checked_div(y),
-                _ => None,
-            };
-            if let Some(n) = exact {
-                return Ok(Number::Int(n));
+    /// `&&` and `||`. Null counts as false. A known left side decides alone, as in Terraform
+    /// 1.15: the right side's errors are then ignored, but not a right side of the wrong type.
+    fn logical(&mut self, op: BinaryOperator, lhs: &Expression, rhs: &Expression) -> Result<Value> {
+        let and = op == BinaryOperator::And;
+        let (l, ls) = self.expr(lhs)?.unmark();
+        let left = self.bool_operand(l, lhs, "left")?.or_false();
+        if left == Some(!and) {
+            if let Ok(r) = self.expr(rhs) {
+                self.bool_operand(r.unmark().0, rhs, "right")?;
             }
+            return Ok(mark_if(Value::Bool(!and), ls));
         }
-        let (x, y) = (a.as_f64(), b.as_f64());
-        if matches!(op, BinaryOperator::Div | BinaryOperator::Mod) && y == 0.0 {
-            return Err(self.error(
-                rhs.span(),
-                "Division by zero",
-                "The right side of this operator is zero; the result would be infinite.".into(),
-            ));
-        }
-        let out = match op {
-            BinaryOperator::Plus => x + y,
-            BinaryOperator::Minus => x - y,
-            BinaryOperator::Mul => x * y,
-            BinaryOperator::Div => x / y,
-            _ => x % y,
+        let (r, rs) = self.expr(rhs)?.unmark();
+        let right = self.bool_operand(r, rhs, "right")?.or_false();
+        let out = match (left, right) {
+            (Some(a), Some(b)) => Value::Bool(if and { a && b } else { a || b }),
+            // An unknown side decides nothing unless the other side decides alone.
+            (_, Some(b)) if b != and => Value::Bool(b),
+            _ => Value::Unknown,
         };
-        Ok(Number::from_f64(out))
+        Ok(mark_if(out, ls || rs))
     }
 
-    /// Applies traversal operators to a value.
+    fn conditional(&mut self, c: &Conditional) -> Result<Value> {
+        let (cond, cs) = self.expr(&c.cond_expr)?.unmark();
+        let choice = match cond {
+            Value::Unknown => None,
+            Value::Bool(b) => Some(b),
+            Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
+            Value::Null => {
+                return Err(self.error(
+                    c.cond_expr.span(),
+                    "Null condition",
+                    "The condition value is null. Conditions must either be true or false.".into(),
+                ));
+            }
+            _ => {
+                return Err(self.error(
+                    c.cond_expr.span(),
+                    "Incorrect condition type",
+                    "The condition expression must be of type bool.".into(),
+                ));
+            }
+        };
+        // Both results are evaluated, to unify their types; an error in the result not taken
+        // is ignored, as Terraform does.
+        let (t, f) = match (choice, self.expr(&c.true_expr), self.expr(&c.false_expr)) {
+            (Some(true) | None, Err(e), _) | (Some(false) | None, _, Err(e)) => return Err(e),
+            (_, Ok(t), Err(_)) => return Ok(mark_if(t, cs)),
+            (_, Err(_), Ok(f)) => return Ok(mark_if(f, cs)),
+            (_, Ok(t), Ok(f)) => (t, f),
+        };
+        let (t, ts) = t.unmark();
+        let (f, fs) = f.unmark();
+        let names = (type_name(&t), type_name(&f));
+        let mut unified = unify(vec![t, f])
+            .map_err(|_| {
+                let span = match (c.true_expr.span(), c.false_expr.span()) {
+                    (Some(a), Some(b)) => Some(a.start..b.end),
+                    _ => None,
+                };
+                self.error(
+                    span,
+                    "Inconsistent conditional result types",
+                    format!(
+                        "The true and false result expressions must have consistent types. The \
+                         'true' value is {}, but the 'false' value is {}.",
+                        names.0, names.1
+                    ),
+                )
+            })?
+            .into_iter();
+        let (t, f) = (unified.next(), unified.next());
+        let out = match choice {
+            None => Value::Unknown,
+            Some(true) => t.unwrap_or_default(),
+            Some(false) => f.unwrap_or_default(),
+        };
+        Ok(mark_if(out, cs || ts || fs))
+    }
+
+    /// Applies traversal operators to a value. Each operator reports its errors at its own
+    /// span (`.name`, `[key]`), as Terraform does.
     fn traverse(
         &mut self,
         mut value: Value,
-        ops: &[&TraversalOperator],
+        ops: &[&Decorated<TraversalOperator>],
         span: Option<std::ops::Range<usize>>,
     ) -> Result<Value> {
         for (i, op) in ops.iter().enumerate() {
-            value = match op {
-                TraversalOperator::GetAttr(id) => {
-                    self.get_attr(value, id.as_str(), span.clone())?
-                }
+            let at = op.span().or(span.clone());
+            value = match op.value() {
+                TraversalOperator::GetAttr(id) => self.get_attr(value, id.as_str(), at)?,
                 TraversalOperator::Index(ix) => {
                     let key = self.expr(ix)?;
-                    self.index(value, key, ix.span())?
+                    self.index(value, key, at)?
                 }
                 TraversalOperator::LegacyIndex(n) => {
-                    self.index(value, Value::int(*n.value() as i64), span.clone())?
+                    self.index(value, Value::int(*n.value() as i64), at)?
                 }
-                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                splat @ (TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_)) => {
                     let (inner, sensitive) = value.unmark();
                     let items = match inner {
                         Value::Unknown => return Ok(mark_if(Value::Unknown, sensitive)),
@@ -409,11 +469,21 @@ impl<'a> Evaluator<'a> {
                         other => vec![other],
                     };
                     let rest = &ops[i + 1..];
+                    // `[*]` applies every following step to each element; the legacy `.*`
+                    // only the attribute steps, and the rest to the resulting list.
+                    let per_item = match splat {
+                        TraversalOperator::AttrSplat(_) => rest
+                            .iter()
+                            .take_while(|o| matches!(o.value(), TraversalOperator::GetAttr(_)))
+                            .count(),
+                        _ => rest.len(),
+                    };
                     let out = items
                         .into_iter()
-                        .map(|item| self.traverse(item, rest, span.clone()))
+                        .map(|item| self.traverse(item, &rest[..per_item], span.clone()))
                         .collect::<Result<Vec<_>>>()?;
-                    return Ok(mark_if(Value::List(out), sensitive));
+                    let out = mark_if(Value::List(out), sensitive);
+                    return self.traverse(out, &rest[per_item..], span);
                 }
             };
         }
@@ -427,49 +497,44 @@ impl<'a> Evaluator<'a> {
         span: Option<std::ops::Range<usize>>,
     ) -> Result<Value> {
         let (inner, sensitive) = value.unmark();
+        let unsupported =
+            |detail: String| self.error(span.clone(), "Unsupported attribute", detail);
         let out = match inner {
             Value::Unknown => Value::Unknown,
             Value::Map(mut map) => match map.remove(name) {
                 Some(v) => v,
                 None => {
                     let hint = did_you_mean(name, map.keys().map(String::as_str));
-                    return Err(self.error(
-                        span,
-                        "Unsupported attribute",
-                        format!("This object does not have an attribute named {name:?}.{hint}"),
-                    ));
+                    return Err(unsupported(format!(
+                        "This object does not have an attribute named {name:?}.{hint}"
+                    )));
                 }
             },
             Value::Null => {
                 return Err(self.error(
                     span,
                     "Attempt to get attribute from null value",
-                    format!("This value is null, so it has no attribute {name:?}."),
+                    "This value is null, so it does not have any attributes.".into(),
                 ));
             }
             Value::List(_) => {
-                return Err(self.error(
-                    span,
-                    "Unsupported attribute",
-                    format!(
-                        "This value is a list, which has no attributes. To take {name:?} from \
-                         every element, use a splat: [*].{name}; for one element, index it first."
-                    ),
-                ));
+                return Err(unsupported(format!(
+                    "This value does not have any attributes. To take {name:?} from every \
+                     element, use a splat: [*].{name}; for one element, index it first."
+                )));
             }
             other => {
-                return Err(self.error(
-                    span,
-                    "Unsupported attribute",
-                    format!("A {} has no attribute {name:?}.", other.kind_name()),
-                ));
+                return Err(unsupported(format!(
+                    "Can't access attributes on a primitive-typed value ({}).",
+                    type_name(&other)
+                )));
             }
         };
         Ok(mark_if(out, sensitive))
     }
 
     /// `collection[key]`.
-    pub(super) fn index(
+    fn index(
         &self,
         value: Value,
         key: Value,
@@ -478,26 +543,43 @@ impl<'a> Evaluator<'a> {
         let (inner, vs) = value.unmark();
         let (key, ks) = key.unmark();
         let sensitive = vs || ks;
+        let invalid = |detail: &str| self.error(span.clone(), "Invalid index", detail.to_string());
+        const MISSING: &str = "The given key does not identify an element in this collection value";
+        if matches!(key, Value::Null) && !matches!(inner, Value::Null) {
+            return Err(invalid("Can't use a null value as an indexing key."));
+        }
         if matches!(inner, Value::Unknown) || matches!(key, Value::Unknown) {
             return Ok(mark_if(Value::Unknown, sensitive));
         }
-        let invalid = |detail: String| self.error(span.clone(), "Invalid index", detail);
         let out = match inner {
             Value::List(mut items) => {
-                let i = to_number(&key).and_then(|n| n.as_i64()).ok_or_else(|| {
-                    invalid(format!(
-                        "A list is indexed by a whole number, not {}.",
-                        key.kind_name()
-                    ))
-                })?;
-                let len = items.len();
-                match usize::try_from(i).ok().filter(|i| *i < len) {
-                    Some(i) => items.swap_remove(i),
-                    None => {
-                        return Err(invalid(format!(
-                            "The index {i} is out of range for a list of {len} element(s)."
-                        )));
+                let why = match &key {
+                    Value::Number(n) => Ok(*n),
+                    Value::String(s) => Number::parse(s).ok_or("a number is required"),
+                    _ => Err("a number is required"),
+                }
+                .and_then(|n| match n {
+                    Number::Float(f) if f.fract() != 0.0 => Err(
+                        "indexing a sequence requires a whole number, but the given index has \
+                         a fractional part",
+                    ),
+                    n => n.as_i64().ok_or("a number is required"),
+                })
+                .and_then(|i| {
+                    if i < 0 {
+                        Err("a negative number is not a valid index for a sequence")
+                    } else if i as usize >= items.len() {
+                        Err(
+                            "the given index is greater than or equal to the length of the \
+                             collection",
+                        )
+                    } else {
+                        Ok(i as usize)
                     }
+                });
+                match why {
+                    Ok(i) => items.swap_remove(i),
+                    Err(why) => return Err(invalid(&format!("{MISSING}: {why}."))),
                 }
             }
             Value::Map(mut map) => {
@@ -506,41 +588,46 @@ impl<'a> Evaluator<'a> {
                     Value::Number(n) => n.to_string(),
                     Value::Bool(b) => b.to_string(),
                     other => {
-                        return Err(invalid(format!(
-                            "A map is indexed by a string, not {}.",
-                            other.kind_name()
+                        return Err(invalid(&format!(
+                            "{MISSING}: string required, but have {}.",
+                            type_name(other)
                         )));
                     }
                 };
                 match map.remove(&k) {
                     Some(v) => v,
+                    None if matches!(key, Value::Number(_)) => {
+                        return Err(invalid(&format!(
+                            "{MISSING}. An object only supports looking up attributes by name, \
+                             not by numeric index."
+                        )));
+                    }
                     None => {
                         let hint = did_you_mean(&k, map.keys().map(String::as_str));
-                        return Err(invalid(format!(
-                            "The given key {k:?} does not identify an element in this collection.{hint}"
-                        )));
+                        return Err(invalid(&format!("{MISSING}.{hint}")));
                     }
                 }
             }
             Value::Null => {
-                return Err(invalid(
-                    "This value is null, so it cannot be indexed.".into(),
+                return Err(self.error(
+                    span,
+                    "Attempt to index null value",
+                    "This value is null, so it does not have any indices.".into(),
                 ));
             }
-            other => {
-                return Err(invalid(format!(
-                    "A {} cannot be indexed.",
-                    other.kind_name()
-                )));
-            }
+            _ => return Err(invalid("This value does not have any indices.")),
         };
         Ok(mark_if(out, sensitive))
     }
 
-    fn for_expr(&mut self, f: &ForExpr, span: Option<std::ops::Range<usize>>) -> Result<Value> {
-        let (collection, sensitive) = self.expr(&f.intro.collection_expr)?.unmark();
-        let pairs: Vec<(Value, Value)> = match collection {
-            Value::Unknown => return Ok(mark_if(Value::Unknown, sensitive)),
+    /// The key/value pairs a `for` expression or `%{for}` directive iterates over.
+    pub(crate) fn iteration_pairs(
+        &self,
+        collection: Value,
+        e: &Expression,
+    ) -> Result<Option<Vec<(Value, Value)>>> {
+        Ok(Some(match collection {
+            Value::Unknown => return Ok(None),
             Value::List(items) => items
                 .into_iter()
                 .enumerate()
@@ -552,21 +639,28 @@ impl<'a> Evaluator<'a> {
                 .collect(),
             Value::Null => {
                 return Err(self.error(
-                    f.intro.collection_expr.span(),
+                    e.span(),
                     "Iteration over null value",
-                    "A for expression needs a list, set, map or object, not null.".into(),
+                    "A null value cannot be used as the collection in a 'for' expression.".into(),
                 ));
             }
             other => {
                 return Err(self.error(
-                    f.intro.collection_expr.span(),
+                    e.span(),
                     "Iteration over non-iterable value",
                     format!(
-                        "A for expression needs a list, set, map or object, not {}.",
-                        other.kind_name()
+                        "A value of type {} cannot be used as the collection in a 'for' expression.",
+                        type_name(&other)
                     ),
                 ));
             }
+        }))
+    }
+
+    fn for_expr(&mut self, f: &ForExpr, span: Option<std::ops::Range<usize>>) -> Result<Value> {
+        let (collection, sensitive) = self.expr(&f.intro.collection_expr)?.unmark();
+        let Some(pairs) = self.iteration_pairs(collection, &f.intro.collection_expr)? else {
+            return Ok(mark_if(Value::Unknown, sensitive));
         };
         let key_var = f.intro.key_var.as_ref().map(|k| k.as_str().to_string());
         let value_var = f.intro.value_var.as_str().to_string();
@@ -593,8 +687,9 @@ impl<'a> Evaluator<'a> {
                             f.key_expr.as_ref().and_then(Span::span),
                             "Duplicate object key",
                             format!(
-                                "Two elements produce the key {k:?}. Make keys unique, or add `...` \
-                                 after the value expression to group values by key."
+                                "Two different items produced the key {k:?} in this 'for' \
+                                 expression. If duplicates are expected, use the ellipsis (...) \
+                                 after the value expression to enable grouping by key."
                             ),
                         ));
                     }
@@ -621,16 +716,32 @@ impl<'a> Evaluator<'a> {
     fn for_item(&mut self, f: &ForExpr, span: Option<std::ops::Range<usize>>) -> Result<ForItem> {
         if let Some(cond) = &f.cond {
             let (c, _) = self.expr(&cond.expr)?.unmark();
+            let invalid = |detail: String| {
+                self.error(
+                    cond.expr.span(),
+                    "Invalid 'for' condition",
+                    format!("The 'if' clause value is invalid: {detail}."),
+                )
+            };
             match c {
                 Value::Bool(true) => {}
                 Value::Bool(false) => return Ok(ForItem::Skip),
+                Value::String(s) if s == "true" => {}
+                Value::String(s) if s == "false" => return Ok(ForItem::Skip),
                 Value::Unknown => return Ok(ForItem::Unknown),
-                other => {
+                Value::Null => {
                     return Err(self.error(
                         cond.expr.span(),
-                        "Invalid for expression condition",
-                        format!("The if clause must give a bool, not {}.", other.kind_name()),
+                        "Condition is null",
+                        "The value of the 'if' clause must not be null.".into(),
                     ));
+                }
+                Value::String(_) => return Err(invalid("a bool is required".into())),
+                other => {
+                    return Err(invalid(format!(
+                        "bool required, but have {}",
+                        type_name(&other)
+                    )));
                 }
             }
         }
@@ -644,12 +755,17 @@ impl<'a> Evaluator<'a> {
             Value::String(s) => Ok(ForItem::Entry(s.clone(), value)),
             Value::Number(n) => Ok(ForItem::Entry(n.to_string(), value)),
             Value::Bool(b) => Ok(ForItem::Entry(b.to_string(), value)),
+            Value::Null => Err(self.error(
+                key_expr.span().or(span),
+                "Invalid object key",
+                "Key expression in 'for' expression must not produce a null value.".into(),
+            )),
             other => Err(self.error(
                 key_expr.span().or(span),
                 "Invalid object key",
                 format!(
-                    "The key expression must give a string, not {}.",
-                    other.kind_name()
+                    "The key expression produced an invalid result: string required, but have {}.",
+                    type_name(other)
                 ),
             )),
         }
@@ -700,12 +816,34 @@ impl<'a> Evaluator<'a> {
                     format!("There is no function named {name:?}.{hint}"),
                 )
             }
-            other => self.error(
+            FunctionError::Arg { index, .. } => {
+                let args: Vec<&Expression> = call.args.iter().collect();
+                let at = args.get(index).or(args.last()).and_then(|a| start_span(a));
+                self.error(at.or(span), "Invalid function argument", e.to_string())
+            }
+            FunctionError::Arity { missing, .. } => self.error(
                 span,
+                if missing.is_some() {
+                    "Not enough function arguments"
+                } else {
+                    "Too many function arguments"
+                },
+                e.to_string(),
+            ),
+            FunctionError::Call(_) => self.error(
+                self.call_head(span),
                 "Error in function call",
-                format!("Call to function {name:?} failed: {other}."),
+                format!("Call to function {name:?} failed: {e}"),
             ),
         })
+    }
+
+    /// The span of `name(` in a call, where Terraform reports a failed call.
+    fn call_head(&self, span: Option<std::ops::Range<usize>>) -> Option<std::ops::Range<usize>> {
+        let span = span?;
+        let text = &self.sources.file(self.file).text;
+        let paren = text.get(span.clone())?.find('(')?;
+        Some(span.start..span.start + paren + 1)
     }
 
     fn call_try(&mut self, call: &FuncCall, span: Option<std::ops::Range<usize>>) -> Result<Value> {
@@ -798,6 +936,108 @@ impl<'a> Evaluator<'a> {
     }
 }
 
+/// A string literal normalised to NFC, as HCL normalises the strings of its source.
+pub(super) fn nfc(s: &str) -> String {
+    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        s.to_string()
+    } else {
+        s.nfc().collect()
+    }
+}
+
+/// Where Terraform reports a problem with an expression's value as a function argument: its
+/// first token (`[`, `{`, a string's text inside the quotes, a call's name), or all of it.
+fn start_span(e: &Expression) -> Option<std::ops::Range<usize>> {
+    let span = e.span()?;
+    match e {
+        Expression::Array(_) | Expression::Object(_) | Expression::Parenthesis(_) => {
+            Some(span.start..span.start + 1)
+        }
+        Expression::String(_) if span.end - span.start >= 2 => Some(span.start + 1..span.end - 1),
+        Expression::FuncCall(call) => call.name.name.span(),
+        Expression::BinaryOp(op) => start_span(&op.lhs_expr),
+        Expression::Conditional(c) => start_span(&c.cond_expr),
+        _ => Some(span),
+    }
+}
+
+/// An operand after conversion.
+enum Operand<T> {
+    Known(T),
+    Unknown,
+    Null,
+}
+
+impl Operand<bool> {
+    /// The bool a logical operator sees: null counts as false, unknown is `None`.
+    fn or_false(self) -> Option<bool> {
+        match self {
+            Operand::Known(b) => Some(b),
+            Operand::Null => Some(false),
+            Operand::Unknown => None,
+        }
+    }
+}
+
+/// The Terraform type name of a value, for messages. Values carry no static types, so this is
+/// the type a literal of the same shape has: lists read as tuples and maps as objects.
+pub fn type_name(v: &Value) -> &'static str {
+    match v.peel() {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::List(_) => "tuple",
+        Value::Map(_) => "object",
+        Value::Unknown | Value::Sensitive(_) => "dynamic",
+    }
+}
+
+/// `a op b` for arithmetic operators. Whole numbers stay exact while they fit; a division by
+/// zero gives an infinity and a modulo by zero its left side, as in Terraform.
+fn arithmetic(op: BinaryOperator, a: Number, b: Number) -> Number {
+    if let (Number::Int(x), Number::Int(y)) = (a, b) {
+        let exact = match op {
+            BinaryOperator::Plus => x.checked_add(y),
+            BinaryOperator::Minus => x.checked_sub(y),
+            BinaryOperator::Mul => x.checked_mul(y),
+            BinaryOperator::Mod if y == 0 => Some(x),
+            BinaryOperator::Mod => x.checked_rem(y),
+            BinaryOperator::Div if y != 0 && x % y == 0 => x.checked_div(y),
+            _ => None,
+        };
+        if let Some(n) = exact {
+            return Number::Int(n);
+        }
+    }
+    let (x, y) = (a.as_f64(), b.as_f64());
+    let out = match op {
+        BinaryOperator::Plus => x + y,
+        BinaryOperator::Minus => x - y,
+        BinaryOperator::Mul => x * y,
+        BinaryOperator::Div => x / y,
+        _ if y == 0.0 => x,
+        _ => x % y,
+    };
+    Number::from_f64(tidy(out))
+}
+
+/// A double result rounded to 15 significant digits when that is within a few units in the
+/// last place: Terraform computes with 512-bit floats, so `0.1 + 0.2` is `0.3` there, where a
+/// double gives `0.30000000000000004`. Results that need all 17 digits are kept.
+fn tidy(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    let rounded: f64 = format!("{x:.14e}").parse().unwrap_or(x);
+    let ulp = f64::from_bits(x.abs().to_bits() + 1) - x.abs();
+    if (rounded - x).abs() <= 4.0 * ulp {
+        rounded
+    } else {
+        x
+    }
+}
+
 enum ForItem {
     Skip,
     Unknown,
@@ -811,14 +1051,5 @@ pub fn mark_if(value: Value, sensitive: bool) -> Value {
         value.into_sensitive()
     } else {
         value
-    }
-}
-
-/// A number from a number or a numeric string, as Terraform converts operands.
-fn to_number(v: &Value) -> Option<Number> {
-    match v {
-        Value::Number(n) => Some(*n),
-        Value::String(s) => Number::parse(s),
-        _ => None,
     }
 }

@@ -76,9 +76,15 @@ impl Reference {
 
 /// Every reference in `expr`, in source order.
 pub fn references(expr: &Expr) -> Vec<Reference> {
+    references_within(expr, &[])
+}
+
+/// Every reference in `expr` but those to `bound` names (the iterators of enclosing
+/// `dynamic` blocks), in source order.
+pub fn references_within(expr: &Expr, bound: &[String]) -> Vec<Reference> {
     let mut finder = Finder {
         file: expr.file,
-        bound: Vec::new(),
+        bound: bound.to_vec(),
         found: Vec::new(),
     };
     finder.expr(&expr.expr);

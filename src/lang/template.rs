@@ -1,6 +1,6 @@
 //! String templates: interpolations, `%{if}` and `%{for}` directives, `~` strip markers.
 
-use super::eval::{Evaluator, mark_if};
+use super::eval::{Evaluator, mark_if, nfc, type_name};
 use ggplan_sdk::{Diagnostic, Value};
 use hcl_edit::Span;
 use hcl_edit::template::{Directive, Element, Template};
@@ -62,9 +62,9 @@ fn render(
         match element {
             Element::Literal(s) => {
                 let dedented = if depth > 0 && out.nested_indent > 0 {
-                    dedent_lines(s.value(), out.nested_indent)
+                    dedent_lines(&nfc(s.value()), out.nested_indent)
                 } else {
-                    s.value().clone()
+                    nfc(s.value())
                 };
                 let text = if out.trim_next {
                     dedented.trim_start()
@@ -91,15 +91,22 @@ fn render(
                     out.sensitive |= sensitive;
                     let branch = match cond {
                         Value::Bool(b) => Some(b),
+                        Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
                         Value::Unknown => None,
-                        other => {
+                        Value::Null => {
                             return Err(ev.error(
                                 d.if_expr.cond_expr.span(),
-                                "Invalid template directive",
-                                format!(
-                                    "The %{{if}} condition must be a bool, not {}.",
-                                    other.kind_name()
-                                ),
+                                "Null condition",
+                                "The condition value is null. Conditions must either be true or \
+                                 false."
+                                    .into(),
+                            ));
+                        }
+                        _ => {
+                            return Err(ev.error(
+                                d.if_expr.cond_expr.span(),
+                                "Incorrect condition type",
+                                "The condition expression must be of type bool.".into(),
                             ));
                         }
                     };
@@ -131,29 +138,11 @@ fn render(
                     }
                     let (collection, sensitive) = ev.expr(&f.collection_expr)?.unmark();
                     out.sensitive |= sensitive;
-                    let pairs: Vec<(Value, Value)> = match collection {
-                        Value::Unknown => {
+                    let pairs = match ev.iteration_pairs(collection, &f.collection_expr)? {
+                        Some(pairs) => pairs,
+                        None => {
                             out.unknown = true;
                             Vec::new()
-                        }
-                        Value::List(items) => items
-                            .into_iter()
-                            .enumerate()
-                            .map(|(i, v)| (Value::int(i as i64), v))
-                            .collect(),
-                        Value::Map(map) => map
-                            .into_iter()
-                            .map(|(k, v)| (Value::String(k), v))
-                            .collect(),
-                        other => {
-                            return Err(ev.error(
-                                f.collection_expr.span(),
-                                "Invalid template directive",
-                                format!(
-                                    "%{{for}} needs a list, set, map or object, not {}.",
-                                    other.kind_name()
-                                ),
-                            ));
                         }
                     };
                     for (k, v) in pairs {
@@ -208,8 +197,8 @@ fn append(
             return Err(ev.error(
                 span,
                 "Invalid template interpolation value",
-                "The expression result is null; only non-null values can be interpolated. \
-                 Use coalesce() or a conditional to provide a default."
+                "The expression result is null. Cannot include a null value in a string \
+                 template."
                     .into(),
             ));
         }
@@ -218,9 +207,9 @@ fn append(
                 span,
                 "Invalid template interpolation value",
                 format!(
-                    "Cannot include a {} in a string template: a string is required. Use \
-                     jsonencode() or join() to turn it into text.",
-                    other.kind_name()
+                    "Cannot include the given value in a string template: string required, but \
+                     have {}. Use jsonencode() or join() to turn it into text.",
+                    type_name(&other)
                 ),
             ));
         }

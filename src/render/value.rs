@@ -21,6 +21,10 @@ pub fn value_at(v: &Value, indent: usize) -> String {
 fn write_value(out: &mut String, v: &Value, indent: usize) {
     let pad = " ".repeat(indent);
     match v {
+        // The console checks whether a value is known before whether it is sensitive.
+        Value::Sensitive(inner) if matches!(**inner, Value::Unknown) => {
+            out.push_str("(known after apply)")
+        }
         Value::Sensitive(_) => out.push_str("(sensitive value)"),
         Value::Unknown => out.push_str("(known after apply)"),
         Value::String(s) if s.contains('\n') => {
@@ -53,6 +57,9 @@ fn write_value(out: &mut String, v: &Value, indent: usize) {
             let _ = write!(out, "{pad}}}");
         }
         Value::String(s) => out.push_str(&quote(s)),
+        Value::Number(ggplan_sdk::Number::Float(f)) if f.is_infinite() => {
+            out.push_str(if *f > 0.0 { "+Inf" } else { "-Inf" })
+        }
         Value::Number(n) => out.push_str(&n.to_string()),
         Value::Bool(b) => out.push_str(&b.to_string()),
         Value::Null => out.push_str("null"),

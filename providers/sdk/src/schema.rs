@@ -20,6 +20,10 @@ pub enum Type {
     Tuple(Vec<Type>),
     /// Any type (`any`): values pass unchanged.
     Any,
+    /// An object attribute that may be left out or null (`optional(T, default)`): it then
+    /// takes the default, converted to `T`, or null without one. Outside an object it
+    /// constrains like `T`.
+    Optional(Box<Type>, Option<serde_json::Value>),
 }
 
 impl fmt::Display for Type {
@@ -40,6 +44,8 @@ impl fmt::Display for Type {
                 let parts: Vec<String> = attrs.iter().map(|(k, t)| format!("{k}={t}")).collect();
                 write!(f, "object({{{}}})", parts.join(", "))
             }
+            Type::Optional(t, None) => write!(f, "optional({t})"),
+            Type::Optional(t, Some(default)) => write!(f, "optional({t}, {default})"),
         }
     }
 }
@@ -53,6 +59,9 @@ impl Type {
     }
 
     fn convert_at(&self, value: Value, path: &AttrPath) -> Result<Value, String> {
+        if let Type::Optional(inner, _) = self {
+            return inner.convert_at(value, path);
+        }
         if let Value::Sensitive(inner) = value {
             return Ok(self.convert_at(*inner, path)?.into_sensitive());
         }
@@ -122,7 +131,15 @@ impl Type {
                 }
                 let mut out = BTreeMap::new();
                 for (name, t) in attrs {
-                    let v = map.remove(name).unwrap_or(Value::Null);
+                    let v = match (map.remove(name), t) {
+                        (Some(v), _) if !v.is_null() => v,
+                        (_, Type::Optional(_, Some(default))) => Value::from_json(default),
+                        (v, Type::Optional(_, None)) => v.unwrap_or(Value::Null),
+                        (Some(v), _) => v,
+                        (None, _) => {
+                            return Err(format!("attribute {name:?} is required{}", at(path)));
+                        }
+                    };
                     out.insert(name.clone(), t.convert_at(v, &path.key(name))?);
                 }
                 Ok(Value::Map(out))
@@ -463,6 +480,39 @@ mod tests {
             vec![AttrPath::attr("name")]
         );
         assert!(schema().replace_paths(&prior, &prior).is_empty());
+    }
+
+    #[test]
+    fn optional_attributes_take_their_defaults() {
+        let t = Type::Object(BTreeMap::from([
+            ("name".to_string(), Type::String),
+            (
+                "size".to_string(),
+                Type::Optional(Box::new(Type::Number), Some(serde_json::json!("2"))),
+            ),
+            (
+                "tags".to_string(),
+                Type::Optional(Box::new(Type::Map(Box::new(Type::String))), None),
+            ),
+        ]));
+        let out = t
+            .convert(Value::object([("name", Value::string("a"))]))
+            .unwrap();
+        assert_eq!(out.get("size"), &Value::int(2));
+        assert_eq!(out.get("tags"), &Value::Null);
+        let out = t
+            .convert(Value::object([
+                ("name", Value::string("a")),
+                ("size", Value::Null),
+            ]))
+            .unwrap();
+        assert_eq!(out.get("size"), &Value::int(2));
+        let err = t.convert(Value::object::<&str>([])).unwrap_err();
+        assert_eq!(err, "attribute \"name\" is required");
+        assert_eq!(
+            t.to_string(),
+            "object({name=string, size=optional(number, \"2\"), tags=optional(map(string))})"
+        );
     }
 
     #[test]

@@ -20,12 +20,8 @@ pub(super) fn length(args: Args) -> Result {
         Value::String(s) => s.graphemes(true).count(),
         Value::List(items) => items.len(),
         Value::Map(map) => map.len(),
-        _ => {
-            return Err(args.error(
-                0,
-                "argument must be a string, a collection type, or a structural type",
-            ));
-        }
+        // Terraform reports this against the call, not the argument.
+        _ => return fail("argument must be a string, a collection type, or a structural type"),
     };
     Ok(Value::int(n as i64))
 }

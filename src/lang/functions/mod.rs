@@ -30,7 +30,7 @@ mod json;
 mod numeric;
 mod sets;
 mod string;
-mod unify;
+pub(crate) mod unify;
 mod yaml;
 
 use args::Args;

@@ -34,7 +34,7 @@ fn kind(value: &Value) -> Option<Kind> {
 }
 
 /// The values converted to one common type, or [`MISMATCH`].
-pub(super) fn unify(items: Vec<Value>) -> Result<Vec<Value>, &'static str> {
+pub(crate) fn unify(items: Vec<Value>) -> Result<Vec<Value>, &'static str> {
     let kinds: BTreeSet<Kind> = items.iter().filter_map(kind).collect();
     let kinds: Vec<Kind> = kinds.into_iter().collect();
     match kinds.as_slice() {
