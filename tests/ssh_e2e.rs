@@ -1,0 +1,159 @@
+//! The `ggplan` binary with the ssh provider against the real OpenSSH servers of
+//! `tests/support/ssh.sh` (scripts/test.sh starts them and exports GGPLAN_TEST_SSH_DIR): files
+//! and commands on node1 and node2 directly and on node3 through the jump host, applied,
+//! re-planned with no changes, drifted by hand and repaired, then destroyed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run_dir() -> PathBuf {
+    let dir = std::env::var("GGPLAN_TEST_SSH_DIR").expect(
+        "GGPLAN_TEST_SSH_DIR is not set: run this test through scripts/test.sh, or start the \
+         servers with `tests/support/ssh.sh start` and export what it prints",
+    );
+    PathBuf::from(dir)
+}
+
+fn ggplan(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ggplan"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run ggplan")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn stack(key: &Path, root: &Path) -> String {
+    format!(
+        r#"
+locals {{
+  nodes = {{
+    node1 = "127.0.0.11"
+    node2 = "127.0.0.12"
+  }}
+  root = "{root}"
+}}
+
+provider "ssh" {{
+  user            = "root"
+  port            = 2222
+  private_key     = file("{key}")
+  host_key_policy = "accept-new"
+  connect_timeout = "20s"
+}}
+
+provider "ssh" {{
+  alias           = "private"
+  user            = "root"
+  port            = 2222
+  private_key     = file("{key}")
+  host_key_policy = "accept-new"
+  connect_timeout = "20s"
+  bastion {{
+    host = "127.0.0.10"
+    port = 2222
+    user = "root"
+  }}
+}}
+
+resource "ssh_file" "daemon_json" {{
+  for_each = local.nodes
+  host     = each.value
+  path     = "${{local.root}}/${{each.key}}/e2e/daemon.json"
+  content  = jsonencode({{ "insecure-registries" = ["node1:5000"] }})
+  mode     = "0644"
+}}
+
+resource "ssh_file" "node3_sysctl" {{
+  provider = ssh.private
+  host     = "127.0.0.13"
+  path     = "${{local.root}}/node3/e2e/k8s.conf"
+  content  = "net.ipv4.ip_forward = 1\n"
+}}
+
+resource "ssh_exec" "marker" {{
+  for_each = local.nodes
+  host     = each.value
+  command  = "touch ${{local.root}}/${{each.key}}/e2e/prepared"
+  check    = "test -f ${{local.root}}/${{each.key}}/e2e/prepared"
+  depends_on = [ssh_file.daemon_json]
+}}
+
+data "ssh_facts" "node1" {{
+  host = "127.0.0.11"
+}}
+
+output "node1_hostname" {{
+  value = data.ssh_facts.node1.hostname
+}}
+"#,
+        key = key.display(),
+        root = root.display(),
+    )
+}
+
+#[test]
+fn host_preparation_through_the_binary() {
+    let run = run_dir();
+    let root = run.join("root");
+    for node in ["node1", "node2", "node3"] {
+        let dir = root.join(node).join("e2e");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("hosts");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("main.tf"), stack(&run.join("client_key"), &root)).unwrap();
+    let cwd = work.path();
+
+    let out = ggplan(cwd, &["apply", "hosts", "--auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Apply complete! Resources: 5 added"),
+        "{}",
+        text(&out)
+    );
+    let daemon = root.join("node2/e2e/daemon.json");
+    assert_eq!(
+        std::fs::read_to_string(&daemon).unwrap(),
+        r#"{"insecure-registries":["node1:5000"]}"#
+    );
+    assert!(root.join("node3/e2e/k8s.conf").exists());
+    assert!(root.join("node1/e2e/prepared").exists());
+
+    let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Drift: a file edited and a marker removed outside ggplan.
+    std::fs::write(&daemon, "{}").unwrap();
+    std::fs::remove_file(root.join("node1/e2e/prepared")).unwrap();
+    let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let plan = text(&out);
+    assert!(plan.contains("ssh_file.daemon_json[\"node2\"]"), "{plan}");
+    assert!(plan.contains("ssh_exec.marker[\"node1\"]"), "{plan}");
+    let out = ggplan(cwd, &["apply", "hosts", "--auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        std::fs::read_to_string(&daemon)
+            .unwrap()
+            .contains("insecure-registries")
+    );
+    assert!(root.join("node1/e2e/prepared").exists());
+    let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = ggplan(cwd, &["destroy", "hosts", "--auto-approve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!daemon.exists());
+    assert!(!root.join("node3/e2e/k8s.conf").exists());
+}
