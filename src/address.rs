@@ -99,6 +99,28 @@ impl ModuleInstance {
     pub fn within(&self, other: &ModuleInstance) -> bool {
         self.0.starts_with(&other.0)
     }
+
+    /// This instance with its leading `from` replaced by `to` (for moving a module).
+    pub fn rebase(&self, from: &ModuleInstance, to: &ModuleInstance) -> ModuleInstance {
+        let mut steps = to.0.clone();
+        steps.extend(self.0[from.0.len().min(self.0.len())..].iter().cloned());
+        ModuleInstance(steps)
+    }
+
+    /// Parses `module.a["k"].module.b` (at least one module step).
+    pub fn parse(text: &str) -> Option<ModuleInstance> {
+        let steps = split_steps(text)?;
+        let mut out = ModuleInstance::root();
+        for pair in steps.chunks(2) {
+            match pair {
+                [(m, None), (name, key)] if m == "module" && !name.is_empty() => {
+                    out = out.child(name, key.clone());
+                }
+                _ => return None,
+            }
+        }
+        (!out.is_root()).then_some(out)
+    }
 }
 
 impl fmt::Display for ModuleInstance {
@@ -315,6 +337,14 @@ mod tests {
         assert!(InstanceAddr::parse("nope").is_err());
         assert!(InstanceAddr::parse("a.b[x]").is_err());
         assert!(InstanceAddr::parse("module.app").is_err());
+        let m = ModuleInstance::parse("module.app[\"a\"].module.db").unwrap();
+        assert_eq!(m.to_string(), "module.app[\"a\"].module.db");
+        assert!(ModuleInstance::parse("module.app.t.n").is_none());
+        let moved = m.rebase(
+            &ModuleInstance::parse("module.app[\"a\"]").unwrap(),
+            &ModuleInstance::parse("module.web").unwrap(),
+        );
+        assert_eq!(moved.to_string(), "module.web.module.db");
         let a = InstanceAddr::parse("module.app[\"canary\"].t.n").unwrap();
         assert_eq!(a.module.to_string(), "module.app[\"canary\"]");
         assert_eq!(a.module.path().to_string(), "module.app");

@@ -225,3 +225,146 @@ module "app" {
     assert_eq!(d.range.as_ref().map(|r| r.start.line), Some(5), "{err}");
     assert!(h.recording.take().iter().all(|c| c.op != Op::Create));
 }
+
+/// Runs the `ggplan` binary in `cwd`.
+fn ggplan(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ggplan"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn listed(cwd: &std::path::Path) -> Vec<String> {
+    let out = ggplan(cwd, &["state", "list", "--stack", "stack"]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn state_mv_moves_instances_and_whole_modules_across_module_addresses() {
+    let work = tempfile::tempdir().unwrap();
+    let stack = work.path().join("stack");
+    std::fs::create_dir_all(stack.join("modules/app")).unwrap();
+    std::fs::write(
+        stack.join("modules/app/main.tf"),
+        APP_MODULE
+            .replace("test_thing", "terraform_data")
+            .replace("name  =", "input =")
+            .replace("[*].name", "[*].output"),
+    )
+    .unwrap();
+    std::fs::write(
+        stack.join("main.tf"),
+        r#"
+module "app" {
+  source   = "./modules/app"
+  for_each = { staging = 1 }
+  name     = each.key
+}
+module "one" {
+  source   = "./modules/app"
+  name     = "solo"
+  replicas = 2
+}
+"#,
+    )
+    .unwrap();
+    let out = ggplan(work.path(), &["apply", "stack", "--auto-approve"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A whole module instance moves, with everything in it.
+    let out = ggplan(
+        work.path(),
+        &[
+            "state",
+            "mv",
+            "--stack",
+            "stack",
+            "module.app[\"staging\"]",
+            "module.app[\"blue\"]",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        listed(work.path()).contains(&"module.app[\"blue\"].terraform_data.svc[0]".to_string())
+    );
+
+    // Two objects onto one address is refused, and nothing changes.
+    let before = listed(work.path());
+    let out = ggplan(
+        work.path(),
+        &[
+            "state",
+            "mv",
+            "--stack",
+            "stack",
+            "module.one.terraform_data.svc",
+            "terraform_data.x[0]",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("More than one object would move"));
+    assert_eq!(listed(work.path()), before);
+
+    // A resource's instances move into another module, keeping their keys.
+    let out = ggplan(
+        work.path(),
+        &[
+            "state",
+            "mv",
+            "--stack",
+            "stack",
+            "module.one.terraform_data.svc",
+            "module.app[\"green\"].terraform_data.svc",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        listed(work.path()),
+        [
+            "module.app[\"blue\"].terraform_data.svc[0]",
+            "module.app[\"green\"].terraform_data.svc[0]",
+            "module.app[\"green\"].terraform_data.svc[1]",
+        ]
+    );
+
+    // Moving blue back to staging is what the configuration wants: no changes for it.
+    let out = ggplan(
+        work.path(),
+        &[
+            "state",
+            "mv",
+            "--stack",
+            "stack",
+            "module.app[\"blue\"]",
+            "module.app[\"staging\"]",
+        ],
+    );
+    assert!(out.status.success());
+    let out = ggplan(work.path(), &["plan", "stack"]);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !plan.contains("module.app[\"staging\"].terraform_data.svc[0] will be"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("# (because module.app[\"green\"] is not in configuration)"),
+        "{plan}"
+    );
+}

@@ -4,7 +4,7 @@
 use super::args::StateArgs;
 use super::stack::state_path;
 use super::ui::Ui;
-use crate::address::InstanceAddr;
+use crate::address::{InstanceAddr, ModuleInstance};
 use crate::config::load_dir;
 use crate::render;
 use crate::state::{State, StateStore, force_unlock as unlock};
@@ -210,7 +210,10 @@ fn matching(state: &State, addr: &InstanceAddr) -> Vec<InstanceAddr> {
     state
         .resources
         .keys()
-        .filter(|a| *a == addr || (addr.key.is_none() && a.resource == addr.resource))
+        .filter(|a| {
+            *a == addr
+                || (addr.key.is_none() && a.resource == addr.resource && a.module == addr.module)
+        })
         .cloned()
         .collect()
 }
@@ -248,6 +251,12 @@ pub fn rm(ui: &Ui, args: &StateArgs, addrs: &[String]) -> ExitCode {
 
 /// `ggplan state mv SOURCE DESTINATION`.
 pub fn mv(ui: &Ui, args: &StateArgs, source: &str, destination: &str) -> ExitCode {
+    if let (Some(src), Some(dst)) = (
+        ModuleInstance::parse(source),
+        ModuleInstance::parse(destination),
+    ) {
+        return mv_module(ui, args, &src, &dst);
+    }
     let (Some(src), Some(dst)) = (parse(ui, source), parse(ui, destination)) else {
         return ExitCode::from(1);
     };
@@ -267,36 +276,74 @@ pub fn mv(ui: &Ui, args: &StateArgs, source: &str, destination: &str) -> ExitCod
             .into_iter()
             .map(|from| {
                 let to = if src.key.is_none() && dst.key.is_none() {
-                    dst.resource.instance(from.key.clone())
+                    dst.resource.instance_in(&dst.module, from.key.clone())
                 } else {
                     dst.clone()
                 };
                 (from, to)
             })
             .collect();
-        for (_, to) in &moves {
-            if state.resources.contains_key(to) && !moves.iter().any(|(f, _)| f == to) {
-                return Err(format!(
-                    "{to} is already in the state; remove it first or choose another address."
-                ));
-            }
-        }
-        let mut out = String::new();
-        let taken: Vec<_> = moves
-            .iter()
-            .filter_map(|(f, t)| state.resources.remove(f).map(|i| (f.clone(), t.clone(), i)))
-            .collect();
-        for (from, to, mut inst) in taken {
-            inst.addr = to.clone();
-            state.set_instance(inst);
-            out.push_str(&format!(
-                "Move {from:?} to {to:?}\n",
-                from = from.to_string(),
-                to = to.to_string()
+        apply_moves(state, &moves)
+    })
+}
+
+/// Applies moves of instances, refusing to overwrite an address that is not itself moved.
+fn apply_moves(
+    state: &mut State,
+    moves: &[(InstanceAddr, InstanceAddr)],
+) -> Result<String, String> {
+    let mut targets = std::collections::BTreeSet::new();
+    for (from, to) in moves {
+        if !targets.insert(to) {
+            return Err(format!(
+                "More than one object would move to {to} (one of them from {from}); move them one \
+                 at a time to distinct addresses."
             ));
         }
-        out.push_str(&format!("Successfully moved {} object(s).\n", moves.len()));
-        Ok(out)
+    }
+    for (_, to) in moves {
+        if state.resources.contains_key(to) && !moves.iter().any(|(f, _)| f == to) {
+            return Err(format!(
+                "{to} is already in the state; remove it first or choose another address."
+            ));
+        }
+    }
+    let taken: Vec<_> = moves
+        .iter()
+        .filter_map(|(f, t)| state.resources.remove(f).map(|i| (f.clone(), t.clone(), i)))
+        .collect();
+    let mut out = String::new();
+    for (from, to, mut inst) in taken {
+        inst.addr = to.clone();
+        state.set_instance(inst);
+        out.push_str(&format!(
+            "Move {:?} to {:?}\n",
+            from.to_string(),
+            to.to_string()
+        ));
+    }
+    out.push_str(&format!("Successfully moved {} object(s).\n", moves.len()));
+    Ok(out)
+}
+
+/// `ggplan state mv module.a module.b`: every instance in a module instance (and the modules
+/// it calls) moves under another.
+fn mv_module(ui: &Ui, args: &StateArgs, src: &ModuleInstance, dst: &ModuleInstance) -> ExitCode {
+    edit(ui, args, "state mv", |state| {
+        let moves: Vec<(InstanceAddr, InstanceAddr)> = state
+            .resources
+            .keys()
+            .filter(|a| a.module.within(src))
+            .map(|a| {
+                let mut to = a.clone();
+                to.module = a.module.rebase(src, dst);
+                (a.clone(), to)
+            })
+            .collect();
+        if moves.is_empty() {
+            return Err(format!("{src} has no instances in the state."));
+        }
+        apply_moves(state, &moves)
     })
 }
 
