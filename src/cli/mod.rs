@@ -16,7 +16,9 @@ use ui::Ui;
 
 /// The providers this binary offers: the only place that names them.
 pub fn registry() -> Registry {
-    Registry::new(ggplan_provider_builtin::factories())
+    let mut factories = ggplan_provider_builtin::factories();
+    factories.push(ggplan_provider_openstack::factory());
+    Registry::new(factories)
 }
 
 /// Runs the command line with the built-in providers and returns the process exit code.
