@@ -266,6 +266,8 @@ region_name = RegionOne
 $(authtoken nova)
 $(service_auth placement)
 $(service_auth neutron)
+$(service_auth service_user)
+send_service_user_token = true
 CONF
 }
 

@@ -87,12 +87,18 @@ pub fn to_json(value: &Value) -> Json {
     value.to_json().unwrap_or(Json::Null)
 }
 
+/// Whether an attribute has a value to send: neither null nor (in a plan, for what the
+/// service will choose) unknown.
+fn is_set(value: &Value) -> bool {
+    !value.is_null() && !value.is_unknown()
+}
+
 /// Builds a JSON object from the attributes of `value` that are set: each `(attribute, field)`
 /// pair copies a known, non-null attribute to the field.
 pub fn fields(value: &Value, pairs: &[(&str, &str)]) -> Map<String, Json> {
     pairs
         .iter()
-        .filter(|(attribute, _)| !value.get(attribute).is_null())
+        .filter(|(attribute, _)| is_set(value.get(attribute)))
         .map(|(attribute, field)| (field.to_string(), to_json(value.get(attribute))))
         .collect()
 }
@@ -102,7 +108,7 @@ pub fn changed_fields(prior: &Value, planned: &Value, pairs: &[(&str, &str)]) ->
     pairs
         .iter()
         .filter(|(attribute, _)| prior.get(attribute) != planned.get(attribute))
-        .filter(|(attribute, _)| !planned.get(attribute).is_null())
+        .filter(|(attribute, _)| is_set(planned.get(attribute)))
         .map(|(attribute, field)| (field.to_string(), to_json(planned.get(attribute))))
         .collect()
 }
@@ -161,6 +167,7 @@ mod tests {
         let planned = Value::object([
             ("name", Value::string("n")),
             ("mtu", Value::Null),
+            ("description", Value::Unknown),
             ("admin_state_up", Value::Bool(true)),
         ]);
         let pairs = [

@@ -62,6 +62,17 @@ impl ApiError {
     /// What a person should do about this error.
     fn advice(&self) -> &'static str {
         match self {
+            ApiError::Status {
+                status: 403 | 409 | 413,
+                code,
+                message,
+                ..
+            } if code.as_deref().is_some_and(|c| c.contains("Quota"))
+                || message.to_lowercase().contains("quota") =>
+            {
+                "The project's quota is exhausted: free resources or ask for a larger quota, \
+                 then apply again."
+            }
             ApiError::Status { status: 401, .. } | ApiError::Auth(_) => {
                 "Check the credentials of the cloud in clouds.yaml (or the OS_* variables): the \
                  application credential or password may be wrong, expired or revoked."
@@ -72,17 +83,6 @@ impl ApiError {
             }
             ApiError::Status { status: 404, .. } => {
                 "The object or one it refers to does not exist: check the ids and names used."
-            }
-            ApiError::Status {
-                status: 409 | 413,
-                code,
-                message,
-                ..
-            } if code.as_deref().is_some_and(|c| c.contains("Quota"))
-                || message.to_lowercase().contains("quota") =>
-            {
-                "The project's quota is exhausted: free resources or ask for a larger quota, \
-                 then apply again."
             }
             ApiError::Status { status: 409, .. } => {
                 "The request conflicts with the object's current state (in use, duplicate, or \

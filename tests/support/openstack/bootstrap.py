@@ -97,9 +97,13 @@ def identity(run, s):
     service_project = ident.create_project(name="service", domain_id="default")
     admin_role = ident.find_role("admin")
     member_role = ident.find_role("member")
+    # Services present their own token beside the user's (X-Service-Token); the others
+    # accept it only from users with the "service" role.
+    service_role = ident.find_role("service") or ident.create_role(name="service")
     for name in ("nova", "neutron", "glance", "placement"):
         user = ident.create_user(name=name, password=s["SERVICE_PASSWORD"], domain_id="default")
         ident.assign_project_role_to_user(service_project, user, admin_role)
+        ident.assign_project_role_to_user(service_project, user, service_role)
     for kind, name, port, path in (
         ("image", "glance", s["GLANCE_PORT"], ""),
         ("network", "neutron", s["NEUTRON_PORT"], ""),
@@ -161,8 +165,9 @@ def cloud(run, s):
     wait_for("Nova", lambda: list(admin.compute.flavors()) is not None)
     for name, vcpus, ram, disk in (("m1.small", 1, 512, 1), ("m1.large", 2, 2048, 10)):
         admin.compute.create_flavor(name=name, vcpus=vcpus, ram=ram, disk=disk)
-    # More memory than the fake hypervisor has: booting it fails with "No valid host".
-    admin.compute.create_flavor(name="ggplan.too-big", vcpus=1, ram=100_000_000, disk=1)
+    # More disk than the fake hypervisor has (and Nova has no disk quota): booting it fails
+    # in the scheduler with "No valid host".
+    admin.compute.create_flavor(name="ggplan.too-big", vcpus=1, ram=512, disk=10_000_000)
     reservation = admin.compute.create_flavor(
         id=RESERVATION_FLAVOR_ID,
         name=f"reservation:{RESERVATION_FLAVOR_ID}",

@@ -159,7 +159,9 @@ pub async fn list(session: &Session, kind: Kind, query: &str) -> Result<Vec<Json
     let doc = session
         .get(Service::Network, &format!("/{}{query}", kind.plural))
         .await?;
-    Ok(doc[kind.plural].as_array().cloned().unwrap_or_default())
+    // The collection's key uses underscores where its URL uses dashes.
+    let key = kind.plural.replace('-', "_");
+    Ok(doc[key.as_str()].as_array().cloned().unwrap_or_default())
 }
 
 /// The attributes every Neutron resource shares: id, project, tags and value_specs.
