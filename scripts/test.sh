@@ -9,16 +9,31 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-# Real services the provider tests talk to, started on loopback (the MLflow servers while the
-# workspace builds) and stopped by the PIDs their scripts recorded, however this script ends.
-trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop' EXIT
-tests/support/mlflow.sh start &
-mlflow_start=$!
-tests/support/ssh.sh start >/dev/null
-export GGPLAN_TEST_SSH_DIR="$PWD/tests/support/.run/ssh"
+# Real services the provider tests talk to, installed and started on loopback while the
+# workspace builds (one after the other: their installs share apt), and stopped by the PIDs
+# their scripts recorded, however this script ends:
+#   ssh.sh        OpenSSH servers: a jump host and three nodes
+#   mlflow.sh     MLflow tracking servers (plain and basic-auth), pip into .venv
+#   openstack.sh  Keystone, Placement, Glance, Neutron, Nova (fake driver), pip into .venv-openstack
+mkdir -p tests/support/.run
+services_log=tests/support/.run/services.log
+trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop; tests/support/openstack.sh stop' EXIT
+(
+  set -e
+  tests/support/ssh.sh start
+  tests/support/mlflow.sh start
+  tests/support/openstack.sh start
+) >"$services_log" 2>&1 &
+services=$!
 
 cargo build --workspace --all-targets --locked
 
-wait "$mlflow_start"
+if ! wait "$services"; then
+  echo "Starting the test services failed; their log:" >&2
+  cat "$services_log" >&2
+  exit 1
+fi
+export GGPLAN_TEST_SSH_DIR="$PWD/tests/support/.run/ssh"
 eval "$(tests/support/mlflow.sh env)"
+eval "$(tests/support/openstack.sh env)"
 cargo test --workspace --locked "$@"

@@ -20,6 +20,7 @@ use ui::Ui;
 pub fn registry() -> Registry {
     Registry::new(ggplan_provider_builtin::factories().into_iter().chain([
         ggplan_provider_mlflow::factory(),
+        ggplan_provider_openstack::factory(),
         ggplan_provider_ssh::factory(),
     ]))
 }

@@ -1,0 +1,206 @@
+//! `openstack_networking_floatingip_v2`: a public address from an external network's pool,
+//! optionally bound to a port. A floating IP moved to another port by hand is moved back.
+
+use super::{
+    FLOATING_IPS, NETWORKS, common_attributes, create, delete, list, show, sync_tags, tenant,
+    update,
+};
+use crate::convert::{query, str_attr, text, to_json};
+use crate::error::ApiError;
+use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
+use crate::session::Session;
+use async_trait::async_trait;
+use ggplan_sdk::{Attribute, Schema, Type, Value};
+use serde_json::{Map, Value as Json, json};
+
+pub struct FloatingIp;
+
+/// The id of the external network named `pool`.
+async fn pool_network(session: &Session, pool: &str) -> Result<String, ApiError> {
+    let found = list(
+        session,
+        NETWORKS,
+        &query(&[
+            ("name", Some(pool.to_string())),
+            ("router:external", Some("true".into())),
+        ]),
+    )
+    .await?;
+    match found.as_slice() {
+        [one] => Ok(one["id"].as_str().unwrap_or_default().to_string()),
+        [] => Err(ApiError::Lookup(format!(
+            "no external network is named {pool:?}"
+        ))),
+        _ => Err(ApiError::Lookup(format!(
+            "{} external networks are named {pool:?}",
+            found.len()
+        ))),
+    }
+}
+
+impl FloatingIp {
+    async fn state(&self, session: &Session, api: &Json, prior: &Value) -> Result<Value, ApiError> {
+        let network = api["floating_network_id"].as_str().unwrap_or_default();
+        // The pool is the external network's name; it rarely changes, so look it up only when
+        // the network differs from the one recorded.
+        let pool = match (
+            prior.get("pool").as_str(),
+            prior.get("floating_network_id").as_str(),
+        ) {
+            (Some(pool), Some(known)) if known == network => Value::string(pool),
+            _ => match super::show(session, NETWORKS, network).await? {
+                Some(net) => text(&net["name"]),
+                None => Value::string(""),
+            },
+        };
+        let mut state = Value::object([
+            ("id", text(&api["id"])),
+            ("address", text(&api["floating_ip_address"])),
+            ("pool", pool),
+            ("floating_network_id", Value::string(network)),
+            ("port_id", text(&api["port_id"])),
+            ("fixed_ip", text(&api["fixed_ip_address"])),
+            ("description", text(&api["description"])),
+            ("tenant_id", text(&api["tenant_id"])),
+        ]);
+        keep(&mut state, prior, &["subnet_id", "value_specs"]);
+        set_tags(&mut state, &api["tags"], prior);
+        Ok(state)
+    }
+
+    /// The association fields for the planned port and fixed address.
+    fn association(planned: &Value) -> Map<String, Json> {
+        let mut body = Map::new();
+        let port = str_attr(planned, "port_id");
+        body.insert("port_id".into(), port.map_or(Json::Null, |p| json!(p)));
+        if port.is_some()
+            && let Some(ip) = str_attr(planned, "fixed_ip")
+        {
+            body.insert("fixed_ip_address".into(), json!(ip));
+        }
+        body
+    }
+}
+
+#[async_trait]
+impl ManagedType for FloatingIp {
+    fn schema(&self) -> Schema {
+        let mut attributes = common_attributes();
+        attributes.extend([
+            (
+                "pool",
+                Attribute::optional_computed(Type::String)
+                    .force_new()
+                    .describe("The name of the external network to take the address from."),
+            ),
+            (
+                "floating_network_id",
+                Attribute::computed(Type::String).describe("The external network's id."),
+            ),
+            (
+                "address",
+                Attribute::optional_computed(Type::String)
+                    .force_new()
+                    .describe("The floating address (a specific one may be requested)."),
+            ),
+            (
+                "port_id",
+                Attribute::optional_computed(Type::String)
+                    .describe("The port the address is bound to."),
+            ),
+            (
+                "fixed_ip",
+                Attribute::optional_computed(Type::String)
+                    .describe("The port's fixed address the floating address maps to."),
+            ),
+            ("subnet_id", Attribute::optional(Type::String).force_new()),
+            ("description", Attribute::optional_computed(Type::String)),
+        ]);
+        Schema::new("A Neutron floating IP.", attributes)
+    }
+
+    fn derived(&self) -> &'static [(&'static str, &'static [&'static str])] {
+        &[("all_tags", &["tags"]), ("fixed_ip", &["port_id"])]
+    }
+
+    async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError> {
+        let Some(id) = state.get("id").as_str() else {
+            return Ok(None);
+        };
+        match show(session, FLOATING_IPS, id).await? {
+            Some(api) => Ok(Some(self.state(session, &api, state).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+        let pool = str_attr(planned, "pool").ok_or_else(|| {
+            ApiError::Config(
+                "pool (the external network's name) is required to allocate a floating IP".into(),
+            )
+        })?;
+        let mut body = Self::association(planned);
+        body.insert(
+            "floating_network_id".into(),
+            json!(pool_network(session, pool).await?),
+        );
+        for (attribute, field) in [
+            ("address", "floating_ip_address"),
+            ("subnet_id", "subnet_id"),
+            ("description", "description"),
+        ] {
+            if let Some(v) = str_attr(planned, attribute) {
+                body.insert(field.into(), json!(v));
+            }
+        }
+        body.extend(tenant(planned));
+        let api = create(session, FLOATING_IPS, body, planned).await?;
+        let id = api["id"].as_str().unwrap_or_default().to_string();
+        let partial = with_id(planned, &id);
+        if let Err(e) = sync_tags(session, FLOATING_IPS, &id, planned, &api["tags"]).await {
+            return Err(Partial::left(partial, e));
+        }
+        read_back(self, session, partial).await
+    }
+
+    async fn update(
+        &self,
+        session: &Session,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, Partial> {
+        let id = prior.get("id").as_str().unwrap_or_default();
+        let left = |e| Partial::left(prior.clone(), e);
+        let mut body = Map::new();
+        if prior.get("port_id") != planned.get("port_id")
+            || prior.get("fixed_ip") != planned.get("fixed_ip")
+        {
+            body = Self::association(planned);
+        }
+        if prior.get("description") != planned.get("description") {
+            body.insert("description".into(), to_json(planned.get("description")));
+        }
+        update(session, FLOATING_IPS, id, body)
+            .await
+            .map_err(left)?;
+        sync_tags(
+            session,
+            FLOATING_IPS,
+            id,
+            planned,
+            &to_json(prior.get("all_tags")),
+        )
+        .await
+        .map_err(left)?;
+        read_back(self, session, with_id(planned, id)).await
+    }
+
+    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+        delete(
+            session,
+            FLOATING_IPS,
+            prior.get("id").as_str().unwrap_or_default(),
+        )
+        .await
+    }
+}

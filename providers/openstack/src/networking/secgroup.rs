@@ -1,0 +1,239 @@
+//! `openstack_networking_secgroup_v2` and `openstack_networking_secgroup_rule_v2`.
+
+use super::{
+    SECURITY_GROUP_RULES, SECURITY_GROUPS, common_attributes, create, delete, show, sync_tags,
+    tenant, update,
+};
+use crate::convert::{changed_fields, fields, flag, number, text, to_json};
+use crate::error::ApiError;
+use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
+use crate::session::Session;
+use async_trait::async_trait;
+use ggplan_sdk::{Attribute, Schema, Type, Value};
+use serde_json::Value as Json;
+
+const FIELDS: &[(&str, &str)] = &[
+    ("name", "name"),
+    ("description", "description"),
+    ("stateful", "stateful"),
+];
+
+pub struct Secgroup;
+
+/// The state of a security group from its API object.
+pub fn secgroup_state(api: &Json, prior: &Value) -> Value {
+    let mut state = Value::object([
+        ("id", text(&api["id"])),
+        ("name", text(&api["name"])),
+        ("description", text(&api["description"])),
+        ("stateful", flag(&api["stateful"])),
+        ("tenant_id", text(&api["tenant_id"])),
+    ]);
+    keep(&mut state, prior, &["delete_default_rules", "value_specs"]);
+    set_tags(&mut state, &api["tags"], prior);
+    state
+}
+
+#[async_trait]
+impl ManagedType for Secgroup {
+    fn schema(&self) -> Schema {
+        let mut attributes = common_attributes();
+        attributes.extend([
+            ("name", Attribute::required(Type::String)),
+            ("description", Attribute::optional_computed(Type::String)),
+            ("stateful", Attribute::optional_computed(Type::Bool)),
+            (
+                "delete_default_rules",
+                Attribute::optional(Type::Bool)
+                    .force_new()
+                    .describe("Delete the egress rules Neutron adds to a new group."),
+            ),
+        ]);
+        Schema::new("A Neutron security group.", attributes)
+    }
+
+    fn derived(&self) -> &'static [(&'static str, &'static [&'static str])] {
+        &[("all_tags", &["tags"])]
+    }
+
+    async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError> {
+        let Some(id) = state.get("id").as_str() else {
+            return Ok(None);
+        };
+        Ok(show(session, SECURITY_GROUPS, id)
+            .await?
+            .map(|api| secgroup_state(&api, state)))
+    }
+
+    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+        let mut body = fields(planned, FIELDS);
+        body.extend(tenant(planned));
+        let api = create(session, SECURITY_GROUPS, body, planned).await?;
+        let state = secgroup_state(&api, planned);
+        let id = api["id"].as_str().unwrap_or_default();
+        if planned.get("delete_default_rules").as_bool() == Some(true) {
+            for rule in api["security_group_rules"].as_array().into_iter().flatten() {
+                let rule_id = rule["id"].as_str().unwrap_or_default();
+                if let Err(e) = delete(session, SECURITY_GROUP_RULES, rule_id).await {
+                    return Err(Partial::left(state, e));
+                }
+            }
+        }
+        if let Err(e) = sync_tags(session, SECURITY_GROUPS, id, planned, &api["tags"]).await {
+            return Err(Partial::left(state, e));
+        }
+        read_back(self, session, state).await
+    }
+
+    async fn update(
+        &self,
+        session: &Session,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, Partial> {
+        let id = prior.get("id").as_str().unwrap_or_default();
+        let left = |e| Partial::left(prior.clone(), e);
+        update(
+            session,
+            SECURITY_GROUPS,
+            id,
+            changed_fields(prior, planned, FIELDS),
+        )
+        .await
+        .map_err(left)?;
+        sync_tags(
+            session,
+            SECURITY_GROUPS,
+            id,
+            planned,
+            &to_json(prior.get("all_tags")),
+        )
+        .await
+        .map_err(left)?;
+        read_back(self, session, with_id(planned, id)).await
+    }
+
+    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+        delete(
+            session,
+            SECURITY_GROUPS,
+            prior.get("id").as_str().unwrap_or_default(),
+        )
+        .await
+    }
+}
+
+/// One rule of a security group; every attribute is force-new.
+pub struct SecgroupRule;
+
+const RULE_FIELDS: &[(&str, &str)] = &[
+    ("direction", "direction"),
+    ("ethertype", "ethertype"),
+    ("protocol", "protocol"),
+    ("port_range_min", "port_range_min"),
+    ("port_range_max", "port_range_max"),
+    ("remote_ip_prefix", "remote_ip_prefix"),
+    ("remote_group_id", "remote_group_id"),
+    ("security_group_id", "security_group_id"),
+    ("description", "description"),
+];
+
+fn rule_state(api: &Json) -> Value {
+    Value::object([
+        ("id", text(&api["id"])),
+        ("direction", text(&api["direction"])),
+        ("ethertype", text(&api["ethertype"])),
+        ("protocol", text(&api["protocol"])),
+        ("port_range_min", number(&api["port_range_min"])),
+        ("port_range_max", number(&api["port_range_max"])),
+        ("remote_ip_prefix", text(&api["remote_ip_prefix"])),
+        ("remote_group_id", text(&api["remote_group_id"])),
+        ("security_group_id", text(&api["security_group_id"])),
+        ("description", text(&api["description"])),
+        ("tenant_id", text(&api["tenant_id"])),
+    ])
+}
+
+#[async_trait]
+impl ManagedType for SecgroupRule {
+    fn schema(&self) -> Schema {
+        let optional = |ty| Attribute::optional_computed(ty).force_new();
+        Schema::new(
+            "A rule of a Neutron security group.",
+            [
+                ("id", Attribute::computed(Type::String)),
+                (
+                    "direction",
+                    Attribute::required(Type::String)
+                        .force_new()
+                        .describe("ingress or egress"),
+                ),
+                (
+                    "ethertype",
+                    Attribute::required(Type::String)
+                        .force_new()
+                        .describe("IPv4 or IPv6"),
+                ),
+                ("protocol", optional(Type::String)),
+                ("port_range_min", optional(Type::Number)),
+                ("port_range_max", optional(Type::Number)),
+                ("remote_ip_prefix", optional(Type::String)),
+                ("remote_group_id", optional(Type::String)),
+                (
+                    "security_group_id",
+                    Attribute::required(Type::String).force_new(),
+                ),
+                ("description", Attribute::optional(Type::String).force_new()),
+                ("tenant_id", optional(Type::String)),
+            ],
+        )
+    }
+
+    async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError> {
+        let Some(id) = state.get("id").as_str() else {
+            return Ok(None);
+        };
+        let Some(api) = show(session, SECURITY_GROUP_RULES, id).await? else {
+            return Ok(None);
+        };
+        let mut fresh = rule_state(&api);
+        // An unset description reads back as "": keep null so that no drift shows.
+        if state.get("description").is_null()
+            && api["description"].as_str().unwrap_or("").is_empty()
+        {
+            keep(&mut fresh, state, &["description"]);
+        }
+        Ok(Some(fresh))
+    }
+
+    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+        let mut body = fields(planned, RULE_FIELDS);
+        body.extend(tenant(planned));
+        let api = create(session, SECURITY_GROUP_RULES, body, planned).await?;
+        read_back(
+            self,
+            session,
+            with_id(planned, api["id"].as_str().unwrap_or_default()),
+        )
+        .await
+    }
+
+    async fn update(
+        &self,
+        _session: &Session,
+        _prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, Partial> {
+        // Every attribute is force-new: an update only ever restates the same rule.
+        Ok(planned.clone())
+    }
+
+    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+        delete(
+            session,
+            SECURITY_GROUP_RULES,
+            prior.get("id").as_str().unwrap_or_default(),
+        )
+        .await
+    }
+}

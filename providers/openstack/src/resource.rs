@@ -1,0 +1,253 @@
+//! What every resource type and data source of the provider implements, and the planning rules
+//! they share.
+
+use crate::error::ApiError;
+use crate::session::Session;
+use async_trait::async_trait;
+use ggplan_sdk::{Diagnostics, Schema, Value};
+
+/// A create or update that failed, with the state of whatever it left behind.
+#[derive(Debug)]
+pub struct Partial {
+    /// The object as it exists after the failure; `None` when nothing was created.
+    pub state: Option<Value>,
+    pub error: ApiError,
+}
+
+impl From<ApiError> for Partial {
+    fn from(error: ApiError) -> Partial {
+        Partial { state: None, error }
+    }
+}
+
+impl Partial {
+    /// A failure after `state` came to exist.
+    pub fn left(state: Value, error: ApiError) -> Partial {
+        Partial {
+            state: Some(state),
+            error,
+        }
+    }
+}
+
+/// A managed resource type.
+#[async_trait]
+pub trait ManagedType: Send + Sync {
+    fn schema(&self) -> Schema;
+
+    /// Computed attributes that become unknown when one of the listed attributes changes in
+    /// an update (and the configuration does not set them itself).
+    fn derived(&self) -> &'static [(&'static str, &'static [&'static str])] {
+        &[]
+    }
+
+    /// Nested blocks that the service fills in when the configuration has none (Terraform's
+    /// optional and computed blocks).
+    fn computed_blocks(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Checks the configuration beyond the schema (conflicting attributes).
+    fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// Refreshes the object `state` describes; `None` when it is gone.
+    async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError>;
+
+    /// Creates the object and returns its state.
+    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial>;
+
+    /// Changes the object in place and returns its state.
+    async fn update(
+        &self,
+        session: &Session,
+        prior: &Value,
+        planned: &Value,
+    ) -> Result<Value, Partial>;
+
+    /// Deletes the object (an object already gone is not an error).
+    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError>;
+}
+
+/// A data source.
+#[async_trait]
+pub trait DataType: Send + Sync {
+    fn schema(&self) -> Schema;
+
+    /// Looks the object up by the configuration's filters.
+    async fn read(&self, session: &Session, config: &Value) -> Result<Value, ApiError>;
+}
+
+/// The planned state of a resource: the proposed state with schema defaults for what the
+/// configuration leaves out, computed blocks kept (or unknown on create), and derived
+/// attributes unknown when their inputs change.
+pub fn plan(
+    resource: &dyn ManagedType,
+    schema: &Schema,
+    prior: Option<&Value>,
+    config: &Value,
+    proposed: &Value,
+) -> Value {
+    let mut planned = proposed.clone();
+    let Value::Map(map) = &mut planned else {
+        return planned;
+    };
+    for (name, attribute) in &schema.attributes {
+        if let Some(default) = &attribute.default
+            && config.get(name).is_null()
+        {
+            map.insert(name.clone(), Value::from_json(default));
+        }
+    }
+    for name in resource.computed_blocks() {
+        let configured = config.get(name);
+        if configured.as_list().is_none_or(<[Value]>::is_empty) && !configured.is_unknown() {
+            let value = prior.map_or(Value::Unknown, |p| p.get(name).clone());
+            map.insert(name.to_string(), value);
+        }
+    }
+    if let Some(prior) = prior {
+        for (attribute, inputs) in resource.derived() {
+            let changed = inputs
+                .iter()
+                .any(|input| map.get(*input).unwrap_or(&Value::Null) != prior.get(input));
+            if changed && config.get(attribute).is_null() {
+                map.insert(attribute.to_string(), Value::Unknown);
+            }
+        }
+    }
+    planned
+}
+
+/// Reads `state` back after a create or update; when the read fails, `state` (which holds the
+/// object's id) is what the engine records.
+pub async fn read_back(
+    resource: &dyn ManagedType,
+    session: &Session,
+    state: Value,
+) -> Result<Value, Partial> {
+    match resource.read(session, &state).await {
+        Ok(Some(fresh)) => Ok(fresh),
+        Ok(None) => Err(Partial::from(ApiError::Failed(
+            "the object disappeared right after it was written (deleted by someone else?)".into(),
+        ))),
+        Err(e) => Err(Partial::left(state, e)),
+    }
+}
+
+/// `planned` with the id of the object it describes (the engine plans ids as unknown).
+pub fn with_id(planned: &Value, id: &str) -> Value {
+    let mut state = planned.clone();
+    if let Value::Map(map) = &mut state {
+        map.insert("id".into(), Value::string(id));
+    }
+    state
+}
+
+/// Copies the attributes only the configuration knows (the service does not return them) from
+/// `prior` into a freshly read state.
+pub fn keep(state: &mut Value, prior: &Value, names: &[&str]) {
+    if let Value::Map(map) = state {
+        for name in names {
+            map.insert(name.to_string(), prior.get(name).clone());
+        }
+    }
+}
+
+/// Sets `tags` and `all_tags` from the service's tags: `all_tags` is everything; `tags` is
+/// what the configuration manages (null when it manages none, so unmanaged tags are no drift).
+pub fn set_tags(state: &mut Value, api_tags: &serde_json::Value, prior: &Value) {
+    if let Value::Map(map) = state {
+        let all = crate::convert::string_set(api_tags);
+        let managed = if prior.get("tags").is_null() {
+            Value::Null
+        } else {
+            all.clone()
+        };
+        map.insert("tags".into(), managed);
+        map.insert("all_tags".into(), all);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ggplan_sdk::{Attribute, Type};
+
+    struct Fake;
+
+    #[async_trait]
+    impl ManagedType for Fake {
+        fn schema(&self) -> Schema {
+            Schema::new(
+                "fake",
+                [
+                    ("name", Attribute::optional(Type::String)),
+                    (
+                        "enabled",
+                        Attribute::optional(Type::Bool).default(Value::Bool(true)),
+                    ),
+                    ("fixed_ip", Attribute::optional_computed(Type::String)),
+                    ("port_id", Attribute::optional_computed(Type::String)),
+                ],
+            )
+        }
+        fn derived(&self) -> &'static [(&'static str, &'static [&'static str])] {
+            &[("fixed_ip", &["port_id"])]
+        }
+        fn computed_blocks(&self) -> &'static [&'static str] {
+            &["pool"]
+        }
+        async fn read(&self, _: &Session, _: &Value) -> Result<Option<Value>, ApiError> {
+            unreachable!()
+        }
+        async fn create(&self, _: &Session, _: &Value) -> Result<Value, Partial> {
+            unreachable!()
+        }
+        async fn update(&self, _: &Session, _: &Value, _: &Value) -> Result<Value, Partial> {
+            unreachable!()
+        }
+        async fn delete(&self, _: &Session, _: &Value) -> Result<(), ApiError> {
+            unreachable!()
+        }
+    }
+
+    #[test]
+    fn plan_fills_defaults_and_computed_blocks() {
+        let schema = Fake.schema();
+        let config = Value::object([("name", Value::string("a")), ("pool", Value::List(vec![]))]);
+        let proposed = schema.proposed_new(None, &config);
+        let planned = plan(&Fake, &schema, None, &config, &proposed);
+        assert_eq!(planned.get("enabled"), &Value::Bool(true));
+        assert_eq!(planned.get("pool"), &Value::Unknown);
+        assert_eq!(planned.get("fixed_ip"), &Value::Unknown);
+    }
+
+    #[test]
+    fn derived_attributes_follow_their_inputs() {
+        let schema = Fake.schema();
+        let prior = Value::object([
+            ("name", Value::string("a")),
+            ("enabled", Value::Bool(true)),
+            ("fixed_ip", Value::string("10.0.0.5")),
+            ("port_id", Value::string("p2")),
+            ("pool", Value::List(vec![Value::string("x")])),
+        ]);
+        let config = Value::object([
+            ("name", Value::string("a")),
+            ("port_id", Value::string("p1")),
+        ]);
+        let proposed = schema.proposed_new(Some(&prior), &config);
+        let planned = plan(&Fake, &schema, Some(&prior), &config, &proposed);
+        assert_eq!(planned.get("fixed_ip"), &Value::Unknown);
+        assert_eq!(planned.get("pool"), prior.get("pool"));
+        let same = Value::object([
+            ("name", Value::string("a")),
+            ("port_id", Value::string("p2")),
+        ]);
+        let proposed = schema.proposed_new(Some(&prior), &same);
+        let planned = plan(&Fake, &schema, Some(&prior), &same, &proposed);
+        assert_eq!(planned.get("fixed_ip"), &Value::string("10.0.0.5"));
+    }
+}

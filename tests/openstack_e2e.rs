@@ -1,0 +1,449 @@
+//! The GourmetGram infrastructure layer (`stacks/gourmetgram`, the seed's `tf/kvm` files) run by
+//! the real `ggplan` binary against a real OpenStack on loopback (`tests/support/openstack.sh`,
+//! started by `scripts/test.sh`): apply, a re-plan with no changes, drift made by hand through
+//! the REST APIs and repaired, `--replace` of node3, destroy to nothing; and bad credentials,
+//! quota and build failures reported clearly with nothing lost.
+//!
+//! Needs GGPLAN_TEST_OPENSTACK_CLOUDS (the clouds.yaml the script writes) and
+//! GGPLAN_TEST_OPENSTACK_RESERVATION (the reserved flavor's id); fails when they are missing.
+
+use serde_json::{Value as Json, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+use yaml_rust2::YamlLoader;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ggplan");
+
+fn env_var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run these tests through scripts/test.sh, which starts OpenStack on loopback (tests/support/openstack.sh)")
+    })
+}
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    out: String,
+}
+
+impl Run {
+    fn expect(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "expected exit {code}:\n{}", self.out);
+        self
+    }
+}
+
+/// A copy of a stack with the test clouds.yaml beside it (found in the current directory, as
+/// the seed has it).
+struct Stack {
+    _tmp: TempDir,
+    dir: PathBuf,
+    suffix: String,
+}
+
+impl Stack {
+    fn new(suffix: &str, files: &[(&str, String)]) -> Stack {
+        let tmp = TempDir::new().unwrap();
+        let dir = tmp.path().join("kvm");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::copy(
+            env_var("GGPLAN_TEST_OPENSTACK_CLOUDS"),
+            dir.join("clouds.yaml"),
+        )
+        .unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        Stack {
+            _tmp: tmp,
+            dir,
+            suffix: suffix.to_string(),
+        }
+    }
+
+    fn gourmetgram(suffix: &str) -> Stack {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/gourmetgram");
+        let files = std::fs::read_dir(&source)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_str().unwrap().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect::<Vec<_>>();
+        let files: Vec<(&str, String)> =
+            files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+        Stack::new(suffix, &files)
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(BIN)
+            .args(args)
+            .arg("-no-color")
+            .current_dir(&self.dir)
+            .env_remove("OS_CLOUD")
+            .env("TF_VAR_suffix", &self.suffix)
+            .env(
+                "TF_VAR_reservation",
+                env_var("GGPLAN_TEST_OPENSTACK_RESERVATION"),
+            )
+            .output()
+            .unwrap();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            out: format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        }
+    }
+
+    fn state(&self) -> Json {
+        let path = self.dir.join("state/kvm.json");
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text).unwrap(),
+            Err(_) => json!({ "resources": [] }),
+        }
+    }
+
+    /// The `id` attribute of the instance at `address` in the state.
+    fn id_of(&self, address: &str) -> String {
+        let state = self.state();
+        let found = state["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == address)
+            .unwrap_or_else(|| panic!("{address} is not in the state: {state:#}"));
+        found["attributes"]["id"].as_str().unwrap().to_string()
+    }
+}
+
+/// A REST client for the loopback cloud, as the user of cloud `name` in clouds.yaml.
+struct Cloud {
+    http: reqwest::Client,
+    token: String,
+    catalog: Json,
+}
+
+impl Cloud {
+    async fn login(name: &str) -> Cloud {
+        let text = std::fs::read_to_string(env_var("GGPLAN_TEST_OPENSTACK_CLOUDS")).unwrap();
+        let doc = &YamlLoader::load_from_str(&text).unwrap()[0];
+        let auth = &doc["clouds"][name]["auth"];
+        let s = |k: &str| auth[k].as_str().unwrap().to_string();
+        let body = json!({ "auth": {
+            "identity": { "methods": ["password"], "password": { "user": {
+                "name": s("username"), "domain": { "name": "Default" }, "password": s("password") } } },
+            "scope": { "project": { "name": s("project_name"), "domain": { "name": "Default" } } }
+        } });
+        let http = reqwest::Client::new();
+        let response = http
+            .post(format!("{}/auth/tokens", s("auth_url")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "login as {name}: {}",
+            response.status()
+        );
+        let token = response.headers()["x-subject-token"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let doc: Json = response.json().await.unwrap();
+        Cloud {
+            http,
+            token,
+            catalog: doc["token"]["catalog"].clone(),
+        }
+    }
+
+    fn url(&self, service: &str, path: &str) -> String {
+        let endpoint = self
+            .catalog
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["type"] == service)
+            .unwrap()["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["interface"] == "public")
+            .unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .trim_end_matches('/')
+            .to_string();
+        let prefix = if service == "network" { "/v2.0" } else { "" };
+        format!("{endpoint}{prefix}{path}")
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        service: &str,
+        path: &str,
+        body: Option<Json>,
+    ) -> (u16, Json) {
+        let mut request = self
+            .http
+            .request(method, self.url(service, path))
+            .header("X-Auth-Token", &self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Json::Null))
+    }
+
+    async fn get(&self, service: &str, path: &str) -> Json {
+        let (status, doc) = self.call(reqwest::Method::GET, service, path, None).await;
+        assert_eq!(status, 200, "GET {path}: {doc}");
+        doc
+    }
+
+    async fn put(&self, service: &str, path: &str, body: Json) {
+        let (status, doc) = self
+            .call(reqwest::Method::PUT, service, path, Some(body))
+            .await;
+        assert_eq!(status, 200, "PUT {path}: {doc}");
+    }
+
+    /// Names of the project's servers and ports that contain `suffix`.
+    async fn leftovers(&self, suffix: &str) -> Vec<String> {
+        let servers = self.get("compute", "/servers").await;
+        let ports = self.get("network", "/ports").await;
+        let networks = self.get("network", "/networks").await;
+        servers["servers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(ports["ports"].as_array().unwrap())
+            .chain(networks["networks"].as_array().unwrap())
+            .filter_map(|o| o["name"].as_str())
+            .filter(|n| n.contains(suffix))
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+async fn wait_gone(cloud: &Cloud, path: &str) {
+    let started = Instant::now();
+    loop {
+        let (status, _) = cloud
+            .call(reqwest::Method::GET, "compute", path, None)
+            .await;
+        if status == 404 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "{path} was not deleted"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+fn sorted(value: &Json) -> Vec<String> {
+    let mut items: Vec<String> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    items.sort();
+    items
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_layout_applies_replans_clean_repairs_drift_replaces_and_destroys() {
+    // A suffix of its own, so that objects left by an earlier failed run do not count.
+    let suffix = format!("e2e{}", std::process::id());
+    let stack = Stack::gourmetgram(&suffix);
+    let user = Cloud::login("ggplan-password").await;
+
+    let run = stack.run(&["apply", "-auto-approve"]).expect(0);
+    assert!(
+        run.out.contains("12 added, 0 changed, 0 destroyed"),
+        "{}",
+        run.out
+    );
+    let output = stack.run(&["output", "-raw", "floating_ip_out"]).expect(0);
+    assert!(
+        output.out.trim().starts_with("203.0.113."),
+        "{}",
+        output.out
+    );
+
+    // The servers have both ports, with the fixed private addresses.
+    let node1 = stack.id_of("openstack_compute_instance_v2.nodes[\"node1\"]");
+    let interfaces = user
+        .get("compute", &format!("/servers/{node1}/os-interface"))
+        .await;
+    let addresses: Vec<&str> = interfaces["interfaceAttachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["fixed_ips"].as_array().unwrap())
+        .filter_map(|ip| ip["ip_address"].as_str())
+        .collect();
+    assert!(addresses.contains(&"192.168.1.11"), "{addresses:?}");
+
+    let replan = stack.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert!(replan.out.contains("No changes"), "{}", replan.out);
+
+    // Drift by hand: node2's shared port loses its security groups but one, node3's server is
+    // deleted, the floating IP moves to node2.
+    let port2 = stack.id_of("openstack_networking_port_v2.sharednet1_ports[\"node2\"]");
+    let groups =
+        user.get("network", &format!("/ports/{port2}")).await["port"]["security_groups"].clone();
+    let ssh =
+        user.get("network", "/security-groups?name=allow-ssh").await["security_groups"][0]["id"]
+            .clone();
+    user.put(
+        "network",
+        &format!("/ports/{port2}"),
+        json!({ "port": { "security_groups": [ssh] } }),
+    )
+    .await;
+    let node3 = stack.id_of("openstack_compute_instance_v2.nodes[\"node3\"]");
+    user.call(
+        reqwest::Method::DELETE,
+        "compute",
+        &format!("/servers/{node3}"),
+        None,
+    )
+    .await;
+    wait_gone(&user, &format!("/servers/{node3}")).await;
+    let fip = stack.id_of("openstack_networking_floatingip_v2.floating_ip");
+    user.put(
+        "network",
+        &format!("/floatingips/{fip}"),
+        json!({ "floatingip": { "port_id": port2 } }),
+    )
+    .await;
+
+    let drift = stack.run(&["plan", "-detailed-exitcode"]).expect(2);
+    assert!(
+        drift.out.contains("1 to add, 2 to change, 0 to destroy"),
+        "{}",
+        drift.out
+    );
+    stack.run(&["apply", "-auto-approve"]).expect(0);
+    let repaired = user.get("network", &format!("/ports/{port2}")).await;
+    assert_eq!(
+        sorted(&repaired["port"]["security_groups"]),
+        sorted(&groups)
+    );
+    let port1 = stack.id_of("openstack_networking_port_v2.sharednet1_ports[\"node1\"]");
+    let moved_back = user.get("network", &format!("/floatingips/{fip}")).await;
+    assert_eq!(moved_back["floatingip"]["port_id"], port1.as_str());
+    stack.run(&["plan", "-detailed-exitcode"]).expect(0);
+
+    // The seed's "node3 is broken" step.
+    let before = stack.id_of("openstack_compute_instance_v2.nodes[\"node3\"]");
+    let replace = stack
+        .run(&[
+            "apply",
+            "-replace=openstack_compute_instance_v2.nodes[\"node3\"]",
+            "-auto-approve",
+        ])
+        .expect(0);
+    assert!(
+        replace.out.contains("1 added, 0 changed, 1 destroyed"),
+        "{}",
+        replace.out
+    );
+    assert_ne!(
+        stack.id_of("openstack_compute_instance_v2.nodes[\"node3\"]"),
+        before
+    );
+
+    stack.run(&["destroy", "-auto-approve"]).expect(0);
+    assert_eq!(stack.state()["resources"].as_array().map_or(0, Vec::len), 0);
+    assert_eq!(
+        user.leftovers(&format!("-mlops-{suffix}")).await,
+        Vec::<String>::new()
+    );
+    let (status, _) = user
+        .call(
+            reqwest::Method::GET,
+            "network",
+            &format!("/floatingips/{fip}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+fn single_file(text: &str) -> Vec<(&'static str, String)> {
+    vec![("main.tf", text.to_string())]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_credentials_are_a_clear_error_without_the_secret() {
+    let stack = Stack::new(
+        "badcred",
+        &single_file(
+            "provider \"openstack\" {\n  cloud = \"bad-secret\"\n}\n\
+             data \"openstack_networking_network_v2\" \"n\" {\n  name = \"sharednet1\"\n}\n",
+        ),
+    );
+    let run = stack.run(&["plan"]).expect(1);
+    assert!(
+        run.out.contains("refused the credentials with HTTP 401"),
+        "{}",
+        run.out
+    );
+    assert!(run.out.contains("clouds.yaml"), "{}", run.out);
+    assert!(!run.out.contains("not-the-secret"), "{}", run.out);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quota_exhaustion_is_reported_and_nothing_is_lost() {
+    let stack = Stack::new(
+        "quota",
+        &single_file(
+            "provider \"openstack\" {\n  cloud = \"quota\"\n}\n\
+             resource \"openstack_networking_secgroup_v2\" \"g\" {\n  name = \"quota-ok\"\n}\n\
+             resource \"openstack_networking_network_v2\" \"n\" {\n  name = \"quota-net\"\n}\n",
+        ),
+    );
+    let run = stack.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(run.out.contains("OverQuota"), "{}", run.out);
+    assert!(run.out.contains("quota is exhausted"), "{}", run.out);
+    // The group that could be created is recorded; destroying it leaves nothing.
+    stack.id_of("openstack_networking_secgroup_v2.g");
+    stack.run(&["destroy", "-auto-approve"]).expect(0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_fails_to_build_is_reported_with_its_fault_and_removed() {
+    let stack = Stack::new(
+        "fault",
+        &single_file(
+            "provider \"openstack\" {\n  cloud = \"openstack\"\n}\n\
+             resource \"openstack_compute_instance_v2\" \"big\" {\n  name = \"too-big-fault\"\n  \
+             image_name = \"CC-Ubuntu24.04\"\n  flavor_name = \"ggplan.too-big\"\n  \
+             network {\n    name = \"sharednet1\"\n  }\n}\n",
+        ),
+    );
+    let run = stack.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(run.out.contains("went to ERROR"), "{}", run.out);
+    assert!(run.out.contains("No valid host"), "{}", run.out);
+    assert_eq!(stack.state()["resources"].as_array().map_or(0, Vec::len), 0);
+    let user = Cloud::login("ggplan-password").await;
+    assert_eq!(user.leftovers("too-big-fault").await, Vec::<String>::new());
+}
