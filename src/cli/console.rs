@@ -35,19 +35,7 @@ pub fn console(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> Exit
             return ExitCode::from(1);
         }
     };
-    let providers: Vec<String> = state
-        .resources
-        .values()
-        .map(|r| r.provider.clone())
-        .collect();
-    let run = match Run::new(
-        stack.module.clone(),
-        registry.clone(),
-        stack.variables.clone(),
-        &providers,
-        RunOptions::default(),
-        Arc::new(Discard),
-    ) {
+    let run = match stack.run(registry, &state, RunOptions::default(), Arc::new(Discard)) {
         Ok(run) => run,
         Err(diags) => {
             ui.diagnostics(&diags, &[&stack.module.sources, &stack.var_sources]);

@@ -107,19 +107,7 @@ pub(super) async fn plan_stack(
         replace: parse_addrs(ui, &args.replace)?,
         destroy,
     };
-    let providers: Vec<String> = prior
-        .resources
-        .values()
-        .map(|r| r.provider.clone())
-        .collect();
-    let run = match Run::new(
-        stack.module.clone(),
-        registry.clone(),
-        stack.variables.clone(),
-        &providers,
-        options,
-        events,
-    ) {
+    let run = match stack.run(registry, &prior, options, events) {
         Ok(run) => Arc::new(run),
         Err(diags) => {
             ui.diagnostics(&diags, &[&stack.module.sources, &stack.var_sources]);

@@ -4,9 +4,13 @@
 use super::args::RunArgs;
 use super::ui::Ui;
 use crate::config::{Module, load_dir};
+use crate::events::EventSink;
 use crate::lang::functions::FunctionContext;
-use crate::state::{StateStore, default_state_path};
+use crate::providers::Registry;
+use crate::run::{Run, RunOptions};
+use crate::state::{State, StateStore, default_state_path};
 use crate::vars::{self, CliInput};
+use ggplan_sdk::Diagnostics;
 use ggplan_sdk::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +23,32 @@ pub struct Stack {
     /// The files variables came from (for snippets in later diagnostics).
     pub var_sources: crate::config::SourceMap,
     pub store: StateStore,
+}
+
+impl Stack {
+    /// A run over this stack whose graph also has the providers of the instances in `state`
+    /// (instances whose resource is gone from the configuration still need theirs).
+    pub fn run(
+        &self,
+        registry: &Registry,
+        state: &State,
+        options: RunOptions,
+        events: Arc<dyn EventSink>,
+    ) -> Result<Run, Diagnostics> {
+        let providers: Vec<String> = state
+            .resources
+            .values()
+            .map(|r| r.provider.clone())
+            .collect();
+        Run::new(
+            self.module.clone(),
+            registry.clone(),
+            self.variables.clone(),
+            &providers,
+            options,
+            events,
+        )
+    }
 }
 
 /// Loads a stack directory; prints what is wrong and returns `None` on error.
