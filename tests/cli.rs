@@ -7,41 +7,18 @@
 //! `<tmp>/<stack name>/` and the binary runs there, so `generated/` and `state/` land in the
 //! temporary directory and the stack is named by a relative path (`.`), as a user runs it.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{BIN, Run};
 use serde_json::Value as Json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ggplan");
-
 /// Environment variables added to a run.
 type Env<'a> = &'a [(&'a str, &'a str)];
-
-/// What one run of the binary did.
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// Panics with both streams unless the run exited with `code`.
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code, code,
-            "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-
-    /// Everything the run printed.
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
 
 /// A stack copied into its own temporary directory.
 struct Sandbox {
@@ -141,11 +118,7 @@ impl Sandbox {
         }
         cmd.envs(env.iter().copied());
         let out = cmd.output().unwrap();
-        Run {
-            code: out.status.code().expect("exited, not killed"),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        }
+        Run::of(out)
     }
 
     /// Runs a command that must fail: exit 1, every one of `messages` in standard error, the

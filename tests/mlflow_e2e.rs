@@ -4,12 +4,14 @@
 //! promotion.auto.tfvars, an alias moved behind the stack's back shown as drift and put back,
 //! a version that does not exist refused at plan time, and destroy.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{BIN, Run};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ggplan");
 
 fn server_url() -> String {
     std::env::var("GGPLAN_TEST_MLFLOW_URL").unwrap_or_else(|_| {
@@ -19,24 +21,6 @@ fn server_url() -> String {
              eval \"$(tests/support/mlflow.sh env)\"` before cargo test."
         )
     })
-}
-
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code, code,
-            "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
 }
 
 /// examples/mlflow copied into a temporary directory, run against one uniquely named model.
@@ -80,11 +64,7 @@ impl Stack {
             .env("GGPLAN_VAR_model_name", &self.model)
             .output()
             .unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::of(output)
     }
 
     /// Changes one line of promotion.auto.tfvars, as a reviewer would see it in a diff.

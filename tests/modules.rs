@@ -1,6 +1,8 @@
 //! Modules end to end: calls with count and for_each, inputs and outputs, module addresses in
 //! plan and state, orphaned module instances, ordering across modules, and bad calls.
 
+#[path = "support/binary.rs"]
+mod binary;
 #[path = "support/recording.rs"]
 mod recording;
 #[path = "support/stack_harness.rs"]
@@ -227,21 +229,19 @@ module "app" {
 }
 
 /// Runs the `ggplan` binary in `cwd`.
-fn ggplan(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ggplan"))
+fn ggplan(cwd: &std::path::Path, args: &[&str]) -> binary::Run {
+    let output = std::process::Command::new(binary::BIN)
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .output()
-        .unwrap()
+        .unwrap();
+    binary::Run::of(output)
 }
 
 fn listed(cwd: &std::path::Path) -> Vec<String> {
     let out = ggplan(cwd, &["state", "list", "--stack", "stack"]);
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    out.stdout.lines().map(str::to_string).collect()
 }
 
 #[test]
@@ -274,11 +274,7 @@ module "one" {
     )
     .unwrap();
     let out = ggplan(work.path(), &["apply", "stack", "--auto-approve"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.code == 0, "{}", out.stderr);
 
     // A whole module instance moves, with everything in it.
     let out = ggplan(
@@ -292,11 +288,7 @@ module "one" {
             "module.app[\"blue\"]",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.code == 0, "{}", out.stderr);
     assert!(
         listed(work.path()).contains(&"module.app[\"blue\"].terraform_data.svc[0]".to_string())
     );
@@ -314,8 +306,8 @@ module "one" {
             "terraform_data.x[0]",
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("More than one object would move"));
+    assert_eq!(Some(out.code), Some(1));
+    assert!(out.stderr.contains("More than one object would move"));
     assert_eq!(listed(work.path()), before);
 
     // A resource's instances move into another module, keeping their keys.
@@ -330,11 +322,7 @@ module "one" {
             "module.app[\"green\"].terraform_data.svc",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.code == 0, "{}", out.stderr);
     assert_eq!(
         listed(work.path()),
         [
@@ -356,9 +344,9 @@ module "one" {
             "module.app[\"staging\"]",
         ],
     );
-    assert!(out.status.success());
+    assert!(out.code == 0);
     let out = ggplan(work.path(), &["plan", "stack"]);
-    let plan = String::from_utf8_lossy(&out.stdout);
+    let plan = out.stdout;
     assert!(
         !plan.contains("module.app[\"staging\"].terraform_data.svc[0] will be"),
         "{plan}"

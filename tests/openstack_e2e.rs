@@ -7,6 +7,10 @@
 //! Needs GGPLAN_TEST_OPENSTACK_CLOUDS (the clouds.yaml the script writes) and
 //! GGPLAN_TEST_OPENSTACK_RESERVATION (the reserved flavor's id); fails when they are missing.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{BIN, Run};
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,25 +18,10 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use yaml_rust2::YamlLoader;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ggplan");
-
 fn env_var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: run these tests through scripts/test.sh, which starts OpenStack on loopback (tests/support/openstack.sh)")
     })
-}
-
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    out: String,
-}
-
-impl Run {
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(self.code, code, "expected exit {code}:\n{}", self.out);
-        self
-    }
 }
 
 /// A copy of a stack with the test clouds.yaml beside it (found in the current directory, as
@@ -94,14 +83,7 @@ impl Stack {
             )
             .output()
             .unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            out: format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ),
-        }
+        Run::of(output)
     }
 
     fn state(&self) -> Json {
@@ -276,15 +258,15 @@ async fn seed_layout_applies_replans_clean_repairs_drift_replaces_and_destroys()
 
     let run = stack.run(&["apply", "-auto-approve"]).expect(0);
     assert!(
-        run.out.contains("12 added, 0 changed, 0 destroyed"),
+        run.all().contains("12 added, 0 changed, 0 destroyed"),
         "{}",
-        run.out
+        run.all()
     );
     let output = stack.run(&["output", "-raw", "floating_ip_out"]).expect(0);
     assert!(
-        output.out.trim().starts_with("203.0.113."),
+        output.all().trim().starts_with("203.0.113."),
         "{}",
-        output.out
+        output.all()
     );
 
     // The servers have both ports, with the fixed private addresses.
@@ -302,7 +284,7 @@ async fn seed_layout_applies_replans_clean_repairs_drift_replaces_and_destroys()
     assert!(addresses.contains(&"192.168.1.11"), "{addresses:?}");
 
     let replan = stack.run(&["plan", "-detailed-exitcode"]).expect(0);
-    assert!(replan.out.contains("No changes"), "{}", replan.out);
+    assert!(replan.all().contains("No changes"), "{}", replan.all());
 
     // Drift by hand: node2's shared port loses its security groups but one, node3's server is
     // deleted, the floating IP moves to node2.
@@ -337,9 +319,9 @@ async fn seed_layout_applies_replans_clean_repairs_drift_replaces_and_destroys()
 
     let drift = stack.run(&["plan", "-detailed-exitcode"]).expect(2);
     assert!(
-        drift.out.contains("1 to add, 2 to change, 0 to destroy"),
+        drift.all().contains("1 to add, 2 to change, 0 to destroy"),
         "{}",
-        drift.out
+        drift.all()
     );
     stack.run(&["apply", "-auto-approve"]).expect(0);
     let repaired = user.get("network", &format!("/ports/{port2}")).await;
@@ -362,9 +344,9 @@ async fn seed_layout_applies_replans_clean_repairs_drift_replaces_and_destroys()
         ])
         .expect(0);
     assert!(
-        replace.out.contains("1 added, 0 changed, 1 destroyed"),
+        replace.all().contains("1 added, 0 changed, 1 destroyed"),
         "{}",
-        replace.out
+        replace.all()
     );
     assert_ne!(
         stack.id_of("openstack_compute_instance_v2.nodes[\"node3\"]"),
@@ -403,12 +385,12 @@ async fn bad_credentials_are_a_clear_error_without_the_secret() {
     );
     let run = stack.run(&["plan"]).expect(1);
     assert!(
-        run.out.contains("refused the credentials with HTTP 401"),
+        run.all().contains("refused the credentials with HTTP 401"),
         "{}",
-        run.out
+        run.all()
     );
-    assert!(run.out.contains("clouds.yaml"), "{}", run.out);
-    assert!(!run.out.contains("not-the-secret"), "{}", run.out);
+    assert!(run.all().contains("clouds.yaml"), "{}", run.all());
+    assert!(!run.all().contains("not-the-secret"), "{}", run.all());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -422,8 +404,8 @@ async fn quota_exhaustion_is_reported_and_nothing_is_lost() {
         ),
     );
     let run = stack.run(&["apply", "-auto-approve"]).expect(1);
-    assert!(run.out.contains("OverQuota"), "{}", run.out);
-    assert!(run.out.contains("quota is exhausted"), "{}", run.out);
+    assert!(run.all().contains("OverQuota"), "{}", run.all());
+    assert!(run.all().contains("quota is exhausted"), "{}", run.all());
     // The group that could be created is recorded; destroying it leaves nothing.
     stack.id_of("openstack_networking_secgroup_v2.g");
     stack.run(&["destroy", "-auto-approve"]).expect(0);
@@ -441,8 +423,8 @@ async fn a_server_that_fails_to_build_is_reported_with_its_fault_and_removed() {
         ),
     );
     let run = stack.run(&["apply", "-auto-approve"]).expect(1);
-    assert!(run.out.contains("went to ERROR"), "{}", run.out);
-    assert!(run.out.contains("No valid host"), "{}", run.out);
+    assert!(run.all().contains("went to ERROR"), "{}", run.all());
+    assert!(run.all().contains("No valid host"), "{}", run.all());
     assert_eq!(stack.state()["resources"].as_array().map_or(0, Vec::len), 0);
     let user = Cloud::login("ggplan-password").await;
     assert_eq!(user.leftovers("too-big-fault").await, Vec::<String>::new());

@@ -6,14 +6,16 @@
 //! `local_file` and `random_password`. Golden outputs are insta snapshots, with the random
 //! parts (ids, lineages, timestamps) replaced by placeholders.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{BIN, Run};
 use regex::Regex;
 use serde_json::Value as Json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
-
-const BIN: &str = env!("CARGO_BIN_EXE_ggplan");
 
 /// The sensitive variable's value.
 const VAR_SECRET: &str = "s3cr3t-variable-value";
@@ -80,28 +82,6 @@ fn v2() -> String {
         )
 }
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn expect(self, code: i32) -> Run {
-        assert_eq!(
-            self.code, code,
-            "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout, self.stderr
-        );
-        self
-    }
-
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
 /// A stack in its own temporary directory.
 struct Sandbox {
     _tmp: TempDir,
@@ -141,11 +121,7 @@ impl Sandbox {
             .env_remove("GGPLAN_VAR_secret")
             .output()
             .unwrap();
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(out)
     }
 
     fn state(&self) -> Json {

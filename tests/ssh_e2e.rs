@@ -3,8 +3,12 @@
 //! and commands on node1 and node2 directly and on node3 through the jump host, applied,
 //! re-planned with no changes, drifted by hand and repaired, then destroyed.
 
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{BIN, Run};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn run_dir() -> PathBuf {
     let dir = std::env::var("GGPLAN_TEST_SSH_DIR").expect(
@@ -14,21 +18,14 @@ fn run_dir() -> PathBuf {
     PathBuf::from(dir)
 }
 
-fn ggplan(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ggplan"))
+fn ggplan(cwd: &Path, args: &[&str]) -> Run {
+    let output = Command::new(BIN)
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
         .output()
-        .expect("run ggplan")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+        .expect("run ggplan");
+    Run::of(output)
 }
 
 fn stack(key: &Path, root: &Path) -> String {
@@ -116,11 +113,11 @@ fn host_preparation_through_the_binary() {
     let cwd = work.path();
 
     let out = ggplan(cwd, &["apply", "hosts", "--auto-approve"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.code == 0, "{}", out.all());
     assert!(
-        text(&out).contains("Apply complete! Resources: 5 added"),
+        out.all().contains("Apply complete! Resources: 5 added"),
         "{}",
-        text(&out)
+        out.all()
     );
     let daemon = root.join("node2/e2e/daemon.json");
     assert_eq!(
@@ -131,18 +128,18 @@ fn host_preparation_through_the_binary() {
     assert!(root.join("node1/e2e/prepared").exists());
 
     let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(Some(out.code), Some(0), "{}", out.all());
 
     // Drift: a file edited and a marker removed outside ggplan.
     std::fs::write(&daemon, "{}").unwrap();
     std::fs::remove_file(root.join("node1/e2e/prepared")).unwrap();
     let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let plan = text(&out);
+    assert_eq!(Some(out.code), Some(2), "{}", out.all());
+    let plan = out.all();
     assert!(plan.contains("ssh_file.daemon_json[\"node2\"]"), "{plan}");
     assert!(plan.contains("ssh_exec.marker[\"node1\"]"), "{plan}");
     let out = ggplan(cwd, &["apply", "hosts", "--auto-approve"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.code == 0, "{}", out.all());
     assert!(
         std::fs::read_to_string(&daemon)
             .unwrap()
@@ -150,10 +147,10 @@ fn host_preparation_through_the_binary() {
     );
     assert!(root.join("node1/e2e/prepared").exists());
     let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(Some(out.code), Some(0), "{}", out.all());
 
     let out = ggplan(cwd, &["destroy", "hosts", "--auto-approve"]);
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.code == 0, "{}", out.all());
     assert!(!daemon.exists());
     assert!(!root.join("node3/e2e/k8s.conf").exists());
 }
