@@ -3,8 +3,10 @@
 //! counts as gone.
 
 use crate::client::{Client, Method};
-use crate::resource::{Resource, normalized, required_str, unknown_when_new};
-use crate::wire::{self, CreatedExperiment, ExperimentResponse, TagChanges};
+use crate::resource::{
+    Resource, TagEndpoints, normalized, required_str, sync_tags, unknown_when_new,
+};
+use crate::wire::{self, CreatedExperiment, ExperimentResponse};
 use async_trait::async_trait;
 use ggplan_sdk::{Attribute, Diagnostics, PlanRequest, PlanResponse, Schema, Type, Value};
 use serde::de::IgnoredAny;
@@ -162,27 +164,19 @@ impl Resource for Experiment {
                 .await
                 .map_err(|e| client.fail(&e, &doing))?;
         }
-        let changes = TagChanges::between(prior.get("tags"), planned.get("tags"));
-        for (key, value) in changes.set {
-            client
-                .call::<IgnoredAny>(
-                    Method::Post,
-                    "experiments/set-experiment-tag",
-                    json!({"experiment_id": id, "key": key, "value": value}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
-        for key in changes.removed {
-            client
-                .call::<IgnoredAny>(
-                    Method::Post,
-                    "experiments/delete-experiment-tag",
-                    json!({"experiment_id": id, "key": key}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
+        let endpoints = TagEndpoints {
+            set: (Method::Post, "experiments/set-experiment-tag"),
+            delete: (Method::Post, "experiments/delete-experiment-tag"),
+        };
+        sync_tags(
+            client,
+            &endpoints,
+            json!({"experiment_id": id}),
+            prior,
+            planned,
+            &doing,
+        )
+        .await?;
         Ok(planned.clone())
     }
 

@@ -4,10 +4,10 @@
 use crate::client::{Client, Method};
 use crate::error::ApiError;
 use crate::resource::{
-    DataSource, Resource, check_version_number, normalized, required_str, set, split_id,
-    unknown_when_new,
+    DataSource, Resource, TagEndpoints, check_version_number, normalized, required_str, set,
+    split_id, sync_tags, unknown_when_new,
 };
-use crate::wire::{self, ModelVersionResponse, TagChanges};
+use crate::wire::{self, ModelVersionResponse};
 use async_trait::async_trait;
 use ggplan_sdk::{
     AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Schema, Type, Value,
@@ -212,27 +212,19 @@ impl Resource for ModelVersion {
                 .await
                 .map_err(|e| client.fail(&e, &doing))?;
         }
-        let changes = TagChanges::between(prior.get("tags"), planned.get("tags"));
-        for (key, value) in changes.set {
-            client
-                .call::<IgnoredAny>(
-                    Method::Post,
-                    "model-versions/set-tag",
-                    json!({"name": model, "version": version, "key": key, "value": value}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
-        for key in changes.removed {
-            client
-                .call::<IgnoredAny>(
-                    Method::Delete,
-                    "model-versions/delete-tag",
-                    json!({"name": model, "version": version, "key": key}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
+        let endpoints = TagEndpoints {
+            set: (Method::Post, "model-versions/set-tag"),
+            delete: (Method::Delete, "model-versions/delete-tag"),
+        };
+        sync_tags(
+            client,
+            &endpoints,
+            json!({"name": model, "version": version}),
+            prior,
+            planned,
+            &doing,
+        )
+        .await?;
         Ok(planned.clone())
     }
 

@@ -2,8 +2,10 @@
 //! resources), and the data source of the same name, which also reports the aliases.
 
 use crate::client::{Client, Method};
-use crate::resource::{DataSource, Resource, normalized, required_str, set};
-use crate::wire::{self, RegisteredModelResponse, TagChanges};
+use crate::resource::{
+    DataSource, Resource, TagEndpoints, normalized, required_str, set, sync_tags,
+};
+use crate::wire::{self, RegisteredModelResponse};
 use async_trait::async_trait;
 use ggplan_sdk::{Attribute, Diagnostics, PlanRequest, PlanResponse, Schema, Type, Value};
 use serde::de::IgnoredAny;
@@ -132,27 +134,19 @@ impl Resource for RegisteredModel {
                 .await
                 .map_err(|e| client.fail(&e, &doing))?;
         }
-        let changes = TagChanges::between(prior.get("tags"), planned.get("tags"));
-        for (key, value) in changes.set {
-            client
-                .call::<IgnoredAny>(
-                    Method::Post,
-                    "registered-models/set-tag",
-                    json!({"name": name, "key": key, "value": value}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
-        for key in changes.removed {
-            client
-                .call::<IgnoredAny>(
-                    Method::Delete,
-                    "registered-models/delete-tag",
-                    json!({"name": name, "key": key}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
+        let endpoints = TagEndpoints {
+            set: (Method::Post, "registered-models/set-tag"),
+            delete: (Method::Delete, "registered-models/delete-tag"),
+        };
+        sync_tags(
+            client,
+            &endpoints,
+            json!({"name": name}),
+            prior,
+            planned,
+            &doing,
+        )
+        .await?;
         Ok(planned.clone())
     }
 

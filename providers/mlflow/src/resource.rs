@@ -1,9 +1,52 @@
 //! What every MLflow resource type and data source provides, and the helpers they share.
 
-use crate::client::Client;
-use crate::wire::RESERVED_TAG_PREFIX;
+use crate::client::{Client, Method};
+use crate::wire::{RESERVED_TAG_PREFIX, TagChanges};
 use async_trait::async_trait;
 use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Schema, Value};
+use serde::de::IgnoredAny;
+use serde_json::json;
+
+/// The two endpoints that set and delete one tag of an object.
+pub(crate) struct TagEndpoints {
+    pub set: (Method, &'static str),
+    pub delete: (Method, &'static str),
+}
+
+/// Changes the tags of the object named by `object` (the fields that identify it in the
+/// endpoints' bodies) from `prior` to `planned`.
+pub(crate) async fn sync_tags(
+    client: &Client,
+    endpoints: &TagEndpoints,
+    object: serde_json::Value,
+    prior: &Value,
+    planned: &Value,
+    doing: &str,
+) -> Result<(), Diagnostics> {
+    let changes = TagChanges::between(prior.get("tags"), planned.get("tags"));
+    let with = |fields: serde_json::Value| {
+        let mut body = object.clone();
+        if let (Some(body), Some(fields)) = (body.as_object_mut(), fields.as_object()) {
+            body.extend(fields.clone());
+        }
+        body
+    };
+    for (key, value) in changes.set {
+        let (method, endpoint) = endpoints.set;
+        client
+            .call::<IgnoredAny>(method, endpoint, with(json!({"key": key, "value": value})))
+            .await
+            .map_err(|e| client.fail(&e, doing))?;
+    }
+    for key in changes.removed {
+        let (method, endpoint) = endpoints.delete;
+        client
+            .call::<IgnoredAny>(method, endpoint, with(json!({"key": key})))
+            .await
+            .map_err(|e| client.fail(&e, doing))?;
+    }
+    Ok(())
+}
 
 /// A managed MLflow object type.
 #[async_trait]
