@@ -37,19 +37,6 @@ pub fn factories() -> Vec<ProviderFactory> {
     ]
 }
 
-/// `value` with each null attribute that has a schema default set to that default, so a plan
-/// shows the value apply will use (the sdk's `proposed_new` leaves defaults to the provider).
-fn with_defaults(schema: &Schema, mut value: Value) -> Value {
-    for (name, attr) in &schema.attributes {
-        if let Some(default) = &attr.default
-            && value.get(name).is_null()
-        {
-            set_attr(&mut value, name, Value::from_json(default));
-        }
-    }
-    value
-}
-
 /// Sets one attribute of an object value (states and plans are always objects).
 fn set_attr(value: &mut Value, name: &str, attribute: Value) {
     if let Value::Map(map) = value {
@@ -61,7 +48,7 @@ fn set_attr(value: &mut Value, name: &str, attribute: Value) {
 /// defaults filled in, and every computed attribute unknown when the instance is created or
 /// replaced (the new instance gets new values only apply can produce).
 fn plan_replace_only(schema: &Schema, prior: Option<&Value>, proposed: &Value) -> Value {
-    let mut planned = with_defaults(schema, proposed.clone());
+    let mut planned = schema.with_defaults(proposed.clone());
     let replacing = prior.is_none_or(|prior| !schema.replace_paths(prior, &planned).is_empty());
     if replacing {
         for (name, attr) in &schema.attributes {
@@ -260,7 +247,7 @@ mod tests {
             ],
         );
         let config = Value::object([("a", Value::Bool(false)), ("b", Value::Unknown)]);
-        let filled = with_defaults(&schema, config);
+        let filled = &schema.with_defaults(config);
         assert_eq!(filled.get("a"), &Value::Bool(false));
         assert_eq!(filled.get("b"), &Value::Unknown);
         assert_eq!(filled.get("c"), &Value::Bool(true));

@@ -16,7 +16,7 @@
 //! - destroy leaves a file whose content is no longer what ggplan wrote (with a warning): it is
 //!   someone else's now, e.g. the replacement's under create_before_destroy.
 
-use crate::{set_attr, unsupported_type, with_defaults};
+use crate::{set_attr, unsupported_type};
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -458,7 +458,7 @@ impl Provider for LocalProvider {
 
     async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
         let schema = resource_schema(is_sensitive(request.type_name)?);
-        let mut planned = with_defaults(&schema, request.proposed.clone());
+        let mut planned = schema.with_defaults(request.proposed.clone());
         let bytes = content_bytes(&planned)?;
         set_digests(&mut planned, bytes.as_deref());
         Ok(PlanResponse {

@@ -10,10 +10,7 @@
 //! about it. Unlike Terraform, lengths and `override_special` count characters, not bytes, so a
 //! multi-byte special character is never split.
 
-use crate::{
-    entropy, plan_replace_only, required_whole, set_attr, unsupported_type, whole_number,
-    with_defaults,
-};
+use crate::{entropy, plan_replace_only, required_whole, set_attr, unsupported_type, whole_number};
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -455,7 +452,7 @@ impl Provider for RandomProvider {
         );
         Ok(string_state(
             type_name,
-            with_defaults(&schema, settings),
+            schema.with_defaults(settings),
             id.to_string(),
         ))
     }

@@ -354,6 +354,20 @@ impl Schema {
         Value::Map(out)
     }
 
+    /// `value` with each null attribute that has a default set to that default, so a plan shows
+    /// what apply will use (`proposed_new` leaves defaults to the provider, as Terraform does).
+    pub fn with_defaults(&self, mut value: Value) -> Value {
+        for (name, attr) in &self.attributes {
+            if let Some(default) = &attr.default
+                && value.get(name).is_null()
+                && let Value::Map(map) = &mut value
+            {
+                map.insert(name.clone(), Value::from_json(default));
+            }
+        }
+        value
+    }
+
     /// The force-new attributes whose values differ between `prior` and `planned`.
     pub fn replace_paths(&self, prior: &Value, planned: &Value) -> Vec<AttrPath> {
         let mut paths = Vec::new();

@@ -13,7 +13,7 @@
 
 use crate::remote::{self, Remote};
 use crate::settings::duration;
-use crate::{Resource, hex_sha256, set_attr, with_defaults};
+use crate::{Resource, hex_sha256, set_attr};
 use ggplan_sdk::{ApplyResponse, Attribute, Diagnostic, Diagnostics, Schema, Type, Value};
 use std::time::Duration;
 
@@ -114,7 +114,7 @@ pub struct Exec;
 impl Resource for Exec {
     fn plan(&self, prior: Option<&Value>, proposed: &Value) -> Result<Value, Diagnostics> {
         let schema = resource_schema();
-        let mut planned = with_defaults(&schema, proposed.clone());
+        let mut planned = schema.with_defaults(proposed.clone());
         let runs = prior.is_none_or(|prior| !schema.replace_paths(prior, &planned).is_empty());
         if runs {
             for name in ["stdout", "stderr", "exit_code"] {

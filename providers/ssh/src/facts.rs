@@ -1,7 +1,7 @@
 //! `ssh_facts`: what a host says about itself (name, OS, IPv4 addresses per interface).
 
 use crate::remote::{self, Remote, SCRIPT_LIMIT};
-use crate::{set_attr, with_defaults};
+use crate::set_attr;
 use ggplan_sdk::{Attribute, Diagnostic, Diagnostics, Schema, Type, Value};
 use std::collections::BTreeMap;
 
@@ -114,7 +114,7 @@ pub async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnos
         .filter(|(_, address)| !address.starts_with("127."))
         .map(|(_, address)| Value::string(address))
         .collect();
-    let mut value = with_defaults(&data_schema(), config.clone());
+    let mut value = data_schema().with_defaults(config.clone());
     set_attr(&mut value, "hostname", Value::String(facts.hostname));
     set_attr(&mut value, "os", Value::String(facts.os));
     set_attr(&mut value, "os_version", Value::String(facts.os_version));

@@ -8,7 +8,7 @@
 //! is planned as a create.
 
 use crate::remote::{self, Remote, SCRIPT_LIMIT, quote};
-use crate::{Resource, hex_sha256, set_attr, with_defaults};
+use crate::{Resource, hex_sha256, set_attr};
 use ggplan_sdk::{
     ApplyResponse, AttrPath, Attribute, Diagnostic, Diagnostics, Schema, Type, Value,
 };
@@ -289,7 +289,7 @@ pub struct File;
 #[async_trait::async_trait]
 impl Resource for File {
     fn plan(&self, prior: Option<&Value>, proposed: &Value) -> Result<Value, Diagnostics> {
-        let mut planned = with_defaults(&resource_schema(), proposed.clone());
+        let mut planned = resource_schema().with_defaults(proposed.clone());
         let content = planned
             .get("content")
             .as_str()
@@ -387,7 +387,7 @@ pub async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnos
         )
         .into());
     };
-    let mut value = with_defaults(&data_schema(), config.clone());
+    let mut value = data_schema().with_defaults(config.clone());
     set_attr(
         &mut value,
         "content",

@@ -26,7 +26,7 @@ mod settings;
 use async_trait::async_trait;
 use ggplan_sdk::{
     ApplyRequest, ApplyResponse, AttrPath, Diagnostic, Diagnostics, PlanRequest, PlanResponse,
-    Provider, ProviderFactory, ProviderSchema, ReadRequest, ResourceKind, Schema, Value,
+    Provider, ProviderFactory, ProviderSchema, ReadRequest, ResourceKind, Value,
 };
 use pool::Pool;
 use remote::{Access, Remote};
@@ -196,19 +196,6 @@ fn set_attr(value: &mut Value, name: &str, attribute: Value) {
     if let Value::Map(map) = value {
         map.insert(name.to_string(), attribute);
     }
-}
-
-/// `value` with each null attribute that has a schema default set to it, so the plan shows
-/// what apply will use.
-fn with_defaults(schema: &Schema, mut value: Value) -> Value {
-    for (name, attr) in &schema.attributes {
-        if let Some(default) = &attr.default
-            && value.get(name).is_null()
-        {
-            set_attr(&mut value, name, Value::from_json(default));
-        }
-    }
-    value
 }
 
 /// The SHA-256 of `bytes`, in lower-case hexadecimal.
