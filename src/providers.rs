@@ -64,7 +64,11 @@ impl Registry {
                 );
             }
         }
-        for resource in module.resources.values() {
+        for resource in module
+            .tree()
+            .into_iter()
+            .flat_map(|(_, m)| m.resources.values())
+        {
             let name = provider_name(&resource.provider);
             let Some(schema) = schemas.get(name) else {
                 let hint = did_you_mean(name, self.names());

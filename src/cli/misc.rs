@@ -42,7 +42,7 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
             }
         }
     }
-    for (addr, resource) in &module.resources {
+    for (addr, resource) in module.tree().into_iter().flat_map(|(_, m)| &m.resources) {
         let Some(instance) = registry.instantiate(provider_name(&resource.provider)) else {
             continue;
         };

@@ -42,7 +42,15 @@ impl Ui {
             return;
         }
         let lookup = |name: &str| sources.iter().find_map(|s| s.text_of(name));
-        let text = render::diagnostics(diags, &lookup, &self.style);
+        // The same problem found twice (a module called twice, say) is shown once.
+        let mut shown: Vec<&ggplan_sdk::Diagnostic> = Vec::new();
+        for d in &diags.0 {
+            if !shown.contains(&d) {
+                shown.push(d);
+            }
+        }
+        let unique = Diagnostics(shown.into_iter().cloned().collect());
+        let text = render::diagnostics(&unique, &lookup, &self.style);
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "\n{}", text.trim_end());
     }
