@@ -356,3 +356,33 @@ module "one" {
         "{plan}"
     );
 }
+
+#[test]
+fn validate_checks_resources_inside_modules_and_reports_a_problem_once() {
+    let work = tempfile::tempdir().unwrap();
+    let stack = work.path().join("stack");
+    std::fs::create_dir_all(stack.join("modules/app")).unwrap();
+    std::fs::write(
+        stack.join("modules/app/main.tf"),
+        "resource \"terraform_data\" \"x\" {\n  inptu = 1\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        stack.join("main.tf"),
+        "module \"a\" {\n  source = \"./modules/app\"\n}\nmodule \"b\" {\n  source = \"./modules/app\"\n}\n",
+    )
+    .unwrap();
+    let out = ggplan(work.path(), &["validate", "stack"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert_eq!(
+        out.stderr.matches("Unsupported argument").count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("Did you mean \"input\"?"),
+        "{}",
+        out.stderr
+    );
+}
