@@ -94,8 +94,31 @@ resource "openstack_networking_router_interface_v2" "interface" {{
     let replan = stack.run(&["plan", "-detailed-exitcode"]).expect(0);
     assert!(replan.all().contains("No changes"), "{}", replan.all());
 
+    // The interface removed by hand is planned again and put back.
+    user.put(
+        "network",
+        &format!("/routers/{router_id}/remove_router_interface"),
+        json!({ "port_id": port_id }),
+    )
+    .await;
+    let drift = stack.run(&["plan", "-detailed-exitcode"]).expect(2);
+    assert!(
+        drift.all().contains("1 to add, 0 to change, 0 to destroy"),
+        "{}",
+        drift.all()
+    );
+    stack.run(&["apply", "-auto-approve"]).expect(0);
+    let repaired = stack.id_of("openstack_networking_router_interface_v2.interface");
+    let port = user.get("network", &format!("/ports/{repaired}")).await;
+    assert_eq!(port["port"]["device_id"], router_id.as_str());
+    stack.run(&["plan", "-detailed-exitcode"]).expect(0);
+
     stack.run(&["destroy", "-auto-approve"]).expect(0);
     assert_eq!(stack.state()["resources"].as_array().map_or(0, Vec::len), 0);
+    assert_eq!(
+        user.status("network", &format!("/ports/{repaired}")).await,
+        404
+    );
     assert_eq!(
         user.status("network", &format!("/routers/{router_id}"))
             .await,
@@ -111,10 +134,8 @@ resource "openstack_networking_router_interface_v2" "interface" {{
 #[tokio::test(flavor = "multi_thread")]
 async fn security_group_rule_deleted_by_hand_is_planned_as_create_and_repaired() {
     let name = unique("sg");
-    let stack = stack(
-        &name,
-        &format!(
-            r#"
+    let config = format!(
+        r#"
 resource "openstack_networking_secgroup_v2" "group" {{
   name                 = "{name}"
   description          = "ssh from anywhere"
@@ -130,8 +151,8 @@ resource "openstack_networking_secgroup_rule_v2" "ssh" {{
   security_group_id = openstack_networking_secgroup_v2.group.id
 }}
 "#
-        ),
     );
+    let stack = stack(&name, &config);
     let user = Cloud::login("ggplan-password").await;
 
     stack.run(&["apply", "-auto-approve"]).expect(0);
@@ -169,6 +190,31 @@ resource "openstack_networking_secgroup_rule_v2" "ssh" {{
     );
     assert_eq!(repaired[0]["remote_ip_prefix"], "0.0.0.0/0");
     stack.run(&["plan", "-detailed-exitcode"]).expect(0);
+
+    // The group's description changes in place: same group, same rule.
+    let rule_id = stack.id_of("openstack_networking_secgroup_rule_v2.ssh");
+    rewrite(
+        &stack,
+        &config.replace("ssh from anywhere", "ssh from the world"),
+    );
+    let run = stack.run(&["apply", "-auto-approve"]).expect(0);
+    assert!(
+        run.all().contains("0 added, 1 changed, 0 destroyed"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(
+        stack.id_of("openstack_networking_secgroup_v2.group"),
+        group_id
+    );
+    assert_eq!(
+        stack.id_of("openstack_networking_secgroup_rule_v2.ssh"),
+        rule_id
+    );
+    let group = user
+        .get("network", &format!("/security-groups/{group_id}"))
+        .await;
+    assert_eq!(group["security_group"]["description"], "ssh from the world");
 
     stack.run(&["destroy", "-auto-approve"]).expect(0);
     assert_eq!(
@@ -228,11 +274,15 @@ output "fingerprint" {{
     assert!(replan.all().contains("No changes"), "{}", replan.all());
     runs.push(replan);
     runs.push(stack.run(&["show"]).expect(0));
-    runs.push(
-        stack
-            .run(&["state", "show", "openstack_compute_keypair_v2.generated"])
-            .expect(0),
+    let shown = stack
+        .run(&["state", "show", "openstack_compute_keypair_v2.generated"])
+        .expect(0);
+    assert!(
+        shown.stdout.contains("private_key") && shown.stdout.contains("(sensitive value)"),
+        "{}",
+        shown.all()
     );
+    runs.push(shown);
     runs.push(stack.run(&["output"]).expect(0));
     runs.push(stack.run(&["destroy", "-auto-approve"]).expect(0));
     // Any line of the key would do: none may appear anywhere.
