@@ -265,7 +265,7 @@ impl Provider for OpenStack {
         };
         let state = Value::object([(key, Value::string(id))]);
         match resource.read(self.session()?, &state).await {
-            Ok(Some(state)) => Ok(state),
+            Ok(Some(state)) => Ok(resource::imported(&resource.schema(), state)),
             Ok(None) => Err(Diagnostic::error(
                 format!("Cannot import {type_name} {id}"),
                 "No such object exists in the cloud: check the id.",

@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::session::Session;
 use async_trait::async_trait;
-use ggplan_sdk::{Diagnostics, Schema, Value};
+use ggplan_sdk::{BlockNesting, Diagnostics, Schema, Value};
 
 /// A create or update that failed, with the state of whatever it left behind.
 #[derive(Debug)]
@@ -120,6 +120,21 @@ pub fn plan(
     planned
 }
 
+/// An imported state has no configuration to keep blocks from (`fixed_ip`, `scheduler_hints`
+/// read back as null): its list and set blocks are empty, as in a configuration without them,
+/// so that a matching configuration plans no change.
+pub fn imported(schema: &Schema, mut state: Value) -> Value {
+    if let Value::Map(map) = &mut state {
+        for (name, block) in &schema.blocks {
+            let many = matches!(block.nesting, BlockNesting::List | BlockNesting::Set);
+            if many && map.get(name).is_none_or(Value::is_null) {
+                map.insert(name.clone(), Value::List(Vec::new()));
+            }
+        }
+    }
+    state
+}
+
 /// Reads `state` back after a create or update; when the read fails, `state` (which holds the
 /// object's id) is what the engine records.
 pub async fn read_back(
@@ -222,6 +237,31 @@ mod tests {
         assert_eq!(planned.get("enabled"), &Value::Bool(true));
         assert_eq!(planned.get("pool"), &Value::Unknown);
         assert_eq!(planned.get("fixed_ip"), &Value::Unknown);
+    }
+
+    #[test]
+    fn imported_state_has_empty_list_blocks_and_keeps_the_others() {
+        let schema = Fake
+            .schema()
+            .with_block("pool", block(BlockNesting::List))
+            .with_block("hints", block(BlockNesting::Set))
+            .with_block("timeouts", block(BlockNesting::Single));
+        let kept = Value::List(vec![Value::object([("name", Value::string("x"))])]);
+        let state = Value::object([("name", Value::string("a")), ("pool", kept.clone())]);
+        let state = imported(&schema, state);
+        assert_eq!(state.get("pool"), &kept);
+        assert_eq!(state.get("hints"), &Value::List(Vec::new()));
+        assert_eq!(state.get("timeouts"), &Value::Null);
+        assert_eq!(state.get("name"), &Value::string("a"));
+    }
+
+    fn block(nesting: BlockNesting) -> ggplan_sdk::NestedBlock {
+        ggplan_sdk::NestedBlock {
+            nesting,
+            block: Schema::new("b", [("name", Attribute::optional(Type::String))]),
+            min_items: 0,
+            max_items: None,
+        }
     }
 
     #[test]
