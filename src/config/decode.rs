@@ -215,6 +215,17 @@ impl Decoder<'_> {
         span.map(|s| self.sources.range(self.file, s))
     }
 
+    /// The first line of a block's span (`variable "x" {`).
+    fn header(&self, span: Option<Range<usize>>) -> Range<usize> {
+        let span = span.unwrap_or(0..0);
+        let text = &self.sources.file(self.file).text;
+        let end = text
+            .get(span.clone())
+            .and_then(|block| block.find('\n'))
+            .map_or(span.end, |newline| span.start + newline);
+        span.start..end
+    }
+
     fn error(&mut self, span: Option<Range<usize>>, summary: &str, detail: String) {
         let range = self.range(span);
         self.diags
@@ -523,12 +534,13 @@ impl Decoder<'_> {
         let variable = Variable {
             name: name.clone(),
             ty,
+            type_declared: body.attributes.contains_key("type"),
             default: body.attributes.get("default").map(|a| a.value.clone()),
             description,
             sensitive,
             nullable,
             validations,
-            range: self.sources.range(self.file, span.clone().unwrap_or(0..0)),
+            range: self.sources.range(self.file, self.header(span.clone())),
         };
         if self
             .module

@@ -56,12 +56,16 @@ pub struct Body {
 #[derive(Debug, Clone)]
 pub struct Variable {
     pub name: String,
+    /// `any` both for `type = any` and for no `type` at all; `type_declared` tells them apart.
     pub ty: Type,
+    /// Whether the block sets `type` (Terraform reads -var text differently without one).
+    pub type_declared: bool,
     pub default: Option<Expr>,
     pub description: String,
     pub sensitive: bool,
     pub nullable: bool,
     pub validations: Vec<Validation>,
+    /// The block's header line, `variable "name" {`, where problems with it are shown.
     pub range: SourceRange,
 }
 

@@ -109,7 +109,7 @@ impl Collector<'_> {
 
     /// A `-var` or environment value: literal text, or an expression for a complex type.
     fn text(&mut self, var: &Variable, text: &str, source: InputSource) {
-        if takes_literal(self.module, var) {
+        if takes_literal(var) {
             self.set(&var.name, RawValue::Literal(text.to_string()), source, None);
             return;
         }
@@ -333,28 +333,12 @@ impl Collector<'_> {
 /// Whether `-var` and environment text for `var` is taken as a literal string rather than
 /// parsed as an expression: Terraform takes it literally when the type is a primitive or not
 /// declared at all, and parses it for any other type, `any` included.
-fn takes_literal(module: &Module, var: &Variable) -> bool {
+fn takes_literal(var: &Variable) -> bool {
     match var.ty {
         Type::String | Type::Number | Type::Bool => true,
-        Type::Any => !declares_type(module, var),
+        Type::Any => !var.type_declared,
         _ => false,
     }
-}
-
-/// Whether the variable block sets `type`. [`Variable::ty`] is `any` both for `type = any`
-/// and for no type at all, so this reads the block's text again.
-fn declares_type(module: &Module, var: &Variable) -> bool {
-    let Some(text) = module.sources.text_of(&var.range.file) else {
-        return false;
-    };
-    let block = text
-        .get(var.range.start.byte..var.range.end.byte)
-        .unwrap_or_default();
-    hcl_edit::parser::parse_body(block).is_ok_and(|body| {
-        body.blocks()
-            .next()
-            .is_some_and(|b| b.body.get_attribute("type").is_some())
-    })
 }
 
 /// The name a file is shown by: as given, without a leading `./`.
