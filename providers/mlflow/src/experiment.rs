@@ -4,7 +4,7 @@
 
 use crate::client::{Client, Method};
 use crate::resource::{
-    Resource, TagEndpoints, normalized, required_str, sync_tags, unknown_when_new,
+    Resource, TagEndpoints, delete_object, normalized, required_str, sync_tags, unknown_when_new,
 };
 use crate::wire::{self, CreatedExperiment, ExperimentResponse};
 use async_trait::async_trait;
@@ -182,18 +182,15 @@ impl Resource for Experiment {
 
     async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
         let id = required_str(prior, "id")?;
-        match client
-            .call::<IgnoredAny>(
-                Method::Post,
-                "experiments/delete",
-                json!({"experiment_id": id}),
-            )
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(client.fail(&e, &format!("deleting experiment {id}"))),
-        }
+        let doing = format!("deleting experiment {id}");
+        delete_object(
+            client,
+            Method::Post,
+            "experiments/delete",
+            json!({"experiment_id": id}),
+            &doing,
+        )
+        .await
     }
 
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {

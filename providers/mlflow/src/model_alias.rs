@@ -7,7 +7,7 @@
 
 use crate::client::{Client, Method};
 use crate::registered_model::fetch;
-use crate::resource::{Resource, check_version_number, required_str, set, split_id};
+use crate::resource::{Resource, check_version_number, delete_object, required_str, set, split_id};
 use crate::wire::ModelVersionResponse;
 use async_trait::async_trait;
 use ggplan_sdk::{
@@ -244,18 +244,15 @@ impl Resource for ModelAlias {
     async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
         let model = required_str(prior, "model")?;
         let alias = required_str(prior, "alias")?;
-        match client
-            .call::<IgnoredAny>(
-                Method::Delete,
-                "registered-models/alias",
-                json!({"name": model, "alias": alias}),
-            )
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(client.fail(&e, &format!("deleting alias {alias:?} of model {model:?}"))),
-        }
+        let doing = format!("deleting alias {alias:?} of model {model:?}");
+        delete_object(
+            client,
+            Method::Delete,
+            "registered-models/alias",
+            json!({"name": model, "alias": alias}),
+            &doing,
+        )
+        .await
     }
 
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {

@@ -4,8 +4,8 @@
 use crate::client::{Client, Method};
 use crate::error::ApiError;
 use crate::resource::{
-    DataSource, Resource, TagEndpoints, check_version_number, normalized, required_str, set,
-    split_id, sync_tags, unknown_when_new,
+    DataSource, Resource, TagEndpoints, check_version_number, delete_object, normalized,
+    required_str, set, split_id, sync_tags, unknown_when_new,
 };
 use crate::wire::{self, ModelVersionResponse};
 use async_trait::async_trait;
@@ -231,21 +231,15 @@ impl Resource for ModelVersion {
     async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
         let model = required_str(prior, "model")?;
         let version = required_str(prior, "version")?;
-        match client
-            .call::<IgnoredAny>(
-                Method::Delete,
-                "model-versions/delete",
-                json!({"name": model, "version": version}),
-            )
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(client.fail(
-                &e,
-                &format!("deleting version {version} of model {model:?}"),
-            )),
-        }
+        let doing = format!("deleting version {version} of model {model:?}");
+        delete_object(
+            client,
+            Method::Delete,
+            "model-versions/delete",
+            json!({"name": model, "version": version}),
+            &doing,
+        )
+        .await
     }
 
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {

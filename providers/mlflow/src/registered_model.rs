@@ -3,7 +3,7 @@
 
 use crate::client::{Client, Method};
 use crate::resource::{
-    DataSource, Resource, TagEndpoints, normalized, required_str, set, sync_tags,
+    DataSource, Resource, TagEndpoints, delete_object, normalized, required_str, set, sync_tags,
 };
 use crate::wire::{self, RegisteredModelResponse};
 use async_trait::async_trait;
@@ -152,18 +152,15 @@ impl Resource for RegisteredModel {
 
     async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
         let name = required_str(prior, "name")?;
-        match client
-            .call::<IgnoredAny>(
-                Method::Delete,
-                "registered-models/delete",
-                json!({"name": name}),
-            )
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(client.fail(&e, &format!("deleting registered model {name:?}"))),
-        }
+        let doing = format!("deleting registered model {name:?}");
+        delete_object(
+            client,
+            Method::Delete,
+            "registered-models/delete",
+            json!({"name": name}),
+            &doing,
+        )
+        .await
     }
 
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {

@@ -48,6 +48,22 @@ pub(crate) async fn sync_tags(
     Ok(())
 }
 
+/// Deletes an object; one that is already gone counts as deleted (it was deleted outside
+/// ggplan, or by an earlier attempt whose answer was lost).
+pub(crate) async fn delete_object(
+    client: &Client,
+    method: Method,
+    endpoint: &str,
+    body: serde_json::Value,
+    doing: &str,
+) -> Result<(), Diagnostics> {
+    match client.call::<IgnoredAny>(method, endpoint, body).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(client.fail(&e, doing)),
+    }
+}
+
 /// A managed MLflow object type.
 #[async_trait]
 pub(crate) trait Resource: Sync {
