@@ -3,7 +3,7 @@
 
 use super::{
     FLOATING_IPS, NETWORKS, common_attributes, create, delete, list, show, sync_tags, tenant,
-    update,
+    update_with_tags,
 };
 use crate::convert::{query, str_attr, text, to_json};
 use crate::error::ApiError;
@@ -169,8 +169,6 @@ impl ManagedType for FloatingIp {
         prior: &Value,
         planned: &Value,
     ) -> Result<Value, Partial> {
-        let id = prior.get("id").as_str().unwrap_or_default();
-        let left = |e| Partial::left(prior.clone(), e);
         let mut body = Map::new();
         if prior.get("port_id") != planned.get("port_id")
             || prior.get("fixed_ip") != planned.get("fixed_ip")
@@ -180,19 +178,7 @@ impl ManagedType for FloatingIp {
         if prior.get("description") != planned.get("description") {
             body.insert("description".into(), to_json(planned.get("description")));
         }
-        update(session, FLOATING_IPS, id, body)
-            .await
-            .map_err(left)?;
-        sync_tags(
-            session,
-            FLOATING_IPS,
-            id,
-            planned,
-            &to_json(prior.get("all_tags")),
-        )
-        .await
-        .map_err(left)?;
-        read_back(self, session, with_id(planned, id)).await
+        update_with_tags(self, session, FLOATING_IPS, prior, planned, body).await
     }
 
     async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {

@@ -17,8 +17,9 @@ pub use router::{Router, RouterInterface};
 pub use secgroup::{Secgroup, SecgroupRule};
 pub use subnet::Subnet;
 
-use crate::convert::{merge_value_specs, strings_attr};
+use crate::convert::{merge_value_specs, strings_attr, to_json};
 use crate::error::ApiError;
+use crate::resource::{ManagedType, Partial, read_back, with_id};
 use crate::session::{Service, Session};
 use ggplan_sdk::{Attribute, Type, Value};
 use serde_json::{Map, Value as Json, json};
@@ -111,6 +112,26 @@ pub async fn update(
         )
         .await?;
     Ok(())
+}
+
+/// The usual in-place update of a Neutron object: the changed fields in `body`, then the tags
+/// (compared with the ones the prior state saw), then a read-back. A failure keeps the prior
+/// state, since the object may be half changed.
+pub async fn update_with_tags(
+    resource: &dyn ManagedType,
+    session: &Session,
+    kind: Kind,
+    prior: &Value,
+    planned: &Value,
+    body: Map<String, Json>,
+) -> Result<Value, Partial> {
+    let id = prior.get("id").as_str().unwrap_or_default();
+    let left = |e| Partial::left(prior.clone(), e);
+    update(session, kind, id, body).await.map_err(left)?;
+    sync_tags(session, kind, id, planned, &to_json(prior.get("all_tags")))
+        .await
+        .map_err(left)?;
+    read_back(resource, session, with_id(planned, id)).await
 }
 
 /// Deletes an object; one already gone is fine.

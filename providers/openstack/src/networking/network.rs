@@ -1,9 +1,11 @@
 //! `openstack_networking_network_v2`: a Neutron network.
 
-use super::{NETWORKS, common_attributes, create, delete, show, sync_tags, tenant, update};
+use super::{
+    NETWORKS, common_attributes, create, delete, show, sync_tags, tenant, update_with_tags,
+};
 use crate::convert::{changed_fields, fields, flag, number, string_set, text};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
+use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
 use ggplan_sdk::{Attribute, Schema, Type, Value};
@@ -118,26 +120,15 @@ impl ManagedType for Network {
         prior: &Value,
         planned: &Value,
     ) -> Result<Value, Partial> {
-        let id = prior.get("id").as_str().unwrap_or_default();
-        let left = |e| Partial::left(prior.clone(), e);
-        update(
+        update_with_tags(
+            self,
             session,
             NETWORKS,
-            id,
+            prior,
+            planned,
             changed_fields(prior, planned, FIELDS),
         )
         .await
-        .map_err(left)?;
-        sync_tags(
-            session,
-            NETWORKS,
-            id,
-            planned,
-            &crate::convert::to_json(prior.get("all_tags")),
-        )
-        .await
-        .map_err(left)?;
-        read_back(self, session, with_id(planned, id)).await
     }
 
     async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {

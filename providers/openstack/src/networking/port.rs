@@ -4,12 +4,12 @@
 //! the addresses the port really has are `all_fixed_ips`. `security_group_ids` is read back,
 //! so security groups changed by hand show as drift and are put back.
 
-use super::{PORTS, common_attributes, create, delete, show, sync_tags, tenant, update};
+use super::{PORTS, common_attributes, create, delete, show, sync_tags, tenant, update_with_tags};
 use crate::convert::{
     bool_attr, changed_fields, fields, flag, str_attr, string_set, strings_attr, text, to_json,
 };
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
+use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
 use ggplan_sdk::{
@@ -330,8 +330,6 @@ impl ManagedType for Port {
         prior: &Value,
         planned: &Value,
     ) -> Result<Value, Partial> {
-        let id = prior.get("id").as_str().unwrap_or_default();
-        let left = |e| Partial::left(prior.clone(), e);
         let mut body = changed_fields(prior, planned, FIELDS);
         let groups_changed = prior.get("security_group_ids") != planned.get("security_group_ids")
             || prior.get("no_security_groups") != planned.get("no_security_groups");
@@ -355,11 +353,7 @@ impl ManagedType for Port {
         if prior.get("allowed_address_pairs") != planned.get("allowed_address_pairs") {
             body.insert("allowed_address_pairs".into(), pairs(planned));
         }
-        update(session, PORTS, id, body).await.map_err(left)?;
-        sync_tags(session, PORTS, id, planned, &to_json(prior.get("all_tags")))
-            .await
-            .map_err(left)?;
-        read_back(self, session, with_id(planned, id)).await
+        update_with_tags(self, session, PORTS, prior, planned, body).await
     }
 
     async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {

@@ -1,9 +1,11 @@
 //! `openstack_networking_router_v2` and `openstack_networking_router_interface_v2`.
 
-use super::{PORTS, ROUTERS, common_attributes, create, delete, show, sync_tags, tenant, update};
-use crate::convert::{changed_fields, fields, flag, str_attr, text, to_json};
+use super::{
+    PORTS, ROUTERS, common_attributes, create, delete, show, sync_tags, tenant, update_with_tags,
+};
+use crate::convert::{changed_fields, fields, flag, str_attr, text};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
+use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
 use crate::session::{Service, Session};
 use async_trait::async_trait;
 use ggplan_sdk::{AttrPath, Attribute, Diagnostic, Diagnostics, Schema, Type, Value};
@@ -107,25 +109,13 @@ impl ManagedType for Router {
         prior: &Value,
         planned: &Value,
     ) -> Result<Value, Partial> {
-        let id = prior.get("id").as_str().unwrap_or_default();
-        let left = |e| Partial::left(prior.clone(), e);
         let mut body = changed_fields(prior, planned, FIELDS);
         if prior.get("external_network_id") != planned.get("external_network_id")
             || prior.get("enable_snat") != planned.get("enable_snat")
         {
             body.insert("external_gateway_info".into(), gateway(planned));
         }
-        update(session, ROUTERS, id, body).await.map_err(left)?;
-        sync_tags(
-            session,
-            ROUTERS,
-            id,
-            planned,
-            &to_json(prior.get("all_tags")),
-        )
-        .await
-        .map_err(left)?;
-        read_back(self, session, with_id(planned, id)).await
+        update_with_tags(self, session, ROUTERS, prior, planned, body).await
     }
 
     async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {

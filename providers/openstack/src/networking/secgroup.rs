@@ -2,9 +2,9 @@
 
 use super::{
     SECURITY_GROUP_RULES, SECURITY_GROUPS, common_attributes, create, delete, show, sync_tags,
-    tenant, update,
+    tenant, update_with_tags,
 };
-use crate::convert::{changed_fields, fields, flag, number, text, to_json};
+use crate::convert::{changed_fields, fields, flag, number, text};
 use crate::error::ApiError;
 use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
 use crate::session::Session;
@@ -91,26 +91,15 @@ impl ManagedType for Secgroup {
         prior: &Value,
         planned: &Value,
     ) -> Result<Value, Partial> {
-        let id = prior.get("id").as_str().unwrap_or_default();
-        let left = |e| Partial::left(prior.clone(), e);
-        update(
+        update_with_tags(
+            self,
             session,
             SECURITY_GROUPS,
-            id,
+            prior,
+            planned,
             changed_fields(prior, planned, FIELDS),
         )
         .await
-        .map_err(left)?;
-        sync_tags(
-            session,
-            SECURITY_GROUPS,
-            id,
-            planned,
-            &to_json(prior.get("all_tags")),
-        )
-        .await
-        .map_err(left)?;
-        read_back(self, session, with_id(planned, id)).await
     }
 
     async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {

@@ -1,9 +1,11 @@
 //! `openstack_networking_subnet_v2`: an IP range of a network.
 
-use super::{SUBNETS, common_attributes, create, delete, show, sync_tags, tenant, update};
+use super::{
+    SUBNETS, common_attributes, create, delete, show, sync_tags, tenant, update_with_tags,
+};
 use crate::convert::{changed_fields, fields, flag, int_attr, string_list, text, to_json};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
+use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
 use ggplan_sdk::{
@@ -216,8 +218,6 @@ impl ManagedType for Subnet {
         prior: &Value,
         planned: &Value,
     ) -> Result<Value, Partial> {
-        let id = prior.get("id").as_str().unwrap_or_default();
-        let left = |e| Partial::left(prior.clone(), e);
         let mut body = changed_fields(prior, planned, FIELDS);
         if prior.get("no_gateway") != planned.get("no_gateway")
             || prior.get("gateway_ip") != planned.get("gateway_ip")
@@ -229,17 +229,7 @@ impl ManagedType for Subnet {
         {
             body.insert("allocation_pools".into(), pools);
         }
-        update(session, SUBNETS, id, body).await.map_err(left)?;
-        sync_tags(
-            session,
-            SUBNETS,
-            id,
-            planned,
-            &to_json(prior.get("all_tags")),
-        )
-        .await
-        .map_err(left)?;
-        read_back(self, session, with_id(planned, id)).await
+        update_with_tags(self, session, SUBNETS, prior, planned, body).await
     }
 
     async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
