@@ -68,32 +68,7 @@ fn write_value(out: &mut String, v: &Value, indent: usize) {
 
 /// A string in double quotes with Terraform's escaping (Go's `strconv.Quote`, UTF-8 kept):
 /// `"`, `\` and control characters are escaped; `${` and `%{` are not.
-pub(super) fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{b}' => out.push_str("\\v"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x80 && c.is_control() => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(super) use crate::lang::functions::go_quote as quote;
 
 /// An object key as the plan prints it: bare when it is an HCL identifier, quoted otherwise.
 pub(super) fn key_label(key: &str) -> String {

@@ -317,7 +317,7 @@ fn pad(verb: &Verb, text: String) -> String {
 }
 
 /// A string in double quotes with Go's escapes (`strconv.Quote`).
-pub(super) fn go_quote(s: &str) -> String {
+pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

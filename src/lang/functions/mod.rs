@@ -25,6 +25,8 @@ mod datetime;
 mod encoding;
 mod filesystem;
 mod format;
+
+pub use format::go_quote;
 mod ip;
 mod json;
 mod numeric;
