@@ -1,10 +1,10 @@
 //! The providers a run can use: a registry of implementations by name, and the configured
 //! instances of one run, one per provider configuration (`random`, `random.other`).
 
-use crate::config::Module;
+use crate::config::{Module, Resource, SourceMap};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{
-    Diagnostic, Diagnostics, Provider, ProviderFactory, ProviderSchema, ResourceKind, Schema,
+    Diagnostic, Diagnostics, Provider, ProviderFactory, ProviderSchema, ResourceKind, Schema, Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -151,5 +151,36 @@ impl ProviderInstance {
             ResourceKind::Managed => self.schema.resources.get(type_name),
             ResourceKind::Data => self.schema.data_sources.get(type_name),
         }
+    }
+
+    /// The provider's own checks of a resource's configuration (Terraform's
+    /// ValidateResourceConfig), each placed at the attribute it names in the resource's body,
+    /// or at the resource block.
+    pub fn validate_resource(
+        &self,
+        resource: &Resource,
+        config: &Value,
+        sources: &SourceMap,
+    ) -> Diagnostics {
+        let (plain, _) = config.clone().unmark_deep();
+        let addr = &resource.addr;
+        Diagnostics(
+            self.provider
+                .validate(addr.kind, &addr.type_name, &plain)
+                .0
+                .into_iter()
+                .map(|d| {
+                    let range = d
+                        .attribute
+                        .as_ref()
+                        .and_then(|path| resource.body.span_of(path))
+                        .map_or_else(
+                            || resource.range.clone(),
+                            |span| sources.range(resource.body.file, span),
+                        );
+                    d.at_range(Some(range))
+                })
+                .collect(),
+        )
     }
 }

@@ -610,6 +610,19 @@ fn malformed_hcl_is_located_with_a_snippet() {
 }
 
 #[test]
+fn a_providers_own_check_stops_plan_and_apply_at_the_attribute() {
+    let sb = Sandbox::applied_quickstart();
+    let main = read(&sb.dir.join("main.tf"));
+    sb.write("main.tf", &main.replacen("length  = 20", "length  = 0", 1));
+    let messages = [
+        "  on ./main.tf line 35, in resource \"random_password\" \"minio_secret_key\":\n  35:   length  = 0\n",
+        "length",
+    ];
+    sb.refused(&["plan"], &[], &messages);
+    sb.refused(&["apply", "--auto-approve"], &[], &messages);
+}
+
+#[test]
 fn a_value_of_the_wrong_type_is_refused() {
     let sb = Sandbox::applied_quickstart();
     let messages = [

@@ -57,18 +57,7 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
             &addr.to_string(),
         ) {
             Ok(config) => {
-                let (plain, _) = config.unmark_deep();
-                let found = instance
-                    .provider
-                    .validate(addr.kind, &addr.type_name, &plain);
-                let range = Some(resource.range.clone());
-                diags.extend(Diagnostics(
-                    found
-                        .0
-                        .into_iter()
-                        .map(|d| d.at_range(range.clone()))
-                        .collect(),
-                ));
+                diags.extend(instance.validate_resource(resource, &config, &module.sources))
             }
             Err(d) => diags.extend(d),
         }

@@ -947,6 +947,33 @@ mod tests {
     }
 
     #[test]
+    fn attribute_paths_find_their_place_in_a_body() {
+        let text = r#"resource "openstack_blazar_lease" "l" {
+  end_date = "x"
+  reservation {
+    amount = 1
+  }
+  reservation {
+    amount = 2
+  }
+}
+"#;
+        let m = load(&[("main.tf", text)]).unwrap();
+        let body = &m.resources.values().next().unwrap().body;
+        let at = |path: AttrPath| body.span_of(&path).map(|span| &text[span]);
+        assert_eq!(at(AttrPath::attr("end_date")), Some("end_date = \"x\""));
+        let second = AttrPath::attr("reservation").index(1);
+        assert_eq!(at(second.key("amount")), Some("amount = 2"));
+        assert!(
+            at(second.key("flavor_id"))
+                .unwrap()
+                .starts_with("reservation {")
+        );
+        assert_eq!(at(AttrPath::attr("reservation").index(2)), None);
+        assert_eq!(at(AttrPath::attr("name")), None);
+    }
+
+    #[test]
     fn decodes_the_block_kinds() {
         let m = load(&[(
             "main.tf",

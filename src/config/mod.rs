@@ -9,7 +9,7 @@ pub use decode::load_dir;
 pub use source::{FileId, SourceFile, SourceMap};
 
 use crate::address::{ModulePath, ResourceAddr};
-use ggplan_sdk::{AttrPath, SourceRange, Type, Value};
+use ggplan_sdk::{AttrPath, PathStep, SourceRange, Type, Value};
 use hcl_edit::expr::Expression;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -50,6 +50,34 @@ pub struct Body {
     pub attributes: BTreeMap<String, Attr>,
     pub blocks: Vec<Block>,
     pub span: Range<usize>,
+}
+
+impl Body {
+    /// The span of what a provider's attribute path points at: the attribute (`end_date`,
+    /// `tags["team"]`), or the nested block (`reservation[0].amount` is the `amount` of the
+    /// first `reservation` block); the innermost part written in this body.
+    pub fn span_of(&self, path: &AttrPath) -> Option<Range<usize>> {
+        let mut steps = path.0.iter();
+        let Some(PathStep::Key(name)) = steps.next() else {
+            return None;
+        };
+        if let Some(attr) = self.attributes.get(name) {
+            return Some(attr.span.clone());
+        }
+        let mut blocks = self.blocks.iter().filter(|b| &b.type_name == name);
+        let block = match steps.clone().next() {
+            Some(PathStep::Index(i)) => {
+                steps.next();
+                blocks.nth(*i)?
+            }
+            _ => blocks.next()?,
+        };
+        let rest = AttrPath(steps.cloned().collect());
+        block
+            .body
+            .span_of(&rest)
+            .or_else(|| Some(block.span.clone()))
+    }
 }
 
 /// A `variable` block.

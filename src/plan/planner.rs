@@ -456,6 +456,23 @@ impl Planner {
         Ok(refreshed)
     }
 
+    /// The provider's own checks of an instance's configuration (Terraform's
+    /// ValidateResourceConfig; values not yet known are the provider's to skip), placed at the
+    /// resource block: errors stop the instance, warnings are reported with the plan.
+    fn validate(
+        &self,
+        provider: &ProviderInstance,
+        resource: &Resource,
+        config: &Value,
+    ) -> Result<(), Diagnostics> {
+        let placed = provider.validate_resource(resource, config, &self.run.module.sources);
+        if placed.has_errors() {
+            return Err(placed);
+        }
+        self.run.report(placed);
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn plan_data(
         &self,
@@ -474,6 +491,7 @@ impl Planner {
             &ctx,
             &inst.to_string(),
         )?;
+        self.validate(provider, resource, &config)?;
         let before = self.prior.instance_value(&inst);
         let (plain, mut marks) = config.clone().unmark_deep();
         let (action, after, reason) = if config.is_wholly_known() && !dependencies_pending {
@@ -538,6 +556,7 @@ impl Planner {
             &ctx,
             &inst.to_string(),
         )?;
+        self.validate(provider, resource, &config)?;
         let type_name = &inst.resource.type_name;
         let cbd = resource.lifecycle.create_before_destroy;
         let planned_change = |action, before, after, replace_paths, reason| PlannedChange {
