@@ -4,6 +4,9 @@
 # driver), over PostgreSQL, RabbitMQ and memcached. Each API is a uWSGI app on 127.0.0.1;
 # everything lives under tests/support/.run/openstack/ and is created fresh by each start.
 #
+# Blazar (the reservation service: leases of flavor:instance reservations) runs beside them, with
+# the compute host registered as reservable.
+#
 # Usage: tests/support/openstack.sh install|start|stop|env
 #   install  apt-get installs postgresql, rabbitmq-server, memcached; pip-installs the
 #            services into .venv-openstack/ (their own venv: their pins clash with other
@@ -22,7 +25,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 START_TIMEOUT=${GGPLAN_OPENSTACK_START_TIMEOUT:-180}
 # The release line the notes were measured with (2026.1: keystone 30, nova 34...).
 PACKAGES=('keystone==30.*' 'openstack-placement==16.*' 'glance==33.*' 'neutron==29.*'
-  'nova==34.*' 'uwsgi==2.0.*' 'openstacksdk' 'pymemcache' 'psycopg2-binary')
+  'nova==34.*' 'blazar==18.*' 'uwsgi==2.0.*' 'openstacksdk' 'pymemcache' 'psycopg2-binary')
 
 log() { echo "openstack.sh: $*" >&2; }
 
@@ -153,7 +156,7 @@ region_name = RegionOne
 valid_interfaces = public
 CONF
   }
-  mkdir -p "$RUN"/{keystone,placement,glance/images,glance/staging,glance/tasks,neutron,nova/instances,locks}
+  mkdir -p "$RUN"/{keystone,placement,glance/images,glance/staging,glance/tasks,neutron,nova/instances,blazar,locks}
   cat >"$RUN/keystone/keystone.conf" <<CONF
 [DEFAULT]
 use_stderr = true
@@ -269,6 +272,36 @@ $(service_auth neutron)
 $(service_auth service_user)
 send_service_user_token = true
 CONF
+  # Blazar reaches Keystone through its own os_auth_* settings (its service user acts on
+  # trusts the API takes from each caller) and every other service through the catalog.
+  cat >"$RUN/blazar/blazar.conf" <<CONF
+[DEFAULT]
+use_stderr = true
+host = ggplan-blazar
+transport_url = $rabbit
+os_auth_protocol = http
+os_auth_host = 127.0.0.1
+os_auth_port = $KEYSTONE_PORT
+os_auth_version = v3
+os_admin_username = blazar
+os_admin_password = $SERVICE_PASSWORD
+os_admin_project_name = service
+os_region_name = RegionOne
+endpoint_type = public
+[manager]
+plugins = physical.host.plugin,flavor.instance.plugin
+[nova]
+endpoint_type = public
+[neutron]
+endpoint_type = public
+[placement]
+endpoint_type = public
+[database]
+connection = sqlite:///$RUN/blazar/blazar.sqlite
+[oslo_concurrency]
+lock_path = $RUN/locks
+$(authtoken blazar)
+CONF
 }
 
 start() {
@@ -283,7 +316,7 @@ start() {
   mkdir -p "$RUN/log" "$RUN/pids" "$RUN/pg" "$RUN/rabbit"
   local started=$SECONDS
   {
-    for name in PG RABBIT RABBIT_DIST EPMD MEMCACHED KEYSTONE PLACEMENT GLANCE NEUTRON NOVA; do
+    for name in PG RABBIT RABBIT_DIST EPMD MEMCACHED KEYSTONE PLACEMENT GLANCE NEUTRON NOVA BLAZAR; do
       echo "${name}_PORT=$(free_port)"
     done
     echo "ADMIN_PASSWORD=admin-$RANDOM$RANDOM"
@@ -343,8 +376,19 @@ start() {
     "$VENV/bin/nova-manage" --config-file "$n" db sync
   ) >"$RUN/log/nova-manage.log" 2>&1 &
   local nova_setup=$!
+  # Blazar is only ever run on MySQL upstream: its migrations and queries compare string ids
+  # with integers, which PostgreSQL refuses and SQLite (its unit tests' database) accepts. It
+  # gets an SQLite file, its schema created from the models and stamped as the newest migration
+  # (the migrations themselves read tables back on a second connection).
+  (
+    "$VENV/bin/python" -c 'import sys, sqlalchemy
+from blazar.db.sqlalchemy import models
+models.mb.BlazarBase.metadata.create_all(sqlalchemy.create_engine(sys.argv[1]))' "sqlite:///$RUN/blazar/blazar.sqlite"
+    "$VENV/bin/blazar-db-manage" --config-file "$RUN/blazar/blazar.conf" stamp head
+  ) >"$RUN/log/blazar-db-manage.log" 2>&1 &
+  local blazar_setup=$!
   wait_port rabbitmq "$RABBIT_PORT"
-  for step in keystone placement glance neutron nova; do
+  for step in keystone placement glance neutron nova blazar; do
     local pid_var=${step}_setup
     if ! wait "${!pid_var}"; then
       log "setting up $step's database failed; the end of its log:"
@@ -365,13 +409,16 @@ start() {
   uwsgi_app neutron "$NEUTRON_PORT" neutron.wsgi.api:application "OS_NEUTRON_CONFIG_DIR=$RUN/neutron" \
     "OS_NEUTRON_CONFIG_FILES=neutron.conf;ml2_conf.ini"
   uwsgi_app nova-api "$NOVA_PORT" nova.wsgi.osapi_compute:application "OS_NOVA_CONFIG_DIR=$RUN/nova"
+  uwsgi_app blazar-api "$BLAZAR_PORT" blazar.wsgi.api:application "OS_BLAZAR_CONFIG_DIR=$RUN/blazar"
   spawn nova-conductor "$VENV/bin/nova-conductor" --config-file "$n"
+  spawn blazar-manager "$VENV/bin/blazar-manager" --config-file "$RUN/blazar/blazar.conf"
   spawn nova-scheduler "$VENV/bin/nova-scheduler" --config-file "$n"
   wait_http placement "http://127.0.0.1:$PLACEMENT_PORT/"
   spawn nova-compute "$VENV/bin/nova-compute" --config-file "$n"
   wait_http glance "http://127.0.0.1:$GLANCE_PORT/"
   wait_http neutron "http://127.0.0.1:$NEUTRON_PORT/"
   wait_http nova-api "http://127.0.0.1:$NOVA_PORT/"
+  wait_http blazar-api "http://127.0.0.1:$BLAZAR_PORT/"
   "$VENV/bin/python" "$SUPPORT/bootstrap.py" cloud "$RUN" >"$RUN/log/bootstrap-cloud.log" 2>&1 || {
     log "cloud bootstrap failed:"
     tail -n 40 "$RUN/log/bootstrap-cloud.log" >&2
@@ -388,6 +435,11 @@ start() {
     fi
     sleep 1
   done
+  "$VENV/bin/python" "$SUPPORT/bootstrap.py" reservation "$RUN" >"$RUN/log/bootstrap-reservation.log" 2>&1 || {
+    log "reservation bootstrap failed:"
+    tail -n 40 "$RUN/log/bootstrap-reservation.log" >&2
+    exit 1
+  }
   log "OpenStack is up on 127.0.0.1 after $((SECONDS - started)) s (logs in $RUN/log)"
 }
 

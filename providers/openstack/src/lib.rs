@@ -14,8 +14,9 @@
 //! | `openstack_networking_secgroup_rule_v2`      |                                       |
 //! | `openstack_compute_keypair_v2`               |                                       |
 //! | `openstack_compute_instance_v2`              |                                       |
+//! | `openstack_blazar_lease` (ggplan's own)      |                                       |
 //!
-//! The provider talks to Keystone v3, Neutron, Nova and Glance over one authenticated
+//! The provider talks to Keystone v3, Neutron, Nova, Glance and Blazar over one authenticated
 //! [`session::Session`]; credentials come from `clouds.yaml`, `OS_*` variables or the provider
 //! block ([`cloud`]).
 
@@ -24,6 +25,7 @@ mod compute;
 mod convert;
 mod error;
 mod networking;
+mod reservation;
 mod resource;
 mod session;
 mod wait;
@@ -61,6 +63,7 @@ fn managed(name: &str) -> Option<&'static dyn ManagedType> {
         "openstack_networking_secgroup_rule_v2" => &networking::SecgroupRule,
         "openstack_compute_keypair_v2" => &compute::Keypair,
         "openstack_compute_instance_v2" => &compute::Instance,
+        "openstack_blazar_lease" => &reservation::Lease,
         _ => return None,
     })
 }
@@ -76,6 +79,7 @@ const MANAGED: &[&str] = &[
     "openstack_networking_secgroup_rule_v2",
     "openstack_compute_keypair_v2",
     "openstack_compute_instance_v2",
+    "openstack_blazar_lease",
 ];
 
 /// The data source called `name`.
@@ -191,16 +195,17 @@ impl Provider for OpenStack {
     async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
         let resource = managed(request.type_name)
             .ok_or_else(|| unknown_type("resource type", request.type_name))?;
-        let planned = resource::plan(
+        let mut planned = resource::plan(
             resource,
             &resource.schema(),
             request.prior,
             request.config,
             request.proposed,
         );
+        let requires_replace = resource.refine_plan(request.prior, request.config, &mut planned);
         Ok(PlanResponse {
             planned,
-            requires_replace: Vec::new(),
+            requires_replace,
         })
     }
 

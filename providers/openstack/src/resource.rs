@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::session::Session;
 use async_trait::async_trait;
-use ggplan_sdk::{BlockNesting, Diagnostics, Schema, Value};
+use ggplan_sdk::{AttrPath, BlockNesting, Diagnostics, Schema, Value};
 
 /// A create or update that failed, with the state of whatever it left behind.
 #[derive(Debug)]
@@ -45,6 +45,17 @@ pub trait ManagedType: Send + Sync {
     /// optional and computed blocks).
     fn computed_blocks(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// Adjusts the planned state for rules the schema cannot express, and names the changed
+    /// attributes that replace the object although they are not force-new.
+    fn refine_plan(
+        &self,
+        _prior: Option<&Value>,
+        _config: &Value,
+        _planned: &mut Value,
+    ) -> Vec<AttrPath> {
+        Vec::new()
     }
 
     /// Checks the configuration beyond the schema (conflicting attributes).

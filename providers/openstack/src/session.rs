@@ -25,6 +25,8 @@ pub enum Service {
     Network,
     Compute,
     Image,
+    /// Blazar.
+    Reservation,
 }
 
 impl Service {
@@ -34,6 +36,7 @@ impl Service {
             Service::Network => "network",
             Service::Compute => "compute",
             Service::Image => "image",
+            Service::Reservation => "reservation",
         }
     }
 
@@ -42,6 +45,7 @@ impl Service {
         match self {
             Service::Network => Some("/v2.0"),
             Service::Image => Some("/v2"),
+            Service::Reservation => Some("/v1"),
             Service::Compute => None,
         }
     }
@@ -154,6 +158,15 @@ impl Session {
             });
         }
         Err(last.unwrap_or_else(|| ApiError::Auth("authentication failed".into())))
+    }
+
+    /// Whether the session authenticates with an application credential (whose tokens
+    /// Keystone does not let create trusts, which Blazar needs).
+    pub fn uses_application_credential(&self) -> bool {
+        matches!(
+            self.cloud.credentials,
+            Credentials::ApplicationCredential { .. }
+        )
     }
 
     /// The endpoint of `service` for the cloud's region and interface, with its version.

@@ -1,9 +1,61 @@
-//! Waiting for a server to reach a state: Terraform-style `timeouts` durations and a polling
-//! loop with a growing interval.
+//! Waiting for an object to reach a state: Terraform-style `timeouts` blocks and durations,
+//! and a polling loop with a growing interval.
 
 use crate::error::ApiError;
+use ggplan_sdk::{
+    AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
+};
 use std::future::Future;
 use std::time::{Duration, Instant};
+
+/// Terraform's default for each of create, update and delete.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// The optional `timeouts` block: how long to wait for `what` on create, update and delete.
+pub fn timeouts_block(what: &str) -> NestedBlock {
+    NestedBlock {
+        nesting: BlockNesting::Single,
+        block: Schema::new(
+            &format!("How long to wait for {what} (Terraform durations such as \"30m\")."),
+            [
+                ("create", Attribute::optional(Type::String)),
+                ("update", Attribute::optional(Type::String)),
+                ("delete", Attribute::optional(Type::String)),
+            ],
+        ),
+        min_items: 0,
+        max_items: None,
+    }
+}
+
+/// The timeout the `timeouts` block of `state` sets for `operation`, or Terraform's default.
+pub fn timeout(state: &Value, operation: &str) -> Duration {
+    state
+        .get("timeouts")
+        .get(operation)
+        .as_str()
+        .and_then(parse_duration)
+        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+/// Errors for the durations of the `timeouts` block of `config` that do not parse.
+pub fn validate_timeouts(config: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for operation in ["create", "update", "delete"] {
+        if let Some(text) = config.get("timeouts").get(operation).as_str()
+            && parse_duration(text).is_none()
+        {
+            diags.push(
+                Diagnostic::error(
+                    "Invalid timeout",
+                    format!("{text:?} is not a duration such as \"30m\" or \"1h30m\"."),
+                )
+                .at_attribute(AttrPath::attr("timeouts").key(operation)),
+            );
+        }
+    }
+    diags
+}
 
 /// Parses a Terraform duration such as `30m`, `1h30m`, `90s` or `500ms`.
 pub fn parse_duration(text: &str) -> Option<Duration> {

@@ -6,6 +6,10 @@
                                   private "reservation" flavor), the external "public"
                                   network, the shared "sharednet1" network with its router,
                                   the project's security groups, the user's keypair, quotas
+  bootstrap.py reservation RUN_DIR
+                                  what Blazar needs before a lease: the "freepool" aggregate
+                                  and the compute host registered as reservable (before any
+                                  server exists: Blazar refuses hosts that have servers)
 
 Ports and passwords come from RUN_DIR/ports.env (KEY=VALUE lines).
 """
@@ -100,7 +104,7 @@ def identity(run, s):
     # Services present their own token beside the user's (X-Service-Token); the others
     # accept it only from users with the "service" role.
     service_role = ident.find_role("service") or ident.create_role(name="service")
-    for name in ("nova", "neutron", "glance", "placement"):
+    for name in ("nova", "neutron", "glance", "placement", "blazar"):
         user = ident.create_user(name=name, password=s["SERVICE_PASSWORD"], domain_id="default")
         ident.assign_project_role_to_user(service_project, user, admin_role)
         ident.assign_project_role_to_user(service_project, user, service_role)
@@ -109,6 +113,7 @@ def identity(run, s):
         ("network", "neutron", s["NEUTRON_PORT"], ""),
         ("compute", "nova", s["NOVA_PORT"], "/v2.1"),
         ("placement", "placement", s["PLACEMENT_PORT"], ""),
+        ("reservation", "blazar", s["BLAZAR_PORT"], "/v1"),
     ):
         service = ident.create_service(name=name, type=kind)
         for interface in ("public", "internal", "admin"):
@@ -215,10 +220,29 @@ def cloud(run, s):
     print(f"GGPLAN_TEST_OPENSTACK_IMAGE_ID={image.id}")
 
 
+def reservation(run, s):
+    s["_clouds"] = yaml.safe_load((run / "clouds.yaml").read_text())["clouds"]
+    admin = connect(s, "admin")
+    admin.compute.create_aggregate(name="freepool")
+    hosts = []
+
+    def compute_host_known():
+        hosts[:] = [h.name for h in admin.compute.hypervisors()]
+        return hosts
+
+    wait_for("the compute host in Nova", compute_host_known)
+    blazar = f"http://127.0.0.1:{s['BLAZAR_PORT']}/v1"
+    for host in hosts:
+        answer = admin.session.post(f"{blazar}/os-hosts", json={"name": host}, raise_exc=False)
+        if answer.status_code not in (200, 201):
+            sys.exit(f"bootstrap: Blazar refused host {host}: {answer.status_code} {answer.text}")
+    print(f"reservable hosts: {hosts}")
+
+
 def main():
     phase, run = sys.argv[1], Path(sys.argv[2])
     s = settings(run)
-    {"identity": identity, "cloud": cloud}[phase](run, s)
+    {"identity": identity, "cloud": cloud, "reservation": reservation}[phase](run, s)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::networking::find_network_id;
 use crate::resource::{ManagedType, Partial, keep, read_back, with_id};
 use crate::session::{Service, Session};
-use crate::wait::{Poll, parse_duration, until};
+use crate::wait::{Poll, timeout, timeouts_block, until, validate_timeouts};
 use async_trait::async_trait;
 use base64::Engine;
 use ggplan_sdk::{
@@ -23,9 +23,6 @@ use ggplan_sdk::{
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// Terraform's default for each of create, update and delete.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 pub struct Instance;
 
@@ -71,27 +68,6 @@ fn scheduler_hints_block() -> Schema {
             ),
         ],
     )
-}
-
-fn timeouts_block() -> Schema {
-    Schema::new(
-        "How long to wait for the server (Terraform durations such as \"30m\").",
-        [
-            ("create", Attribute::optional(Type::String)),
-            ("update", Attribute::optional(Type::String)),
-            ("delete", Attribute::optional(Type::String)),
-        ],
-    )
-}
-
-/// The configured timeout for `operation`, or Terraform's default.
-fn timeout(state: &Value, operation: &str) -> Duration {
-    state
-        .get("timeouts")
-        .get(operation)
-        .as_str()
-        .and_then(parse_duration)
-        .unwrap_or(DEFAULT_TIMEOUT)
 }
 
 fn server_path(id: &str) -> String {
@@ -593,15 +569,7 @@ impl ManagedType for Instance {
                 max_items: None,
             },
         )
-        .with_block(
-            "timeouts",
-            NestedBlock {
-                nesting: BlockNesting::Single,
-                block: timeouts_block(),
-                min_items: 0,
-                max_items: None,
-            },
-        )
+        .with_block("timeouts", timeouts_block("the server"))
     }
 
     fn derived(&self) -> &'static [(&'static str, &'static [&'static str])] {
@@ -652,19 +620,7 @@ impl ManagedType for Instance {
                 );
             }
         }
-        for operation in ["create", "update", "delete"] {
-            if let Some(text) = config.get("timeouts").get(operation).as_str()
-                && parse_duration(text).is_none()
-            {
-                diags.push(
-                    Diagnostic::error(
-                        "Invalid timeout",
-                        format!("{text:?} is not a duration such as \"30m\" or \"1h30m\"."),
-                    )
-                    .at_attribute(AttrPath::attr("timeouts").key(operation)),
-                );
-            }
-        }
+        diags.extend(validate_timeouts(config));
         diags
     }
 
