@@ -47,6 +47,11 @@ pub trait ManagedType: Send + Sync {
         &[]
     }
 
+    /// Keeps the prior value of the attributes whose planned value means the same to the
+    /// service, which stores a canonical form of it (`2001:DB8::/32` is `2001:db8::/32`), so
+    /// that no change is planned.
+    fn keep_equivalent(&self, _prior: &Value, _planned: &mut Value) {}
+
     /// Checks the configuration beyond the schema (conflicting attributes).
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::new()
@@ -80,8 +85,9 @@ pub trait DataType: Send + Sync {
 }
 
 /// The planned state of a resource: the proposed state with schema defaults for what the
-/// configuration leaves out, computed blocks kept (or unknown on create), and derived
-/// attributes (and blocks) unknown when their inputs change.
+/// configuration leaves out, computed blocks kept (or unknown on create), derived attributes
+/// unknown when their inputs change, and the prior spelling of values the service stores in
+/// a canonical form.
 pub fn plan(
     resource: &dyn ManagedType,
     schema: &Schema,
@@ -124,6 +130,7 @@ pub fn plan(
                 map.insert(attribute.to_string(), Value::Unknown);
             }
         }
+        resource.keep_equivalent(prior, &mut planned);
     }
     planned
 }
