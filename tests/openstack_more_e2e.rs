@@ -23,16 +23,12 @@ fn unique(what: &str) -> String {
 
 /// A stack of one `main.tf`: the provider block (application credential) and `body`.
 fn stack(what: &str, body: &str) -> Stack {
-    Stack::new(what, &[("main.tf", main_tf(body))])
-}
-
-fn main_tf(body: &str) -> String {
-    format!("provider \"openstack\" {{\n  cloud = \"openstack\"\n}}\n{body}")
+    Stack::single(what, "openstack", body)
 }
 
 /// Rewrites the stack's `main.tf` with a new `body`.
 fn rewrite(stack: &Stack, body: &str) {
-    std::fs::write(stack.dir.join("main.tf"), main_tf(body)).unwrap();
+    stack.rewrite("openstack", body);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -35,8 +35,8 @@ impl Partial {
 pub trait ManagedType: Send + Sync {
     fn schema(&self) -> Schema;
 
-    /// Computed attributes that become unknown when one of the listed attributes changes in
-    /// an update (and the configuration does not set them itself).
+    /// Computed attributes (or computed blocks) that become unknown when one of the listed
+    /// attributes changes in an update (and the configuration does not set them itself).
     fn derived(&self) -> &'static [(&'static str, &'static [&'static str])] {
         &[]
     }
@@ -47,8 +47,10 @@ pub trait ManagedType: Send + Sync {
         &[]
     }
 
-    /// Adjusts the planned state for rules the schema cannot express, and names the changed
-    /// attributes that replace the object although they are not force-new.
+    /// Adjusts the planned state for rules the schema cannot express (keeping the prior value
+    /// of an attribute whose planned value means the same to the service, which stores its own
+    /// spelling: `2001:DB8::/32` is `2001:db8::/32`), and names the changed attributes that
+    /// replace the object although they are not force-new.
     fn refine_plan(
         &self,
         _prior: Option<&Value>,
@@ -91,8 +93,9 @@ pub trait DataType: Send + Sync {
 }
 
 /// The planned state of a resource: the proposed state with schema defaults for what the
-/// configuration leaves out, computed blocks kept (or unknown on create), and derived
-/// attributes unknown when their inputs change.
+/// configuration leaves out, computed blocks kept (or unknown on create), derived attributes
+/// unknown when their inputs change, and the prior spelling of values the service stores in
+/// a canonical form.
 pub fn plan(
     resource: &dyn ManagedType,
     schema: &Schema,
@@ -111,9 +114,12 @@ pub fn plan(
             map.insert(name.clone(), Value::from_json(default));
         }
     }
-    for name in resource.computed_blocks() {
+    let block_unset = |name: &str| {
         let configured = config.get(name);
-        if configured.as_list().is_none_or(<[Value]>::is_empty) && !configured.is_unknown() {
+        configured.as_list().is_none_or(<[Value]>::is_empty) && !configured.is_unknown()
+    };
+    for name in resource.computed_blocks() {
+        if block_unset(name) {
             let value = prior.map_or(Value::Unknown, |p| p.get(name).clone());
             map.insert(name.to_string(), value);
         }
@@ -123,7 +129,12 @@ pub fn plan(
             let changed = inputs
                 .iter()
                 .any(|input| map.get(*input).unwrap_or(&Value::Null) != prior.get(input));
-            if changed && config.get(attribute).is_null() {
+            let unset = if resource.computed_blocks().contains(attribute) {
+                block_unset(attribute)
+            } else {
+                config.get(attribute).is_null()
+            };
+            if changed && unset {
                 map.insert(attribute.to_string(), Value::Unknown);
             }
         }
@@ -220,7 +231,7 @@ mod tests {
             )
         }
         fn derived(&self) -> &'static [(&'static str, &'static [&'static str])] {
-            &[("fixed_ip", &["port_id"])]
+            &[("fixed_ip", &["port_id"]), ("pool", &["port_id"])]
         }
         fn computed_blocks(&self) -> &'static [&'static str] {
             &["pool"]
@@ -292,7 +303,8 @@ mod tests {
         let proposed = schema.proposed_new(Some(&prior), &config);
         let planned = plan(&Fake, &schema, Some(&prior), &config, &proposed);
         assert_eq!(planned.get("fixed_ip"), &Value::Unknown);
-        assert_eq!(planned.get("pool"), prior.get("pool"));
+        // A computed block the configuration leaves out follows its inputs too.
+        assert_eq!(planned.get("pool"), &Value::Unknown);
         let same = Value::object([
             ("name", Value::string("a")),
             ("port_id", Value::string("p2")),
@@ -300,5 +312,6 @@ mod tests {
         let proposed = schema.proposed_new(Some(&prior), &same);
         let planned = plan(&Fake, &schema, Some(&prior), &same, &proposed);
         assert_eq!(planned.get("fixed_ip"), &Value::string("10.0.0.5"));
+        assert_eq!(planned.get("pool"), prior.get("pool"));
     }
 }

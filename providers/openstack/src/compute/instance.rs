@@ -6,7 +6,8 @@
 //! image, key pair, user data, availability zone, networks and scheduler hints replace.
 //!
 //! `network` blocks are read back from the server's interfaces in the configured order, so
-//! `network[0].fixed_ip_v4` and `access_ip_v4` are the addresses Neutron gave the ports.
+//! `network[0].fixed_ip_v4` and `access_ip_v4` are the addresses Neutron gave the ports; a
+//! server with no configured blocks (an imported one) has a block for each interface.
 
 use super::{flavor_id_by_name, image_id_by_name, image_name};
 use crate::convert::{encode, str_attr, string_map, string_set, strings_attr, text, to_json};
@@ -214,7 +215,15 @@ async fn read_networks(session: &Session, id: &str, prior: &Value) -> Result<Vec
         .cloned()
         .unwrap_or_default();
     let mut names: BTreeMap<String, Value> = BTreeMap::new();
-    let wanted = prior.get("network").as_list().unwrap_or_default();
+    let configured = prior.get("network").as_list().unwrap_or_default();
+    // An imported server (or one whose configuration names no network) has no blocks to
+    // follow: every interface is one, in Nova's order.
+    let unconfigured = vec![Value::Null; interfaces.len()];
+    let wanted = if configured.is_empty() {
+        unconfigured.as_slice()
+    } else {
+        configured
+    };
     let mut out = Vec::new();
     for block in wanted {
         let position = interfaces.iter().position(|i| {

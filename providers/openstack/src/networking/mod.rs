@@ -1,6 +1,7 @@
 //! Neutron: networks, subnets, ports, floating IPs, routers, security groups, and their data
 //! sources. Every object lives at `/v2.0/{plural}/{id}` and is wrapped in its singular name.
 
+mod canonical;
 mod floatingip;
 mod lookup;
 mod network;

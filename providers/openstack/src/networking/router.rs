@@ -8,7 +8,9 @@ use crate::error::ApiError;
 use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
 use crate::session::{Service, Session};
 use async_trait::async_trait;
-use ggplan_sdk::{AttrPath, Attribute, Diagnostic, Diagnostics, Schema, Type, Value};
+use ggplan_sdk::{
+    AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
+};
 use serde_json::{Map, Value as Json, json};
 
 const FIELDS: &[(&str, &str)] = &[
@@ -21,6 +23,17 @@ pub struct Router;
 
 fn router_state(api: &Json, prior: &Value) -> Value {
     let gateway = &api["external_gateway_info"];
+    let fixed_ips = gateway["external_fixed_ips"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|ip| {
+            Value::object([
+                ("subnet_id", text(&ip["subnet_id"])),
+                ("ip_address", text(&ip["ip_address"])),
+            ])
+        })
+        .collect();
     let mut state = Value::object([
         ("id", text(&api["id"])),
         ("name", text(&api["name"])),
@@ -28,6 +41,7 @@ fn router_state(api: &Json, prior: &Value) -> Value {
         ("admin_state_up", flag(&api["admin_state_up"])),
         ("external_network_id", text(&gateway["network_id"])),
         ("enable_snat", flag(&gateway["enable_snat"])),
+        ("external_fixed_ip", Value::List(fixed_ips)),
         ("tenant_id", text(&api["tenant_id"])),
     ]);
     keep(&mut state, prior, &["value_specs"]);
@@ -35,17 +49,49 @@ fn router_state(api: &Json, prior: &Value) -> Value {
     state
 }
 
-/// The `external_gateway_info` for the planned gateway (null: none).
-fn gateway(planned: &Value) -> Json {
-    match str_attr(planned, "external_network_id") {
-        Some(network) => {
-            let mut info = json!({ "network_id": network });
-            if let Some(snat) = planned.get("enable_snat").as_bool() {
-                info["enable_snat"] = json!(snat);
-            }
-            info
-        }
-        None => Json::Null,
+/// The `external_gateway_info` for the planned gateway (null: none). `enable_snat` is sent
+/// whenever it is known, since Neutron turns SNAT on when a gateway update leaves it out; the
+/// fixed addresses only when `send_fixed_ips` (setting them is admin only, even unchanged).
+fn gateway(planned: &Value, send_fixed_ips: bool) -> Json {
+    let Some(network) = str_attr(planned, "external_network_id") else {
+        return Json::Null;
+    };
+    let mut info = json!({ "network_id": network });
+    if let Some(snat) = planned.get("enable_snat").as_bool() {
+        info["enable_snat"] = json!(snat);
+    }
+    let fixed_ips = planned
+        .get("external_fixed_ip")
+        .as_list()
+        .unwrap_or_default();
+    if send_fixed_ips && !fixed_ips.is_empty() {
+        let pairs = [("subnet_id", "subnet_id"), ("ip_address", "ip_address")];
+        let ips: Vec<Json> = fixed_ips
+            .iter()
+            .map(|ip| Json::Object(fields(ip, &pairs)))
+            .collect();
+        info["external_fixed_ips"] = Json::Array(ips);
+    }
+    info
+}
+
+fn external_fixed_ip_block() -> NestedBlock {
+    let attribute =
+        |description: &str| Attribute::optional_computed(Type::String).describe(description);
+    NestedBlock {
+        nesting: BlockNesting::List,
+        block: Schema::new(
+            "An address of the router's gateway port (setting one is admin only by default).",
+            [
+                (
+                    "subnet_id",
+                    attribute("The external subnet of the address."),
+                ),
+                ("ip_address", attribute("The address itself.")),
+            ],
+        ),
+        min_items: 0,
+        max_items: None,
     }
 }
 
@@ -59,8 +105,9 @@ impl ManagedType for Router {
             ("admin_state_up", Attribute::optional_computed(Type::Bool)),
             (
                 "external_network_id",
-                Attribute::optional_computed(Type::String)
-                    .describe("The external network of the router's gateway."),
+                Attribute::optional_computed(Type::String).describe(
+                    "The external network of the router's gateway (\"\" removes the gateway).",
+                ),
             ),
             (
                 "enable_snat",
@@ -69,13 +116,40 @@ impl ManagedType for Router {
             ),
         ]);
         Schema::new("A Neutron router.", attributes)
+            .with_block("external_fixed_ip", external_fixed_ip_block())
     }
 
     fn derived(&self) -> &'static [(&'static str, &'static [&'static str])] {
         &[
             ("all_tags", &["tags"]),
             ("enable_snat", &["external_network_id"]),
+            ("external_fixed_ip", &["external_network_id"]),
         ]
+    }
+
+    fn computed_blocks(&self) -> &'static [&'static str] {
+        &["external_fixed_ip"]
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let network = config.get("external_network_id");
+        let no_gateway = network.is_null() || network.as_str() == Some("");
+        let gateway_settings = !config.get("enable_snat").is_null()
+            || config
+                .get("external_fixed_ip")
+                .as_list()
+                .is_some_and(|ips| !ips.is_empty());
+        if no_gateway && gateway_settings {
+            Diagnostic::error(
+                "Router gateway settings without a gateway",
+                "enable_snat and external_fixed_ip configure the external gateway: set \
+                 external_network_id too, or remove them.",
+            )
+            .at_attribute(AttrPath::attr("external_network_id"))
+            .into()
+        } else {
+            Diagnostics::new()
+        }
     }
 
     async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError> {
@@ -90,7 +164,7 @@ impl ManagedType for Router {
     async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
         let mut body = fields(planned, FIELDS);
         body.extend(tenant(planned));
-        let info = gateway(planned);
+        let info = gateway(planned, true);
         if !info.is_null() {
             body.insert("external_gateway_info".into(), info);
         }
@@ -110,10 +184,13 @@ impl ManagedType for Router {
         planned: &Value,
     ) -> Result<Value, Partial> {
         let mut body = changed_fields(prior, planned, FIELDS);
-        if prior.get("external_network_id") != planned.get("external_network_id")
-            || prior.get("enable_snat") != planned.get("enable_snat")
-        {
-            body.insert("external_gateway_info".into(), gateway(planned));
+        let changed = |name| prior.get(name) != planned.get(name);
+        let fixed_ips_changed = changed("external_fixed_ip");
+        if changed("external_network_id") || changed("enable_snat") || fixed_ips_changed {
+            body.insert(
+                "external_gateway_info".into(),
+                gateway(planned, fixed_ips_changed),
+            );
         }
         update_with_tags(self, session, ROUTERS, prior, planned, body).await
     }
@@ -239,5 +316,83 @@ impl ManagedType for RouterInterface {
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixed_ip(subnet: Value, address: Value) -> Value {
+        Value::List(vec![Value::object([
+            ("subnet_id", subnet),
+            ("ip_address", address),
+        ])])
+    }
+
+    #[test]
+    fn gateway_sends_snat_when_known_and_fixed_ips_only_when_asked() {
+        let planned = Value::object([
+            ("external_network_id", Value::string("ext")),
+            ("enable_snat", Value::Bool(false)),
+            (
+                "external_fixed_ip",
+                fixed_ip(Value::string("sub"), Value::Unknown),
+            ),
+        ]);
+        assert_eq!(
+            gateway(&planned, true),
+            json!({ "network_id": "ext", "enable_snat": false,
+                    "external_fixed_ips": [{ "subnet_id": "sub" }] })
+        );
+        assert_eq!(
+            gateway(&planned, false),
+            json!({ "network_id": "ext", "enable_snat": false })
+        );
+        let unknown = Value::object([
+            ("external_network_id", Value::string("ext")),
+            ("enable_snat", Value::Unknown),
+            ("external_fixed_ip", Value::Unknown),
+        ]);
+        assert_eq!(gateway(&unknown, true), json!({ "network_id": "ext" }));
+        let removed = Value::object([("external_network_id", Value::string(""))]);
+        assert_eq!(gateway(&removed, true), Json::Null);
+    }
+
+    #[test]
+    fn gateway_settings_need_a_gateway() {
+        let snat_only = Value::object([
+            ("external_network_id", Value::string("")),
+            ("enable_snat", Value::Bool(true)),
+        ]);
+        assert!(Router.validate(&snat_only).has_errors());
+        let fixed_only = Value::object([(
+            "external_fixed_ip",
+            fixed_ip(Value::string("sub"), Value::Null),
+        )]);
+        assert!(Router.validate(&fixed_only).has_errors());
+        let pending = Value::object([
+            ("external_network_id", Value::Unknown),
+            ("enable_snat", Value::Bool(true)),
+        ]);
+        assert!(!Router.validate(&pending).has_errors());
+    }
+
+    #[test]
+    fn state_lists_the_gateway_addresses() {
+        let api = json!({ "id": "r", "external_gateway_info": {
+            "network_id": "ext", "enable_snat": true,
+            "external_fixed_ips": [{ "subnet_id": "sub", "ip_address": "203.0.113.5" }] } });
+        let state = router_state(&api, &Value::Null);
+        assert_eq!(
+            state.get("external_fixed_ip"),
+            &fixed_ip(Value::string("sub"), Value::string("203.0.113.5"))
+        );
+        let none = router_state(
+            &json!({ "id": "r", "external_gateway_info": null }),
+            &Value::Null,
+        );
+        assert_eq!(none.get("external_fixed_ip"), &Value::List(Vec::new()));
+        assert_eq!(none.get("external_network_id"), &Value::string(""));
     }
 }

@@ -1,15 +1,16 @@
 //! `openstack_networking_secgroup_v2` and `openstack_networking_secgroup_rule_v2`.
 
+use super::canonical;
 use super::{
     SECURITY_GROUP_RULES, SECURITY_GROUPS, common_attributes, create, delete, show, sync_tags,
     tenant, update_with_tags,
 };
-use crate::convert::{changed_fields, fields, flag, number, text};
+use crate::convert::{changed_fields, fields, flag, int_attr, number, str_attr, text};
 use crate::error::ApiError;
 use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
 use crate::session::Session;
 use async_trait::async_trait;
-use ggplan_sdk::{Attribute, Schema, Type, Value};
+use ggplan_sdk::{AttrPath, Attribute, Schema, Type, Value};
 use serde_json::Value as Json;
 
 const FIELDS: &[(&str, &str)] = &[
@@ -143,6 +144,49 @@ fn rule_state(api: &Json) -> Value {
     ])
 }
 
+/// The attributes of `planned` that say what `prior` says, in another spelling.
+fn equivalent_fields(prior: &Value, planned: &Value) -> Vec<&'static str> {
+    let both = |name| (str_attr(planned, name), str_attr(prior, name));
+    let mut same = Vec::new();
+    let ethertypes = both("ethertype");
+    if let (Some(new), Some(old)) = ethertypes
+        && new.eq_ignore_ascii_case(old)
+    {
+        same.push("ethertype");
+    }
+    let (new_ether, old_ether) = (
+        ethertypes.0.unwrap_or_default(),
+        ethertypes.1.unwrap_or_default(),
+    );
+    // An unset protocol reads back as "": `str_attr` treats that as unset, so compare text.
+    let protocols = (
+        planned.get("protocol").as_str(),
+        prior.get("protocol").as_str(),
+    );
+    if let (Some(new), Some(old)) = protocols
+        && canonical::protocol(new, new_ether) == canonical::protocol(old, old_ether)
+    {
+        same.push("protocol");
+    }
+    if let (Some(new), Some(old)) = both("remote_ip_prefix")
+        && canonical::cidr(new).is_some_and(|c| canonical::cidr(old) == Some(c))
+    {
+        same.push("remote_ip_prefix");
+    }
+    let range = |value| {
+        Some((
+            int_attr(value, "port_range_min")?,
+            int_attr(value, "port_range_max")?,
+        ))
+    };
+    if let (Some(new), Some(old)) = (range(planned), range(prior))
+        && canonical::port_range(new.0, new.1) == canonical::port_range(old.0, old.1)
+    {
+        same.extend(["port_range_min", "port_range_max"]);
+    }
+    same
+}
+
 #[async_trait]
 impl ManagedType for SecgroupRule {
     fn schema(&self) -> Schema {
@@ -176,6 +220,24 @@ impl ManagedType for SecgroupRule {
                 ("tenant_id", optional(Type::String)),
             ],
         )
+    }
+
+    fn refine_plan(
+        &self,
+        prior: Option<&Value>,
+        _config: &Value,
+        planned: &mut Value,
+    ) -> Vec<AttrPath> {
+        let Some(prior) = prior else {
+            return Vec::new();
+        };
+        let same = equivalent_fields(prior, planned);
+        if let Value::Map(map) = planned {
+            for name in same {
+                map.insert(name.to_string(), prior.get(name).clone());
+            }
+        }
+        Vec::new()
     }
 
     async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError> {
@@ -224,5 +286,60 @@ impl ManagedType for SecgroupRule {
             prior.get("id").as_str().unwrap_or_default(),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(pairs: &[(&str, Value)]) -> Value {
+        Value::object(pairs.iter().cloned())
+    }
+
+    #[test]
+    fn another_spelling_of_the_stored_rule_keeps_the_prior_values() {
+        let prior = rule(&[
+            ("ethertype", Value::string("IPv6")),
+            ("protocol", Value::string("ipv6-icmp")),
+            ("remote_ip_prefix", Value::string("2001:db8::/32")),
+            ("port_range_min", Value::int(0)),
+            ("port_range_max", Value::int(0)),
+        ]);
+        let mut planned = rule(&[
+            ("ethertype", Value::string("ipv6")),
+            ("protocol", Value::string("icmp")),
+            ("remote_ip_prefix", Value::string("2001:DB8:0::/32")),
+            ("port_range_min", Value::int(1)),
+            ("port_range_max", Value::int(65535)),
+        ]);
+        SecgroupRule.refine_plan(Some(&prior), &Value::Null, &mut planned);
+        assert_eq!(planned, prior);
+    }
+
+    #[test]
+    fn a_different_rule_is_left_to_be_replaced() {
+        let prior = rule(&[
+            ("ethertype", Value::string("IPv4")),
+            ("protocol", Value::string("tcp")),
+            ("remote_ip_prefix", Value::string("10.0.0.0/16")),
+            ("port_range_min", Value::int(22)),
+            ("port_range_max", Value::int(22)),
+        ]);
+        let planned = rule(&[
+            ("ethertype", Value::string("IPv4")),
+            ("protocol", Value::string("udp")),
+            ("remote_ip_prefix", Value::string("10.1.0.0/16")),
+            ("port_range_min", Value::int(22)),
+            ("port_range_max", Value::int(23)),
+        ]);
+        let mut kept = planned.clone();
+        SecgroupRule.refine_plan(Some(&prior), &Value::Null, &mut kept);
+        assert_eq!(kept, planned);
+        let any = rule(&[("protocol", Value::string("any"))]);
+        let mut kept = any.clone();
+        let prior = rule(&[("protocol", Value::string(""))]);
+        SecgroupRule.refine_plan(Some(&prior), &Value::Null, &mut kept);
+        assert_eq!(kept.get("protocol"), &Value::string(""));
     }
 }
