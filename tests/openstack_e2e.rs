@@ -206,3 +206,72 @@ async fn a_server_that_fails_to_build_is_reported_with_its_fault_and_removed() {
     let user = Cloud::login("ggplan-password").await;
     assert_eq!(user.leftovers("too-big-fault").await, Vec::<String>::new());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_layout_with_its_own_lease_boots_the_nodes_on_the_reserved_flavor() {
+    let suffix = format!("lease{}", std::process::id());
+    let stack = Stack::gourmetgram(&suffix);
+    // Blazar takes a trust from the caller's token, which application credentials may not
+    // give: the stack's `openstack` cloud is the password user here.
+    let clouds = std::fs::read_to_string(stack.dir.join("clouds.yaml")).unwrap();
+    let clouds = clouds
+        .replace("\n  openstack:\n", "\n  app-credential:\n")
+        .replace("\n  ggplan-password:\n", "\n  openstack:\n");
+    std::fs::write(stack.dir.join("clouds.yaml"), clouds).unwrap();
+    let end = (chrono::Utc::now() + chrono::Duration::hours(12))
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let lease_vars = ["-var", "reservation=", "-var"];
+    let lease_end = format!("lease_end={end}");
+    let with_lease = |command: &[&str]| {
+        let mut args: Vec<&str> = command.to_vec();
+        args.extend(lease_vars);
+        args.push(&lease_end);
+        stack.run(&args)
+    };
+    let user = Cloud::login("ggplan-password").await;
+
+    let run = with_lease(&["apply", "-auto-approve"]).expect(0);
+    assert!(
+        run.all().contains("13 added, 0 changed, 0 destroyed"),
+        "{}",
+        run.all()
+    );
+    let lease = stack.attributes_of("openstack_blazar_lease.mlops[0]");
+    assert_eq!(lease["name"], format!("lease_mlops_{suffix}"));
+    assert_eq!(lease["status"], "ACTIVE");
+    assert_eq!(lease["reservation"][0]["amount"], 3);
+    let reserved = lease["reservation"][0]["reserved_flavor_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for node in ["node1", "node2", "node3"] {
+        let id = stack.id_of(&format!("openstack_compute_instance_v2.nodes[\"{node}\"]"));
+        let server = user.get("compute", &format!("/servers/{id}")).await;
+        assert_eq!(server["server"]["status"], "ACTIVE", "{node}");
+        assert_eq!(
+            server["server"]["flavor"]["id"],
+            reserved.as_str(),
+            "{node}"
+        );
+    }
+    with_lease(&["plan", "-detailed-exitcode"]).expect(0);
+
+    // Neither a reservation nor a lease: refused at the flavor, before anything changes.
+    let refused = stack.run(&["plan", "-var", "reservation="]).expect(1);
+    assert!(
+        refused.all().contains("Server without a flavor")
+            && refused.all().contains("main.tf line 45"),
+        "{}",
+        refused.all()
+    );
+
+    let lease_id = stack.id_of("openstack_blazar_lease.mlops[0]");
+    with_lease(&["destroy", "-auto-approve"]).expect(0);
+    assert_eq!(
+        user.status("reservation", &format!("/leases/{lease_id}"))
+            .await,
+        404
+    );
+    assert_eq!(user.leftovers(&suffix).await, Vec::<String>::new());
+}

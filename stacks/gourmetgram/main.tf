@@ -42,7 +42,7 @@ resource "openstack_compute_instance_v2" "nodes" {
 
   name       = "${each.key}-mlops-${var.suffix}"
   image_name = "CC-Ubuntu24.04"
-  flavor_id  = var.reservation
+  flavor_id  = local.flavor_id
   key_pair   = var.key
 
   network {

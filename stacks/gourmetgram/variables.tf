@@ -20,6 +20,7 @@ variable "nodes" {
 }
 
 variable "reservation" {
-  description = "UUID of the reserved flavor"
+  description = "UUID of the reserved flavor (from a lease made by hand; leave empty when lease_end is set)"
   type        = string
+  default     = ""
 }

@@ -215,6 +215,10 @@ def cloud(run, s):
             remote_ip_prefix="0.0.0.0/0",
         )
     user.compute.create_keypair(name="id_rsa_chameleon", public_key=PUBLIC_KEY)
+    # Room for the tests that run side by side (Nova's defaults allow 10 servers and 20 cores,
+    # Neutron's 10 security groups, and the seeded groups take 8 of those).
+    admin.compute.update_quota_set(project.id, instances=40, cores=100, ram=204800)
+    admin.network.update_quota(project.id, security_groups=40, security_group_rules=400)
     admin.network.update_quota(quota_project.id, networks=0)
     admin.compute.update_quota_set(quota_project.id, instances=0)
     print(f"GGPLAN_TEST_OPENSTACK_IMAGE_ID={image.id}")

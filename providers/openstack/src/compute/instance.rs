@@ -596,7 +596,10 @@ impl ManagedType for Instance {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        let missing = |a: &str, b: &str| config.get(a).is_null() && config.get(b).is_null();
+        // As in Terraform's provider, an empty string is no value (`flavor_id = var.x` with
+        // an empty default).
+        let unset = |a: &str| config.get(a).is_null() || config.get(a).as_str() == Some("");
+        let missing = |a: &str, b: &str| unset(a) && unset(b);
         if missing("image_id", "image_name") {
             diags.push(
                 Diagnostic::error("Server without an image", "Set image_id or image_name.")
@@ -782,6 +785,7 @@ mod tests {
     fn validation_names_missing_image_flavor_and_network() {
         let config = Value::object([
             ("name", Value::string("n")),
+            ("flavor_id", Value::string("")),
             (
                 "network",
                 Value::List(vec![Value::object([("port", Value::Null)])]),

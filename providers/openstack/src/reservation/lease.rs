@@ -290,18 +290,19 @@ impl ManagedType for Lease {
     fn refine_plan(
         &self,
         prior: Option<&Value>,
-        config: &Value,
+        _config: &Value,
         planned: &mut Value,
     ) -> Vec<AttrPath> {
         let Some(prior) = prior else {
             return Vec::new();
         };
         let started = prior.get("status").as_str() != Some("PENDING");
-        if let Value::Map(map) = planned
-            && config.get("start_date").as_str() == Some(NOW)
-            && started
+        if started
+            && planned.get("start_date").as_str() == Some(NOW)
+            && let Value::Map(map) = planned
         {
-            // "now" asked for a lease that starts at once, and this one did.
+            // "now" (said, or the default) asked for a lease that starts at once, and this
+            // one did.
             map.insert("start_date".into(), prior.get("start_date").clone());
         }
         // Blazar moves the start of a lease only before it starts. And before it starts, it
@@ -508,6 +509,20 @@ mod tests {
         assert!(
             Lease
                 .refine_plan(Some(&prior), &now, &mut planned)
+                .is_empty()
+        );
+        assert_eq!(planned.get("start_date"), prior.get("start_date"));
+        // Left out, start_date is "now" by default: the same.
+        let schema = Lease.schema();
+        let mut unsaid = now.clone();
+        if let Value::Map(map) = &mut unsaid {
+            map.remove("start_date");
+        }
+        let proposed = schema.proposed_new(Some(&prior), &unsaid);
+        let mut planned = crate::resource::plan(&Lease, &schema, Some(&prior), &unsaid, &proposed);
+        assert!(
+            Lease
+                .refine_plan(Some(&prior), &unsaid, &mut planned)
                 .is_empty()
         );
         assert_eq!(planned.get("start_date"), prior.get("start_date"));
