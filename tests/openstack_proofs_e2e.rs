@@ -391,7 +391,8 @@ resource "openstack_networking_secgroup_rule_v2" "out_v6" {{
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn subnet_router_security_group_rule_and_floating_ip_made_through_the_api_import_clean() {
+async fn subnet_router_interface_security_group_rule_and_floating_ip_made_through_the_api_import_clean()
+ {
     let name = unique("imp");
     let user = Cloud::login("ggplan-password").await;
     let public = str_of(&user.get("network", "/networks?name=public").await["networks"][0]["id"]);
@@ -426,6 +427,16 @@ async fn subnet_router_security_group_rule_and_floating_ip_made_through_the_api_
         )
         .await;
     let router_id = str_of(&router["router"]["id"]);
+    let (status, interface) = user
+        .call(
+            reqwest::Method::PUT,
+            "network",
+            &format!("/routers/{router_id}/add_router_interface"),
+            Some(json!({ "subnet_id": subnet_id })),
+        )
+        .await;
+    assert_eq!(status, 200, "{interface}");
+    let interface_id = str_of(&interface["port_id"]);
     let group = user
         .post(
             "network",
@@ -478,6 +489,10 @@ resource "openstack_networking_router_v2" "router" {{
   description         = "made by hand"
   external_network_id = "{public}"
 }}
+resource "openstack_networking_router_interface_v2" "interface" {{
+  router_id = openstack_networking_router_v2.router.id
+  subnet_id = openstack_networking_subnet_v2.subnet.id
+}}
 resource "openstack_networking_secgroup_v2" "group" {{
   name        = "{name}-sg"
   description = "imported"
@@ -502,6 +517,11 @@ resource "openstack_networking_floatingip_v2" "fip" {{
         ("openstack_networking_network_v2.net", &network_id),
         ("openstack_networking_subnet_v2.subnet", &subnet_id),
         ("openstack_networking_router_v2.router", &router_id),
+        // Terraform's import id for an interface: its port.
+        (
+            "openstack_networking_router_interface_v2.interface",
+            &interface_id,
+        ),
         ("openstack_networking_secgroup_v2.group", &group_id),
         ("openstack_networking_secgroup_rule_v2.https", &rule_id),
         ("openstack_networking_floatingip_v2.fip", &floating_id),
@@ -521,6 +541,7 @@ resource "openstack_networking_floatingip_v2" "fip" {{
         format!("/floatingips/{floating_id}"),
         format!("/security-group-rules/{rule_id}"),
         format!("/security-groups/{group_id}"),
+        format!("/ports/{interface_id}"),
         format!("/routers/{router_id}"),
         format!("/subnets/{subnet_id}"),
         format!("/networks/{network_id}"),

@@ -205,6 +205,13 @@ impl ManagedType for Router {
     }
 }
 
+/// The `device_owner` of the ports Neutron makes for router interfaces (legacy, DVR, HA).
+const INTERFACE_OWNERS: &[&str] = &[
+    "network:router_interface",
+    "network:router_interface_distributed",
+    "network:ha_router_replicated_interface",
+];
+
 /// A router's interface on a subnet or port; its id is the interface port's id.
 pub struct RouterInterface;
 
@@ -262,12 +269,20 @@ impl ManagedType for RouterInterface {
     }
 
     async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError> {
-        let (Some(id), Some(router)) = (state.get("id").as_str(), state.get("router_id").as_str())
-        else {
+        let Some(id) = state.get("id").as_str() else {
             return Ok(None);
         };
         let Some(port) = show(session, PORTS, id).await? else {
             return Ok(None);
+        };
+        // An import knows only the port (Terraform's import id): the router is its device.
+        let owner = port["device_owner"].as_str().unwrap_or_default();
+        let router = match state.get("router_id").as_str() {
+            Some(router) => router,
+            None if INTERFACE_OWNERS.contains(&owner) => {
+                port["device_id"].as_str().unwrap_or_default()
+            }
+            None => return Ok(None),
         };
         if port["device_id"] != router {
             return Ok(None);
