@@ -3,7 +3,8 @@
 //! Placement: the seed's lease (three m1.large instances, from now for 12 hours) is created,
 //! a server boots with the reserved flavor it exports, the stack re-plans clean, the lease's
 //! name and end change in place, a hand edit is repaired, and destroy removes everything. A
-//! lease that starts later stays PENDING and a new start replaces it; an application
+//! lease that starts later stays PENDING, a new start replaces it, and one deleted by hand is
+//! made again; an application
 //! credential is refused with the reason; bad dates are refused before anything is made.
 //!
 //! Needs GGPLAN_TEST_OPENSTACK_CLOUDS (the clouds.yaml the script writes); fails when it is
@@ -192,7 +193,7 @@ async fn seed_lease_reserves_a_flavor_a_server_boots_with_and_changes_in_place()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn lease_starting_later_stays_pending_and_a_new_start_replaces_it() {
+async fn lease_starting_later_stays_pending_a_new_start_replaces_it_and_a_deleted_one_returns() {
     let name = unique("later");
     let (start, end) = (hours_from_now(48), hours_from_now(72));
     let stack = Stack::new(
@@ -244,6 +245,22 @@ async fn lease_starting_later_stays_pending_and_a_new_start_replaces_it() {
     assert_eq!(lease["status"], "PENDING", "{lease:#}");
     assert_eq!(minutes(&lease["start_date"]), sooner);
     stack.run(&["plan", "-detailed-exitcode"]).expect(0);
+
+    // Deleted by hand: gone from the cloud, so planned (and made) again.
+    user.delete("reservation", &format!("/leases/{replaced}"))
+        .await;
+    let drift = stack.run(&["plan", "-detailed-exitcode"]).expect(2);
+    assert!(
+        drift.all().contains("1 to add, 0 to change, 0 to destroy"),
+        "{}",
+        drift.all()
+    );
+    stack.run(&["apply", "-auto-approve"]).expect(0);
+    let replaced = stack.id_of("openstack_blazar_lease.lease");
+    let lease = &user
+        .get("reservation", &format!("/leases/{replaced}"))
+        .await["lease"];
+    assert_eq!(lease["status"], "PENDING", "{lease:#}");
 
     stack.run(&["destroy", "-auto-approve"]).expect(0);
     assert_eq!(
