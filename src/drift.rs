@@ -26,6 +26,7 @@ pub fn changes(planned: &PlannedRun) -> Vec<ResourceChange> {
                 after: now.clone(),
                 replace_paths: Vec::new(),
                 reason: None,
+                deposed: None,
             })
         })
         .collect()

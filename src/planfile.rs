@@ -440,6 +440,7 @@ impl PlanFile {
             after,
             replace_paths,
             reason: c["action_reason"].as_str().and_then(js::reason_of),
+            deposed: c["deposed"].as_str().map(str::to_string),
         })
     }
 }

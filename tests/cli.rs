@@ -429,6 +429,70 @@ fn state_mv_and_rm_edit_the_state_and_plan_follows() {
 }
 
 #[test]
+fn a_deposed_object_is_planned_destroyed_and_moves_with_its_instance() {
+    let sb = Sandbox::applied_quickstart();
+    // What a create-before-destroy leaves when the old object's destroy failed.
+    let mut state = sb.state_json();
+    let current = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "random_password.postgres")
+        .unwrap()
+        .clone();
+    let mut old = current.clone();
+    old["attributes"]["id"] = Json::from("old");
+    state["deposed"] = serde_json::json!([{ "key": "0a1b2c3d", "object": old }]);
+    std::fs::write(sb.state_path(), serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+
+    let run = sb.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert!(
+        run.stdout
+            .contains("# random_password.postgres (deposed object 0a1b2c3d) will be destroyed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Plan: 0 to add, 0 to change, 1 to destroy.")
+    );
+
+    sb.run(&[
+        "state",
+        "mv",
+        "random_password.postgres",
+        "random_password.pg",
+    ])
+    .expect(0);
+    assert_eq!(
+        sb.state_json()["deposed"][0]["object"]["address"],
+        "random_password.pg"
+    );
+    sb.run(&[
+        "state",
+        "mv",
+        "random_password.pg",
+        "random_password.postgres",
+    ])
+    .expect(0);
+
+    let run = sb.run(&["apply", "--auto-approve"]).expect(0);
+    assert!(
+        run.stdout.contains("0 added, 0 changed, 1 destroyed"),
+        "{}",
+        run.stdout
+    );
+    assert!(sb.state_json().get("deposed").is_none());
+    sb.run(&["plan", "--detailed-exitcode"]).expect(0);
+
+    state["deposed"][0]["key"] = Json::from("4e5f6a7b");
+    std::fs::write(sb.state_path(), serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+    sb.run(&["state", "rm", "random_password.postgres"])
+        .expect(0);
+    assert!(sb.state_json().get("deposed").is_none());
+}
+
+#[test]
 fn graph_providers_version_and_validate_need_no_state() {
     let sb = Sandbox::quickstart();
 

@@ -423,6 +423,67 @@ async fn create_before_destroy_orders_the_replacement() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_object_whose_destroy_fails_stays_recorded_as_deposed_until_destroyed() {
+    let stack = r#"
+        variable "gen" {}
+        resource "test_thing" "cbd" {
+          name = "cbd-${var.gen}"
+          lifecycle {
+            create_before_destroy = true
+          }
+        }
+        "#;
+    let h = Harness::new(stack);
+    h.apply_ok(&["gen=1"]).await;
+    h.recording.refuse_delete("cbd-1", true);
+    let failed = h.apply(&["gen=2"], RunOptions::default()).await;
+    assert!(!failed.outcome.succeeded());
+    let state = h.state();
+    assert_eq!(attribute(&h, "test_thing.cbd", "id"), "cbd-2-id1");
+    assert_eq!(state.deposed.len(), 1, "{state:#?}");
+    let key = state.deposed[0].key.clone();
+    assert_eq!(state.deposed[0].object.attributes["id"], "cbd-1-id1");
+
+    // The next plan destroys the deposed object and nothing else.
+    let planned = h.plan(&["gen=2"], RunOptions::default()).await.unwrap();
+    let deposed: Vec<_> = planned
+        .plan
+        .resource_changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
+    assert_eq!(deposed.len(), 1);
+    assert_eq!(deposed[0].action, Action::Delete);
+    assert_eq!(deposed[0].deposed.as_deref(), Some(key.as_str()));
+    let text = render::plan(&planned.plan, &plain());
+    assert!(
+        text.contains(&format!(
+            "# test_thing.cbd (deposed object {key}) will be destroyed"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 0 to add, 0 to change, 1 to destroy."),
+        "{text}"
+    );
+
+    h.recording.refuse_delete("cbd-1", false);
+    let applied = h.apply_ok(&["gen=2"]).await;
+    assert_eq!(names(&applied.calls, Op::Delete), ["cbd-1"]);
+    assert_eq!(applied.outcome.destroyed, 1);
+    assert!(h.state().deposed.is_empty());
+    assert_eq!(attribute(&h, "test_thing.cbd", "id"), "cbd-2-id1");
+    let after = h.plan(&["gen=2"], RunOptions::default()).await.unwrap();
+    assert!(
+        after
+            .plan
+            .resource_changes
+            .iter()
+            .all(|c| c.action == Action::NoOp)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prevent_destroy_refuses_the_plan() {
     let stack = r#"
         variable "gen" {}

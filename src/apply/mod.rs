@@ -8,10 +8,10 @@ use crate::address::{InstanceAddr, ModuleInstance, ModulePath, ResourceAddr};
 use crate::config::Resource;
 use crate::events::Event;
 use crate::graph::Node;
-use crate::plan::{Action, PlannedChange, PlannedRun, with_context};
+use crate::plan::{Action, PlannedChange, PlannedRun, ResourceChange, with_context};
 use crate::run::{Run, apply_ignore_changes, mark_copies};
 use crate::scope::InstanceContext;
-use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore};
+use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore, deposed_key};
 use crate::walk::{StopFlag, walk};
 use committer::Committer;
 use ggplan_sdk::{ApplyRequest, AttrPath, Diagnostic, Diagnostics, ResourceKind, Value};
@@ -96,6 +96,9 @@ struct Applier {
     counts: Mutex<(usize, usize, usize)>,
     /// Only the refresh is accepted: outputs that are not known without applying are kept.
     refresh_only: bool,
+    /// The key each create-before-destroy replacement deposed its old object under, from the
+    /// create half to the destroy half.
+    deposed_keys: Mutex<HashMap<InstanceAddr, String>>,
 }
 
 /// Applies a plan, recording every change in the journal of `store` as it completes and
@@ -133,6 +136,10 @@ pub async fn apply_refresh_only(
         }
     }
     planned.changes.retain(|c| c.change.action == Action::NoOp);
+    planned
+        .plan
+        .resource_changes
+        .retain(|c| c.deposed.is_none());
     apply_with(planned, store, stop, true).await
 }
 
@@ -147,6 +154,7 @@ async fn apply_with(
         prior,
         refreshed,
         changes,
+        plan,
         ..
     } = planned;
     let mut state = prior;
@@ -173,6 +181,7 @@ async fn apply_with(
         state: shared.clone(),
         counts: Mutex::new((0, 0, 0)),
         refresh_only,
+        deposed_keys: Mutex::new(HashMap::new()),
     });
     let mut interrupted = false;
     match applier.record_refresh_and_reads(refreshed).await {
@@ -187,6 +196,9 @@ async fn apply_with(
                 })
                 .await;
                 interrupted = stop.is_stopped() && !outcome.skipped.is_empty();
+                if !stop.is_stopped() {
+                    diagnostics.extend(applier.destroy_deposed(&plan.resource_changes).await);
+                }
                 diagnostics.extend(run.take_diagnostics());
             }
         },
@@ -665,12 +677,24 @@ impl Applier {
             addr: addr.clone(),
             action: if prior.is_some() { "update" } else { "create" }.to_string(),
         };
-        if c.change.action != Action::CreateThenDelete {
-            self.committer
-                .commit(vec![begin])
-                .await
-                .map_err(journal_error)?;
-        }
+        // A create-before-destroy sets the old object aside first, so that it stays recorded
+        // (and is destroyed by a later apply) whatever happens before its own destroy.
+        let deposed = if c.change.action == Action::CreateThenDelete {
+            self.depose(addr)
+        } else {
+            None
+        };
+        let first = match &deposed {
+            Some((key, object)) => JournalEntry::Depose {
+                key: key.clone(),
+                object: object.clone(),
+            },
+            None => begin,
+        };
+        self.committer
+            .commit(vec![first])
+            .await
+            .map_err(journal_error)?;
         let id = prior
             .as_ref()
             .and_then(|p| p.get("id").as_str().map(str::to_string));
@@ -712,13 +736,14 @@ impl Applier {
                 let marked = mark_copies(v.clone().mark_paths(&marks), &config);
                 JournalEntry::Set(self.instance_state(c, marked))
             }
-            None if c.change.action == Action::CreateThenDelete => {
-                // Nothing was created; the old object stays recorded as it was.
-                JournalEntry::Set(
-                    self.instance_state(c, c.change.before.clone().unwrap_or_default()),
-                )
-            }
-            None => JournalEntry::Remove { addr: addr.clone() },
+            // Nothing was created: the old object is current again.
+            None => match &deposed {
+                Some((key, object)) => JournalEntry::Restore {
+                    key: key.clone(),
+                    object: object.clone(),
+                },
+                None => JournalEntry::Remove { addr: addr.clone() },
+            },
         };
         self.committer
             .commit(vec![entry])
@@ -740,23 +765,107 @@ impl Applier {
         Ok(())
     }
 
+    /// The key for deposing the current object of `addr` and that object, remembered for the
+    /// destroy half; `None` when state has no object there.
+    fn depose(&self, addr: &InstanceAddr) -> Option<(String, InstanceState)> {
+        let current = {
+            let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            state.resources.get(addr).cloned()
+        };
+        let object = current?;
+        let key = deposed_key();
+        if let Ok(mut keys) = self.deposed_keys.lock() {
+            keys.insert(addr.clone(), key.clone());
+        }
+        Some((key, object))
+    }
+
     async fn destroy(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
-        let (provider, _) = self
-            .run
-            .resource_provider(&addr.resource, &c.change.provider)?;
         let prior = c.change.before.clone().unwrap_or_default();
-        let (prior_plain, _) = prior.clone().unmark_deep();
-        let keep_record = c.change.action == Action::CreateThenDelete;
-        if !keep_record {
+        if c.change.action == Action::CreateThenDelete {
+            // The old object was deposed by the create half.
+            let key = self
+                .deposed_keys
+                .lock()
+                .ok()
+                .and_then(|keys| keys.get(addr).cloned());
+            self.delete_object(addr, &c.change.provider, &prior).await?;
+            if let Some(key) = key {
+                self.committer
+                    .commit(vec![JournalEntry::RemoveDeposed {
+                        addr: addr.clone(),
+                        key,
+                    }])
+                    .await
+                    .map_err(journal_error)?;
+            }
+            // A create-before-destroy replace is counted once, when its destroy half is done.
+            self.count(Action::CreateThenDelete);
+            return Ok(());
+        }
+        self.committer
+            .commit(vec![JournalEntry::Begin {
+                addr: addr.clone(),
+                action: "delete".into(),
+            }])
+            .await
+            .map_err(journal_error)?;
+        if let Err(diagnostics) = self.delete_object(addr, &c.change.provider, &prior).await {
+            let still = JournalEntry::Set(self.instance_state(c, prior));
             self.committer
-                .commit(vec![JournalEntry::Begin {
-                    addr: addr.clone(),
-                    action: "delete".into(),
-                }])
+                .commit(vec![still])
                 .await
                 .map_err(journal_error)?;
+            return Err(diagnostics);
         }
+        self.committer
+            .commit(vec![JournalEntry::Remove { addr: addr.clone() }])
+            .await
+            .map_err(journal_error)?;
+        if c.change.action != Action::DeleteThenCreate {
+            self.count(Action::Delete);
+        }
+        Ok(())
+    }
+
+    /// Destroys the deposed objects the plan lists (left by an earlier create-before-destroy
+    /// whose destroy failed or was interrupted), after everything else: by then what used
+    /// them uses their replacements.
+    async fn destroy_deposed(&self, changes: &[ResourceChange]) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        for c in changes {
+            let (Some(key), Some(prior)) = (&c.deposed, &c.before) else {
+                continue;
+            };
+            let removed = match self.delete_object(&c.addr, &c.provider, prior).await {
+                Ok(()) => self
+                    .committer
+                    .commit(vec![JournalEntry::RemoveDeposed {
+                        addr: c.addr.clone(),
+                        key: key.clone(),
+                    }])
+                    .await
+                    .map_err(journal_error),
+                Err(d) => Err(d),
+            };
+            match removed {
+                Ok(()) => self.count(Action::Delete),
+                Err(d) => diagnostics.extend(d),
+            }
+        }
+        diagnostics
+    }
+
+    /// Asks the provider to delete the object `prior` describes, with progress and events.
+    async fn delete_object(
+        &self,
+        addr: &InstanceAddr,
+        provider_key: &str,
+        prior: &Value,
+    ) -> Result<(), Diagnostics> {
+        let (provider, _) = self.run.resource_provider(&addr.resource, provider_key)?;
+        let (prior_plain, _) = prior.clone().unmark_deep();
         let id = prior.get("id").as_str().map(str::to_string);
         self.run.events.emit(Event::ApplyStarted {
             addr: addr.clone(),
@@ -780,32 +889,11 @@ impl Applier {
             })
             .await;
         if response.diagnostics.has_errors() {
-            if !keep_record {
-                let still = JournalEntry::Set(self.instance_state(c, prior));
-                self.committer
-                    .commit(vec![still])
-                    .await
-                    .map_err(journal_error)?;
-            }
             self.run.events.emit(Event::ApplyFailed {
                 addr: addr.clone(),
                 action: Action::Delete,
             });
             return Err(with_context(response.diagnostics, addr, "destroying"));
-        }
-        if !keep_record {
-            self.committer
-                .commit(vec![JournalEntry::Remove { addr: addr.clone() }])
-                .await
-                .map_err(journal_error)?;
-        }
-        if c.change.action != Action::DeleteThenCreate {
-            // A replace is counted once, when its create half finishes.
-            if c.change.action == Action::CreateThenDelete {
-                self.count(Action::CreateThenDelete);
-            } else {
-                self.count(Action::Delete);
-            }
         }
         self.run.events.emit(Event::ApplyFinished {
             addr: addr.clone(),

@@ -239,6 +239,8 @@ pub fn rm(ui: &Ui, args: &StateArgs, addrs: &[String]) -> ExitCode {
         let mut out = String::new();
         for a in &removed {
             state.remove_instance(a);
+            // Its deposed objects go with it: ggplan forgets the whole instance.
+            state.deposed.retain(|d| &d.object.addr != a);
             out.push_str(&format!("Removed {a}\n"));
         }
         out.push_str(&format!(
@@ -312,6 +314,11 @@ fn apply_moves(
         .iter()
         .filter_map(|(f, t)| state.resources.remove(f).map(|i| (f.clone(), t.clone(), i)))
         .collect();
+    for deposed in &mut state.deposed {
+        if let Some((_, to)) = moves.iter().find(|(f, _)| f == &deposed.object.addr) {
+            deposed.object.addr = to.clone();
+        }
+    }
     let mut out = String::new();
     for (from, to, mut inst) in taken {
         inst.addr = to.clone();

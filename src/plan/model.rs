@@ -78,6 +78,20 @@ pub struct ResourceChange {
     /// The attributes whose change forces the replacement (empty unless replacing).
     pub replace_paths: Vec<AttrPath>,
     pub reason: Option<ActionReason>,
+    /// The key of the deposed object a create-before-destroy left behind that this change
+    /// destroys; `None` for the instance's current object.
+    pub deposed: Option<String>,
+}
+
+impl ResourceChange {
+    /// The instance address, and for a deposed object its key, as plans show them:
+    /// `openstack_compute_instance_v2.node (deposed object 0a1b2c3d)`.
+    pub fn label(&self) -> String {
+        match &self.deposed {
+            Some(key) => format!("{} (deposed object {key})", self.addr),
+            None => self.addr.to_string(),
+        }
+    }
 }
 
 /// The planned change of one root output.

@@ -135,12 +135,17 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
             "planning tasks still running",
         ))
     })?;
+    let deposed = planner.deposed_destroys();
     let mut changes = planner.changes.into_inner().unwrap_or_default();
     changes.sort_by(|a, b| a.change.addr.cmp(&b.change.addr));
     let mut output_changes = planner.outputs.into_inner().unwrap_or_default();
     output_changes.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut resource_changes: Vec<ResourceChange> =
+        changes.iter().map(|c| c.change.clone()).collect();
+    resource_changes.extend(deposed);
+    resource_changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
     let plan = Plan {
-        resource_changes: changes.iter().map(|c| c.change.clone()).collect(),
+        resource_changes,
         output_changes,
     };
     Ok(PlannedRun {
@@ -404,6 +409,26 @@ impl Planner {
         }
     }
 
+    /// The deposed objects a create-before-destroy left behind, each planned for destruction
+    /// (the applier destroys them after everything else).
+    fn deposed_destroys(&self) -> Vec<ResourceChange> {
+        self.prior
+            .deposed
+            .iter()
+            .filter(|d| self.is_selected(&d.object.addr))
+            .map(|d| ResourceChange {
+                addr: d.object.addr.clone(),
+                provider: d.object.provider.clone(),
+                action: Action::Delete,
+                before: Some(d.object.value()),
+                after: None,
+                replace_paths: Vec::new(),
+                reason: None,
+                deposed: Some(d.key.clone()),
+            })
+            .collect()
+    }
+
     fn is_selected(&self, inst: &InstanceAddr) -> bool {
         let targets = &self.run.options.targets;
         targets.is_empty()
@@ -523,6 +548,7 @@ impl Planner {
                 after: Some(after),
                 replace_paths: Vec::new(),
                 reason,
+                deposed: None,
             },
             context: ctx,
             expansion,
@@ -568,6 +594,7 @@ impl Planner {
                 after: Some(after),
                 replace_paths,
                 reason,
+                deposed: None,
             },
             context: ctx.clone(),
             expansion,
@@ -656,6 +683,7 @@ impl Planner {
                 after: Some(prior),
                 replace_paths: Vec::new(),
                 reason: None,
+                deposed: None,
             },
             context: ctx,
             expansion,
@@ -739,6 +767,7 @@ impl Planner {
                 after: None,
                 replace_paths: Vec::new(),
                 reason,
+                deposed: None,
             },
             context: InstanceContext::default(),
             expansion: Expansion::Single,

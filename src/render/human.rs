@@ -136,7 +136,7 @@ pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) ->
     let addr = &change.addr;
     let mut out = format!(
         "{} {headline}\n",
-        style.paint(ansi::BOLD, &format!("  # {addr}")),
+        style.paint(ansi::BOLD, &format!("  # {}", change.label())),
     );
     if let Some(reason) = change.reason.as_ref().and_then(|r| reason_line(addr, r)) {
         let _ = writeln!(out, "  # ({reason})");
@@ -301,6 +301,7 @@ mod tests {
             after,
             replace_paths: Vec::new(),
             reason: None,
+            deposed: None,
         }
     }
 

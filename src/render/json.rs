@@ -271,6 +271,9 @@ fn change_object(
 /// One entry of `resource_changes` (or `resource_drift`).
 pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
     let mut out = address_fields(&c.addr);
+    if let Some(key) = &c.deposed {
+        out.insert("deposed".into(), json!(key));
+    }
     out.insert("provider_name".into(), json!(c.provider));
     let mut change = change_object(c.action, c.before.as_ref(), c.after.as_ref(), secrets);
     if !c.replace_paths.is_empty() {
@@ -514,6 +517,7 @@ mod tests {
             after: None,
             replace_paths: vec![],
             reason: Some(ActionReason::WrongRepetition),
+            deposed: None,
         };
         // As `terraform show -json` printed it for the same change (Terraform 1.15.5).
         assert_eq!(

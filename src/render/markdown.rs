@@ -127,7 +127,7 @@ fn details(change: &ResourceChange, headline: &str) -> String {
     let block = resource_block(change, headline, &PLAIN);
     format!(
         "<details><summary><code>{}</code> {headline}</summary>\n\n{}\n</details>\n",
-        html_escape(&change.addr.to_string()),
+        html_escape(&change.label()),
         diff_block(&block)
     )
 }
@@ -156,7 +156,7 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
         .iter()
         .filter(|c| c.action != Action::NoOp)
         .collect();
-    changes.sort_by_cached_key(|c| (order(c.action), c.addr.to_string()));
+    changes.sort_by_cached_key(|c| (order(c.action), c.label()));
     let outputs: Vec<&OutputChange> = plan
         .output_changes
         .iter()
@@ -182,7 +182,7 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
             let _ = writeln!(
                 head,
                 "> - {} {}",
-                table_code(&c.addr.to_string()),
+                table_code(&c.label()),
                 headline(c.action, c.reason.as_ref())
             );
         }
@@ -203,7 +203,7 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
                 "| `{}` {} | {} |\n",
                 c.action.symbol(),
                 action_word(c.action),
-                table_code(&c.addr.to_string())
+                table_code(&c.label())
             ));
         }
         comment.push("\n");
@@ -240,12 +240,12 @@ fn drift_within(changes: &[ResourceChange], checked: usize, limit: usize) -> Str
         drift::summary(changes)
     ));
     let mut sorted: Vec<&ResourceChange> = changes.iter().collect();
-    sorted.sort_by_cached_key(|c| (order(c.action), c.addr.to_string()));
+    sorted.sort_by_cached_key(|c| (order(c.action), c.label()));
     for c in &sorted {
         comment.push(&format!(
             "| {} | {} |\n",
             drift::headline(c),
-            table_code(&c.addr.to_string())
+            table_code(&c.label())
         ));
     }
     comment.push("\n");
@@ -279,6 +279,7 @@ mod tests {
             after,
             replace_paths: vec![],
             reason: None,
+            deposed: None,
         }
     }
 

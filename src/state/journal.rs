@@ -36,6 +36,17 @@ pub enum JournalEntry {
         #[serde(rename = "address")]
         addr: InstanceAddr,
     },
+    /// A create-before-destroy replacement sets the current object aside before creating the
+    /// new one (becomes a [`State::deposed`] object).
+    Depose { key: String, object: InstanceState },
+    /// The replacement was not created: the deposed object is current again.
+    Restore { key: String, object: InstanceState },
+    /// A deposed object was destroyed.
+    RemoveDeposed {
+        #[serde(rename = "address")]
+        addr: InstanceAddr,
+        key: String,
+    },
     /// A root output's new value, or `None` when it was removed.
     Output {
         name: String,
@@ -67,6 +78,9 @@ impl JournalEntry {
                 state.pending.remove(addr);
                 state.remove_instance(addr);
             }
+            JournalEntry::Depose { key, object } => state.depose(key, object),
+            JournalEntry::Restore { key, object } => state.restore_deposed(key, object),
+            JournalEntry::RemoveDeposed { addr, key } => state.remove_deposed(addr, key),
             JournalEntry::Output { name, output } => match output {
                 Some(output) => {
                     state.outputs.insert(name.clone(), output.clone());
@@ -265,6 +279,7 @@ mod tests {
     fn crashed_run(store: &StateStore) -> State {
         let mut state = store.load().unwrap();
         state.set_instance(sample_instance("random_id.kept", "k"));
+        state.set_instance(sample_instance("random_id.cbd", "old"));
         store.persist(&mut state).unwrap();
         let mut journal = store.journal().unwrap();
         let batches = [
@@ -292,6 +307,13 @@ mod tests {
                     addr: addr("random_id.gone"),
                 },
             ],
+            // A create-before-destroy that crashed after creating the replacement, before
+            // destroying the old object.
+            vec![JournalEntry::Depose {
+                key: "0a1b2c3d".into(),
+                object: sample_instance("random_id.cbd", "old"),
+            }],
+            vec![JournalEntry::Set(sample_instance("random_id.cbd", "new"))],
         ];
         for batch in &batches {
             journal.append(batch).unwrap();
@@ -324,6 +346,13 @@ mod tests {
                 .get("id")
                 .as_str(),
             Some("a2")
+        );
+        assert_eq!(loaded.deposed, in_memory.deposed);
+        assert_eq!(loaded.deposed.len(), 1);
+        assert_eq!(loaded.deposed[0].object.attributes["id"], "old");
+        assert_eq!(
+            loaded.resources[&addr("random_id.cbd")].attributes["id"],
+            "new"
         );
         assert!(
             store.load().unwrap() == loaded,

@@ -33,6 +33,11 @@ use ggplan_sdk::{AttrPath, Number, Value};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
+/// A fresh key for a deposed object: 8 random hex digits, as Terraform's.
+pub fn deposed_key() -> String {
+    id::random_uuid()[..8].to_string()
+}
+
 /// The format version this build reads and writes.
 pub const STATE_VERSION: u32 = 1;
 
@@ -56,6 +61,19 @@ pub struct State {
     /// Operations started but not known to have finished (see [`Journal`]).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pending: BTreeMap<InstanceAddr, PendingOp>,
+    /// Objects a create-before-destroy replacement set aside and has not yet destroyed (a
+    /// failed or interrupted delete): the next apply destroys them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deposed: Vec<DeposedObject>,
+}
+
+/// An object replaced by create-before-destroy and still to be destroyed, as Terraform's
+/// deposed objects: the new object is the instance's current one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeposedObject {
+    /// Tells several deposed objects of one instance apart (8 hex digits).
+    pub key: String,
+    pub object: InstanceState,
 }
 
 /// The last value of one root output.
@@ -110,6 +128,7 @@ impl State {
             outputs: BTreeMap::new(),
             resources: BTreeMap::new(),
             pending: BTreeMap::new(),
+            deposed: Vec::new(),
         }
     }
 
@@ -126,6 +145,32 @@ impl State {
     /// Forgets an instance.
     pub fn remove_instance(&mut self, addr: &InstanceAddr) {
         self.resources.remove(addr);
+    }
+
+    /// Sets `object` aside as deposed under `key`; it stops being its instance's current
+    /// object if it still is (so recording it twice changes nothing).
+    pub fn depose(&mut self, key: &str, object: &InstanceState) {
+        if self.resources.get(&object.addr) == Some(object) {
+            self.resources.remove(&object.addr);
+        }
+        self.remove_deposed(&object.addr, key);
+        self.deposed.push(DeposedObject {
+            key: key.to_string(),
+            object: object.clone(),
+        });
+    }
+
+    /// Makes a deposed object its instance's current one again (its replacement was never
+    /// created).
+    pub fn restore_deposed(&mut self, key: &str, object: &InstanceState) {
+        self.remove_deposed(&object.addr, key);
+        self.set_instance(object.clone());
+    }
+
+    /// Forgets a deposed object (it was destroyed).
+    pub fn remove_deposed(&mut self, addr: &InstanceAddr, key: &str) {
+        self.deposed
+            .retain(|d| !(d.key == key && &d.object.addr == addr));
     }
 }
 
@@ -283,6 +328,35 @@ mod tests {
         assert!(!restored.get("id").is_sensitive());
         state.remove_instance(&addr("random_password.pg"));
         assert!(state.instance_value(&addr("random_password.pg")).is_none());
+    }
+
+    #[test]
+    fn deposing_restoring_and_removing_are_each_safe_to_repeat() {
+        let old = sample_instance("random_id.a", "old");
+        let new = sample_instance("random_id.a", "new");
+        let mut state = State::new();
+        state.set_instance(old.clone());
+        state.depose("0a1b2c3d", &old);
+        assert!(state.resources.is_empty());
+        state.set_instance(new.clone());
+        // Replayed after the replacement was recorded: the new object stays current.
+        state.depose("0a1b2c3d", &old);
+        assert_eq!(state.resources.get(&old.addr), Some(&new));
+        assert_eq!(state.deposed.len(), 1);
+        let json = serde_json::to_value(&state).unwrap();
+        assert_eq!(json["deposed"][0]["key"], "0a1b2c3d");
+        assert_eq!(json["deposed"][0]["object"]["attributes"]["id"], "old");
+        assert_eq!(serde_json::from_value::<State>(json).unwrap(), state);
+        state.remove_deposed(&old.addr, "0a1b2c3d");
+        state.remove_deposed(&old.addr, "0a1b2c3d");
+        assert!(state.deposed.is_empty());
+
+        let mut failed = State::new();
+        failed.depose("0a1b2c3d", &old);
+        failed.restore_deposed("0a1b2c3d", &old);
+        failed.restore_deposed("0a1b2c3d", &old);
+        assert_eq!(failed.resources.get(&old.addr), Some(&old));
+        assert!(failed.deposed.is_empty());
     }
 
     #[test]

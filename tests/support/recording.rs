@@ -60,6 +60,8 @@ pub struct Recording {
     log: Mutex<Log>,
     /// Objects deleted behind the engine's back: `read` reports them gone.
     vanished: Mutex<BTreeSet<String>>,
+    /// Objects whose delete fails (in use, say).
+    undeletable: Mutex<BTreeSet<String>>,
     /// How many objects of each name were created, to give each a distinct, stable id.
     created: Mutex<HashMap<String, usize>>,
 }
@@ -96,6 +98,16 @@ impl Recording {
     /// Makes the object named `name` disappear, as if someone deleted it by hand.
     pub fn vanish(&self, name: &str) {
         self.vanished.lock().unwrap().insert(name.to_string());
+    }
+
+    /// Makes deleting the object named `name` fail (`false`: succeed again).
+    pub fn refuse_delete(&self, name: &str, refuse: bool) {
+        let mut undeletable = self.undeletable.lock().unwrap();
+        if refuse {
+            undeletable.insert(name.to_string());
+        } else {
+            undeletable.remove(name);
+        }
     }
 
     fn tick(&self) -> u64 {
@@ -249,7 +261,10 @@ impl Provider for TestProvider {
             .as_number()
             .and_then(|n| n.as_i64())
             .unwrap_or(0);
-        let fails = op != Op::Delete && subject.get("fail").as_bool() == Some(true);
+        let fails = match op {
+            Op::Delete => self.recording.undeletable.lock().unwrap().contains(&name),
+            _ => subject.get("fail").as_bool() == Some(true),
+        };
         let recording = &self.recording;
         recording
             .record(op, &name, async {
