@@ -466,11 +466,72 @@ fn no_output_format_shows_a_secret() {
     );
 }
 
+/// The JSON lines of a `--json` run.
+fn json_lines(run: &Run) -> Vec<Json> {
+    run.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn json_runs_report_diagnostics_as_json_lines_and_destroy_has_json_too() {
+    let sb = Sandbox::new(V1);
+    // Nothing for people on stderr: a CI job reads one stream of lines.
+    let refused = sb.run(&["destroy", "--json"]).expect(1);
+    assert_eq!(refused.stderr, "");
+    let last = json_lines(&refused).pop().unwrap();
+    assert_eq!(last["type"], "diagnostic");
+    assert_eq!(last["@level"], "error");
+    assert_eq!(last["diagnostic"]["summary"], "Missing --auto-approve");
+
+    sb.write(
+        "broken.tf",
+        "resource \"terraform_data\" \"b\" {\n  input = terraform_data.nope.id\n}\n",
+    );
+    let broken = sb.run(&["plan", "--json"]).expect(1);
+    assert_eq!(broken.stderr, "");
+    let diagnostic = json_lines(&broken)
+        .into_iter()
+        .find(|l| l["type"] == "diagnostic")
+        .unwrap_or_else(|| panic!("{}", broken.all()));
+    let body = &diagnostic["diagnostic"];
+    assert_eq!(body["severity"], "error");
+    assert!(
+        body["range"]["filename"]
+            .as_str()
+            .unwrap()
+            .ends_with("broken.tf"),
+        "{body}"
+    );
+    assert_eq!(body["range"]["start"]["line"], 2);
+    assert_eq!(body["snippet"]["code"], "  input = terraform_data.nope.id");
+    std::fs::remove_file(sb.path("broken.tf")).unwrap();
+
+    sb.run(&["apply", "--json", "--auto-approve"]).expect(0);
+    let destroyed = sb.run(&["destroy", "--json", "--auto-approve"]).expect(0);
+    let summary = json_lines(&destroyed)
+        .into_iter()
+        .rfind(|l| l["type"] == "change_summary")
+        .unwrap();
+    assert_eq!(summary["changes"]["operation"], "destroy");
+    assert_eq!(summary["changes"]["remove"], 6);
+    assert_eq!(
+        summary["@message"],
+        "Destroy complete! Resources: 6 destroyed."
+    );
+    assert!(!destroyed.stdout.contains("s3cr3t-variable-value"));
+}
+
 #[test]
 fn json_apply_needs_auto_approve_and_plan_files_take_no_variables() {
     let sb = Sandbox::new(V1);
     let refused = sb.run(&["apply", "--json"]).expect(1);
-    assert!(refused.stderr.contains("--auto-approve"));
+    assert!(
+        refused.stdout.contains("--auto-approve"),
+        "{}",
+        refused.all()
+    );
     sb.run(&["plan", "--out", "p.plan"]).expect(0);
     let refused = sb.run(&["apply", "p.plan", "--var", "secret=x"]).expect(1);
     assert!(refused.stderr.contains("Cannot change a saved plan"));

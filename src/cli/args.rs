@@ -114,6 +114,9 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
+        /// Print progress as JSON lines (one object per line) on standard output.
+        #[arg(long)]
+        json: bool,
     },
     /// Show the state (every resource instance and output), or a saved plan file.
     Show {

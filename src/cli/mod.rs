@@ -77,6 +77,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             if out.is_none() && output.is_human() {
                 run_cmd::plan(&ui, registry, &dir, &run, destroy, detailed_exitcode).await
             } else {
+                let ui = ui.json(output.json);
                 let plan = review_cmd::PlanRequest {
                     destroy,
                     detailed_exitcode,
@@ -97,20 +98,36 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
                 let apply = review_cmd::ApplyRequest {
                     auto_approve,
                     refresh_only,
+                    destroy: false,
                     json,
                 };
-                review_cmd::apply(&ui, registry, &dir, &run, apply).await
+                review_cmd::apply(&ui.json(json), registry, &dir, &run, apply).await
             } else {
                 run_cmd::apply(&ui, registry, &dir, &run, false, auto_approve).await
             }
         }
         Command::Drift { dir, run, output } => {
-            review_cmd::drift(&ui, registry, &dir, &run, &output).await
+            review_cmd::drift(&ui.json(output.json), registry, &dir, &run, &output).await
         }
         Command::Destroy {
             dir,
             run,
             auto_approve,
+            json: true,
+        } => {
+            let destroy = review_cmd::ApplyRequest {
+                auto_approve,
+                refresh_only: false,
+                destroy: true,
+                json: true,
+            };
+            review_cmd::apply(&ui.json(true), registry, &dir, &run, destroy).await
+        }
+        Command::Destroy {
+            dir,
+            run,
+            auto_approve,
+            json: false,
         } => run_cmd::apply(&ui, registry, &dir, &run, true, auto_approve).await,
         Command::Import { addr, id, dir, run } => {
             run_cmd::import(&ui, registry, &dir, &run, &addr, &id).await

@@ -149,10 +149,12 @@ pub async fn plan(
 pub struct ApplyRequest {
     pub auto_approve: bool,
     pub refresh_only: bool,
+    /// `destroy --json`: plan the destruction of everything instead.
+    pub destroy: bool,
     pub json: bool,
 }
 
-/// `ggplan apply FILE`, `apply --refresh-only` and `apply --json`.
+/// `ggplan apply FILE`, `apply --refresh-only`, `apply --json` and `destroy --json`.
 pub async fn apply(
     ui: &Ui,
     registry: &Registry,
@@ -172,8 +174,9 @@ pub async fn apply(
         return ExitCode::from(1);
     }
     let events = events_for(ui, request.json, Format::Human);
+    let operation = if request.destroy { "destroy" } else { "apply" };
     let Some((stack, _lock, planned)) =
-        prepare(ui, registry, path, args, false, "apply", events).await
+        prepare(ui, registry, path, args, request.destroy, operation, events).await
     else {
         return ExitCode::from(1);
     };
@@ -198,7 +201,7 @@ pub async fn apply(
             }
         }
     }
-    finish(ui, &stack, planned, request.refresh_only, request.json).await
+    finish(ui, &stack, planned, operation, &request).await
 }
 
 /// Prints the plan; whether it has changes to confirm.
@@ -237,23 +240,28 @@ async fn finish(
     ui: &Ui,
     stack: &Stack,
     planned: PlannedRun,
-    refresh_only: bool,
-    json: bool,
+    operation: &str,
+    request: &ApplyRequest,
 ) -> ExitCode {
-    if !json {
+    if !request.json {
         ui.out("\n");
     }
-    let Some(outcome) = carry_out(ui, stack, planned, refresh_only).await else {
+    let Some(outcome) = carry_out(ui, stack, planned, request.refresh_only).await else {
         return ExitCode::from(1);
     };
-    if json {
+    if request.json {
         print_lines(&[
-            json_events::summary("apply", outcome.added, outcome.changed, outcome.destroyed),
+            json_events::summary(operation, outcome.added, outcome.changed, outcome.destroyed),
             json_events::outputs(&outcome.state),
         ]);
     } else {
+        let done = if operation == "destroy" {
+            "Destroy"
+        } else {
+            "Apply"
+        };
         ui.out(&ui.style_bold_green(&format!(
-            "\nApply complete! Resources: {} added, {} changed, {} destroyed.\n",
+            "\n{done} complete! Resources: {} added, {} changed, {} destroyed.\n",
             outcome.added, outcome.changed, outcome.destroyed
         )));
         ui.out(&state_cmd::outputs_text(&outcome.state));
@@ -334,7 +342,7 @@ async fn apply_file(
         ui.error("Saved plan is stale", e.to_string());
         return ExitCode::from(1);
     }
-    finish(ui, &stack, planned, false, request.json).await
+    finish(ui, &stack, planned, operation, request).await
 }
 
 /// `ggplan drift`: refreshes every managed object and reports what changed outside ggplan.

@@ -1,7 +1,7 @@
 //! Printing for the CLI: colours when the terminal wants them, diagnostics with snippets.
 
 use crate::config::SourceMap;
-use crate::render::{self, Style};
+use crate::render::{self, Style, json_events};
 use ggplan_sdk::{Diagnostic, Diagnostics};
 use std::io::{IsTerminal, Write};
 
@@ -9,6 +9,8 @@ use std::io::{IsTerminal, Write};
 #[derive(Debug, Clone, Copy)]
 pub struct Ui {
     pub style: Style,
+    /// `--json`: diagnostics are JSON lines on standard output, like the rest of the output.
+    json: bool,
 }
 
 impl Ui {
@@ -19,7 +21,13 @@ impl Ui {
             && std::io::stdout().is_terminal();
         Ui {
             style: Style { color },
+            json: false,
         }
+    }
+
+    /// This Ui for a command run with (or without) `--json`.
+    pub fn json(self, json: bool) -> Ui {
+        Ui { json, ..self }
     }
 
     /// Prints to standard output.
@@ -48,6 +56,14 @@ impl Ui {
             if !shown.contains(&d) {
                 shown.push(d);
             }
+        }
+        if self.json {
+            let lines: String = shown
+                .iter()
+                .map(|d| json_events::diagnostic(d, &lookup) + "\n")
+                .collect();
+            self.out(&lines);
+            return;
         }
         let unique = Diagnostics(shown.into_iter().cloned().collect());
         let text = render::diagnostics(&unique, &lookup, &self.style);

@@ -9,7 +9,7 @@ use crate::address::{InstanceAddr, InstanceKey};
 use crate::events::Event;
 use crate::plan::{Action, OutputChange, Plan, ResourceChange};
 use crate::state::State;
-use ggplan_sdk::ResourceKind;
+use ggplan_sdk::{Diagnostic, ResourceKind, Severity, SourcePos};
 use serde_json::{Map, Value as Json, json};
 
 /// The version of this line format.
@@ -29,6 +29,47 @@ fn line(kind: &str, level: &str, message: &str, fields: Json) -> String {
         out.extend(fields);
     }
     Json::Object(out).to_string()
+}
+
+/// A `diagnostic` line, as Terraform's `-json` prints one: severity, summary, detail, and where
+/// it is with the source line (`snippet`) when the file is known to `source`.
+pub fn diagnostic(d: &Diagnostic, source: &dyn Fn(&str) -> Option<String>) -> String {
+    let severity = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut body = Map::new();
+    body.insert("severity".into(), json!(severity));
+    body.insert("summary".into(), json!(d.summary));
+    body.insert("detail".into(), json!(d.detail));
+    if let Some(attribute) = &d.attribute {
+        body.insert("attribute".into(), json!(attribute.to_string()));
+    }
+    if let Some(range) = &d.range {
+        let pos = |p: &SourcePos| json!({ "line": p.line, "column": p.column, "byte": p.byte });
+        body.insert(
+            "range".into(),
+            json!({ "filename": range.file, "start": pos(&range.start), "end": pos(&range.end) }),
+        );
+        let text = source(&range.file).unwrap_or_default();
+        let line = text.lines().nth(range.start.line.saturating_sub(1));
+        if let Some(code) = line {
+            body.insert(
+                "snippet".into(),
+                json!({ "start_line": range.start.line, "code": code }),
+            );
+        }
+    }
+    let title = match d.severity {
+        Severity::Error => "Error",
+        Severity::Warning => "Warning",
+    };
+    line(
+        "diagnostic",
+        severity,
+        &format!("{title}: {}", d.summary),
+        json!({ "diagnostic": body }),
+    )
 }
 
 /// The `resource` object that names an instance.
@@ -146,7 +187,7 @@ pub fn plan(plan: &Plan) -> Vec<String> {
             line(
                 "planned_change",
                 "info",
-                &format!("{}: {headline}", c.addr),
+                &format!("{}: {headline}", c.label()),
                 json!({ "change": change }),
             )
         })
@@ -157,17 +198,20 @@ pub fn plan(plan: &Plan) -> Vec<String> {
     lines
 }
 
-/// A `change_summary` line for `operation` (`plan` or `apply`).
+/// A `change_summary` line for `operation` (`plan`, `apply` or `destroy`), worded as
+/// Terraform's.
 pub fn summary(operation: &str, add: usize, change: usize, remove: usize) -> String {
-    let verb = if operation == "apply" {
-        "Apply complete! Resources"
-    } else {
-        "Plan"
+    let message = match operation {
+        "apply" => {
+            format!("Apply complete! Resources: {add} added, {change} changed, {remove} destroyed.")
+        }
+        "destroy" => format!("Destroy complete! Resources: {remove} destroyed."),
+        _ => format!("Plan: {add} to add, {change} to change, {remove} to destroy."),
     };
     line(
         "change_summary",
         "info",
-        &format!("{verb}: {add} to add, {change} to change, {remove} to destroy."),
+        &message,
         json!({ "changes": { "add": add, "change": change, "remove": remove,
                              "operation": operation } }),
     )
