@@ -58,6 +58,11 @@ pub struct Run {
     pub options: RunOptions,
     pub scope: RwLock<Scope>,
     pub providers: Mutex<HashMap<String, ProviderInstance>>,
+    /// Provider configurations that depend on values known only after apply (they refer to
+    /// resources still to be created), kept unconfigured until the apply reaches them.
+    deferred: Mutex<HashMap<String, ProviderInstance>>,
+    /// Held while a deferred provider is configured during apply, so that it is done once.
+    configuring: tokio::sync::Mutex<()>,
     /// The instances of every resource in every module instance.
     pub expansions: Mutex<HashMap<(ModuleInstance, ResourceAddr), Instances>>,
     /// The instances of every module, with the `count.index`/`each` of the call that made
@@ -121,6 +126,8 @@ impl Run {
             options,
             scope: RwLock::new(scope),
             providers: Mutex::new(HashMap::new()),
+            deferred: Mutex::new(HashMap::new()),
+            configuring: tokio::sync::Mutex::new(()),
             expansions: Mutex::new(HashMap::new()),
             module_instances: Mutex::new(HashMap::from([(
                 ModulePath::root(),
@@ -151,12 +158,12 @@ impl Run {
             .unwrap_or_default()
     }
 
-    /// A configured provider instance.
+    /// A provider instance: configured, or deferred (its schema only, until
+    /// [`Run::ensure_configured`]).
     pub fn provider(&self, key: &str) -> Result<ProviderInstance, Diagnostics> {
-        self.providers
-            .lock()
-            .ok()
-            .and_then(|p| p.get(key).cloned())
+        let configured = self.providers.lock().ok().and_then(|p| p.get(key).cloned());
+        configured
+            .or_else(|| self.deferred.lock().ok().and_then(|d| d.get(key).cloned()))
             .ok_or_else(|| {
                 Diagnostic::error(
                     format!("Provider {key} is not configured"),
@@ -493,13 +500,61 @@ impl Run {
             &what,
         )?;
         if !config.is_wholly_known() {
-            let range = block.map(|b| b.range.clone());
+            // Configured when the apply reaches the first resource that uses it, once what
+            // its configuration refers to exists.
+            self.report(
+                Diagnostic::warning(
+                    format!("Provider {key:?} is configured during apply"),
+                    "Its configuration refers to values known only after apply. The resources \
+                     it manages are planned from their configuration alone, and planned again \
+                     by the provider when the apply reaches them.",
+                )
+                .at_range(block.map(|b| b.range.clone()))
+                .into(),
+            );
+            if let Ok(mut deferred) = self.deferred.lock() {
+                deferred.insert(key.to_string(), instance);
+            }
+            return Ok(());
+        }
+        let (plain, _) = config.unmark_deep();
+        instance.provider.configure(&plain).await?;
+        if let Ok(mut providers) = self.providers.lock() {
+            providers.insert(key.to_string(), instance);
+        }
+        Ok(())
+    }
+
+    /// Whether the provider configuration `key` waits for apply (see [`Run::configure_provider`]).
+    pub fn is_deferred(&self, key: &str) -> bool {
+        self.deferred.lock().is_ok_and(|d| d.contains_key(key))
+    }
+
+    /// Configures a deferred provider now that the apply has made what its configuration
+    /// refers to; nothing for a provider configured at plan time.
+    pub async fn ensure_configured(&self, key: &str) -> Result<(), Diagnostics> {
+        let _one_at_a_time = self.configuring.lock().await;
+        let Some(instance) = self.deferred.lock().ok().and_then(|mut d| d.remove(key)) else {
+            return Ok(());
+        };
+        let block = self.module.providers.get(key);
+        let config = match block {
+            Some(block) => self.eval_config(
+                &block.body,
+                &instance.schema.provider,
+                &ModuleInstance::root(),
+                &InstanceContext::default(),
+                &format!("provider {key:?}"),
+            )?,
+            None => Value::Null,
+        };
+        if !config.is_wholly_known() {
             return Err(Diagnostic::error(
-                format!("Provider {key:?} depends on values known only after apply"),
-                "Its configuration refers to resources that do not exist yet. Apply those first \
-                 (ggplan apply --target=...), then plan again.",
+                format!("Provider {key:?} is still not known during apply"),
+                "Its configuration refers to values that this apply did not produce (a failed \
+                 or skipped resource); fix that, then apply again.",
             )
-            .at_range(range)
+            .at_range(block.map(|b| b.range.clone()))
             .into());
         }
         let (plain, _) = config.unmark_deep();
@@ -670,6 +725,13 @@ impl Run {
         marks.extend(schema.sensitive_paths(&response.planned));
         let planned = mark_copies(response.planned.mark_paths(&marks), config);
         Ok((planned, replace))
+    }
+
+    /// The planned value of a new instance whose provider is not configured yet: the
+    /// configuration with the schema's shape, everything it leaves to the provider unknown.
+    pub fn plan_without_provider(&self, schema: &Schema, config: &Value) -> Value {
+        let (plain, marks) = config.clone().unmark_deep();
+        mark_copies(schema.proposed_new(None, &plain).mark_paths(&marks), config)
     }
 
     /// The schema and provider of a resource.

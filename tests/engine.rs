@@ -484,6 +484,107 @@ async fn a_replaced_object_whose_destroy_fails_stays_recorded_as_deposed_until_d
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_configured_from_a_new_resource_is_configured_during_apply() {
+    // As a Kubernetes provider configured from the cluster a first layer creates.
+    let stack = r#"
+        variable "gen" {}
+        resource "test_thing" "cluster" {
+          name = "cluster-${var.gen}"
+        }
+        provider "test" {
+          alias    = "inside"
+          endpoint = test_thing.cluster.id
+        }
+        resource "test_thing" "app" {
+          provider = test.inside
+          name     = "app"
+          value    = test_thing.cluster.name
+        }
+        data "test_lookup" "inside" {
+          provider = test.inside
+          name     = "registry"
+        }
+        resource "test_thing" "uses_lookup" {
+          provider = test.inside
+          name     = data.test_lookup.inside.result
+        }
+        "#;
+    let h = Harness::new(stack);
+    let planned = h.plan(&["gen=1"], RunOptions::default()).await.unwrap();
+    let app = change(&planned.plan, "test_thing.app");
+    assert_eq!(app.action, Action::Create);
+    let after = app.after.as_ref().unwrap();
+    assert_eq!(after.get("name"), &Value::string("app"));
+    assert!(after.get("id").is_unknown());
+    let lookup = change(&planned.plan, "data.test_lookup.inside");
+    assert_eq!(lookup.action, Action::Read);
+    assert_eq!(lookup.reason, Some(ActionReason::ReadBecauseConfigUnknown));
+    assert!(
+        planned
+            .warnings
+            .to_string()
+            .contains("Provider \"test.inside\" is configured during apply"),
+        "{}",
+        planned.warnings
+    );
+    let plan_calls = h.recording.take();
+    assert_eq!(names(&plan_calls, Op::Configure), [""]);
+    assert!(
+        names(&plan_calls, Op::Plan)
+            .iter()
+            .all(|n| *n == "cluster-1")
+    );
+
+    let applied = h.apply_ok(&["gen=1"]).await;
+    let calls = &applied.calls;
+    // Configured once, with the id the apply just made, before anything it manages.
+    assert_eq!(names(calls, Op::Configure), ["cluster-1-id1"]);
+    ended_before(
+        calls,
+        (Op::Create, "cluster-1"),
+        (Op::Configure, "cluster-1-id1"),
+    );
+    ended_before(calls, (Op::Configure, "cluster-1-id1"), (Op::Create, "app"));
+    ended_before(
+        calls,
+        (Op::Configure, "cluster-1-id1"),
+        (Op::ReadData, "registry"),
+    );
+    assert_eq!(attribute(&h, "test_thing.app", "value"), "cluster-1");
+    assert_eq!(
+        attribute(&h, "test_thing.uses_lookup", "name"),
+        "found-registry"
+    );
+
+    // Known now: a second plan configures it at once and has nothing to do.
+    let again = h.plan(&["gen=1"], RunOptions::default()).await.unwrap();
+    assert!(again.warnings.is_empty(), "{}", again.warnings);
+    assert!(
+        again
+            .plan
+            .resource_changes
+            .iter()
+            .all(|c| c.action == Action::NoOp)
+    );
+
+    // Replacing the cluster makes the provider unknown again while its objects exist:
+    // refused, with what to do, and nothing changed.
+    h.recording.take();
+    let refused = h
+        .plan(&["gen=2"], RunOptions::default())
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        refused
+            .to_string()
+            .contains("is configured only during apply")
+            && refused.to_string().contains("--target"),
+        "{refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prevent_destroy_refuses_the_plan() {
     let stack = r#"
         variable "gen" {}
@@ -539,7 +640,9 @@ async fn prevent_destroy_refuses_the_plan() {
 
     let calls = h.recording.take();
     assert!(
-        calls.iter().all(|c| matches!(c.op, Op::Read | Op::Plan)),
+        calls
+            .iter()
+            .all(|c| matches!(c.op, Op::Configure | Op::Read | Op::Plan)),
         "{calls:#?}"
     );
     assert_eq!(std::fs::read(h.store.path()).unwrap(), before);

@@ -384,13 +384,19 @@ impl Applier {
                 }
             }
         }
-        // A config node waits for what it refers to.
+        // A config node waits for what it refers to; a resource also for what its provider's
+        // configuration refers to (a provider configured during apply needs it).
         let config_deps = |plan: &StepGraph, node: usize| -> Vec<usize> {
-            graph.deps[node]
+            let through_providers = graph.deps[node]
                 .iter()
-                .filter_map(|d| match &graph.nodes[*d] {
+                .flat_map(|d| match &graph.nodes[*d] {
+                    Node::Provider(_) => graph.deps[*d].iter().copied().collect(),
+                    _ => vec![*d],
+                });
+            through_providers
+                .filter_map(|d| match &graph.nodes[d] {
                     Node::Resource(p, r) => plan.id(&Step::Applied((p.clone(), r.clone()))),
-                    other if is_config_step(other) => plan.id(&Step::Config(*d)),
+                    other if is_config_step(other) => plan.id(&Step::Config(d)),
                     _ => None,
                 })
                 .collect()
@@ -585,6 +591,7 @@ impl Applier {
                     "",
                 ))
             })?;
+        self.run.ensure_configured(&resource.provider).await?;
         let (provider, schema) = self
             .run
             .resource_provider(&addr.resource, &resource.provider)?;
@@ -655,7 +662,12 @@ impl Applier {
             )
             .await
             .map_err(|d| with_context(d, addr, "planning"))?;
-        if let Some(original) = &c.change.after {
+        if let Some(original) = c
+            .change
+            .after
+            .as_ref()
+            .filter(|_| !c.planned_without_provider)
+        {
             let changed = inconsistent_paths(original, &planned);
             if !changed.is_empty() {
                 return Err(Diagnostic::error(

@@ -348,6 +348,17 @@ pub async fn import(
     };
     let result = async {
         run.configure_provider(&resource.provider).await?;
+        if run.is_deferred(&resource.provider) {
+            return Err(Diagnostic::error(
+                format!("Cannot import into {addr}"),
+                format!(
+                    "The configuration of provider {:?} refers to values known only after \
+                     apply; apply what it refers to first, then import.",
+                    resource.provider
+                ),
+            )
+            .into());
+        }
         let (provider, schema) = run.resource_provider(&addr.resource, &resource.provider)?;
         let imported = provider
             .provider

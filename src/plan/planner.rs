@@ -26,6 +26,9 @@ pub struct PlannedChange {
     /// The instances it depended on when last applied (orders destroys).
     pub prior_dependencies: Vec<InstanceAddr>,
     pub create_before_destroy: bool,
+    /// Planned from the configuration alone: its provider is configured only during apply,
+    /// which plans it properly then (and does not hold that plan to this one).
+    pub planned_without_provider: bool,
 }
 
 /// A plan and the run it came from, ready to be applied.
@@ -519,26 +522,29 @@ impl Planner {
         self.validate(provider, resource, &config)?;
         let before = self.prior.instance_value(&inst);
         let (plain, mut marks) = config.clone().unmark_deep();
-        let (action, after, reason) = if config.is_wholly_known() && !dependencies_pending {
-            let value = {
-                let _permit = self.run.limit.acquire().await;
-                provider
-                    .provider
-                    .read_data(&inst.resource.type_name, &plain)
-                    .await
-                    .map_err(|d| with_context(d, &inst, "reading"))?
-            };
-            marks.extend(schema.sensitive_paths(&value));
-            (Action::NoOp, value.mark_paths(&marks), None)
-        } else {
-            let planned = schema.proposed_new(None, &plain).mark_paths(&marks);
-            let reason = if config.is_wholly_known() {
-                ActionReason::ReadBecauseDependencyPending
+        let deferred = self.run.is_deferred(&resource.provider);
+        let (action, after, reason) =
+            if config.is_wholly_known() && !dependencies_pending && !deferred {
+                let value = {
+                    let _permit = self.run.limit.acquire().await;
+                    provider
+                        .provider
+                        .read_data(&inst.resource.type_name, &plain)
+                        .await
+                        .map_err(|d| with_context(d, &inst, "reading"))?
+                };
+                marks.extend(schema.sensitive_paths(&value));
+                (Action::NoOp, value.mark_paths(&marks), None)
             } else {
-                ActionReason::ReadBecauseConfigUnknown
+                let planned = schema.proposed_new(None, &plain).mark_paths(&marks);
+                // A provider configured only during apply counts as configuration not yet known.
+                let reason = if config.is_wholly_known() && !deferred {
+                    ActionReason::ReadBecauseDependencyPending
+                } else {
+                    ActionReason::ReadBecauseConfigUnknown
+                };
+                (Action::Read, planned, Some(reason))
             };
-            (Action::Read, planned, Some(reason))
-        };
         Ok(Some(PlannedChange {
             change: ResourceChange {
                 addr: inst,
@@ -554,6 +560,7 @@ impl Planner {
             expansion,
             prior_dependencies: Vec::new(),
             create_before_destroy: false,
+            planned_without_provider: deferred,
         }))
     }
 
@@ -567,6 +574,10 @@ impl Planner {
         ctx: InstanceContext,
         expansion: Expansion,
     ) -> Result<Option<PlannedChange>, Diagnostics> {
+        let deferred = self.run.is_deferred(&resource.provider);
+        if deferred && self.prior.resources.contains_key(&inst) {
+            return Err(exists_under_deferred_provider(&inst, &resource.provider));
+        }
         let prior = match self.prior.instance_value(&inst) {
             Some(value) => self.refresh(provider, schema, &inst, value).await?,
             None => None,
@@ -600,13 +611,18 @@ impl Planner {
             expansion,
             prior_dependencies: self.prior_dependencies(&inst),
             create_before_destroy: cbd,
+            planned_without_provider: deferred,
         };
         let Some(prior) = prior else {
-            let (planned, _) = self
-                .run
-                .plan_instance(provider, schema, type_name, None, &config)
-                .await
-                .map_err(|d| with_context(d, &inst, "planning"))?;
+            let planned = if deferred {
+                self.run.plan_without_provider(schema, &config)
+            } else {
+                self.run
+                    .plan_instance(provider, schema, type_name, None, &config)
+                    .await
+                    .map_err(|d| with_context(d, &inst, "planning"))?
+                    .0
+            };
             return Ok(Some(planned_change(
                 Action::Create,
                 None,
@@ -689,6 +705,7 @@ impl Planner {
             expansion,
             prior_dependencies: self.prior_dependencies(&inst),
             create_before_destroy: resource.lifecycle.create_before_destroy,
+            planned_without_provider: false,
         }
     }
 
@@ -751,6 +768,9 @@ impl Planner {
         if !self.is_selected(inst) {
             return Ok(());
         }
+        if self.run.is_deferred(&state.provider) {
+            return Err(exists_under_deferred_provider(inst, &state.provider));
+        }
         let (provider, schema) = self
             .run
             .resource_provider(&inst.resource, &state.provider)?;
@@ -773,6 +793,7 @@ impl Planner {
             expansion: Expansion::Single,
             prior_dependencies: state.dependencies.clone(),
             create_before_destroy: state.create_before_destroy,
+            planned_without_provider: false,
         });
         Ok(())
     }
@@ -918,6 +939,20 @@ fn prevent_destroy_error(resource: &Resource, inst: &InstanceAddr) -> Diagnostic
         ),
     )
     .at_range(Some(resource.range.clone()))
+    .into()
+}
+
+/// Why an object in state cannot be planned while its provider waits for apply.
+fn exists_under_deferred_provider(inst: &InstanceAddr, provider: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("{inst} cannot be planned: provider {provider:?} is configured only during apply"),
+        format!(
+            "{inst} exists, but the configuration of provider {provider:?} refers to values \
+             known only after apply, so ggplan can neither refresh nor plan it. Apply what the \
+             provider's configuration refers to first (ggplan apply --target=ADDRESS), then \
+             plan again."
+        ),
+    )
     .into()
 }
 

@@ -5,7 +5,9 @@
 //! (optional: apply sleeps that long), and the computed `id` (set on create) and `out` (the
 //! `value` after apply; unknown in the plan whenever `value` changes, as `terraform_data`
 //! does with its `output`). Its data source `test_lookup` takes a `name` and returns
-//! `result = "found-<name>"`.
+//! `result = "found-<name>"`. The provider block takes an optional `endpoint`; `configure`
+//! is recorded (as `Op::Configure` named by the endpoint), and every other call before it
+//! fails, as a real provider's would.
 //!
 //! Every call is recorded with the instance's `name` and a start and end tick of one logical
 //! clock shared by all calls, so a test can tell which call finished before which began
@@ -34,6 +36,8 @@ pub enum Op {
     Update,
     Delete,
     ReadData,
+    /// `configure`, named by the provider block's `endpoint` (`""` without one).
+    Configure,
 }
 
 /// One provider call: what it did, to which instance (by its `name`), and when it started and
@@ -78,6 +82,7 @@ impl Recording {
         ProviderFactory::new("test", move || {
             Arc::new(TestProvider {
                 recording: recording.clone(),
+                configured: std::sync::OnceLock::new(),
             })
         })
     }
@@ -172,6 +177,17 @@ pub fn names(calls: &[Call], op: Op) -> Vec<&str> {
 
 struct TestProvider {
     recording: Arc<Recording>,
+    configured: std::sync::OnceLock<()>,
+}
+
+impl TestProvider {
+    /// Refuses a call that comes before `configure`.
+    fn check_configured(&self) -> Result<(), Diagnostics> {
+        match self.configured.get() {
+            Some(()) => Ok(()),
+            None => Err(Diagnostic::error("test provider used before configure", "").into()),
+        }
+    }
 }
 
 fn thing_schema() -> Schema {
@@ -210,17 +226,28 @@ fn set(value: &mut Value, name: &str, new: Value) {
 impl Provider for TestProvider {
     fn schema(&self) -> ProviderSchema {
         ProviderSchema {
-            provider: Schema::default(),
+            provider: Schema::new("", [("endpoint", Attribute::optional(Type::String))]),
             resources: [("test_thing".to_string(), thing_schema())].into(),
             data_sources: [("test_lookup".to_string(), lookup_schema())].into(),
         }
     }
 
-    async fn configure(&self, _config: &Value) -> Result<(), Diagnostics> {
+    async fn configure(&self, config: &Value) -> Result<(), Diagnostics> {
+        let endpoint = config
+            .get("endpoint")
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        self.recording
+            .record(Op::Configure, &endpoint, async {
+                let _ = self.configured.set(());
+            })
+            .await;
         Ok(())
     }
 
     async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
+        self.check_configured()?;
         let name = name_of(request.state);
         let gone = self.recording.vanished.lock().unwrap().contains(&name);
         let state = (!gone).then(|| request.state.clone());
@@ -230,6 +257,7 @@ impl Provider for TestProvider {
     }
 
     async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
+        self.check_configured()?;
         let mut planned = request.proposed.clone();
         let value_changed = request
             .prior
@@ -249,6 +277,9 @@ impl Provider for TestProvider {
     }
 
     async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
+        if let Err(d) = self.check_configured() {
+            return ApplyResponse::failed(request.prior, d);
+        }
         let (op, subject) = match (request.prior, request.planned) {
             (_, None) => (Op::Delete, request.prior),
             (None, Some(planned)) => (Op::Create, Some(planned)),
@@ -290,6 +321,7 @@ impl Provider for TestProvider {
     }
 
     async fn read_data(&self, _type_name: &str, config: &Value) -> Result<Value, Diagnostics> {
+        self.check_configured()?;
         let name = name_of(config);
         let mut value = config.clone();
         set(&mut value, "result", Value::string(format!("found-{name}")));
