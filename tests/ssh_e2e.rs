@@ -154,3 +154,75 @@ fn host_preparation_through_the_binary() {
     assert!(!daemon.exists());
     assert!(!root.join("node3/e2e/k8s.conf").exists());
 }
+
+/// The seed's shape: the bastion is node1's floating IP, which the same apply creates (here a
+/// `terraform_data` standing in for the OpenStack floating IP). The provider that goes through
+/// it is configured during apply, once the address exists.
+#[test]
+fn a_bastion_made_by_the_same_apply_configures_its_provider_during_apply() {
+    let run = run_dir();
+    let root = run.join("root");
+    let dir = root.join("node3").join("bastion-later");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let stack_dir = work.path().join("later");
+    std::fs::create_dir(&stack_dir).unwrap();
+    let target = dir.join("k8s.conf");
+    std::fs::write(
+        stack_dir.join("main.tf"),
+        format!(
+            r#"
+resource "terraform_data" "floating_ip" {{
+  input = "127.0.0.10"
+}}
+
+provider "ssh" {{
+  alias           = "private"
+  user            = "root"
+  port            = 2222
+  private_key     = file("{key}")
+  host_key_policy = "accept-new"
+  connect_timeout = "20s"
+  bastion {{
+    host = terraform_data.floating_ip.output
+    port = 2222
+    user = "root"
+  }}
+}}
+
+resource "ssh_file" "node3_sysctl" {{
+  provider = ssh.private
+  host     = "127.0.0.13"
+  path     = "{target}"
+  content  = "net.ipv4.ip_forward = 1\n"
+}}
+"#,
+            key = run.join("client_key").display(),
+            target = target.display(),
+        ),
+    )
+    .unwrap();
+    let cwd = work.path();
+
+    let out = ggplan(cwd, &["plan", "later"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.all()
+            .contains("Provider \"ssh.private\" is configured during apply"),
+        "{}",
+        out.all()
+    );
+    assert!(out.all().contains("2 to add"), "{}", out.all());
+    let out = ggplan(cwd, &["apply", "later", "--auto-approve"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "net.ipv4.ip_forward = 1\n"
+    );
+    let out = ggplan(cwd, &["plan", "later", "--detailed-exitcode"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let out = ggplan(cwd, &["destroy", "later", "--auto-approve"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(!target.exists());
+}
