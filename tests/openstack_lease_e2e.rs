@@ -32,7 +32,7 @@ fn hours_from_now(hours: i64) -> String {
 
 /// A stack with a lease of three m1.large instances and, when `with_server`, a server that
 /// boots with the reserved flavor (as the seed's `main.tf` does with `var.reservation`).
-fn lease_tf(cloud: &str, name: &str, start: &str, end: &str, with_server: bool) -> String {
+fn lease_tf(name: &str, start: &str, end: &str, with_server: bool) -> String {
     let server = if with_server {
         format!(
             r#"
@@ -51,9 +51,6 @@ resource "openstack_compute_instance_v2" "node" {{
     };
     format!(
         r#"
-provider "openstack" {{
-  cloud = "{cloud}"
-}}
 data "openstack_compute_flavor_v2" "large" {{
   name = "m1.large"
 }}
@@ -74,10 +71,6 @@ output "reserved_flavor" {{
     )
 }
 
-fn rewrite(stack: &Stack, text: String) {
-    std::fs::write(stack.dir.join("main.tf"), text).unwrap();
-}
-
 /// Blazar's date `2026-11-22T14:59:00.000000` in the configuration's form.
 fn minutes(api_date: &serde_json::Value) -> String {
     api_date.as_str().unwrap()[..16].replace('T', " ")
@@ -87,12 +80,10 @@ fn minutes(api_date: &serde_json::Value) -> String {
 async fn seed_lease_reserves_a_flavor_a_server_boots_with_and_changes_in_place() {
     let name = unique("seed");
     let end = hours_from_now(12);
-    let stack = Stack::new(
+    let stack = Stack::single(
         &name,
-        &[(
-            "main.tf",
-            lease_tf("ggplan-password", &name, "now", &end, true),
-        )],
+        "ggplan-password",
+        &lease_tf(&name, "now", &end, true),
     );
     let user = Cloud::login("ggplan-password").await;
 
@@ -133,9 +124,9 @@ async fn seed_lease_reserves_a_flavor_a_server_boots_with_and_changes_in_place()
     // The name and the end change in place: the same lease, the server untouched.
     let later = hours_from_now(36);
     let renamed = format!("{name}-renamed");
-    rewrite(
-        &stack,
-        lease_tf("ggplan-password", &renamed, "now", &later, true)
+    stack.rewrite(
+        "ggplan-password",
+        &lease_tf(&renamed, "now", &later, true)
             .replace(&format!("\"{renamed}-node\""), &format!("\"{name}-node\"")),
     );
     let run = stack.run(&["apply", "-auto-approve"]).expect(0);
@@ -196,12 +187,10 @@ async fn seed_lease_reserves_a_flavor_a_server_boots_with_and_changes_in_place()
 async fn lease_starting_later_stays_pending_a_new_start_replaces_it_and_a_deleted_one_returns() {
     let name = unique("later");
     let (start, end) = (hours_from_now(48), hours_from_now(72));
-    let stack = Stack::new(
+    let stack = Stack::single(
         &name,
-        &[(
-            "main.tf",
-            lease_tf("ggplan-password", &name, &start, &end, false),
-        )],
+        "ggplan-password",
+        &lease_tf(&name, &start, &end, false),
     );
     let user = Cloud::login("ggplan-password").await;
 
@@ -216,10 +205,7 @@ async fn lease_starting_later_stays_pending_a_new_start_replaces_it_and_a_delete
 
     // Blazar cannot move a pending flavor reservation for its owner: a new start replaces it.
     let sooner = hours_from_now(24);
-    rewrite(
-        &stack,
-        lease_tf("ggplan-password", &name, &sooner, &end, false),
-    );
+    stack.rewrite("ggplan-password", &lease_tf(&name, &sooner, &end, false));
     let plan = stack.run(&["plan"]).expect(0);
     assert!(
         plan.all().contains("must be replaced") && plan.all().contains("# forces replacement"),
@@ -273,12 +259,10 @@ async fn lease_starting_later_stays_pending_a_new_start_replaces_it_and_a_delete
 #[tokio::test(flavor = "multi_thread")]
 async fn application_credential_is_refused_with_the_reason_and_nothing_is_recorded() {
     let name = unique("appcred");
-    let stack = Stack::new(
+    let stack = Stack::single(
         &name,
-        &[(
-            "main.tf",
-            lease_tf("openstack", &name, "now", &hours_from_now(12), false),
-        )],
+        "openstack",
+        &lease_tf(&name, "now", &hours_from_now(12), false),
     );
     let run = stack.run(&["apply", "-auto-approve"]).expect(1);
     assert!(
@@ -310,19 +294,8 @@ async fn application_credential_is_refused_with_the_reason_and_nothing_is_record
 #[test]
 fn bad_dates_are_refused_with_their_place_before_anything_is_made() {
     let name = unique("bad");
-    let stack = Stack::new(
-        &name,
-        &[(
-            "main.tf",
-            lease_tf(
-                "ggplan-password",
-                &name,
-                "tomorrow",
-                "2026-13-01 10:00",
-                false,
-            ),
-        )],
-    );
+    let body = lease_tf(&name, "tomorrow", "2026-13-01 10:00", false);
+    let stack = Stack::single(&name, "ggplan-password", &body);
     let run = stack.run(&["plan"]).expect(1);
     let all = run.all();
     assert!(all.contains("start_date = \"tomorrow\""), "{all}");
