@@ -6,12 +6,20 @@ use ggplan_sdk::{ResourceKind, Value};
 
 /// Every instance and output of a state.
 pub fn state(state: &State, style: &Style) -> String {
-    if state.resources.is_empty() && state.outputs.is_empty() {
+    if state.resources.is_empty() && state.deposed.is_empty() && state.outputs.is_empty() {
         return "The state file is empty. No resources are represented.\n".to_string();
     }
     let mut out = String::new();
     for inst in state.resources.values() {
         out.push_str(&instance(inst, style));
+        out.push('\n');
+    }
+    for deposed in &state.deposed {
+        out.push_str(&block(
+            &deposed.object,
+            &format!("{} (deposed object {})", deposed.object.addr, deposed.key),
+            style,
+        ));
         out.push('\n');
     }
     if !state.outputs.is_empty() {
@@ -28,6 +36,11 @@ pub fn state(state: &State, style: &Style) -> String {
 
 /// One instance as a resource block with its attributes (`ggplan state show`).
 pub fn instance(inst: &InstanceState, style: &Style) -> String {
+    block(inst, &inst.addr.to_string(), style)
+}
+
+/// An object as a resource block headed by `label`.
+fn block(inst: &InstanceState, label: &str, style: &Style) -> String {
     let addr = &inst.addr;
     let kind = match addr.resource.kind {
         ResourceKind::Managed => "resource",
@@ -35,7 +48,7 @@ pub fn instance(inst: &InstanceState, style: &Style) -> String {
     };
     let mut out = format!(
         "{}\n{kind} \"{}\" \"{}\" {{\n",
-        style.paint(super::ansi::BOLD, &format!("# {addr}:")),
+        style.paint(super::ansi::BOLD, &format!("# {label}:")),
         addr.resource.type_name,
         addr.resource.name
     );
@@ -96,7 +109,14 @@ mod tests {
                 sensitive: true,
             },
         );
+        let old = s.resources.values().next().unwrap().clone();
+        s.depose("0a1b2c3d", &old);
+        s.set_instance(old);
         let text = state(&s, &Style::default());
+        assert!(
+            text.contains("# random_password.pg (deposed object 0a1b2c3d):"),
+            "{text}"
+        );
         let heredoc = attribute_value(&Value::string("a\n  b\n"));
         assert_eq!(heredoc, "<<-EOT\n        a\n          b\n    EOT");
         assert!(!text.contains("hunter2"), "{text}");
