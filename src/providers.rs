@@ -162,7 +162,12 @@ impl ProviderInstance {
         config: &Value,
         sources: &SourceMap,
     ) -> Diagnostics {
-        let (plain, _) = config.clone().unmark_deep();
+        // Providers see values without sensitive marks; most configurations have none.
+        let plain = if config.contains_sensitive() {
+            std::borrow::Cow::Owned(config.clone().unmark_deep().0)
+        } else {
+            std::borrow::Cow::Borrowed(config)
+        };
         let addr = &resource.addr;
         Diagnostics(
             self.provider

@@ -145,8 +145,10 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
     output_changes.sort_by(|a, b| a.name.cmp(&b.name));
     let mut resource_changes: Vec<ResourceChange> =
         changes.iter().map(|c| c.change.clone()).collect();
-    resource_changes.extend(deposed);
-    resource_changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
+    if !deposed.is_empty() {
+        resource_changes.extend(deposed);
+        resource_changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
+    }
     let plan = Plan {
         resource_changes,
         output_changes,
