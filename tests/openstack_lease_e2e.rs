@@ -4,8 +4,9 @@
 //! a server boots with the reserved flavor it exports, the stack re-plans clean, the lease's
 //! name and end change in place, a hand edit is repaired, and destroy removes everything. A
 //! lease that starts later stays PENDING, a new start replaces it, and one deleted by hand is
-//! made again; an application
-//! credential is refused with the reason; bad dates are refused before anything is made.
+//! made again; a lease that reaches its end is gone (drift, planned again, refused by Blazar for
+//! its past end date with nothing recorded); an application credential is refused with the
+//! reason; bad dates are refused before anything is made.
 //!
 //! Needs GGPLAN_TEST_OPENSTACK_CLOUDS (the clouds.yaml the script writes); fails when it is
 //! missing.
@@ -303,4 +304,71 @@ fn bad_dates_are_refused_with_their_place_before_anything_is_made() {
     assert!(all.contains("main.tf line 10"), "{all}");
     assert!(all.contains("main.tf line 11"), "{all}");
     assert!(!stack.dir.join("state/kvm.json").exists());
+}
+
+/// Polls the lease until Blazar reports `status` (leases end on Blazar's clock: the manager
+/// acts on its events every few seconds).
+async fn wait_for_status(user: &Cloud, lease_id: &str, status: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        let lease = &user
+            .get("reservation", &format!("/leases/{lease_id}"))
+            .await["lease"];
+        if lease["status"] == status {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(300),
+            "lease {lease_id} never became {status}: {lease:#}"
+        );
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lease_that_reaches_its_end_is_gone_and_reported_as_drift() {
+    let name = unique("short");
+    // Blazar keeps whole minutes: a lease from now until two minutes from now.
+    let end = (Utc::now() + Duration::minutes(2))
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let stack = Stack::single(
+        &name,
+        "ggplan-password",
+        &lease_tf(&name, "now", &end, false),
+    );
+    let user = Cloud::login("ggplan-password").await;
+    stack.run(&["apply", "-auto-approve"]).expect(0);
+    let lease_id = stack.id_of("openstack_blazar_lease.lease");
+    stack.run(&["plan", "-detailed-exitcode"]).expect(0);
+
+    wait_for_status(&user, &lease_id, "TERMINATED").await;
+    // It holds nothing any more: gone, as a deleted object is.
+    let drift = stack.run(&["drift"]).expect(2);
+    assert!(
+        drift.all().contains("openstack_blazar_lease.lease"),
+        "{}",
+        drift.all()
+    );
+    let plan = stack.run(&["plan", "-detailed-exitcode"]).expect(2);
+    assert!(
+        plan.all().contains("1 to add, 0 to change, 0 to destroy"),
+        "{}",
+        plan.all()
+    );
+    // Its end date is past: Blazar refuses a new lease for it, and nothing is recorded.
+    let refused = stack.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(
+        refused
+            .all()
+            .contains("Cannot create openstack_blazar_lease"),
+        "{}",
+        refused.all()
+    );
+    let listed = stack.run(&["state", "list"]).expect(0);
+    assert!(
+        !listed.all().contains("openstack_blazar_lease.lease"),
+        "{}",
+        listed.all()
+    );
 }
