@@ -5,8 +5,9 @@
 //! name and end change in place, a hand edit is repaired, and destroy removes everything. A
 //! lease that starts later stays PENDING, a new start replaces it, and one deleted by hand is
 //! made again; a lease that reaches its end is gone (drift, planned again, refused by Blazar for
-//! its past end date with nothing recorded); an application credential is refused with the
-//! reason; bad dates are refused before anything is made.
+//! its past end date with nothing recorded); more instances than the cloud holds and an
+//! application credential are refused with the reason; bad dates are refused before anything is
+//! made.
 //!
 //! Needs GGPLAN_TEST_OPENSTACK_CLOUDS (the clouds.yaml the script writes); fails when it is
 //! missing.
@@ -371,4 +372,38 @@ async fn lease_that_reaches_its_end_is_gone_and_reported_as_drift() {
         "{}",
         listed.all()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn more_instances_than_the_cloud_holds_are_refused_and_nothing_is_recorded() {
+    let name = unique("huge");
+    let body = lease_tf(&name, "now", &hours_from_now(12), false)
+        .replace("amount        = 3", "amount        = 100000");
+    let stack = Stack::single(&name, "ggplan-password", &body);
+    let refused = stack.run(&["apply", "-auto-approve"]).expect(1);
+    let all = refused.all();
+    assert!(
+        all.contains("Cannot create openstack_blazar_lease"),
+        "{all}"
+    );
+    assert!(all.contains("Not enough hosts available"), "{all}");
+    assert!(
+        all.contains("no free capacity for this reservation"),
+        "{all}"
+    );
+    let listed = stack.run(&["state", "list"]).expect(0);
+    assert!(
+        !listed.all().contains("openstack_blazar_lease"),
+        "{}",
+        listed.all()
+    );
+    let user = Cloud::login("ggplan-password").await;
+    let leases = user.get("reservation", "/leases").await;
+    let named = leases["leases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["name"] == name.as_str())
+        .count();
+    assert_eq!(named, 0, "{leases:#}");
 }

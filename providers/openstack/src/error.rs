@@ -73,6 +73,10 @@ impl ApiError {
                 "The project's quota is exhausted: free resources or ask for a larger quota, \
                  then apply again."
             }
+            ApiError::Status { message, .. } if message.contains("Not enough hosts available") => {
+                "The cloud has no free capacity for this reservation in that period (Blazar): \
+                 reserve fewer instances, a smaller flavor or another period."
+            }
             ApiError::Status { status: 401, .. } | ApiError::Auth(_) => {
                 "Check the credentials of the cloud in clouds.yaml (or the OS_* variables): the \
                  application credential or password may be wrong, expired or revoked."
@@ -124,11 +128,17 @@ impl ApiError {
 
 /// The error type and message an OpenStack service put in an error body. Neutron says
 /// `{"NeutronError": {"type", "message"}}`, Nova `{"itemNotFound": {"message", "code"}}`,
-/// Keystone `{"error": {"message", "title"}}`; Glance often answers in plain text.
+/// Keystone `{"error": {"message", "title"}}`, Blazar `{"error_message", "error_name"}`; Glance
+/// often answers in plain text.
 pub fn error_from_body(body: &str) -> (Option<String>, String) {
     if let Ok(Json::Object(top)) = serde_json::from_str::<Json>(body) {
         if let Some(message) = top.get("message").and_then(Json::as_str) {
             return (None, message.to_string());
+        }
+        if let Some(message) = top.get("error_message").and_then(Json::as_str) {
+            // Blazar's error_name is often just the status again.
+            let name = top.get("error_name").and_then(Json::as_str);
+            return (name.map(str::to_string), message.to_string());
         }
         for (key, inner) in &top {
             if let Some(message) = inner.get("message").and_then(Json::as_str) {
@@ -171,6 +181,8 @@ mod tests {
                 "The request you have made requires authentication.".to_string()
             )
         );
+        let blazar = r#"{"error_code": 500, "error_message": "Not enough hosts available", "error_name": 500}"#;
+        assert_eq!(error_from_body(blazar).1, "Not enough hosts available");
         assert_eq!(
             error_from_body("404 Not Found\n\n  The resource could not be found.").1,
             "404 Not Found The resource could not be found."
