@@ -696,17 +696,15 @@ impl Applier {
         } else {
             None
         };
-        let first = match &deposed {
-            Some((key, object)) => JournalEntry::Depose {
+        let mut first = Vec::new();
+        if let Some((key, object)) = &deposed {
+            first.push(JournalEntry::Depose {
                 key: key.clone(),
                 object: object.clone(),
-            },
-            None => begin,
-        };
-        self.committer
-            .commit(vec![first])
-            .await
-            .map_err(journal_error)?;
+            });
+        }
+        first.push(begin);
+        self.committer.commit(first).await.map_err(journal_error)?;
         let id = prior
             .as_ref()
             .and_then(|p| p.get("id").as_str().map(str::to_string));

@@ -39,7 +39,8 @@ pub enum JournalEntry {
     /// A create-before-destroy replacement sets the current object aside before creating the
     /// new one (becomes a [`State::deposed`] object).
     Depose { key: String, object: InstanceState },
-    /// The replacement was not created: the deposed object is current again.
+    /// The replacement was not created: the deposed object is current again; ends its pending
+    /// operation.
     Restore { key: String, object: InstanceState },
     /// A deposed object was destroyed.
     RemoveDeposed {
@@ -79,7 +80,10 @@ impl JournalEntry {
                 state.remove_instance(addr);
             }
             JournalEntry::Depose { key, object } => state.depose(key, object),
-            JournalEntry::Restore { key, object } => state.restore_deposed(key, object),
+            JournalEntry::Restore { key, object } => {
+                state.pending.remove(&object.addr);
+                state.restore_deposed(key, object);
+            }
             JournalEntry::RemoveDeposed { addr, key } => state.remove_deposed(addr, key),
             JournalEntry::Output { name, output } => match output {
                 Some(output) => {
