@@ -533,6 +533,9 @@ impl Run {
     /// Configures a deferred provider now that the apply has made what its configuration
     /// refers to; nothing for a provider configured at plan time.
     pub async fn ensure_configured(&self, key: &str) -> Result<(), Diagnostics> {
+        if !self.is_deferred(key) {
+            return Ok(());
+        }
         let _one_at_a_time = self.configuring.lock().await;
         let Some(instance) = self.deferred.lock().ok().and_then(|mut d| d.remove(key)) else {
             return Ok(());
