@@ -537,9 +537,31 @@ impl Run {
             return Ok(());
         }
         let _one_at_a_time = self.configuring.lock().await;
-        let Some(instance) = self.deferred.lock().ok().and_then(|mut d| d.remove(key)) else {
-            return Ok(());
+        let Some(instance) = self.deferred.lock().ok().and_then(|d| d.get(key).cloned()) else {
+            return Ok(()); // Configured by the task that held the lock before.
         };
+        let configured = self.configure_now(key, &instance).await;
+        // Recorded as configured before it stops being deferred, so that a task that skips
+        // the lock above always finds it; after a failure it is neither, and every resource
+        // that uses it fails with "not configured".
+        if configured.is_ok()
+            && let Ok(mut providers) = self.providers.lock()
+        {
+            providers.insert(key.to_string(), instance);
+        }
+        if let Ok(mut deferred) = self.deferred.lock() {
+            deferred.remove(key);
+        }
+        configured
+    }
+
+    /// Evaluates the configuration of a deferred provider, which must be known by now, and
+    /// configures `instance` with it.
+    async fn configure_now(
+        &self,
+        key: &str,
+        instance: &ProviderInstance,
+    ) -> Result<(), Diagnostics> {
         let block = self.module.providers.get(key);
         let config = match block {
             Some(block) => self.eval_config(
@@ -561,11 +583,7 @@ impl Run {
             .into());
         }
         let (plain, _) = config.unmark_deep();
-        instance.provider.configure(&plain).await?;
-        if let Ok(mut providers) = self.providers.lock() {
-            providers.insert(key.to_string(), instance);
-        }
-        Ok(())
+        instance.provider.configure(&plain).await
     }
 
     /// The instances of a resource or module call: its count or for_each evaluated in a
