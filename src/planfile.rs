@@ -328,7 +328,14 @@ impl PlanFile {
     pub fn check_same(&self, fresh: &Plan) -> Result<(), PlanFileError> {
         let now = SavedPlan::new(fresh, &[]);
         let saved = &self.plan;
-        let address = |c: &Json| c["address"].as_str().unwrap_or("?").to_string();
+        // A deposed object's change shares its instance's address.
+        let address = |c: &Json| match c["deposed"].as_str() {
+            Some(key) => format!(
+                "{} (deposed object {key})",
+                c["address"].as_str().unwrap_or("?")
+            ),
+            None => c["address"].as_str().unwrap_or("?").to_string(),
+        };
         let by_address = |list: &[Json]| -> BTreeMap<String, Json> {
             list.iter().map(|c| (address(c), c.clone())).collect()
         };

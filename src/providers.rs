@@ -4,7 +4,8 @@
 use crate::config::{Module, Resource, SourceMap};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{
-    Diagnostic, Diagnostics, Provider, ProviderFactory, ProviderSchema, ResourceKind, Schema, Value,
+    AttrPath, BlockNesting, Diagnostic, Diagnostics, PathStep, Provider, ProviderFactory,
+    ProviderSchema, ResourceKind, Schema, Value,
 };
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -153,6 +154,24 @@ impl ProviderInstance {
         }
     }
 
+    /// `path` with indexes that follow the blocks as written: a set of blocks is sorted once
+    /// evaluated, so an index into one says nothing about which block it was; it is dropped
+    /// (the first block of that kind stands for them).
+    fn written_order(&self, kind: ResourceKind, type_name: &str, path: &AttrPath) -> AttrPath {
+        let Some(PathStep::Key(name)) = path.0.first() else {
+            return path.clone();
+        };
+        let is_set = self
+            .type_schema(kind, type_name)
+            .and_then(|schema| schema.blocks.get(name))
+            .is_some_and(|block| block.nesting == BlockNesting::Set);
+        if is_set {
+            AttrPath::attr(name)
+        } else {
+            path.clone()
+        }
+    }
+
     /// The provider's own checks of a resource's configuration (Terraform's
     /// ValidateResourceConfig), each placed at the attribute it names in the resource's body,
     /// or at the resource block.
@@ -178,7 +197,8 @@ impl ProviderInstance {
                     let range = d
                         .attribute
                         .as_ref()
-                        .and_then(|path| resource.body.span_of(path))
+                        .map(|path| self.written_order(addr.kind, &addr.type_name, path))
+                        .and_then(|path| resource.body.span_of(&path))
                         .map_or_else(
                             || resource.range.clone(),
                             |span| sources.range(resource.body.file, span),

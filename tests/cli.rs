@@ -493,6 +493,44 @@ fn a_deposed_object_is_planned_destroyed_and_moves_with_its_instance() {
 }
 
 #[test]
+fn a_saved_plan_with_a_deposed_object_still_refuses_an_unreviewed_change() {
+    let sb = Sandbox::applied_quickstart();
+    let mut state = sb.state_json();
+    let current = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "local_file.inventory")
+        .unwrap()
+        .clone();
+    let inventory = sb.path(current["attributes"]["filename"].as_str().unwrap());
+    let mut old = current.clone();
+    let old_file = inventory.with_file_name("old-inventory.yml");
+    std::fs::copy(&inventory, &old_file).unwrap();
+    old["attributes"]["filename"] = Json::from(old_file.to_str().unwrap());
+    state["deposed"] = serde_json::json!([{ "key": "0a1b2c3d", "object": old }]);
+    std::fs::write(sb.state_path(), serde_json::to_vec_pretty(&state).unwrap()).unwrap();
+
+    sb.run(&["plan", "--out", "p.plan"]).expect(0);
+    // The inventory is edited after the plan was reviewed: applying the file must not
+    // repair it unseen, although its deposed object shares its address.
+    std::fs::write(&inventory, "edited\n").unwrap();
+    let refused = sb.run(&["apply", "p.plan"]).expect(1);
+    assert!(
+        refused.stderr.contains("Saved plan is stale"),
+        "{}",
+        refused.all()
+    );
+    assert!(
+        refused.stderr.contains("local_file.inventory"),
+        "{}",
+        refused.all()
+    );
+    assert_eq!(std::fs::read_to_string(&inventory).unwrap(), "edited\n");
+    assert!(old_file.exists());
+}
+
+#[test]
 fn graph_providers_version_and_validate_need_no_state() {
     let sb = Sandbox::quickstart();
 

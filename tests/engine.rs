@@ -438,6 +438,8 @@ async fn a_replaced_object_whose_destroy_fails_stays_recorded_as_deposed_until_d
     h.recording.refuse_delete("cbd-1", true);
     let failed = h.apply(&["gen=2"], RunOptions::default()).await;
     assert!(!failed.outcome.succeeded());
+    // The replacement was made; the old object was not destroyed.
+    assert_eq!((failed.outcome.added, failed.outcome.destroyed), (1, 0));
     let state = h.state();
     assert_eq!(attribute(&h, "test_thing.cbd", "id"), "cbd-2-id1");
     assert_eq!(state.deposed.len(), 1, "{state:#?}");

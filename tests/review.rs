@@ -509,6 +509,16 @@ fn json_runs_report_diagnostics_as_json_lines_and_destroy_has_json_too() {
     std::fs::remove_file(sb.path("broken.tf")).unwrap();
 
     sb.run(&["apply", "--json", "--auto-approve"]).expect(0);
+    // destroy takes a directory, never a saved plan (which may not be a destroy).
+    sb.run(&["plan", "--out", "saved.plan"]).expect(0);
+    let refused = sb
+        .run(&["destroy", "saved.plan", "--json", "--auto-approve"])
+        .expect(1);
+    assert!(
+        refused.stdout.contains("destroy takes a stack directory"),
+        "{}",
+        refused.all()
+    );
     let destroyed = sb.run(&["destroy", "--json", "--auto-approve"]).expect(0);
     let summary = json_lines(&destroyed)
         .into_iter()

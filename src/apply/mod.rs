@@ -195,10 +195,10 @@ async fn apply_with(
                     async move { applier.visit(step).await }
                 })
                 .await;
-                interrupted = stop.is_stopped() && !outcome.skipped.is_empty();
-                if !stop.is_stopped() {
-                    diagnostics.extend(applier.destroy_deposed(&plan.resource_changes).await);
-                }
+                let (deposed_diagnostics, deposed_skipped) =
+                    applier.destroy_deposed(&plan.resource_changes, stop).await;
+                diagnostics.extend(deposed_diagnostics);
+                interrupted = stop.is_stopped() && (!outcome.skipped.is_empty() || deposed_skipped);
                 diagnostics.extend(run.take_diagnostics());
             }
         },
@@ -732,6 +732,16 @@ impl Applier {
         let failed = response.diagnostics.has_errors();
         let new_state = match response.new_state {
             Some(v) if !v.is_wholly_known() => {
+                if let Some((key, object)) = &deposed {
+                    // What the provider made cannot be recorded: the old object stays current.
+                    self.committer
+                        .commit(vec![JournalEntry::Restore {
+                            key: key.clone(),
+                            object: object.clone(),
+                        }])
+                        .await
+                        .map_err(journal_error)?;
+                }
                 return Err(Diagnostic::error(
                     format!("{addr}: provider returned unknown values after apply"),
                     "This is a bug in the provider.",
@@ -767,9 +777,11 @@ impl Applier {
             return Err(with_context(response.diagnostics, addr, "applying"));
         }
         let value = mark_copies(new_state.unwrap_or_default().mark_paths(&marks), &config);
-        if c.change.action != Action::CreateThenDelete {
-            self.count(c.change.action);
-        }
+        // A create-before-destroy's create counts as an add now, its destroy when it is done.
+        self.count(match c.change.action {
+            Action::CreateThenDelete => Action::Create,
+            other => other,
+        });
         self.finished(c, shown_action, started, &value);
         self.set_scope(c, value);
         Ok(())
@@ -810,8 +822,7 @@ impl Applier {
                     .await
                     .map_err(journal_error)?;
             }
-            // A create-before-destroy replace is counted once, when its destroy half is done.
-            self.count(Action::CreateThenDelete);
+            self.count(Action::Delete);
             return Ok(());
         }
         self.committer
@@ -842,12 +853,20 @@ impl Applier {
     /// Destroys the deposed objects the plan lists (left by an earlier create-before-destroy
     /// whose destroy failed or was interrupted), after everything else: by then what used
     /// them uses their replacements.
-    async fn destroy_deposed(&self, changes: &[ResourceChange]) -> Diagnostics {
+    /// Returns their errors, and whether a stop request left some undone.
+    async fn destroy_deposed(
+        &self,
+        changes: &[ResourceChange],
+        stop: &StopFlag,
+    ) -> (Diagnostics, bool) {
         let mut diagnostics = Diagnostics::new();
         for c in changes {
             let (Some(key), Some(prior)) = (&c.deposed, &c.before) else {
                 continue;
             };
+            if stop.is_stopped() {
+                return (diagnostics, true);
+            }
             let removed = match self.delete_object(&c.addr, &c.provider, prior).await {
                 Ok(()) => self
                     .committer
@@ -864,7 +883,7 @@ impl Applier {
                 Err(d) => diagnostics.extend(d),
             }
         }
-        diagnostics
+        (diagnostics, false)
     }
 
     /// Asks the provider to delete the object `prior` describes, with progress and events.
@@ -874,6 +893,7 @@ impl Applier {
         provider_key: &str,
         prior: &Value,
     ) -> Result<(), Diagnostics> {
+        self.run.ensure_configured(provider_key).await?;
         let (provider, _) = self.run.resource_provider(&addr.resource, provider_key)?;
         let (prior_plain, _) = prior.clone().unmark_deep();
         let id = prior.get("id").as_str().map(str::to_string);

@@ -163,6 +163,17 @@ pub async fn apply(
     request: ApplyRequest,
 ) -> ExitCode {
     if path.is_file() {
+        if request.destroy {
+            ui.error(
+                "destroy takes a stack directory",
+                format!(
+                    "{} is a file. To apply a saved destroy plan, run `ggplan apply {}`.",
+                    path.display(),
+                    path.display()
+                ),
+            );
+            return ExitCode::from(1);
+        }
         return apply_file(ui, registry, path, args, &request).await;
     }
     if request.json && !request.auto_approve {

@@ -27,7 +27,8 @@ pub struct Stack {
 
 impl Stack {
     /// A run over this stack whose graph also has the providers of the instances in `state`
-    /// (instances whose resource is gone from the configuration still need theirs).
+    /// (instances whose resource is gone from the configuration, and deposed objects, still
+    /// need theirs).
     pub fn run(
         &self,
         registry: &Registry,
@@ -35,9 +36,11 @@ impl Stack {
         options: RunOptions,
         events: Arc<dyn EventSink>,
     ) -> Result<Run, Diagnostics> {
+        let deposed = state.deposed.iter().map(|d| &d.object);
         let providers: Vec<String> = state
             .resources
             .values()
+            .chain(deposed)
             .map(|r| r.provider.clone())
             .collect();
         Run::new(

@@ -51,7 +51,12 @@ pub fn diagnostic(d: &Diagnostic, source: &dyn Fn(&str) -> Option<String>) -> St
             "range".into(),
             json!({ "filename": range.file, "start": pos(&range.start), "end": pos(&range.end) }),
         );
-        let text = source(&range.file).unwrap_or_default();
+        // Only stack files are quoted: a variable's value (a -var, a .tfvars line) may be a
+        // secret, and these lines are for machines that keep logs.
+        let stack_file = range.file.ends_with(".tf") || range.file.ends_with(".hcl");
+        let text = source(&range.file)
+            .filter(|_| stack_file)
+            .unwrap_or_default();
         let line = text.lines().nth(range.start.line.saturating_sub(1));
         if let Some(code) = line {
             body.insert(
