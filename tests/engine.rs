@@ -486,6 +486,51 @@ async fn a_replaced_object_whose_destroy_fails_stays_recorded_as_deposed_until_d
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deposed_object_is_destroyed_before_what_it_used() {
+    let stack = r#"
+        variable "gen" {}
+        resource "test_thing" "net" {
+          name = "net"
+        }
+        resource "test_thing" "port" {
+          name  = "port-${var.gen}"
+          value = test_thing.net.id
+          lifecycle {
+            create_before_destroy = true
+          }
+        }
+        "#;
+    let h = Harness::new(stack);
+    h.apply_ok(&["gen=1"]).await;
+    h.recording.refuse_delete("port-1", true);
+    let failed = h.apply(&["gen=2"], RunOptions::default()).await;
+    assert!(!failed.outcome.succeeded());
+    assert_eq!(h.state().deposed.len(), 1);
+
+    // Destroying everything: the deposed port goes before the network it is on, in one run.
+    h.recording.refuse_delete("port-1", false);
+    let destroy = RunOptions {
+        destroy: true,
+        ..RunOptions::default()
+    };
+    let destroyed = h.apply(&["gen=2"], destroy).await;
+    assert!(
+        destroyed.outcome.succeeded(),
+        "{}",
+        destroyed.outcome.diagnostics
+    );
+    let calls = &destroyed.calls;
+    ended_before(calls, (Op::Delete, "port-1"), (Op::Delete, "net"));
+    ended_before(calls, (Op::Delete, "port-2"), (Op::Delete, "net"));
+    assert_eq!(destroyed.outcome.destroyed, 3);
+    let state = h.state();
+    assert!(
+        state.resources.is_empty() && state.deposed.is_empty(),
+        "{state:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_configured_from_a_new_resource_is_configured_during_apply() {
     // As a Kubernetes provider configured from the cluster a first layer creates.
     let stack = r#"

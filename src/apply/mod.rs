@@ -8,7 +8,7 @@ use crate::address::{InstanceAddr, ModuleInstance, ModulePath, ResourceAddr};
 use crate::config::Resource;
 use crate::events::Event;
 use crate::graph::Node;
-use crate::plan::{Action, PlannedChange, PlannedRun, ResourceChange, with_context};
+use crate::plan::{Action, PlannedChange, PlannedRun, with_context};
 use crate::run::{Run, apply_ignore_changes, mark_copies};
 use crate::scope::InstanceContext;
 use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore, deposed_key};
@@ -119,7 +119,7 @@ pub async fn apply_refresh_only(
     if let Ok(mut scope) = planned.run.scope.write() {
         for c in &planned.changes {
             let addr = &c.change.addr;
-            if addr.resource.kind != ResourceKind::Managed {
+            if addr.resource.kind != ResourceKind::Managed || c.change.deposed.is_some() {
                 continue;
             }
             // A change's `before` is the refreshed value (`None`: gone or never created).
@@ -154,7 +154,6 @@ async fn apply_with(
         prior,
         refreshed,
         changes,
-        plan,
         ..
     } = planned;
     let mut state = prior;
@@ -195,10 +194,7 @@ async fn apply_with(
                     async move { applier.visit(step).await }
                 })
                 .await;
-                let (deposed_diagnostics, deposed_skipped) =
-                    applier.destroy_deposed(&plan.resource_changes, stop).await;
-                diagnostics.extend(deposed_diagnostics);
-                interrupted = stop.is_stopped() && (!outcome.skipped.is_empty() || deposed_skipped);
+                interrupted = stop.is_stopped() && !outcome.skipped.is_empty();
                 diagnostics.extend(run.take_diagnostics());
             }
         },
@@ -447,7 +443,7 @@ impl Applier {
                     plan.wait(barrier, destroy);
                 }
             }
-            if c.change.action == Action::CreateThenDelete {
+            if c.change.action == Action::CreateThenDelete || c.change.deposed.is_some() {
                 if let Some(main) = plan.id(&Step::Main(i)) {
                     plan.wait(destroy, main);
                 }
@@ -464,7 +460,7 @@ impl Applier {
                 .map(|s| match &plan.steps[*s] {
                     Step::Config(n) => graph.nodes[*n].to_string(),
                     Step::Main(i) => self.changes[*i].change.addr.to_string(),
-                    Step::Destroy(i) => format!("{} (destroy)", self.changes[*i].change.addr),
+                    Step::Destroy(i) => format!("{} (destroy)", self.changes[*i].change.label()),
                     Step::Applied((p, r)) => {
                         format!("{} (applied)", Node::Resource(p.clone(), r.clone()))
                     }
@@ -805,6 +801,20 @@ impl Applier {
     async fn destroy(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
         let prior = c.change.before.clone().unwrap_or_default();
+        if let Some(key) = &c.change.deposed {
+            // A deposed object left by an earlier create-before-destroy: the instance's
+            // current object is another one and stays as it is.
+            self.delete_object(addr, &c.change.provider, &prior).await?;
+            self.committer
+                .commit(vec![JournalEntry::RemoveDeposed {
+                    addr: addr.clone(),
+                    key: key.clone(),
+                }])
+                .await
+                .map_err(journal_error)?;
+            self.count(Action::Delete);
+            return Ok(());
+        }
         if c.change.action == Action::CreateThenDelete {
             // The old object was deposed by the create half.
             let key = self
@@ -848,42 +858,6 @@ impl Applier {
             self.count(Action::Delete);
         }
         Ok(())
-    }
-
-    /// Destroys the deposed objects the plan lists (left by an earlier create-before-destroy
-    /// whose destroy failed or was interrupted), after everything else: by then what used
-    /// them uses their replacements.
-    /// Returns their errors, and whether a stop request left some undone.
-    async fn destroy_deposed(
-        &self,
-        changes: &[ResourceChange],
-        stop: &StopFlag,
-    ) -> (Diagnostics, bool) {
-        let mut diagnostics = Diagnostics::new();
-        for c in changes {
-            let (Some(key), Some(prior)) = (&c.deposed, &c.before) else {
-                continue;
-            };
-            if stop.is_stopped() {
-                return (diagnostics, true);
-            }
-            let removed = match self.delete_object(&c.addr, &c.provider, prior).await {
-                Ok(()) => self
-                    .committer
-                    .commit(vec![JournalEntry::RemoveDeposed {
-                        addr: c.addr.clone(),
-                        key: key.clone(),
-                    }])
-                    .await
-                    .map_err(journal_error),
-                Err(d) => Err(d),
-            };
-            match removed {
-                Ok(()) => self.count(Action::Delete),
-                Err(d) => diagnostics.extend(d),
-            }
-        }
-        (diagnostics, false)
     }
 
     /// Asks the provider to delete the object `prior` describes, with progress and events.

@@ -141,16 +141,16 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
     let deposed = planner.deposed_destroys();
     let mut changes = planner.changes.into_inner().unwrap_or_default();
     changes.sort_by(|a, b| a.change.addr.cmp(&b.change.addr));
+    if !deposed.is_empty() {
+        changes.extend(deposed);
+        changes.sort_by(|a, b| {
+            (&a.change.addr, &a.change.deposed).cmp(&(&b.change.addr, &b.change.deposed))
+        });
+    }
     let mut output_changes = planner.outputs.into_inner().unwrap_or_default();
     output_changes.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut resource_changes: Vec<ResourceChange> =
-        changes.iter().map(|c| c.change.clone()).collect();
-    if !deposed.is_empty() {
-        resource_changes.extend(deposed);
-        resource_changes.sort_by(|a, b| (&a.addr, &a.deposed).cmp(&(&b.addr, &b.deposed)));
-    }
     let plan = Plan {
-        resource_changes,
+        resource_changes: changes.iter().map(|c| c.change.clone()).collect(),
         output_changes,
     };
     Ok(PlannedRun {
@@ -415,21 +415,29 @@ impl Planner {
     }
 
     /// The deposed objects a create-before-destroy left behind, each planned for destruction
-    /// (the applier destroys them after everything else).
-    fn deposed_destroys(&self) -> Vec<ResourceChange> {
+    /// (ordered as the destroy half of a create-before-destroy: after what used it moved to
+    /// the replacement, before what it used goes).
+    fn deposed_destroys(&self) -> Vec<PlannedChange> {
         self.prior
             .deposed
             .iter()
             .filter(|d| self.is_selected(&d.object.addr))
-            .map(|d| ResourceChange {
-                addr: d.object.addr.clone(),
-                provider: d.object.provider.clone(),
-                action: Action::Delete,
-                before: Some(d.object.value()),
-                after: None,
-                replace_paths: Vec::new(),
-                reason: None,
-                deposed: Some(d.key.clone()),
+            .map(|d| PlannedChange {
+                change: ResourceChange {
+                    addr: d.object.addr.clone(),
+                    provider: d.object.provider.clone(),
+                    action: Action::Delete,
+                    before: Some(d.object.value()),
+                    after: None,
+                    replace_paths: Vec::new(),
+                    reason: None,
+                    deposed: Some(d.key.clone()),
+                },
+                context: InstanceContext::default(),
+                expansion: Expansion::Single,
+                prior_dependencies: d.object.dependencies.clone(),
+                create_before_destroy: d.object.create_before_destroy,
+                planned_without_provider: false,
             })
             .collect()
     }
