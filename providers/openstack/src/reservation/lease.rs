@@ -15,7 +15,7 @@
 use super::date::{self, NOW};
 use crate::convert::{encode, int_attr, str_attr, text};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial};
+use crate::resource::{ManagedType, Partial, read_back};
 use crate::session::{Service, Session};
 use crate::wait::{Poll, timeout, timeouts_block, until, validate_timeouts};
 use async_trait::async_trait;
@@ -386,7 +386,8 @@ impl ManagedType for Lease {
             }
         }
         if body.is_empty() {
-            return Ok(lease_state_or_prior(session, id, planned).await?);
+            // Only `timeouts` changed: nothing to tell Blazar.
+            return read_back(self, session, planned.clone()).await;
         }
         let doc = session
             .put(Service::Reservation, &lease_path(id), &Json::Object(body))
@@ -415,17 +416,6 @@ impl ManagedType for Lease {
         )
         .await
     }
-}
-
-/// The lease as it is now (an update that changed nothing Blazar holds, only `timeouts`).
-async fn lease_state_or_prior(
-    session: &Session,
-    id: &str,
-    planned: &Value,
-) -> Result<Value, ApiError> {
-    Ok(show_lease(session, id)
-        .await?
-        .map_or_else(|| planned.clone(), |lease| lease_state(&lease, planned)))
 }
 
 #[cfg(test)]
