@@ -460,13 +460,6 @@ impl Run {
             .into());
         };
         let block = self.module.providers.get(key);
-        let empty = Body {
-            file: FileId(0),
-            attributes: BTreeMap::new(),
-            blocks: Vec::new(),
-            span: 0..0,
-        };
-        let what = format!("provider {key:?}");
         if block.is_none() {
             let required: Vec<&String> = instance
                 .schema
@@ -491,14 +484,7 @@ impl Run {
                 .into());
             }
         }
-        let body = block.map(|b| &b.body).unwrap_or(&empty);
-        let config = self.eval_config(
-            body,
-            &instance.schema.provider,
-            &ModuleInstance::root(),
-            &InstanceContext::default(),
-            &what,
-        )?;
+        let config = self.provider_config(key, &instance)?;
         if !config.is_wholly_known() {
             // Configured when the apply reaches the first resource that uses it, once what
             // its configuration refers to exists.
@@ -523,6 +509,29 @@ impl Run {
             providers.insert(key.to_string(), instance);
         }
         Ok(())
+    }
+
+    /// The configuration of provider `key` evaluated with the values known so far (an empty
+    /// body when the stack has no block for it).
+    fn provider_config(
+        &self,
+        key: &str,
+        instance: &ProviderInstance,
+    ) -> Result<Value, Diagnostics> {
+        let empty = Body {
+            file: FileId(0),
+            attributes: BTreeMap::new(),
+            blocks: Vec::new(),
+            span: 0..0,
+        };
+        let body = self.module.providers.get(key).map_or(&empty, |b| &b.body);
+        self.eval_config(
+            body,
+            &instance.schema.provider,
+            &ModuleInstance::root(),
+            &InstanceContext::default(),
+            &format!("provider {key:?}"),
+        )
     }
 
     /// Whether the provider configuration `key` waits for apply (see [`Run::configure_provider`]).
@@ -563,16 +572,7 @@ impl Run {
         instance: &ProviderInstance,
     ) -> Result<(), Diagnostics> {
         let block = self.module.providers.get(key);
-        let config = match block {
-            Some(block) => self.eval_config(
-                &block.body,
-                &instance.schema.provider,
-                &ModuleInstance::root(),
-                &InstanceContext::default(),
-                &format!("provider {key:?}"),
-            )?,
-            None => Value::Null,
-        };
+        let config = self.provider_config(key, instance)?;
         if !config.is_wholly_known() {
             return Err(Diagnostic::error(
                 format!("Provider {key:?} is still not known during apply"),
