@@ -2,12 +2,12 @@
 //! optionally bound to a port. A floating IP moved to another port by hand is moved back.
 
 use super::{
-    FLOATING_IPS, NETWORKS, common_attributes, create, delete, list, show, sync_tags, tenant,
-    update_with_tags,
+    FLOATING_IPS, NETWORKS, common_attributes, create, delete, list, show, tag_and_read_back,
+    tenant, update_with_tags,
 };
 use crate::convert::{query, str_attr, text, to_json};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
+use crate::resource::{ManagedType, Partial, keep, set_tags, with_id};
 use crate::session::Session;
 use async_trait::async_trait;
 use ggplan_sdk::{Attribute, Schema, Type, Value};
@@ -155,12 +155,8 @@ impl ManagedType for FloatingIp {
         }
         body.extend(tenant(planned));
         let api = create(session, FLOATING_IPS, body, planned).await?;
-        let id = api["id"].as_str().unwrap_or_default().to_string();
-        let partial = with_id(planned, &id);
-        if let Err(e) = sync_tags(session, FLOATING_IPS, &id, planned, &api["tags"]).await {
-            return Err(Partial::left(partial, e));
-        }
-        read_back(self, session, partial).await
+        let state = with_id(planned, api["id"].as_str().unwrap_or_default());
+        tag_and_read_back(self, session, FLOATING_IPS, &api, planned, state).await
     }
 
     async fn update(

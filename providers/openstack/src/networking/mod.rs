@@ -115,6 +115,23 @@ pub async fn update(
     Ok(())
 }
 
+/// The end of the usual create of a Neutron object: the configured tags onto the new object
+/// (`api` is the create's answer), then a read-back. A failure keeps `state`: the object exists.
+pub async fn tag_and_read_back(
+    resource: &dyn ManagedType,
+    session: &Session,
+    kind: Kind,
+    api: &Json,
+    planned: &Value,
+    state: Value,
+) -> Result<Value, Partial> {
+    let id = api["id"].as_str().unwrap_or_default();
+    if let Err(e) = sync_tags(session, kind, id, planned, &api["tags"]).await {
+        return Err(Partial::left(state, e));
+    }
+    read_back(resource, session, state).await
+}
+
 /// The usual in-place update of a Neutron object: the changed fields in `body`, then the tags
 /// (compared with the ones the prior state saw), then a read-back. A failure keeps the prior
 /// state, since the object may be half changed.

@@ -1,11 +1,11 @@
 //! `openstack_networking_network_v2`: a Neutron network.
 
 use super::{
-    NETWORKS, common_attributes, create, delete, show, sync_tags, tenant, update_with_tags,
+    NETWORKS, common_attributes, create, delete, show, tag_and_read_back, tenant, update_with_tags,
 };
 use crate::convert::{changed_fields, fields, flag, number, string_set, text};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
+use crate::resource::{ManagedType, Partial, keep, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
 use ggplan_sdk::{Attribute, Schema, Type, Value};
@@ -107,11 +107,7 @@ impl ManagedType for Network {
         }
         let api = create(session, NETWORKS, body, planned).await?;
         let state = network_state(&api, planned);
-        let id = api["id"].as_str().unwrap_or_default();
-        if let Err(e) = sync_tags(session, NETWORKS, id, planned, &api["tags"]).await {
-            return Err(Partial::left(state, e));
-        }
-        read_back(self, session, state).await
+        tag_and_read_back(self, session, NETWORKS, &api, planned, state).await
     }
 
     async fn update(

@@ -4,12 +4,14 @@
 //! the addresses the port really has are `all_fixed_ips`. `security_group_ids` is read back,
 //! so security groups changed by hand show as drift and are put back.
 
-use super::{PORTS, common_attributes, create, delete, show, sync_tags, tenant, update_with_tags};
+use super::{
+    PORTS, common_attributes, create, delete, show, tag_and_read_back, tenant, update_with_tags,
+};
 use crate::convert::{
     bool_attr, changed_fields, fields, flag, str_attr, string_set, strings_attr, text, to_json,
 };
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
+use crate::resource::{ManagedType, Partial, keep, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
 use ggplan_sdk::{
@@ -317,11 +319,7 @@ impl ManagedType for Port {
         }
         let api = create(session, PORTS, body, planned).await?;
         let state = port_state(&api, planned);
-        let id = api["id"].as_str().unwrap_or_default();
-        if let Err(e) = sync_tags(session, PORTS, id, planned, &api["tags"]).await {
-            return Err(Partial::left(state, e));
-        }
-        read_back(self, session, state).await
+        tag_and_read_back(self, session, PORTS, &api, planned, state).await
     }
 
     async fn update(

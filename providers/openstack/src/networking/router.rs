@@ -1,7 +1,8 @@
 //! `openstack_networking_router_v2` and `openstack_networking_router_interface_v2`.
 
 use super::{
-    PORTS, ROUTERS, common_attributes, create, delete, show, sync_tags, tenant, update_with_tags,
+    PORTS, ROUTERS, common_attributes, create, delete, show, tag_and_read_back, tenant,
+    update_with_tags,
 };
 use crate::convert::{changed_fields, fields, flag, str_attr, text};
 use crate::error::ApiError;
@@ -170,11 +171,7 @@ impl ManagedType for Router {
         }
         let api = create(session, ROUTERS, body, planned).await?;
         let state = router_state(&api, planned);
-        let id = api["id"].as_str().unwrap_or_default();
-        if let Err(e) = sync_tags(session, ROUTERS, id, planned, &api["tags"]).await {
-            return Err(Partial::left(state, e));
-        }
-        read_back(self, session, state).await
+        tag_and_read_back(self, session, ROUTERS, &api, planned, state).await
     }
 
     async fn update(

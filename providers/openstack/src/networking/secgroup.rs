@@ -2,8 +2,8 @@
 
 use super::canonical;
 use super::{
-    SECURITY_GROUP_RULES, SECURITY_GROUPS, common_attributes, create, delete, show, sync_tags,
-    tenant, update_with_tags,
+    SECURITY_GROUP_RULES, SECURITY_GROUPS, common_attributes, create, delete, show,
+    tag_and_read_back, tenant, update_with_tags,
 };
 use crate::convert::{changed_fields, fields, flag, int_attr, number, str_attr, text};
 use crate::error::ApiError;
@@ -71,7 +71,6 @@ impl ManagedType for Secgroup {
         body.extend(tenant(planned));
         let api = create(session, SECURITY_GROUPS, body, planned).await?;
         let state = secgroup_state(&api, planned);
-        let id = api["id"].as_str().unwrap_or_default();
         if planned.get("delete_default_rules").as_bool() == Some(true) {
             for rule in api["security_group_rules"].as_array().into_iter().flatten() {
                 let rule_id = rule["id"].as_str().unwrap_or_default();
@@ -80,10 +79,7 @@ impl ManagedType for Secgroup {
                 }
             }
         }
-        if let Err(e) = sync_tags(session, SECURITY_GROUPS, id, planned, &api["tags"]).await {
-            return Err(Partial::left(state, e));
-        }
-        read_back(self, session, state).await
+        tag_and_read_back(self, session, SECURITY_GROUPS, &api, planned, state).await
     }
 
     async fn update(

@@ -1,11 +1,11 @@
 //! `openstack_networking_subnet_v2`: an IP range of a network.
 
 use super::{
-    SUBNETS, common_attributes, create, delete, show, sync_tags, tenant, update_with_tags,
+    SUBNETS, common_attributes, create, delete, show, tag_and_read_back, tenant, update_with_tags,
 };
 use crate::convert::{changed_fields, fields, flag, int_attr, string_list, text, to_json};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
+use crate::resource::{ManagedType, Partial, keep, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
 use ggplan_sdk::{
@@ -205,11 +205,7 @@ impl ManagedType for Subnet {
         }
         let api = create(session, SUBNETS, body, planned).await?;
         let state = subnet_state(&api, planned);
-        let id = api["id"].as_str().unwrap_or_default();
-        if let Err(e) = sync_tags(session, SUBNETS, id, planned, &api["tags"]).await {
-            return Err(Partial::left(state, e));
-        }
-        read_back(self, session, state).await
+        tag_and_read_back(self, session, SUBNETS, &api, planned, state).await
     }
 
     async fn update(
