@@ -281,15 +281,8 @@ mod tests {
                 ("index", Attribute::optional(Type::Number)),
             ],
         );
-        Schema::new("server", [("flavor", Attribute::optional(Type::String))]).with_block(
-            "network",
-            NestedBlock {
-                nesting: BlockNesting::List,
-                block: network,
-                min_items: 0,
-                max_items: None,
-            },
-        )
+        Schema::new("server", [("flavor", Attribute::optional(Type::String))])
+            .with_block("network", NestedBlock::new(BlockNesting::List, network))
     }
 
     fn eval(src: &str) -> Result<Value, Diagnostics> {

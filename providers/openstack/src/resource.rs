@@ -278,12 +278,10 @@ mod tests {
     }
 
     fn block(nesting: BlockNesting) -> ggplan_sdk::NestedBlock {
-        ggplan_sdk::NestedBlock {
+        ggplan_sdk::NestedBlock::new(
             nesting,
-            block: Schema::new("b", [("name", Attribute::optional(Type::String))]),
-            min_items: 0,
-            max_items: None,
-        }
+            Schema::new("b", [("name", Attribute::optional(Type::String))]),
+        )
     }
 
     #[test]

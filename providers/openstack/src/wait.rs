@@ -13,9 +13,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// The optional `timeouts` block: how long to wait for `what` on create, update and delete.
 pub fn timeouts_block(what: &str) -> NestedBlock {
-    NestedBlock {
-        nesting: BlockNesting::Single,
-        block: Schema::new(
+    NestedBlock::new(
+        BlockNesting::Single,
+        Schema::new(
             &format!("How long to wait for {what} (Terraform durations such as \"30m\")."),
             [
                 ("create", Attribute::optional(Type::String)),
@@ -23,9 +23,7 @@ pub fn timeouts_block(what: &str) -> NestedBlock {
                 ("delete", Attribute::optional(Type::String)),
             ],
         ),
-        min_items: 0,
-        max_items: None,
-    }
+    )
 }
 
 /// The timeout the `timeouts` block of `state` sets for `operation`, or Terraform's default.

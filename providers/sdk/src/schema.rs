@@ -279,6 +279,18 @@ pub struct NestedBlock {
     pub max_items: Option<usize>,
 }
 
+impl NestedBlock {
+    /// A nested block type without a minimum or maximum count.
+    pub fn new(nesting: BlockNesting, block: Schema) -> NestedBlock {
+        NestedBlock {
+            nesting,
+            block,
+            min_items: 0,
+            max_items: None,
+        }
+    }
+}
+
 /// The schema of a provider configuration, resource type or data source.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Schema {

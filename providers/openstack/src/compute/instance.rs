@@ -562,21 +562,11 @@ impl ManagedType for Instance {
         )
         .with_block(
             "network",
-            NestedBlock {
-                nesting: BlockNesting::List,
-                block: network_block(),
-                min_items: 0,
-                max_items: None,
-            },
+            NestedBlock::new(BlockNesting::List, network_block()),
         )
         .with_block(
             "scheduler_hints",
-            NestedBlock {
-                nesting: BlockNesting::Set,
-                block: scheduler_hints_block(),
-                min_items: 0,
-                max_items: None,
-            },
+            NestedBlock::new(BlockNesting::Set, scheduler_hints_block()),
         )
         .with_block("timeouts", timeouts_block("the server"))
     }

@@ -198,33 +198,29 @@ impl ManagedType for Port {
         Schema::new("A Neutron port.", attributes)
             .with_block(
                 "fixed_ip",
-                NestedBlock {
-                    nesting: BlockNesting::List,
-                    block: Schema::new(
+                NestedBlock::new(
+                    BlockNesting::List,
+                    Schema::new(
                         "An address the port asks for.",
                         [
                             ("subnet_id", Attribute::required(Type::String)),
                             ("ip_address", Attribute::optional(Type::String)),
                         ],
                     ),
-                    min_items: 0,
-                    max_items: None,
-                },
+                ),
             )
             .with_block(
                 "allowed_address_pairs",
-                NestedBlock {
-                    nesting: BlockNesting::Set,
-                    block: Schema::new(
+                NestedBlock::new(
+                    BlockNesting::Set,
+                    Schema::new(
                         "An extra address the port may use.",
                         [
                             ("ip_address", Attribute::required(Type::String)),
                             ("mac_address", Attribute::optional_computed(Type::String)),
                         ],
                     ),
-                    min_items: 0,
-                    max_items: None,
-                },
+                ),
             )
     }
 

@@ -79,9 +79,9 @@ fn gateway(planned: &Value, send_fixed_ips: bool) -> Json {
 fn external_fixed_ip_block() -> NestedBlock {
     let attribute =
         |description: &str| Attribute::optional_computed(Type::String).describe(description);
-    NestedBlock {
-        nesting: BlockNesting::List,
-        block: Schema::new(
+    NestedBlock::new(
+        BlockNesting::List,
+        Schema::new(
             "An address of the router's gateway port (setting one is admin only by default).",
             [
                 (
@@ -91,9 +91,7 @@ fn external_fixed_ip_block() -> NestedBlock {
                 ("ip_address", attribute("The address itself.")),
             ],
         ),
-        min_items: 0,
-        max_items: None,
-    }
+    )
 }
 
 #[async_trait]

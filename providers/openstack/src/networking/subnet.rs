@@ -135,18 +135,16 @@ impl ManagedType for Subnet {
         ]);
         Schema::new("A Neutron subnet.", attributes).with_block(
             "allocation_pool",
-            NestedBlock {
-                nesting: BlockNesting::Set,
-                block: Schema::new(
+            NestedBlock::new(
+                BlockNesting::Set,
+                Schema::new(
                     "A range of addresses handed out to ports.",
                     [
                         ("start", Attribute::required(Type::String)),
                         ("end", Attribute::required(Type::String)),
                     ],
                 ),
-                min_items: 0,
-                max_items: None,
-            },
+            ),
         )
     }
 
