@@ -494,21 +494,26 @@ impl Planner {
         Ok(refreshed)
     }
 
-    /// The provider's own checks of an instance's configuration (Terraform's
-    /// ValidateResourceConfig; values not yet known are the provider's to skip), placed at the
-    /// resource block: errors stop the instance, warnings are reported with the plan.
-    fn validate(
+    /// An instance's configuration, evaluated and passed through the provider's own checks
+    /// (Terraform's ValidateResourceConfig; values not yet known are the provider's to skip):
+    /// errors stop the instance, warnings are reported with the plan.
+    fn checked_config(
         &self,
-        provider: &ProviderInstance,
         resource: &Resource,
-        config: &Value,
-    ) -> Result<(), Diagnostics> {
-        let placed = provider.validate_resource(resource, config, &self.run.module.sources);
+        provider: &ProviderInstance,
+        schema: &Schema,
+        inst: &InstanceAddr,
+        ctx: &InstanceContext,
+    ) -> Result<Value, Diagnostics> {
+        let config =
+            self.run
+                .eval_config(&resource.body, schema, &inst.module, ctx, &inst.to_string())?;
+        let placed = provider.validate_resource(resource, &config, &self.run.module.sources);
         if placed.has_errors() {
             return Err(placed);
         }
         self.run.report(placed);
-        Ok(())
+        Ok(config)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -522,14 +527,7 @@ impl Planner {
         expansion: Expansion,
         dependencies_pending: bool,
     ) -> Result<Option<PlannedChange>, Diagnostics> {
-        let config = self.run.eval_config(
-            &resource.body,
-            schema,
-            &inst.module,
-            &ctx,
-            &inst.to_string(),
-        )?;
-        self.validate(provider, resource, &config)?;
+        let config = self.checked_config(resource, provider, schema, &inst, &ctx)?;
         let before = self.prior.instance_value(&inst);
         let (plain, mut marks) = config.clone().unmark_deep();
         let deferred = self.run.is_deferred(&resource.provider);
@@ -596,14 +594,7 @@ impl Planner {
             // Outside --target: unchanged, but visible to expressions.
             return Ok(prior.map(|p| self.unchanged(resource, inst, ctx, expansion, p)));
         }
-        let config = self.run.eval_config(
-            &resource.body,
-            schema,
-            &inst.module,
-            &ctx,
-            &inst.to_string(),
-        )?;
-        self.validate(provider, resource, &config)?;
+        let config = self.checked_config(resource, provider, schema, &inst, &ctx)?;
         let type_name = &inst.resource.type_name;
         let cbd = resource.lifecycle.create_before_destroy;
         let planned_change = |action, before, after, replace_paths, reason| PlannedChange {
