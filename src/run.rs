@@ -12,7 +12,7 @@ use crate::lang::functions::FunctionContext;
 use crate::providers::{ProviderInstance, Registry, provider_name};
 use crate::scope::{CallValues, Expansion, InstanceContext, Scope};
 use ggplan_sdk::{
-    AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Type, Value,
+    AttrPath, Diagnostic, Diagnostics, PlanRequest, ResourceKind, Schema, Type, Value, objchange,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
@@ -723,7 +723,7 @@ impl Run {
     ) -> Result<(Value, Vec<AttrPath>), Diagnostics> {
         let (config_plain, mut marks) = config.clone().unmark_deep();
         let prior_plain = prior.map(|p| p.clone().unmark_deep().0);
-        let proposed = schema.proposed_new(prior_plain.as_ref(), &config_plain);
+        let proposed = objchange::proposed_new(schema, prior_plain.as_ref(), &config_plain);
         let response = {
             let _permit = self.limit.acquire().await;
             provider
@@ -737,14 +737,14 @@ impl Run {
                 .await?
         };
         let mut replace = match &prior_plain {
-            Some(p) => schema.replace_paths(p, &response.planned),
+            Some(p) => objchange::replace_paths(schema, p, &response.planned),
             None => Vec::new(),
         };
         replace.extend(response.requires_replace);
         replace.sort();
         replace.dedup();
         marks.extend(schema.sensitive_paths(&response.planned));
-        let planned = mark_copies(response.planned.mark_paths(&marks), config);
+        let planned = objchange::mark_copies(response.planned.mark_paths(&marks), config);
         Ok((planned, replace))
     }
 
@@ -752,7 +752,10 @@ impl Run {
     /// configuration with the schema's shape, everything it leaves to the provider unknown.
     pub fn plan_without_provider(&self, schema: &Schema, config: &Value) -> Value {
         let (plain, marks) = config.clone().unmark_deep();
-        mark_copies(schema.proposed_new(None, &plain).mark_paths(&marks), config)
+        objchange::mark_copies(
+            objchange::proposed_new(schema, None, &plain).mark_paths(&marks),
+            config,
+        )
     }
 
     /// The schema and provider of a resource.
@@ -786,53 +789,6 @@ fn kind_word(kind: ResourceKind) -> &'static str {
     }
 }
 
-/// `value` with every part that equals a sensitive part of `config` marked sensitive too: a
-/// provider that copies a secret into a computed attribute (terraform_data's `output`) must not
-/// unmask it. Booleans and nulls are not matched (they would mark unrelated values).
-pub fn mark_copies(value: Value, config: &Value) -> Value {
-    fn secrets(v: &Value, out: &mut Vec<Value>) {
-        match v {
-            Value::Sensitive(inner) => {
-                let (plain, _) = inner.as_ref().clone().unmark_deep();
-                if !matches!(plain, Value::Null | Value::Bool(_) | Value::Unknown)
-                    && plain != Value::string("")
-                {
-                    out.push(plain);
-                }
-            }
-            Value::List(items) => items.iter().for_each(|i| secrets(i, out)),
-            Value::Map(map) => map.values().for_each(|i| secrets(i, out)),
-            _ => {}
-        }
-    }
-    fn mark(v: Value, secrets: &[Value]) -> Value {
-        if v.is_sensitive() {
-            return v;
-        }
-        if secrets.contains(&v) {
-            return v.into_sensitive();
-        }
-        match v {
-            Value::List(items) => {
-                Value::List(items.into_iter().map(|i| mark(i, secrets)).collect())
-            }
-            Value::Map(map) => Value::Map(
-                map.into_iter()
-                    .map(|(k, i)| (k, mark(i, secrets)))
-                    .collect(),
-            ),
-            other => other,
-        }
-    }
-    let mut found = Vec::new();
-    secrets(config, &mut found);
-    if found.is_empty() {
-        value
-    } else {
-        mark(value, &found)
-    }
-}
-
 /// `config` with the parts `lifecycle.ignore_changes` names taken from `prior` instead.
 pub fn apply_ignore_changes(
     config: Value,
@@ -840,23 +796,13 @@ pub fn apply_ignore_changes(
     ignore: &IgnoreChanges,
     schema: &Schema,
 ) -> Value {
-    let paths: Vec<AttrPath> = match ignore {
-        IgnoreChanges::None => return config,
-        IgnoreChanges::All => schema
-            .attributes
-            .iter()
-            .filter(|(_, a)| a.required || a.optional)
-            .map(|(n, _)| AttrPath::attr(n))
-            .chain(schema.blocks.keys().map(|n| AttrPath::attr(n)))
-            .collect(),
-        IgnoreChanges::Paths(paths) => paths.clone(),
-    };
-    let mut out = config;
-    for path in paths {
-        let old = prior.at(&path).cloned().unwrap_or(Value::Null);
-        out.set_at(&path, old);
+    match ignore {
+        IgnoreChanges::None => config,
+        IgnoreChanges::All => {
+            objchange::ignore_changes(config, prior, &objchange::configurable_paths(schema))
+        }
+        IgnoreChanges::Paths(paths) => objchange::ignore_changes(config, prior, paths),
     }
-    out
 }
 
 /// The nodes `--target` selects: the targeted resources and everything they depend on.

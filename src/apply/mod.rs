@@ -9,12 +9,12 @@ use crate::config::Resource;
 use crate::events::Event;
 use crate::graph::Node;
 use crate::plan::{Action, PlannedChange, PlannedRun, with_context};
-use crate::run::{Run, apply_ignore_changes, mark_copies};
+use crate::run::{Run, apply_ignore_changes};
 use crate::scope::InstanceContext;
 use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore, deposed_key};
 use crate::walk::{StopFlag, walk};
 use committer::Committer;
-use ggplan_sdk::{ApplyRequest, AttrPath, Diagnostic, Diagnostics, ResourceKind, Value};
+use ggplan_sdk::{ApplyRequest, Diagnostic, Diagnostics, ResourceKind, Value, objchange};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -664,7 +664,7 @@ impl Applier {
             .as_ref()
             .filter(|_| !c.planned_without_provider)
         {
-            let changed = inconsistent_paths(original, &planned);
+            let changed = objchange::incompatible_paths(original, &planned);
             if !changed.is_empty() {
                 return Err(Diagnostic::error(
                     format!("{addr}: provider produced an inconsistent final plan"),
@@ -749,7 +749,7 @@ impl Applier {
         let entry = match &new_state {
             Some(v) => {
                 marks.extend(schema.sensitive_paths(v));
-                let marked = mark_copies(v.clone().mark_paths(&marks), &config);
+                let marked = objchange::mark_copies(v.clone().mark_paths(&marks), &config);
                 JournalEntry::Set(self.instance_state(c, marked))
             }
             // Nothing was created: the old object is current again.
@@ -772,7 +772,8 @@ impl Applier {
             });
             return Err(with_context(response.diagnostics, addr, "applying"));
         }
-        let value = mark_copies(new_state.unwrap_or_default().mark_paths(&marks), &config);
+        let value =
+            objchange::mark_copies(new_state.unwrap_or_default().mark_paths(&marks), &config);
         // A create-before-destroy's create counts as an add now, its destroy when it is done.
         self.count(match c.change.action {
             Action::CreateThenDelete => Action::Create,
@@ -958,32 +959,4 @@ fn journal_error(e: String) -> Diagnostics {
         format!("{e}. ggplan stops here so that no change goes unrecorded."),
     )
     .into()
-}
-
-/// Paths whose value was known in `original` and is different in `fin`.
-fn inconsistent_paths(original: &Value, fin: &Value) -> Vec<AttrPath> {
-    let mut out = Vec::new();
-    collect_inconsistent(original.peel(), fin.peel(), &AttrPath::root(), &mut out);
-    out
-}
-
-fn collect_inconsistent(original: &Value, fin: &Value, at: &AttrPath, out: &mut Vec<AttrPath>) {
-    match (original, fin) {
-        (Value::Unknown, _) => {}
-        (Value::Map(a), Value::Map(b)) => {
-            for (k, v) in a {
-                let other = b.get(k).unwrap_or(&Value::Null);
-                collect_inconsistent(v.peel(), other.peel(), &at.key(k), out);
-            }
-        }
-        (Value::List(a), Value::List(b)) if a.len() == b.len() => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                collect_inconsistent(x.peel(), y.peel(), &at.index(i), out);
-            }
-        }
-        (a, b) if a.is_wholly_known() && a.clone().unmark_deep().0 != b.clone().unmark_deep().0 => {
-            out.push(at.clone())
-        }
-        _ => {}
-    }
 }

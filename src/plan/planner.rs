@@ -12,7 +12,7 @@ use crate::run::{Run, apply_ignore_changes};
 use crate::scope::{Expansion, InstanceContext, ResourceValues};
 use crate::state::State;
 use crate::walk::{StopFlag, walk};
-use ggplan_sdk::{Diagnostic, Diagnostics, ReadRequest, ResourceKind, Schema, Value};
+use ggplan_sdk::{Diagnostic, Diagnostics, ReadRequest, ResourceKind, Schema, Value, objchange};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -544,7 +544,7 @@ impl Planner {
                 marks.extend(schema.sensitive_paths(&value));
                 (Action::NoOp, value.mark_paths(&marks), None)
             } else {
-                let planned = schema.proposed_new(None, &plain).mark_paths(&marks);
+                let planned = objchange::proposed_new(schema, None, &plain).mark_paths(&marks);
                 // A provider configured only during apply counts as configuration not yet known.
                 let reason = if config.is_wholly_known() && !deferred {
                     ActionReason::ReadBecauseDependencyPending

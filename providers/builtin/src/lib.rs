@@ -19,45 +19,16 @@ mod local;
 mod random;
 mod terraform_data;
 
-use ggplan_sdk::{Diagnostic, Diagnostics, Number, Provider, ProviderFactory, Schema, Value};
-use std::sync::Arc;
+use ggplan_sdk::typed::factory;
+use ggplan_sdk::{Diagnostic, Diagnostics, Number, ProviderFactory, Value};
 
 /// The built-in providers, named as in stack files: `terraform`, `random`, `local`.
 pub fn factories() -> Vec<ProviderFactory> {
     vec![
-        ProviderFactory::new("terraform", || -> Arc<dyn Provider> {
-            Arc::new(terraform_data::TerraformProvider)
-        }),
-        ProviderFactory::new("random", || -> Arc<dyn Provider> {
-            Arc::new(random::RandomProvider)
-        }),
-        ProviderFactory::new("local", || -> Arc<dyn Provider> {
-            Arc::new(local::LocalProvider)
-        }),
+        factory::<terraform_data::Terraform>(),
+        factory::<random::Random>(),
+        factory::<local::Local>(),
     ]
-}
-
-/// Sets one attribute of an object value (states and plans are always objects).
-fn set_attr(value: &mut Value, name: &str, attribute: Value) {
-    if let Value::Map(map) = value {
-        map.insert(name.to_string(), attribute);
-    }
-}
-
-/// Plans a resource whose every configurable attribute is force-new: the proposed state with
-/// defaults filled in, and every computed attribute unknown when the instance is created or
-/// replaced (the new instance gets new values only apply can produce).
-fn plan_replace_only(schema: &Schema, prior: Option<&Value>, proposed: &Value) -> Value {
-    let mut planned = schema.with_defaults(proposed.clone());
-    let replacing = prior.is_none_or(|prior| !schema.replace_paths(prior, &planned).is_empty());
-    if replacing {
-        for (name, attr) in &schema.attributes {
-            if attr.computed && !attr.optional {
-                set_attr(&mut planned, name, Value::Unknown);
-            }
-        }
-    }
-    planned
 }
 
 /// A whole number attribute: `Ok(None)` when it is null or not yet known, an error naming the
@@ -103,25 +74,25 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The error for a type name the provider does not offer.
-fn unsupported_type(provider: &str, type_name: &str) -> Diagnostics {
-    Diagnostic::error(
-        format!("The {provider} provider has no type {type_name:?}"),
-        format!(
-            "Check the spelling of the type; `ggplan providers` lists the types the {provider} \
-             provider offers."
-        ),
-    )
-    .into()
-}
-
 #[cfg(test)]
 pub(crate) mod test_support {
     //! Drives providers through the trait as the engine does.
 
+    use ggplan_sdk::typed::{TypeTable, TypedProvider};
     use ggplan_sdk::{
-        ApplyRequest, PlanRequest, PlanResponse, Provider, ReadRequest, ResourceKind, Schema, Value,
+        ApplyRequest, PlanRequest, PlanResponse, Provider, ReadRequest, ResourceKind, Schema,
+        Value, objchange,
     };
+
+    /// An instance of provider `P`, configured with an empty block.
+    pub async fn configured<P: TypedProvider>() -> TypeTable<P> {
+        let provider = TypeTable::<P>::new();
+        provider
+            .configure(&Value::Null)
+            .await
+            .expect("configure succeeds");
+        provider
+    }
 
     /// The schema of a managed resource type.
     pub fn schema(provider: &dyn Provider, type_name: &str) -> Schema {
@@ -140,7 +111,7 @@ pub(crate) mod test_support {
                 .validate(ResourceKind::Managed, type_name, config)
                 .has_errors()
         );
-        let proposed = schema(provider, type_name).proposed_new(prior, config);
+        let proposed = objchange::proposed_new(&schema(provider, type_name), prior, config);
         let request = PlanRequest {
             type_name,
             prior,
@@ -208,7 +179,7 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ggplan_sdk::{Attribute, Type};
+    use ggplan_sdk::{Attribute, Schema, Type};
 
     #[test]
     fn factories_name_the_prefix_of_their_types() {

@@ -16,14 +16,11 @@
 //! - destroy leaves a file whose content is no longer what ggplan wrote (with a warning): it is
 //!   someone else's now, e.g. the replacement's under create_before_destroy.
 
-use crate::{set_attr, unsupported_type};
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ggplan_sdk::{
-    ApplyRequest, ApplyResponse, AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest,
-    PlanResponse, Provider, ProviderSchema, ReadRequest, ResourceKind, Schema, Type, Value,
-};
+use ggplan_sdk::typed::{DataSourceType, Partial, ResourceType, TypedProvider};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value};
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
@@ -32,12 +29,41 @@ use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
-const PROVIDER: &str = "local";
 const FILE: &str = "local_file";
 const SENSITIVE_FILE: &str = "local_sensitive_file";
 
 /// The `local` provider.
-pub(crate) struct LocalProvider;
+pub(crate) struct Local;
+
+#[async_trait]
+impl TypedProvider for Local {
+    type Client = ();
+    type Error = Diagnostics;
+    const NAME: &'static str = "local";
+
+    fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
+        vec![
+            Box::new(LocalFile { sensitive: false }),
+            Box::new(LocalFile { sensitive: true }),
+        ]
+    }
+
+    fn data_sources() -> Vec<Box<dyn DataSourceType<Self>>> {
+        vec![
+            Box::new(LocalFileData { sensitive: false }),
+            Box::new(LocalFileData { sensitive: true }),
+        ]
+    }
+
+    async fn configure(_config: &Value) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+}
+
+/// The type name of the plain or the sensitive variant.
+fn type_name(sensitive: bool) -> &'static str {
+    if sensitive { SENSITIVE_FILE } else { FILE }
+}
 
 type Hash = fn(&[u8]) -> String;
 
@@ -104,7 +130,7 @@ fn sha512_base64(bytes: &[u8]) -> String {
 fn set_digests(value: &mut Value, bytes: Option<&[u8]>) {
     for (name, _, hash) in DIGESTS {
         let digest = bytes.map_or(Value::Unknown, |bytes| Value::String(hash(bytes)));
-        set_attr(value, name, digest);
+        value.set_attr(name, digest);
     }
 }
 
@@ -192,15 +218,6 @@ fn data_schema(sensitive: bool) -> Schema {
         "Reads a file on the local machine.",
         attributes.into_iter().chain(digest_attributes()),
     )
-}
-
-/// Whether the type is the sensitive variant; an error for types this provider lacks.
-fn is_sensitive(type_name: &str) -> Result<bool, Diagnostics> {
-    match type_name {
-        FILE => Ok(false),
-        SENSITIVE_FILE => Ok(true),
-        _ => Err(unsupported_type(PROVIDER, type_name)),
-    }
 }
 
 /// The bytes a configuration or state says the file holds; `Ok(None)` while they are unknown.
@@ -354,39 +371,32 @@ fn read_file(path: &str) -> Result<Option<Vec<u8>>, Diagnostics> {
     }
 }
 
-/// Deletes the file of a state unless someone else's content has replaced it.
-fn delete(state: &Value) -> ApplyResponse {
+/// Deletes the file of a state unless someone else's content has replaced it (then it is
+/// left, with a warning).
+fn delete(state: &Value, warnings: &mut Diagnostics) -> Result<(), Diagnostics> {
     let Some(path) = state.get("filename").as_str() else {
-        return ApplyResponse::ok(None);
+        return Ok(());
     };
-    let bytes = match read_file(path) {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return ApplyResponse::ok(None),
-        Err(errors) => return ApplyResponse::failed(Some(state), errors),
+    let Some(bytes) = read_file(path)? else {
+        return Ok(());
     };
     if state.get("id").as_str() != Some(sha1_hex(&bytes).as_str()) {
-        let warning = Diagnostic::warning(
+        warnings.push(Diagnostic::warning(
             format!("{path} was left in place"),
             "Its content is no longer what ggplan wrote, so it belongs to someone else now \
              (another resource, or an edit since the last refresh). Delete it by hand if it \
              should go.",
-        );
-        return ApplyResponse {
-            new_state: None,
-            diagnostics: warning.into(),
-        };
+        ));
+        return Ok(());
     }
     match std::fs::remove_file(path) {
-        Ok(()) => ApplyResponse::ok(None),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => ApplyResponse::ok(None),
-        Err(error) => ApplyResponse::failed(
-            Some(state),
-            Diagnostic::error(
-                format!("Cannot delete {path}"),
-                format!("{error}. Check that ggplan may write the file's directory."),
-            )
-            .into(),
-        ),
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(Diagnostic::error(
+            format!("Cannot delete {path}"),
+            format!("{error}. Check that ggplan may write the file's directory."),
+        )
+        .into()),
     }
 }
 
@@ -396,56 +406,48 @@ fn refreshed(state: &Value, bytes: &[u8]) -> Value {
     let mut state = state.clone();
     match std::str::from_utf8(bytes) {
         Ok(text) if state.get("content_base64").is_null() => {
-            set_attr(&mut state, "content", Value::string(text));
+            state.set_attr("content", Value::string(text));
         }
         _ => {
-            set_attr(&mut state, "content", Value::Null);
-            set_attr(
-                &mut state,
-                "content_base64",
-                Value::String(STANDARD.encode(bytes)),
-            );
+            state.set_attr("content", Value::Null);
+            state.set_attr("content_base64", Value::String(STANDARD.encode(bytes)));
         }
     }
     set_digests(&mut state, Some(bytes));
     state
 }
 
+/// `local_file` and `local_sensitive_file`.
+struct LocalFile {
+    sensitive: bool,
+}
+
 #[async_trait]
-impl Provider for LocalProvider {
-    fn schema(&self) -> ProviderSchema {
-        ProviderSchema {
-            resources: [
-                (FILE.to_string(), resource_schema(false)),
-                (SENSITIVE_FILE.to_string(), resource_schema(true)),
-            ]
-            .into(),
-            data_sources: [
-                (FILE.to_string(), data_schema(false)),
-                (SENSITIVE_FILE.to_string(), data_schema(true)),
-            ]
-            .into(),
-            ..ProviderSchema::default()
-        }
+impl ResourceType<Local> for LocalFile {
+    fn name(&self) -> &'static str {
+        type_name(self.sensitive)
     }
 
-    fn validate(&self, kind: ResourceKind, type_name: &str, config: &Value) -> Diagnostics {
-        if let Err(diagnostics) = is_sensitive(type_name) {
-            return diagnostics;
-        }
-        match kind {
-            ResourceKind::Managed => validate_resource(config),
-            ResourceKind::Data => filename(config).err().unwrap_or_default(),
-        }
+    fn schema(&self) -> Schema {
+        resource_schema(self.sensitive)
     }
 
-    async fn configure(&self, _config: &Value) -> Result<(), Diagnostics> {
-        Ok(())
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate_resource(config)
     }
 
-    async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
-        is_sensitive(request.type_name)?;
-        let state = request.state;
+    async fn modify_plan(
+        &self,
+        _client: &(),
+        _request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
+        let bytes = content_bytes(planned)?;
+        set_digests(planned, bytes.as_deref());
+        Ok(Vec::new())
+    }
+
+    async fn read(&self, _client: &(), state: &Value) -> Result<Option<Value>, Diagnostics> {
         let path = known(filename(state), "filename")?;
         Ok(read_file(path)?.map(|bytes| {
             if state.get("id").as_str() == Some(sha1_hex(&bytes).as_str()) {
@@ -456,35 +458,57 @@ impl Provider for LocalProvider {
         }))
     }
 
-    async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
-        let schema = resource_schema(is_sensitive(request.type_name)?);
-        let mut planned = schema.with_defaults(request.proposed.clone());
-        let bytes = content_bytes(&planned)?;
-        set_digests(&mut planned, bytes.as_deref());
-        Ok(PlanResponse {
-            planned,
-            requires_replace: Vec::new(),
-        })
+    async fn create(
+        &self,
+        _client: &(),
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        Ok(create(planned)?)
     }
 
-    async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
-        if let Err(diagnostics) = is_sensitive(request.type_name) {
-            return ApplyResponse::failed(request.prior, diagnostics);
-        }
-        match (request.prior, request.planned) {
-            (Some(prior), None) => delete(prior),
-            (None, None) => ApplyResponse::ok(None),
-            // Every input is force-new, so an update rewrites the same file: harmless, and it
-            // repairs whatever happened to the file since the refresh.
-            (prior, Some(planned)) => match create(planned) {
-                Ok(state) => ApplyResponse::ok(Some(state)),
-                Err(errors) => ApplyResponse::failed(prior, errors),
-            },
-        }
+    /// Every input is force-new, so an update rewrites the same file: harmless, and it
+    /// repairs whatever happened to the file since the refresh.
+    async fn update(
+        &self,
+        _client: &(),
+        _prior: &Value,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        Ok(create(planned)?)
     }
 
-    async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value, Diagnostics> {
-        is_sensitive(type_name)?;
+    async fn delete(
+        &self,
+        _client: &(),
+        prior: &Value,
+        warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
+        delete(prior, warnings)
+    }
+}
+
+/// The data sources `local_file` and `local_sensitive_file`.
+struct LocalFileData {
+    sensitive: bool,
+}
+
+#[async_trait]
+impl DataSourceType<Local> for LocalFileData {
+    fn name(&self) -> &'static str {
+        type_name(self.sensitive)
+    }
+
+    fn schema(&self) -> Schema {
+        data_schema(self.sensitive)
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        filename(config).err().unwrap_or_default()
+    }
+
+    async fn read(&self, _client: &(), config: &Value) -> Result<Value, Diagnostics> {
         let path = known(filename(config), "filename")?;
         let Some(bytes) = read_file(path)? else {
             let cwd = std::env::current_dir()
@@ -493,9 +517,10 @@ impl Provider for LocalProvider {
             return Err(Diagnostic::error(
                 format!("The file {path} does not exist"),
                 format!(
-                    "The {type_name} data source reads {path:?}; a relative filename is \
-                     resolved from the current directory, {cwd}. Create the file first, or \
-                     fix filename (\"${{path.module}}/...\" names a file beside the stack)."
+                    "The {} data source reads {path:?}; a relative filename is resolved from \
+                     the current directory, {cwd}. Create the file first, or fix filename \
+                     (\"${{path.module}}/...\" names a file beside the stack).",
+                    self.name()
                 ),
             )
             .at_attribute(AttrPath::attr("filename"))
@@ -517,7 +542,11 @@ impl Provider for LocalProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{apply, create as create_instance, destroy, plan, read, schema};
+    use crate::test_support::{
+        apply, configured, create as create_instance, destroy, plan, read, schema,
+    };
+    use ggplan_sdk::typed::TypeTable;
+    use ggplan_sdk::{Provider, ResourceKind, objchange};
     use std::os::unix::fs::MetadataExt;
 
     fn config(path: &Path, content: &str) -> Value {
@@ -532,7 +561,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a/b/out.txt");
         let cfg = config(&path, "hello\n");
-        let p = LocalProvider;
+        let p = configured::<Local>().await;
         let planned = plan(&p, FILE, None, &cfg).await.planned;
         assert_eq!(planned.get("file_permission"), &Value::string("0777"));
         assert_eq!(planned.get("directory_permission"), &Value::string("0777"));
@@ -561,7 +590,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_content_plans_unknown_digests() {
-        let p = LocalProvider;
+        let p = configured::<Local>().await;
         let cfg = Value::object([
             ("filename", Value::string("x")),
             ("content", Value::Unknown),
@@ -583,7 +612,7 @@ mod tests {
                 Value::string(STANDARD.encode([0u8, 159, 146, 150])),
             ),
         ]);
-        let p = LocalProvider;
+        let p = configured::<Local>().await;
         let state = create_instance(&p, SENSITIVE_FILE, &cfg).await;
         assert_eq!(state.get("file_permission"), &Value::string("0700"));
         assert_eq!(std::fs::read(&path).unwrap(), [0u8, 159, 146, 150]);
@@ -602,7 +631,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.txt");
         let cfg = config(&path, "one");
-        let p = LocalProvider;
+        let p = configured::<Local>().await;
         let state = create_instance(&p, FILE, &cfg).await;
         assert_eq!(read(&p, FILE, &state).await.as_ref(), Some(&state));
         let planned = plan(&p, FILE, Some(&state), &cfg).await.planned;
@@ -614,7 +643,7 @@ mod tests {
         assert_eq!(drifted.get("id"), &Value::string(sha1_hex(b"two")));
         let planned = plan(&p, FILE, Some(&drifted), &cfg).await.planned;
         assert_eq!(
-            schema(&p, FILE).replace_paths(&drifted, &planned),
+            objchange::replace_paths(&schema(&p, FILE), &drifted, &planned),
             vec![AttrPath::attr("content")]
         );
         assert_eq!(planned.get("id"), &Value::string(sha1_hex(b"one")));
@@ -632,7 +661,7 @@ mod tests {
     async fn content_change_replaces() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.txt");
-        let p = LocalProvider;
+        let p = configured::<Local>().await;
         let prior = create_instance(&p, FILE, &config(&path, "one")).await;
         let cfg = Value::object([
             ("filename", Value::string(path.to_string_lossy())),
@@ -641,7 +670,7 @@ mod tests {
         ]);
         let planned = plan(&p, FILE, Some(&prior), &cfg).await.planned;
         assert_eq!(
-            schema(&p, FILE).replace_paths(&prior, &planned),
+            objchange::replace_paths(&schema(&p, FILE), &prior, &planned),
             vec![AttrPath::attr("file_permission")]
         );
     }
@@ -650,7 +679,7 @@ mod tests {
     async fn destroy_removes_only_what_it_wrote() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.txt");
-        let p = LocalProvider;
+        let p = configured::<Local>().await;
         let state = create_instance(&p, FILE, &config(&path, "mine")).await;
         assert!(destroy(&p, FILE, &state).await.is_empty());
         assert!(!path.exists());
@@ -670,7 +699,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("in.txt");
         std::fs::write(&path, "hello\n").unwrap();
-        let p = LocalProvider;
+        let p = configured::<Local>().await;
         let cfg = Value::object([("filename", Value::string(path.to_string_lossy()))]);
         let data = p.read_data(FILE, &cfg).await.unwrap();
         assert_eq!(data.get("content"), &Value::string("hello\n"));
@@ -688,11 +717,11 @@ mod tests {
 
     #[test]
     fn validation_names_the_attribute() {
-        let p = LocalProvider;
+        let p = TypeTable::<Local>::new();
         let check = |pairs: Vec<(&str, Value)>| {
             let mut cfg = Value::object([("filename", Value::string("f"))]);
             for (name, value) in pairs {
-                set_attr(&mut cfg, name, value);
+                cfg.set_attr(name, value);
             }
             let diagnostics = p.validate(ResourceKind::Managed, FILE, &cfg);
             diagnostics

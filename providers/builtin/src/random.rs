@@ -10,16 +10,15 @@
 //! about it. Unlike Terraform, lengths and `override_special` count characters, not bytes, so a
 //! multi-byte special character is never split.
 
-use crate::{entropy, plan_replace_only, required_whole, set_attr, unsupported_type, whole_number};
+use crate::{entropy, required_whole, whole_number};
 use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ggplan_sdk::typed::{Partial, ResourceType, TypedProvider};
 use ggplan_sdk::{
-    ApplyRequest, ApplyResponse, AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest,
-    PlanResponse, Provider, ProviderSchema, ReadRequest, ResourceKind, Schema, Type, Value,
+    AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value, objchange,
 };
 
-const PROVIDER: &str = "random";
 const PASSWORD: &str = "random_password";
 const STRING: &str = "random_string";
 const ID: &str = "random_id";
@@ -39,7 +38,26 @@ const CLASSES: [(&str, &str); 4] = [
 ];
 
 /// The `random` provider.
-pub(crate) struct RandomProvider;
+pub(crate) struct Random;
+
+#[async_trait]
+impl TypedProvider for Random {
+    type Client = ();
+    type Error = Diagnostics;
+    const NAME: &'static str = "random";
+
+    fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
+        vec![
+            Box::new(RandomString { sensitive: true }),
+            Box::new(RandomString { sensitive: false }),
+            Box::new(RandomId),
+        ]
+    }
+
+    async fn configure(_config: &Value) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+}
 
 fn keepers() -> Attribute {
     Attribute::optional(Type::Map(Box::new(Type::String)))
@@ -141,14 +159,6 @@ fn id_schema() -> Schema {
             ),
         ],
     )
-}
-
-fn resource_schema(type_name: &str) -> Result<Schema, Diagnostics> {
-    RandomProvider
-        .schema()
-        .resources
-        .remove(type_name)
-        .ok_or_else(|| unsupported_type(PROVIDER, type_name))
 }
 
 /// One character class of a `random_password` or `random_string`.
@@ -290,15 +300,15 @@ fn validate_string(config: &Value) -> Diagnostics {
     diagnostics
 }
 
-/// The state of a `random_password` or `random_string` holding `result`.
-fn string_state(type_name: &str, mut state: Value, result: String) -> Value {
-    let id = if type_name == PASSWORD {
+/// The state of a `random_password` (`sensitive`) or `random_string` holding `result`.
+fn string_state(sensitive: bool, mut state: Value, result: String) -> Value {
+    let id = if sensitive {
         "none".to_string()
     } else {
         result.clone()
     };
-    set_attr(&mut state, "result", Value::String(result));
-    set_attr(&mut state, "id", Value::String(id));
+    state.set_attr("result", Value::String(result));
+    state.set_attr("id", Value::String(id));
     state
 }
 
@@ -330,138 +340,211 @@ fn set_id_encodings(state: &mut Value, bytes: &[u8]) {
     let prefix = state.get("prefix").as_str().unwrap_or_default().to_string();
     let id = URL_SAFE_NO_PAD.encode(bytes);
     let hex = crate::hex(bytes);
-    set_attr(state, "b64_url", Value::String(format!("{prefix}{id}")));
-    set_attr(
-        state,
+    state.set_attr("b64_url", Value::String(format!("{prefix}{id}")));
+    state.set_attr(
         "b64_std",
         Value::String(format!("{prefix}{}", STANDARD.encode(bytes))),
     );
-    set_attr(state, "hex", Value::String(format!("{prefix}{hex}")));
-    set_attr(
-        state,
-        "dec",
-        Value::String(format!("{prefix}{}", decimal(bytes))),
-    );
-    set_attr(state, "id", Value::String(id));
+    state.set_attr("hex", Value::String(format!("{prefix}{hex}")));
+    state.set_attr("dec", Value::String(format!("{prefix}{}", decimal(bytes))));
+    state.set_attr("id", Value::String(id));
 }
 
-/// Generates the values of a new instance.
-fn generate(type_name: &str, planned: &Value) -> Result<Value, Diagnostics> {
-    if type_name == ID {
-        let length = required_whole(planned, "byte_length", 1)?;
-        let mut state = planned.clone();
-        set_id_encodings(&mut state, &entropy::bytes(length as usize)?);
-        return Ok(state);
+/// The values of an instance: planned ones kept (an update can only keep them, since every
+/// input is force-new), or generated for a new instance.
+fn generated(
+    planned: &Value,
+    generate: impl FnOnce() -> Result<Value, Diagnostics>,
+) -> Result<Value, Partial<Diagnostics>> {
+    if planned.is_wholly_known() {
+        return Ok(planned.clone());
     }
-    let result = StringSpec::from_planned(planned)?.generate()?;
-    Ok(string_state(type_name, planned.clone(), result))
+    Ok(generate()?)
+}
+
+/// `random_password` (`sensitive`) and `random_string`.
+struct RandomString {
+    sensitive: bool,
 }
 
 #[async_trait]
-impl Provider for RandomProvider {
-    fn schema(&self) -> ProviderSchema {
-        let resources = [
-            (PASSWORD.to_string(), string_schema(true)),
-            (STRING.to_string(), string_schema(false)),
-            (ID.to_string(), id_schema()),
-        ]
-        .into();
-        ProviderSchema {
-            resources,
-            ..ProviderSchema::default()
-        }
+impl ResourceType<Random> for RandomString {
+    fn name(&self) -> &'static str {
+        if self.sensitive { PASSWORD } else { STRING }
     }
 
-    fn validate(&self, kind: ResourceKind, type_name: &str, config: &Value) -> Diagnostics {
-        match (kind, type_name) {
-            (ResourceKind::Managed, PASSWORD | STRING) => validate_string(config),
-            (ResourceKind::Managed, ID) => whole_number(config, "byte_length", 1)
-                .err()
-                .unwrap_or_default(),
-            _ => unsupported_type(PROVIDER, type_name),
-        }
+    fn schema(&self) -> Schema {
+        string_schema(self.sensitive)
     }
 
-    async fn configure(&self, _config: &Value) -> Result<(), Diagnostics> {
-        Ok(())
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate_string(config)
     }
 
-    async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
-        resource_schema(request.type_name)?;
+    async fn modify_plan(
+        &self,
+        _client: &(),
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
+        objchange::unknown_when_new(&self.schema(), request.prior, planned);
+        Ok(Vec::new())
+    }
+
+    async fn read(&self, _client: &(), state: &Value) -> Result<Option<Value>, Diagnostics> {
         // The values exist only in the state.
-        Ok(Some(request.state.clone()))
+        Ok(Some(state.clone()))
     }
 
-    async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
-        let schema = resource_schema(request.type_name)?;
-        Ok(PlanResponse {
-            planned: plan_replace_only(&schema, request.prior, request.proposed),
-            requires_replace: Vec::new(),
+    async fn create(
+        &self,
+        _client: &(),
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        generated(planned, || {
+            let result = StringSpec::from_planned(planned)?.generate()?;
+            Ok(string_state(self.sensitive, planned.clone(), result))
         })
     }
 
-    async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
-        let Some(planned) = request.planned else {
-            return ApplyResponse::ok(None);
-        };
-        // An update can only keep the values (every input is force-new): they are planned.
-        if planned.is_wholly_known() {
-            return ApplyResponse::ok(Some(planned.clone()));
-        }
-        match generate(request.type_name, planned) {
-            Ok(state) => ApplyResponse::ok(Some(state)),
-            Err(diagnostics) => ApplyResponse::failed(request.prior, diagnostics),
-        }
+    async fn update(
+        &self,
+        client: &(),
+        _prior: &Value,
+        planned: &Value,
+        warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        self.create(client, planned, warnings).await
     }
 
-    async fn read_data(&self, type_name: &str, _config: &Value) -> Result<Value, Diagnostics> {
-        Err(unsupported_type(PROVIDER, type_name))
+    async fn delete(
+        &self,
+        _client: &(),
+        _prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
     }
 
-    /// As in Terraform: a password or string imports its value (with the default settings and
-    /// the value's length); an id imports `B64URL` or `PREFIX,B64URL`.
-    async fn import(&self, type_name: &str, id: &str) -> Result<Value, Diagnostics> {
-        let schema = resource_schema(type_name)?;
-        if type_name == ID {
-            let (prefix, encoded) = match id.rsplit_once(',') {
-                Some((prefix, encoded)) => (Value::string(prefix), encoded),
-                None => (Value::Null, id),
-            };
-            let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|error| {
-                Diagnostic::error(
-                    format!("Cannot import random_id {id:?}"),
-                    format!(
-                        "The id must be URL-safe base64 without padding, optionally after a \
-                         prefix and a comma (\"prefix,AbC-_1\"): {error}."
-                    ),
-                )
-            })?;
-            let mut state = Value::object([
-                ("byte_length", Value::int(bytes.len() as i64)),
-                ("prefix", prefix),
-                ("keepers", Value::Null),
-            ]);
-            set_id_encodings(&mut state, &bytes);
-            return Ok(state);
-        }
+    /// As in Terraform: the value itself, with the default settings and the value's length.
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        let schema = self.schema();
         let mut settings = Value::object(schema.attributes.keys().map(|k| (k, Value::Null)));
-        set_attr(
-            &mut settings,
-            "length",
-            Value::int(id.chars().count() as i64),
-        );
+        settings.set_attr("length", Value::int(id.chars().count() as i64));
         Ok(string_state(
-            type_name,
+            self.sensitive,
             schema.with_defaults(settings),
             id.to_string(),
         ))
+    }
+
+    fn import_id_format(&self) -> &'static str {
+        "the value itself"
+    }
+}
+
+/// `random_id`.
+struct RandomId;
+
+#[async_trait]
+impl ResourceType<Random> for RandomId {
+    fn name(&self) -> &'static str {
+        ID
+    }
+
+    fn schema(&self) -> Schema {
+        id_schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        whole_number(config, "byte_length", 1)
+            .err()
+            .unwrap_or_default()
+    }
+
+    async fn modify_plan(
+        &self,
+        _client: &(),
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
+        objchange::unknown_when_new(&self.schema(), request.prior, planned);
+        Ok(Vec::new())
+    }
+
+    async fn read(&self, _client: &(), state: &Value) -> Result<Option<Value>, Diagnostics> {
+        Ok(Some(state.clone()))
+    }
+
+    async fn create(
+        &self,
+        _client: &(),
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        generated(planned, || {
+            let length = required_whole(planned, "byte_length", 1)?;
+            let mut state = planned.clone();
+            set_id_encodings(&mut state, &entropy::bytes(length as usize)?);
+            Ok(state)
+        })
+    }
+
+    async fn update(
+        &self,
+        client: &(),
+        _prior: &Value,
+        planned: &Value,
+        warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        self.create(client, planned, warnings).await
+    }
+
+    async fn delete(
+        &self,
+        _client: &(),
+        _prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+
+    /// As in Terraform: `B64URL` or `PREFIX,B64URL`.
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        let (prefix, encoded) = match id.rsplit_once(',') {
+            Some((prefix, encoded)) => (Value::string(prefix), encoded),
+            None => (Value::Null, id),
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|error| {
+            Diagnostic::error(
+                format!("Cannot import random_id {id:?}"),
+                format!(
+                    "The id must be URL-safe base64 without padding, optionally after a \
+                     prefix and a comma (\"prefix,AbC-_1\"): {error}."
+                ),
+            )
+        })?;
+        let mut state = Value::object([
+            ("byte_length", Value::int(bytes.len() as i64)),
+            ("prefix", prefix),
+            ("keepers", Value::Null),
+        ]);
+        set_id_encodings(&mut state, &bytes);
+        Ok(state)
+    }
+
+    fn import_id_format(&self) -> &'static str {
+        "the bytes as URL-safe base64, optionally after a prefix and a comma"
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{create, plan, read, schema};
+    use crate::test_support::{configured, create, plan, read, schema};
+    use ggplan_sdk::typed::TypeTable;
+    use ggplan_sdk::{Provider, ResourceKind};
     use std::collections::BTreeMap;
 
     fn config<'a>(pairs: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
@@ -470,7 +553,7 @@ mod tests {
 
     #[tokio::test]
     async fn create_plans_unknown_values_with_defaults() {
-        let p = RandomProvider;
+        let p = configured::<Random>().await;
         for type_name in [PASSWORD, STRING] {
             let planned = plan(&p, type_name, None, &config([("length", Value::int(16))]))
                 .await
@@ -491,7 +574,7 @@ mod tests {
 
     #[tokio::test]
     async fn password_result_is_sensitive_and_id_none() {
-        let p = RandomProvider;
+        let p = configured::<Random>().await;
         let state = create(&p, PASSWORD, &config([("length", Value::int(20))])).await;
         let result = state.get("result").as_str().unwrap();
         assert_eq!(result.chars().count(), 20);
@@ -508,7 +591,7 @@ mod tests {
 
     #[tokio::test]
     async fn unchanged_config_keeps_the_value() {
-        let p = RandomProvider;
+        let p = configured::<Random>().await;
         let cfg = config([("length", Value::int(12)), ("special", Value::Bool(false))]);
         let prior = create(&p, STRING, &cfg).await;
         assert_eq!(read(&p, STRING, &prior).await.as_ref(), Some(&prior));
@@ -518,7 +601,7 @@ mod tests {
 
     #[tokio::test]
     async fn any_input_change_replaces() {
-        let p = RandomProvider;
+        let p = configured::<Random>().await;
         let keepers = |v: &str| Value::object([("image", Value::string(v))]);
         let base = config([("length", Value::int(12)), ("keepers", keepers("a"))]);
         let prior = create(&p, PASSWORD, &base).await;
@@ -547,7 +630,7 @@ mod tests {
         for (attribute, cfg) in changes {
             let planned = plan(&p, PASSWORD, Some(&prior), &cfg).await.planned;
             assert_eq!(
-                schema(&p, PASSWORD).replace_paths(&prior, &planned),
+                objchange::replace_paths(&schema(&p, PASSWORD), &prior, &planned),
                 vec![AttrPath::attr(attribute)]
             );
             assert_eq!(planned.get("result"), &Value::Unknown);
@@ -558,7 +641,7 @@ mod tests {
         let cfg = config([("byte_length", Value::int(4)), ("keepers", keepers("b"))]);
         let planned = plan(&p, ID, Some(&prior), &cfg).await.planned;
         assert_eq!(
-            schema(&p, ID).replace_paths(&prior, &planned),
+            objchange::replace_paths(&schema(&p, ID), &prior, &planned),
             vec![AttrPath::attr("keepers")]
         );
         assert_eq!(planned.get("hex"), &Value::Unknown);
@@ -570,7 +653,7 @@ mod tests {
 
     #[tokio::test]
     async fn minimums_are_honoured_over_many_generations() {
-        let p = RandomProvider;
+        let p = configured::<Random>().await;
         let cfg = config([
             ("length", Value::int(8)),
             ("min_upper", Value::int(2)),
@@ -595,7 +678,7 @@ mod tests {
 
     #[tokio::test]
     async fn charset_is_respected() {
-        let p = RandomProvider;
+        let p = configured::<Random>().await;
         let cfg = config([
             ("length", Value::int(64)),
             ("upper", Value::Bool(false)),
@@ -628,7 +711,7 @@ mod tests {
 
     #[tokio::test]
     async fn random_id_encodings_agree() {
-        let p = RandomProvider;
+        let p = configured::<Random>().await;
         let cfg = config([
             ("byte_length", Value::int(6)),
             ("prefix", Value::string("gg-")),
@@ -659,7 +742,7 @@ mod tests {
 
     #[test]
     fn validation_names_the_attribute() {
-        let p = RandomProvider;
+        let p = TypeTable::<Random>::new();
         let check = |cfg: Value| p.validate(ResourceKind::Managed, PASSWORD, &cfg);
 
         let d = check(config([("length", Value::int(0))]));
@@ -707,7 +790,7 @@ mod tests {
 
     #[tokio::test]
     async fn import_as_terraform_does() {
-        let p = RandomProvider;
+        let p = configured::<Random>().await;
         let state = p.import(PASSWORD, "s3cr3t!").await.unwrap();
         assert_eq!(state.get("result"), &Value::string("s3cr3t!"));
         assert_eq!(state.get("id"), &Value::string("none"));

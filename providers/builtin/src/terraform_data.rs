@@ -12,54 +12,33 @@
 //!
 //! Terraform's ids come from `go-uuid` (random bytes, no version bits); ours are UUIDv4.
 
-use crate::{entropy, set_attr, unsupported_type};
+use crate::entropy;
 use async_trait::async_trait;
-use ggplan_sdk::{
-    ApplyRequest, ApplyResponse, Attribute, Diagnostics, PlanRequest, PlanResponse, Provider,
-    ProviderSchema, ReadRequest, Schema, Type, Value,
-};
-
-const PROVIDER: &str = "terraform";
-const TYPE: &str = "terraform_data";
+use ggplan_sdk::typed::{Partial, ResourceType, TypedProvider};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
 
 /// The `terraform` provider.
-pub(crate) struct TerraformProvider;
+pub(crate) struct Terraform;
 
-fn resource_schema() -> Schema {
-    Schema::new(
-        "Stores a value in the state and follows its lifecycle; `triggers_replace` replaces \
-         it (and whatever depends on it through replace_triggered_by) when it changes.",
-        [
-            (
-                "input",
-                Attribute::optional(Type::Any)
-                    .describe("A value to store; a change updates the instance in place."),
-            ),
-            (
-                "output",
-                Attribute::computed(Type::Any).describe("The stored value of input after apply."),
-            ),
-            (
-                "triggers_replace",
-                Attribute::optional(Type::Any)
-                    .force_new()
-                    .describe("A value whose change replaces the instance."),
-            ),
-            (
-                "id",
-                Attribute::computed(Type::String).describe("A random UUID set on create."),
-            ),
-        ],
-    )
-}
+#[async_trait]
+impl TypedProvider for Terraform {
+    type Client = ();
+    type Error = Diagnostics;
+    const NAME: &'static str = "terraform";
 
-fn check_type(type_name: &str) -> Result<(), Diagnostics> {
-    if type_name == TYPE {
+    fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
+        vec![Box::new(TerraformData)]
+    }
+
+    async fn configure(_config: &Value) -> Result<(), Diagnostics> {
         Ok(())
-    } else {
-        Err(unsupported_type(PROVIDER, type_name))
     }
 }
+
+const TYPE: &str = "terraform_data";
+
+/// `terraform_data`.
+struct TerraformData;
 
 /// The planned `output` of a new instance: known only when there is no input to copy.
 fn new_output(input: &Value) -> Value {
@@ -70,74 +49,110 @@ fn new_output(input: &Value) -> Value {
     }
 }
 
+/// The state after a create or an update: `output` is `input`, `id` kept or made.
+fn stored(planned: &Value) -> Result<Value, Diagnostics> {
+    let id = match planned.get("id").as_str() {
+        Some(id) => id.to_string(),
+        None => entropy::uuid_v4()?,
+    };
+    let mut state = planned.clone();
+    state.set_attr("id", Value::String(id));
+    state.set_attr("output", planned.get("input").clone());
+    Ok(state)
+}
+
 #[async_trait]
-impl Provider for TerraformProvider {
-    fn schema(&self) -> ProviderSchema {
-        ProviderSchema {
-            resources: [(TYPE.to_string(), resource_schema())].into(),
-            ..ProviderSchema::default()
-        }
+impl ResourceType<Terraform> for TerraformData {
+    fn name(&self) -> &'static str {
+        TYPE
     }
 
-    async fn configure(&self, _config: &Value) -> Result<(), Diagnostics> {
-        Ok(())
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "Stores a value in the state and follows its lifecycle; `triggers_replace` replaces \
+             it (and whatever depends on it through replace_triggered_by) when it changes.",
+            [
+                (
+                    "input",
+                    Attribute::optional(Type::Any)
+                        .describe("A value to store; a change updates the instance in place."),
+                ),
+                (
+                    "output",
+                    Attribute::computed(Type::Any)
+                        .describe("The stored value of input after apply."),
+                ),
+                (
+                    "triggers_replace",
+                    Attribute::optional(Type::Any)
+                        .force_new()
+                        .describe("A value whose change replaces the instance."),
+                ),
+                (
+                    "id",
+                    Attribute::computed(Type::String).describe("A random UUID set on create."),
+                ),
+            ],
+        )
     }
 
-    async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
-        check_type(request.type_name)?;
-        Ok(Some(request.state.clone()))
-    }
-
-    async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
-        check_type(request.type_name)?;
-        let mut planned = request.proposed.clone();
+    async fn modify_plan(
+        &self,
+        _client: &(),
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
         let input = request.config.get("input");
         match request.prior {
             Some(prior)
                 if prior.get("triggers_replace") == request.config.get("triggers_replace") =>
             {
                 if prior.get("input") != input {
-                    set_attr(&mut planned, "output", Value::Unknown);
+                    planned.set_attr("output", Value::Unknown);
                 }
             }
             // Created or replaced (the schema's force_new names triggers_replace).
             _ => {
-                set_attr(&mut planned, "id", Value::Unknown);
-                set_attr(&mut planned, "output", new_output(input));
+                planned.set_attr("id", Value::Unknown);
+                planned.set_attr("output", new_output(input));
             }
         }
-        Ok(PlanResponse {
-            planned,
-            requires_replace: Vec::new(),
-        })
+        Ok(Vec::new())
     }
 
-    async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
-        if let Err(diagnostics) = check_type(request.type_name) {
-            return ApplyResponse::failed(request.prior, diagnostics);
-        }
-        let Some(planned) = request.planned else {
-            return ApplyResponse::ok(None);
-        };
-        let id = match planned.get("id").as_str() {
-            Some(id) => id.to_string(),
-            None => match entropy::uuid_v4() {
-                Ok(id) => id,
-                Err(errors) => return ApplyResponse::failed(request.prior, errors),
-            },
-        };
-        let mut state = planned.clone();
-        set_attr(&mut state, "id", Value::String(id));
-        set_attr(&mut state, "output", planned.get("input").clone());
-        ApplyResponse::ok(Some(state))
+    async fn read(&self, _client: &(), state: &Value) -> Result<Option<Value>, Diagnostics> {
+        Ok(Some(state.clone()))
     }
 
-    async fn read_data(&self, type_name: &str, _config: &Value) -> Result<Value, Diagnostics> {
-        Err(unsupported_type(PROVIDER, type_name))
+    async fn create(
+        &self,
+        _client: &(),
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        Ok(stored(planned)?)
     }
 
-    async fn import(&self, type_name: &str, id: &str) -> Result<Value, Diagnostics> {
-        check_type(type_name)?;
+    async fn update(
+        &self,
+        _client: &(),
+        _prior: &Value,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        Ok(stored(planned)?)
+    }
+
+    async fn delete(
+        &self,
+        _client: &(),
+        _prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
+        Ok(())
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
         Ok(Value::object([
             ("id", Value::string(id)),
             ("input", Value::Null),
@@ -145,13 +160,17 @@ impl Provider for TerraformProvider {
             ("triggers_replace", Value::Null),
         ]))
     }
+
+    fn import_id_format(&self) -> &'static str {
+        "any string, which becomes its id"
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{apply, create, destroy, plan, read, schema};
-    use ggplan_sdk::AttrPath;
+    use crate::test_support::{apply, configured, create, destroy, plan, read, schema};
+    use ggplan_sdk::{Provider, objchange};
 
     fn config(input: Value, triggers: Value) -> Value {
         Value::object([("input", input), ("triggers_replace", triggers)])
@@ -159,7 +178,7 @@ mod tests {
 
     #[tokio::test]
     async fn create_plans_id_and_output_unknown_then_apply_copies_input() {
-        let p = TerraformProvider;
+        let p = configured::<Terraform>().await;
         let cfg = config(Value::string("a"), Value::string("t1"));
         let planned = plan(&p, TYPE, None, &cfg).await.planned;
         assert_eq!(planned.get("id"), &Value::Unknown);
@@ -175,7 +194,7 @@ mod tests {
 
     #[tokio::test]
     async fn create_without_input_plans_output_null() {
-        let p = TerraformProvider;
+        let p = configured::<Terraform>().await;
         let planned = plan(&p, TYPE, None, &config(Value::Null, Value::Null))
             .await
             .planned;
@@ -185,14 +204,14 @@ mod tests {
 
     #[tokio::test]
     async fn input_change_updates_in_place_with_output_unknown() {
-        let p = TerraformProvider;
+        let p = configured::<Terraform>().await;
         let prior = create(&p, TYPE, &config(Value::string("a"), Value::string("t1"))).await;
         for input in [Value::string("b"), Value::Null] {
             let cfg = config(input.clone(), Value::string("t1"));
             let planned = plan(&p, TYPE, Some(&prior), &cfg).await.planned;
             assert_eq!(planned.get("output"), &Value::Unknown);
             assert_eq!(planned.get("id"), prior.get("id"));
-            assert!(schema(&p, TYPE).replace_paths(&prior, &planned).is_empty());
+            assert!(objchange::replace_paths(&schema(&p, TYPE), &prior, &planned).is_empty());
 
             let state = apply(&p, TYPE, Some(&prior), &planned, &cfg).await;
             assert_eq!(state.get("output"), &input);
@@ -202,7 +221,7 @@ mod tests {
 
     #[tokio::test]
     async fn unchanged_config_plans_the_prior_state() {
-        let p = TerraformProvider;
+        let p = configured::<Terraform>().await;
         let cfg = config(Value::List(vec![Value::int(1)]), Value::string("t1"));
         let prior = create(&p, TYPE, &cfg).await;
         let planned = plan(&p, TYPE, Some(&prior), &cfg).await.planned;
@@ -211,12 +230,12 @@ mod tests {
 
     #[tokio::test]
     async fn triggers_change_replaces() {
-        let p = TerraformProvider;
+        let p = configured::<Terraform>().await;
         let prior = create(&p, TYPE, &config(Value::Null, Value::string("t1"))).await;
         let cfg = config(Value::Null, Value::string("t2"));
         let planned = plan(&p, TYPE, Some(&prior), &cfg).await.planned;
         assert_eq!(
-            schema(&p, TYPE).replace_paths(&prior, &planned),
+            objchange::replace_paths(&schema(&p, TYPE), &prior, &planned),
             vec![AttrPath::attr("triggers_replace")]
         );
         assert_eq!(planned.get("id"), &Value::Unknown);
@@ -225,12 +244,12 @@ mod tests {
         let with_input = config(Value::string("x"), Value::Unknown);
         let planned = plan(&p, TYPE, Some(&prior), &with_input).await.planned;
         assert_eq!(planned.get("output"), &Value::Unknown);
-        assert!(!schema(&p, TYPE).replace_paths(&prior, &planned).is_empty());
+        assert!(!objchange::replace_paths(&schema(&p, TYPE), &prior, &planned).is_empty());
     }
 
     #[tokio::test]
     async fn import_sets_only_the_id() {
-        let p = TerraformProvider;
+        let p = configured::<Terraform>().await;
         let state = p.import(TYPE, "my-id").await.unwrap();
         assert_eq!(state.get("id"), &Value::string("my-id"));
         assert_eq!(state.get("input"), &Value::Null);

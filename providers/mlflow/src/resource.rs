@@ -160,7 +160,9 @@ pub(crate) fn unknown_when_new(
     prior: Option<&Value>,
     mut planned: Value,
 ) -> Value {
-    let new = prior.is_none_or(|prior| !schema.replace_paths(prior, &planned).is_empty());
+    let new = prior.is_none_or(|prior| {
+        !ggplan_sdk::objchange::replace_paths(&schema, prior, &planned).is_empty()
+    });
     if new {
         for (name, attr) in &schema.attributes {
             if attr.computed && !attr.optional {

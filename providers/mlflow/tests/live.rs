@@ -162,7 +162,7 @@ impl Driver {
             return Err(validation);
         }
         let schema = self.provider.schema().resources[self.type_name].clone();
-        let proposed = schema.proposed_new(prior, config);
+        let proposed = ggplan_sdk::objchange::proposed_new(&schema, prior, config);
         self.provider
             .plan(PlanRequest {
                 type_name: self.type_name,
@@ -373,7 +373,7 @@ async fn an_alias_moved_outside_plans_as_an_update_and_apply_moves_it_back() {
     assert_eq!(planned.get("version"), &Value::string("2"));
     let schema = p.schema().resources["mlflow_model_alias"].clone();
     assert!(
-        schema.replace_paths(&drifted, &planned).is_empty(),
+        ggplan_sdk::objchange::replace_paths(&schema, &drifted, &planned).is_empty(),
         "an update, not a replace"
     );
     let repaired = aliases.converge(Some(&drifted), &config("2")).await;

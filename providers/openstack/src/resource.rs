@@ -254,7 +254,7 @@ mod tests {
     fn plan_fills_defaults_and_computed_blocks() {
         let schema = Fake.schema();
         let config = Value::object([("name", Value::string("a")), ("pool", Value::List(vec![]))]);
-        let proposed = schema.proposed_new(None, &config);
+        let proposed = ggplan_sdk::objchange::proposed_new(&schema, None, &config);
         let planned = plan(&Fake, &schema, None, &config, &proposed);
         assert_eq!(planned.get("enabled"), &Value::Bool(true));
         assert_eq!(planned.get("pool"), &Value::Unknown);
@@ -298,7 +298,7 @@ mod tests {
             ("name", Value::string("a")),
             ("port_id", Value::string("p1")),
         ]);
-        let proposed = schema.proposed_new(Some(&prior), &config);
+        let proposed = ggplan_sdk::objchange::proposed_new(&schema, Some(&prior), &config);
         let planned = plan(&Fake, &schema, Some(&prior), &config, &proposed);
         assert_eq!(planned.get("fixed_ip"), &Value::Unknown);
         // A computed block the configuration leaves out follows its inputs too.
@@ -307,7 +307,7 @@ mod tests {
             ("name", Value::string("a")),
             ("port_id", Value::string("p2")),
         ]);
-        let proposed = schema.proposed_new(Some(&prior), &same);
+        let proposed = ggplan_sdk::objchange::proposed_new(&schema, Some(&prior), &same);
         let planned = plan(&Fake, &schema, Some(&prior), &same, &proposed);
         assert_eq!(planned.get("fixed_ip"), &Value::string("10.0.0.5"));
         assert_eq!(planned.get("pool"), prior.get("pool"));

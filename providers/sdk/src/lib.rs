@@ -3,12 +3,16 @@
 //! The engine never names a provider type and providers never see the graph: everything that
 //! crosses that line is defined here. A provider implements [`Provider`]; it describes its
 //! resource types with a [`Schema`], receives and returns [`Value`]s, and reports problems as
-//! [`Diagnostic`]s.
+//! [`Diagnostic`]s. Most providers implement it through the typed resource layer
+//! ([`typed`]): their client and their types, nothing else. [`objchange`] holds the rules of
+//! what a planned object may become, shared by the engine and providers.
 
 mod diagnostic;
+pub mod objchange;
 mod path;
 mod provider;
 mod schema;
+pub mod typed;
 mod value;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourcePos, SourceRange};

@@ -34,7 +34,7 @@ pub struct PlanRequest<'a> {
     pub prior: Option<&'a Value>,
     /// The evaluated configuration (may contain unknowns).
     pub config: &'a Value,
-    /// [`crate::Schema::proposed_new`] of prior and config: the answer when the provider has
+    /// [`crate::objchange::proposed_new`] of prior and config: the answer when the provider has
     /// nothing to add.
     pub proposed: &'a Value,
 }

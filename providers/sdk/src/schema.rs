@@ -324,50 +324,8 @@ impl Schema {
         self
     }
 
-    /// The value a resource is planned to have, before the provider refines it: what the
-    /// configuration says, with each computed attribute the configuration leaves null taken
-    /// from the prior state, or unknown when there is none (Terraform's "proposed new state").
-    pub fn proposed_new(&self, prior: Option<&Value>, config: &Value) -> Value {
-        let mut out = BTreeMap::new();
-        for (name, attr) in &self.attributes {
-            let configured = config.get(name);
-            let value = if attr.computed && configured.is_null() {
-                match prior {
-                    Some(p) => p.get(name).clone(),
-                    None => Value::Unknown,
-                }
-            } else {
-                configured.clone()
-            };
-            out.insert(name.clone(), value);
-        }
-        for (name, block) in &self.blocks {
-            let configured = config.get(name);
-            let prior_block = prior.map(|p| p.get(name));
-            let value = match (block.nesting, configured.peel()) {
-                (BlockNesting::Single, Value::Map(_)) => block
-                    .block
-                    .proposed_new(prior_block.filter(|p| !p.is_null()), configured),
-                (BlockNesting::List | BlockNesting::Set, Value::List(items)) => Value::List(
-                    items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| {
-                            let prior_item =
-                                prior_block.and_then(|p| p.as_list()).and_then(|l| l.get(i));
-                            block.block.proposed_new(prior_item, item)
-                        })
-                        .collect(),
-                ),
-                _ => configured.clone(),
-            };
-            out.insert(name.clone(), value);
-        }
-        Value::Map(out)
-    }
-
     /// `value` with each null attribute that has a default set to that default, so a plan shows
-    /// what apply will use (`proposed_new` leaves defaults to the provider, as Terraform does).
+    /// what apply will use ([`crate::objchange::proposed_new`] leaves defaults to the provider, as Terraform does).
     pub fn with_defaults(&self, mut value: Value) -> Value {
         for (name, attr) in &self.attributes {
             if let Some(default) = &attr.default
@@ -378,56 +336,6 @@ impl Schema {
             }
         }
         value
-    }
-
-    /// The force-new attributes whose values differ between `prior` and `planned`.
-    pub fn replace_paths(&self, prior: &Value, planned: &Value) -> Vec<AttrPath> {
-        let mut paths = Vec::new();
-        self.collect_replace_paths(prior, planned, &AttrPath::root(), &mut paths);
-        paths
-    }
-
-    fn collect_replace_paths(
-        &self,
-        prior: &Value,
-        planned: &Value,
-        at: &AttrPath,
-        out: &mut Vec<AttrPath>,
-    ) {
-        for (name, attr) in &self.attributes {
-            let (before, after) = (prior.get(name), planned.get(name));
-            // An unknown computed value is the provider's to decide, not a reason to replace.
-            if attr.force_new
-                && before.peel() != after.peel()
-                && !(attr.computed && after.is_unknown())
-            {
-                out.push(at.key(name));
-            }
-        }
-        for (name, block) in &self.blocks {
-            let (before, after) = (prior.get(name), planned.get(name));
-            match (before.as_list(), after.as_list()) {
-                (Some(b), Some(a)) if b.len() == a.len() => {
-                    for (i, (b, a)) in b.iter().zip(a).enumerate() {
-                        block
-                            .block
-                            .collect_replace_paths(b, a, &at.key(name).index(i), out);
-                    }
-                }
-                (Some(_), Some(_)) if block.block.has_force_new() => out.push(at.key(name)),
-                _ if block.nesting == BlockNesting::Single => {
-                    block
-                        .block
-                        .collect_replace_paths(before, after, &at.key(name), out)
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn has_force_new(&self) -> bool {
-        self.attributes.values().any(|a| a.force_new)
-            || self.blocks.values().any(|b| b.block.has_force_new())
     }
 
     /// The paths of the attributes the schema declares sensitive that are present in `value`.
@@ -475,38 +383,6 @@ pub struct ProviderSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn schema() -> Schema {
-        Schema::new(
-            "test",
-            [
-                ("name", Attribute::required(Type::String).force_new()),
-                ("id", Attribute::computed(Type::String)),
-                ("secret", Attribute::optional(Type::String).sensitive()),
-            ],
-        )
-    }
-
-    #[test]
-    fn proposed_new_fills_computed_from_prior_or_unknown() {
-        let config = Value::object([("name", Value::string("a"))]);
-        let created = schema().proposed_new(None, &config);
-        assert_eq!(created.get("id"), &Value::Unknown);
-        let prior = Value::object([("name", Value::string("a")), ("id", Value::string("1"))]);
-        let updated = schema().proposed_new(Some(&prior), &config);
-        assert_eq!(updated.get("id"), &Value::string("1"));
-    }
-
-    #[test]
-    fn force_new_change_is_a_replace_path() {
-        let prior = Value::object([("name", Value::string("a"))]);
-        let planned = Value::object([("name", Value::string("b"))]);
-        assert_eq!(
-            schema().replace_paths(&prior, &planned),
-            vec![AttrPath::attr("name")]
-        );
-        assert!(schema().replace_paths(&prior, &prior).is_empty());
-    }
 
     #[test]
     fn optional_attributes_take_their_defaults() {

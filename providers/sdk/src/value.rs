@@ -252,6 +252,14 @@ impl Value {
         self.as_map().and_then(|m| m.get(name)).unwrap_or(&NULL)
     }
 
+    /// Sets one attribute of an object (a state, a plan); changes nothing when this is not
+    /// an object.
+    pub fn set_attr(&mut self, name: &str, attribute: Value) {
+        if let Value::Map(map) = self {
+            map.insert(name.to_string(), attribute);
+        }
+    }
+
     /// The part of the value at `path`, if it exists.
     pub fn at(&self, path: &AttrPath) -> Option<&Value> {
         path.0

@@ -115,7 +115,9 @@ impl Resource for Exec {
     fn plan(&self, prior: Option<&Value>, proposed: &Value) -> Result<Value, Diagnostics> {
         let schema = resource_schema();
         let mut planned = schema.with_defaults(proposed.clone());
-        let runs = prior.is_none_or(|prior| !schema.replace_paths(prior, &planned).is_empty());
+        let runs = prior.is_none_or(|prior| {
+            !ggplan_sdk::objchange::replace_paths(&schema, prior, &planned).is_empty()
+        });
         if runs {
             for name in ["stdout", "stderr", "exit_code"] {
                 set_attr(&mut planned, name, Value::Unknown);
@@ -228,7 +230,7 @@ mod tests {
     #[test]
     fn a_new_or_replaced_instance_plans_unknown_outputs() {
         let schema = resource_schema();
-        let proposed = schema.proposed_new(None, &config("true"));
+        let proposed = ggplan_sdk::objchange::proposed_new(&schema, None, &config("true"));
         let planned = Exec.plan(None, &proposed).unwrap();
         assert_eq!(planned.get("stdout"), &Value::Unknown);
         assert_eq!(planned.get("timeout"), &Value::string("10m"));
@@ -246,14 +248,14 @@ mod tests {
         let same = Exec
             .plan(
                 Some(&prior),
-                &schema.proposed_new(Some(&prior), &config("true")),
+                &ggplan_sdk::objchange::proposed_new(&schema, Some(&prior), &config("true")),
             )
             .unwrap();
         assert_eq!(same, prior);
         let changed = Exec
             .plan(
                 Some(&prior),
-                &schema.proposed_new(Some(&prior), &config("false")),
+                &ggplan_sdk::objchange::proposed_new(&schema, Some(&prior), &config("false")),
             )
             .unwrap();
         assert_eq!(changed.get("stdout"), &Value::Unknown);

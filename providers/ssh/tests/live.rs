@@ -52,10 +52,8 @@ fn settings(extra: &[(&str, Value)]) -> Value {
 
 async fn provider(extra: &[(&str, Value)]) -> Arc<dyn Provider> {
     let provider = (ggplan_provider_ssh::factory().new)();
-    let config = provider
-        .schema()
-        .provider
-        .proposed_new(None, &settings(extra));
+    let config =
+        ggplan_sdk::objchange::proposed_new(&provider.schema().provider, None, &settings(extra));
     provider.configure(&config).await.expect("configure");
     provider
 }
@@ -63,7 +61,8 @@ async fn provider(extra: &[(&str, Value)]) -> Arc<dyn Provider> {
 async fn plan(p: &dyn Provider, type_name: &str, prior: Option<&Value>, config: &Value) -> Value {
     let errors = p.validate(ggplan_sdk::ResourceKind::Managed, type_name, config);
     assert!(!errors.has_errors(), "{errors}");
-    let proposed = p.schema().resources[type_name].proposed_new(prior, config);
+    let proposed =
+        ggplan_sdk::objchange::proposed_new(&p.schema().resources[type_name], prior, config);
     let request = PlanRequest {
         type_name,
         prior,

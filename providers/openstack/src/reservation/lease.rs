@@ -508,7 +508,7 @@ mod tests {
         if let Value::Map(map) = &mut unsaid {
             map.remove("start_date");
         }
-        let proposed = schema.proposed_new(Some(&prior), &unsaid);
+        let proposed = ggplan_sdk::objchange::proposed_new(&schema, Some(&prior), &unsaid);
         let mut planned = crate::resource::plan(&Lease, &schema, Some(&prior), &unsaid, &proposed);
         assert!(
             Lease
