@@ -1,5 +1,7 @@
 //! Addresses of modules, resources and their instances: `random_password.pg`,
-//! `local_file.inv["node1"]`, `data.local_file.seed`, `module.app["canary"].terraform_data.x[3]`.
+//! `local_file.inv["node1"]`, `data.local_file.seed`, `module.app["canary"].terraform_data.x[3]`;
+//! of resources in the configuration (`ConfigResource`); and of provider configurations
+//! (`openstack`, `openstack.chi`).
 
 use ggplan_sdk::ResourceKind;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -304,6 +306,88 @@ fn split_steps(text: &str) -> Option<Vec<(String, Option<InstanceKey>)>> {
     }
 }
 
+/// A resource in the configuration, whatever its instances: the module it is declared in and
+/// its address there (Terraform's `addrs.ConfigResource`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConfigResource {
+    pub module: ModulePath,
+    pub resource: ResourceAddr,
+}
+
+impl InstanceAddr {
+    /// The resource in the configuration this is an instance of.
+    pub fn config_resource(&self) -> ConfigResource {
+        ConfigResource {
+            module: self.module.path(),
+            resource: self.resource.clone(),
+        }
+    }
+}
+
+/// A provider configuration: the default one of a provider (`random`) or an aliased one
+/// (`openstack.chi`), as `provider = ...`, plans and state name it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProviderAddr {
+    /// The provider's local name (`openstack`): which implementation serves it.
+    pub name: String,
+    pub alias: Option<String>,
+}
+
+impl ProviderAddr {
+    /// The default configuration of provider `name`.
+    pub fn default_of(name: &str) -> ProviderAddr {
+        ProviderAddr {
+            name: name.to_string(),
+            alias: None,
+        }
+    }
+
+    /// `name` or `name.alias`; the error says what is wrong.
+    pub fn parse(text: &str) -> Result<ProviderAddr, String> {
+        let (name, alias) = match text.split_once('.') {
+            Some((name, alias)) => (name, Some(alias)),
+            None => (text, None),
+        };
+        let valid = |part: &str| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        if !valid(name) || !alias.is_none_or(valid) {
+            return Err(format!(
+                "{text:?} is not a provider configuration: write NAME or NAME.ALIAS"
+            ));
+        }
+        Ok(ProviderAddr {
+            name: name.to_string(),
+            alias: alias.map(str::to_string),
+        })
+    }
+}
+
+impl fmt::Display for ProviderAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.alias {
+            Some(alias) => write!(f, "{}.{alias}", self.name),
+            None => write!(f, "{}", self.name),
+        }
+    }
+}
+
+impl Serialize for ProviderAddr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProviderAddr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ProviderAddr::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Serialize for InstanceAddr {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -348,5 +432,18 @@ mod tests {
         let a = InstanceAddr::parse("module.app[\"canary\"].t.n").unwrap();
         assert_eq!(a.module.to_string(), "module.app[\"canary\"]");
         assert_eq!(a.module.path().to_string(), "module.app");
+    }
+
+    #[test]
+    fn provider_configurations_round_trip_and_bad_ones_are_refused() {
+        for text in ["random", "openstack.chi", "local.b-2"] {
+            assert_eq!(ProviderAddr::parse(text).unwrap().to_string(), text);
+        }
+        let aliased = ProviderAddr::parse("openstack.chi").unwrap();
+        assert_eq!(aliased.name, "openstack");
+        assert_eq!(aliased.alias.as_deref(), Some("chi"));
+        for bad in ["", ".a", "a.", "a.b.c", "a b"] {
+            assert!(ProviderAddr::parse(bad).is_err(), "{bad}");
+        }
     }
 }

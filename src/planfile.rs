@@ -3,7 +3,7 @@
 //! A plan file is JSON (documented in `docs/json-format.md`), mode 0600. It records what the
 //! plan was made from (a SHA-256 of every stack file and of the variable values, the state's
 //! lineage and serial, the options) and the plan itself as the three value trees of
-//! [`crate::render::json`], with secrets kept in plain text and their paths recorded in the
+//! [`crate::plan::json`], with secrets kept in plain text and their paths recorded in the
 //! `*_sensitive` trees, as the state keeps them.
 //!
 //! The engine cannot apply a deserialised plan without the run it came from, so applying a
@@ -12,10 +12,10 @@
 //! differs in any instance, action, value, unknown or mark from the saved one. Only then is
 //! the fresh plan applied, which is therefore exactly the plan that was shown.
 
-use crate::address::InstanceAddr;
+use crate::address::{InstanceAddr, ProviderAddr};
 use crate::config::Module;
+use crate::plan::json::{self as js, Secrets};
 use crate::plan::{OutputChange, Plan, ResourceChange};
-use crate::render::json::{self as js, Secrets};
 use crate::state::State;
 use ggplan_sdk::{AttrPath, Value};
 use serde::{Deserialize, Serialize};
@@ -441,7 +441,8 @@ impl PlanFile {
             serde_json::from_value(change["replace_paths"].clone()).unwrap_or_default();
         Ok(ResourceChange {
             addr,
-            provider: c["provider_name"].as_str().unwrap_or_default().to_string(),
+            provider: ProviderAddr::parse(c["provider_name"].as_str().unwrap_or_default())
+                .map_err(|e| self.corrupt(e))?,
             action: self.action(&change["actions"])?,
             before,
             after,

@@ -2,6 +2,7 @@
 //! [`Resolver`] that gives them to expressions.
 
 use crate::address::{InstanceAddr, InstanceKey, ModuleInstance, ResourceAddr};
+use crate::config::Repetition;
 use crate::lang::eval::{Resolver, Step};
 use ggplan_sdk::{Number, ResourceKind, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -12,6 +13,17 @@ pub enum Expansion {
     Single,
     Count,
     ForEach,
+}
+
+impl Expansion {
+    /// How the instances of a block with this repetition are keyed.
+    pub fn of(repetition: &Repetition) -> Expansion {
+        match repetition {
+            Repetition::Single => Expansion::Single,
+            Repetition::Count(_) => Expansion::Count,
+            Repetition::ForEach(_) => Expansion::ForEach,
+        }
+    }
 }
 
 /// The current values of one resource's instances (planned values during plan, new state

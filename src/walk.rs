@@ -4,6 +4,7 @@
 //!
 //! Plan and apply both walk with this; what a visit does is theirs.
 
+use ggplan_sdk::{Diagnostic, Diagnostics};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Arc;
@@ -33,12 +34,32 @@ pub struct WalkOutcome {
     pub failed: BTreeSet<usize>,
     /// Nodes not visited: a dependency failed, or a stop was asked for.
     pub skipped: BTreeSet<usize>,
+    /// Failed nodes whose visit panicked (a bug): they said nothing of their failure.
+    pub panicked: BTreeSet<usize>,
 }
 
 impl WalkOutcome {
     /// Whether every node was visited successfully.
     pub fn is_complete(&self) -> bool {
         self.failed.is_empty() && self.skipped.is_empty()
+    }
+
+    /// An error for each visit that panicked, named by `name`: a run with one must fail,
+    /// never report success.
+    pub fn panics(&self, name: impl Fn(usize) -> String) -> Diagnostics {
+        Diagnostics(
+            self.panicked
+                .iter()
+                .map(|node| {
+                    Diagnostic::error(
+                        format!("Internal error while working on {}", name(*node)),
+                        "ggplan stopped this step on a bug (a panic); its dependents were \
+                         skipped, and every change completed before it is recorded. Please \
+                         report it.",
+                    )
+                })
+                .collect(),
+        )
     }
 }
 
@@ -74,13 +95,16 @@ where
             break;
         };
         // A panicking visit counts as a failed one; the other branches go on.
-        let (id, ok) = match joined {
-            Ok((id, ok)) => (id, ok),
-            Err(e) => (e.id(), false),
+        let (id, ok, panicked) = match joined {
+            Ok((id, ok)) => (id, ok, false),
+            Err(e) => (e.id(), false, e.is_panic()),
         };
         let Some(node) = task_nodes.remove(&id) else {
             continue;
         };
+        if panicked {
+            outcome.panicked.insert(node);
+        }
         if ok {
             for d in &dependents[node] {
                 waiting[*d] -= 1;
@@ -192,5 +216,12 @@ mod tests {
         .await;
         assert_eq!(outcome.failed, BTreeSet::from([0]));
         assert_eq!(outcome.skipped, BTreeSet::from([1]));
+        assert_eq!(outcome.panicked, BTreeSet::from([0]));
+        let errors = outcome.panics(|n| format!("node {n}"));
+        assert!(errors.has_errors());
+        assert_eq!(
+            errors.0[0].summary,
+            "Internal error while working on node 0"
+        );
     }
 }

@@ -142,7 +142,7 @@ async fn parallelism_bounds_concurrent_applies() {
     );
     assert_eq!(names(&applied.calls, Op::Create).len(), 20);
     assert_eq!(h.recording.take_max_concurrent_applies(), 3);
-    assert_eq!(applied.outcome.added, 20);
+    assert_eq!(applied.outcome.counts.added, 20);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -182,7 +182,7 @@ async fn failure_stops_dependents_only() {
         errors.contains("test_thing.bad: bad failed as asked"),
         "{errors}"
     );
-    assert_eq!(first.outcome.added, 2);
+    assert_eq!(first.outcome.counts.added, 2);
     assert_eq!(
         names(&first.calls, Op::Create)
             .into_iter()
@@ -326,7 +326,7 @@ async fn orphans_are_destroyed_dependents_first() {
         (Op::Delete, "child"),
         (Op::Delete, "parent"),
     );
-    assert_eq!(applied.outcome.destroyed, 6);
+    assert_eq!(applied.outcome.counts.destroyed, 6);
     assert_eq!(
         in_state(&h),
         ["test_thing.counted[0]", "test_thing.each[\"x\"]"]
@@ -414,9 +414,9 @@ async fn create_before_destroy_orders_the_replacement() {
     ended_before(calls, (Op::Create, "cbd-2"), (Op::Update, "user"));
     ended_before(calls, (Op::Update, "user"), (Op::Delete, "cbd-1"));
     ended_before(calls, (Op::Delete, "plain-1"), (Op::Create, "plain-2"));
-    assert_eq!(applied.outcome.added, 2);
-    assert_eq!(applied.outcome.changed, 1);
-    assert_eq!(applied.outcome.destroyed, 2);
+    assert_eq!(applied.outcome.counts.added, 2);
+    assert_eq!(applied.outcome.counts.changed, 1);
+    assert_eq!(applied.outcome.counts.destroyed, 2);
     assert_eq!(attribute(&h, "test_thing.cbd", "id"), "cbd-2-id1");
     assert_eq!(attribute(&h, "test_thing.user", "value"), "cbd-2-id1");
     assert_eq!(attribute(&h, "test_thing.plain", "name"), "plain-2");
@@ -439,7 +439,10 @@ async fn a_replaced_object_whose_destroy_fails_stays_recorded_as_deposed_until_d
     let failed = h.apply(&["gen=2"], RunOptions::default()).await;
     assert!(!failed.outcome.succeeded());
     // The replacement was made; the old object was not destroyed.
-    assert_eq!((failed.outcome.added, failed.outcome.destroyed), (1, 0));
+    assert_eq!(
+        (failed.outcome.counts.added, failed.outcome.counts.destroyed),
+        (1, 0)
+    );
     let state = h.state();
     assert_eq!(attribute(&h, "test_thing.cbd", "id"), "cbd-2-id1");
     assert_eq!(state.deposed.len(), 1, "{state:#?}");
@@ -472,7 +475,7 @@ async fn a_replaced_object_whose_destroy_fails_stays_recorded_as_deposed_until_d
     h.recording.refuse_delete("cbd-1", false);
     let applied = h.apply_ok(&["gen=2"]).await;
     assert_eq!(names(&applied.calls, Op::Delete), ["cbd-1"]);
-    assert_eq!(applied.outcome.destroyed, 1);
+    assert_eq!(applied.outcome.counts.destroyed, 1);
     assert!(h.state().deposed.is_empty());
     assert_eq!(attribute(&h, "test_thing.cbd", "id"), "cbd-2-id1");
     let after = h.plan(&["gen=2"], RunOptions::default()).await.unwrap();
@@ -522,7 +525,7 @@ async fn a_deposed_object_is_destroyed_before_what_it_used() {
     let calls = &destroyed.calls;
     ended_before(calls, (Op::Delete, "port-1"), (Op::Delete, "net"));
     ended_before(calls, (Op::Delete, "port-2"), (Op::Delete, "net"));
-    assert_eq!(destroyed.outcome.destroyed, 3);
+    assert_eq!(destroyed.outcome.counts.destroyed, 3);
     let state = h.state();
     assert!(
         state.resources.is_empty() && state.deposed.is_empty(),

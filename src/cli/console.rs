@@ -109,11 +109,11 @@ fn evaluate_line(
 fn check_resources(run: &Run, sources: &SourceMap, expr: &Expr) -> Result<(), Diagnostic> {
     for r in references(expr) {
         if let Ok(Referent::Resource(addr)) = r.referent()
-            && !run.module.resources.contains_key(&addr)
+            && !run.module().resources.contains_key(&addr)
         {
             let hint = did_you_mean(
                 &addr.to_string(),
-                run.module
+                run.module()
                     .resources
                     .keys()
                     .map(|a| a.to_string())

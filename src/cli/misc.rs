@@ -7,7 +7,7 @@ use crate::graph::Graph;
 use crate::lang::body::eval_body;
 use crate::lang::eval::{AllUnknown, Evaluator};
 use crate::lang::functions::FunctionContext;
-use crate::providers::{Registry, provider_name};
+use crate::providers::Registry;
 use ggplan_sdk::Diagnostics;
 use std::path::Path;
 use std::process::ExitCode;
@@ -28,14 +28,14 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
         plan_timestamp: crate::clock::now_rfc3339(),
     };
     let mut ev = Evaluator::new(&module.sources, &AllUnknown, &functions);
-    for (key, block) in &module.providers {
-        if let Some(instance) = registry.instantiate(provider_name(key)) {
-            let what = format!("provider {key:?}");
+    for (addr, block) in &module.providers {
+        if let Ok(instance) = registry.instantiate(addr) {
+            let what = format!("provider \"{addr}\"");
             if let Err(d) = eval_body(
                 &mut ev,
                 &module.sources,
                 &block.body,
-                &instance.schema.provider,
+                instance.block_schema(),
                 &what,
             ) {
                 diags.extend(d);
@@ -43,7 +43,7 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
         }
     }
     for (addr, resource) in module.tree().into_iter().flat_map(|(_, m)| &m.resources) {
-        let Some(instance) = registry.instantiate(provider_name(&resource.provider)) else {
+        let Ok(instance) = registry.instantiate(&resource.provider) else {
             continue;
         };
         let Some(schema) = instance.type_schema(addr.kind, &addr.type_name) else {

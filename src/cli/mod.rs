@@ -1,11 +1,14 @@
 //! The `ggplan` command line: parses arguments, wires the providers compiled into this
 //! binary, and runs one command. Everything else is the engine's.
 
+mod apply_cmd;
 mod args;
 mod console;
+mod import_cmd;
 mod misc;
+mod pipeline;
+mod plan_cmd;
 mod review_cmd;
-mod run_cmd;
 mod stack;
 mod state_cmd;
 mod ui;
@@ -63,6 +66,7 @@ pub fn main_with(registry: Registry) -> ExitCode {
     runtime.block_on(dispatch(ui, &registry, cli.command))
 }
 
+/// Runs one command. (A match over every command of the CLI: one arm each.)
 async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
     match command {
         Command::Validate { dir } => misc::validate(&ui, registry, &dir).await,
@@ -74,18 +78,13 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             out,
             output,
         } => {
-            if out.is_none() && output.is_human() {
-                run_cmd::plan(&ui, registry, &dir, &run, destroy, detailed_exitcode).await
-            } else {
-                let ui = ui.json(output.json);
-                let plan = review_cmd::PlanRequest {
-                    destroy,
-                    detailed_exitcode,
-                    out: out.as_deref(),
-                    output: &output,
-                };
-                review_cmd::plan(&ui, registry, &dir, &run, plan).await
-            }
+            let plan = plan_cmd::PlanArgs {
+                destroy,
+                detailed_exitcode,
+                out: out.as_deref(),
+                output: &output,
+            };
+            plan_cmd::plan(&ui, registry, &dir, &run, plan).await
         }
         Command::Apply {
             dir,
@@ -94,43 +93,33 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             refresh_only,
             json,
         } => {
-            if dir.is_file() || refresh_only || json {
-                let apply = review_cmd::ApplyRequest {
-                    auto_approve,
-                    refresh_only,
-                    destroy: false,
-                    json,
-                };
-                review_cmd::apply(&ui.json(json), registry, &dir, &run, apply).await
-            } else {
-                run_cmd::apply(&ui, registry, &dir, &run, false, auto_approve).await
-            }
+            let apply = apply_cmd::ApplyArgs {
+                auto_approve,
+                refresh_only,
+                destroy: false,
+                json,
+            };
+            apply_cmd::apply(&ui, registry, &dir, &run, apply).await
+        }
+        Command::Destroy {
+            dir,
+            run,
+            auto_approve,
+            json,
+        } => {
+            let destroy = apply_cmd::ApplyArgs {
+                auto_approve,
+                refresh_only: false,
+                destroy: true,
+                json,
+            };
+            apply_cmd::apply(&ui, registry, &dir, &run, destroy).await
         }
         Command::Drift { dir, run, output } => {
             review_cmd::drift(&ui.json(output.json), registry, &dir, &run, &output).await
         }
-        Command::Destroy {
-            dir,
-            run,
-            auto_approve,
-            json: true,
-        } => {
-            let destroy = review_cmd::ApplyRequest {
-                auto_approve,
-                refresh_only: false,
-                destroy: true,
-                json: true,
-            };
-            review_cmd::apply(&ui.json(true), registry, &dir, &run, destroy).await
-        }
-        Command::Destroy {
-            dir,
-            run,
-            auto_approve,
-            json: false,
-        } => run_cmd::apply(&ui, registry, &dir, &run, true, auto_approve).await,
         Command::Import { addr, id, dir, run } => {
-            run_cmd::import(&ui, registry, &dir, &run, &addr, &id).await
+            import_cmd::import(&ui, registry, &dir, &run, &addr, &id).await
         }
         Command::Show {
             file,
@@ -150,16 +139,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             json,
             raw,
         } => state_cmd::output(&ui, &state, name.as_deref(), json, raw),
-        Command::State { command } => match command {
-            StateCommand::List { filters, state } => state_cmd::list(&ui, &state, &filters),
-            StateCommand::Show { addr, state } => state_cmd::show_instance(&ui, &state, &addr),
-            StateCommand::Rm { addrs, state } => state_cmd::rm(&ui, &state, &addrs),
-            StateCommand::Mv {
-                source,
-                destination,
-                state,
-            } => state_cmd::mv(&ui, &state, &source, &destination),
-        },
+        Command::State { command } => state(&ui, command),
         Command::Console { dir, run } => console::console(&ui, registry, &dir, &run),
         Command::Graph { dir } => misc::graph(&ui, &dir),
         Command::Fmt {
@@ -177,4 +157,26 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `ggplan state ...`.
+fn state(ui: &Ui, command: StateCommand) -> ExitCode {
+    match command {
+        StateCommand::List { filters, state } => state_cmd::list(ui, &state, &filters),
+        StateCommand::Show { addr, state } => state_cmd::show_instance(ui, &state, &addr),
+        StateCommand::Rm { addrs, state } => state_cmd::rm(ui, &state, &addrs),
+        StateCommand::Mv {
+            source,
+            destination,
+            state,
+        } => state_cmd::mv(ui, &state, &source, &destination),
+    }
+}
+
+/// A JSON document, pretty-printed, with a final newline.
+fn pretty(json: &serde_json::Value) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(json).unwrap_or_default()
+    )
 }

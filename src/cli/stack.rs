@@ -3,6 +3,7 @@
 
 use super::args::RunArgs;
 use super::ui::Ui;
+use crate::address::ProviderAddr;
 use crate::config::{Module, load_dir};
 use crate::events::EventSink;
 use crate::lang::functions::FunctionContext;
@@ -37,7 +38,7 @@ impl Stack {
         events: Arc<dyn EventSink>,
     ) -> Result<Run, Diagnostics> {
         let deposed = state.deposed.iter().map(|d| &d.object);
-        let providers: Vec<String> = state
+        let providers: Vec<ProviderAddr> = state
             .resources
             .values()
             .chain(deposed)

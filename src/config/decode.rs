@@ -4,9 +4,9 @@ use super::type_expr::parse_type;
 use super::{
     Attr, Block, Body, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend, Module,
     ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Validation, Variable,
-    literal, provider_key,
+    literal,
 };
-use crate::address::ResourceAddr;
+use crate::address::{ProviderAddr, ResourceAddr};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, ResourceKind, SourceRange, Type, Value};
 use hcl_edit::Span;
@@ -436,19 +436,21 @@ impl Decoder<'_> {
             .remove("alias")
             .and_then(|a| self.literal_string(&a));
         let provider = ProviderBlock {
-            name: labels[0].clone(),
-            alias,
+            addr: ProviderAddr {
+                name: labels[0].clone(),
+                alias,
+            },
             body,
             range: self
                 .range(span.clone())
                 .unwrap_or_else(|| self.sources.range(self.file, 0..0)),
         };
-        let key = provider.key();
+        let key = provider.addr.clone();
         if self.module.providers.contains_key(&key) {
             self.error(
                 span,
                 "Duplicate provider configuration",
-                format!("provider {key:?} is configured twice; give one of them an alias."),
+                format!("provider \"{key}\" is configured twice; give one of them an alias."),
             );
             return;
         }
@@ -773,8 +775,10 @@ impl Decoder<'_> {
         let depends_on = self.depends_on(&body);
         body.attributes.remove("depends_on");
         let provider = match body.attributes.remove("provider") {
-            Some(attr) => self.provider_ref(&attr).unwrap_or_default(),
-            None => Module::implied_provider(&addr.type_name).to_string(),
+            Some(attr) => self
+                .provider_ref(&attr)
+                .unwrap_or_else(|| Module::implied_provider(&addr.type_name)),
+            None => Module::implied_provider(&addr.type_name),
         };
         let mut lifecycle = Lifecycle::default();
         let mut kept = Vec::new();
@@ -817,7 +821,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn provider_ref(&mut self, attr: &Attr) -> Option<String> {
+    fn provider_ref(&mut self, attr: &Attr) -> Option<ProviderAddr> {
         let parsed = match &attr.value.expr {
             Expression::Variable(v) => Some((v.as_str().to_string(), None)),
             Expression::Traversal(t) => match (&t.expr, t.operators.as_slice()) {
@@ -838,7 +842,7 @@ impl Decoder<'_> {
                 "Write provider = name or provider = name.alias, without quotes.".into(),
             );
         }
-        parsed.map(|(name, alias)| provider_key(&name, alias.as_deref()))
+        parsed.map(|(name, alias)| ProviderAddr { name, alias })
     }
 
     fn lifecycle(&mut self, body: &Body) -> Lifecycle {
@@ -1012,10 +1016,11 @@ output "o" {
         )])
         .unwrap();
         assert_eq!(m.backend.unwrap().path.to_str(), Some("x.json"));
-        assert!(m.providers.contains_key("random.b"));
+        let aliased = ProviderAddr::parse("random.b").unwrap();
+        assert!(m.providers.contains_key(&aliased));
         assert_eq!(m.variables["nodes"].ty.to_string(), "map(string)");
         let pg = &m.resources[&ResourceAddr::managed("random_password", "pg")];
-        assert_eq!(pg.provider, "random.b");
+        assert_eq!(pg.provider, aliased);
         assert!(pg.lifecycle.create_before_destroy);
         assert_eq!(
             pg.lifecycle.ignore_changes,

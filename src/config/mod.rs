@@ -8,8 +8,8 @@ mod type_expr;
 pub use decode::load_dir;
 pub use source::{FileId, SourceFile, SourceMap};
 
-use crate::address::{ModulePath, ResourceAddr};
-use ggplan_sdk::{AttrPath, PathStep, SourceRange, Type, Value};
+use crate::address::{ModulePath, ProviderAddr, ResourceAddr};
+use ggplan_sdk::{AttrPath, PathStep, Schema, SourceRange, Type, Value, objchange};
 use hcl_edit::expr::Expression;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -123,28 +123,13 @@ pub struct Output {
     pub range: SourceRange,
 }
 
-/// A `provider` block; `key` is `name` or `name.alias`.
+/// A `provider` block.
 #[derive(Debug, Clone)]
 pub struct ProviderBlock {
-    pub name: String,
-    pub alias: Option<String>,
+    /// `name` or `name.alias`, as `provider = name.alias` and state name it.
+    pub addr: ProviderAddr,
     pub body: Body,
     pub range: SourceRange,
-}
-
-impl ProviderBlock {
-    /// `name` or `name.alias`, as used in `provider = name.alias` and in state.
-    pub fn key(&self) -> String {
-        provider_key(&self.name, self.alias.as_deref())
-    }
-}
-
-/// `name` or `name.alias`.
-pub fn provider_key(name: &str, alias: Option<&str>) -> String {
-    match alias {
-        Some(alias) => format!("{name}.{alias}"),
-        None => name.to_string(),
-    }
 }
 
 /// Which attributes `lifecycle { ignore_changes = ... }` names.
@@ -154,6 +139,19 @@ pub enum IgnoreChanges {
     None,
     All,
     Paths(Vec<AttrPath>),
+}
+
+impl IgnoreChanges {
+    /// `config` with the parts this names taken from `prior` instead.
+    pub fn keep_prior(&self, config: Value, prior: &Value, schema: &Schema) -> Value {
+        match self {
+            IgnoreChanges::None => config,
+            IgnoreChanges::All => {
+                objchange::ignore_changes(config, prior, &objchange::configurable_paths(schema))
+            }
+            IgnoreChanges::Paths(paths) => objchange::ignore_changes(config, prior, paths),
+        }
+    }
 }
 
 /// A `lifecycle` block.
@@ -178,9 +176,9 @@ pub enum Repetition {
 #[derive(Debug, Clone)]
 pub struct Resource {
     pub addr: ResourceAddr,
-    /// The provider configuration key (`random`, `openstack.chi`): from `provider = ...` or
-    /// the type's prefix.
-    pub provider: String,
+    /// The provider configuration (`random`, `openstack.chi`): from `provider = ...` or the
+    /// type's prefix.
+    pub provider: ProviderAddr,
     pub repetition: Repetition,
     pub body: Body,
     pub depends_on: Vec<Expr>,
@@ -217,7 +215,7 @@ pub struct Module {
     pub variables: BTreeMap<String, Variable>,
     pub locals: BTreeMap<String, Local>,
     pub outputs: BTreeMap<String, Output>,
-    pub providers: BTreeMap<String, ProviderBlock>,
+    pub providers: BTreeMap<ProviderAddr, ProviderBlock>,
     pub resources: BTreeMap<ResourceAddr, Resource>,
     pub backend: Option<LocalBackend>,
     pub calls: BTreeMap<String, ModuleCall>,
@@ -257,10 +255,10 @@ impl Module {
         self.sources.range(expr.file, expr.span.clone())
     }
 
-    /// The provider name a resource type belongs to, by Terraform's convention: the part of
-    /// the type name before the first underscore.
-    pub fn implied_provider(type_name: &str) -> &str {
-        type_name.split('_').next().unwrap_or(type_name)
+    /// The default configuration of the provider a resource type belongs to, by Terraform's
+    /// convention: the part of the type name before the first underscore.
+    pub fn implied_provider(type_name: &str) -> ProviderAddr {
+        ProviderAddr::default_of(type_name.split('_').next().unwrap_or(type_name))
     }
 }
 

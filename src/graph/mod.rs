@@ -6,7 +6,7 @@
 
 mod dot;
 
-use crate::address::{ModulePath, ResourceAddr};
+use crate::address::{ConfigResource, ModulePath, ProviderAddr, ResourceAddr};
 use crate::config::{Body, Expr, Module, ModuleCall, Repetition};
 use crate::lang::references::{Referent, references, references_within};
 use crate::suggest::did_you_mean;
@@ -20,7 +20,7 @@ use std::fmt;
 pub enum Node {
     Variable(ModulePath, String),
     Local(ModulePath, String),
-    Provider(String),
+    Provider(ProviderAddr),
     /// A `module` block in the module at the path: expands into the called module's instances.
     ModuleCall(ModulePath, String),
     Resource(ModulePath, ResourceAddr),
@@ -76,7 +76,7 @@ impl Graph {
     /// provider keys that must have a node although no resource in the configuration uses them
     /// (those of resources that exist only in state, which still need their provider to be
     /// destroyed).
-    pub fn build(module: &Module, extra_providers: &[String]) -> Result<Graph, Diagnostics> {
+    pub fn build(module: &Module, extra_providers: &[ProviderAddr]) -> Result<Graph, Diagnostics> {
         let mut builder = Builder {
             root: module,
             nodes: Vec::new(),
@@ -97,7 +97,7 @@ impl Graph {
 
     /// The resources a node depends on, directly or through locals, variables, module calls
     /// and outputs (what Terraform records as a resource's dependencies).
-    pub fn resource_dependencies(&self, node: usize) -> BTreeSet<(ModulePath, ResourceAddr)> {
+    pub fn resource_dependencies(&self, node: usize) -> BTreeSet<ConfigResource> {
         let mut found = BTreeSet::new();
         let mut seen = BTreeSet::new();
         let mut stack: Vec<usize> = self.deps[node].iter().copied().collect();
@@ -106,8 +106,11 @@ impl Graph {
                 continue;
             }
             match &self.nodes[n] {
-                Node::Resource(path, addr) => {
-                    found.insert((path.clone(), addr.clone()));
+                Node::Resource(module, resource) => {
+                    found.insert(ConfigResource {
+                        module: module.clone(),
+                        resource: resource.clone(),
+                    });
                 }
                 _ => stack.extend(self.deps[n].iter().copied()),
             }
@@ -142,7 +145,7 @@ impl<'a> Builder<'a> {
         self.nodes.len() - 1
     }
 
-    fn add_nodes(&mut self, extra_providers: &[String]) {
+    fn add_nodes(&mut self, extra_providers: &[ProviderAddr]) {
         for key in self.root.providers.keys() {
             self.add(Node::Provider(key.clone()));
         }
@@ -169,9 +172,9 @@ impl<'a> Builder<'a> {
                         Diagnostic::error(
                             "Provider configuration in a module",
                             format!(
-                                "{path} configures provider {:?}. Configure providers in the root \
-                                 module; every module uses the root's configurations.",
-                                provider.key()
+                                "{path} configures provider \"{}\". Configure providers in the \
+                                 root module; every module uses the root's configurations.",
+                                provider.addr
                             ),
                         )
                         .at_range(Some(provider.range.clone())),
@@ -186,14 +189,13 @@ impl<'a> Builder<'a> {
 
     fn add_edges(&mut self) {
         let root = self.root;
-        for (key, provider) in &root.providers {
-            let from = self.index[&Node::Provider(key.clone())];
+        for (addr, provider) in &root.providers {
+            let from = self.index[&Node::Provider(addr.clone())];
             self.body_edges(
                 from,
-                &root.providers[key].body,
+                &provider.body,
                 &Scope::plain(ModulePath::root(), root),
             );
-            let _ = provider;
         }
         for (path, m) in root.tree() {
             let plain = Scope::plain(path.clone(), m);
@@ -667,7 +669,7 @@ output "o" { value = local.b }
             ResourceAddr::managed("terraform_data", "a"),
         ));
         assert!(pos(&Node::Variable(ModulePath::root(), "x".into())) < a);
-        assert!(pos(&Node::Provider("terraform".into())) < a);
+        assert!(pos(&Node::Provider(ProviderAddr::default_of("terraform"))) < a);
         assert!(a < pos(&Node::Local(ModulePath::root(), "b".into())));
         assert!(
             pos(&Node::Local(ModulePath::root(), "b".into()))

@@ -1,7 +1,7 @@
 //! What a plan is: per-instance changes and output changes, as data. Rendering lives in
 //! `render`, computing a plan in `plan`, carrying it out in `apply`.
 
-use crate::address::InstanceAddr;
+use crate::address::{InstanceAddr, ProviderAddr};
 use ggplan_sdk::{AttrPath, Value};
 
 /// What will happen to one resource instance.
@@ -71,7 +71,7 @@ pub enum ActionReason {
 pub struct ResourceChange {
     pub addr: InstanceAddr,
     /// The provider configuration that manages it: `random` or `random.alias`.
-    pub provider: String,
+    pub provider: ProviderAddr,
     pub action: Action,
     pub before: Option<Value>,
     pub after: Option<Value>,
@@ -84,6 +84,27 @@ pub struct ResourceChange {
 }
 
 impl ResourceChange {
+    /// A change with no replace paths, reason or deposed key; set those with the struct's
+    /// fields.
+    pub fn new(
+        addr: InstanceAddr,
+        provider: ProviderAddr,
+        action: Action,
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> ResourceChange {
+        ResourceChange {
+            addr,
+            provider,
+            action,
+            before,
+            after,
+            replace_paths: Vec::new(),
+            reason: None,
+            deposed: None,
+        }
+    }
+
     /// The instance address, and for a deposed object its key, as plans show them:
     /// `openstack_compute_instance_v2.node (deposed object 0a1b2c3d)`.
     pub fn label(&self) -> String {

@@ -295,7 +295,7 @@ mod tests {
     ) -> ResourceChange {
         ResourceChange {
             addr: addr(address),
-            provider: "terraform".to_string(),
+            provider: crate::address::ProviderAddr::default_of("terraform"),
             action,
             before,
             after,

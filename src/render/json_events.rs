@@ -187,7 +187,7 @@ pub fn plan(plan: &Plan) -> Vec<String> {
             let mut change =
                 json!({ "resource": resource(&c.addr), "action": action_name(c.action) });
             if let Some(reason) = &c.reason {
-                change["reason"] = json!(super::json::reason_name(reason));
+                change["reason"] = json!(crate::plan::json::reason_name(reason));
             }
             line(
                 "planned_change",

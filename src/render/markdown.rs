@@ -273,7 +273,7 @@ mod tests {
     ) -> ResourceChange {
         ResourceChange {
             addr: InstanceAddr::parse(addr).unwrap(),
-            provider: "terraform".into(),
+            provider: crate::address::ProviderAddr::default_of("terraform"),
             action,
             before,
             after,

@@ -96,7 +96,7 @@ mod tests {
         ]);
         s.set_instance(InstanceState::from_value(
             InstanceAddr::parse("random_password.pg").unwrap(),
-            "random",
+            crate::address::ProviderAddr::default_of("random"),
             value,
             Vec::new(),
             0,

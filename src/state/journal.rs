@@ -8,7 +8,7 @@
 //! of the entries (a crash between `persist` and the journal's removal) changes nothing.
 
 use super::file::{PRIVATE_MODE, io_error, parent_dir, read_if_exists, sync_parent};
-use super::{InstanceState, OutputState, PendingOp, State, StateError};
+use super::{InstanceState, OutputState, PendingAction, PendingOp, State, StateError};
 use crate::address::InstanceAddr;
 use crate::clock::now_rfc3339;
 use serde::{Deserialize, Serialize};
@@ -26,8 +26,7 @@ pub enum JournalEntry {
     Begin {
         #[serde(rename = "address")]
         addr: InstanceAddr,
-        /// `create`, `update` or `delete`.
-        action: String,
+        action: PendingAction,
     },
     /// An instance's new state; ends its pending operation.
     Set(InstanceState),
@@ -66,7 +65,7 @@ impl JournalEntry {
         match self {
             JournalEntry::Begin { addr, action } => {
                 let op = PendingOp {
-                    action: action.clone(),
+                    action: *action,
                     started: at.to_string(),
                 };
                 state.pending.insert(addr.clone(), op);
@@ -274,7 +273,7 @@ mod tests {
     fn begin(address: &str) -> JournalEntry {
         JournalEntry::Begin {
             addr: addr(address),
-            action: "create".into(),
+            action: PendingAction::Create,
         }
     }
 
@@ -342,7 +341,10 @@ mod tests {
             loaded.pending.keys().collect::<Vec<_>>(),
             [&addr("random_id.b")]
         );
-        assert_eq!(loaded.pending[&addr("random_id.b")].action, "create");
+        assert_eq!(
+            loaded.pending[&addr("random_id.b")].action,
+            PendingAction::Create
+        );
         assert_eq!(
             loaded
                 .instance_value(&addr("random_id.a"))

@@ -28,7 +28,7 @@ pub use journal::{Journal, JournalEntry};
 pub use lock::{LockGuard, LockInfo, force_unlock};
 pub use store::{StateStore, default_state_path};
 
-use crate::address::InstanceAddr;
+use crate::address::{InstanceAddr, ProviderAddr};
 use ggplan_sdk::{AttrPath, Number, Value};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -90,7 +90,7 @@ pub struct InstanceState {
     #[serde(rename = "address")]
     pub addr: InstanceAddr,
     /// The provider configuration that manages it: `random` or `random.alias`.
-    pub provider: String,
+    pub provider: ProviderAddr,
     /// Wholly known and without sensitive marks; see `sensitive_paths`.
     pub attributes: serde_json::Value,
     /// The parts of `attributes` that are sensitive.
@@ -106,13 +106,31 @@ pub struct InstanceState {
     pub create_before_destroy: bool,
 }
 
+/// What an operation left pending was doing to its instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingAction {
+    Create,
+    Update,
+    Delete,
+}
+
+impl std::fmt::Display for PendingAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            PendingAction::Create => "create",
+            PendingAction::Update => "update",
+            PendingAction::Delete => "delete",
+        })
+    }
+}
+
 /// An operation on an instance that was started and not yet recorded as finished. Left behind
 /// by a crash, it tells the next run that the real object may exist without being in `resources`
 /// (an interrupted create) or may be half changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingOp {
-    /// `create`, `update` or `delete`.
-    pub action: String,
+    pub action: PendingAction,
     /// When it started, RFC 3339 in UTC.
     pub started: String,
 }
@@ -181,12 +199,24 @@ impl Default for State {
 }
 
 impl InstanceState {
+    /// This instance holding `value`, as a refresh found it.
+    pub fn refreshed(&self, value: Value) -> InstanceState {
+        InstanceState::from_value(
+            self.addr.clone(),
+            self.provider.clone(),
+            value,
+            self.dependencies.clone(),
+            self.schema_version,
+            self.create_before_destroy,
+        )
+    }
+
     /// An instance from the value a provider returned; its sensitive marks become
     /// `sensitive_paths`. A provider must not return unknowns after apply: any that remain are
     /// stored as null.
     pub fn from_value(
         addr: InstanceAddr,
-        provider: impl Into<String>,
+        provider: ProviderAddr,
         value: Value,
         dependencies: Vec<InstanceAddr>,
         schema_version: u64,
@@ -195,7 +225,7 @@ impl InstanceState {
         let (plain, sensitive_paths) = value.unmark_deep();
         InstanceState {
             addr,
-            provider: provider.into(),
+            provider,
             attributes: known_json(&plain),
             sensitive_paths,
             dependencies,
@@ -270,7 +300,7 @@ mod tests {
     pub(crate) fn sample_instance(address: &str, id: &str) -> InstanceState {
         InstanceState::from_value(
             addr(address),
-            "random",
+            crate::address::ProviderAddr::default_of("random"),
             Value::object([
                 ("id", Value::string(id)),
                 ("result", Value::string("hunter2").into_sensitive()),
@@ -310,7 +340,7 @@ mod tests {
         ]);
         let inst = InstanceState::from_value(
             addr("random_password.pg"),
-            "random",
+            crate::address::ProviderAddr::default_of("random"),
             value,
             vec![addr("random_id.x")],
             0,
@@ -365,7 +395,7 @@ mod tests {
         for a in ["random_id.b", "data.local_file.a", "random_id.a[\"k\"]"] {
             state.set_instance(InstanceState::from_value(
                 addr(a),
-                "random",
+                crate::address::ProviderAddr::default_of("random"),
                 Value::object([("id", Value::string(a))]),
                 vec![],
                 0,

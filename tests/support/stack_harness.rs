@@ -77,7 +77,7 @@ impl Harness {
         };
         let variables = vars::evaluate(&module, &inputs, &functions)?;
         let prior = self.state();
-        let providers: Vec<String> = prior
+        let providers: Vec<ggplan::address::ProviderAddr> = prior
             .resources
             .values()
             .map(|r| r.provider.clone())

@@ -161,7 +161,7 @@ pub(crate) fn unknown_when_new(
     mut planned: Value,
 ) -> Value {
     let new = prior.is_none_or(|prior| {
-        !ggplan_sdk::objchange::replace_paths(&schema, prior, &planned).is_empty()
+        !ggplan_sdk::objchange::replace_paths(schema, prior, &planned).is_empty()
     });
     if new {
         for (name, attr) in &schema.attributes {

@@ -1,0 +1,260 @@
+//! The main step of a change: a data source read during apply, or a create, an update or
+//! the create half of a replacement, planned again with the values now known.
+
+use super::Applier;
+use crate::address::InstanceAddr;
+use crate::config::Resource;
+use crate::events::Event;
+use crate::plan::{Action, PlannedChange};
+use crate::providers::{Applied, ResourceProvider};
+use crate::state::{InstanceState, JournalEntry, PendingAction, deposed_key};
+use ggplan_sdk::{Diagnostic, Diagnostics, Value, objchange};
+use std::time::Instant;
+
+impl Applier {
+    /// Carries out a change's create, update or read.
+    pub(super) async fn main(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
+        let addr = &c.change.addr;
+        let resource: &Resource = self
+            .run
+            .config_at(&addr.module.path())?
+            .resources
+            .get(&addr.resource)
+            .ok_or_else(|| {
+                Diagnostics::from(Diagnostic::error(
+                    format!("{addr} has no configuration"),
+                    "",
+                ))
+            })?;
+        self.run.ensure_configured(&resource.provider).await?;
+        let provider = self
+            .run
+            .providers()
+            .for_resource(&resource.provider, &addr.resource)?;
+        let config = self.run.eval_config(
+            &resource.body,
+            provider.schema(),
+            &addr.module,
+            &c.context,
+            &addr.to_string(),
+        )?;
+        if !config.is_wholly_known() {
+            return Err(Diagnostic::error(
+                format!("{addr}: configuration still unknown"),
+                "A value it depends on was not produced during this apply; see the errors above.",
+            )
+            .at_range(Some(resource.range.clone()))
+            .into());
+        }
+        if c.change.action == Action::Read {
+            return self.read_now(c, &provider, &config).await;
+        }
+        self.write(c, resource, &provider, config).await
+    }
+
+    /// Reads a data source whose configuration was not known at plan time.
+    async fn read_now(
+        &self,
+        c: &PlannedChange,
+        provider: &ResourceProvider<'_>,
+        config: &Value,
+    ) -> Result<(), Diagnostics> {
+        let addr = &c.change.addr;
+        let started = Instant::now();
+        self.run.emit(Event::ApplyStarted {
+            addr: addr.clone(),
+            action: Action::Read,
+            id: None,
+        });
+        let value = provider.read_data(addr, config).await?;
+        self.commit(JournalEntry::Set(self.instance_state(c, value.clone())))
+            .await?;
+        self.finished(c, Action::Read, started, &value);
+        self.run.set_instance(addr, c.expansion, value);
+        Ok(())
+    }
+
+    /// Creates or updates the object: planned again with the values now known (the provider
+    /// may only fill in what was unknown), journaled as begun, applied, recorded.
+    async fn write(
+        &self,
+        c: &PlannedChange,
+        resource: &Resource,
+        provider: &ResourceProvider<'_>,
+        config: Value,
+    ) -> Result<(), Diagnostics> {
+        let addr = &c.change.addr;
+        let started = Instant::now();
+        let (shown, prior) = match c.change.action {
+            Action::Update => (Action::Update, c.change.before.as_ref()),
+            _ => (Action::Create, None),
+        };
+        let config = match prior {
+            Some(prior) => {
+                let ignore = &resource.lifecycle.ignore_changes;
+                ignore.keep_prior(config, prior, provider.schema())
+            }
+            None => config,
+        };
+        let planned = provider.plan(addr, prior, &config).await?.value;
+        if !c.planned_without_provider {
+            check_final_plan(c, &planned)?;
+        }
+        let deposed = self.begin(c, prior.is_some()).await?;
+        self.run.emit(Event::ApplyStarted {
+            addr: addr.clone(),
+            action: shown,
+            id: prior.and_then(|p| p.get("id").as_str().map(str::to_string)),
+        });
+        let applied = self
+            .with_progress(
+                addr,
+                shown,
+                provider.apply(addr, prior, Some(&planned), &config),
+            )
+            .await;
+        let value = self.record_write(c, shown, applied, deposed).await?;
+        // A create-before-destroy's create counts as an add now, its destroy when it is done.
+        self.count(match c.change.action {
+            Action::CreateThenDelete => Action::Create,
+            other => other,
+        });
+        self.finished(c, shown, started, &value);
+        self.run.set_instance(addr, c.expansion, value);
+        Ok(())
+    }
+
+    /// Journals the write as begun; a create-before-destroy first sets the old object aside
+    /// (deposes it), so that it stays recorded, and is destroyed by a later apply, whatever
+    /// happens before its own destroy. Returns the deposed object and its key.
+    async fn begin(
+        &self,
+        c: &PlannedChange,
+        update: bool,
+    ) -> Result<Option<(String, InstanceState)>, Diagnostics> {
+        let addr = &c.change.addr;
+        let deposed = if c.change.action == Action::CreateThenDelete {
+            self.depose(addr)
+        } else {
+            None
+        };
+        let mut entries = Vec::new();
+        if let Some((key, object)) = &deposed {
+            entries.push(JournalEntry::Depose {
+                key: key.clone(),
+                object: object.clone(),
+            });
+        }
+        entries.push(JournalEntry::Begin {
+            addr: addr.clone(),
+            action: if update {
+                PendingAction::Update
+            } else {
+                PendingAction::Create
+            },
+        });
+        self.commit_all(entries).await?;
+        Ok(deposed)
+    }
+
+    /// Journals what a write left (the new object; nothing, which makes a deposed object
+    /// current again; or an object the provider could not fully describe, which is refused)
+    /// and returns the new value, or the write's errors.
+    async fn record_write(
+        &self,
+        c: &PlannedChange,
+        shown: Action,
+        applied: Applied,
+        deposed: Option<(String, InstanceState)>,
+    ) -> Result<Value, Diagnostics> {
+        let addr = &c.change.addr;
+        let restore = deposed.map(|(key, object)| JournalEntry::Restore { key, object });
+        if let Some(value) = &applied.new_state
+            && !value.is_wholly_known()
+        {
+            // What the provider made cannot be recorded: the old object stays current.
+            if let Some(restore) = restore {
+                self.commit(restore).await?;
+            }
+            return Err(Diagnostic::error(
+                format!("{addr}: provider returned unknown values after apply"),
+                "This is a bug in the provider.",
+            )
+            .into());
+        }
+        let entry = match &applied.new_state {
+            Some(value) => JournalEntry::Set(self.instance_state(c, value.clone())),
+            // Nothing was created: the old object is current again.
+            None => restore.unwrap_or(JournalEntry::Remove { addr: addr.clone() }),
+        };
+        self.commit(entry).await?;
+        if applied.diagnostics.has_errors() {
+            self.run.emit(Event::ApplyFailed {
+                addr: addr.clone(),
+                action: shown,
+            });
+            return Err(applied.diagnostics);
+        }
+        self.run.report(applied.diagnostics);
+        Ok(applied.new_state.unwrap_or_default())
+    }
+
+    /// The key for deposing the current object of `addr` and that object, remembered for the
+    /// destroy half; `None` when state has no object there.
+    fn depose(&self, addr: &InstanceAddr) -> Option<(String, InstanceState)> {
+        let object = crate::locks::locked(&self.state)
+            .resources
+            .get(addr)
+            .cloned()?;
+        let key = deposed_key();
+        crate::locks::locked(&self.deposed_keys).insert(addr.clone(), key.clone());
+        Some((key, object))
+    }
+
+    pub(super) fn finished(
+        &self,
+        c: &PlannedChange,
+        action: Action,
+        started: Instant,
+        value: &Value,
+    ) {
+        self.run.emit(Event::ApplyFinished {
+            addr: c.change.addr.clone(),
+            action,
+            elapsed: started.elapsed(),
+            id: value
+                .peel()
+                .get("id")
+                .as_str()
+                .map(str::to_string)
+                .filter(|_| !value.get("id").is_sensitive()),
+        });
+    }
+}
+
+/// Refuses a final plan that changes a value known in the plan that was shown.
+fn check_final_plan(c: &PlannedChange, planned: &Value) -> Result<(), Diagnostics> {
+    let Some(original) = &c.change.after else {
+        return Ok(());
+    };
+    let changed = objchange::incompatible_paths(original, planned);
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        format!(
+            "{}: provider produced an inconsistent final plan",
+            c.change.addr
+        ),
+        format!(
+            "Values known at plan time changed before apply: {}. This is a bug in the provider \
+             or a value changed while ggplan ran; plan again.",
+            changed
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .into())
+}

@@ -1,0 +1,248 @@
+//! What every run command shares: where its output goes (text for people, JSON lines, one
+//! document), loading and planning a stack under its state lock, asking for confirmation,
+//! and applying with Ctrl-C handling.
+
+use super::args::{Format, RunArgs};
+use super::stack::{self, Stack};
+use super::ui::Ui;
+use crate::address::InstanceAddr;
+use crate::apply::{ApplyOutcome, apply, apply_refresh_only};
+use crate::events::{Discard, Event, EventSink};
+use crate::plan::{PlannedRun, plan};
+use crate::providers::Registry;
+use crate::render::{Style, json_events, progress};
+use crate::run::RunOptions;
+use crate::state::LockGuard;
+use crate::walk::StopFlag;
+use ggplan_sdk::{Diagnostic, Diagnostics};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+/// Prints progress events as they come, for people.
+struct HumanEvents {
+    style: Style,
+}
+
+impl EventSink for HumanEvents {
+    fn emit(&self, event: Event) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", progress::line(&event, &self.style));
+    }
+}
+
+/// Prints progress events as JSON lines.
+struct JsonEvents;
+
+impl EventSink for JsonEvents {
+    fn emit(&self, event: Event) {
+        print_lines(&[json_events::event(&event)]);
+    }
+}
+
+/// Prints lines on standard output.
+pub(super) fn print_lines(lines: &[String]) {
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = out.flush();
+}
+
+/// The event sink for an output choice: JSON lines (after the version line), human progress
+/// lines, or nothing (a JSON or Markdown document must be all that standard output holds).
+pub(super) fn events_for(ui: &Ui, json: bool, format: Format) -> Arc<dyn EventSink> {
+    if json {
+        print_lines(&[json_events::version()]);
+        Arc::new(JsonEvents)
+    } else if format == Format::Human {
+        Arc::new(HumanEvents { style: ui.style })
+    } else {
+        Arc::new(Discard)
+    }
+}
+
+/// Prints a note for people: on standard output in human mode, else on standard error.
+pub(super) fn note(ui: &Ui, human: bool, text: &str) {
+    if human {
+        ui.out(text);
+    } else {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+}
+
+fn parse_addrs(ui: &Ui, texts: &[String]) -> Option<Vec<InstanceAddr>> {
+    let mut out = Vec::new();
+    for t in texts {
+        match InstanceAddr::parse(t) {
+            Ok(a) => out.push(a),
+            Err(msg) => {
+                ui.error("Invalid address", msg);
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// What a run command plans: the stack, how, and for which operation (`plan`, `apply`,
+/// `destroy`, `drift`: the state lock names it).
+pub(super) struct PlanRequest<'a> {
+    pub args: &'a RunArgs,
+    pub destroy: bool,
+    pub operation: &'a str,
+    pub events: Arc<dyn EventSink>,
+}
+
+/// Loads the stack in `dir`, locks and loads its state, and plans.
+pub(super) async fn prepare(
+    ui: &Ui,
+    registry: &Registry,
+    dir: &Path,
+    request: PlanRequest<'_>,
+) -> Option<(Stack, LockGuard, PlannedRun)> {
+    let stack = stack::load(ui, dir, request.args)?;
+    plan_stack(ui, registry, stack, request).await
+}
+
+/// Locks and loads the state of a loaded stack, and plans.
+pub(super) async fn plan_stack(
+    ui: &Ui,
+    registry: &Registry,
+    stack: Stack,
+    request: PlanRequest<'_>,
+) -> Option<(Stack, LockGuard, PlannedRun)> {
+    let lock = match stack.store.lock(request.operation) {
+        Ok(lock) => lock,
+        Err(e) => {
+            ui.error("Error acquiring the state lock", e.to_string());
+            return None;
+        }
+    };
+    let prior = match stack.store.load() {
+        Ok(state) => state,
+        Err(e) => {
+            ui.error("Cannot read the state", e.to_string());
+            return None;
+        }
+    };
+    ui.diagnostics(&interrupted_operations(&prior), &[]);
+    let args = request.args;
+    let options = RunOptions {
+        parallelism: args.parallelism.max(1),
+        refresh: args.refresh,
+        targets: parse_addrs(ui, &args.targets)?,
+        replace: parse_addrs(ui, &args.replace)?,
+        destroy: request.destroy,
+    };
+    let sources = [&stack.module.sources, &stack.var_sources];
+    let run = match stack.run(registry, &prior, options, request.events) {
+        Ok(run) => Arc::new(run),
+        Err(diags) => {
+            ui.diagnostics(&diags, &sources);
+            return None;
+        }
+    };
+    match plan(run, prior).await {
+        Ok(planned) => {
+            ui.diagnostics(&planned.warnings, &sources);
+            Some((stack, lock, planned))
+        }
+        Err(diags) => {
+            ui.diagnostics(&diags, &sources);
+            None
+        }
+    }
+}
+
+/// A warning for each operation an earlier run started and did not finish.
+fn interrupted_operations(prior: &crate::state::State) -> Diagnostics {
+    Diagnostics(
+        prior
+            .pending
+            .iter()
+            .map(|(addr, op)| {
+                Diagnostic::warning(
+                    format!("{addr}: an earlier run stopped during its {}", op.action),
+                    format!(
+                        "The run that started it at {} did not finish it. If the object was \
+                         created after all, import it or remove it by hand; the plan below is \
+                         based on the state as recorded.",
+                        op.started
+                    ),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Asks for `yes` on the terminal; whether it was given, or why it cannot be asked.
+pub(super) fn confirm(ui: &Ui, destroy: bool) -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "Standard input is not a terminal, so ggplan cannot ask for confirmation. \
+                    Run again with --auto-approve to apply without asking."
+                .into(),
+        );
+    }
+    let (question, what) = if destroy {
+        (
+            "Do you really want to destroy all resources?",
+            "ggplan will destroy all your managed infrastructure, as shown above.\n  There is no undo.",
+        )
+    } else {
+        (
+            "Do you want to perform these actions?",
+            "ggplan will perform the actions described above.",
+        )
+    };
+    ui.out(&format!(
+        "\n{question}\n  {what}\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: "
+    ));
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| e.to_string())?;
+    Ok(answer.trim() == "yes")
+}
+
+/// Applies a plan (or, with `refresh_only`, only its refresh) with Ctrl-C handling, and
+/// reports its diagnostics; the outcome when everything was applied.
+pub(super) async fn carry_out(
+    ui: &Ui,
+    stack: &Stack,
+    planned: PlannedRun,
+    refresh_only: bool,
+) -> Option<ApplyOutcome> {
+    let stop = StopFlag::default();
+    let interrupt = {
+        let stop = stop.clone();
+        let ui = *ui;
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                // On stderr, so that a --json event stream on stdout stays valid.
+                ui.note("\nInterrupt received. Waiting for running operations to finish, then saving state...\n");
+                stop.stop();
+            }
+        })
+    };
+    let outcome = if refresh_only {
+        apply_refresh_only(planned, &stack.store, &stop).await
+    } else {
+        apply(planned, &stack.store, &stop).await
+    };
+    interrupt.abort();
+    ui.diagnostics(
+        &outcome.diagnostics,
+        &[&stack.module.sources, &stack.var_sources],
+    );
+    if outcome.interrupted {
+        ui.error(
+            "Apply interrupted",
+            "Completed changes are saved in the state; run apply again to finish the rest.",
+        );
+        return None;
+    }
+    outcome.succeeded().then_some(outcome)
+}

@@ -1,0 +1,116 @@
+//! `ggplan plan`: the plan as text, JSON lines (`--json`), one document (`--format json`,
+//! `--format markdown`), and saved for `ggplan apply FILE` (`--out`).
+
+use super::args::{Format, OutputArgs, RunArgs};
+use super::pipeline::{PlanRequest, events_for, note, prepare};
+use super::stack::Stack;
+use super::ui::Ui;
+use crate::drift;
+use crate::plan::{PlannedRun, ResourceChange};
+use crate::planfile::{PlanFile, PlanSource, SavedOptions};
+use crate::providers::Registry;
+use crate::render::json::{self as js, PlanContext, Secrets};
+use crate::render::{self, json_events, markdown};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// What `ggplan plan` was asked for beyond the run itself.
+pub struct PlanArgs<'a> {
+    pub destroy: bool,
+    pub detailed_exitcode: bool,
+    pub out: Option<&'a Path>,
+    pub output: &'a OutputArgs,
+}
+
+/// `ggplan plan`. Exit 0 (or 2 with `--detailed-exitcode` and changes), 1 on error.
+pub async fn plan(
+    ui: &Ui,
+    registry: &Registry,
+    dir: &Path,
+    args: &RunArgs,
+    request: PlanArgs<'_>,
+) -> ExitCode {
+    let output = request.output;
+    let ui = ui.json(output.json);
+    let run = PlanRequest {
+        args,
+        destroy: request.destroy,
+        operation: "plan",
+        events: events_for(&ui, output.json, output.format),
+    };
+    let Some((stack, _lock, planned)) = prepare(&ui, registry, dir, run).await else {
+        return ExitCode::from(1);
+    };
+    let drift = drift::changes(&planned);
+    ui.out(&plan_text(&ui, &stack, &planned, &drift, output));
+    if let Some(out) = request.out {
+        let options = SavedOptions {
+            destroy: request.destroy,
+            refresh: args.refresh,
+            targets: args.targets.clone(),
+            replace: args.replace.clone(),
+        };
+        if let Err(e) = save(&stack, &planned, &drift, options, out) {
+            ui.error("Cannot save the plan", e.to_string());
+            return ExitCode::from(1);
+        }
+        let saved = format!(
+            "\nSaved the plan to: {0}\n\nTo perform exactly these actions, run:\n  ggplan apply {0}\n",
+            out.display()
+        );
+        note(&ui, output.is_human(), &saved);
+    }
+    if request.detailed_exitcode && planned.plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The plan in the asked-for form.
+fn plan_text(
+    ui: &Ui,
+    stack: &Stack,
+    planned: &PlannedRun,
+    drift: &[ResourceChange],
+    output: &OutputArgs,
+) -> String {
+    if output.json {
+        return json_events::plan(&planned.plan)
+            .into_iter()
+            .map(|l| l + "\n")
+            .collect();
+    }
+    match output.format {
+        Format::Human => format!("\n{}", render::plan(&planned.plan, &ui.style)),
+        Format::Markdown => markdown::plan(&planned.plan),
+        Format::Json => {
+            let timestamp = crate::clock::now_rfc3339();
+            let context = PlanContext {
+                prior: &planned.prior,
+                drift,
+                variables: &stack.variables,
+                timestamp: &timestamp,
+            };
+            super::pretty(&js::plan(&planned.plan, &context, Secrets::Redact))
+        }
+    }
+}
+
+/// Writes the plan file `out`.
+fn save(
+    stack: &Stack,
+    planned: &PlannedRun,
+    drift: &[ResourceChange],
+    options: SavedOptions,
+    out: &Path,
+) -> Result<(), crate::planfile::PlanFileError> {
+    let source = PlanSource {
+        module: &stack.module,
+        variables: &stack.variables,
+        options,
+        state_path: stack.store.path(),
+        prior: &planned.prior,
+    };
+    PlanFile::new(source, &planned.plan, drift).write(out)
+}

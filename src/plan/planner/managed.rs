@@ -1,0 +1,199 @@
+//! One managed instance: refreshed, then planned as a create, an update, a replacement or
+//! no change.
+
+use super::resources::Instance;
+use super::{PlannedChange, Planner};
+use crate::address::{InstanceAddr, ModuleInstance, ProviderAddr, ResourceAddr};
+use crate::config::Resource;
+use crate::lang::references::{Referent, references};
+use crate::locks::locked;
+use crate::plan::{Action, ActionReason};
+use crate::providers::Planned;
+use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, Value};
+
+impl Planner {
+    /// Plans one managed instance; `None` when it neither exists nor is selected.
+    pub(super) async fn plan_managed(
+        &self,
+        inst: &Instance<'_>,
+    ) -> Result<Option<PlannedChange>, Diagnostics> {
+        if inst.provider.is_deferred() && self.prior.resources.contains_key(&inst.addr) {
+            return Err(exists_under_deferred_provider(
+                &inst.addr,
+                &inst.resource.provider,
+            ));
+        }
+        let prior = match self.prior.instance_value(&inst.addr) {
+            Some(value) => self.refresh(inst.provider, &inst.addr, value).await?,
+            None => None,
+        };
+        if !self.is_selected(&inst.addr) {
+            // Outside --target: unchanged, but visible to expressions.
+            return Ok(prior.map(|p| self.unchanged(inst, p)));
+        }
+        let config = self.checked_config(inst)?;
+        let change = match prior {
+            None => self.plan_create(inst, &config).await?,
+            Some(prior) => self.plan_change(inst, prior, config).await?,
+        };
+        Ok(Some(PlannedChange {
+            prior_dependencies: self.prior_dependencies(&inst.addr),
+            ..change
+        }))
+    }
+
+    /// A new object: planned by the provider, or from the configuration alone while the
+    /// provider waits for the apply.
+    async fn plan_create(
+        &self,
+        inst: &Instance<'_>,
+        config: &Value,
+    ) -> Result<PlannedChange, Diagnostics> {
+        let planned = if inst.provider.is_deferred() {
+            inst.provider.plan_without_provider(config)
+        } else {
+            inst.provider.plan(&inst.addr, None, config).await?.value
+        };
+        Ok(inst.change(Action::Create, None, planned))
+    }
+
+    /// An existing object: no change, an update, or a replacement when the provider (or
+    /// `--replace`, or `replace_triggered_by`) says so.
+    async fn plan_change(
+        &self,
+        inst: &Instance<'_>,
+        prior: Value,
+        config: Value,
+    ) -> Result<PlannedChange, Diagnostics> {
+        let lifecycle = &inst.resource.lifecycle;
+        let config = lifecycle
+            .ignore_changes
+            .keep_prior(config, &prior, inst.provider.schema());
+        let Planned {
+            value,
+            replace_paths,
+        } = inst
+            .provider
+            .plan(&inst.addr, Some(&prior), &config)
+            .await?;
+        let triggered = self.replace_triggered(inst)?;
+        let requested = triggered || self.run.options().replace.contains(&inst.addr);
+        if requested || !replace_paths.is_empty() {
+            return self
+                .plan_replace(inst, prior, &config, replace_paths, requested)
+                .await;
+        }
+        let unchanged = value.clone().unmark_deep().0 == prior.clone().unmark_deep().0;
+        let action = if unchanged {
+            Action::NoOp
+        } else {
+            Action::Update
+        };
+        Ok(inst.change(action, Some(prior), value))
+    }
+
+    /// A replacement: the new object planned as a create, the old one destroyed before or
+    /// after it (`create_before_destroy`).
+    async fn plan_replace(
+        &self,
+        inst: &Instance<'_>,
+        prior: Value,
+        config: &Value,
+        replace_paths: Vec<AttrPath>,
+        requested: bool,
+    ) -> Result<PlannedChange, Diagnostics> {
+        if inst.resource.lifecycle.prevent_destroy {
+            return Err(prevent_destroy_error(inst.resource, &inst.addr));
+        }
+        let planned = inst.provider.plan(&inst.addr, None, config).await?;
+        let action = if inst.resource.lifecycle.create_before_destroy {
+            Action::CreateThenDelete
+        } else {
+            Action::DeleteThenCreate
+        };
+        let reason = if requested {
+            ActionReason::ReplaceByRequest
+        } else {
+            ActionReason::ReplaceBecauseCannotUpdate
+        };
+        let mut change = inst.change(action, Some(prior), planned.value);
+        change.change.replace_paths = replace_paths;
+        change.change.reason = Some(reason);
+        Ok(change)
+    }
+
+    /// An instance outside `--target`: it stays as it is.
+    fn unchanged(&self, inst: &Instance<'_>, prior: Value) -> PlannedChange {
+        PlannedChange {
+            planned_without_provider: false,
+            ..inst.change(Action::NoOp, Some(prior.clone()), prior)
+        }
+    }
+
+    pub(super) fn prior_dependencies(&self, inst: &InstanceAddr) -> Vec<InstanceAddr> {
+        self.prior
+            .resources
+            .get(inst)
+            .map(|s| s.dependencies.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether a resource named in `replace_triggered_by` has a change planned.
+    fn replace_triggered(&self, inst: &Instance<'_>) -> Result<bool, Diagnostics> {
+        let module = &inst.addr.module;
+        for expr in &inst.resource.lifecycle.replace_triggered_by {
+            // Evaluating checks the reference; the trigger is the referenced instance changing.
+            self.run.eval(expr, module, &inst.context)?;
+            for r in references(expr) {
+                if let Ok(Referent::Resource(addr)) = r.referent()
+                    && self.has_change(module, &addr)
+                {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether an instance of `resource` in `module` has a change planned so far. (Looked up
+    /// only for `replace_triggered_by`: collecting the changed addresses for every instance
+    /// made a plan quadratic in its number of instances.)
+    fn has_change(&self, module: &ModuleInstance, resource: &ResourceAddr) -> bool {
+        locked(&self.changes).iter().any(|c| {
+            c.change.addr.resource == *resource
+                && c.change.addr.module == *module
+                && !matches!(c.change.action, Action::NoOp | Action::Read)
+        })
+    }
+}
+
+pub(super) fn prevent_destroy_error(resource: &Resource, inst: &InstanceAddr) -> Diagnostics {
+    Diagnostic::error(
+        "Instance cannot be destroyed",
+        format!(
+            "{inst} has lifecycle.prevent_destroy set, but the plan calls for it to be destroyed. \
+             To continue, remove prevent_destroy or narrow the plan with --target."
+        ),
+    )
+    .at_range(Some(resource.range.clone()))
+    .into()
+}
+
+/// Why an object in state cannot be planned while its provider waits for apply.
+pub(super) fn exists_under_deferred_provider(
+    inst: &InstanceAddr,
+    provider: &ProviderAddr,
+) -> Diagnostics {
+    Diagnostic::error(
+        format!(
+            "{inst} cannot be planned: provider \"{provider}\" is configured only during apply"
+        ),
+        format!(
+            "{inst} exists, but the configuration of provider \"{provider}\" refers to values \
+             known only after apply, so ggplan can neither refresh nor plan it. Apply what the \
+             provider's configuration refers to first (ggplan apply --target=ADDRESS), then \
+             plan again."
+        ),
+    )
+    .into()
+}

@@ -1,0 +1,135 @@
+//! Destroying what the plan no longer wants: instances whose block, key or module instance
+//! is gone (or everything, for `destroy`), and the deposed objects a create-before-destroy
+//! left behind.
+
+use super::managed::{exists_under_deferred_provider, prevent_destroy_error};
+use super::{PlannedChange, Planner};
+use crate::address::InstanceAddr;
+use crate::config::Resource;
+use crate::locks::locked;
+use crate::plan::{Action, ActionReason, ResourceChange};
+use ggplan_sdk::{Diagnostics, ResourceKind};
+
+impl Planner {
+    /// Plans the destruction of an instance in state (refreshed first: one already gone
+    /// needs nothing), unless `prevent_destroy` forbids it.
+    pub(super) async fn plan_delete(
+        &self,
+        inst: &InstanceAddr,
+        reason: Option<ActionReason>,
+        resource: Option<&Resource>,
+    ) -> Result<(), Diagnostics> {
+        let Some(state) = self.prior.resources.get(inst) else {
+            return Ok(());
+        };
+        if let Some(resource) = resource
+            && resource.lifecycle.prevent_destroy
+        {
+            return Err(prevent_destroy_error(resource, inst));
+        }
+        if !self.is_selected(inst) {
+            return Ok(());
+        }
+        let providers = self.run.providers();
+        if providers.is_deferred(&state.provider) {
+            return Err(exists_under_deferred_provider(inst, &state.provider));
+        }
+        let provider = providers.for_resource(&state.provider, &inst.resource)?;
+        let Some(prior) = self.refresh(&provider, inst, state.value()).await? else {
+            return Ok(()); // Already gone: the refresh result drops it from state.
+        };
+        let change = ResourceChange {
+            reason,
+            ..ResourceChange::new(
+                inst.clone(),
+                state.provider.clone(),
+                Action::Delete,
+                Some(prior),
+                None,
+            )
+        };
+        self.record(PlannedChange {
+            prior_dependencies: state.dependencies.clone(),
+            create_before_destroy: state.create_before_destroy,
+            ..PlannedChange::new(change)
+        });
+        Ok(())
+    }
+
+    /// Instances in state that the walk did not plan: their resource block or their module
+    /// instance is gone from the configuration.
+    pub(super) async fn plan_removed_resources(&self) {
+        let handled = locked(&self.handled).clone();
+        let removed: Vec<&InstanceAddr> = self
+            .prior
+            .resources
+            .keys()
+            .filter(|a| !handled.contains(*a))
+            .collect();
+        let results = futures::future::join_all(removed.into_iter().map(|inst| async move {
+            match inst.resource.kind {
+                ResourceKind::Managed => {
+                    let reason = self.removal_reason(inst);
+                    self.plan_delete(inst, reason, None).await
+                }
+                ResourceKind::Data => {
+                    self.forget(inst);
+                    Ok(())
+                }
+            }
+        }))
+        .await;
+        for result in results {
+            if let Err(d) = result {
+                self.run.report(d);
+            }
+        }
+    }
+
+    /// Why an instance the walk did not plan goes: none for `destroy`, else its block or its
+    /// module instance is gone.
+    fn removal_reason(&self, inst: &InstanceAddr) -> Option<ActionReason> {
+        if self.run.options().destroy {
+            return None;
+        }
+        let declared = self
+            .run
+            .module()
+            .at(&inst.module.path())
+            .is_some_and(|m| m.resources.contains_key(&inst.resource));
+        Some(if declared {
+            ActionReason::NoModuleInstance
+        } else {
+            ActionReason::NoResourceConfig
+        })
+    }
+
+    /// The deposed objects a create-before-destroy left behind, each planned for destruction
+    /// (ordered as the destroy half of a create-before-destroy: after what used it moved to
+    /// the replacement, before what it used goes).
+    pub(super) fn deposed_destroys(&self) -> Vec<PlannedChange> {
+        self.prior
+            .deposed
+            .iter()
+            .filter(|d| self.is_selected(&d.object.addr))
+            .map(|d| {
+                let object = &d.object;
+                let change = ResourceChange {
+                    deposed: Some(d.key.clone()),
+                    ..ResourceChange::new(
+                        object.addr.clone(),
+                        object.provider.clone(),
+                        Action::Delete,
+                        Some(object.value()),
+                        None,
+                    )
+                };
+                PlannedChange {
+                    prior_dependencies: object.dependencies.clone(),
+                    create_before_destroy: object.create_before_destroy,
+                    ..PlannedChange::new(change)
+                }
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,400 @@
+//! The provider configurations of one run, each in an explicit state, and the one door
+//! through which every call reaches a provider.
+
+use super::{ProviderInstance, Registry};
+use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};
+use crate::config::{Resource, SourceMap};
+use crate::locks::locked;
+use ggplan_sdk::{
+    ApplyRequest, AttrPath, Diagnostic, Diagnostics, PlanRequest, Provider, ReadRequest,
+    ResourceKind, Schema, Value, objchange,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+
+/// Where a provider configuration stands in a run.
+#[derive(Clone)]
+enum Configuration {
+    /// Configured (at plan time, or during apply once known): calls go through.
+    Configured(ProviderInstance),
+    /// Its configuration refers to values known only after apply (resources still to be
+    /// created): its new resources are planned without it, and the apply configures it once
+    /// what it refers to exists ([`Providers::configure_deferred`]).
+    Deferred(ProviderInstance),
+    /// Its configuration failed; every resource that uses it fails with "not configured".
+    Failed,
+}
+
+/// What became of a configuration handed to [`Providers::configure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Configured {
+    Now,
+    DuringApply,
+}
+
+/// The provider configurations of one run and the parallelism bound of their calls.
+pub struct Providers {
+    registry: Registry,
+    configurations: Mutex<HashMap<ProviderAddr, Configuration>>,
+    /// Held while a deferred configuration is configured during apply, so that it is done
+    /// once however many resources wait for it.
+    configuring: tokio::sync::Mutex<()>,
+    /// At most the run's parallelism of provider calls at once.
+    permits: Semaphore,
+}
+
+impl Providers {
+    pub fn new(registry: Registry, parallelism: usize) -> Providers {
+        Providers {
+            registry,
+            configurations: Mutex::new(HashMap::new()),
+            configuring: tokio::sync::Mutex::new(()),
+            permits: Semaphore::new(parallelism.max(1)),
+        }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Configures `instance` as `addr` with its evaluated configuration (sensitive marks
+    /// allowed), or defers it to the apply when that configuration is not wholly known yet.
+    pub async fn configure(
+        &self,
+        addr: &ProviderAddr,
+        instance: ProviderInstance,
+        config: &Value,
+    ) -> Result<Configured, Diagnostics> {
+        if !config.is_wholly_known() {
+            self.set(addr, Configuration::Deferred(instance));
+            return Ok(Configured::DuringApply);
+        }
+        let (plain, _) = config.clone().unmark_deep();
+        match instance.provider.configure(&plain).await {
+            Ok(()) => {
+                self.set(addr, Configuration::Configured(instance));
+                Ok(Configured::Now)
+            }
+            Err(diagnostics) => {
+                self.set(addr, Configuration::Failed);
+                Err(diagnostics)
+            }
+        }
+    }
+
+    /// Whether `addr` waits for the apply to be configured.
+    pub fn is_deferred(&self, addr: &ProviderAddr) -> bool {
+        matches!(self.get(addr), Some(Configuration::Deferred(_)))
+    }
+
+    /// Configures a deferred configuration now, with `config` evaluating it (it must be
+    /// wholly known by now); nothing for one configured at plan time. Whatever the outcome,
+    /// the configuration leaves the deferred state in one step.
+    pub async fn configure_deferred(
+        &self,
+        addr: &ProviderAddr,
+        config: impl FnOnce(&ProviderInstance) -> Result<Value, Diagnostics>,
+    ) -> Result<(), Diagnostics> {
+        if !self.is_deferred(addr) {
+            return Ok(());
+        }
+        let _one_at_a_time = self.configuring.lock().await;
+        let Some(Configuration::Deferred(instance)) = self.get(addr) else {
+            return Ok(()); // Configured by the task that held the lock before.
+        };
+        let configured = match config(&instance) {
+            Ok(config) => {
+                let (plain, _) = config.unmark_deep();
+                instance.provider.configure(&plain).await
+            }
+            Err(diagnostics) => Err(diagnostics),
+        };
+        let next = match configured {
+            Ok(()) => Configuration::Configured(instance),
+            Err(_) => Configuration::Failed,
+        };
+        self.set(addr, next);
+        configured
+    }
+
+    /// The door to provider `addr` for the instances of `resource`; an error when the
+    /// configuration failed (or never ran) or the provider lacks the type.
+    pub fn for_resource(
+        &self,
+        addr: &ProviderAddr,
+        resource: &ResourceAddr,
+    ) -> Result<ResourceProvider<'_>, Diagnostics> {
+        let (instance, deferred) = match self.get(addr) {
+            Some(Configuration::Configured(instance)) => (instance, false),
+            Some(Configuration::Deferred(instance)) => (instance, true),
+            Some(Configuration::Failed) | None => {
+                return Err(Diagnostic::error(
+                    format!("Provider {addr} is not configured"),
+                    "Its configuration failed or was skipped; see the errors above.",
+                )
+                .into());
+            }
+        };
+        let schema = instance
+            .type_schema(resource.kind, &resource.type_name)
+            .cloned()
+            .ok_or_else(|| {
+                let kind = match resource.kind {
+                    ResourceKind::Managed => "resource",
+                    ResourceKind::Data => "data source",
+                };
+                Diagnostic::error(
+                    format!("{resource}: unknown type"),
+                    format!(
+                        "The provider {addr} has no {kind} type {}.",
+                        resource.type_name
+                    ),
+                )
+            })?;
+        Ok(ResourceProvider {
+            permits: &self.permits,
+            instance,
+            schema,
+            type_name: resource.type_name.clone(),
+            deferred,
+        })
+    }
+
+    fn get(&self, addr: &ProviderAddr) -> Option<Configuration> {
+        locked(&self.configurations).get(addr).cloned()
+    }
+
+    fn set(&self, addr: &ProviderAddr, configuration: Configuration) {
+        locked(&self.configurations).insert(addr.clone(), configuration);
+    }
+}
+
+/// A resource type of one provider configuration: the door every call about the instances
+/// of a resource goes through. Each call takes a parallelism permit, sends values without
+/// sensitive marks, restores the marks on what comes back (with the schema's sensitive
+/// attributes and copies of secrets), and names the instance in its errors.
+pub struct ResourceProvider<'a> {
+    permits: &'a Semaphore,
+    instance: ProviderInstance,
+    schema: Arc<Schema>,
+    type_name: String,
+    deferred: bool,
+}
+
+/// A provider's plan of one instance.
+#[derive(Debug)]
+pub struct Planned {
+    /// The planned value, with sensitive marks.
+    pub value: Value,
+    /// The paths whose change forces replacement: the schema's and the provider's.
+    pub replace_paths: Vec<AttrPath>,
+}
+
+/// What a create, update or delete left.
+#[derive(Debug)]
+pub struct Applied {
+    /// The object's state, with sensitive marks; `None` when there is none.
+    pub new_state: Option<Value>,
+    /// Errors (the write failed) or warnings, naming the instance.
+    pub diagnostics: Diagnostics,
+}
+
+impl ResourceProvider<'_> {
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Whether the provider is configured only during apply (see [`Configuration::Deferred`]).
+    pub fn is_deferred(&self) -> bool {
+        self.deferred
+    }
+
+    /// The provider's own checks of a resource's configuration, placed in the source.
+    pub fn validate(
+        &self,
+        resource: &Resource,
+        config: &Value,
+        sources: &SourceMap,
+    ) -> Diagnostics {
+        self.instance.validate_resource(resource, config, sources)
+    }
+
+    /// Refreshes one instance; `None` when its object is gone.
+    pub async fn read(
+        &self,
+        inst: &InstanceAddr,
+        prior: &Value,
+    ) -> Result<Option<Value>, Diagnostics> {
+        let provider = self.configured(inst)?;
+        let (plain, mut marks) = prior.clone().unmark_deep();
+        let read = {
+            let _permit = self.permits.acquire().await;
+            let request = ReadRequest {
+                type_name: &self.type_name,
+                state: &plain,
+            };
+            provider.read(request).await
+        }
+        .map_err(|d| with_context(d, inst, "refreshing"))?;
+        Ok(read.map(|value| {
+            marks.extend(self.schema.sensitive_paths(&value));
+            value.mark_paths(&marks)
+        }))
+    }
+
+    /// Plans one instance from its prior value (`None` to create) and configuration.
+    pub async fn plan(
+        &self,
+        inst: &InstanceAddr,
+        prior: Option<&Value>,
+        config: &Value,
+    ) -> Result<Planned, Diagnostics> {
+        let provider = self.configured(inst)?;
+        let (config_plain, mut marks) = config.clone().unmark_deep();
+        let prior_plain = prior.map(|p| p.clone().unmark_deep().0);
+        let proposed = objchange::proposed_new(&self.schema, prior_plain.as_ref(), &config_plain);
+        let response = {
+            let _permit = self.permits.acquire().await;
+            let request = PlanRequest {
+                type_name: &self.type_name,
+                prior: prior_plain.as_ref(),
+                config: &config_plain,
+                proposed: &proposed,
+            };
+            provider.plan(request).await
+        }
+        .map_err(|d| with_context(d, inst, "planning"))?;
+        let mut replace_paths = match &prior_plain {
+            Some(p) => objchange::replace_paths(&self.schema, p, &response.planned),
+            None => Vec::new(),
+        };
+        replace_paths.extend(response.requires_replace);
+        replace_paths.sort();
+        replace_paths.dedup();
+        marks.extend(self.schema.sensitive_paths(&response.planned));
+        Ok(Planned {
+            value: objchange::mark_copies(response.planned.mark_paths(&marks), config),
+            replace_paths,
+        })
+    }
+
+    /// The planned value of a new instance while the provider waits for the apply: the
+    /// configuration in the schema's shape, everything it leaves to the provider unknown.
+    pub fn plan_without_provider(&self, config: &Value) -> Value {
+        let (plain, marks) = config.clone().unmark_deep();
+        let proposed = objchange::proposed_new(&self.schema, None, &plain);
+        objchange::mark_copies(proposed.mark_paths(&marks), config)
+    }
+
+    /// Reads a data source.
+    pub async fn read_data(
+        &self,
+        inst: &InstanceAddr,
+        config: &Value,
+    ) -> Result<Value, Diagnostics> {
+        let provider = self.configured(inst)?;
+        let (plain, mut marks) = config.clone().unmark_deep();
+        let value = {
+            let _permit = self.permits.acquire().await;
+            provider.read_data(&self.type_name, &plain).await
+        }
+        .map_err(|d| with_context(d, inst, "reading"))?;
+        marks.extend(self.schema.sensitive_paths(&value));
+        Ok(value.mark_paths(&marks))
+    }
+
+    /// Creates (`prior` is `None`), updates or deletes (`planned` is `None`) one object.
+    pub async fn apply(
+        &self,
+        inst: &InstanceAddr,
+        prior: Option<&Value>,
+        planned: Option<&Value>,
+        config: &Value,
+    ) -> Applied {
+        let doing = if planned.is_some() {
+            "applying"
+        } else {
+            "destroying"
+        };
+        let provider = match self.configured(inst) {
+            Ok(provider) => provider,
+            Err(diagnostics) => {
+                return Applied {
+                    new_state: prior.cloned(),
+                    diagnostics,
+                };
+            }
+        };
+        let (config_plain, mut marks) = config.clone().unmark_deep();
+        let prior_plain = prior.map(|p| p.clone().unmark_deep().0);
+        let planned_plain = planned.map(|p| p.clone().unmark_deep().0);
+        let response = {
+            let _permit = self.permits.acquire().await;
+            let request = ApplyRequest {
+                type_name: &self.type_name,
+                prior: prior_plain.as_ref(),
+                planned: planned_plain.as_ref(),
+                config: &config_plain,
+            };
+            provider.apply(request).await
+        };
+        let new_state = response.new_state.map(|value| {
+            marks.extend(self.schema.sensitive_paths(&value));
+            objchange::mark_copies(value.mark_paths(&marks), config)
+        });
+        Applied {
+            new_state,
+            diagnostics: with_context(response.diagnostics, inst, doing),
+        }
+    }
+
+    /// Reads the object an import id names into a state (`ggplan import`).
+    pub async fn import(&self, inst: &InstanceAddr, id: &str) -> Result<Value, Diagnostics> {
+        let provider = self.configured(inst)?;
+        let read = {
+            let _permit = self.permits.acquire().await;
+            let imported = provider.import(&self.type_name, id).await?;
+            let request = ReadRequest {
+                type_name: &self.type_name,
+                state: &imported,
+            };
+            provider.read(request).await?
+        };
+        let value = read.ok_or_else(|| {
+            Diagnostics::from(Diagnostic::error(
+                "Cannot import non-existent remote object",
+                format!("The provider found no object with id {id:?}."),
+            ))
+        })?;
+        let marks = self.schema.sensitive_paths(&value);
+        Ok(value.mark_paths(&marks))
+    }
+
+    /// The provider, unless it waits for the apply to be configured.
+    fn configured(&self, inst: &InstanceAddr) -> Result<&dyn Provider, Diagnostics> {
+        if self.deferred {
+            return Err(Diagnostic::error(
+                format!("{inst}: its provider is not configured yet"),
+                "This is a bug in ggplan: a provider configured during apply was called before \
+                 the apply configured it.",
+            )
+            .into());
+        }
+        Ok(self.instance.provider.as_ref())
+    }
+}
+
+/// Prefixes provider diagnostics with the instance they are about and what was being done.
+fn with_context(diags: Diagnostics, inst: &InstanceAddr, doing: &str) -> Diagnostics {
+    Diagnostics(
+        diags
+            .0
+            .into_iter()
+            .map(|mut d| {
+                d.summary = format!("{inst}: {} (while {doing})", d.summary);
+                d
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,107 @@
+//! Provider configurations: evaluated from their `provider` blocks when the plan reaches
+//! them, configured then, or during apply once what they refer to exists.
+
+use super::Run;
+use crate::address::{ModuleInstance, ProviderAddr};
+use crate::config::{Body, FileId};
+use crate::providers::{Configured, ProviderInstance};
+use crate::scope::InstanceContext;
+use ggplan_sdk::{Diagnostic, Diagnostics, Value};
+use std::collections::BTreeMap;
+
+impl Run {
+    /// Evaluates and configures the provider configuration `addr`, or defers it to the apply
+    /// (with a warning) when it refers to values known only then.
+    pub async fn configure_provider(&self, addr: &ProviderAddr) -> Result<(), Diagnostics> {
+        let instance = self.providers.registry().instantiate(addr)?;
+        let block = self.module.providers.get(addr);
+        if block.is_none() {
+            check_needs_no_block(addr, &instance)?;
+        }
+        let config = self.provider_config(addr, &instance)?;
+        let configured = self.providers.configure(addr, instance, &config).await?;
+        if configured == Configured::DuringApply {
+            self.report(
+                Diagnostic::warning(
+                    format!("Provider \"{addr}\" is configured during apply"),
+                    "Its configuration refers to values known only after apply. The resources \
+                     it manages are planned from their configuration alone, and planned again \
+                     by the provider when the apply reaches them.",
+                )
+                .at_range(block.map(|b| b.range.clone()))
+                .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Configures a provider deferred to the apply now that the apply has made what its
+    /// configuration refers to; nothing for one configured at plan time.
+    pub async fn ensure_configured(&self, addr: &ProviderAddr) -> Result<(), Diagnostics> {
+        self.providers
+            .configure_deferred(addr, |instance| {
+                let config = self.provider_config(addr, instance)?;
+                if config.is_wholly_known() {
+                    return Ok(config);
+                }
+                let block = self.module.providers.get(addr);
+                Err(Diagnostic::error(
+                    format!("Provider \"{addr}\" is still not known during apply"),
+                    "Its configuration refers to values that this apply did not produce (a \
+                     failed or skipped resource); fix that, then apply again.",
+                )
+                .at_range(block.map(|b| b.range.clone()))
+                .into())
+            })
+            .await
+    }
+
+    /// The configuration of provider `addr` evaluated with the values known so far (an empty
+    /// body when the stack has no block for it).
+    fn provider_config(
+        &self,
+        addr: &ProviderAddr,
+        instance: &ProviderInstance,
+    ) -> Result<Value, Diagnostics> {
+        let empty = Body {
+            file: FileId(0),
+            attributes: BTreeMap::new(),
+            blocks: Vec::new(),
+            span: 0..0,
+        };
+        let body = self.module.providers.get(addr).map_or(&empty, |b| &b.body);
+        self.eval_config(
+            body,
+            instance.block_schema(),
+            &ModuleInstance::root(),
+            &InstanceContext::default(),
+            &format!("provider \"{addr}\""),
+        )
+    }
+}
+
+/// A provider used without a `provider` block must need no settings.
+fn check_needs_no_block(
+    addr: &ProviderAddr,
+    instance: &ProviderInstance,
+) -> Result<(), Diagnostics> {
+    let required: Vec<&str> = instance
+        .block_schema()
+        .attributes
+        .iter()
+        .filter(|(_, a)| a.required)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if required.is_empty() {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        format!("Provider \"{addr}\" needs configuration"),
+        format!(
+            "Add a provider \"{}\" block that sets {}.",
+            addr.name,
+            required.join(", ")
+        ),
+    )
+    .into())
+}
