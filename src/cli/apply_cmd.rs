@@ -2,7 +2,7 @@
 //! check it is still what the file says), show what will change, ask, apply, summarise; as
 //! text for people or as JSON lines (`--json`).
 
-use super::args::{Format, RunArgs};
+use super::args::{ApplyCommand, DestroyCommand, Format, RunArgs};
 use super::pipeline::{
     PlanRequest, carry_out, confirm, events_for, plan_stack, prepare, print_lines,
 };
@@ -15,12 +15,15 @@ use crate::planfile::PlanFile;
 use crate::providers::Registry;
 use crate::render::{self, json_events};
 use crate::state::StateStore;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// What `ggplan apply` or `ggplan destroy` was asked for beyond the run itself.
+/// What `ggplan apply` or `ggplan destroy` was asked for.
 pub struct ApplyArgs {
+    /// The stack directory, or (for apply) a saved plan file.
+    pub path: PathBuf,
+    pub run: RunArgs,
     pub auto_approve: bool,
     /// `apply --refresh-only`: accept the refresh into the state, change no real object.
     pub refresh_only: bool,
@@ -35,15 +38,36 @@ impl ApplyArgs {
     }
 }
 
+impl From<ApplyCommand> for ApplyArgs {
+    fn from(c: ApplyCommand) -> ApplyArgs {
+        ApplyArgs {
+            path: c.dir,
+            run: c.run,
+            auto_approve: c.auto_approve,
+            refresh_only: c.refresh_only,
+            destroy: false,
+            json: c.json,
+        }
+    }
+}
+
+impl From<DestroyCommand> for ApplyArgs {
+    fn from(c: DestroyCommand) -> ApplyArgs {
+        ApplyArgs {
+            path: c.dir,
+            run: c.run,
+            auto_approve: c.auto_approve,
+            refresh_only: false,
+            destroy: true,
+            json: c.json,
+        }
+    }
+}
+
 /// `ggplan apply [DIR|FILE]` and `ggplan destroy [DIR]`.
-pub async fn apply(
-    ui: &Ui,
-    registry: &Registry,
-    path: &Path,
-    args: &RunArgs,
-    request: ApplyArgs,
-) -> ExitCode {
+pub async fn apply(ui: &Ui, registry: &Registry, request: ApplyArgs) -> ExitCode {
     let ui = ui.json(request.json);
+    let (path, args) = (request.path.as_path(), &request.run);
     if path.is_file() {
         if request.destroy {
             ui.error(
@@ -55,7 +79,7 @@ pub async fn apply(
             );
             return ExitCode::from(1);
         }
-        return apply_file(&ui, registry, path, args, &request).await;
+        return apply_file(&ui, registry, path, &request).await;
     }
     if request.json && !request.auto_approve {
         ui.error(
@@ -174,13 +198,8 @@ async fn finish(ui: &Ui, stack: &Stack, planned: PlannedRun, request: &ApplyArgs
 
 /// `ggplan apply FILE`: re-plans with the saved variables and options and applies only if the
 /// configuration, the state and the fresh plan are what the file says.
-async fn apply_file(
-    ui: &Ui,
-    registry: &Registry,
-    path: &Path,
-    args: &RunArgs,
-    request: &ApplyArgs,
-) -> ExitCode {
+async fn apply_file(ui: &Ui, registry: &Registry, path: &Path, request: &ApplyArgs) -> ExitCode {
+    let args = &request.run;
     if request.refresh_only || !args.vars.is_empty() || !args.var_files.is_empty() {
         ui.error(
             "Cannot change a saved plan",
@@ -206,6 +225,8 @@ async fn apply_file(
         ..args.clone()
     };
     let request = ApplyArgs {
+        path: path.to_path_buf(),
+        run: saved.clone(),
         destroy: file.options.destroy,
         ..*request
     };

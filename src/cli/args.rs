@@ -61,40 +61,9 @@ pub enum Command {
         dir: PathBuf,
     },
     /// Show what apply would change.
-    Plan {
-        #[arg(default_value = ".")]
-        dir: PathBuf,
-        #[command(flatten)]
-        run: RunArgs,
-        /// Plan to destroy everything in state.
-        #[arg(long)]
-        destroy: bool,
-        /// Exit 0 when there are no changes, 2 when there are, 1 on error.
-        #[arg(long)]
-        detailed_exitcode: bool,
-        /// Save the plan to FILE (JSON, mode 0600), for `ggplan apply FILE`.
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
+    Plan(PlanCommand),
     /// Plan, ask for confirmation, and apply; or apply a saved plan file as it is.
-    Apply {
-        /// The stack directory, or a plan file saved by `ggplan plan --out`.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
-        #[command(flatten)]
-        run: RunArgs,
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        auto_approve: bool,
-        /// Only accept what changed outside ggplan into the state; change no real object.
-        #[arg(long)]
-        refresh_only: bool,
-        /// Print progress as JSON lines (one object per line) on standard output.
-        #[arg(long)]
-        json: bool,
-    },
+    Apply(ApplyCommand),
     /// Report what changed outside ggplan since the last apply. Exit 0 when nothing drifted,
     /// 2 when something did, 1 on error.
     Drift {
@@ -106,18 +75,7 @@ pub enum Command {
         output: OutputArgs,
     },
     /// Destroy everything the state holds for this stack.
-    Destroy {
-        #[arg(default_value = ".")]
-        dir: PathBuf,
-        #[command(flatten)]
-        run: RunArgs,
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        auto_approve: bool,
-        /// Print progress as JSON lines (one object per line) on standard output.
-        #[arg(long)]
-        json: bool,
-    },
+    Destroy(DestroyCommand),
     /// Show the state (every resource instance and output), or a saved plan file.
     Show {
         /// A plan file saved by `ggplan plan --out`; without it, the state.
@@ -206,6 +164,60 @@ pub enum Command {
     },
     /// Print the version.
     Version,
+}
+
+/// `ggplan plan`.
+#[derive(Debug, Args)]
+pub struct PlanCommand {
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Plan to destroy everything in state.
+    #[arg(long)]
+    pub destroy: bool,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Save the plan to FILE (JSON, mode 0600), for `ggplan apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// `ggplan apply`.
+#[derive(Debug, Args)]
+pub struct ApplyCommand {
+    /// The stack directory, or a plan file saved by `ggplan plan --out`.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Only accept what changed outside ggplan into the state; change no real object.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Print progress as JSON lines (one object per line) on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ggplan destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyCommand {
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Print progress as JSON lines (one object per line) on standard output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -66,55 +66,13 @@ pub fn main_with(registry: Registry) -> ExitCode {
     runtime.block_on(dispatch(ui, &registry, cli.command))
 }
 
-/// Runs one command. (A match over every command of the CLI: one arm each.)
+/// Runs one command.
 async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
     match command {
         Command::Validate { dir } => misc::validate(&ui, registry, &dir).await,
-        Command::Plan {
-            dir,
-            run,
-            destroy,
-            detailed_exitcode,
-            out,
-            output,
-        } => {
-            let plan = plan_cmd::PlanArgs {
-                destroy,
-                detailed_exitcode,
-                out: out.as_deref(),
-                output: &output,
-            };
-            plan_cmd::plan(&ui, registry, &dir, &run, plan).await
-        }
-        Command::Apply {
-            dir,
-            run,
-            auto_approve,
-            refresh_only,
-            json,
-        } => {
-            let apply = apply_cmd::ApplyArgs {
-                auto_approve,
-                refresh_only,
-                destroy: false,
-                json,
-            };
-            apply_cmd::apply(&ui, registry, &dir, &run, apply).await
-        }
-        Command::Destroy {
-            dir,
-            run,
-            auto_approve,
-            json,
-        } => {
-            let destroy = apply_cmd::ApplyArgs {
-                auto_approve,
-                refresh_only: false,
-                destroy: true,
-                json,
-            };
-            apply_cmd::apply(&ui, registry, &dir, &run, destroy).await
-        }
+        Command::Plan(plan) => plan_cmd::plan(&ui, registry, &plan).await,
+        Command::Apply(apply) => apply_cmd::apply(&ui, registry, apply.into()).await,
+        Command::Destroy(destroy) => apply_cmd::apply(&ui, registry, destroy.into()).await,
         Command::Drift { dir, run, output } => {
             review_cmd::drift(&ui.json(output.json), registry, &dir, &run, &output).await
         }
@@ -126,13 +84,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             state,
             json,
             format,
-        } => {
-            let format = if json { args::Format::Json } else { format };
-            match (&file, format) {
-                (None, args::Format::Human) => state_cmd::show(&ui, &state),
-                _ => review_cmd::show(&ui, &state, file.as_deref(), format),
-            }
-        }
+        } => review_cmd::show(&ui, &state, file.as_deref(), json, format),
         Command::Output {
             name,
             state,

@@ -1,7 +1,7 @@
 //! `ggplan plan`: the plan as text, JSON lines (`--json`), one document (`--format json`,
 //! `--format markdown`), and saved for `ggplan apply FILE` (`--out`).
 
-use super::args::{Format, OutputArgs, RunArgs};
+use super::args::{Format, OutputArgs, PlanCommand};
 use super::pipeline::{PlanRequest, events_for, note, prepare};
 use super::stack::Stack;
 use super::ui::Ui;
@@ -14,23 +14,9 @@ use crate::render::{self, json_events, markdown};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// What `ggplan plan` was asked for beyond the run itself.
-pub struct PlanArgs<'a> {
-    pub destroy: bool,
-    pub detailed_exitcode: bool,
-    pub out: Option<&'a Path>,
-    pub output: &'a OutputArgs,
-}
-
 /// `ggplan plan`. Exit 0 (or 2 with `--detailed-exitcode` and changes), 1 on error.
-pub async fn plan(
-    ui: &Ui,
-    registry: &Registry,
-    dir: &Path,
-    args: &RunArgs,
-    request: PlanArgs<'_>,
-) -> ExitCode {
-    let output = request.output;
+pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCode {
+    let (args, output) = (&request.run, &request.output);
     let ui = ui.json(output.json);
     let run = PlanRequest {
         args,
@@ -38,12 +24,12 @@ pub async fn plan(
         operation: "plan",
         events: events_for(&ui, output.json, output.format),
     };
-    let Some((stack, _lock, planned)) = prepare(&ui, registry, dir, run).await else {
+    let Some((stack, _lock, planned)) = prepare(&ui, registry, &request.dir, run).await else {
         return ExitCode::from(1);
     };
     let drift = drift::changes(&planned);
     ui.out(&plan_text(&ui, &stack, &planned, &drift, output));
-    if let Some(out) = request.out {
+    if let Some(out) = &request.out {
         let options = SavedOptions {
             destroy: request.destroy,
             refresh: args.refresh,

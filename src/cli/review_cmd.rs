@@ -63,9 +63,20 @@ pub async fn drift(
     }
 }
 
-/// `ggplan show FILE` in any format, and `ggplan show --json` of the state.
-pub fn show(ui: &Ui, state: &StateArgs, file: Option<&Path>, format: Format) -> ExitCode {
+/// `ggplan show`: the state as text or JSON (`--json` is `--format json`), or a saved plan
+/// file in any format.
+pub fn show(
+    ui: &Ui,
+    state: &StateArgs,
+    file: Option<&Path>,
+    json: bool,
+    format: Format,
+) -> ExitCode {
+    let format = if json { Format::Json } else { format };
     let Some(path) = file else {
+        if format == Format::Human {
+            return state_cmd::show(ui, state);
+        }
         if format == Format::Markdown {
             ui.error(
                 "Markdown is for plans",
