@@ -55,8 +55,6 @@ pub struct Recorder(pub Mutex<Vec<Event>>);
 
 impl EventSink for Recorder {
     fn emit(&self, event: Event) {
-        if let Ok(mut events) = self.0.lock() {
-            events.push(event);
-        }
+        crate::locks::locked(&self.0).push(event);
     }
 }

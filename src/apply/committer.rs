@@ -36,7 +36,7 @@ impl Committer {
                     .collect();
                 let result = journal.append(&entries).map_err(|e| e.to_string());
                 if result.is_ok() {
-                    let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut state = crate::locks::locked(&state);
                     for entry in &entries {
                         entry.apply_to(&mut state);
                     }

@@ -288,3 +288,93 @@ impl Builder<'_> {
         .into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::{InstanceAddr, ProviderAddr};
+    use crate::plan::ResourceChange;
+    use ggplan_sdk::Value;
+
+    /// The graph of a stack where `b` refers to `a`.
+    fn graph() -> Graph {
+        let dir = tempfile::tempdir().unwrap();
+        let src = r#"
+resource "terraform_data" "a" {}
+resource "terraform_data" "b" { input = terraform_data.a.id }
+"#;
+        std::fs::write(dir.path().join("main.tf"), src).unwrap();
+        let module = crate::config::load_dir(dir.path()).unwrap();
+        Graph::build(&module, &[]).unwrap()
+    }
+
+    fn change(name: &str, action: Action) -> PlannedChange {
+        let addr = InstanceAddr::parse(&format!("terraform_data.{name}")).unwrap();
+        let before =
+            (action != Action::Create).then(|| Value::object([("id", Value::string(name))]));
+        let after = (action != Action::Delete).then_some(Value::Unknown);
+        let provider = ProviderAddr::default_of("terraform");
+        PlannedChange::new(ResourceChange::new(addr, provider, action, before, after))
+    }
+
+    /// Whether `from` waits for `to`, directly or through other steps.
+    fn waits_for(plan: &Steps, from: &Step, to: &Step) -> bool {
+        let id = |s: &Step| plan.steps.iter().position(|x| x == s).unwrap();
+        let (from, to) = (id(from), id(to));
+        let mut stack = vec![from];
+        let mut seen = BTreeSet::new();
+        while let Some(s) = stack.pop() {
+            if s == to {
+                return true;
+            }
+            if seen.insert(s) {
+                stack.extend(plan.deps[s].iter().copied());
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn a_create_waits_for_what_its_configuration_refers_to() {
+        let changes = [change("a", Action::Create), change("b", Action::Create)];
+        let plan = build(&graph(), &changes).unwrap();
+        assert!(waits_for(&plan, &Step::Main(1), &Step::Main(0)));
+        assert!(!waits_for(&plan, &Step::Main(0), &Step::Main(1)));
+    }
+
+    #[test]
+    fn a_destroy_waits_for_the_destroys_of_its_dependents() {
+        let changes = [change("a", Action::Delete), change("b", Action::Delete)];
+        let plan = build(&graph(), &changes).unwrap();
+        assert!(waits_for(&plan, &Step::Destroy(0), &Step::Destroy(1)));
+        assert!(!waits_for(&plan, &Step::Destroy(1), &Step::Destroy(0)));
+    }
+
+    #[test]
+    fn a_destroy_then_create_creates_after_destroying() {
+        let changes = [change("a", Action::DeleteThenCreate)];
+        let plan = build(&graph(), &changes).unwrap();
+        assert!(waits_for(&plan, &Step::Main(0), &Step::Destroy(0)));
+    }
+
+    #[test]
+    fn a_create_before_destroy_destroys_after_its_dependents_moved_to_the_replacement() {
+        let changes = [
+            change("a", Action::CreateThenDelete),
+            change("b", Action::Update),
+        ];
+        let plan = build(&graph(), &changes).unwrap();
+        assert!(waits_for(&plan, &Step::Destroy(0), &Step::Main(0)));
+        assert!(waits_for(&plan, &Step::Destroy(0), &Step::Main(1)));
+        assert!(waits_for(&plan, &Step::Main(1), &Step::Main(0)));
+    }
+
+    #[test]
+    fn replacing_a_dependency_first_while_its_dependent_replaces_before_destroying_is_a_cycle() {
+        let mut b = change("b", Action::CreateThenDelete);
+        b.create_before_destroy = true;
+        let changes = [change("a", Action::DeleteThenCreate), b];
+        let err = build(&graph(), &changes).err().expect("a cycle");
+        assert_eq!(err.0[0].summary, "Cycle in the order of changes");
+    }
+}

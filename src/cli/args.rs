@@ -363,14 +363,10 @@ mod tests {
         ))
         .unwrap();
         match cli.command {
-            Command::Plan {
-                run,
-                detailed_exitcode,
-                ..
-            } => {
-                assert!(!run.refresh);
-                assert!(detailed_exitcode);
-                assert_eq!(run.targets, ["a.b"]);
+            Command::Plan(plan) => {
+                assert!(!plan.run.refresh);
+                assert!(plan.detailed_exitcode);
+                assert_eq!(plan.run.targets, ["a.b"]);
             }
             other => panic!("{other:?}"),
         }

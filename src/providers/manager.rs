@@ -398,3 +398,157 @@ fn with_context(diags: Diagnostics, inst: &InstanceAddr, doing: &str) -> Diagnos
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use ggplan_sdk::{
+        ApplyResponse, Attribute, PlanResponse, ProviderFactory, ProviderSchema, Type,
+    };
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A provider that counts its configures, refuses `fail = true`, copies `input` into
+    /// `output` and fails reads.
+    struct Fake {
+        configures: Arc<AtomicUsize>,
+    }
+
+    #[async_trait]
+    impl Provider for Fake {
+        fn schema(&self) -> ProviderSchema {
+            let thing = Schema::new(
+                "thing",
+                [
+                    ("input", Attribute::optional(Type::String)),
+                    ("output", Attribute::computed(Type::String)),
+                    ("token", Attribute::computed(Type::String).sensitive()),
+                ],
+            );
+            ProviderSchema {
+                resources: [("fake_thing".to_string(), thing)].into(),
+                ..ProviderSchema::default()
+            }
+        }
+
+        async fn configure(&self, config: &Value) -> Result<(), Diagnostics> {
+            self.configures.fetch_add(1, Ordering::SeqCst);
+            match config.get("fail").as_bool() {
+                Some(true) => Err(Diagnostic::error("bad settings", "").into()),
+                _ => Ok(()),
+            }
+        }
+
+        async fn read(&self, _: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
+            Err(Diagnostic::error("unreachable", "").into())
+        }
+
+        async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
+            let mut planned = request.proposed.clone();
+            planned.set_attr("output", request.config.get("input").clone());
+            planned.set_attr("token", Value::string("t0ken"));
+            Ok(PlanResponse {
+                planned,
+                requires_replace: Vec::new(),
+            })
+        }
+
+        async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
+            ApplyResponse::ok(request.planned.cloned())
+        }
+
+        async fn read_data(&self, _: &str, _: &Value) -> Result<Value, Diagnostics> {
+            Err(Diagnostic::error("no data sources", "").into())
+        }
+    }
+
+    fn providers() -> (Providers, Arc<AtomicUsize>) {
+        let configures = Arc::new(AtomicUsize::new(0));
+        let counted = configures.clone();
+        let factory = ProviderFactory::new("fake", move || -> Arc<dyn Provider> {
+            Arc::new(Fake {
+                configures: counted.clone(),
+            })
+        });
+        (Providers::new(Registry::new([factory]), 2), configures)
+    }
+
+    fn thing() -> ResourceAddr {
+        ResourceAddr::managed("fake_thing", "t")
+    }
+
+    fn fake() -> ProviderAddr {
+        ProviderAddr::default_of("fake")
+    }
+
+    #[tokio::test]
+    async fn a_configuration_known_only_after_apply_is_deferred_then_configured_once() {
+        let (providers, configures) = providers();
+        let instance = providers.registry().instantiate(&fake()).unwrap();
+        let unknown = Value::object([("fail", Value::Unknown)]);
+        let configured = providers
+            .configure(&fake(), instance, &unknown)
+            .await
+            .unwrap();
+        assert_eq!(configured, Configured::DuringApply);
+        assert!(
+            providers
+                .for_resource(&fake(), &thing())
+                .unwrap()
+                .is_deferred()
+        );
+        for _ in 0..3 {
+            providers
+                .configure_deferred(&fake(), |_| {
+                    Ok(Value::object([("fail", Value::Bool(false))]))
+                })
+                .await
+                .unwrap();
+        }
+        assert_eq!(configures.load(Ordering::SeqCst), 1);
+        assert!(
+            !providers
+                .for_resource(&fake(), &thing())
+                .unwrap()
+                .is_deferred()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_configuration_leaves_every_resource_that_uses_it_without_a_provider() {
+        let (providers, _) = providers();
+        let instance = providers.registry().instantiate(&fake()).unwrap();
+        let failing = Value::object([("fail", Value::Bool(true))]);
+        assert!(
+            providers
+                .configure(&fake(), instance, &failing)
+                .await
+                .is_err()
+        );
+        let err = providers.for_resource(&fake(), &thing()).err().unwrap();
+        assert_eq!(err.0[0].summary, "Provider fake is not configured");
+    }
+
+    #[tokio::test]
+    async fn calls_restore_secrets_mark_copies_and_name_the_instance() {
+        let (providers, _) = providers();
+        let instance = providers.registry().instantiate(&fake()).unwrap();
+        providers
+            .configure(&fake(), instance, &Value::Null)
+            .await
+            .unwrap();
+        let provider = providers.for_resource(&fake(), &thing()).unwrap();
+        let inst = thing().instance(None);
+        let config = Value::object([("input", Value::string("s3cret").into_sensitive())]);
+        let planned = provider.plan(&inst, None, &config).await.unwrap().value;
+        assert!(planned.get("input").is_sensitive());
+        // The provider copied the secret into `output`, and the schema marks `token`.
+        assert!(planned.get("output").is_sensitive());
+        assert!(planned.get("token").is_sensitive());
+        let err = provider.read(&inst, &planned).await.unwrap_err();
+        assert_eq!(
+            err.0[0].summary,
+            "fake_thing.t: unreachable (while refreshing)"
+        );
+    }
+}

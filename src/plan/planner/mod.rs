@@ -203,3 +203,204 @@ impl Planner {
         locked(&self.refreshed).insert(inst.clone(), None);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The planner's rules, on stacks of the built-in providers.
+
+    use super::*;
+    use crate::apply::apply;
+    use crate::events::Discard;
+    use crate::plan::ActionReason;
+    use crate::providers::Registry;
+    use crate::run::RunOptions;
+    use crate::state::StateStore;
+    use std::path::Path;
+
+    /// A stack directory and its state file.
+    struct Stack {
+        dir: tempfile::TempDir,
+        store: StateStore,
+    }
+
+    impl Stack {
+        fn new(main_tf: &str) -> Stack {
+            let dir = tempfile::tempdir().unwrap();
+            let store = StateStore::new(dir.path().join("state.json"));
+            let stack = Stack { dir, store };
+            stack.write(main_tf);
+            stack
+        }
+
+        fn write(&self, main_tf: &str) {
+            std::fs::write(self.path().join("main.tf"), main_tf).unwrap();
+        }
+
+        fn path(&self) -> &Path {
+            self.dir.path()
+        }
+
+        async fn plan(&self, options: RunOptions) -> Result<PlannedRun, Diagnostics> {
+            let module = Arc::new(crate::config::load_dir(self.path())?);
+            let prior = self.store.load().unwrap();
+            let providers: Vec<_> = prior
+                .resources
+                .values()
+                .map(|r| r.provider.clone())
+                .collect();
+            let registry = Registry::new(ggplan_provider_builtin::factories());
+            let variables = BTreeMap::new();
+            let run = Run::new(
+                module,
+                registry,
+                variables,
+                &providers,
+                options,
+                Arc::new(Discard),
+            )?;
+            plan(Arc::new(run), prior).await
+        }
+
+        async fn apply(&self) {
+            let planned = self.plan(RunOptions::default()).await.unwrap();
+            let outcome = apply(planned, &self.store, &StopFlag::default()).await;
+            assert!(outcome.succeeded(), "{}", outcome.diagnostics);
+        }
+
+        /// The action and reason planned for each instance, by address.
+        async fn actions(&self) -> Vec<(String, Action, Option<ActionReason>)> {
+            let planned = self.plan(RunOptions::default()).await.unwrap();
+            planned
+                .plan
+                .resource_changes
+                .into_iter()
+                .map(|c| (c.addr.to_string(), c.action, c.reason))
+                .collect()
+        }
+    }
+
+    const TWO: &str = r#"
+resource "terraform_data" "n" {
+  count = 2
+  triggers_replace = "v1"
+}
+"#;
+
+    #[tokio::test]
+    async fn new_instances_are_created_and_an_applied_stack_plans_no_change() {
+        let stack = Stack::new(TWO);
+        let actions = stack.actions().await;
+        assert!(
+            actions.iter().all(|(_, a, _)| *a == Action::Create),
+            "{actions:?}"
+        );
+        stack.apply().await;
+        let actions = stack.actions().await;
+        assert!(
+            actions.iter().all(|(_, a, _)| *a == Action::NoOp),
+            "{actions:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_changed_force_new_attribute_replaces_because_it_cannot_update() {
+        let stack = Stack::new(TWO);
+        stack.apply().await;
+        stack.write(&TWO.replace("v1", "v2"));
+        let reasons: Vec<_> = stack
+            .actions()
+            .await
+            .into_iter()
+            .map(|(_, a, r)| (a, r))
+            .collect();
+        let replaced = (
+            Action::DeleteThenCreate,
+            Some(ActionReason::ReplaceBecauseCannotUpdate),
+        );
+        assert_eq!(reasons, [replaced.clone(), replaced]);
+    }
+
+    #[tokio::test]
+    async fn instances_beyond_a_shrunk_count_and_of_a_removed_block_are_destroyed_with_reasons() {
+        let stack = Stack::new(&format!(
+            "{TWO}\nresource \"terraform_data\" \"gone\" {{}}\n"
+        ));
+        stack.apply().await;
+        stack.write(&TWO.replace("count = 2", "count = 1"));
+        let actions = stack.actions().await;
+        let delete = |addr: &str, reason| (addr.to_string(), Action::Delete, Some(reason));
+        assert!(actions.contains(&delete(
+            "terraform_data.n[1]",
+            ActionReason::CountIndexOutOfRange
+        )));
+        assert!(actions.contains(&delete(
+            "terraform_data.gone",
+            ActionReason::NoResourceConfig
+        )));
+        assert!(actions.contains(&("terraform_data.n[0]".into(), Action::NoOp, None)));
+    }
+
+    #[tokio::test]
+    async fn prevent_destroy_refuses_a_plan_that_replaces_the_instance() {
+        let guarded = TWO.replace("\"v1\"", "\"v1\"\n  lifecycle { prevent_destroy = true }");
+        let stack = Stack::new(&guarded);
+        stack.apply().await;
+        stack.write(&guarded.replace("\"v1\"", "\"v2\""));
+        let err = stack
+            .plan(RunOptions::default())
+            .await
+            .err()
+            .expect("refused");
+        assert!(
+            err.0
+                .iter()
+                .any(|d| d.summary == "Instance cannot be destroyed"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_data_source_waits_for_apply_while_its_depends_on_has_changes_pending() {
+        let src = r#"
+resource "local_file" "f" {
+  filename = "${path.module}/f.txt"
+  content  = "x"
+}
+data "local_file" "d" {
+  filename   = "${path.module}/other.txt"
+  depends_on = [local_file.f]
+}
+"#;
+        let stack = Stack::new(src);
+        std::fs::write(stack.path().join("other.txt"), "y").unwrap();
+        let actions = stack.actions().await;
+        let read = (
+            "data.local_file.d".to_string(),
+            Action::Read,
+            Some(ActionReason::ReadBecauseDependencyPending),
+        );
+        assert!(actions.contains(&read), "{actions:?}");
+    }
+
+    #[tokio::test]
+    async fn a_target_plans_only_itself_and_what_it_depends_on() {
+        let src = r#"
+resource "terraform_data" "a" {}
+resource "terraform_data" "b" { input = terraform_data.a.id }
+resource "terraform_data" "c" {}
+"#;
+        let stack = Stack::new(src);
+        let options = RunOptions {
+            targets: vec![InstanceAddr::parse("terraform_data.b").unwrap()],
+            ..RunOptions::default()
+        };
+        let planned = stack.plan(options).await.unwrap();
+        let addrs: Vec<String> = planned
+            .plan
+            .resource_changes
+            .iter()
+            .map(|c| c.addr.to_string())
+            .collect();
+        assert_eq!(addrs, ["terraform_data.a", "terraform_data.b"]);
+    }
+}
