@@ -211,6 +211,33 @@ async fn failure_stops_dependents_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_during_apply_fails_the_run_and_names_the_step() {
+    let h = Harness::new(
+        r#"
+        resource "test_thing" "buggy" {
+          name     = "buggy"
+          delay_ms = -1
+        }
+        resource "test_thing" "after_buggy" {
+          name  = "after-buggy"
+          value = test_thing.buggy.id
+        }
+        resource "test_thing" "free" {
+          name = "free"
+        }
+        "#,
+    );
+    let applied = h.apply(&[], RunOptions::default()).await;
+    assert!(!applied.outcome.succeeded());
+    let errors = applied.outcome.diagnostics.to_string();
+    assert!(
+        errors.contains("Internal error while working on test_thing.buggy"),
+        "{errors}"
+    );
+    assert_eq!(in_state(&h), ["test_thing.free"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknowns_propagate_in_plan_and_resolve_in_apply() {
     let h = Harness::new(
         r#"

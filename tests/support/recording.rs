@@ -2,7 +2,8 @@
 //!
 //! The provider is named `test`. Its resource type `test_thing` has `name` (required, force
 //! new), `value` (optional, any type), `fail` (optional: apply fails when true), `delay_ms`
-//! (optional: apply sleeps that long), and the computed `id` (set on create) and `out` (the
+//! (optional: apply sleeps that long; a negative delay makes apply panic, a provider bug), and
+//! the computed `id` (set on create) and `out` (the
 //! `value` after apply; unknown in the plan whenever `value` changes, as `terraform_data`
 //! does with its `output`). Its data source `test_lookup` takes a `name` and returns
 //! `result = "found-<name>"`. The provider block takes an optional `endpoint`; `configure`
@@ -299,6 +300,9 @@ impl Provider for TestProvider {
         let recording = &self.recording;
         recording
             .record(op, &name, async {
+                if delay < 0 {
+                    panic!("{name}: the test provider panics as asked");
+                }
                 tokio::time::sleep(Duration::from_millis(delay as u64)).await;
                 if fails {
                     let error = Diagnostic::error(
