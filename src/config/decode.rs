@@ -51,6 +51,32 @@ fn load_module(
         dir: dir.to_path_buf(),
         ..Module::default()
     };
+    let Some(paths) = stack_files(dir, diags) else {
+        return module;
+    };
+    let mut calls = Vec::new();
+    for path in paths {
+        decode_file(&path, &mut module, &mut calls, sources, diags);
+    }
+    loading.push(canonical(dir));
+    for pending in calls {
+        let child_dir = module_dir(dir, &pending.source);
+        if let Some(problem) = unloadable(&pending, &child_dir, loading) {
+            diags.push(problem);
+            continue;
+        }
+        let child = load_module(&child_dir, sources, diags, loading);
+        module
+            .calls
+            .insert(pending.name.clone(), pending.into_call(child));
+    }
+    loading.pop();
+    module
+}
+
+/// The `*.tf` and `*.hcl` files of a stack directory, in name order; `None` when the
+/// directory cannot be read. Both problems, and a directory without any, are reported.
+fn stack_files(dir: &Path, diags: &mut Diagnostics) -> Option<Vec<PathBuf>> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -58,7 +84,7 @@ fn load_module(
                 format!("Cannot read stack directory {}", dir.display()),
                 format!("{e}. Pass the directory that holds your *.tf or *.hcl files."),
             ));
-            return module;
+            return None;
         }
     };
     let mut paths: Vec<_> = entries
@@ -74,92 +100,85 @@ fn load_module(
             "A stack is a directory of *.tf or *.hcl files; this one has none.",
         ));
     }
-    let mut calls = Vec::new();
-    for path in paths {
-        let name = display_name(&path);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) => {
-                diags.push(Diagnostic::error(
-                    format!("Cannot read {name}"),
-                    e.to_string(),
-                ));
-                continue;
-            }
-        };
-        let file = sources.add(name.clone(), text);
-        let parsed = hcl_edit::parser::parse_body(&sources.file(file).text);
-        match parsed {
-            Ok(body) => Decoder {
-                module: &mut module,
-                sources,
-                file,
-                diags,
-                calls: &mut calls,
-            }
-            .top_level(body),
-            Err(e) => diags.push(parse_error(sources, file, &e)),
+    Some(paths)
+}
+
+/// Reads, parses and decodes one stack file into `module`; the module calls it declares are
+/// added to `calls`, to be loaded once every file is read.
+fn decode_file(
+    path: &Path,
+    module: &mut Module,
+    calls: &mut Vec<PendingCall>,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) {
+    let name = display_name(path);
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                format!("Cannot read {name}"),
+                e.to_string(),
+            ));
+            return;
         }
+    };
+    let file = sources.add(name, text);
+    match hcl_edit::parser::parse_body(&sources.file(file).text) {
+        Ok(body) => Decoder {
+            module,
+            sources,
+            file,
+            diags,
+            calls,
+        }
+        .top_level(body),
+        Err(e) => diags.push(parse_error(sources, file, &e)),
     }
-    let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-    loading.push(canonical);
-    for pending in calls {
-        // `./x` and `../x` relative to this module, without the `.` components.
-        let child_dir: PathBuf = dir
-            .join(&pending.source)
-            .components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect();
-        let child_canonical = child_dir
-            .canonicalize()
-            .unwrap_or_else(|_| child_dir.clone());
-        if loading.contains(&child_canonical) {
-            diags.push(
-                Diagnostic::error(
-                    "Module calls itself",
-                    format!(
-                        "module {:?} loads {}, which is already being loaded by a module that \
-                         calls it; a module cannot call itself.",
-                        pending.name,
-                        child_dir.display()
-                    ),
-                )
-                .at_range(Some(pending.range.clone())),
-            );
-            continue;
-        }
-        if !child_dir.is_dir() {
-            diags.push(
-                Diagnostic::error(
-                    "Module not found",
-                    format!(
-                        "module {:?} has source {:?}, but {} is not a directory. Local module \
-                         sources are paths relative to the calling module, starting with ./ or ../.",
-                        pending.name,
-                        pending.source,
-                        child_dir.display()
-                    ),
-                )
-                .at_range(Some(pending.range.clone())),
-            );
-            continue;
-        }
-        let child = load_module(&child_dir, sources, diags, loading);
-        module.calls.insert(
-            pending.name.clone(),
-            ModuleCall {
-                name: pending.name,
-                source: pending.source,
-                repetition: pending.repetition,
-                inputs: pending.inputs,
-                depends_on: pending.depends_on,
-                range: pending.range,
-                module: child,
-            },
-        );
-    }
-    loading.pop();
-    module
+}
+
+/// A path with links and `..` resolved where it exists, to compare directories by.
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The directory of a local module source: `./x` and `../x` relative to the calling module,
+/// without the `.` components.
+fn module_dir(dir: &Path, source: &str) -> PathBuf {
+    dir.join(source)
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
+/// Why a called module cannot be loaded: it is already being loaded further up (a module
+/// that calls itself), or its source is not a directory.
+fn unloadable(pending: &PendingCall, child_dir: &Path, loading: &[PathBuf]) -> Option<Diagnostic> {
+    let (summary, detail) = if loading.contains(&canonical(child_dir)) {
+        (
+            "Module calls itself",
+            format!(
+                "module {:?} loads {}, which is already being loaded by a module that calls it; \
+                 a module cannot call itself.",
+                pending.name,
+                child_dir.display()
+            ),
+        )
+    } else if !child_dir.is_dir() {
+        (
+            "Module not found",
+            format!(
+                "module {:?} has source {:?}, but {} is not a directory. Local module sources \
+                 are paths relative to the calling module, starting with ./ or ../.",
+                pending.name,
+                pending.source,
+                child_dir.display()
+            ),
+        )
+    } else {
+        return None;
+    };
+    Some(Diagnostic::error(summary, detail).at_range(Some(pending.range.clone())))
 }
 
 /// A `module` block whose directory is still to be loaded.
@@ -170,6 +189,21 @@ struct PendingCall {
     inputs: BTreeMap<String, Attr>,
     depends_on: Vec<Expr>,
     range: SourceRange,
+}
+
+impl PendingCall {
+    /// The call, with the module its directory holds.
+    fn into_call(self, module: Module) -> ModuleCall {
+        ModuleCall {
+            name: self.name,
+            source: self.source,
+            repetition: self.repetition,
+            inputs: self.inputs,
+            depends_on: self.depends_on,
+            range: self.range,
+            module,
+        }
+    }
 }
 
 fn display_name(path: &Path) -> String {
@@ -475,20 +509,56 @@ impl Decoder<'_> {
             ],
             "a variable block",
         );
-        let ty = match body.attributes.get("type") {
-            Some(attr) => match parse_type(&attr.value.expr) {
-                Ok(ty) => ty,
-                Err(msg) => {
-                    self.error(
-                        Some(attr.value.span.clone()),
-                        "Invalid type constraint",
-                        msg,
-                    );
-                    Type::Any
-                }
-            },
-            None => Type::Any,
+        // In this order, for the order of the problems reported.
+        let ty = self.type_constraint(&body);
+        let validations = self.validations(&body);
+        let description = self.description(&body);
+        let sensitive = self.literal_flag(&body, "sensitive", false);
+        let nullable = self.literal_flag(&body, "nullable", true);
+        let name = labels[0].clone();
+        let variable = Variable {
+            name: name.clone(),
+            ty,
+            type_declared: body.attributes.contains_key("type"),
+            default: body.attributes.get("default").map(|a| a.value.clone()),
+            description,
+            sensitive,
+            nullable,
+            validations,
+            range: self.sources.range(self.file, self.header(span.clone())),
         };
+        if self
+            .module
+            .variables
+            .insert(name.clone(), variable)
+            .is_some()
+        {
+            self.error(
+                span,
+                "Duplicate variable",
+                format!("variable {name:?} is declared twice."),
+            );
+        }
+    }
+
+    /// A variable's `type`: `any` when it is absent or invalid (which is reported).
+    fn type_constraint(&mut self, body: &Body) -> Type {
+        let Some(attr) = body.attributes.get("type") else {
+            return Type::Any;
+        };
+        parse_type(&attr.value.expr).unwrap_or_else(|msg| {
+            self.error(
+                Some(attr.value.span.clone()),
+                "Invalid type constraint",
+                msg,
+            );
+            Type::Any
+        })
+    }
+
+    /// A variable's `validation` blocks, each with both a condition and an error message; any
+    /// other block is reported.
+    fn validations(&mut self, body: &Body) -> Vec<Validation> {
         let mut validations = Vec::new();
         for nested in &body.blocks {
             if nested.type_name != "validation" {
@@ -517,45 +587,23 @@ impl Decoder<'_> {
                 ),
             }
         }
-        let description = body
-            .attributes
+        validations
+    }
+
+    /// The literal `description` of a variable or output, empty without one.
+    fn description(&mut self, body: &Body) -> String {
+        body.attributes
             .get("description")
             .and_then(|a| self.literal_string(a))
-            .unwrap_or_default();
-        let sensitive = body
-            .attributes
-            .get("sensitive")
+            .unwrap_or_default()
+    }
+
+    /// A literal bool setting (`sensitive`, `nullable`), `default` when it is absent.
+    fn literal_flag(&mut self, body: &Body, name: &str, default: bool) -> bool {
+        body.attributes
+            .get(name)
             .map(|a| self.literal_bool(a))
-            .unwrap_or(false);
-        let nullable = body
-            .attributes
-            .get("nullable")
-            .map(|a| self.literal_bool(a))
-            .unwrap_or(true);
-        let name = labels[0].clone();
-        let variable = Variable {
-            name: name.clone(),
-            ty,
-            type_declared: body.attributes.contains_key("type"),
-            default: body.attributes.get("default").map(|a| a.value.clone()),
-            description,
-            sensitive,
-            nullable,
-            validations,
-            range: self.sources.range(self.file, self.header(span.clone())),
-        };
-        if self
-            .module
-            .variables
-            .insert(name.clone(), variable)
-            .is_some()
-        {
-            self.error(
-                span,
-                "Duplicate variable",
-                format!("variable {name:?} is declared twice."),
-            );
-        }
+            .unwrap_or(default)
     }
 
     fn locals(&mut self, block: hcl_edit::structure::Block) {
@@ -614,16 +662,8 @@ impl Decoder<'_> {
             );
             return;
         };
-        let description = body
-            .attributes
-            .get("description")
-            .and_then(|a| self.literal_string(a))
-            .unwrap_or_default();
-        let sensitive = body
-            .attributes
-            .get("sensitive")
-            .map(|a| self.literal_bool(a))
-            .unwrap_or(false);
+        let description = self.description(&body);
+        let sensitive = self.literal_flag(&body, "sensitive", false);
         let depends_on = self.depends_on(&body);
         let name = labels[0].clone();
         let output = Output {
@@ -1051,6 +1091,51 @@ output "o" {
         assert!(
             text.contains("b.tf:3:1") || text.contains("b.tf:2:"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_module_that_calls_itself_is_reported_instead_of_loaded() {
+        let err = load(&[("main.tf", "module \"me\" {\n  source = \"./\"\n}\n")]).unwrap_err();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert!(err.to_string().contains("Module calls itself"), "{err}");
+    }
+
+    #[test]
+    fn a_variable_is_nullable_unless_it_says_otherwise_and_a_validation_needs_both_parts() {
+        let m = load(&[(
+            "main.tf",
+            r#"
+variable "a" {}
+variable "b" {
+  type        = number
+  nullable    = false
+  sensitive   = true
+  description = "b"
+  validation {
+    condition     = var.b > 0
+    error_message = "positive"
+  }
+}
+"#,
+        )])
+        .unwrap();
+        let (a, b) = (&m.variables["a"], &m.variables["b"]);
+        assert!(a.nullable && !a.sensitive && !a.type_declared);
+        assert_eq!(a.ty, Type::Any);
+        assert!(!b.nullable && b.sensitive && b.type_declared);
+        assert_eq!((b.ty.clone(), b.description.as_str()), (Type::Number, "b"));
+        assert_eq!(b.validations.len(), 1);
+        let err = load(&[(
+            "main.tf",
+            "variable \"c\" {\n  type = strin\n  validation {\n    condition = true\n  }\n}\n",
+        )])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("Invalid type constraint"), "{err}");
+        assert!(
+            err.contains("needs both condition and error_message"),
+            "{err}"
         );
     }
 }

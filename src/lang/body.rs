@@ -1,11 +1,12 @@
 //! Evaluating a block body against a schema: the object a provider receives as configuration.
 
 use super::eval::{Evaluator, mark_if};
-use crate::config::{Block, Body, SourceMap};
+use crate::config::{Attr, Block, Body, SourceMap};
 use crate::suggest::did_you_mean;
-use ggplan_sdk::{BlockNesting, Diagnostic, Diagnostics, Schema, Value, set_of};
+use ggplan_sdk::{BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Value, set_of};
 use hcl_edit::expr::Expression;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// Evaluates `body` as an instance of `schema`: every attribute converted to its type, every
 /// nested block decoded, absent attributes null. All problems are reported together.
@@ -17,175 +18,307 @@ pub fn eval_body(
     what: &str,
 ) -> Result<Value, Diagnostics> {
     let mut diags = Diagnostics::new();
-    let value = decode(ev, sources, body, schema, what, &mut diags);
+    let value = BodyDecoder {
+        ev,
+        sources,
+        diags: &mut diags,
+    }
+    .decode(body, schema, what);
     diags.into_result(value)
 }
 
-fn decode(
-    ev: &mut Evaluator<'_>,
-    sources: &SourceMap,
-    body: &Body,
-    schema: &Schema,
-    what: &str,
-    diags: &mut Diagnostics,
-) -> Value {
-    let range = |span: &std::ops::Range<usize>| Some(sources.range(body.file, span.clone()));
-    let mut out = BTreeMap::new();
-    for attr in body.attributes.values() {
-        let Some(spec) = schema.attributes.get(&attr.name) else {
-            let detail = if schema.blocks.contains_key(&attr.name) {
-                format!(
-                    "{:?} is a block, not an argument: write {} {{ ... }}.",
-                    attr.name, attr.name
-                )
+/// What decoding needs at every level of nesting: the evaluator, the sources (for positions)
+/// and the problems found so far.
+struct BodyDecoder<'d, 'a> {
+    ev: &'d mut Evaluator<'a>,
+    sources: &'d SourceMap,
+    diags: &'d mut Diagnostics,
+}
+
+/// The nested blocks of a body, by type: those decoded, and the types a `dynamic` block made
+/// unknown (its for_each is not known yet).
+#[derive(Default)]
+struct Blocks<'s> {
+    decoded: BTreeMap<&'s str, Vec<Value>>,
+    unknown: Vec<&'s str>,
+}
+
+impl BodyDecoder<'_, '_> {
+    /// `body` as an instance of `schema`; `what` names the body in messages ("a network
+    /// block").
+    fn decode(&mut self, body: &Body, schema: &Schema, what: &str) -> Value {
+        let mut out = BTreeMap::new();
+        for attr in body.attributes.values() {
+            if let Some(value) = self.attribute(body, attr, schema, what) {
+                out.insert(attr.name.clone(), value);
+            }
+        }
+        self.absent_attributes(body, schema, what, &mut out);
+        let mut blocks = Blocks::default();
+        for block in &body.blocks {
+            if block.type_name == "dynamic" {
+                self.dynamic_block(body, block, schema, what, &mut blocks);
             } else {
-                let hint = did_you_mean(&attr.name, schema.attributes.keys().map(String::as_str));
-                format!(
-                    "An argument named {:?} is not expected in {what}.{hint}",
-                    attr.name
-                )
+                self.static_block(body, block, schema, what, &mut blocks);
+            }
+        }
+        for (name, spec) in &schema.blocks {
+            let value = if blocks.unknown.contains(&name.as_str()) {
+                Value::Unknown
+            } else {
+                let items = blocks.decoded.remove(name.as_str()).unwrap_or_default();
+                self.check_block_count(body, name, spec, items.len(), what);
+                nested_value(spec.nesting, items)
             };
-            diags.push(
-                Diagnostic::error("Unsupported argument", detail).at_range(range(&attr.span)),
-            );
-            continue;
+            out.insert(name.clone(), value);
+        }
+        Value::Map(out)
+    }
+
+    fn report(&mut self, body: &Body, span: &Range<usize>, summary: &str, detail: String) {
+        let range = self.sources.range(body.file, span.clone());
+        self.diags
+            .push(Diagnostic::error(summary, detail).at_range(Some(range)));
+    }
+
+    /// An attribute as written, evaluated and converted to its type; `None` when it is not
+    /// the schema's to set (unknown or computed) or its value is wrong, which is reported.
+    fn attribute(
+        &mut self,
+        body: &Body,
+        attr: &Attr,
+        schema: &Schema,
+        what: &str,
+    ) -> Option<Value> {
+        let Some(spec) = schema.attributes.get(&attr.name) else {
+            let detail = unexpected_argument(schema, &attr.name, what);
+            self.report(body, &attr.span, "Unsupported argument", detail);
+            return None;
         };
         if !spec.required && !spec.optional {
-            diags.push(
-                Diagnostic::error(
-                    "Invalid argument",
-                    format!(
-                        "{:?} is computed by the provider and cannot be set in {what}.",
-                        attr.name
-                    ),
-                )
-                .at_range(range(&attr.span)),
+            let detail = format!(
+                "{:?} is computed by the provider and cannot be set in {what}.",
+                attr.name
             );
-            continue;
+            self.report(body, &attr.span, "Invalid argument", detail);
+            return None;
         }
-        let value = match ev.eval(&attr.value) {
+        let value = match self.ev.eval(&attr.value) {
             Ok(v) => v,
             Err(d) => {
-                diags.push(d);
-                continue;
+                self.diags.push(d);
+                return None;
             }
         };
         match spec.ty.convert(value) {
-            Ok(v) => {
-                out.insert(attr.name.clone(), v);
-            }
-            Err(msg) => diags.push(
-                Diagnostic::error(
+            Ok(v) => Some(v),
+            Err(msg) => {
+                let detail = format!("Inappropriate value for attribute {:?}: {msg}.", attr.name);
+                self.report(
+                    body,
+                    &attr.value.span,
                     "Incorrect attribute value type",
-                    format!("Inappropriate value for attribute {:?}: {msg}.", attr.name),
-                )
-                .at_range(range(&attr.value.span)),
-            ),
-        }
-    }
-    for (name, spec) in &schema.attributes {
-        if spec.required && !body.attributes.contains_key(name) {
-            diags.push(
-                Diagnostic::error(
-                    "Missing required argument",
-                    format!(
-                        "The argument {name:?} is required in {what}, but no definition was found."
-                    ),
-                )
-                .at_range(range(&header(body))),
-            );
-        }
-        out.entry(name.clone()).or_insert(Value::Null);
-    }
-    let mut blocks: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    // Block types a `dynamic` block made unknown (its for_each is not known yet).
-    let mut unknown_blocks: Vec<&str> = Vec::new();
-    for block in &body.blocks {
-        if block.type_name == "dynamic" {
-            let Some(label) = block.labels.first() else {
-                diags.push(
-                    Diagnostic::error(
-                        "Missing dynamic block label",
-                        "A dynamic block needs the type of the blocks it makes, as in \
-                         dynamic \"network\" { ... }.",
-                    )
-                    .at_range(range(&block.span)),
+                    detail,
                 );
-                continue;
-            };
-            let Some((name, spec)) = schema.blocks.get_key_value(label) else {
-                let hint = did_you_mean(label, schema.blocks.keys().map(String::as_str));
-                diags.push(
-                    Diagnostic::error(
-                        "Unsupported block type",
-                        format!("Blocks of type {label:?} are not expected in {what}.{hint}"),
-                    )
-                    .at_range(range(&block.span)),
-                );
-                continue;
-            };
-            match expand_dynamic(ev, sources, block, &spec.block, diags) {
-                Some(items) => blocks.entry(name.as_str()).or_default().extend(items),
-                None => unknown_blocks.push(name.as_str()),
+                None
             }
-            continue;
         }
+    }
+
+    /// The schema's attributes that `body` does not set are null; a required one is reported.
+    fn absent_attributes(
+        &mut self,
+        body: &Body,
+        schema: &Schema,
+        what: &str,
+        out: &mut BTreeMap<String, Value>,
+    ) {
+        for (name, spec) in &schema.attributes {
+            if spec.required && !body.attributes.contains_key(name) {
+                let detail = format!(
+                    "The argument {name:?} is required in {what}, but no definition was found."
+                );
+                self.report(body, &header(body), "Missing required argument", detail);
+            }
+            out.entry(name.clone()).or_insert(Value::Null);
+        }
+    }
+
+    /// A `dynamic "type"` block: the blocks it makes join the static ones of its type, or the
+    /// type is unknown while its for_each is.
+    fn dynamic_block<'s>(
+        &mut self,
+        body: &Body,
+        block: &Block,
+        schema: &'s Schema,
+        what: &str,
+        blocks: &mut Blocks<'s>,
+    ) {
+        let Some(label) = block.labels.first() else {
+            let detail = "A dynamic block needs the type of the blocks it makes, as in \
+                          dynamic \"network\" { ... }.";
+            self.report(
+                body,
+                &block.span,
+                "Missing dynamic block label",
+                detail.into(),
+            );
+            return;
+        };
+        let Some((name, spec)) = schema.blocks.get_key_value(label) else {
+            let detail = unexpected_block(schema, label, what);
+            self.report(body, &block.span, "Unsupported block type", detail);
+            return;
+        };
+        match self.expand_dynamic(block, &spec.block) {
+            Some(items) => blocks
+                .decoded
+                .entry(name.as_str())
+                .or_default()
+                .extend(items),
+            None => blocks.unknown.push(name.as_str()),
+        }
+    }
+
+    /// A block written out: decoded against its own schema.
+    fn static_block<'s>(
+        &mut self,
+        body: &Body,
+        block: &'s Block,
+        schema: &Schema,
+        what: &str,
+        blocks: &mut Blocks<'s>,
+    ) {
         let Some(spec) = schema.blocks.get(&block.type_name) else {
-            let hint = did_you_mean(&block.type_name, schema.blocks.keys().map(String::as_str));
             let detail = if schema.attributes.contains_key(&block.type_name) {
                 format!(
                     "{:?} is an argument, not a block: write {} = ...",
                     block.type_name, block.type_name
                 )
             } else {
-                format!(
-                    "Blocks of type {:?} are not expected in {what}.{hint}",
-                    block.type_name
-                )
+                unexpected_block(schema, &block.type_name, what)
             };
-            diags.push(
-                Diagnostic::error("Unsupported block type", detail).at_range(range(&block.span)),
-            );
-            continue;
+            self.report(body, &block.span, "Unsupported block type", detail);
+            return;
         };
         let inner_what = format!("a {} block", block.type_name);
-        let value = decode(ev, sources, &block.body, &spec.block, &inner_what, diags);
-        blocks.entry(&block.type_name).or_default().push(value);
+        let value = self.decode(&block.body, &spec.block, &inner_what);
+        blocks
+            .decoded
+            .entry(&block.type_name)
+            .or_default()
+            .push(value);
     }
-    for (name, spec) in &schema.blocks {
-        if unknown_blocks.contains(&name.as_str()) {
-            out.insert(name.clone(), Value::Unknown);
-            continue;
+
+    /// Reports a block type that appears fewer times than its minimum or more than its
+    /// maximum (a single block at most once).
+    fn check_block_count(
+        &mut self,
+        body: &Body,
+        name: &str,
+        spec: &NestedBlock,
+        count: usize,
+        what: &str,
+    ) {
+        let too_many = spec.max_items.is_some_and(|max| count > max)
+            || (spec.nesting == BlockNesting::Single && count > 1);
+        if !too_many && count >= spec.min_items {
+            return;
         }
-        let items = blocks.remove(name.as_str()).unwrap_or_default();
-        let too_many = spec.max_items.is_some_and(|max| items.len() > max)
-            || (spec.nesting == BlockNesting::Single && items.len() > 1);
-        if too_many || items.len() < spec.min_items {
-            diags.push(
-                Diagnostic::error(
-                    "Wrong number of blocks",
-                    format!(
-                        "{what} has {} {name:?} block(s); it needs at least {} and at most {}.",
-                        items.len(),
-                        spec.min_items,
-                        match (spec.nesting, spec.max_items) {
-                            (BlockNesting::Single, _) => "1".to_string(),
-                            (_, Some(max)) => max.to_string(),
-                            (_, None) => "any number".to_string(),
-                        }
-                    ),
-                )
-                .at_range(range(&header(body))),
-            );
-        }
-        let value = match spec.nesting {
-            BlockNesting::Single => items.into_iter().next().unwrap_or(Value::Null),
-            BlockNesting::List => Value::List(items),
-            BlockNesting::Set => Value::List(set_of(items)),
+        let max = match (spec.nesting, spec.max_items) {
+            (BlockNesting::Single, _) => "1".to_string(),
+            (_, Some(max)) => max.to_string(),
+            (_, None) => "any number".to_string(),
         };
-        out.insert(name.clone(), value);
+        let detail = format!(
+            "{what} has {count} {name:?} block(s); it needs at least {} and at most {max}.",
+            spec.min_items
+        );
+        self.report(body, &header(body), "Wrong number of blocks", detail);
     }
-    Value::Map(out)
+
+    /// Reports a `dynamic` block that cannot be expanded; it makes no blocks.
+    fn invalid_dynamic(&mut self, block: &Block, detail: &str) -> Option<Vec<Value>> {
+        let summary = "Invalid dynamic block";
+        self.report(&block.body, &block.span, summary, detail.into());
+        Some(Vec::new())
+    }
+
+    /// The blocks a `dynamic` block makes: its `content` once for each element of `for_each`,
+    /// with the iterator bound to `{key, value}`. `None` when `for_each` is not known yet.
+    fn expand_dynamic(&mut self, block: &Block, schema: &Schema) -> Option<Vec<Value>> {
+        let Some(iterator) = dynamic_iterator(block) else {
+            return self.invalid_dynamic(
+                block,
+                "The iterator argument must be a bare name, as in iterator = net.",
+            );
+        };
+        let contents: Vec<&Block> = block
+            .body
+            .blocks
+            .iter()
+            .filter(|b| b.type_name == "content")
+            .collect();
+        let [content] = contents.as_slice() else {
+            return self.invalid_dynamic(block, "A dynamic block needs exactly one content block.");
+        };
+        let Some(for_each) = block.body.attributes.get("for_each") else {
+            return self.invalid_dynamic(block, "A dynamic block needs a for_each argument.");
+        };
+        let (collection, sensitive) = match self.ev.eval(&for_each.value) {
+            Ok(v) => v.unmark(),
+            Err(d) => {
+                self.diags.push(d);
+                return Some(Vec::new());
+            }
+        };
+        let pairs = match self.ev.iteration_pairs(collection, &for_each.value.expr) {
+            Ok(Some(pairs)) => pairs,
+            Ok(None) => return None,
+            Err(d) => {
+                self.diags.push(d);
+                return Some(Vec::new());
+            }
+        };
+        let mut items = Vec::new();
+        for (key, value) in pairs {
+            let depth = self.ev.bound_depth();
+            let each = Value::object([("key", key), ("value", value)]);
+            self.ev.bind(iterator.clone(), mark_if(each, sensitive));
+            let what = format!("a {} block", block.labels[0]);
+            let item = self.decode(&content.body, schema, &what);
+            self.ev.unbind_to(depth);
+            items.push(item);
+        }
+        Some(items)
+    }
+}
+
+/// Why an argument the schema does not have cannot be set: it is a block, or a near name
+/// was meant.
+fn unexpected_argument(schema: &Schema, name: &str, what: &str) -> String {
+    if schema.blocks.contains_key(name) {
+        format!("{name:?} is a block, not an argument: write {name} {{ ... }}.")
+    } else {
+        let hint = did_you_mean(name, schema.attributes.keys().map(String::as_str));
+        format!("An argument named {name:?} is not expected in {what}.{hint}")
+    }
+}
+
+/// A block type the schema does not have, with the near name that was perhaps meant.
+fn unexpected_block(schema: &Schema, name: &str, what: &str) -> String {
+    let hint = did_you_mean(name, schema.blocks.keys().map(String::as_str));
+    format!("Blocks of type {name:?} are not expected in {what}.{hint}")
+}
+
+/// The value the blocks of one type make, by the type's nesting: a single block or null, a
+/// list, or a set.
+fn nested_value(nesting: BlockNesting, items: Vec<Value>) -> Value {
+    match nesting {
+        BlockNesting::Single => items.into_iter().next().unwrap_or(Value::Null),
+        BlockNesting::List => Value::List(items),
+        BlockNesting::Set => Value::List(set_of(items)),
+    }
 }
 
 /// The name a `dynamic` block's content refers to each element by: its `iterator` argument,
@@ -200,67 +333,6 @@ pub fn dynamic_iterator(block: &Block) -> Option<String> {
     }
 }
 
-/// The blocks a `dynamic` block makes: its `content` once for each element of `for_each`, with
-/// the iterator bound to `{key, value}`. `None` when `for_each` is not known yet.
-fn expand_dynamic(
-    ev: &mut Evaluator<'_>,
-    sources: &SourceMap,
-    block: &Block,
-    schema: &Schema,
-    diags: &mut Diagnostics,
-) -> Option<Vec<Value>> {
-    let range = |span: &std::ops::Range<usize>| Some(sources.range(block.body.file, span.clone()));
-    let invalid = |detail: &str| {
-        Diagnostic::error("Invalid dynamic block", detail.to_string()).at_range(range(&block.span))
-    };
-    let Some(iterator) = dynamic_iterator(block) else {
-        diags.push(invalid(
-            "The iterator argument must be a bare name, as in iterator = net.",
-        ));
-        return Some(Vec::new());
-    };
-    let contents: Vec<&Block> = block
-        .body
-        .blocks
-        .iter()
-        .filter(|b| b.type_name == "content")
-        .collect();
-    let [content] = contents.as_slice() else {
-        diags.push(invalid("A dynamic block needs exactly one content block."));
-        return Some(Vec::new());
-    };
-    let Some(for_each) = block.body.attributes.get("for_each") else {
-        diags.push(invalid("A dynamic block needs a for_each argument."));
-        return Some(Vec::new());
-    };
-    let (collection, sensitive) = match ev.eval(&for_each.value) {
-        Ok(v) => v.unmark(),
-        Err(d) => {
-            diags.push(d);
-            return Some(Vec::new());
-        }
-    };
-    let pairs = match ev.iteration_pairs(collection, &for_each.value.expr) {
-        Ok(Some(pairs)) => pairs,
-        Ok(None) => return None,
-        Err(d) => {
-            diags.push(d);
-            return Some(Vec::new());
-        }
-    };
-    let mut items = Vec::new();
-    for (key, value) in pairs {
-        let depth = ev.bound_depth();
-        let each = Value::object([("key", key), ("value", value)]);
-        ev.bind(iterator.clone(), mark_if(each, sensitive));
-        let what = format!("a {} block", block.labels[0]);
-        let item = decode(ev, sources, &content.body, schema, &what, diags);
-        ev.unbind_to(depth);
-        items.push(item);
-    }
-    Some(items)
-}
-
 /// The first line of a block, where "missing" problems are reported.
 fn header(body: &Body) -> std::ops::Range<usize> {
     body.span.start..body.span.start + 1
@@ -269,7 +341,7 @@ fn header(body: &Body) -> std::ops::Range<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::eval::NoNames;
+    use crate::lang::eval::{AllUnknown, NoNames, Resolver};
     use crate::lang::functions::FunctionContext;
     use ggplan_sdk::{Attribute, NestedBlock, Type};
 
@@ -281,11 +353,32 @@ mod tests {
                 ("index", Attribute::optional(Type::Number)),
             ],
         );
+        let boot = Schema::new("boot", [("image", Attribute::required(Type::String))]);
         Schema::new("server", [("flavor", Attribute::optional(Type::String))])
             .with_block("network", NestedBlock::new(BlockNesting::List, network))
+            .with_block("boot", NestedBlock::new(BlockNesting::Single, boot))
     }
 
     fn eval(src: &str) -> Result<Value, Diagnostics> {
+        eval_with(src, &NoNames)
+    }
+
+    /// A resource block around `body`.
+    fn resource(body: &str) -> String {
+        format!("resource \"s\" \"x\" {{\n{body}\n}}\n")
+    }
+
+    /// A resource block with `body`, decoded.
+    fn decoded(body: &str) -> Value {
+        eval(&resource(body)).unwrap()
+    }
+
+    /// The problems of a resource block with `body`, as one text.
+    fn errors(body: &str) -> String {
+        eval(&resource(body)).unwrap_err().to_string()
+    }
+
+    fn eval_with(src: &str, names: &dyn Resolver) -> Result<Value, Diagnostics> {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("main.tf"), src).unwrap();
         let module = crate::config::load_dir(dir.path()).unwrap();
@@ -294,7 +387,7 @@ mod tests {
             base_dir: dir.path().to_path_buf(),
             plan_timestamp: String::new(),
         };
-        let mut ev = Evaluator::new(&module.sources, &NoNames, &ctx);
+        let mut ev = Evaluator::new(&module.sources, names, &ctx);
         eval_body(
             &mut ev,
             &module.sources,
@@ -368,5 +461,60 @@ resource "s" "x" {
             err.to_string().contains("Did you mean \"network\"?"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn an_unknown_for_each_makes_its_dynamic_block_type_unknown() {
+        let src = resource(
+            r#"
+  network { name = "first" }
+  dynamic "network" {
+    for_each = var.networks
+    content { name = network.value }
+  }"#,
+        );
+        let value = eval_with(&src, &AllUnknown).unwrap();
+        assert_eq!(value.get("network"), &Value::Unknown);
+        assert_eq!(value.get("boot"), &Value::Null);
+    }
+
+    #[test]
+    fn a_sensitive_for_each_marks_every_iterator_value() {
+        let value = decoded(
+            r#"
+  dynamic "network" {
+    for_each = sensitive(["a"])
+    content { name = network.value }
+  }"#,
+        );
+        assert_eq!(
+            value.get("network").as_list().unwrap()[0].get("name"),
+            &Value::string("a").into_sensitive()
+        );
+    }
+
+    #[test]
+    fn nested_blocks_decode_against_their_own_schema_and_name_it_in_errors() {
+        let value = decoded("network {\n name = 1\n index = \"2\"\n }");
+        let network = &value.get("network").as_list().unwrap()[0];
+        assert_eq!(network.get("name"), &Value::string("1"));
+        assert_eq!(network.get("index"), &Value::int(2));
+        assert_eq!(value.get("boot"), &Value::Null);
+        let err = errors("network { flavor = \"x\" }");
+        for want in [
+            "\"flavor\" is not expected in a network block",
+            "\"name\" is required in a network block",
+        ] {
+            assert!(err.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_single_block_may_appear_only_once() {
+        let value = decoded("boot { image = \"a\" }");
+        assert_eq!(value.get("boot").get("image"), &Value::string("a"));
+        let err = errors("boot { image = \"a\" }\n boot { image = \"b\" }");
+        let want = "has 2 \"boot\" block(s); it needs at least 0 and at most 1";
+        assert!(err.contains(want), "{err}");
     }
 }

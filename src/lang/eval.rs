@@ -13,8 +13,8 @@ use ggplan_sdk::{Diagnostic, Number, Value};
 use hcl_edit::Decorated;
 use hcl_edit::Span;
 use hcl_edit::expr::{
-    BinaryOperator, Conditional, Expression, ForExpr, FuncCall, ObjectKey, TraversalOperator,
-    UnaryOperator,
+    BinaryOperator, Conditional, Expression, ForExpr, FuncCall, Object, ObjectKey, Traversal,
+    TraversalOperator, UnaryOp, UnaryOperator,
 };
 use std::collections::BTreeMap;
 use unicode_normalization::UnicodeNormalization;
@@ -114,75 +114,17 @@ impl<'a> Evaluator<'a> {
         Diagnostic::error(summary, detail).at_range(range)
     }
 
+    /// One arm per expression kind; each kind with rules of its own has a function below.
     pub(super) fn expr(&mut self, e: &Expression) -> Result<Value> {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => {
-                let n = n.value();
-                Ok(Value::Number(match n.as_i64() {
-                    Some(i) => Number::Int(i),
-                    None => Number::from_f64(n.as_f64().unwrap_or(f64::NAN)),
-                }))
-            }
+            Expression::Number(n) => Ok(Value::Number(number_literal(n.value()))),
             Expression::String(s) => Ok(Value::String(nfc(s.value()))),
             Expression::Array(items) => Ok(Value::List(
                 items.iter().map(|i| self.expr(i)).collect::<Result<_>>()?,
             )),
-            Expression::Object(obj) => {
-                let mut map = BTreeMap::new();
-                let mut unknown_key = false;
-                let mut sensitive_key = false;
-                for (key, value) in obj.iter() {
-                    let key = match key {
-                        ObjectKey::Ident(id) => id.as_str().to_string(),
-                        ObjectKey::Expression(k) => {
-                            let v = self.expr(k)?;
-                            sensitive_key |= v.is_sensitive();
-                            match v.peel() {
-                                Value::Unknown => {
-                                    unknown_key = true;
-                                    continue;
-                                }
-                                Value::String(s) => s.clone(),
-                                Value::Number(n) => n.to_string(),
-                                Value::Bool(b) => b.to_string(),
-                                // Terraform points at the value of the item here.
-                                Value::Null => {
-                                    return Err(self.error(
-                                        value.expr().span(),
-                                        "Null value as key",
-                                        "Can't use a null value as a key.".into(),
-                                    ));
-                                }
-                                other => {
-                                    return Err(self.error(
-                                        k.span(),
-                                        "Incorrect key type",
-                                        format!(
-                                            "Can't use this value as a key: string required, but \
-                                             have {}.",
-                                            type_name(other)
-                                        ),
-                                    ));
-                                }
-                            }
-                        }
-                    };
-                    let v = self.expr(value.expr())?;
-                    map.insert(key, v);
-                }
-                let out = if unknown_key {
-                    Value::Unknown
-                } else {
-                    Value::Map(map)
-                };
-                Ok(if sensitive_key {
-                    out.into_sensitive()
-                } else {
-                    out
-                })
-            }
+            Expression::Object(obj) => self.object(obj),
             Expression::StringTemplate(t) => template::eval(self, t, e.span(), None),
             Expression::HeredocTemplate(h) => {
                 template::eval(self, &h.template, e.span(), h.indent())
@@ -191,61 +133,127 @@ impl<'a> Evaluator<'a> {
             Expression::Variable(v) => self.variable(v.as_str(), &[], e.span()).map(|(v, _)| v),
             Expression::Conditional(c) => self.conditional(c),
             Expression::FuncCall(call) => self.call(call, e.span()),
-            Expression::Traversal(t) => {
-                let ops: Vec<&Decorated<TraversalOperator>> = t.operators.iter().collect();
-                match &t.expr {
-                    Expression::Variable(root) if !self.is_bound(root.as_str()) => {
-                        // Evaluate the leading static steps up to the first splat, let the
-                        // resolver take what it needs, then walk the rest generically.
-                        let mut steps = Vec::new();
-                        for op in &ops {
-                            match op.value() {
-                                TraversalOperator::GetAttr(id) => {
-                                    steps.push(Step::Attr(id.as_str().to_string()))
-                                }
-                                TraversalOperator::Index(ix) => {
-                                    steps.push(Step::Index(self.expr(ix)?))
-                                }
-                                TraversalOperator::LegacyIndex(i) => {
-                                    steps.push(Step::Index(Value::int(*i.value() as i64)))
-                                }
-                                _ => break,
-                            }
-                        }
-                        let (value, used) = self.variable(root.as_str(), &steps, e.span())?;
-                        self.traverse(value, &ops[used..], e.span())
-                    }
-                    base => {
-                        let value = self.expr(base)?;
-                        self.traverse(value, &ops, e.span())
-                    }
-                }
-            }
-            Expression::UnaryOp(op) => {
-                let (v, sensitive) = self.expr(&op.expr)?.unmark();
-                let out = match op.operator.value() {
-                    UnaryOperator::Not => match self.bool_operand(v, &op.expr, "unary")? {
-                        Operand::Known(b) => Value::Bool(!b),
-                        Operand::Unknown => Value::Unknown,
-                        Operand::Null => return Err(self.null_operand(e.span())),
-                    },
-                    UnaryOperator::Neg => match self.number_operand(v, &op.expr, "unary")? {
-                        Operand::Known(Number::Int(i)) => match i.checked_neg() {
-                            Some(n) => Value::Number(Number::Int(n)),
-                            None => Value::Number(Number::Float(-(i as f64))),
-                        },
-                        Operand::Known(Number::Float(f)) => Value::Number(Number::Float(-f)),
-                        Operand::Unknown => Value::Unknown,
-                        Operand::Null => return Err(self.null_operand(e.span())),
-                    },
-                };
-                Ok(mark_if(out, sensitive))
-            }
+            Expression::Traversal(t) => self.traversal(t, e.span()),
+            Expression::UnaryOp(op) => self.unary(op, e.span()),
             Expression::BinaryOp(op) => {
                 self.binary(op.operator.value(), &op.lhs_expr, &op.rhs_expr, e.span())
             }
             Expression::ForExpr(f) => self.for_expr(f, e.span()),
         }
+    }
+
+    /// `{ key = value, ... }`. An unknown key makes the whole object unknown (its value is not
+    /// evaluated), and a sensitive key marks the whole object.
+    fn object(&mut self, obj: &Object) -> Result<Value> {
+        let mut map = BTreeMap::new();
+        let mut unknown_key = false;
+        let mut sensitive_key = false;
+        for (key, value) in obj.iter() {
+            let key = match key {
+                ObjectKey::Ident(id) => id.as_str().to_string(),
+                ObjectKey::Expression(k) => {
+                    let v = self.expr(k)?;
+                    sensitive_key |= v.is_sensitive();
+                    match self.object_key(v.peel(), k, value.expr())? {
+                        Some(key) => key,
+                        None => {
+                            unknown_key = true;
+                            continue;
+                        }
+                    }
+                }
+            };
+            let v = self.expr(value.expr())?;
+            map.insert(key, v);
+        }
+        let out = if unknown_key {
+            Value::Unknown
+        } else {
+            Value::Map(map)
+        };
+        Ok(mark_if(out, sensitive_key))
+    }
+
+    /// The attribute name an object key expression gives (`None` when it is unknown): strings,
+    /// numbers and bools, as their text.
+    fn object_key(
+        &self,
+        key: &Value,
+        key_expr: &Expression,
+        value_expr: &Expression,
+    ) -> Result<Option<String>> {
+        match key {
+            Value::Unknown => Ok(None),
+            // Terraform points at the value of the item here.
+            Value::Null => Err(self.error(
+                value_expr.span(),
+                "Null value as key",
+                "Can't use a null value as a key.".into(),
+            )),
+            other => key_text(other).map(Some).ok_or_else(|| {
+                self.error(
+                    key_expr.span(),
+                    "Incorrect key type",
+                    format!(
+                        "Can't use this value as a key: string required, but have {}.",
+                        type_name(other)
+                    ),
+                )
+            }),
+        }
+    }
+
+    /// `root.a[0].b` and `(expr).a[0]`. A root name that no `for` binds goes to the resolver
+    /// with the leading static steps up to the first splat; the resolver takes what it needs
+    /// and the rest is walked generically.
+    fn traversal(&mut self, t: &Traversal, span: Option<std::ops::Range<usize>>) -> Result<Value> {
+        let ops: Vec<&Decorated<TraversalOperator>> = t.operators.iter().collect();
+        match &t.expr {
+            Expression::Variable(root) if !self.is_bound(root.as_str()) => {
+                let steps = self.static_steps(&ops)?;
+                let (value, used) = self.variable(root.as_str(), &steps, span.clone())?;
+                self.traverse(value, &ops[used..], span)
+            }
+            base => {
+                let value = self.expr(base)?;
+                self.traverse(value, &ops, span)
+            }
+        }
+    }
+
+    /// The attribute and index steps of a traversal, up to its first splat, evaluated.
+    fn static_steps(&mut self, ops: &[&Decorated<TraversalOperator>]) -> Result<Vec<Step>> {
+        let mut steps = Vec::new();
+        for op in ops {
+            match op.value() {
+                TraversalOperator::GetAttr(id) => steps.push(Step::Attr(id.as_str().to_string())),
+                TraversalOperator::Index(ix) => steps.push(Step::Index(self.expr(ix)?)),
+                TraversalOperator::LegacyIndex(i) => {
+                    steps.push(Step::Index(Value::int(*i.value() as i64)))
+                }
+                _ => break,
+            }
+        }
+        Ok(steps)
+    }
+
+    /// `!x` and `-x`: the operand converted as Terraform converts it, unknown stays unknown,
+    /// null is an error, the mark is kept.
+    fn unary(&mut self, op: &UnaryOp, span: Option<std::ops::Range<usize>>) -> Result<Value> {
+        let (v, sensitive) = self.expr(&op.expr)?.unmark();
+        let out = match op.operator.value() {
+            UnaryOperator::Not => match self.bool_operand(v, &op.expr, "unary")? {
+                Operand::Known(b) => Value::Bool(!b),
+                Operand::Unknown => Value::Unknown,
+                Operand::Null => return Err(self.null_operand(span)),
+            },
+            UnaryOperator::Neg => match self.number_operand(v, &op.expr, "unary")? {
+                Operand::Known(n) => Value::Number(negate(n)),
+                Operand::Unknown => Value::Unknown,
+                Operand::Null => return Err(self.null_operand(span)),
+            },
+        };
+        Ok(mark_if(out, sensitive))
     }
 
     fn is_bound(&self, name: &str) -> bool {
@@ -383,27 +391,29 @@ impl<'a> Evaluator<'a> {
         Ok(mark_if(out, ls || rs))
     }
 
+    /// Which way a condition (of `? :` or `%{if}`) goes: `None` while it is unknown. A bool or
+    /// its string spelling; null and other types are errors at the condition.
+    pub(super) fn condition(&self, cond: Value, e: &Expression) -> Result<Option<bool>> {
+        match cond {
+            Value::Unknown => Ok(None),
+            Value::Bool(b) => Ok(Some(b)),
+            Value::String(s) if s == "true" || s == "false" => Ok(Some(s == "true")),
+            Value::Null => Err(self.error(
+                e.span(),
+                "Null condition",
+                "The condition value is null. Conditions must either be true or false.".into(),
+            )),
+            _ => Err(self.error(
+                e.span(),
+                "Incorrect condition type",
+                "The condition expression must be of type bool.".into(),
+            )),
+        }
+    }
+
     fn conditional(&mut self, c: &Conditional) -> Result<Value> {
         let (cond, cs) = self.expr(&c.cond_expr)?.unmark();
-        let choice = match cond {
-            Value::Unknown => None,
-            Value::Bool(b) => Some(b),
-            Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
-            Value::Null => {
-                return Err(self.error(
-                    c.cond_expr.span(),
-                    "Null condition",
-                    "The condition value is null. Conditions must either be true or false.".into(),
-                ));
-            }
-            _ => {
-                return Err(self.error(
-                    c.cond_expr.span(),
-                    "Incorrect condition type",
-                    "The condition expression must be of type bool.".into(),
-                ));
-            }
-        };
+        let choice = self.condition(cond, &c.cond_expr)?;
         // Both results are evaluated, to unify their types; an error in the result not taken
         // is ignored, as Terraform does.
         let (t, f) = match (choice, self.expr(&c.true_expr), self.expr(&c.false_expr)) {
@@ -533,7 +543,9 @@ impl<'a> Evaluator<'a> {
         Ok(mark_if(out, sensitive))
     }
 
-    /// `collection[key]`.
+    /// `collection[key]`: an unknown collection or key gives unknown, a sensitive one marks
+    /// the element; a null key is an error before that, except on a null collection, which
+    /// reports itself.
     fn index(
         &self,
         value: Value,
@@ -543,71 +555,20 @@ impl<'a> Evaluator<'a> {
         let (inner, vs) = value.unmark();
         let (key, ks) = key.unmark();
         let sensitive = vs || ks;
-        let invalid = |detail: &str| self.error(span.clone(), "Invalid index", detail.to_string());
-        const MISSING: &str = "The given key does not identify an element in this collection value";
+        let invalid = |detail: String| self.error(span.clone(), "Invalid index", detail);
         if matches!(key, Value::Null) && !matches!(inner, Value::Null) {
-            return Err(invalid("Can't use a null value as an indexing key."));
+            return Err(invalid("Can't use a null value as an indexing key.".into()));
         }
         if matches!(inner, Value::Unknown) || matches!(key, Value::Unknown) {
             return Ok(mark_if(Value::Unknown, sensitive));
         }
         let out = match inner {
             Value::List(mut items) => {
-                let why = match &key {
-                    Value::Number(n) => Ok(*n),
-                    Value::String(s) => Number::parse(s).ok_or("a number is required"),
-                    _ => Err("a number is required"),
-                }
-                .and_then(|n| match n {
-                    Number::Float(f) if f.fract() != 0.0 => Err(
-                        "indexing a sequence requires a whole number, but the given index has \
-                         a fractional part",
-                    ),
-                    n => n.as_i64().ok_or("a number is required"),
-                })
-                .and_then(|i| {
-                    if i < 0 {
-                        Err("a negative number is not a valid index for a sequence")
-                    } else if i as usize >= items.len() {
-                        Err(
-                            "the given index is greater than or equal to the length of the \
-                             collection",
-                        )
-                    } else {
-                        Ok(i as usize)
-                    }
-                });
-                match why {
-                    Ok(i) => items.swap_remove(i),
-                    Err(why) => return Err(invalid(&format!("{MISSING}: {why}."))),
-                }
+                let i = sequence_position(&key, items.len())
+                    .map_err(|why| invalid(format!("{MISSING_ELEMENT}: {why}.")))?;
+                items.swap_remove(i)
             }
-            Value::Map(mut map) => {
-                let k = match &key {
-                    Value::String(s) => s.clone(),
-                    Value::Number(n) => n.to_string(),
-                    Value::Bool(b) => b.to_string(),
-                    other => {
-                        return Err(invalid(&format!(
-                            "{MISSING}: string required, but have {}.",
-                            type_name(other)
-                        )));
-                    }
-                };
-                match map.remove(&k) {
-                    Some(v) => v,
-                    None if matches!(key, Value::Number(_)) => {
-                        return Err(invalid(&format!(
-                            "{MISSING}. An object only supports looking up attributes by name, \
-                             not by numeric index."
-                        )));
-                    }
-                    None => {
-                        let hint = did_you_mean(&k, map.keys().map(String::as_str));
-                        return Err(invalid(&format!("{MISSING}.{hint}")));
-                    }
-                }
-            }
+            Value::Map(map) => map_element(map, &key).map_err(invalid)?,
             Value::Null => {
                 return Err(self.error(
                     span,
@@ -615,7 +576,7 @@ impl<'a> Evaluator<'a> {
                     "This value is null, so it does not have any indices.".into(),
                 ));
             }
-            _ => return Err(invalid("This value does not have any indices.")),
+            _ => return Err(invalid("This value does not have any indices.".into())),
         };
         Ok(mark_if(out, sensitive))
     }
@@ -945,6 +906,89 @@ pub(super) fn nfc(s: &str) -> String {
     }
 }
 
+/// A number literal: whole numbers exact while they fit, others as doubles.
+fn number_literal(n: &hcl_edit::Number) -> Number {
+    match n.as_i64() {
+        Some(i) => Number::Int(i),
+        None => Number::from_f64(n.as_f64().unwrap_or(f64::NAN)),
+    }
+}
+
+/// `-n`: a whole number stays exact unless negating it overflows.
+fn negate(n: Number) -> Number {
+    match n {
+        Number::Int(i) => match i.checked_neg() {
+            Some(n) => Number::Int(n),
+            None => Number::Float(-(i as f64)),
+        },
+        Number::Float(f) => Number::Float(-f),
+    }
+}
+
+/// The text a key takes when it names an attribute: strings as they are, numbers and bools
+/// as they print. Other values cannot be keys.
+fn key_text(key: &Value) -> Option<String> {
+    match key {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+const MISSING_ELEMENT: &str = "The given key does not identify an element in this collection value";
+
+/// Which element of a sequence of `len` elements `key` picks: a whole, non-negative number
+/// (or a string holding one) below the length. The error says why not.
+fn sequence_position(key: &Value, len: usize) -> std::result::Result<usize, &'static str> {
+    let n = match key {
+        Value::Number(n) => *n,
+        Value::String(s) => Number::parse(s).ok_or("a number is required")?,
+        _ => return Err("a number is required"),
+    };
+    let i = match n {
+        Number::Float(f) if f.fract() != 0.0 => {
+            return Err(
+                "indexing a sequence requires a whole number, but the given index has a \
+                 fractional part",
+            );
+        }
+        n => n.as_i64().ok_or("a number is required")?,
+    };
+    if i < 0 {
+        Err("a negative number is not a valid index for a sequence")
+    } else if i as usize >= len {
+        Err("the given index is greater than or equal to the length of the collection")
+    } else {
+        Ok(i as usize)
+    }
+}
+
+/// The element of an object or map that `key` names, taken out. The error is the detail of
+/// an "Invalid index" diagnostic.
+fn map_element(
+    mut map: BTreeMap<String, Value>,
+    key: &Value,
+) -> std::result::Result<Value, String> {
+    let Some(k) = key_text(key) else {
+        return Err(format!(
+            "{MISSING_ELEMENT}: string required, but have {}.",
+            type_name(key)
+        ));
+    };
+    match map.remove(&k) {
+        Some(v) => Ok(v),
+        None if matches!(key, Value::Number(_)) => Err(format!(
+            "{MISSING_ELEMENT}. An object only supports looking up attributes by name, not by \
+             numeric index."
+        )),
+        None => {
+            let hint = did_you_mean(&k, map.keys().map(String::as_str));
+            Err(format!("{MISSING_ELEMENT}.{hint}"))
+        }
+    }
+}
+
 /// Where Terraform reports a problem with an expression's value as a function argument: its
 /// first token (`[`, `{`, a string's text inside the quotes, a call's name), or all of it.
 fn start_span(e: &Expression) -> Option<std::ops::Range<usize>> {
@@ -1051,5 +1095,241 @@ pub fn mark_if(value: Value, sensitive: bool) -> Value {
         value.into_sensitive()
     } else {
         value
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    /// `local.NAME` for a few values with marks; every other name is an error.
+    struct Locals;
+
+    impl Resolver for Locals {
+        fn resolve(
+            &self,
+            root: &str,
+            steps: &[Step],
+        ) -> std::result::Result<(Value, usize), String> {
+            let name = match (root, steps.first()) {
+                ("local", Some(Step::Attr(name))) => name.as_str(),
+                _ => return Err(format!("{root} is not declared")),
+            };
+            let item = |n: &str| Value::object([("name", Value::string(n))]);
+            let value = match name {
+                "unknown" => Value::Unknown,
+                "secret" => Value::string("hunter2").into_sensitive(),
+                "secret_true" => Value::Bool(true).into_sensitive(),
+                "secret_one" => Value::int(1).into_sensitive(),
+                "secret_list" => Value::List(vec![item("a"), item("b")]).into_sensitive(),
+                _ => return Err(format!("local.{name} is not declared")),
+            };
+            Ok((value, 1))
+        }
+    }
+
+    /// Evaluates `src` against [`Locals`].
+    pub(in crate::lang) fn eval(src: &str) -> Result<Value> {
+        let mut sources = SourceMap::default();
+        let file = sources.add("<expr>".into(), src.to_string());
+        let expr = hcl_edit::parser::parse_expr(src).expect("the test expression parses");
+        let functions = FunctionContext {
+            base_dir: std::path::PathBuf::from("."),
+            plan_timestamp: String::new(),
+        };
+        let expr = Expr {
+            file,
+            expr,
+            span: 0..src.len(),
+        };
+        Evaluator::new(&sources, &Locals, &functions).eval(&expr)
+    }
+
+    pub(in crate::lang) fn ok(src: &str) -> Value {
+        eval(src).unwrap_or_else(|d| panic!("{src}: {d}"))
+    }
+
+    pub(in crate::lang) fn err(src: &str) -> String {
+        match eval(src) {
+            Ok(v) => panic!("{src} gave {v:?}, not an error"),
+            Err(d) => format!("{}: {}", d.summary, d.detail),
+        }
+    }
+
+    fn secret(v: Value) -> Value {
+        v.into_sensitive()
+    }
+
+    fn strings(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|s| Value::string(*s)).collect())
+    }
+
+    #[test]
+    fn an_unknown_condition_makes_the_result_unknown() {
+        assert_eq!(ok("local.unknown ? 1 : 2"), Value::Unknown);
+        assert_eq!(
+            ok("local.unknown ? local.secret : \"x\""),
+            secret(Value::Unknown)
+        );
+    }
+
+    #[test]
+    fn a_sensitive_condition_marks_the_result_taken() {
+        assert_eq!(
+            ok("local.secret_true ? \"a\" : \"b\""),
+            secret(Value::string("a"))
+        );
+        assert_eq!(ok("\"false\" ? \"a\" : \"b\""), Value::string("b"));
+        assert!(err("null ? 1 : 2").starts_with("Null condition"));
+    }
+
+    #[test]
+    fn an_error_in_the_result_not_taken_is_ignored() {
+        assert_eq!(ok("true ? \"ok\" : local.missing"), Value::string("ok"));
+        assert_eq!(ok("false ? local.missing : \"ok\""), Value::string("ok"));
+        assert!(err("local.unknown ? local.missing : \"ok\"").contains("local.missing"));
+    }
+
+    #[test]
+    fn operators_keep_unknowns_and_the_marks_of_either_operand() {
+        assert_eq!(ok("local.unknown + 1"), Value::Unknown);
+        assert_eq!(ok("local.secret_one + 1"), secret(Value::int(2)));
+        assert_eq!(
+            ok("local.unknown * local.secret_one"),
+            secret(Value::Unknown)
+        );
+        assert_eq!(ok("-local.secret_one"), secret(Value::int(-1)));
+        assert_eq!(ok("!local.unknown"), Value::Unknown);
+        assert_eq!(ok("[local.unknown] == [1]"), Value::Unknown);
+        // A mark deep inside an operand marks the comparison.
+        assert_eq!(
+            ok("[local.secret] == [\"hunter2\"]"),
+            secret(Value::Bool(true))
+        );
+    }
+
+    #[test]
+    fn a_known_left_side_decides_a_logical_operator_alone() {
+        assert_eq!(ok("false && local.missing"), Value::Bool(false));
+        assert_eq!(ok("true || local.missing"), Value::Bool(true));
+        assert_eq!(ok("local.unknown || true"), Value::Bool(true));
+        assert_eq!(ok("local.unknown && true"), Value::Unknown);
+        // The right side's errors are ignored, but not its type.
+        assert!(err("false && 5").starts_with("Invalid operand"));
+    }
+
+    #[test]
+    fn an_index_is_unknown_with_an_unknown_collection_or_key_and_marked_by_either() {
+        assert_eq!(
+            ok("[\"a\", \"b\"][local.secret_one]"),
+            secret(Value::string("b"))
+        );
+        assert_eq!(ok("local.unknown[0]"), Value::Unknown);
+        assert_eq!(ok("[\"a\"][local.unknown]"), Value::Unknown);
+        assert_eq!(ok("local.secret_list[0].name"), secret(Value::string("a")));
+        assert!(err("{ a = 1 }[null]").contains("Can't use a null value as an indexing key"));
+        assert!(err("null[null]").starts_with("Attempt to index null value"));
+    }
+
+    #[test]
+    fn a_sequence_index_is_a_whole_non_negative_number_below_the_length() {
+        let at = |key: Value, len| sequence_position(&key, len);
+        assert_eq!(at(Value::int(1), 2), Ok(1));
+        assert_eq!(at(Value::string("1"), 2), Ok(1));
+        assert!(
+            at(Value::Number(Number::Float(0.5)), 2)
+                .unwrap_err()
+                .contains("fractional")
+        );
+        assert!(at(Value::int(-1), 2).unwrap_err().contains("negative"));
+        assert!(
+            at(Value::int(2), 2)
+                .unwrap_err()
+                .contains("greater than or equal")
+        );
+        assert_eq!(at(Value::Bool(true), 2), Err("a number is required"));
+    }
+
+    #[test]
+    fn an_object_key_may_be_a_number_or_bool_written_as_text() {
+        assert_eq!(ok("{ \"1\" = \"x\" }[1]"), Value::string("x"));
+        assert_eq!(ok("{ (true) = 1 }[\"true\"]"), Value::int(1));
+        let map = |k: &str| BTreeMap::from([(k.to_string(), Value::int(1))]);
+        assert!(
+            map_element(map("a"), &Value::int(0))
+                .unwrap_err()
+                .contains("not by numeric index")
+        );
+        assert!(
+            map_element(map("name"), &Value::string("nme"))
+                .unwrap_err()
+                .contains("Did you mean \"name\"?")
+        );
+    }
+
+    #[test]
+    fn an_unknown_object_key_makes_the_object_unknown_and_a_sensitive_key_marks_it() {
+        assert_eq!(ok("{ (local.unknown) = 1, b = 2 }"), Value::Unknown);
+        // The value of an unknown key is not evaluated.
+        assert_eq!(ok("{ (local.unknown) = local.missing }"), Value::Unknown);
+        assert_eq!(
+            ok("{ (local.secret) = 1 }"),
+            secret(Value::object([("hunter2", Value::int(1))]))
+        );
+        assert!(err("{ ([1]) = 1 }").starts_with("Incorrect key type"));
+    }
+
+    #[test]
+    fn a_splat_maps_over_the_elements_and_keeps_the_collection_mark() {
+        assert_eq!(
+            ok("local.secret_list[*].name"),
+            secret(strings(&["a", "b"]))
+        );
+        assert_eq!(ok("local.unknown[*].name"), Value::Unknown);
+        // A single value is a list of one, null a list of none.
+        assert_eq!(ok("\"x\"[*]"), strings(&["x"]));
+        assert_eq!(ok("(null)[*]"), Value::List(vec![]));
+    }
+
+    #[test]
+    fn try_takes_the_first_success_and_can_is_unknown_for_an_unknown_value() {
+        assert_eq!(ok("try(local.missing, \"b\")"), Value::string("b"));
+        // A value that is not wholly known may yet fail: the result is unknown.
+        assert_eq!(ok("try([local.unknown], \"b\")"), Value::Unknown);
+        assert!(err("try(local.missing)").contains("no expression succeeded"));
+        assert_eq!(ok("can(local.missing)"), Value::Bool(false));
+        assert_eq!(ok("can(local.secret)"), Value::Bool(true));
+        assert_eq!(ok("can(local.unknown)"), Value::Unknown);
+    }
+
+    #[test]
+    fn a_for_filter_skips_items_and_an_unknown_filter_makes_the_result_unknown() {
+        assert_eq!(
+            ok("[for x in [1, 2, 3] : x if x != 2]"),
+            Value::List(vec![Value::int(1), Value::int(3)])
+        );
+        assert_eq!(ok("[for x in [1, 2] : x if local.unknown]"), Value::Unknown);
+        assert_eq!(
+            ok("{ for x in [\"a\"] : x => local.unknown }"),
+            Value::object([("a", Value::Unknown)])
+        );
+        assert_eq!(
+            ok("{ for x in [\"a\"] : local.unknown => x }"),
+            Value::Unknown
+        );
+        // A sensitive collection marks the whole result.
+        assert_eq!(
+            ok("[for item in local.secret_list : item.name]"),
+            secret(strings(&["a", "b"]))
+        );
+    }
+
+    #[test]
+    fn grouping_collects_duplicate_keys_which_are_an_error_without_it() {
+        assert_eq!(
+            ok("{ for x in [\"a\", \"b\", \"a\"] : x => upper(x)... }"),
+            Value::object([("a", strings(&["A", "A"])), ("b", strings(&["B"]))])
+        );
+        assert!(err("{ for x in [\"a\", \"a\"] : x => x }").starts_with("Duplicate object key"));
     }
 }

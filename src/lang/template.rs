@@ -3,7 +3,7 @@
 use super::eval::{Evaluator, mark_if, nfc, type_name};
 use ggplan_sdk::{Diagnostic, Value};
 use hcl_edit::Span;
-use hcl_edit::template::{Directive, Element, Template};
+use hcl_edit::template::{Directive, Element, ForDirective, IfDirective, Template};
 
 /// The rendered text so far and what it inherited from its parts.
 #[derive(Default)]
@@ -51,6 +51,7 @@ pub fn eval(
     Ok(mark_if(value, out.sensitive))
 }
 
+/// Renders the elements of `template` into `out`; `depth` counts the directives around it.
 fn render(
     ev: &mut Evaluator<'_>,
     template: &Template,
@@ -60,20 +61,7 @@ fn render(
 ) -> Result<(), Diagnostic> {
     for element in template.iter() {
         match element {
-            Element::Literal(s) => {
-                let dedented = if depth > 0 && out.nested_indent > 0 {
-                    dedent_lines(&nfc(s.value()), out.nested_indent)
-                } else {
-                    nfc(s.value())
-                };
-                let text = if out.trim_next {
-                    dedented.trim_start()
-                } else {
-                    dedented.as_str()
-                };
-                out.trim_next = false;
-                out.text.push_str(text);
-            }
+            Element::Literal(s) => literal(out, s.value(), depth),
             Element::Interpolation(i) => {
                 if i.strip.strip_start() {
                     out.trim_end();
@@ -83,87 +71,107 @@ fn render(
                 out.trim_next = i.strip.strip_end();
             }
             Element::Directive(d) => match d.as_ref() {
-                Directive::If(d) => {
-                    if d.if_expr.strip.strip_start() {
-                        out.trim_end();
-                    }
-                    let (cond, sensitive) = ev.expr(&d.if_expr.cond_expr)?.unmark();
-                    out.sensitive |= sensitive;
-                    let branch = match cond {
-                        Value::Bool(b) => Some(b),
-                        Value::String(s) if s == "true" || s == "false" => Some(s == "true"),
-                        Value::Unknown => None,
-                        Value::Null => {
-                            return Err(ev.error(
-                                d.if_expr.cond_expr.span(),
-                                "Null condition",
-                                "The condition value is null. Conditions must either be true or \
-                                 false."
-                                    .into(),
-                            ));
-                        }
-                        _ => {
-                            return Err(ev.error(
-                                d.if_expr.cond_expr.span(),
-                                "Incorrect condition type",
-                                "The condition expression must be of type bool.".into(),
-                            ));
-                        }
-                    };
-                    match branch {
-                        None => out.unknown = true,
-                        Some(true) => {
-                            out.trim_next = d.if_expr.strip.strip_end();
-                            render(ev, &d.if_expr.template, out, span, depth + 1)?;
-                            if d.else_expr.as_ref().is_some_and(|e| e.strip.strip_start()) {
-                                out.trim_end();
-                            }
-                        }
-                        Some(false) => {
-                            if let Some(else_expr) = &d.else_expr {
-                                out.trim_next = else_expr.strip.strip_end();
-                                render(ev, &else_expr.template, out, span, depth + 1)?;
-                            }
-                        }
-                    }
-                    if d.endif_expr.strip.strip_start() {
-                        out.trim_end();
-                    }
-                    out.trim_next = d.endif_expr.strip.strip_end();
-                }
-                Directive::For(d) => {
-                    let f = &d.for_expr;
-                    if f.strip.strip_start() {
-                        out.trim_end();
-                    }
-                    let (collection, sensitive) = ev.expr(&f.collection_expr)?.unmark();
-                    out.sensitive |= sensitive;
-                    let pairs = match ev.iteration_pairs(collection, &f.collection_expr)? {
-                        Some(pairs) => pairs,
-                        None => {
-                            out.unknown = true;
-                            Vec::new()
-                        }
-                    };
-                    for (k, v) in pairs {
-                        let depth = ev.bound_depth();
-                        if let Some(key_var) = &f.key_var {
-                            ev.bind(key_var.as_str().to_string(), k);
-                        }
-                        ev.bind(f.value_var.as_str().to_string(), v);
-                        out.trim_next = f.strip.strip_end();
-                        let rendered = render(ev, &f.template, out, span, depth + 1);
-                        ev.unbind_to(depth);
-                        rendered?;
-                        if d.endfor_expr.strip.strip_start() {
-                            out.trim_end();
-                        }
-                    }
-                    out.trim_next = d.endfor_expr.strip.strip_end();
-                }
+                Directive::If(d) => if_directive(ev, d, out, span, depth)?,
+                Directive::For(d) => for_directive(ev, d, out, span, depth)?,
             },
         }
     }
+    Ok(())
+}
+
+/// Literal text: inside a `<<-` heredoc's directives its lines lose the heredoc's indent, and
+/// after a `~` marker its leading whitespace goes.
+fn literal(out: &mut Rendered, text: &str, depth: usize) {
+    let dedented = if depth > 0 && out.nested_indent > 0 {
+        dedent_lines(&nfc(text), out.nested_indent)
+    } else {
+        nfc(text)
+    };
+    let text = if out.trim_next {
+        dedented.trim_start()
+    } else {
+        dedented.as_str()
+    };
+    out.trim_next = false;
+    out.text.push_str(text);
+}
+
+/// `%{if c}...%{else}...%{endif}`: the branch the condition picks; an unknown condition makes
+/// the whole template unknown and a sensitive one marks it. Each marker's `~` strips the
+/// whitespace on its side, in the branch taken.
+fn if_directive(
+    ev: &mut Evaluator<'_>,
+    d: &IfDirective,
+    out: &mut Rendered,
+    span: &Option<std::ops::Range<usize>>,
+    depth: usize,
+) -> Result<(), Diagnostic> {
+    if d.if_expr.strip.strip_start() {
+        out.trim_end();
+    }
+    let (cond, sensitive) = ev.expr(&d.if_expr.cond_expr)?.unmark();
+    out.sensitive |= sensitive;
+    match ev.condition(cond, &d.if_expr.cond_expr)? {
+        None => out.unknown = true,
+        Some(true) => {
+            out.trim_next = d.if_expr.strip.strip_end();
+            render(ev, &d.if_expr.template, out, span, depth + 1)?;
+            if d.else_expr.as_ref().is_some_and(|e| e.strip.strip_start()) {
+                out.trim_end();
+            }
+        }
+        Some(false) => {
+            if let Some(else_expr) = &d.else_expr {
+                out.trim_next = else_expr.strip.strip_end();
+                render(ev, &else_expr.template, out, span, depth + 1)?;
+            }
+        }
+    }
+    if d.endif_expr.strip.strip_start() {
+        out.trim_end();
+    }
+    out.trim_next = d.endif_expr.strip.strip_end();
+    Ok(())
+}
+
+/// `%{for k, v in c}...%{endfor}`: the body once per element with the names bound; an unknown
+/// collection makes the whole template unknown and a sensitive one marks it. The markers'
+/// `~` strip around every repetition.
+fn for_directive(
+    ev: &mut Evaluator<'_>,
+    d: &ForDirective,
+    out: &mut Rendered,
+    span: &Option<std::ops::Range<usize>>,
+    depth: usize,
+) -> Result<(), Diagnostic> {
+    let f = &d.for_expr;
+    if f.strip.strip_start() {
+        out.trim_end();
+    }
+    let (collection, sensitive) = ev.expr(&f.collection_expr)?.unmark();
+    out.sensitive |= sensitive;
+    let pairs = match ev.iteration_pairs(collection, &f.collection_expr)? {
+        Some(pairs) => pairs,
+        None => {
+            out.unknown = true;
+            Vec::new()
+        }
+    };
+    for (k, v) in pairs {
+        let bound = ev.bound_depth();
+        if let Some(key_var) = &f.key_var {
+            ev.bind(key_var.as_str().to_string(), k);
+        }
+        ev.bind(f.value_var.as_str().to_string(), v);
+        out.trim_next = f.strip.strip_end();
+        let rendered = render(ev, &f.template, out, span, depth + 1);
+        ev.unbind_to(bound);
+        rendered?;
+        if d.endfor_expr.strip.strip_start() {
+            out.trim_end();
+        }
+    }
+    out.trim_next = d.endfor_expr.strip.strip_end();
     Ok(())
 }
 
@@ -215,4 +223,67 @@ fn append(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lang::eval::tests::{eval, ok};
+    use ggplan_sdk::Value;
+
+    fn text(s: &str) -> Value {
+        Value::string(s)
+    }
+
+    #[test]
+    fn a_single_interpolation_keeps_its_value_and_type() {
+        assert_eq!(ok(r#""${[1]}""#), Value::List(vec![Value::int(1)]));
+        assert_eq!(ok(r#""${1}x""#), text("1x"));
+        assert_eq!(ok(r#""${local.unknown} x""#), Value::Unknown);
+        assert_eq!(
+            ok(r#""<${local.secret}>""#),
+            text("<hunter2>").into_sensitive()
+        );
+        assert!(eval(r#""${null} x""#).is_err());
+    }
+
+    #[test]
+    fn strip_markers_remove_the_whitespace_on_their_side() {
+        assert_eq!(ok(r#""a ${"b"} c""#), text("a b c"));
+        assert_eq!(ok(r#""a ${~ "b" ~} c""#), text("abc"));
+        assert_eq!(ok(r#""a ${~ "b"} c""#), text("ab c"));
+        assert_eq!(ok(r#""a %{~ if true ~} b %{~ endif ~} c""#), text("abc"));
+    }
+
+    #[test]
+    fn an_if_directive_renders_the_branch_taken_or_makes_the_template_unknown() {
+        assert_eq!(ok(r#""%{if true}y%{else}n%{endif}!""#), text("y!"));
+        assert_eq!(ok(r#""%{if "false"}y%{else}n%{endif}!""#), text("n!"));
+        assert_eq!(ok(r#""%{if false}y%{endif}!""#), text("!"));
+        assert_eq!(ok(r#""%{if local.unknown}y%{endif}!""#), Value::Unknown);
+        assert_eq!(
+            ok(r#""%{if local.secret_true}y%{endif}!""#),
+            text("y!").into_sensitive()
+        );
+        assert!(eval(r#""%{if 1}y%{endif}""#).is_err());
+    }
+
+    #[test]
+    fn a_for_directive_repeats_its_body_and_strips_around_every_repetition() {
+        assert_eq!(
+            ok(r#""%{for i, x in ["a", "b"]} ${i}=${x} %{endfor}""#),
+            text(" 0=a  1=b ")
+        );
+        assert_eq!(
+            ok(r#""%{for x in ["a", "b"] ~} ${x} %{~ endfor}""#),
+            text("ab")
+        );
+        assert_eq!(
+            ok(r#""%{for x in local.unknown}${x}%{endfor}""#),
+            Value::Unknown
+        );
+        assert_eq!(
+            ok(r#""%{for x in local.secret_list}${x.name}%{endfor}""#),
+            text("ab").into_sensitive()
+        );
+    }
 }

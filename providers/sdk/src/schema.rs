@@ -58,6 +58,9 @@ impl Type {
         self.convert_at(value, &AttrPath::root())
     }
 
+    /// [`Type::convert`] at `path` inside the value being converted: `optional(T)` constrains
+    /// like `T`, a sensitive value converts inside its mark, null and unknown pass, then the
+    /// shape rules.
     fn convert_at(&self, value: Value, path: &AttrPath) -> Result<Value, String> {
         if let Type::Optional(inner, _) = self {
             return inner.convert_at(value, path);
@@ -68,17 +71,6 @@ impl Type {
         if matches!(value, Value::Null | Value::Unknown) || *self == Type::Any {
             return Ok(value);
         }
-        let mismatch = |value: &Value| {
-            let at = if path.0.is_empty() {
-                String::new()
-            } else {
-                format!(" at {path}")
-            };
-            Err(format!(
-                "{self} required{at}, but got {}",
-                value.kind_name()
-            ))
-        };
         match (self, value) {
             (Type::String, Value::String(s)) => Ok(Value::String(s)),
             (Type::String, Value::Number(n)) => Ok(Value::String(n.to_string())),
@@ -92,63 +84,97 @@ impl Type {
             (Type::Bool, Value::String(s)) if s == "true" || s == "false" => {
                 Ok(Value::Bool(s == "true"))
             }
-            (Type::List(elem), Value::List(items)) => Ok(Value::List(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| elem.convert_at(v, &path.index(i)))
-                    .collect::<Result<_, _>>()?,
-            )),
+            (Type::List(elem), Value::List(items)) => {
+                Ok(Value::List(elem.convert_elements(items, path)?))
+            }
             (Type::Set(elem), Value::List(items)) => {
-                let items = items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| elem.convert_at(v, &path.index(i)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(Value::List(set_of(items)))
+                Ok(Value::List(set_of(elem.convert_elements(items, path)?)))
             }
             (Type::Tuple(types), Value::List(items)) if types.len() == items.len() => {
-                Ok(Value::List(
-                    types
-                        .iter()
-                        .zip(items)
-                        .enumerate()
-                        .map(|(i, (t, v))| t.convert_at(v, &path.index(i)))
-                        .collect::<Result<_, _>>()?,
-                ))
+                Ok(Value::List(convert_tuple(types, items, path)?))
             }
-            (Type::Map(elem), Value::Map(map)) => Ok(Value::Map(
-                map.into_iter()
-                    .map(|(k, v)| {
-                        let child = path.key(&k);
-                        Ok((k, elem.convert_at(v, &child)?))
-                    })
-                    .collect::<Result<_, String>>()?,
+            (Type::Map(elem), Value::Map(map)) => Ok(Value::Map(elem.convert_entries(map, path)?)),
+            (Type::Object(attrs), Value::Map(map)) => {
+                Ok(Value::Map(convert_object(attrs, map, path)?))
+            }
+            (_, other) => Err(format!(
+                "{self} required{}, but got {}",
+                at(path),
+                other.kind_name()
             )),
-            (Type::Object(attrs), Value::Map(mut map)) => {
-                if let Some(extra) = map.keys().find(|k| !attrs.contains_key(*k)) {
-                    return Err(format!("attribute {extra:?} is not expected{}", at(path)));
-                }
-                let mut out = BTreeMap::new();
-                for (name, t) in attrs {
-                    let v = match (map.remove(name), t) {
-                        (Some(v), _) if !v.is_null() => v,
-                        (_, Type::Optional(_, Some(default))) => Value::from_json(default),
-                        (v, Type::Optional(_, None)) => v.unwrap_or(Value::Null),
-                        (Some(v), _) => v,
-                        (None, _) => {
-                            return Err(format!("attribute {name:?} is required{}", at(path)));
-                        }
-                    };
-                    out.insert(name.clone(), t.convert_at(v, &path.key(name))?);
-                }
-                Ok(Value::Map(out))
-            }
-            (_, other) => mismatch(&other),
         }
+    }
+
+    /// Every element of a list or set converted to this element type, each at its index.
+    fn convert_elements(&self, items: Vec<Value>, path: &AttrPath) -> Result<Vec<Value>, String> {
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| self.convert_at(v, &path.index(i)))
+            .collect()
+    }
+
+    /// Every value of a map converted to this element type, each at its key.
+    fn convert_entries(
+        &self,
+        map: BTreeMap<String, Value>,
+        path: &AttrPath,
+    ) -> Result<BTreeMap<String, Value>, String> {
+        map.into_iter()
+            .map(|(k, v)| {
+                let child = path.key(&k);
+                Ok((k, self.convert_at(v, &child)?))
+            })
+            .collect()
     }
 }
 
+/// A tuple: each element converted to the type at its own position (the lengths agree).
+fn convert_tuple(types: &[Type], items: Vec<Value>, path: &AttrPath) -> Result<Vec<Value>, String> {
+    types
+        .iter()
+        .zip(items)
+        .enumerate()
+        .map(|(i, (t, v))| t.convert_at(v, &path.index(i)))
+        .collect()
+}
+
+/// An object: exactly the declared attributes, none other, each converted to its type.
+fn convert_object(
+    attrs: &BTreeMap<String, Type>,
+    mut map: BTreeMap<String, Value>,
+    path: &AttrPath,
+) -> Result<BTreeMap<String, Value>, String> {
+    if let Some(extra) = map.keys().find(|k| !attrs.contains_key(*k)) {
+        return Err(format!("attribute {extra:?} is not expected{}", at(path)));
+    }
+    let mut out = BTreeMap::new();
+    for (name, t) in attrs {
+        let v = attribute_or_default(name, t, map.remove(name), path)?;
+        out.insert(name.clone(), t.convert_at(v, &path.key(name))?);
+    }
+    Ok(out)
+}
+
+/// The value an object attribute of type `t` takes: the given one unless it is absent or null
+/// and the attribute is `optional(...)`, which then takes its default, or null without one. A
+/// required attribute may be null, but not absent.
+fn attribute_or_default(
+    name: &str,
+    t: &Type,
+    given: Option<Value>,
+    path: &AttrPath,
+) -> Result<Value, String> {
+    match (given, t) {
+        (Some(v), _) if !v.is_null() => Ok(v),
+        (_, Type::Optional(_, Some(default))) => Ok(Value::from_json(default)),
+        (v, Type::Optional(_, None)) => Ok(v.unwrap_or(Value::Null)),
+        (Some(v), _) => Ok(v),
+        (None, _) => Err(format!("attribute {name:?} is required{}", at(path))),
+    }
+}
+
+/// Where an error is, for its message: nothing at the root of the value.
 fn at(path: &AttrPath) -> String {
     if path.0.is_empty() {
         String::new()
@@ -414,6 +440,38 @@ mod tests {
         assert_eq!(
             t.to_string(),
             "object({name=string, size=optional(number, \"2\"), tags=optional(map(string))})"
+        );
+    }
+
+    #[test]
+    fn a_mismatch_inside_a_collection_names_its_path() {
+        let t = Type::Map(Box::new(Type::List(Box::new(Type::Bool))));
+        let v = Value::object([("k", Value::List(vec![Value::Bool(true), Value::int(3)]))]);
+        assert_eq!(
+            t.convert(v).unwrap_err(),
+            "bool required at k[1], but got number"
+        );
+        let t = Type::Object(BTreeMap::from([("a".to_string(), Type::String)]));
+        let v = Value::List(vec![Value::object([("b", Value::int(1))])]);
+        let list = Type::List(Box::new(t));
+        assert_eq!(
+            list.convert(v).unwrap_err(),
+            "attribute \"b\" is not expected at [0]"
+        );
+    }
+
+    #[test]
+    fn a_tuple_converts_each_element_to_its_own_type_and_keeps_marks() {
+        let t = Type::Tuple(vec![Type::String, Type::Number]);
+        let v = Value::List(vec![Value::int(1), Value::string("2").into_sensitive()]);
+        assert_eq!(
+            t.convert(v).unwrap(),
+            Value::List(vec![Value::string("1"), Value::int(2).into_sensitive()])
+        );
+        let short = Value::List(vec![Value::int(1)]);
+        assert_eq!(
+            t.convert(short).unwrap_err(),
+            "tuple([string, number]) required, but got list"
         );
     }
 
