@@ -48,9 +48,9 @@ impl TypedProvider for Random {
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         vec![
-            Box::new(RandomString { sensitive: true }),
-            Box::new(RandomString { sensitive: false }),
-            Box::new(RandomId),
+            Box::new(RandomType::Password),
+            Box::new(RandomType::String),
+            Box::new(RandomType::Id),
         ]
     }
 
@@ -350,35 +350,104 @@ fn set_id_encodings(state: &mut Value, bytes: &[u8]) {
     state.set_attr("id", Value::String(id));
 }
 
-/// The values of an instance: planned ones kept (an update can only keep them, since every
-/// input is force-new), or generated for a new instance.
-fn generated(
-    planned: &Value,
-    generate: impl FnOnce() -> Result<Value, Diagnostics>,
-) -> Result<Value, Partial<Diagnostics>> {
-    if planned.is_wholly_known() {
-        return Ok(planned.clone());
-    }
-    Ok(generate()?)
+/// The provider's types. What sets each apart is its schema, its checks, how it generates
+/// its values and how it reads an import id; everything else is the same (every input is
+/// force-new, the values exist only in the state, and an update keeps them).
+#[derive(Clone, Copy)]
+enum RandomType {
+    Password,
+    String,
+    Id,
 }
 
-/// `random_password` (`sensitive`) and `random_string`.
-struct RandomString {
-    sensitive: bool,
+impl RandomType {
+    /// `random_password`'s result is sensitive (and its id "none").
+    fn sensitive(self) -> bool {
+        matches!(self, RandomType::Password)
+    }
+
+    /// The state of a new instance with fresh values, from its wholly known planned state.
+    fn generate(self, planned: &Value) -> Result<Value, Diagnostics> {
+        match self {
+            RandomType::Id => generate_id(planned),
+            string => generate_string(string.sensitive(), planned),
+        }
+    }
+}
+
+fn generate_string(sensitive: bool, planned: &Value) -> Result<Value, Diagnostics> {
+    let result = StringSpec::from_planned(planned)?.generate()?;
+    Ok(string_state(sensitive, planned.clone(), result))
+}
+
+fn generate_id(planned: &Value) -> Result<Value, Diagnostics> {
+    let length = required_whole(planned, "byte_length", 1)?;
+    let mut state = planned.clone();
+    set_id_encodings(&mut state, &entropy::bytes(length as usize)?);
+    Ok(state)
+}
+
+/// As in Terraform: a password or string imports its value, with the default settings and
+/// the value's length.
+fn import_string(sensitive: bool, id: &str) -> Result<Value, Diagnostics> {
+    let schema = string_schema(sensitive);
+    let mut settings = Value::object(schema.attributes.keys().map(|k| (k, Value::Null)));
+    settings.set_attr("length", Value::int(id.chars().count() as i64));
+    Ok(string_state(
+        sensitive,
+        schema.with_defaults(settings),
+        id.to_string(),
+    ))
+}
+
+/// As in Terraform: an id imports `B64URL` or `PREFIX,B64URL`.
+fn import_id(id: &str) -> Result<Value, Diagnostics> {
+    let (prefix, encoded) = match id.rsplit_once(',') {
+        Some((prefix, encoded)) => (Value::string(prefix), encoded),
+        None => (Value::Null, id),
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|error| {
+        Diagnostic::error(
+            format!("Cannot import random_id {id:?}"),
+            format!(
+                "The id must be URL-safe base64 without padding, optionally after a prefix and \
+                 a comma (\"prefix,AbC-_1\"): {error}."
+            ),
+        )
+    })?;
+    let mut state = Value::object([
+        ("byte_length", Value::int(bytes.len() as i64)),
+        ("prefix", prefix),
+        ("keepers", Value::Null),
+    ]);
+    set_id_encodings(&mut state, &bytes);
+    Ok(state)
 }
 
 #[async_trait]
-impl ResourceType<Random> for RandomString {
+impl ResourceType<Random> for RandomType {
     fn name(&self) -> &'static str {
-        if self.sensitive { PASSWORD } else { STRING }
+        match self {
+            RandomType::Password => PASSWORD,
+            RandomType::String => STRING,
+            RandomType::Id => ID,
+        }
     }
 
     fn schema(&self) -> Schema {
-        string_schema(self.sensitive)
+        match self {
+            RandomType::Id => id_schema(),
+            string => string_schema(string.sensitive()),
+        }
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        validate_string(config)
+        match self {
+            RandomType::Id => whole_number(config, "byte_length", 1)
+                .err()
+                .unwrap_or_default(),
+            _ => validate_string(config),
+        }
     }
 
     async fn modify_plan(
@@ -402,12 +471,10 @@ impl ResourceType<Random> for RandomString {
         planned: &Value,
         _warnings: &mut Diagnostics,
     ) -> Result<Value, Partial<Diagnostics>> {
-        generated(planned, || {
-            let result = StringSpec::from_planned(planned)?.generate()?;
-            Ok(string_state(self.sensitive, planned.clone(), result))
-        })
+        Ok(self.generate(planned)?)
     }
 
+    /// Every input is force-new, so an update can only keep the values: they are planned.
     async fn update(
         &self,
         client: &(),
@@ -415,6 +482,9 @@ impl ResourceType<Random> for RandomString {
         planned: &Value,
         warnings: &mut Diagnostics,
     ) -> Result<Value, Partial<Diagnostics>> {
+        if planned.is_wholly_known() {
+            return Ok(planned.clone());
+        }
         self.create(client, planned, warnings).await
     }
 
@@ -427,115 +497,18 @@ impl ResourceType<Random> for RandomString {
         Ok(())
     }
 
-    /// As in Terraform: the value itself, with the default settings and the value's length.
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
-        let schema = self.schema();
-        let mut settings = Value::object(schema.attributes.keys().map(|k| (k, Value::Null)));
-        settings.set_attr("length", Value::int(id.chars().count() as i64));
-        Ok(string_state(
-            self.sensitive,
-            schema.with_defaults(settings),
-            id.to_string(),
-        ))
+        match self {
+            RandomType::Id => import_id(id),
+            string => import_string(string.sensitive(), id),
+        }
     }
 
     fn import_id_format(&self) -> &'static str {
-        "the value itself"
-    }
-}
-
-/// `random_id`.
-struct RandomId;
-
-#[async_trait]
-impl ResourceType<Random> for RandomId {
-    fn name(&self) -> &'static str {
-        ID
-    }
-
-    fn schema(&self) -> Schema {
-        id_schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        whole_number(config, "byte_length", 1)
-            .err()
-            .unwrap_or_default()
-    }
-
-    async fn modify_plan(
-        &self,
-        _client: &(),
-        request: &PlanRequest<'_>,
-        planned: &mut Value,
-    ) -> Result<Vec<AttrPath>, Diagnostics> {
-        objchange::unknown_when_new(&self.schema(), request.prior, planned);
-        Ok(Vec::new())
-    }
-
-    async fn read(&self, _client: &(), state: &Value) -> Result<Option<Value>, Diagnostics> {
-        Ok(Some(state.clone()))
-    }
-
-    async fn create(
-        &self,
-        _client: &(),
-        planned: &Value,
-        _warnings: &mut Diagnostics,
-    ) -> Result<Value, Partial<Diagnostics>> {
-        generated(planned, || {
-            let length = required_whole(planned, "byte_length", 1)?;
-            let mut state = planned.clone();
-            set_id_encodings(&mut state, &entropy::bytes(length as usize)?);
-            Ok(state)
-        })
-    }
-
-    async fn update(
-        &self,
-        client: &(),
-        _prior: &Value,
-        planned: &Value,
-        warnings: &mut Diagnostics,
-    ) -> Result<Value, Partial<Diagnostics>> {
-        self.create(client, planned, warnings).await
-    }
-
-    async fn delete(
-        &self,
-        _client: &(),
-        _prior: &Value,
-        _warnings: &mut Diagnostics,
-    ) -> Result<(), Diagnostics> {
-        Ok(())
-    }
-
-    /// As in Terraform: `B64URL` or `PREFIX,B64URL`.
-    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
-        let (prefix, encoded) = match id.rsplit_once(',') {
-            Some((prefix, encoded)) => (Value::string(prefix), encoded),
-            None => (Value::Null, id),
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(encoded).map_err(|error| {
-            Diagnostic::error(
-                format!("Cannot import random_id {id:?}"),
-                format!(
-                    "The id must be URL-safe base64 without padding, optionally after a \
-                     prefix and a comma (\"prefix,AbC-_1\"): {error}."
-                ),
-            )
-        })?;
-        let mut state = Value::object([
-            ("byte_length", Value::int(bytes.len() as i64)),
-            ("prefix", prefix),
-            ("keepers", Value::Null),
-        ]);
-        set_id_encodings(&mut state, &bytes);
-        Ok(state)
-    }
-
-    fn import_id_format(&self) -> &'static str {
-        "the bytes as URL-safe base64, optionally after a prefix and a comma"
+        match self {
+            RandomType::Id => "the bytes as URL-safe base64, optionally after a prefix and a comma",
+            _ => "the value itself",
+        }
     }
 }
 
