@@ -1,5 +1,6 @@
 //! Errors of the OpenStack APIs and how they become diagnostics a person can act on.
 
+use ggplan_sdk::typed::CallError;
 use ggplan_sdk::{Diagnostic, Diagnostics};
 use serde_json::Value as Json;
 
@@ -123,6 +124,12 @@ impl ApiError {
     /// Diagnostics with a single error for this error.
     pub fn diagnostics(&self, context: &str) -> Diagnostics {
         self.diagnostic(context).into()
+    }
+}
+
+impl CallError for ApiError {
+    fn into_diagnostics(self, doing: &str) -> Diagnostics {
+        self.diagnostics(doing)
     }
 }
 

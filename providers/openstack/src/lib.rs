@@ -31,265 +31,109 @@ mod session;
 mod wait;
 
 use async_trait::async_trait;
-use ggplan_sdk::{
-    ApplyRequest, ApplyResponse, Attribute, Diagnostic, Diagnostics, PlanRequest, PlanResponse,
-    Provider, ProviderFactory, ProviderSchema, ReadRequest, ResourceKind, Schema, Type, Value,
-};
-use resource::{DataType, ManagedType};
+use ggplan_sdk::typed::{DataSourceType, ResourceType, TypedProvider};
+use ggplan_sdk::{Attribute, Diagnostics, ProviderFactory, Schema, Type, Value};
 use session::Session;
-use std::sync::Arc;
-use tokio::sync::OnceCell;
-
-/// The provider's name in stack files.
-const NAME: &str = "openstack";
 
 /// The factory the engine instantiates once per `provider "openstack"` block.
 pub fn factory() -> ProviderFactory {
-    ProviderFactory::new(NAME, || -> Arc<dyn Provider> {
-        Arc::new(OpenStack::default())
-    })
+    ggplan_sdk::typed::factory::<OpenStack>()
 }
 
-/// The managed resource type called `name`.
-fn managed(name: &str) -> Option<&'static dyn ManagedType> {
-    Some(match name {
-        "openstack_networking_network_v2" => &networking::Network,
-        "openstack_networking_subnet_v2" => &networking::Subnet,
-        "openstack_networking_port_v2" => &networking::Port,
-        "openstack_networking_floatingip_v2" => &networking::FloatingIp,
-        "openstack_networking_router_v2" => &networking::Router,
-        "openstack_networking_router_interface_v2" => &networking::RouterInterface,
-        "openstack_networking_secgroup_v2" => &networking::Secgroup,
-        "openstack_networking_secgroup_rule_v2" => &networking::SecgroupRule,
-        "openstack_compute_keypair_v2" => &compute::Keypair,
-        "openstack_compute_instance_v2" => &compute::Instance,
-        "openstack_blazar_lease" => &reservation::Lease,
-        _ => return None,
-    })
-}
-
-const MANAGED: &[&str] = &[
-    "openstack_networking_network_v2",
-    "openstack_networking_subnet_v2",
-    "openstack_networking_port_v2",
-    "openstack_networking_floatingip_v2",
-    "openstack_networking_router_v2",
-    "openstack_networking_router_interface_v2",
-    "openstack_networking_secgroup_v2",
-    "openstack_networking_secgroup_rule_v2",
-    "openstack_compute_keypair_v2",
-    "openstack_compute_instance_v2",
-    "openstack_blazar_lease",
-];
-
-/// The data source called `name`.
-fn data(name: &str) -> Option<&'static dyn DataType> {
-    Some(match name {
-        "openstack_networking_network_v2" => &networking::NetworkData,
-        "openstack_networking_subnet_v2" => &networking::SubnetData,
-        "openstack_networking_secgroup_v2" => &networking::SecgroupData,
-        "openstack_images_image_v2" => &compute::ImageData,
-        "openstack_compute_flavor_v2" => &compute::FlavorData,
-        _ => return None,
-    })
-}
-
-const DATA: &[&str] = &[
-    "openstack_networking_network_v2",
-    "openstack_networking_subnet_v2",
-    "openstack_networking_secgroup_v2",
-    "openstack_images_image_v2",
-    "openstack_compute_flavor_v2",
-];
-
-fn unknown_type(kind: &str, name: &str) -> Diagnostics {
-    Diagnostic::error(
-        format!("Unsupported {kind} {name}"),
-        format!("The openstack provider has no {kind} named {name}."),
-    )
-    .into()
-}
-
-fn provider_schema() -> Schema {
-    let mut attributes = vec![(
-        "cloud",
-        Attribute::optional(Type::String)
-            .describe("The entry of clouds.yaml to use (default: OS_CLOUD)."),
-    )];
-    for (attribute, _, variable) in cloud::PROVIDER_ATTRIBUTES {
-        let mut spec =
-            Attribute::optional(Type::String).describe(&format!("Overrides {variable}."));
-        if attribute.contains("password") || attribute.contains("secret") {
-            spec = spec.sensitive();
-        }
-        attributes.push((attribute, spec));
-    }
-    Schema::new(
-        "Credentials and endpoints of an OpenStack cloud.",
-        attributes,
-    )
-}
-
-/// One configured provider instance.
-#[derive(Default)]
-pub struct OpenStack {
-    session: OnceCell<Session>,
-}
-
-impl OpenStack {
-    fn session(&self) -> Result<&Session, Diagnostics> {
-        self.session.get().ok_or_else(|| {
-            Diagnostic::error(
-                "The openstack provider is not configured",
-                "This is a bug in ggplan: configure runs before any other call.",
-            )
-            .into()
-        })
-    }
-}
+/// The OpenStack provider: its types, and the session every call gets once configured.
+pub struct OpenStack;
 
 #[async_trait]
-impl Provider for OpenStack {
-    fn schema(&self) -> ProviderSchema {
-        ProviderSchema {
-            provider: provider_schema(),
-            resources: MANAGED
-                .iter()
-                .filter_map(|n| managed(n).map(|r| (n.to_string(), r.schema())))
-                .collect(),
-            data_sources: DATA
-                .iter()
-                .filter_map(|n| data(n).map(|d| (n.to_string(), d.schema())))
-                .collect(),
+impl TypedProvider for OpenStack {
+    type Client = Session;
+    type Error = error::ApiError;
+    const NAME: &'static str = "openstack";
+
+    fn schema() -> Schema {
+        let mut attributes = vec![(
+            "cloud",
+            Attribute::optional(Type::String)
+                .describe("The entry of clouds.yaml to use (default: OS_CLOUD)."),
+        )];
+        for (attribute, _, variable) in cloud::PROVIDER_ATTRIBUTES {
+            let mut spec =
+                Attribute::optional(Type::String).describe(&format!("Overrides {variable}."));
+            if attribute.contains("password") || attribute.contains("secret") {
+                spec = spec.sensitive();
+            }
+            attributes.push((attribute, spec));
         }
+        Schema::new(
+            "Credentials and endpoints of an OpenStack cloud.",
+            attributes,
+        )
     }
 
-    fn validate(&self, kind: ResourceKind, type_name: &str, config: &Value) -> Diagnostics {
-        match (kind, managed(type_name)) {
-            (ResourceKind::Managed, Some(resource)) => resource.validate(config),
-            _ => Diagnostics::new(),
-        }
+    fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
+        vec![
+            Box::new(networking::Network),
+            Box::new(networking::Subnet),
+            Box::new(networking::Port),
+            Box::new(networking::FloatingIp),
+            Box::new(networking::Router),
+            Box::new(networking::RouterInterface),
+            Box::new(networking::Secgroup),
+            Box::new(networking::SecgroupRule),
+            Box::new(compute::Keypair),
+            Box::new(compute::Instance),
+            Box::new(reservation::Lease),
+        ]
     }
 
-    async fn configure(&self, config: &Value) -> Result<(), Diagnostics> {
+    fn data_sources() -> Vec<Box<dyn DataSourceType<Self>>> {
+        vec![
+            Box::new(networking::NetworkData),
+            Box::new(networking::SubnetData),
+            Box::new(networking::SecgroupData),
+            Box::new(compute::ImageData),
+            Box::new(compute::FlavorData),
+        ]
+    }
+
+    async fn configure(config: &Value) -> Result<Session, Diagnostics> {
         let context = "Cannot configure the openstack provider";
         let cloud = cloud::resolve(config, &cloud::ProcessEnvironment)
             .map_err(|e| e.diagnostics(context))?;
-        let session = Session::open(cloud)
+        Session::open(cloud)
             .await
-            .map_err(|e| e.diagnostics(context))?;
-        // A second configure of the same instance keeps the first session.
-        let _ = self.session.set(session);
-        Ok(())
-    }
-
-    async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
-        let resource = managed(request.type_name)
-            .ok_or_else(|| unknown_type("resource type", request.type_name))?;
-        resource
-            .read(self.session()?, request.state)
-            .await
-            .map_err(|e| e.diagnostics(&format!("Cannot read {}", request.type_name)))
-    }
-
-    async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
-        let resource = managed(request.type_name)
-            .ok_or_else(|| unknown_type("resource type", request.type_name))?;
-        let mut planned = resource::plan(
-            resource,
-            &resource.schema(),
-            request.prior,
-            request.config,
-            request.proposed,
-        );
-        let requires_replace = resource.refine_plan(request.prior, request.config, &mut planned);
-        Ok(PlanResponse {
-            planned,
-            requires_replace,
-        })
-    }
-
-    async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
-        let Some(resource) = managed(request.type_name) else {
-            return ApplyResponse::failed(
-                request.prior,
-                unknown_type("resource type", request.type_name),
-            );
-        };
-        let session = match self.session() {
-            Ok(s) => s,
-            Err(d) => return ApplyResponse::failed(request.prior, d),
-        };
-        let type_name = request.type_name;
-        match (request.prior, request.planned) {
-            (Some(prior), None) => match resource.delete(session, prior).await {
-                Ok(()) => ApplyResponse::ok(None),
-                Err(e) => ApplyResponse::failed(
-                    Some(prior),
-                    e.diagnostics(&format!("Cannot delete {type_name}")),
-                ),
-            },
-            (None, Some(planned)) => match resource.create(session, planned).await {
-                Ok(state) => ApplyResponse::ok(Some(state)),
-                Err(partial) => ApplyResponse {
-                    new_state: partial.state,
-                    diagnostics: partial
-                        .error
-                        .diagnostics(&format!("Cannot create {type_name}")),
-                },
-            },
-            (Some(prior), Some(planned)) => match resource.update(session, prior, planned).await {
-                Ok(state) => ApplyResponse::ok(Some(state)),
-                Err(partial) => ApplyResponse {
-                    new_state: partial.state.or_else(|| Some(prior.clone())),
-                    diagnostics: partial
-                        .error
-                        .diagnostics(&format!("Cannot update {type_name}")),
-                },
-            },
-            (None, None) => ApplyResponse::ok(None),
-        }
-    }
-
-    async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value, Diagnostics> {
-        let source = data(type_name).ok_or_else(|| unknown_type("data source", type_name))?;
-        source
-            .read(self.session()?, config)
-            .await
-            .map_err(|e| e.diagnostics(&format!("Cannot read data source {type_name}")))
-    }
-
-    async fn import(&self, type_name: &str, id: &str) -> Result<Value, Diagnostics> {
-        let resource =
-            managed(type_name).ok_or_else(|| unknown_type("resource type", type_name))?;
-        // Keypairs are addressed by name; everything else by id.
-        let key = if type_name == "openstack_compute_keypair_v2" {
-            "name"
-        } else {
-            "id"
-        };
-        let state = Value::object([(key, Value::string(id))]);
-        match resource.read(self.session()?, &state).await {
-            Ok(Some(state)) => Ok(resource::imported(&resource.schema(), state)),
-            Ok(None) => Err(Diagnostic::error(
-                format!("Cannot import {type_name} {id}"),
-                "No such object exists in the cloud: check the id.",
-            )
-            .into()),
-            Err(e) => Err(e.diagnostics(&format!("Cannot import {type_name} {id}"))),
-        }
+            .map_err(|e| e.diagnostics(context))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ggplan_sdk::Provider;
+    use ggplan_sdk::typed::TypeTable;
+    use std::collections::BTreeSet;
+
+    /// The type names in one column of the crate documentation's table.
+    fn documented(column: usize) -> BTreeSet<String> {
+        include_str!("lib.rs")
+            .lines()
+            .filter_map(|line| line.strip_prefix("//! |"))
+            .filter_map(|row| row.split('|').nth(column))
+            .filter_map(|cell| cell.split('`').nth(1))
+            .filter(|name| name.starts_with("openstack_"))
+            .map(str::to_string)
+            .collect()
+    }
 
     #[test]
-    fn every_listed_type_has_a_schema_and_secrets_are_sensitive() {
-        let schema = OpenStack::default().schema();
-        assert_eq!(schema.resources.len(), MANAGED.len());
-        assert_eq!(schema.data_sources.len(), DATA.len());
+    fn every_type_is_documented_once_and_secrets_are_sensitive() {
+        let schema = (factory().new)().schema();
+        assert_eq!(factory().name, "openstack");
+        assert_eq!(schema.resources.len(), OpenStack::resources().len());
+        assert_eq!(schema.data_sources.len(), OpenStack::data_sources().len());
+        let resources: BTreeSet<String> = schema.resources.keys().cloned().collect();
+        let data_sources: BTreeSet<String> = schema.data_sources.keys().cloned().collect();
+        assert_eq!(resources, documented(0));
+        assert_eq!(data_sources, documented(1));
         assert!(schema.provider.attributes["application_credential_secret"].sensitive);
         assert!(schema.provider.attributes["password"].sensitive);
         assert!(
@@ -299,7 +143,7 @@ mod tests {
 
     #[tokio::test]
     async fn unconfigured_provider_and_unknown_types_are_clear_errors() {
-        let provider = OpenStack::default();
+        let provider = TypeTable::<OpenStack>::new();
         let err = provider
             .read_data("openstack_nope", &Value::Null)
             .await

@@ -1,11 +1,12 @@
 //! The `openstack_compute_flavor_v2` data source: one flavor by id, or by name and sizes.
 
 use super::flavors;
+use crate::OpenStack;
 use crate::convert::{encode, int_attr, number, str_attr, string_map, text};
 use crate::error::ApiError;
-use crate::resource::DataType;
 use crate::session::{Service, Session};
 use async_trait::async_trait;
+use ggplan_sdk::typed::DataSourceType;
 use ggplan_sdk::{Attribute, Schema, Type, Value};
 use serde_json::Value as Json;
 
@@ -28,7 +29,11 @@ fn matches(flavor: &Json, config: &Value) -> bool {
 }
 
 #[async_trait]
-impl DataType for FlavorData {
+impl DataSourceType<OpenStack> for FlavorData {
+    fn name(&self) -> &'static str {
+        "openstack_compute_flavor_v2"
+    }
+
     fn schema(&self) -> Schema {
         let filter = Attribute::optional_computed;
         Schema::new(

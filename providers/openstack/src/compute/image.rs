@@ -1,17 +1,22 @@
 //! The `openstack_images_image_v2` data source: one Glance image by name and filters;
 //! `most_recent` picks the newest when several match.
 
+use crate::OpenStack;
 use crate::convert::{bool_attr, number, query, str_attr, string_set, strings_attr, text};
 use crate::error::ApiError;
-use crate::resource::DataType;
 use crate::session::{Service, Session};
 use async_trait::async_trait;
+use ggplan_sdk::typed::DataSourceType;
 use ggplan_sdk::{Attribute, Schema, Type, Value};
 
 pub struct ImageData;
 
 #[async_trait]
-impl DataType for ImageData {
+impl DataSourceType<OpenStack> for ImageData {
+    fn name(&self) -> &'static str {
+        "openstack_images_image_v2"
+    }
+
     fn schema(&self) -> Schema {
         let filter = Attribute::optional_computed;
         Schema::new(

@@ -10,16 +10,19 @@
 //! server with no configured blocks (an imported one) has a block for each interface.
 
 use super::{flavor_id_by_name, image_id_by_name, image_name};
-use crate::convert::{encode, str_attr, string_map, string_set, strings_attr, text, to_json};
+use crate::OpenStack;
+use crate::convert::{encode, str_attr, string_map, strings_attr, text, to_json};
 use crate::error::ApiError;
 use crate::networking::find_network_id;
-use crate::resource::{ManagedType, Partial, keep, read_back, with_id};
+use crate::resource::{id_stub, keep, read_back, set_tags, with_id};
 use crate::session::{Service, Session};
 use crate::wait::{Poll, timeout, timeouts_block, until, validate_timeouts};
 use async_trait::async_trait;
 use base64::Engine;
+use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{
     AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
+    set_of,
 };
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
@@ -285,7 +288,43 @@ fn access_ip(server: &Json, networks: &[Value], field: &str, attribute: &str) ->
     chosen.map_or_else(|| Value::string(""), |n| n.get(attribute).clone())
 }
 
+/// The key pair: null when the server has none and the configuration names none.
+fn key_pair(server: &Json, prior: &Value) -> Value {
+    match server["key_name"].as_str() {
+        None | Some("") if prior.get("key_pair").is_null() => Value::Null,
+        _ => text(&server["key_name"]),
+    }
+}
+
+/// The names of the server's security groups, as a set.
+fn security_group_names(server: &Json) -> Value {
+    let names = server["security_groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["name"].as_str())
+        .map(Value::string)
+        .collect();
+    Value::List(set_of(names))
+}
+
+/// Sets `metadata` and `all_metadata` from the server's metadata: `metadata` stays null when
+/// the configuration sets none and the server has none.
+fn set_metadata(state: &mut Value, api_metadata: &Json, prior: &Value) {
+    let all = string_map(api_metadata);
+    let configured =
+        if prior.get("metadata").is_null() && all.as_map().is_some_and(BTreeMap::is_empty) {
+            Value::Null
+        } else {
+            all.clone()
+        };
+    state.set_attr("metadata", configured);
+    state.set_attr("all_metadata", all);
+}
+
 impl Instance {
+    /// The state of a server from Nova's answer; `prior` gives what only the configuration
+    /// knows.
     async fn state(
         &self,
         session: &Session,
@@ -294,66 +333,21 @@ impl Instance {
     ) -> Result<Value, ApiError> {
         let id = server["id"].as_str().unwrap_or_default();
         let networks = read_networks(session, id, prior).await?;
-        let image_id = server["image"]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let image_name = match (
-            prior.get("image_id").as_str(),
-            prior.get("image_name").as_str(),
-        ) {
-            (Some(known), Some(name)) if known == image_id => Value::string(name),
-            _ if image_id.is_empty() => Value::string(""),
-            _ => Value::String(image_name(session, &image_id).await?.unwrap_or_default()),
-        };
+        let (image_id, image_name) = self.image(session, &server["image"], prior).await?;
         let (flavor_id, flavor_name) = self.flavor(session, &server["flavor"], prior).await?;
-        let metadata = string_map(&server["metadata"]);
-        let configured_metadata = if prior.get("metadata").is_null()
-            && metadata.as_map().is_some_and(BTreeMap::is_empty)
-        {
-            Value::Null
-        } else {
-            metadata.clone()
-        };
-        let tags = string_set(&server["tags"]);
-        let key_pair = match server["key_name"].as_str() {
-            None | Some("") if prior.get("key_pair").is_null() => Value::Null,
-            _ => text(&server["key_name"]),
-        };
         let mut state = Value::object([
             ("id", Value::string(id)),
             ("name", text(&server["name"])),
-            ("image_id", Value::String(image_id)),
+            ("image_id", image_id),
             ("image_name", image_name),
             ("flavor_id", flavor_id),
             ("flavor_name", flavor_name),
-            ("key_pair", key_pair),
+            ("key_pair", key_pair(server, prior)),
             (
                 "availability_zone",
                 text(&server["OS-EXT-AZ:availability_zone"]),
             ),
-            (
-                "security_groups",
-                string_set(&json!(
-                    server["security_groups"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|g| g["name"].as_str())
-                        .collect::<Vec<_>>()
-                )),
-            ),
-            ("metadata", configured_metadata),
-            ("all_metadata", metadata),
-            (
-                "tags",
-                if prior.get("tags").is_null() {
-                    Value::Null
-                } else {
-                    tags.clone()
-                },
-            ),
-            ("all_tags", tags),
+            ("security_groups", security_group_names(server)),
             (
                 "access_ip_v4",
                 access_ip(server, &networks, "accessIPv4", "fixed_ip_v4"),
@@ -364,12 +358,33 @@ impl Instance {
             ),
             ("network", Value::List(networks)),
         ]);
+        set_metadata(&mut state, &server["metadata"], prior);
+        set_tags(&mut state, &server["tags"], prior);
         keep(
             &mut state,
             prior,
             &["user_data", "config_drive", "scheduler_hints", "timeouts"],
         );
         Ok(state)
+    }
+
+    /// The image id and name; the name is looked up only when the image changed.
+    async fn image(
+        &self,
+        session: &Session,
+        image: &Json,
+        prior: &Value,
+    ) -> Result<(Value, Value), ApiError> {
+        let id = image["id"].as_str().unwrap_or_default();
+        let name = match (
+            prior.get("image_id").as_str(),
+            prior.get("image_name").as_str(),
+        ) {
+            (Some(known), Some(name)) if known == id => name.to_string(),
+            _ if id.is_empty() => String::new(),
+            _ => image_name(session, id).await?.unwrap_or_default(),
+        };
+        Ok((Value::string(id), Value::String(name)))
     }
 
     /// The flavor id and name. Since microversion 2.47 a server names its flavor but does
@@ -508,7 +523,11 @@ impl Instance {
 }
 
 #[async_trait]
-impl ManagedType for Instance {
+impl ResourceType<OpenStack> for Instance {
+    fn name(&self) -> &'static str {
+        "openstack_compute_instance_v2"
+    }
+
     fn schema(&self) -> Schema {
         let string_set = || Type::Set(Box::new(Type::String));
         let string_map = || Type::Map(Box::new(Type::String));
@@ -636,7 +655,12 @@ impl ManagedType for Instance {
         }
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let body = Self::create_body(session, planned).await?;
         let doc = session.post(Service::Compute, "/servers", &body).await?;
         let id = doc["server"]["id"]
@@ -671,7 +695,8 @@ impl ManagedType for Instance {
         session: &Session,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let id = prior.get("id").as_str().unwrap_or_default().to_string();
         let left = |e| Partial::left(prior.clone(), e);
         if prior.get("name") != planned.get("name") {
@@ -726,9 +751,18 @@ impl ManagedType for Instance {
         read_back(self, session, with_id(planned, &id)).await
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         let id = prior.get("id").as_str().unwrap_or_default();
         delete_and_wait(session, id, timeout(prior, "delete")).await
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
     }
 }
 

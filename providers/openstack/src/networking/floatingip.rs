@@ -5,12 +5,14 @@ use super::{
     FLOATING_IPS, NETWORKS, common_attributes, create, delete, list, show, tag_and_read_back,
     tenant, update_with_tags,
 };
+use crate::OpenStack;
 use crate::convert::{query, str_attr, text, to_json};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, set_tags, with_id};
+use crate::resource::{id_stub, keep, set_tags, with_id};
 use crate::session::Session;
 use async_trait::async_trait;
-use ggplan_sdk::{Attribute, Schema, Type, Value};
+use ggplan_sdk::typed::{Partial, ResourceType};
+use ggplan_sdk::{Attribute, Diagnostics, Schema, Type, Value};
 use serde_json::{Map, Value as Json, json};
 
 pub struct FloatingIp;
@@ -83,7 +85,11 @@ impl FloatingIp {
 }
 
 #[async_trait]
-impl ManagedType for FloatingIp {
+impl ResourceType<OpenStack> for FloatingIp {
+    fn name(&self) -> &'static str {
+        "openstack_networking_floatingip_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = common_attributes();
         attributes.extend([
@@ -133,7 +139,12 @@ impl ManagedType for FloatingIp {
         }
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let pool = str_attr(planned, "pool").ok_or_else(|| {
             ApiError::Config(
                 "pool (the external network's name) is required to allocate a floating IP".into(),
@@ -164,7 +175,8 @@ impl ManagedType for FloatingIp {
         session: &Session,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = Map::new();
         if prior.get("port_id") != planned.get("port_id")
             || prior.get("fixed_ip") != planned.get("fixed_ip")
@@ -177,12 +189,21 @@ impl ManagedType for FloatingIp {
         update_with_tags(self, session, FLOATING_IPS, prior, planned, body).await
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         delete(
             session,
             FLOATING_IPS,
             prior.get("id").as_str().unwrap_or_default(),
         )
         .await
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
     }
 }

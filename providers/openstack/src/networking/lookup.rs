@@ -2,11 +2,12 @@
 //! `..._secgroup_v2`. Each finds exactly one object by the configured filters.
 
 use super::{Kind, NETWORKS, SECURITY_GROUPS, SUBNETS, list};
+use crate::OpenStack;
 use crate::convert::{flag, number, query, string_list, string_set, strings_attr, text};
 use crate::error::ApiError;
-use crate::resource::DataType;
 use crate::session::Session;
 use async_trait::async_trait;
+use ggplan_sdk::typed::DataSourceType;
 use ggplan_sdk::{Attribute, Number, Schema, Type, Value};
 use serde_json::Value as Json;
 
@@ -75,17 +76,19 @@ fn tags_attributes() -> [(&'static str, Attribute); 2] {
 }
 
 fn with_config_tags(mut value: Value, config: &Value, api: &Json) -> Value {
-    if let Value::Map(map) = &mut value {
-        map.insert("tags".into(), config.get("tags").clone());
-        map.insert("all_tags".into(), string_set(&api["tags"]));
-    }
+    value.set_attr("tags", config.get("tags").clone());
+    value.set_attr("all_tags", string_set(&api["tags"]));
     value
 }
 
 pub struct NetworkData;
 
 #[async_trait]
-impl DataType for NetworkData {
+impl DataSourceType<OpenStack> for NetworkData {
+    fn name(&self) -> &'static str {
+        "openstack_networking_network_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = vec![
             ("id", Attribute::computed(Type::String)),
@@ -148,7 +151,11 @@ impl DataType for NetworkData {
 pub struct SubnetData;
 
 #[async_trait]
-impl DataType for SubnetData {
+impl DataSourceType<OpenStack> for SubnetData {
+    fn name(&self) -> &'static str {
+        "openstack_networking_subnet_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = vec![
             ("id", Attribute::computed(Type::String)),
@@ -231,7 +238,11 @@ impl DataType for SubnetData {
 pub struct SecgroupData;
 
 #[async_trait]
-impl DataType for SecgroupData {
+impl DataSourceType<OpenStack> for SecgroupData {
+    fn name(&self) -> &'static str {
+        "openstack_networking_secgroup_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = vec![
             ("id", Attribute::computed(Type::String)),

@@ -18,10 +18,12 @@ pub use router::{Router, RouterInterface};
 pub use secgroup::{Secgroup, SecgroupRule};
 pub use subnet::Subnet;
 
+use crate::OpenStack;
 use crate::convert::{merge_value_specs, strings_attr, to_json};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, read_back, with_id};
+use crate::resource::{read_back, with_id};
 use crate::session::{Service, Session};
+use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{Attribute, Type, Value};
 use serde_json::{Map, Value as Json, json};
 
@@ -118,13 +120,13 @@ pub async fn update(
 /// The end of the usual create of a Neutron object: the configured tags onto the new object
 /// (`api` is the create's answer), then a read-back. A failure keeps `state`: the object exists.
 pub async fn tag_and_read_back(
-    resource: &dyn ManagedType,
+    resource: &dyn ResourceType<OpenStack>,
     session: &Session,
     kind: Kind,
     api: &Json,
     planned: &Value,
     state: Value,
-) -> Result<Value, Partial> {
+) -> Result<Value, Partial<ApiError>> {
     let id = api["id"].as_str().unwrap_or_default();
     if let Err(e) = sync_tags(session, kind, id, planned, &api["tags"]).await {
         return Err(Partial::left(state, e));
@@ -136,13 +138,13 @@ pub async fn tag_and_read_back(
 /// (compared with the ones the prior state saw), then a read-back. A failure keeps the prior
 /// state, since the object may be half changed.
 pub async fn update_with_tags(
-    resource: &dyn ManagedType,
+    resource: &dyn ResourceType<OpenStack>,
     session: &Session,
     kind: Kind,
     prior: &Value,
     planned: &Value,
     body: Map<String, Json>,
-) -> Result<Value, Partial> {
+) -> Result<Value, Partial<ApiError>> {
     let id = prior.get("id").as_str().unwrap_or_default();
     let left = |e| Partial::left(prior.clone(), e);
     update(session, kind, id, body).await.map_err(left)?;

@@ -3,12 +3,14 @@
 use super::{
     NETWORKS, common_attributes, create, delete, show, tag_and_read_back, tenant, update_with_tags,
 };
+use crate::OpenStack;
 use crate::convert::{changed_fields, fields, flag, number, string_set, text};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, set_tags};
+use crate::resource::{id_stub, keep, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
-use ggplan_sdk::{Attribute, Schema, Type, Value};
+use ggplan_sdk::typed::{Partial, ResourceType};
+use ggplan_sdk::{Attribute, Diagnostics, Schema, Type, Value};
 
 /// The updatable attributes and the API fields they map to.
 const FIELDS: &[(&str, &str)] = &[
@@ -46,7 +48,11 @@ pub fn network_state(api: &serde_json::Value, prior: &Value) -> Value {
 }
 
 #[async_trait]
-impl ManagedType for Network {
+impl ResourceType<OpenStack> for Network {
+    fn name(&self) -> &'static str {
+        "openstack_networking_network_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = common_attributes();
         attributes.extend([
@@ -99,7 +105,12 @@ impl ManagedType for Network {
             .map(|api| network_state(&api, state)))
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = fields(planned, FIELDS);
         body.extend(tenant(planned));
         if let Some(hints) = planned.get("availability_zone_hints").to_json() {
@@ -115,7 +126,8 @@ impl ManagedType for Network {
         session: &Session,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         update_with_tags(
             self,
             session,
@@ -127,12 +139,21 @@ impl ManagedType for Network {
         .await
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         delete(
             session,
             NETWORKS,
             prior.get("id").as_str().unwrap_or_default(),
         )
         .await
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
     }
 }

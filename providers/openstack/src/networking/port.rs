@@ -7,13 +7,15 @@
 use super::{
     PORTS, common_attributes, create, delete, show, tag_and_read_back, tenant, update_with_tags,
 };
+use crate::OpenStack;
 use crate::convert::{
     bool_attr, changed_fields, fields, flag, str_attr, string_set, strings_attr, text, to_json,
 };
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, set_tags};
+use crate::resource::{id_stub, keep, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
+use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{
     AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
     set_of,
@@ -149,7 +151,11 @@ fn pairs(planned: &Value) -> Json {
 }
 
 #[async_trait]
-impl ManagedType for Port {
+impl ResourceType<OpenStack> for Port {
+    fn name(&self) -> &'static str {
+        "openstack_networking_port_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = common_attributes();
         let string_set = || Type::Set(Box::new(Type::String));
@@ -293,7 +299,12 @@ impl ManagedType for Port {
             .map(|api| port_state(&api, state)))
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = fields(planned, FIELDS);
         body.insert("network_id".into(), to_json(planned.get("network_id")));
         if let Some(mac) = str_attr(planned, "mac_address") {
@@ -323,7 +334,8 @@ impl ManagedType for Port {
         session: &Session,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = changed_fields(prior, planned, FIELDS);
         let groups_changed = prior.get("security_group_ids") != planned.get("security_group_ids")
             || prior.get("no_security_groups") != planned.get("no_security_groups");
@@ -350,7 +362,16 @@ impl ManagedType for Port {
         update_with_tags(self, session, PORTS, prior, planned, body).await
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         delete(session, PORTS, prior.get("id").as_str().unwrap_or_default()).await
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
     }
 }

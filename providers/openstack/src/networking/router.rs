@@ -4,11 +4,13 @@ use super::{
     PORTS, ROUTERS, common_attributes, create, delete, show, tag_and_read_back, tenant,
     update_with_tags,
 };
+use crate::OpenStack;
 use crate::convert::{changed_fields, fields, flag, str_attr, text};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags};
+use crate::resource::{id_stub, keep, read_back, set_tags};
 use crate::session::{Service, Session};
 use async_trait::async_trait;
+use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{
     AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
 };
@@ -95,7 +97,11 @@ fn external_fixed_ip_block() -> NestedBlock {
 }
 
 #[async_trait]
-impl ManagedType for Router {
+impl ResourceType<OpenStack> for Router {
+    fn name(&self) -> &'static str {
+        "openstack_networking_router_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = common_attributes();
         attributes.extend([
@@ -160,7 +166,12 @@ impl ManagedType for Router {
             .map(|api| router_state(&api, state)))
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = fields(planned, FIELDS);
         body.extend(tenant(planned));
         let info = gateway(planned, true);
@@ -177,7 +188,8 @@ impl ManagedType for Router {
         session: &Session,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = changed_fields(prior, planned, FIELDS);
         let changed = |name| prior.get(name) != planned.get(name);
         let fixed_ips_changed = changed("external_fixed_ip");
@@ -190,13 +202,22 @@ impl ManagedType for Router {
         update_with_tags(self, session, ROUTERS, prior, planned, body).await
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         delete(
             session,
             ROUTERS,
             prior.get("id").as_str().unwrap_or_default(),
         )
         .await
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
     }
 }
 
@@ -226,7 +247,11 @@ async fn interface_call(
 }
 
 #[async_trait]
-impl ManagedType for RouterInterface {
+impl ResourceType<OpenStack> for RouterInterface {
+    fn name(&self) -> &'static str {
+        "openstack_networking_router_interface_v2"
+    }
+
     fn schema(&self) -> Schema {
         Schema::new(
             "Attaches a router to a subnet (or an existing port).",
@@ -291,7 +316,12 @@ impl ManagedType for RouterInterface {
         ])))
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let router = str_attr(planned, "router_id").unwrap_or_default();
         let body = fields(
             planned,
@@ -313,12 +343,18 @@ impl ManagedType for RouterInterface {
         _session: &Session,
         _prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         // Every attribute is force-new: an update only ever restates the same interface.
         Ok(planned.clone())
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         let router = prior.get("router_id").as_str().unwrap_or_default();
         let body = fields(prior, &[("id", "port_id")]);
         match interface_call(session, router, "remove_router_interface", body).await {
@@ -327,11 +363,20 @@ impl ManagedType for RouterInterface {
             Err(e) => Err(e),
         }
     }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
+    }
+
+    fn import_id_format(&self) -> &'static str {
+        "the id of the interface's port"
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resource::planned_by_rules;
 
     fn fixed_ip(subnet: Value, address: Value) -> Value {
         Value::List(vec![Value::object([
@@ -404,5 +449,31 @@ mod tests {
         );
         assert_eq!(none.get("external_fixed_ip"), &Value::List(Vec::new()));
         assert_eq!(none.get("external_network_id"), &Value::string(""));
+    }
+
+    #[test]
+    fn gateway_settings_follow_the_gateway_network_unless_configured() {
+        let api = json!({ "id": "r", "name": "r", "tags": [], "external_gateway_info": {
+            "network_id": "ext1", "enable_snat": true,
+            "external_fixed_ips": [{ "subnet_id": "sub", "ip_address": "203.0.113.5" }] } });
+        let prior = router_state(&api, &Value::Null);
+        let config = |network: &str| {
+            Value::object([
+                ("name", Value::string("r")),
+                ("external_network_id", Value::string(network)),
+            ])
+        };
+        let moved = planned_by_rules(&Router, Some(&prior), &config("ext2"));
+        assert_eq!(moved.get("enable_snat"), &Value::Unknown);
+        // A computed block the configuration leaves out follows its inputs too.
+        assert_eq!(moved.get("external_fixed_ip"), &Value::Unknown);
+        let same = planned_by_rules(&Router, Some(&prior), &config("ext1"));
+        assert_eq!(same.get("enable_snat"), &Value::Bool(true));
+        assert_eq!(
+            same.get("external_fixed_ip"),
+            prior.get("external_fixed_ip")
+        );
+        let new = planned_by_rules(&Router, None, &config("ext1"));
+        assert_eq!(new.get("external_fixed_ip"), &Value::Unknown);
     }
 }

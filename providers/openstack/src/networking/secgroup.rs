@@ -5,12 +5,14 @@ use super::{
     SECURITY_GROUP_RULES, SECURITY_GROUPS, common_attributes, create, delete, show,
     tag_and_read_back, tenant, update_with_tags,
 };
+use crate::OpenStack;
 use crate::convert::{changed_fields, fields, flag, int_attr, number, str_attr, text};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, read_back, set_tags, with_id};
+use crate::resource::{id_stub, keep, read_back, set_tags, with_id};
 use crate::session::Session;
 use async_trait::async_trait;
-use ggplan_sdk::{AttrPath, Attribute, Schema, Type, Value};
+use ggplan_sdk::typed::{Partial, ResourceType};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
 use serde_json::Value as Json;
 
 const FIELDS: &[(&str, &str)] = &[
@@ -36,7 +38,11 @@ pub fn secgroup_state(api: &Json, prior: &Value) -> Value {
 }
 
 #[async_trait]
-impl ManagedType for Secgroup {
+impl ResourceType<OpenStack> for Secgroup {
+    fn name(&self) -> &'static str {
+        "openstack_networking_secgroup_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = common_attributes();
         attributes.extend([
@@ -66,7 +72,12 @@ impl ManagedType for Secgroup {
             .map(|api| secgroup_state(&api, state)))
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = fields(planned, FIELDS);
         body.extend(tenant(planned));
         let api = create(session, SECURITY_GROUPS, body, planned).await?;
@@ -87,7 +98,8 @@ impl ManagedType for Secgroup {
         session: &Session,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         update_with_tags(
             self,
             session,
@@ -99,13 +111,22 @@ impl ManagedType for Secgroup {
         .await
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         delete(
             session,
             SECURITY_GROUPS,
             prior.get("id").as_str().unwrap_or_default(),
         )
         .await
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
     }
 }
 
@@ -183,8 +204,20 @@ fn equivalent_fields(prior: &Value, planned: &Value) -> Vec<&'static str> {
     same
 }
 
+/// Keeps the prior value of each attribute `planned` spells another way: the service stores
+/// its own spelling (`2001:DB8::/32` is `2001:db8::/32`), which must plan no replacement.
+fn keep_prior_spelling(prior: &Value, planned: &mut Value) {
+    for name in equivalent_fields(prior, planned) {
+        planned.set_attr(name, prior.get(name).clone());
+    }
+}
+
 #[async_trait]
-impl ManagedType for SecgroupRule {
+impl ResourceType<OpenStack> for SecgroupRule {
+    fn name(&self) -> &'static str {
+        "openstack_networking_secgroup_rule_v2"
+    }
+
     fn schema(&self) -> Schema {
         let optional = |ty| Attribute::optional_computed(ty).force_new();
         Schema::new(
@@ -218,22 +251,16 @@ impl ManagedType for SecgroupRule {
         )
     }
 
-    fn refine_plan(
+    async fn modify_plan(
         &self,
-        prior: Option<&Value>,
-        _config: &Value,
+        _session: &Session,
+        request: &PlanRequest<'_>,
         planned: &mut Value,
-    ) -> Vec<AttrPath> {
-        let Some(prior) = prior else {
-            return Vec::new();
-        };
-        let same = equivalent_fields(prior, planned);
-        if let Value::Map(map) = planned {
-            for name in same {
-                map.insert(name.to_string(), prior.get(name).clone());
-            }
+    ) -> Result<Vec<AttrPath>, ApiError> {
+        if let Some(prior) = request.prior {
+            keep_prior_spelling(prior, planned);
         }
-        Vec::new()
+        Ok(Vec::new())
     }
 
     async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError> {
@@ -253,7 +280,12 @@ impl ManagedType for SecgroupRule {
         Ok(Some(fresh))
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = fields(planned, RULE_FIELDS);
         body.extend(tenant(planned));
         let api = create(session, SECURITY_GROUP_RULES, body, planned).await?;
@@ -270,18 +302,28 @@ impl ManagedType for SecgroupRule {
         _session: &Session,
         _prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         // Every attribute is force-new: an update only ever restates the same rule.
         Ok(planned.clone())
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         delete(
             session,
             SECURITY_GROUP_RULES,
             prior.get("id").as_str().unwrap_or_default(),
         )
         .await
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
     }
 }
 
@@ -309,7 +351,7 @@ mod tests {
             ("port_range_min", Value::int(1)),
             ("port_range_max", Value::int(65535)),
         ]);
-        SecgroupRule.refine_plan(Some(&prior), &Value::Null, &mut planned);
+        keep_prior_spelling(&prior, &mut planned);
         assert_eq!(planned, prior);
     }
 
@@ -330,12 +372,12 @@ mod tests {
             ("port_range_max", Value::int(23)),
         ]);
         let mut kept = planned.clone();
-        SecgroupRule.refine_plan(Some(&prior), &Value::Null, &mut kept);
+        keep_prior_spelling(&prior, &mut kept);
         assert_eq!(kept, planned);
         let any = rule(&[("protocol", Value::string("any"))]);
         let mut kept = any.clone();
         let prior = rule(&[("protocol", Value::string(""))]);
-        SecgroupRule.refine_plan(Some(&prior), &Value::Null, &mut kept);
+        keep_prior_spelling(&prior, &mut kept);
         assert_eq!(kept.get("protocol"), &Value::string(""));
     }
 }

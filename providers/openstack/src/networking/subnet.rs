@@ -3,11 +3,13 @@
 use super::{
     SUBNETS, common_attributes, create, delete, show, tag_and_read_back, tenant, update_with_tags,
 };
+use crate::OpenStack;
 use crate::convert::{changed_fields, fields, flag, int_attr, string_list, text, to_json};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, keep, set_tags};
+use crate::resource::{id_stub, keep, set_tags};
 use crate::session::Session;
 use async_trait::async_trait;
+use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{
     Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value, set_of,
 };
@@ -79,7 +81,11 @@ fn pools(planned: &Value) -> Option<Json> {
 }
 
 #[async_trait]
-impl ManagedType for Subnet {
+impl ResourceType<OpenStack> for Subnet {
+    fn name(&self) -> &'static str {
+        "openstack_networking_subnet_v2"
+    }
+
     fn schema(&self) -> Schema {
         let mut attributes = common_attributes();
         let strings = || Type::List(Box::new(Type::String));
@@ -193,7 +199,12 @@ impl ManagedType for Subnet {
             .map(|api| subnet_state(&api, state)))
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = fields(planned, FIELDS);
         body.extend(fields(planned, CREATE_FIELDS));
         body.extend(tenant(planned));
@@ -211,7 +222,8 @@ impl ManagedType for Subnet {
         session: &Session,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let mut body = changed_fields(prior, planned, FIELDS);
         if prior.get("no_gateway") != planned.get("no_gateway")
             || prior.get("gateway_ip") != planned.get("gateway_ip")
@@ -226,12 +238,42 @@ impl ManagedType for Subnet {
         update_with_tags(self, session, SUBNETS, prior, planned, body).await
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         delete(
             session,
             SUBNETS,
             prior.get("id").as_str().unwrap_or_default(),
         )
         .await
+    }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::planned_by_rules;
+
+    #[test]
+    fn a_new_subnet_plans_the_defaults_and_the_pools_neutron_chooses() {
+        let config = Value::object([
+            ("network_id", Value::string("n")),
+            ("cidr", Value::string("192.168.1.0/24")),
+            ("allocation_pool", Value::List(Vec::new())),
+        ]);
+        let planned = planned_by_rules(&Subnet, None, &config);
+        assert_eq!(planned.get("enable_dhcp"), &Value::Bool(true));
+        assert_eq!(planned.get("no_gateway"), &Value::Bool(false));
+        assert_eq!(planned.get("ip_version"), &Value::int(4));
+        assert_eq!(planned.get("allocation_pool"), &Value::Unknown);
+        assert_eq!(planned.get("gateway_ip"), &Value::Unknown);
     }
 }

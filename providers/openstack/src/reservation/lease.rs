@@ -5,7 +5,7 @@
 //! Create waits until a lease that starts now (or in the past) is ACTIVE: only then may servers
 //! use its flavor. The name changes in place; the end date changes in place once the lease has
 //! started; a new start date, or a new end date before the start, replaces the lease (Blazar
-//! cannot move them then, see [`Lease::refine_plan`]); so do the reservations (Blazar cannot
+//! cannot move them then, see [`plan_dates`]); so do the reservations (Blazar cannot
 //! change a reservation's flavor or amount). A lease that ended or was deleted is gone: the
 //! next plan creates it again.
 //!
@@ -13,14 +13,17 @@
 //! application-credential tokens, and Blazar then answers 500, which the diagnostic explains.
 
 use super::date::{self, NOW};
+use crate::OpenStack;
 use crate::convert::{encode, int_attr, str_attr, text};
 use crate::error::ApiError;
-use crate::resource::{ManagedType, Partial, read_back};
+use crate::resource::{id_stub, read_back};
 use crate::session::{Service, Session};
 use crate::wait::{Poll, timeout, timeouts_block, until, validate_timeouts};
 use async_trait::async_trait;
+use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{
-    AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
+    AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, PlanRequest, Schema,
+    Type, Value,
 };
 use serde_json::{Value as Json, json};
 
@@ -137,6 +140,28 @@ fn explain_trust_failure(session: &Session, error: ApiError) -> ApiError {
     }
 }
 
+/// Plans the dates of an existing lease (`prior`): keeps its actual start for "now", and names
+/// the date changes that replace it.
+fn plan_dates(prior: &Value, planned: &mut Value) -> Vec<AttrPath> {
+    let started = prior.get("status").as_str() != Some("PENDING");
+    if started && planned.get("start_date").as_str() == Some(NOW) {
+        // "now" (said, or the default) asked for a lease that starts at once, and this one
+        // did.
+        planned.set_attr("start_date", prior.get("start_date").clone());
+    }
+    // Blazar moves the start of a lease only before it starts. And before it starts, it
+    // cannot move either date for the lease's owner: checking the new dates, it looks up the
+    // reserved flavor as the owner, who gets access to it only at the start (Blazar 18 answers
+    // 404). A lease that holds nothing yet is replaced instead.
+    let movable: &[&str] = if started { &["end_date"] } else { &[] };
+    ["start_date", "end_date"]
+        .into_iter()
+        .filter(|name| !movable.contains(name))
+        .filter(|name| planned.get(name) != prior.get(name))
+        .map(AttrPath::attr)
+        .collect()
+}
+
 impl Lease {
     /// Waits until the lease `id` is ACTIVE; ERROR fails.
     async fn wait_active(session: &Session, id: &str, planned: &Value) -> Result<Json, ApiError> {
@@ -165,7 +190,11 @@ impl Lease {
 }
 
 #[async_trait]
-impl ManagedType for Lease {
+impl ResourceType<OpenStack> for Lease {
+    fn name(&self) -> &'static str {
+        "openstack_blazar_lease"
+    }
+
     fn schema(&self) -> Schema {
         Schema::new(
             "A Blazar lease reserving instances of flavors for a period (ggplan's own resource: \
@@ -287,35 +316,15 @@ impl ManagedType for Lease {
         diags
     }
 
-    fn refine_plan(
+    async fn modify_plan(
         &self,
-        prior: Option<&Value>,
-        _config: &Value,
+        _session: &Session,
+        request: &PlanRequest<'_>,
         planned: &mut Value,
-    ) -> Vec<AttrPath> {
-        let Some(prior) = prior else {
-            return Vec::new();
-        };
-        let started = prior.get("status").as_str() != Some("PENDING");
-        if started
-            && planned.get("start_date").as_str() == Some(NOW)
-            && let Value::Map(map) = planned
-        {
-            // "now" (said, or the default) asked for a lease that starts at once, and this
-            // one did.
-            map.insert("start_date".into(), prior.get("start_date").clone());
-        }
-        // Blazar moves the start of a lease only before it starts. And before it starts, it
-        // cannot move either date for the lease's owner: checking the new dates, it looks up
-        // the reserved flavor as the owner, who gets access to it only at the start (Blazar
-        // 18 answers 404). A lease that holds nothing yet is replaced instead.
-        let movable: &[&str] = if started { &["end_date"] } else { &[] };
-        ["start_date", "end_date"]
-            .into_iter()
-            .filter(|name| !movable.contains(name))
-            .filter(|name| planned.get(name) != prior.get(name))
-            .map(AttrPath::attr)
-            .collect()
+    ) -> Result<Vec<AttrPath>, ApiError> {
+        Ok(request
+            .prior
+            .map_or_else(Vec::new, |prior| plan_dates(prior, planned)))
     }
 
     async fn read(&self, session: &Session, state: &Value) -> Result<Option<Value>, ApiError> {
@@ -327,7 +336,12 @@ impl ManagedType for Lease {
             .map(|lease| lease_state(&lease, state)))
     }
 
-    async fn create(&self, session: &Session, planned: &Value) -> Result<Value, Partial> {
+    async fn create(
+        &self,
+        session: &Session,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let reservations: Vec<Json> = planned
             .get("reservation")
             .as_list()
@@ -377,7 +391,8 @@ impl ManagedType for Lease {
         session: &Session,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Partial> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<ApiError>> {
         let id = str_attr(prior, "id").unwrap_or_default();
         let mut body = serde_json::Map::new();
         for name in ["name", "start_date", "end_date"] {
@@ -395,7 +410,12 @@ impl ManagedType for Lease {
         Ok(lease_state(&doc["lease"], planned))
     }
 
-    async fn delete(&self, session: &Session, prior: &Value) -> Result<(), ApiError> {
+    async fn delete(
+        &self,
+        session: &Session,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), ApiError> {
         let Some(id) = str_attr(prior, "id") else {
             return Ok(());
         };
@@ -416,11 +436,16 @@ impl ManagedType for Lease {
         )
         .await
     }
+
+    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
+        id_stub(id)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resource::planned_by_rules;
 
     fn api_lease(status: &str) -> Json {
         json!({
@@ -496,50 +521,36 @@ mod tests {
         let prior = lease_state(&api_lease("ACTIVE"), &Value::Null);
         let now = config("now", "2026-11-22 14:59", FLAVOR_INSTANCE, 3);
         let mut planned = now.clone();
-        assert!(
-            Lease
-                .refine_plan(Some(&prior), &now, &mut planned)
-                .is_empty()
-        );
+        assert!(plan_dates(&prior, &mut planned).is_empty());
         assert_eq!(planned.get("start_date"), prior.get("start_date"));
         // Left out, start_date is "now" by default: the same.
-        let schema = Lease.schema();
         let mut unsaid = now.clone();
         if let Value::Map(map) = &mut unsaid {
             map.remove("start_date");
         }
-        let proposed = ggplan_sdk::objchange::proposed_new(&schema, Some(&prior), &unsaid);
-        let mut planned = crate::resource::plan(&Lease, &schema, Some(&prior), &unsaid, &proposed);
-        assert!(
-            Lease
-                .refine_plan(Some(&prior), &unsaid, &mut planned)
-                .is_empty()
-        );
+        let mut planned = planned_by_rules(&Lease, Some(&prior), &unsaid);
+        assert!(plan_dates(&prior, &mut planned).is_empty());
         assert_eq!(planned.get("start_date"), prior.get("start_date"));
 
         let moved = config("2026-11-23 00:00", "2026-11-23 14:59", FLAVOR_INSTANCE, 3);
         let mut planned = moved.clone();
         assert_eq!(
-            Lease.refine_plan(Some(&prior), &moved, &mut planned),
+            plan_dates(&prior, &mut planned),
             vec![AttrPath::attr("start_date")]
         );
 
         let longer = config("now", "2026-11-23 14:59", FLAVOR_INSTANCE, 3);
         let mut planned = longer.clone();
-        assert!(
-            Lease
-                .refine_plan(Some(&prior), &longer, &mut planned)
-                .is_empty()
-        );
+        assert!(plan_dates(&prior, &mut planned).is_empty());
 
         let pending = lease_state(&api_lease("PENDING"), &Value::Null);
         let mut planned = moved.clone();
         assert_eq!(
-            Lease.refine_plan(Some(&pending), &moved, &mut planned),
+            plan_dates(&pending, &mut planned),
             vec![AttrPath::attr("start_date"), AttrPath::attr("end_date")]
         );
         let mut planned = now.clone();
-        Lease.refine_plan(Some(&pending), &now, &mut planned);
+        plan_dates(&pending, &mut planned);
         assert_eq!(planned.get("start_date"), &Value::string("now"));
     }
 }
