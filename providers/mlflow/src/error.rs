@@ -49,68 +49,15 @@ impl ApiError {
                 ),
             ),
             ApiError::Status {
-                status: 401,
+                status: status @ (401 | 403),
                 code,
                 message,
-            } => Diagnostic::error(
-                format!("MLflow refused the credentials while {doing} (HTTP 401 {code})"),
-                format!(
-                    "The server said: {message}. The request used {credentials}. Set username \
-                     and password (or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD) to an \
-                     account of the server, or token for a bearer token."
-                ),
-            ),
-            ApiError::Status {
-                status: 403,
-                code,
-                message,
-            } => Diagnostic::error(
-                format!("MLflow denied permission while {doing} (HTTP 403 {code})"),
-                format!(
-                    "The server said: {message}. The request used {credentials}, which may read \
-                     but not do this. Ask an MLflow admin to grant that user EDIT or MANAGE \
-                     permission on the object, or use another account."
-                ),
-            ),
-            ApiError::Status { code, message, .. } if self.is_not_found() => Diagnostic::error(
-                format!("MLflow has no such object while {doing} ({code})"),
-                format!(
-                    "The server said: {message}. Check the name (and version) in the stack, or \
-                     create the object first."
-                ),
-            ),
-            ApiError::Status { code, message, .. } if self.is_already_exists() => {
-                Diagnostic::error(
-                    format!("It already exists in MLflow while {doing} ({code})"),
-                    format!(
-                        "The server said: {message}. Import the existing object with `ggplan \
-                         import ADDRESS ID` so the stack manages it, or choose another name."
-                    ),
-                )
-            }
+            } => refusal(*status, code, message, doing, credentials),
             ApiError::Status {
                 status,
                 code,
                 message,
-            } if *status >= 500 => Diagnostic::error(
-                format!("MLflow failed while {doing} (HTTP {status} {code})"),
-                format!(
-                    "The server said: {message}. This is a server-side error that persisted \
-                     through the provider's retries; check the tracking server's log, then run \
-                     the command again."
-                ),
-            ),
-            ApiError::Status {
-                status,
-                code,
-                message,
-            } => Diagnostic::error(
-                format!("MLflow rejected the request while {doing} (HTTP {status} {code})"),
-                format!(
-                    "The server said: {message}. Correct the attribute the message names in the \
-                     stack and plan again."
-                ),
-            ),
+            } => self.rejection(*status, code, message, doing),
             ApiError::Unexpected(_) => Diagnostic::error(
                 format!("MLflow answered unexpectedly while {doing}"),
                 format!(
@@ -119,6 +66,67 @@ impl ApiError {
                 ),
             ),
         }
+    }
+
+    /// An error status other than 401 and 403 as a diagnostic about `doing`.
+    fn rejection(&self, status: u16, code: &str, message: &str, doing: &str) -> Diagnostic {
+        if self.is_not_found() {
+            Diagnostic::error(
+                format!("MLflow has no such object while {doing} ({code})"),
+                format!(
+                    "The server said: {message}. Check the name (and version) in the stack, or \
+                     create the object first."
+                ),
+            )
+        } else if self.is_already_exists() {
+            Diagnostic::error(
+                format!("It already exists in MLflow while {doing} ({code})"),
+                format!(
+                    "The server said: {message}. Import the existing object with `ggplan \
+                     import ADDRESS ID` so the stack manages it, or choose another name."
+                ),
+            )
+        } else if status >= 500 {
+            Diagnostic::error(
+                format!("MLflow failed while {doing} (HTTP {status} {code})"),
+                format!(
+                    "The server said: {message}. This is a server-side error that persisted \
+                     through the provider's retries; check the tracking server's log, then run \
+                     the command again."
+                ),
+            )
+        } else {
+            Diagnostic::error(
+                format!("MLflow rejected the request while {doing} (HTTP {status} {code})"),
+                format!(
+                    "The server said: {message}. Correct the attribute the message names in the \
+                     stack and plan again."
+                ),
+            )
+        }
+    }
+}
+
+/// A 401 (the credentials) or 403 (their permissions) as a diagnostic about `doing`.
+fn refusal(status: u16, code: &str, message: &str, doing: &str, credentials: &str) -> Diagnostic {
+    if status == 401 {
+        Diagnostic::error(
+            format!("MLflow refused the credentials while {doing} (HTTP 401 {code})"),
+            format!(
+                "The server said: {message}. The request used {credentials}. Set username \
+                 and password (or MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD) to an \
+                 account of the server, or token for a bearer token."
+            ),
+        )
+    } else {
+        Diagnostic::error(
+            format!("MLflow denied permission while {doing} (HTTP 403 {code})"),
+            format!(
+                "The server said: {message}. The request used {credentials}, which may read \
+                 but not do this. Ask an MLflow admin to grant that user EDIT or MANAGE \
+                 permission on the object, or use another account."
+            ),
+        )
     }
 }
 

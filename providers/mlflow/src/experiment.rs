@@ -2,17 +2,23 @@
 //! artifact location replaces it. A deleted experiment (MLflow keeps it until `mlflow gc`)
 //! counts as gone.
 
+use crate::Mlflow;
 use crate::client::{Client, Method};
-use crate::resource::{
-    Resource, TagEndpoints, delete_object, normalized, required_str, sync_tags, unknown_when_new,
-};
+use crate::resource::{ObjectApi, normalize, required_str, validate_tags};
 use crate::wire::{self, CreatedExperiment, ExperimentResponse};
 use async_trait::async_trait;
-use ggplan_sdk::{Attribute, Diagnostics, PlanRequest, PlanResponse, Schema, Type, Value};
-use serde::de::IgnoredAny;
+use ggplan_sdk::typed::{Partial, ResourceType};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value, objchange};
 use serde_json::json;
 
 const TYPE: &str = "mlflow_experiment";
+
+const API: ObjectApi = ObjectApi {
+    update: (Method::Post, "experiments/update"),
+    set_tag: (Method::Post, "experiments/set-experiment-tag"),
+    delete_tag: (Method::Post, "experiments/delete-experiment-tag"),
+    delete: (Method::Post, "experiments/delete"),
+};
 
 /// The managed experiment.
 pub(crate) struct Experiment;
@@ -60,8 +66,8 @@ async fn fetch(client: &Client, state: &Value) -> Result<Option<wire::Experiment
 }
 
 #[async_trait]
-impl Resource for Experiment {
-    fn type_name(&self) -> &'static str {
+impl ResourceType<Mlflow> for Experiment {
+    fn name(&self) -> &'static str {
         TYPE
     }
 
@@ -94,23 +100,31 @@ impl Resource for Experiment {
         )
     }
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate_tags(config)
+    }
+
+    async fn modify_plan(
+        &self,
+        _client: &Client,
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
+        normalize(planned);
+        objchange::unknown_when_new(&self.schema(), request.prior, planned);
+        Ok(Vec::new())
+    }
+
     async fn read(&self, client: &Client, state: &Value) -> Result<Option<Value>, Diagnostics> {
         Ok(fetch(client, state).await?.as_ref().map(state_of))
     }
 
-    async fn plan(
+    async fn create(
         &self,
-        _client: &Client,
-        request: &PlanRequest<'_>,
-    ) -> Result<PlanResponse, Diagnostics> {
-        let planned = normalized(request.proposed.clone());
-        Ok(PlanResponse {
-            planned: unknown_when_new(&self.schema(), request.prior, planned),
-            requires_replace: Vec::new(),
-        })
-    }
-
-    async fn create(&self, client: &Client, planned: &Value) -> Result<Value, Diagnostics> {
+        client: &Client,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
         let name = required_str(planned, "name")?;
         let mut body = json!({"name": name, "tags": wire::tags_json(planned.get("tags"))});
         if let Some(location) = planned.get("artifact_location").as_str() {
@@ -135,13 +149,15 @@ impl Resource for Experiment {
         let stub = Value::object([("id", Value::string(&created.experiment_id))]);
         match fetch(client, &stub).await? {
             Some(experiment) => Ok(state_of(&experiment)),
-            None => Err(client.fail(
-                &crate::error::ApiError::Unexpected(format!(
-                    "experiment {} vanished right after it was created",
-                    created.experiment_id
-                )),
-                &doing,
-            )),
+            None => Err(client
+                .fail(
+                    &crate::error::ApiError::Unexpected(format!(
+                        "experiment {} vanished right after it was created",
+                        created.experiment_id
+                    )),
+                    &doing,
+                )
+                .into()),
         }
     }
 
@@ -150,47 +166,28 @@ impl Resource for Experiment {
         client: &Client,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Diagnostics> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
         let id = required_str(prior, "id")?;
         let name = required_str(planned, "name")?;
         let doing = format!("updating experiment {id} ({name:?})");
-        if prior.get("name") != planned.get("name") {
-            client
-                .call::<IgnoredAny>(
-                    Method::Post,
-                    "experiments/update",
-                    json!({"experiment_id": id, "new_name": name}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
-        let endpoints = TagEndpoints {
-            set: (Method::Post, "experiments/set-experiment-tag"),
-            delete: (Method::Post, "experiments/delete-experiment-tag"),
-        };
-        sync_tags(
-            client,
-            &endpoints,
-            json!({"experiment_id": id}),
-            prior,
-            planned,
-            &doing,
-        )
-        .await?;
-        Ok(planned.clone())
+        let renamed = (prior.get("name") != planned.get("name")).then(|| json!({"new_name": name}));
+        let object = json!({"experiment_id": id});
+        Ok(API
+            .update(client, object, renamed, prior, planned, &doing)
+            .await?)
     }
 
-    async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
+    async fn delete(
+        &self,
+        client: &Client,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
         let id = required_str(prior, "id")?;
         let doing = format!("deleting experiment {id}");
-        delete_object(
-            client,
-            Method::Post,
-            "experiments/delete",
-            json!({"experiment_id": id}),
-            &doing,
-        )
-        .await
+        let object = json!({"experiment_id": id});
+        API.delete(client, object, &doing).await
     }
 
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
@@ -203,7 +200,7 @@ impl Resource for Experiment {
     }
 
     fn import_id_format(&self) -> &'static str {
-        "The import id of an experiment is its numeric id, or its name."
+        "its numeric id, or its name"
     }
 }
 

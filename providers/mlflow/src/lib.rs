@@ -24,168 +24,142 @@ mod wire;
 
 use async_trait::async_trait;
 use client::Client;
-use ggplan_sdk::{
-    ApplyRequest, ApplyResponse, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Provider,
-    ProviderFactory, ProviderSchema, ReadRequest, ResourceKind, Value,
-};
-use resource::{DataSource, Resource};
+use ggplan_sdk::typed::{DataSourceType, ResourceType, TypedProvider};
+use ggplan_sdk::{Diagnostics, ProviderFactory, Schema, Value};
 use settings::Settings;
-use std::sync::{Arc, RwLock};
-
-/// The managed resource types.
-const RESOURCES: [&dyn Resource; 4] = [
-    &registered_model::RegisteredModel,
-    &model_alias::ModelAlias,
-    &model_version::ModelVersion,
-    &experiment::Experiment,
-];
-
-/// The data sources.
-const DATA_SOURCES: [&dyn DataSource; 2] = [
-    &registered_model::RegisteredModelData,
-    &model_version::ModelVersionData,
-];
 
 /// The `mlflow` provider, as the engine instantiates it.
 pub fn factory() -> ProviderFactory {
-    ProviderFactory::new("mlflow", || -> Arc<dyn Provider> {
-        Arc::new(MlflowProvider::default())
-    })
+    ggplan_sdk::typed::factory::<Mlflow>()
 }
 
-/// One configured `provider "mlflow"` block.
-#[derive(Debug, Default)]
-pub struct MlflowProvider {
-    client: RwLock<Option<Arc<Client>>>,
-}
-
-impl MlflowProvider {
-    fn client(&self) -> Result<Arc<Client>, Diagnostics> {
-        self.client
-            .read()
-            .ok()
-            .and_then(|c| c.clone())
-            .ok_or_else(|| {
-                Diagnostic::error(
-                    "The MLflow provider is not configured",
-                    "ggplan calls configure before any other call; this is a bug in ggplan.",
-                )
-                .into()
-            })
-    }
-
-    /// The client and the resource type, or why there is none.
-    fn resource(
-        &self,
-        type_name: &str,
-    ) -> Result<(Arc<Client>, &'static dyn Resource), Diagnostics> {
-        let resource = RESOURCES
-            .into_iter()
-            .find(|r| r.type_name() == type_name)
-            .ok_or_else(|| unsupported(type_name))?;
-        Ok((self.client()?, resource))
-    }
-}
-
-fn unsupported(type_name: &str) -> Diagnostics {
-    Diagnostic::error(
-        format!("The mlflow provider has no type {type_name:?}"),
-        "Check the spelling of the type; `ggplan providers` lists the types the mlflow provider \
-         offers.",
-    )
-    .into()
-}
+/// The `mlflow` provider: a configured block is one [`Client`] of the tracking server.
+pub(crate) struct Mlflow;
 
 #[async_trait]
-impl Provider for MlflowProvider {
-    fn schema(&self) -> ProviderSchema {
-        ProviderSchema {
-            provider: settings::schema(),
-            resources: RESOURCES
-                .iter()
-                .map(|r| (r.type_name().to_string(), r.schema()))
-                .collect(),
-            data_sources: DATA_SOURCES
-                .iter()
-                .map(|d| (d.type_name().to_string(), d.schema()))
-                .collect(),
-        }
+impl TypedProvider for Mlflow {
+    type Client = Client;
+    type Error = Diagnostics;
+    const NAME: &'static str = "mlflow";
+
+    fn schema() -> Schema {
+        settings::schema()
     }
 
-    fn validate(&self, kind: ResourceKind, type_name: &str, config: &Value) -> Diagnostics {
-        match kind {
-            ResourceKind::Managed => RESOURCES
-                .iter()
-                .find(|r| r.type_name() == type_name)
-                .map(|r| r.validate(config))
-                .unwrap_or_default(),
-            ResourceKind::Data => DATA_SOURCES
-                .iter()
-                .find(|d| d.type_name() == type_name)
-                .map(|d| d.validate(config))
-                .unwrap_or_default(),
-        }
+    fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
+        vec![
+            Box::new(registered_model::RegisteredModel),
+            Box::new(model_alias::ModelAlias),
+            Box::new(model_version::ModelVersion),
+            Box::new(experiment::Experiment),
+        ]
     }
 
-    async fn configure(&self, config: &Value) -> Result<(), Diagnostics> {
+    fn data_sources() -> Vec<Box<dyn DataSourceType<Self>>> {
+        vec![
+            Box::new(registered_model::RegisteredModelData),
+            Box::new(model_version::ModelVersionData),
+        ]
+    }
+
+    async fn configure(config: &Value) -> Result<Client, Diagnostics> {
         let settings = Settings::from_config(config, |var| std::env::var(var).ok())?;
-        let client = Arc::new(Client::new(&settings)?);
-        if let Ok(mut slot) = self.client.write() {
-            *slot = Some(client);
-        }
-        Ok(())
+        Client::new(&settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ggplan_sdk::typed::TypeTable;
+    use ggplan_sdk::{PlanRequest, Provider, ResourceKind, objchange};
+
+    /// A configured instance; planning these types needs no server.
+    async fn configured() -> TypeTable<Mlflow> {
+        let table = TypeTable::<Mlflow>::new();
+        let config = Value::object([("tracking_uri", Value::string("http://127.0.0.1:9"))]);
+        table.configure(&config).await.expect("configure");
+        table
     }
 
-    async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
-        let (client, resource) = self.resource(request.type_name)?;
-        resource.read(&client, request.state).await
+    /// A configuration with `pairs`, an empty description and no tags.
+    fn config<const N: usize>(pairs: [(&str, &str); N]) -> Value {
+        let empty = [
+            ("description", Value::string("")),
+            ("tags", Value::Map(Default::default())),
+        ];
+        Value::object(
+            pairs
+                .into_iter()
+                .map(|(name, value)| (name, Value::string(value)))
+                .chain(empty),
+        )
     }
 
-    async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
-        let (client, resource) = self.resource(request.type_name)?;
-        resource.plan(&client, &request).await
-    }
-
-    async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
-        let (client, resource) = match self.resource(request.type_name) {
-            Ok(found) => found,
-            Err(diagnostics) => return ApplyResponse::failed(request.prior, diagnostics),
+    async fn plan(
+        table: &TypeTable<Mlflow>,
+        type_name: &str,
+        prior: Option<&Value>,
+        config: &Value,
+    ) -> Value {
+        let checked = table.validate(ResourceKind::Managed, type_name, config);
+        assert!(checked.is_empty(), "{checked}");
+        let schema = &table.schema().resources[type_name];
+        let proposed = objchange::proposed_new(schema, prior, config);
+        let request = PlanRequest {
+            type_name,
+            prior,
+            config,
+            proposed: &proposed,
         };
-        let outcome = match (request.prior, request.planned) {
-            (None, Some(planned)) => resource.create(&client, planned).await.map(Some),
-            (Some(prior), Some(planned)) => {
-                resource.update(&client, prior, planned).await.map(Some)
-            }
-            (Some(prior), None) => resource.delete(&client, prior).await.map(|()| None),
-            (None, None) => Ok(None),
-        };
-        match outcome {
-            Ok(state) => ApplyResponse::ok(state),
-            Err(diagnostics) => ApplyResponse::failed(request.prior, diagnostics),
+        table.plan(request).await.expect("plan").planned
+    }
+
+    #[test]
+    fn the_provider_offers_its_types_under_its_name() {
+        let schema = (factory().new)().schema();
+        let names: Vec<_> = schema
+            .resources
+            .keys()
+            .chain(schema.data_sources.keys())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "mlflow_experiment",
+                "mlflow_model_alias",
+                "mlflow_model_version",
+                "mlflow_registered_model",
+                "mlflow_model_version",
+                "mlflow_registered_model"
+            ]
+        );
+        assert!(schema.provider.attributes["password"].sensitive);
+    }
+
+    #[tokio::test]
+    async fn plans_read_empty_as_null_and_leave_mlflow_s_values_unknown_when_new() {
+        let table = configured().await;
+        let named = config([("name", "m")]);
+        let model = plan(&table, "mlflow_registered_model", None, &named).await;
+        assert_eq!(model.get("id"), &Value::string("m"));
+        assert_eq!(model.get("description"), &Value::Null);
+        assert_eq!(model.get("tags"), &Value::Null);
+
+        let registered = config([("model", "m"), ("source", "runs:/r/model")]);
+        let version = plan(&table, "mlflow_model_version", None, &registered).await;
+        for computed in ["version", "status", "id"] {
+            assert_eq!(version.get(computed), &Value::Unknown, "{computed}");
         }
-    }
+        let mut prior = version.clone();
+        for (name, value) in [("version", "1"), ("status", "READY"), ("id", "m/1")] {
+            prior.set_attr(name, Value::string(value));
+        }
+        let unchanged = plan(&table, "mlflow_model_version", Some(&prior), &registered).await;
+        assert_eq!(unchanged, prior);
 
-    async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value, Diagnostics> {
-        let source = DATA_SOURCES
-            .into_iter()
-            .find(|d| d.type_name() == type_name)
-            .ok_or_else(|| unsupported(type_name))?;
-        source.read(&*self.client()?, config).await
-    }
-
-    async fn import(&self, type_name: &str, id: &str) -> Result<Value, Diagnostics> {
-        let (client, resource) = self.resource(type_name)?;
-        let stub = resource.import_stub(id)?;
-        resource.read(&client, &stub).await?.ok_or_else(|| {
-            Diagnostic::error(
-                format!("No {type_name} {id:?} in MLflow"),
-                format!(
-                    "The tracking server has no object with import id {id:?}. {} Check the id, or \
-                     declare the resource without importing it so ggplan creates it.",
-                    resource.import_id_format()
-                ),
-            )
-            .into()
-        })
+        let experiment = plan(&table, "mlflow_experiment", None, &named).await;
+        assert_eq!(experiment.get("id"), &Value::Unknown);
+        assert_eq!(experiment.get("artifact_location"), &Value::Unknown);
     }
 }

@@ -5,19 +5,19 @@
 //! A version that does not exist is caught at plan time whenever the model and version are
 //! known then, instead of half-way through an apply.
 
+use crate::Mlflow;
 use crate::client::{Client, Method};
 use crate::registered_model::fetch;
-use crate::resource::{Resource, check_version_number, delete_object, required_str, set, split_id};
+use crate::resource::{check_version_number, delete_object, required_str, split_id};
 use crate::wire::ModelVersionResponse;
 use async_trait::async_trait;
-use ggplan_sdk::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Schema, Type, Value,
-};
+use ggplan_sdk::typed::{Partial, ResourceType};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value};
 use serde::de::IgnoredAny;
 use serde_json::json;
 
 const TYPE: &str = "mlflow_model_alias";
-const ID_FORMAT: &str = "The import id of a model alias is MODEL/ALIAS.";
+const ID_FORMAT: &str = "MODEL/ALIAS";
 /// MLflow's limit on alias names.
 const MAX_ALIAS_LEN: usize = 255;
 
@@ -110,9 +110,31 @@ async fn check_version_exists(
     }
 }
 
+/// Points the planned alias at the planned version (creating the alias, or moving it) and
+/// returns its state.
+async fn point(client: &Client, planned: &Value) -> Result<Value, Diagnostics> {
+    let model = required_str(planned, "model")?;
+    let alias = required_str(planned, "alias")?;
+    let version = required_str(planned, "version")?;
+    client
+        .call::<IgnoredAny>(
+            Method::Post,
+            "registered-models/alias",
+            json!({"name": model, "alias": alias, "version": version}),
+        )
+        .await
+        .map_err(|e| {
+            client.fail(
+                &e,
+                &format!("pointing alias {alias:?} of model {model:?} at version {version}"),
+            )
+        })?;
+    Ok(state(model, alias, version))
+}
+
 #[async_trait]
-impl Resource for ModelAlias {
-    fn type_name(&self) -> &'static str {
+impl ResourceType<Mlflow> for ModelAlias {
+    fn name(&self) -> &'static str {
         TYPE
     }
 
@@ -175,24 +197,23 @@ impl Resource for ModelAlias {
             .map(|a| state(model, alias, &a.version)))
     }
 
-    async fn plan(
+    async fn modify_plan(
         &self,
         client: &Client,
         request: &PlanRequest<'_>,
-    ) -> Result<PlanResponse, Diagnostics> {
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
         let config = request.config;
         let validation = self.validate(config);
         if validation.has_errors() {
             return Err(validation);
         }
-        let mut planned = request.proposed.clone();
         let (model, alias, version) = (
             config.get("model").as_str(),
             config.get("alias").as_str(),
             config.get("version").as_str(),
         );
-        set(
-            &mut planned,
+        planned.set_attr(
             "id",
             match (model, alias) {
                 (Some(model), Some(alias)) => Value::string(format!("{model}/{alias}")),
@@ -206,42 +227,35 @@ impl Resource for ModelAlias {
         {
             check_version_exists(client, model, alias, version).await?;
         }
-        Ok(PlanResponse {
-            planned,
-            requires_replace: Vec::new(),
-        })
+        Ok(Vec::new())
     }
 
-    async fn create(&self, client: &Client, planned: &Value) -> Result<Value, Diagnostics> {
-        let model = required_str(planned, "model")?;
-        let alias = required_str(planned, "alias")?;
-        let version = required_str(planned, "version")?;
-        client
-            .call::<IgnoredAny>(
-                Method::Post,
-                "registered-models/alias",
-                json!({"name": model, "alias": alias, "version": version}),
-            )
-            .await
-            .map_err(|e| {
-                client.fail(
-                    &e,
-                    &format!("pointing alias {alias:?} of model {model:?} at version {version}"),
-                )
-            })?;
-        Ok(state(model, alias, version))
+    async fn create(
+        &self,
+        client: &Client,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        Ok(point(client, planned).await?)
     }
 
+    /// MLflow's set-alias moves an existing alias: an update is the same call as a create.
     async fn update(
         &self,
         client: &Client,
         _prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Diagnostics> {
-        self.create(client, planned).await
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        Ok(point(client, planned).await?)
     }
 
-    async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
+    async fn delete(
+        &self,
+        client: &Client,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
         let model = required_str(prior, "model")?;
         let alias = required_str(prior, "alias")?;
         let doing = format!("deleting alias {alias:?} of model {model:?}");
@@ -256,7 +270,7 @@ impl Resource for ModelAlias {
     }
 
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
-        let (model, alias) = split_id(id, ID_FORMAT)?;
+        let (model, alias) = split_id(id, "a model alias", ID_FORMAT)?;
         Ok(Value::object([
             ("model", Value::string(model)),
             ("alias", Value::string(alias)),

@@ -1,23 +1,31 @@
 //! `mlflow_model_version`: a registered version of a model (MLflow numbers it), and the data
 //! source of the same name, which finds a version by number or by alias.
 
+use crate::Mlflow;
 use crate::client::{Client, Method};
 use crate::error::ApiError;
 use crate::resource::{
-    DataSource, Resource, TagEndpoints, check_version_number, delete_object, normalized,
-    required_str, set, split_id, sync_tags, unknown_when_new,
+    ObjectApi, check_version_number, description_change, normalize, required_str, split_id,
+    validate_tags,
 };
 use crate::wire::{self, ModelVersionResponse};
 use async_trait::async_trait;
+use ggplan_sdk::typed::{DataSourceType, Partial, ResourceType};
 use ggplan_sdk::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Schema, Type, Value,
+    AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value, objchange,
 };
-use serde::de::IgnoredAny;
 use serde_json::json;
 use std::time::Duration;
 
 const TYPE: &str = "mlflow_model_version";
-const ID_FORMAT: &str = "The import id of a model version is MODEL/VERSION.";
+const ID_FORMAT: &str = "MODEL/VERSION";
+
+const API: ObjectApi = ObjectApi {
+    update: (Method::Patch, "model-versions/update"),
+    set_tag: (Method::Post, "model-versions/set-tag"),
+    delete_tag: (Method::Delete, "model-versions/delete-tag"),
+    delete: (Method::Delete, "model-versions/delete"),
+};
 /// How long a create waits for a pending registration to finish.
 const REGISTRATION_POLLS: u32 = 60;
 const REGISTRATION_POLL_INTERVAL: Duration = Duration::from_millis(500);
@@ -103,8 +111,8 @@ async fn await_registration(
 }
 
 #[async_trait]
-impl Resource for ModelVersion {
-    fn type_name(&self) -> &'static str {
+impl ResourceType<Mlflow> for ModelVersion {
+    fn name(&self) -> &'static str {
         TYPE
     }
 
@@ -153,25 +161,33 @@ impl Resource for ModelVersion {
         )
     }
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate_tags(config)
+    }
+
+    async fn modify_plan(
+        &self,
+        _client: &Client,
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
+        normalize(planned);
+        objchange::unknown_when_new(&self.schema(), request.prior, planned);
+        Ok(Vec::new())
+    }
+
     async fn read(&self, client: &Client, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let model = required_str(state, "model")?;
         let version = required_str(state, "version")?;
         Ok(fetch(client, model, version).await?.as_ref().map(state_of))
     }
 
-    async fn plan(
+    async fn create(
         &self,
-        _client: &Client,
-        request: &PlanRequest<'_>,
-    ) -> Result<PlanResponse, Diagnostics> {
-        let planned = normalized(request.proposed.clone());
-        Ok(PlanResponse {
-            planned: unknown_when_new(&self.schema(), request.prior, planned),
-            requires_replace: Vec::new(),
-        })
-    }
-
-    async fn create(&self, client: &Client, planned: &Value) -> Result<Value, Diagnostics> {
+        client: &Client,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
         let model = required_str(planned, "model")?;
         let source = required_str(planned, "source")?;
         let mut body = json!({
@@ -197,53 +213,33 @@ impl Resource for ModelVersion {
         client: &Client,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Diagnostics> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
         let model = required_str(planned, "model")?;
         let version = required_str(planned, "version")?;
         let doing = format!("updating version {version} of model {model:?}");
-        if prior.get("description") != planned.get("description") {
-            let description = planned.get("description").as_str().unwrap_or_default();
-            client
-                .call::<IgnoredAny>(
-                    Method::Patch,
-                    "model-versions/update",
-                    json!({"name": model, "version": version, "description": description}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
-        let endpoints = TagEndpoints {
-            set: (Method::Post, "model-versions/set-tag"),
-            delete: (Method::Delete, "model-versions/delete-tag"),
-        };
-        sync_tags(
-            client,
-            &endpoints,
-            json!({"name": model, "version": version}),
-            prior,
-            planned,
-            &doing,
-        )
-        .await?;
-        Ok(planned.clone())
+        let object = json!({"name": model, "version": version});
+        let fields = description_change(prior, planned);
+        Ok(API
+            .update(client, object, fields, prior, planned, &doing)
+            .await?)
     }
 
-    async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
+    async fn delete(
+        &self,
+        client: &Client,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
         let model = required_str(prior, "model")?;
         let version = required_str(prior, "version")?;
         let doing = format!("deleting version {version} of model {model:?}");
-        delete_object(
-            client,
-            Method::Delete,
-            "model-versions/delete",
-            json!({"name": model, "version": version}),
-            &doing,
-        )
-        .await
+        let object = json!({"name": model, "version": version});
+        API.delete(client, object, &doing).await
     }
 
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
-        let (model, version) = split_id(id, ID_FORMAT)?;
+        let (model, version) = split_id(id, "a model version", ID_FORMAT)?;
         Ok(Value::object([
             ("model", Value::string(model)),
             ("version", Value::string(version)),
@@ -256,8 +252,8 @@ impl Resource for ModelVersion {
 }
 
 #[async_trait]
-impl DataSource for ModelVersionData {
-    fn type_name(&self) -> &'static str {
+impl DataSourceType<Mlflow> for ModelVersionData {
+    fn name(&self) -> &'static str {
         TYPE
     }
 
@@ -341,9 +337,9 @@ impl DataSource for ModelVersionData {
         };
         let version = found.map_err(|e| lookup_failure(client, &e, &what))?;
         let mut value = state_of(&version);
-        set(&mut value, "alias", config.get("alias").clone());
+        value.set_attr("alias", config.get("alias").clone());
         let aliases = version.aliases.iter().map(Value::string).collect();
-        set(&mut value, "aliases", Value::List(aliases));
+        value.set_attr("aliases", Value::List(aliases));
         Ok(value)
     }
 }

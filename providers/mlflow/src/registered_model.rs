@@ -1,17 +1,24 @@
 //! `mlflow_registered_model`: a model of the registry (its versions and aliases are their own
 //! resources), and the data source of the same name, which also reports the aliases.
 
+use crate::Mlflow;
 use crate::client::{Client, Method};
-use crate::resource::{
-    DataSource, Resource, TagEndpoints, delete_object, normalized, required_str, set, sync_tags,
-};
+use crate::resource::{ObjectApi, description_change, normalize, required_str, validate_tags};
 use crate::wire::{self, RegisteredModelResponse};
 use async_trait::async_trait;
-use ggplan_sdk::{Attribute, Diagnostics, PlanRequest, PlanResponse, Schema, Type, Value};
+use ggplan_sdk::typed::{DataSourceType, Partial, ResourceType};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
 use serde::de::IgnoredAny;
 use serde_json::json;
 
 const TYPE: &str = "mlflow_registered_model";
+
+const API: ObjectApi = ObjectApi {
+    update: (Method::Patch, "registered-models/update"),
+    set_tag: (Method::Post, "registered-models/set-tag"),
+    delete_tag: (Method::Delete, "registered-models/delete-tag"),
+    delete: (Method::Delete, "registered-models/delete"),
+};
 
 /// The managed registered model.
 pub(crate) struct RegisteredModel;
@@ -52,8 +59,8 @@ fn state_of(model: &wire::RegisteredModel) -> Value {
 }
 
 #[async_trait]
-impl Resource for RegisteredModel {
-    fn type_name(&self) -> &'static str {
+impl ResourceType<Mlflow> for RegisteredModel {
+    fn name(&self) -> &'static str {
         TYPE
     }
 
@@ -84,25 +91,32 @@ impl Resource for RegisteredModel {
         )
     }
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate_tags(config)
+    }
+
+    async fn modify_plan(
+        &self,
+        _client: &Client,
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
+        normalize(planned);
+        planned.set_attr("id", request.config.get("name").clone());
+        Ok(Vec::new())
+    }
+
     async fn read(&self, client: &Client, state: &Value) -> Result<Option<Value>, Diagnostics> {
         let name = required_str(state, "name")?;
         Ok(fetch(client, name).await?.as_ref().map(state_of))
     }
 
-    async fn plan(
+    async fn create(
         &self,
-        _client: &Client,
-        request: &PlanRequest<'_>,
-    ) -> Result<PlanResponse, Diagnostics> {
-        let mut planned = normalized(request.proposed.clone());
-        set(&mut planned, "id", request.config.get("name").clone());
-        Ok(PlanResponse {
-            planned,
-            requires_replace: Vec::new(),
-        })
-    }
-
-    async fn create(&self, client: &Client, planned: &Value) -> Result<Value, Diagnostics> {
+        client: &Client,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
         let name = required_str(planned, "name")?;
         let mut body = json!({"name": name, "tags": wire::tags_json(planned.get("tags"))});
         if let Some(description) = planned.get("description").as_str() {
@@ -120,47 +134,27 @@ impl Resource for RegisteredModel {
         client: &Client,
         prior: &Value,
         planned: &Value,
-    ) -> Result<Value, Diagnostics> {
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
         let name = required_str(planned, "name")?;
         let doing = format!("updating registered model {name:?}");
-        if prior.get("description") != planned.get("description") {
-            let description = planned.get("description").as_str().unwrap_or_default();
-            client
-                .call::<IgnoredAny>(
-                    Method::Patch,
-                    "registered-models/update",
-                    json!({"name": name, "description": description}),
-                )
-                .await
-                .map_err(|e| client.fail(&e, &doing))?;
-        }
-        let endpoints = TagEndpoints {
-            set: (Method::Post, "registered-models/set-tag"),
-            delete: (Method::Delete, "registered-models/delete-tag"),
-        };
-        sync_tags(
-            client,
-            &endpoints,
-            json!({"name": name}),
-            prior,
-            planned,
-            &doing,
-        )
-        .await?;
-        Ok(planned.clone())
+        let object = json!({"name": name});
+        let fields = description_change(prior, planned);
+        Ok(API
+            .update(client, object, fields, prior, planned, &doing)
+            .await?)
     }
 
-    async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics> {
+    async fn delete(
+        &self,
+        client: &Client,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
         let name = required_str(prior, "name")?;
         let doing = format!("deleting registered model {name:?}");
-        delete_object(
-            client,
-            Method::Delete,
-            "registered-models/delete",
-            json!({"name": name}),
-            &doing,
-        )
-        .await
+        let object = json!({"name": name});
+        API.delete(client, object, &doing).await
     }
 
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
@@ -168,13 +162,13 @@ impl Resource for RegisteredModel {
     }
 
     fn import_id_format(&self) -> &'static str {
-        "The import id of a registered model is its name."
+        "its name"
     }
 }
 
 #[async_trait]
-impl DataSource for RegisteredModelData {
-    fn type_name(&self) -> &'static str {
+impl DataSourceType<Mlflow> for RegisteredModelData {
+    fn name(&self) -> &'static str {
         TYPE
     }
 
@@ -225,14 +219,13 @@ impl DataSource for RegisteredModelData {
             .iter()
             .map(|a| (a.alias.clone(), Value::string(&a.version)))
             .collect();
-        set(&mut value, "aliases", Value::Map(aliases));
+        value.set_attr("aliases", Value::Map(aliases));
         let latest = model
             .latest_versions
             .iter()
             .filter_map(|v| v.version.parse::<u64>().ok())
             .max();
-        set(
-            &mut value,
+        value.set_attr(
             "latest_version",
             latest.map_or(Value::Null, |v| Value::string(v.to_string())),
         );

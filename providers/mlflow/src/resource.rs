@@ -1,51 +1,88 @@
-//! What every MLflow resource type and data source provides, and the helpers they share.
+//! What the MLflow resource types share: the REST shape of an object kind with tags (its
+//! update, tag and delete endpoints), planning and validation helpers, and import ids.
 
 use crate::client::{Client, Method};
 use crate::wire::{RESERVED_TAG_PREFIX, TagChanges};
-use async_trait::async_trait;
-use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, PlanRequest, PlanResponse, Schema, Value};
+use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, Value};
 use serde::de::IgnoredAny;
 use serde_json::json;
 
-/// The two endpoints that set and delete one tag of an object.
-pub(crate) struct TagEndpoints {
-    pub set: (Method, &'static str),
+/// The endpoints of one kind of MLflow object with tags (registered models, model versions,
+/// experiments): how it is changed in place and deleted.
+pub(crate) struct ObjectApi {
+    /// Changes the object's own fields (its description, its name).
+    pub update: (Method, &'static str),
+    pub set_tag: (Method, &'static str),
+    pub delete_tag: (Method, &'static str),
     pub delete: (Method, &'static str),
 }
 
-/// Changes the tags of the object named by `object` (the fields that identify it in the
-/// endpoints' bodies) from `prior` to `planned`.
-pub(crate) async fn sync_tags(
-    client: &Client,
-    endpoints: &TagEndpoints,
-    object: serde_json::Value,
-    prior: &Value,
-    planned: &Value,
-    doing: &str,
-) -> Result<(), Diagnostics> {
-    let changes = TagChanges::between(prior.get("tags"), planned.get("tags"));
-    let with = |fields: serde_json::Value| {
-        let mut body = object.clone();
-        if let (Some(body), Some(fields)) = (body.as_object_mut(), fields.as_object()) {
-            body.extend(fields.clone());
+impl ObjectApi {
+    /// Updates the object `object` names (the fields that identify it in request bodies) from
+    /// `prior` to `planned`: `fields` through the update endpoint when one of them changed,
+    /// then the tags. Returns the new state.
+    pub(crate) async fn update(
+        &self,
+        client: &Client,
+        object: serde_json::Value,
+        fields: Option<serde_json::Value>,
+        prior: &Value,
+        planned: &Value,
+        doing: &str,
+    ) -> Result<Value, Diagnostics> {
+        if let Some(fields) = fields {
+            let (method, endpoint) = self.update;
+            client
+                .call::<IgnoredAny>(method, endpoint, with(&object, fields))
+                .await
+                .map_err(|e| client.fail(&e, doing))?;
         }
-        body
-    };
-    for (key, value) in changes.set {
-        let (method, endpoint) = endpoints.set;
-        client
-            .call::<IgnoredAny>(method, endpoint, with(json!({"key": key, "value": value})))
-            .await
-            .map_err(|e| client.fail(&e, doing))?;
+        let changes = TagChanges::between(prior.get("tags"), planned.get("tags"));
+        let set = changes
+            .set
+            .into_iter()
+            .map(|(key, value)| (self.set_tag, json!({"key": key, "value": value})));
+        let removed = changes
+            .removed
+            .into_iter()
+            .map(|key| (self.delete_tag, json!({"key": key})));
+        for ((method, endpoint), fields) in set.chain(removed) {
+            client
+                .call::<IgnoredAny>(method, endpoint, with(&object, fields))
+                .await
+                .map_err(|e| client.fail(&e, doing))?;
+        }
+        Ok(planned.clone())
     }
-    for key in changes.removed {
-        let (method, endpoint) = endpoints.delete;
-        client
-            .call::<IgnoredAny>(method, endpoint, with(json!({"key": key})))
-            .await
-            .map_err(|e| client.fail(&e, doing))?;
+
+    /// Deletes the object `object` names; one already gone counts as deleted.
+    pub(crate) async fn delete(
+        &self,
+        client: &Client,
+        object: serde_json::Value,
+        doing: &str,
+    ) -> Result<(), Diagnostics> {
+        let (method, endpoint) = self.delete;
+        delete_object(client, method, endpoint, object, doing).await
     }
-    Ok(())
+}
+
+/// The body `object` (the identifying fields) extended with `fields`.
+fn with(object: &serde_json::Value, fields: serde_json::Value) -> serde_json::Value {
+    let mut body = object.clone();
+    if let (Some(body), serde_json::Value::Object(fields)) = (body.as_object_mut(), fields) {
+        body.extend(fields);
+    }
+    body
+}
+
+/// The update endpoint's `description` field when the description changed (an empty one
+/// clears it).
+pub(crate) fn description_change(prior: &Value, planned: &Value) -> Option<serde_json::Value> {
+    (prior.get("description") != planned.get("description")).then(|| {
+        let description = planned.get("description").as_str().unwrap_or_default();
+        json!({"description": description})
+    })
 }
 
 /// Deletes an object; one that is already gone counts as deleted (it was deleted outside
@@ -64,60 +101,6 @@ pub(crate) async fn delete_object(
     }
 }
 
-/// A managed MLflow object type.
-#[async_trait]
-pub(crate) trait Resource: Sync {
-    fn type_name(&self) -> &'static str;
-
-    fn schema(&self) -> Schema;
-
-    /// Checks a configuration without the server; the default checks tags.
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate_tags(config)
-    }
-
-    /// The object as it is now; `None` when it is gone.
-    async fn read(&self, client: &Client, state: &Value) -> Result<Option<Value>, Diagnostics>;
-
-    async fn plan(
-        &self,
-        client: &Client,
-        request: &PlanRequest<'_>,
-    ) -> Result<PlanResponse, Diagnostics>;
-
-    async fn create(&self, client: &Client, planned: &Value) -> Result<Value, Diagnostics>;
-
-    async fn update(
-        &self,
-        client: &Client,
-        prior: &Value,
-        planned: &Value,
-    ) -> Result<Value, Diagnostics>;
-
-    /// Deletes the object; one that is already gone is not an error.
-    async fn delete(&self, client: &Client, prior: &Value) -> Result<(), Diagnostics>;
-
-    /// The least state `read` needs to find the object an import id names.
-    fn import_stub(&self, id: &str) -> Result<Value, Diagnostics>;
-
-    /// How an import id looks, for messages.
-    fn import_id_format(&self) -> &'static str;
-}
-
-/// A read-only MLflow lookup.
-#[async_trait]
-pub(crate) trait DataSource: Sync {
-    fn type_name(&self) -> &'static str;
-
-    fn schema(&self) -> Schema;
-
-    fn validate(&self, _config: &Value) -> Diagnostics {
-        Diagnostics::new()
-    }
-
-    async fn read(&self, client: &Client, config: &Value) -> Result<Value, Diagnostics>;
-}
-
 /// A string attribute the state or configuration must have (the engine enforces required
 /// attributes; this guards against a hand-edited state).
 pub(crate) fn required_str<'a>(value: &'a Value, name: &str) -> Result<&'a str, Diagnostics> {
@@ -134,47 +117,19 @@ pub(crate) fn required_str<'a>(value: &'a Value, name: &str) -> Result<&'a str, 
     })
 }
 
-/// Sets one attribute of an object value.
-pub(crate) fn set(value: &mut Value, name: &str, attribute: Value) {
-    if let Value::Map(map) = value {
-        map.insert(name.to_string(), attribute);
-    }
-}
-
-/// The planned value with `description` and `tags` in the form reads produce (empty is null),
+/// Puts `description` and `tags` of a planned value in the form reads produce (empty is null),
 /// so a stack that writes `description = ""` or `tags = {}` does not differ from the server.
-pub(crate) fn normalized(mut planned: Value) -> Value {
+pub(crate) fn normalize(planned: &mut Value) {
     if planned.get("description").as_str() == Some("") {
-        set(&mut planned, "description", Value::Null);
+        planned.set_attr("description", Value::Null);
     }
     if planned.get("tags").as_map().is_some_and(|m| m.is_empty()) {
-        set(&mut planned, "tags", Value::Null);
+        planned.set_attr("tags", Value::Null);
     }
-    planned
 }
 
-/// `planned` with every computed-only attribute unknown when the object is new (created, or
-/// replaced because a force-new attribute changed): only MLflow can tell their values then.
-pub(crate) fn unknown_when_new(
-    schema: &Schema,
-    prior: Option<&Value>,
-    mut planned: Value,
-) -> Value {
-    let new = prior.is_none_or(|prior| {
-        !ggplan_sdk::objchange::replace_paths(schema, prior, &planned).is_empty()
-    });
-    if new {
-        for (name, attr) in &schema.attributes {
-            if attr.computed && !attr.optional {
-                set(&mut planned, name, Value::Unknown);
-            }
-        }
-    }
-    planned
-}
-
-/// Configured tags may not use MLflow's reserved prefix.
-fn validate_tags(config: &Value) -> Diagnostics {
+/// Configured tags may not use MLflow's reserved prefix (the check of every type with tags).
+pub(crate) fn validate_tags(config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
     for key in config
         .get("tags")
@@ -221,13 +176,21 @@ fn is_version_number(v: &str) -> bool {
 }
 
 /// Splits a `MODEL/PART` import id at its last slash (alias names and version numbers have
-/// none; model names may).
-pub(crate) fn split_id<'a>(id: &'a str, format: &str) -> Result<(&'a str, &'a str), Diagnostics> {
+/// none; model names may). `noun` and `format` say what the id names and how it looks ("a
+/// model alias", "MODEL/ALIAS").
+pub(crate) fn split_id<'a>(
+    id: &'a str,
+    noun: &str,
+    format: &str,
+) -> Result<(&'a str, &'a str), Diagnostics> {
     match id.rsplit_once('/') {
         Some((model, part)) if !model.is_empty() && !part.is_empty() => Ok((model, part)),
         _ => Err(Diagnostic::error(
             format!("Invalid import id {id:?}"),
-            format!("{format} For example GourmetGramFood11Model/production."),
+            format!(
+                "The import id of {noun} is {format}. For example \
+                 GourmetGramFood11Model/production."
+            ),
         )
         .into()),
     }
@@ -236,46 +199,33 @@ pub(crate) fn split_id<'a>(id: &'a str, format: &str) -> Result<(&'a str, &'a st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ggplan_sdk::{Attribute, Type};
 
     #[test]
     fn empty_description_and_tags_plan_as_null() {
-        let planned = normalized(Value::object([
+        let mut planned = Value::object([
             ("description", Value::string("")),
             ("tags", Value::Map(Default::default())),
             ("name", Value::string("m")),
-        ]));
+        ]);
+        normalize(&mut planned);
         assert_eq!(planned.get("description"), &Value::Null);
         assert_eq!(planned.get("tags"), &Value::Null);
         assert_eq!(planned.get("name"), &Value::string("m"));
-        let unknown = normalized(Value::object([("tags", Value::Unknown)]));
+        let mut unknown = Value::object([("tags", Value::Unknown)]);
+        normalize(&mut unknown);
         assert_eq!(unknown.get("tags"), &Value::Unknown);
     }
 
     #[test]
-    fn computed_values_are_unknown_only_for_new_objects() {
-        let schema = Schema::new(
-            "t",
-            [
-                ("name", Attribute::required(Type::String).force_new()),
-                ("note", Attribute::optional(Type::String)),
-                ("version", Attribute::computed(Type::String)),
-            ],
-        );
-        let prior = Value::object([
-            ("name", Value::string("a")),
-            ("version", Value::string("3")),
-        ]);
-        let mut planned = prior.clone();
-        set(&mut planned, "note", Value::string("x"));
-        let kept = unknown_when_new(&schema, Some(&prior), planned.clone());
-        assert_eq!(kept.get("version"), &Value::string("3"));
-        set(&mut planned, "name", Value::string("b"));
-        let replaced = unknown_when_new(&schema, Some(&prior), planned.clone());
-        assert_eq!(replaced.get("version"), &Value::Unknown);
+    fn bodies_extend_the_object_s_identity() {
+        let body = with(&json!({"name": "m"}), json!({"key": "team", "value": "ml"}));
+        assert_eq!(body, json!({"name": "m", "key": "team", "value": "ml"}));
+        let prior = Value::object([("description", Value::string("a"))]);
+        let cleared = Value::object([("description", Value::Null)]);
+        assert_eq!(description_change(&prior, &prior), None);
         assert_eq!(
-            unknown_when_new(&schema, None, prior).get("version"),
-            &Value::Unknown
+            description_change(&prior, &cleared),
+            Some(json!({"description": ""}))
         );
     }
 
@@ -308,9 +258,15 @@ mod tests {
 
     #[test]
     fn import_ids_split_at_the_last_slash() {
-        assert_eq!(split_id("m/production", "").unwrap(), ("m", "production"));
-        assert_eq!(split_id("team/m/3", "").unwrap(), ("team/m", "3"));
-        assert!(split_id("m", "MODEL/ALIAS").is_err());
-        assert!(split_id("m/", "MODEL/ALIAS").is_err());
+        let split = |id| split_id(id, "a model alias", "MODEL/ALIAS");
+        assert_eq!(split("m/production").unwrap(), ("m", "production"));
+        assert_eq!(split("team/m/3").unwrap(), ("team/m", "3"));
+        assert!(split("m/").is_err());
+        let err = split("m").unwrap_err();
+        assert_eq!(
+            err.0[0].detail,
+            "The import id of a model alias is MODEL/ALIAS. For example \
+             GourmetGramFood11Model/production."
+        );
     }
 }

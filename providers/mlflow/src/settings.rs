@@ -110,62 +110,12 @@ impl Settings {
                 .or_else(|| env(var))
                 .filter(|s| !s.is_empty())
         };
-        let Some(tracking_uri) = text("tracking_uri", "MLFLOW_TRACKING_URI") else {
-            return Err(Diagnostic::error(
-                "The MLflow tracking server is not set",
-                "Set tracking_uri in the provider \"mlflow\" block, or export \
-                 MLFLOW_TRACKING_URI (for example http://127.0.0.1:5000).",
-            )
-            .at_attribute(AttrPath::attr("tracking_uri"))
-            .into());
-        };
-        if !(tracking_uri.starts_with("http://") || tracking_uri.starts_with("https://")) {
-            return Err(Diagnostic::error(
-                "The MLflow tracking URI is not an http(s) URL",
-                format!(
-                    "tracking_uri is {tracking_uri:?}; this provider talks to a tracking server \
-                     over REST, so it must start with http:// or https://."
-                ),
-            )
-            .at_attribute(AttrPath::attr("tracking_uri"))
-            .into());
-        }
-        let username = text("username", "MLFLOW_TRACKING_USERNAME");
-        let password = text("password", "MLFLOW_TRACKING_PASSWORD");
-        let token = text("token", "MLFLOW_TRACKING_TOKEN");
-        let auth = match (username, password, token) {
-            (Some(_), _, Some(_)) => {
-                return Err(Diagnostic::error(
-                    "Both a username and a token are set for MLflow",
-                    "Use either username/password (basic auth) or token (bearer), not both; \
-                     check the provider block and the MLFLOW_TRACKING_* variables.",
-                )
-                .at_attribute(AttrPath::attr("token"))
-                .into());
-            }
-            (Some(username), Some(password), None) => Auth::Basic { username, password },
-            (Some(username), None, None) => {
-                return Err(Diagnostic::error(
-                    "An MLflow username is set without a password",
-                    format!(
-                        "Set password (or MLFLOW_TRACKING_PASSWORD) for user {username:?}, or \
-                         remove the username."
-                    ),
-                )
-                .at_attribute(AttrPath::attr("password"))
-                .into());
-            }
-            (None, Some(_), _) => {
-                return Err(Diagnostic::error(
-                    "An MLflow password is set without a username",
-                    "Set username (or MLFLOW_TRACKING_USERNAME), or remove the password.",
-                )
-                .at_attribute(AttrPath::attr("username"))
-                .into());
-            }
-            (None, None, Some(token)) => Auth::Bearer { token },
-            (None, None, None) => Auth::None,
-        };
+        let tracking_uri = tracking_uri(text("tracking_uri", "MLFLOW_TRACKING_URI"))?;
+        let auth = auth(
+            text("username", "MLFLOW_TRACKING_USERNAME"),
+            text("password", "MLFLOW_TRACKING_PASSWORD"),
+            text("token", "MLFLOW_TRACKING_TOKEN"),
+        )?;
         let insecure_tls = match config.get("insecure_tls").as_bool() {
             Some(b) => b,
             None => env("MLFLOW_TRACKING_INSECURE_TLS").is_some_and(|v| v == "true"),
@@ -179,6 +129,68 @@ impl Settings {
             request_timeout: Duration::from_secs(request_timeout),
             retries: u32::try_from(retries).unwrap_or(u32::MAX),
         })
+    }
+}
+
+/// The tracking server's URL (from the block or the environment), which must be set and be an
+/// http(s) URL.
+fn tracking_uri(uri: Option<String>) -> Result<String, Diagnostics> {
+    let Some(tracking_uri) = uri else {
+        return Err(Diagnostic::error(
+            "The MLflow tracking server is not set",
+            "Set tracking_uri in the provider \"mlflow\" block, or export \
+             MLFLOW_TRACKING_URI (for example http://127.0.0.1:5000).",
+        )
+        .at_attribute(AttrPath::attr("tracking_uri"))
+        .into());
+    };
+    if !(tracking_uri.starts_with("http://") || tracking_uri.starts_with("https://")) {
+        return Err(Diagnostic::error(
+            "The MLflow tracking URI is not an http(s) URL",
+            format!(
+                "tracking_uri is {tracking_uri:?}; this provider talks to a tracking server \
+                 over REST, so it must start with http:// or https://."
+            ),
+        )
+        .at_attribute(AttrPath::attr("tracking_uri"))
+        .into());
+    }
+    Ok(tracking_uri)
+}
+
+/// The credentials (from the block or the environment): a username with its password, a
+/// token, or none.
+fn auth(
+    username: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
+) -> Result<Auth, Diagnostics> {
+    match (username, password, token) {
+        (Some(_), _, Some(_)) => Err(Diagnostic::error(
+            "Both a username and a token are set for MLflow",
+            "Use either username/password (basic auth) or token (bearer), not both; \
+             check the provider block and the MLFLOW_TRACKING_* variables.",
+        )
+        .at_attribute(AttrPath::attr("token"))
+        .into()),
+        (Some(username), Some(password), None) => Ok(Auth::Basic { username, password }),
+        (Some(username), None, None) => Err(Diagnostic::error(
+            "An MLflow username is set without a password",
+            format!(
+                "Set password (or MLFLOW_TRACKING_PASSWORD) for user {username:?}, or \
+                 remove the username."
+            ),
+        )
+        .at_attribute(AttrPath::attr("password"))
+        .into()),
+        (None, Some(_), _) => Err(Diagnostic::error(
+            "An MLflow password is set without a username",
+            "Set username (or MLFLOW_TRACKING_USERNAME), or remove the password.",
+        )
+        .at_attribute(AttrPath::attr("username"))
+        .into()),
+        (None, None, Some(token)) => Ok(Auth::Bearer { token }),
+        (None, None, None) => Ok(Auth::None),
     }
 }
 

@@ -602,7 +602,12 @@ async fn import_reads_every_resource_type_and_names_missing_ids() {
         .import(&format!("{name}/canary"))
         .await
         .unwrap_err();
-    assert!(err.0[0].summary.contains("No mlflow_model_alias"), "{err}");
+    assert!(
+        err.0[0]
+            .summary
+            .contains("Cannot import mlflow_model_alias"),
+        "{err}"
+    );
     assert!(err.0[0].detail.contains("MODEL/ALIAS"), "{err}");
     rest.delete("registered-models/delete", json!({"name": name}))
         .await;

@@ -11,10 +11,15 @@
 //! - `stdout`, `stderr` and `exit_code` are those of `command` (empty and 0 when `check`
 //!   found the work done).
 
+use crate::pool::Pool;
 use crate::remote::{self, Remote};
 use crate::settings::duration;
-use crate::{Resource, hex_sha256, set_attr};
-use ggplan_sdk::{ApplyResponse, Attribute, Diagnostic, Diagnostics, Schema, Type, Value};
+use crate::{EXEC, Ssh, hex_sha256};
+use async_trait::async_trait;
+use ggplan_sdk::typed::{Partial, ResourceType};
+use ggplan_sdk::{
+    AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value, objchange,
+};
 use std::time::Duration;
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
@@ -76,10 +81,12 @@ pub fn resource_schema() -> Schema {
     )
 }
 
-pub fn validate(config: &Value) -> Diagnostics {
-    duration(config, "timeout", DEFAULT_TIMEOUT)
-        .err()
-        .unwrap_or_default()
+fn validate(config: &Value) -> Diagnostics {
+    let mut diagnostics = remote::check_access(config);
+    if let Err(errors) = duration(config, "timeout", DEFAULT_TIMEOUT) {
+        diagnostics.extend(errors);
+    }
+    diagnostics
 }
 
 fn what(value: &Value) -> String {
@@ -107,22 +114,66 @@ async fn check(remote: &Remote, value: &Value) -> Result<Option<bool>, Diagnosti
     }
 }
 
+/// Runs `command` on the planned host unless `check` finds the work done; its output, or
+/// empty output when it did not run.
+async fn run_command(
+    remote: &Remote,
+    planned: &Value,
+    warnings: &mut Diagnostics,
+) -> Result<(String, String), Diagnostics> {
+    if check(remote, planned).await? == Some(true) {
+        return Ok((String::new(), String::new()));
+    }
+    let command = planned.get("command").as_str().unwrap_or_default();
+    let output = run(remote, planned, command).await?;
+    if !output.success() {
+        return Err(remote::failed(
+            format!("{}: command failed", what(planned)),
+            &output,
+            "Nothing was recorded: fix the command (or the host) and apply again.",
+        )
+        .into());
+    }
+    if check(remote, planned).await? == Some(false) {
+        warnings.push(Diagnostic::warning(
+            format!(
+                "{}: check still fails after command succeeded",
+                what(planned)
+            ),
+            "The next plan will run command again. Make check test exactly what command \
+             achieves.",
+        ));
+    }
+    Ok((output.stdout_text(), output.stderr_text()))
+}
+
 /// The `ssh_exec` resource.
 pub struct Exec;
 
-#[async_trait::async_trait]
-impl Resource for Exec {
-    fn plan(&self, prior: Option<&Value>, proposed: &Value) -> Result<Value, Diagnostics> {
-        let schema = resource_schema();
-        let mut planned = schema.with_defaults(proposed.clone());
-        let runs = prior.is_none_or(|prior| {
-            !ggplan_sdk::objchange::replace_paths(&schema, prior, &planned).is_empty()
-        });
-        if runs {
-            for name in ["stdout", "stderr", "exit_code"] {
-                set_attr(&mut planned, name, Value::Unknown);
-            }
-        }
+#[async_trait]
+impl ResourceType<Ssh> for Exec {
+    fn name(&self) -> &'static str {
+        EXEC
+    }
+
+    fn schema(&self) -> Schema {
+        resource_schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    /// A new or replaced instance runs its command: its outputs are unknown. No connection
+    /// (the host may not exist yet).
+    async fn modify_plan(
+        &self,
+        _pool: &Pool,
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
+        // stdout, stderr and exit_code; id and host_key are set below.
+        objchange::unknown_when_new(&resource_schema(), request.prior, planned);
         let id = match (
             planned.get("host").as_str(),
             planned.get("command").as_str(),
@@ -133,81 +184,61 @@ impl Resource for Exec {
             }
             _ => Value::Unknown,
         };
-        set_attr(&mut planned, "id", id);
-        crate::plan_host_key(prior, &mut planned);
-        Ok(planned)
+        planned.set_attr("id", id);
+        crate::plan_host_key(request.prior, planned);
+        Ok(Vec::new())
     }
 
-    async fn read(&self, remote: &Remote, state: &Value) -> Result<Option<Value>, Diagnostics> {
-        Ok(match check(remote, state).await? {
+    async fn read(&self, pool: &Pool, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        let remote = Remote::connect(pool, state, Some(state)).await?;
+        Ok(match check(&remote, state).await? {
             Some(false) => None,
             Some(true) | None => Some(state.clone()),
         })
     }
 
-    async fn apply(
+    async fn create(
         &self,
-        remote: &Remote,
-        prior: Option<&Value>,
+        pool: &Pool,
         planned: &Value,
-    ) -> ApplyResponse {
-        let mut state = planned.clone();
-        crate::record_host_key(prior, &mut state, remote);
-        if prior.is_some() {
-            // Only attributes that do not re-run the command changed.
-            return ApplyResponse::ok(Some(state));
-        }
-        let mut diagnostics = Diagnostics::new();
-        let result = async {
-            let (stdout, stderr) = if check(remote, planned).await? == Some(true) {
-                (String::new(), String::new())
-            } else {
-                let command = planned.get("command").as_str().unwrap_or_default();
-                let output = run(remote, planned, command).await?;
-                if !output.success() {
-                    return Err(Diagnostics::from(remote::failed(
-                        format!("{}: command failed", what(planned)),
-                        &output,
-                        "Nothing was recorded: fix the command (or the host) and apply again.",
-                    )));
-                }
-                if check(remote, planned).await? == Some(false) {
-                    diagnostics.push(Diagnostic::warning(
-                        format!(
-                            "{}: check still fails after command succeeded",
-                            what(planned)
-                        ),
-                        "The next plan will run command again. Make check test exactly what \
-                         command achieves.",
-                    ));
-                }
-                (output.stdout_text(), output.stderr_text())
-            };
-            set_attr(&mut state, "stdout", Value::String(stdout));
-            set_attr(&mut state, "stderr", Value::String(stderr));
-            set_attr(&mut state, "exit_code", Value::int(0));
-            Ok(())
-        }
-        .await;
-        match result {
-            Ok(()) => ApplyResponse {
-                new_state: Some(state),
-                diagnostics,
-            },
-            Err(errors) => ApplyResponse::failed(None, errors),
-        }
+        warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        let (remote, mut state) = crate::connect_to_write(pool, None, planned).await?;
+        let (stdout, stderr) = run_command(&remote, planned, warnings).await?;
+        state.set_attr("stdout", Value::String(stdout));
+        state.set_attr("stderr", Value::String(stderr));
+        state.set_attr("exit_code", Value::int(0));
+        Ok(state)
     }
 
-    async fn delete(&self, remote: &Remote, state: &Value) -> Result<(), Diagnostics> {
-        let Some(command) = state.get("destroy_command").as_str() else {
+    /// Only attributes that do not re-run the command changed: the state follows the plan.
+    async fn update(
+        &self,
+        pool: &Pool,
+        prior: &Value,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        let (_, state) = crate::connect_to_write(pool, Some(prior), planned).await?;
+        Ok(state)
+    }
+
+    async fn delete(
+        &self,
+        pool: &Pool,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
+        let remote = Remote::connect(pool, prior, Some(prior)).await?;
+        let Some(command) = prior.get("destroy_command").as_str() else {
             return Ok(());
         };
-        let output = run(remote, state, command).await?;
+        let output = run(&remote, prior, command).await?;
         if output.success() {
             Ok(())
         } else {
             Err(remote::failed(
-                format!("{}: destroy_command failed", what(state)),
+                format!("{}: destroy_command failed", what(prior)),
                 &output,
                 "The instance stays in the state; fix destroy_command (or the host) and try again.",
             )
@@ -219,6 +250,7 @@ impl Resource for Exec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{configured, plan};
 
     fn config(command: &str) -> Value {
         Value::object([
@@ -227,14 +259,14 @@ mod tests {
         ])
     }
 
-    #[test]
-    fn a_new_or_replaced_instance_plans_unknown_outputs() {
-        let schema = resource_schema();
-        let proposed = ggplan_sdk::objchange::proposed_new(&schema, None, &config("true"));
-        let planned = Exec.plan(None, &proposed).unwrap();
+    #[tokio::test]
+    async fn a_new_or_replaced_instance_plans_unknown_outputs() {
+        let ssh = configured().await;
+        let planned = plan(&ssh, EXEC, None, &config("true")).await;
         assert_eq!(planned.get("stdout"), &Value::Unknown);
         assert_eq!(planned.get("timeout"), &Value::string("10m"));
         assert_eq!(planned.get("id").as_str().map(str::len), Some(16));
+        assert_eq!(planned.get("host_key"), &Value::Unknown);
 
         let mut prior = planned.clone();
         for (name, value) in [
@@ -243,30 +275,31 @@ mod tests {
             ("exit_code", Value::int(0)),
             ("host_key", Value::string("SHA256:x")),
         ] {
-            set_attr(&mut prior, name, value);
+            prior.set_attr(name, value);
         }
-        let same = Exec
-            .plan(
-                Some(&prior),
-                &ggplan_sdk::objchange::proposed_new(&schema, Some(&prior), &config("true")),
-            )
-            .unwrap();
+        let same = plan(&ssh, EXEC, Some(&prior), &config("true")).await;
         assert_eq!(same, prior);
-        let changed = Exec
-            .plan(
-                Some(&prior),
-                &ggplan_sdk::objchange::proposed_new(&schema, Some(&prior), &config("false")),
-            )
-            .unwrap();
+        let changed = plan(&ssh, EXEC, Some(&prior), &config("false")).await;
         assert_eq!(changed.get("stdout"), &Value::Unknown);
         assert_ne!(changed.get("id"), prior.get("id"));
+        assert_eq!(changed.get("host_key"), &Value::string("SHA256:x"));
     }
 
     #[test]
-    fn timeouts_are_checked() {
+    fn timeouts_and_ports_are_checked() {
         let mut bad = config("true");
-        set_attr(&mut bad, "timeout", Value::string("soon"));
-        assert!(validate(&bad).has_errors());
-        assert!(validate(&config("true")).is_empty());
+        bad.set_attr("timeout", Value::string("soon"));
+        bad.set_attr("port", Value::int(0));
+        let errors = Exec.validate(&bad);
+        let attributes: Vec<_> = errors
+            .0
+            .iter()
+            .filter_map(|d| d.attribute.clone())
+            .collect();
+        assert_eq!(
+            attributes,
+            [AttrPath::attr("port"), AttrPath::attr("timeout")]
+        );
+        assert!(Exec.validate(&config("true")).is_empty());
     }
 }

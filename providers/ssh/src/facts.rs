@@ -1,11 +1,14 @@
 //! `ssh_facts`: what a host says about itself (name, OS, IPv4 addresses per interface).
 
+use crate::pool::Pool;
 use crate::remote::{self, Remote, SCRIPT_LIMIT};
-use crate::set_attr;
+use crate::{FACTS, Ssh};
+use async_trait::async_trait;
+use ggplan_sdk::typed::DataSourceType;
 use ggplan_sdk::{Attribute, Diagnostic, Diagnostics, Schema, Type, Value};
 use std::collections::BTreeMap;
 
-pub fn data_schema() -> Schema {
+fn data_schema() -> Schema {
     let strings = || Type::List(Box::new(Type::String));
     let attributes = [
         (
@@ -46,7 +49,7 @@ ip -o -4 addr show
 
 /// The facts in the script's output.
 #[derive(Debug, PartialEq)]
-struct Facts {
+struct HostFacts {
     hostname: String,
     os: String,
     os_version: String,
@@ -54,7 +57,7 @@ struct Facts {
     addresses: Vec<(String, String)>,
 }
 
-fn parse(stdout: &str) -> Facts {
+fn parse(stdout: &str) -> HostFacts {
     let mut lines = stdout.lines();
     let mut next = || lines.next().unwrap_or_default().trim().to_string();
     let (hostname, os, os_version) = (next(), next(), next());
@@ -74,7 +77,7 @@ fn parse(stdout: &str) -> Facts {
             }
         })
         .collect();
-    Facts {
+    HostFacts {
         hostname,
         os,
         os_version,
@@ -82,8 +85,31 @@ fn parse(stdout: &str) -> Facts {
     }
 }
 
-/// Reads the `ssh_facts` data source.
-pub async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnostics> {
+/// The `ssh_facts` data source.
+pub struct Facts;
+
+#[async_trait]
+impl DataSourceType<Ssh> for Facts {
+    fn name(&self) -> &'static str {
+        FACTS
+    }
+
+    fn schema(&self) -> Schema {
+        data_schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        remote::check_access(config)
+    }
+
+    async fn read(&self, pool: &Pool, config: &Value) -> Result<Value, Diagnostics> {
+        let remote = Remote::connect(pool, config, None).await?;
+        read_data(&remote, config).await
+    }
+}
+
+/// Reads the facts from the host.
+async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnostics> {
     let what = format!(
         "ssh_facts on {}",
         config.get("host").as_str().unwrap_or("?")
@@ -115,12 +141,11 @@ pub async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnos
         .map(|(_, address)| Value::string(address))
         .collect();
     let mut value = data_schema().with_defaults(config.clone());
-    set_attr(&mut value, "hostname", Value::String(facts.hostname));
-    set_attr(&mut value, "os", Value::String(facts.os));
-    set_attr(&mut value, "os_version", Value::String(facts.os_version));
-    set_attr(&mut value, "ipv4_addresses", Value::List(external));
-    set_attr(
-        &mut value,
+    value.set_attr("hostname", Value::String(facts.hostname));
+    value.set_attr("os", Value::String(facts.os));
+    value.set_attr("os_version", Value::String(facts.os_version));
+    value.set_attr("ipv4_addresses", Value::List(external));
+    value.set_attr(
         "interfaces",
         Value::Map(
             interfaces

@@ -7,11 +7,12 @@
 //! An edited file (content, mode, owner or group) is drift, planned as an update; a deleted one
 //! is planned as a create.
 
+use crate::pool::Pool;
 use crate::remote::{self, Remote, SCRIPT_LIMIT, quote};
-use crate::{Resource, hex_sha256, set_attr};
-use ggplan_sdk::{
-    ApplyResponse, AttrPath, Attribute, Diagnostic, Diagnostics, Schema, Type, Value,
-};
+use crate::{FILE, Ssh, hex_sha256};
+use async_trait::async_trait;
+use ggplan_sdk::typed::{DataSourceType, Partial, ResourceType};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value};
 
 /// Files up to this size are fetched on drift so the plan can show the new content.
 pub const CONTENT_BOUND: u64 = 256 * 1024;
@@ -128,14 +129,16 @@ fn path(value: &Value) -> Result<Option<&str>, Diagnostics> {
     }
 }
 
+/// Checks a configuration of the resource or the data source.
 pub fn validate(config: &Value) -> Diagnostics {
-    Diagnostics(
-        [mode(config).err(), path(config).err()]
-            .into_iter()
-            .flatten()
-            .flat_map(|d| d.0)
-            .collect(),
-    )
+    let mut diagnostics = remote::check_access(config);
+    for errors in [mode(config).err(), path(config).err()]
+        .into_iter()
+        .flatten()
+    {
+        diagnostics.extend(errors);
+    }
+    diagnostics
 }
 
 /// What the host says about a file.
@@ -246,15 +249,15 @@ fn mode_text(mode: u32) -> Value {
 fn refreshed(state: &Value, stat: Stat) -> Value {
     let mut state = state.clone();
     if mode(&state).ok().flatten() != Some(stat.mode) {
-        set_attr(&mut state, "mode", mode_text(stat.mode));
+        state.set_attr("mode", mode_text(stat.mode));
     }
-    set_attr(&mut state, "owner", Value::String(stat.owner));
-    set_attr(&mut state, "group", Value::String(stat.group));
+    state.set_attr("owner", Value::String(stat.owner));
+    state.set_attr("group", Value::String(stat.group));
     if state.get("sha256").as_str() != Some(stat.sha256.as_str()) {
         if let Some(text) = stat.content.and_then(|bytes| String::from_utf8(bytes).ok()) {
-            set_attr(&mut state, "content", Value::String(text));
+            state.set_attr("content", Value::String(text));
         }
-        set_attr(&mut state, "sha256", Value::String(stat.sha256));
+        state.set_attr("sha256", Value::String(stat.sha256));
     }
     state
 }
@@ -283,90 +286,142 @@ chmod {file_mode:o} -- "$t"
     script
 }
 
+/// Writes the planned file (a create, or an update of content, mode, owner or group) and
+/// returns its state.
+async fn write(pool: &Pool, prior: Option<&Value>, planned: &Value) -> Result<Value, Diagnostics> {
+    let (remote, mut state) = crate::connect_to_write(pool, prior, planned).await?;
+    let path = crate::known(path(planned), "path")?;
+    let file_mode = crate::known(mode(planned), "mode")?;
+    let content = planned.get("content").as_str().unwrap_or("");
+    let sha256 = hex_sha256(content.as_bytes());
+    let script = write_script(planned, path, file_mode, &sha256);
+    let what = what(planned);
+    let Some(stat) = probe(&remote, &what, &script, content.as_bytes()).await? else {
+        return Err(Diagnostic::error(
+            format!("{what}: the file vanished right after it was written"),
+            "Something else on the host deletes it; find out what.",
+        )
+        .into());
+    };
+    state.set_attr("sha256", Value::String(sha256));
+    state.set_attr("owner", Value::String(stat.owner));
+    state.set_attr("group", Value::String(stat.group));
+    Ok(state)
+}
+
 /// The `ssh_file` resource.
 pub struct File;
 
-#[async_trait::async_trait]
-impl Resource for File {
-    fn plan(&self, prior: Option<&Value>, proposed: &Value) -> Result<Value, Diagnostics> {
-        let mut planned = resource_schema().with_defaults(proposed.clone());
+#[async_trait]
+impl ResourceType<Ssh> for File {
+    fn name(&self) -> &'static str {
+        FILE
+    }
+
+    fn schema(&self) -> Schema {
+        resource_schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    /// `sha256` and `id` follow from the configuration; no connection (the host may not
+    /// exist yet).
+    async fn modify_plan(
+        &self,
+        _pool: &Pool,
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<Vec<AttrPath>, Diagnostics> {
         let content = planned
             .get("content")
             .as_str()
             .map(|c| hex_sha256(c.as_bytes()));
-        set_attr(
-            &mut planned,
-            "sha256",
-            content.map_or(Value::Unknown, Value::String),
-        );
+        planned.set_attr("sha256", content.map_or(Value::Unknown, Value::String));
         let id = match (planned.get("host").as_str(), planned.get("path").as_str()) {
             (Some(host), Some(path)) => Value::String(format!("{host}:{path}")),
             _ => Value::Unknown,
         };
-        set_attr(&mut planned, "id", id);
-        crate::plan_host_key(prior, &mut planned);
-        Ok(planned)
+        planned.set_attr("id", id);
+        crate::plan_host_key(request.prior, planned);
+        Ok(Vec::new())
     }
 
-    async fn read(&self, remote: &Remote, state: &Value) -> Result<Option<Value>, Diagnostics> {
+    async fn read(&self, pool: &Pool, state: &Value) -> Result<Option<Value>, Diagnostics> {
+        let remote = Remote::connect(pool, state, Some(state)).await?;
         let path = crate::known(path(state), "path")?;
         let expected = state.get("sha256").as_str().unwrap_or("");
         let script = probe_script(path, expected, CONTENT_BOUND);
-        Ok(probe(remote, &what(state), &script, &[])
+        Ok(probe(&remote, &what(state), &script, &[])
             .await?
             .map(|stat| refreshed(state, stat)))
     }
 
-    async fn apply(
+    async fn create(
         &self,
-        remote: &Remote,
-        prior: Option<&Value>,
+        pool: &Pool,
         planned: &Value,
-    ) -> ApplyResponse {
-        let result = async {
-            let path = crate::known(path(planned), "path")?;
-            let file_mode = crate::known(mode(planned), "mode")?;
-            let content = planned.get("content").as_str().unwrap_or("");
-            let sha256 = hex_sha256(content.as_bytes());
-            let script = write_script(planned, path, file_mode, &sha256);
-            let what = what(planned);
-            let Some(stat) = probe(remote, &what, &script, content.as_bytes()).await? else {
-                return Err(Diagnostic::error(
-                    format!("{what}: the file vanished right after it was written"),
-                    "Something else on the host deletes it; find out what.",
-                )
-                .into());
-            };
-            let mut state = planned.clone();
-            set_attr(&mut state, "sha256", Value::String(sha256));
-            set_attr(&mut state, "owner", Value::String(stat.owner));
-            set_attr(&mut state, "group", Value::String(stat.group));
-            crate::record_host_key(prior, &mut state, remote);
-            Ok(state)
-        }
-        .await;
-        match result {
-            Ok(state) => ApplyResponse::ok(Some(state)),
-            Err(errors) => ApplyResponse::failed(prior, errors),
-        }
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        Ok(write(pool, None, planned).await?)
     }
 
-    async fn delete(&self, remote: &Remote, state: &Value) -> Result<(), Diagnostics> {
-        let path = crate::known(path(state), "path")?;
+    async fn update(
+        &self,
+        pool: &Pool,
+        prior: &Value,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<Diagnostics>> {
+        Ok(write(pool, Some(prior), planned).await?)
+    }
+
+    async fn delete(
+        &self,
+        pool: &Pool,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), Diagnostics> {
+        let remote = Remote::connect(pool, prior, Some(prior)).await?;
+        let path = crate::known(path(prior), "path")?;
         let output = remote
             .run(&format!("rm -f -- {}", quote(path)), &[], SCRIPT_LIMIT)
             .await
-            .map_err(|e| e.diagnostic(&what(state)))?;
+            .map_err(|e| e.diagnostic(&what(prior)))?;
         if output.success() {
             Ok(())
         } else {
-            Err(remote::failed(format!("{}: cannot delete it", what(state)), &output, "").into())
+            Err(remote::failed(format!("{}: cannot delete it", what(prior)), &output, "").into())
         }
     }
 }
 
-/// Reads the `ssh_file` data source.
-pub async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnostics> {
+/// The `ssh_file` data source.
+pub struct FileData;
+
+#[async_trait]
+impl DataSourceType<Ssh> for FileData {
+    fn name(&self) -> &'static str {
+        FILE
+    }
+
+    fn schema(&self) -> Schema {
+        data_schema()
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        validate(config)
+    }
+
+    async fn read(&self, pool: &Pool, config: &Value) -> Result<Value, Diagnostics> {
+        let remote = Remote::connect(pool, config, None).await?;
+        read_data(&remote, config).await
+    }
+}
+
+/// Reads the `ssh_file` data source from its host.
+async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnostics> {
     let path = crate::known(path(config), "path")?;
     let what = what(config);
     let Some(stat) = probe(remote, &what, &probe_script(path, "", DATA_LIMIT), &[]).await? else {
@@ -388,17 +443,15 @@ pub async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnos
         .into());
     };
     let mut value = data_schema().with_defaults(config.clone());
-    set_attr(
-        &mut value,
+    value.set_attr(
         "content",
         Value::String(String::from_utf8_lossy(&content).into_owned()),
     );
-    set_attr(&mut value, "sha256", Value::String(stat.sha256));
-    set_attr(&mut value, "mode", mode_text(stat.mode));
-    set_attr(&mut value, "owner", Value::String(stat.owner));
-    set_attr(&mut value, "group", Value::String(stat.group));
-    set_attr(
-        &mut value,
+    value.set_attr("sha256", Value::String(stat.sha256));
+    value.set_attr("mode", mode_text(stat.mode));
+    value.set_attr("owner", Value::String(stat.owner));
+    value.set_attr("group", Value::String(stat.group));
+    value.set_attr(
         "size",
         Value::int(i64::try_from(stat.size).unwrap_or(i64::MAX)),
     );
@@ -408,6 +461,24 @@ pub async fn read_data(remote: &Remote, config: &Value) -> Result<Value, Diagnos
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{configured, plan};
+
+    #[tokio::test]
+    async fn plans_the_digest_the_id_and_the_default_mode() {
+        let ssh = configured().await;
+        let config = Value::object([
+            ("host", Value::string("10.0.0.1")),
+            ("path", Value::string("/etc/motd")),
+            ("content", Value::string("")),
+        ]);
+        let planned = plan(&ssh, FILE, None, &config).await;
+        assert_eq!(planned.get("mode"), &Value::string("0644"));
+        assert_eq!(planned.get("sudo"), &Value::Bool(false));
+        assert_eq!(planned.get("id"), &Value::string("10.0.0.1:/etc/motd"));
+        assert_eq!(planned.get("sha256"), &Value::string(hex_sha256(b"")));
+        assert_eq!(planned.get("owner"), &Value::Unknown);
+        assert_eq!(planned.get("host_key"), &Value::Unknown);
+    }
 
     #[test]
     fn probe_answers_parse() {

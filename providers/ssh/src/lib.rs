@@ -24,15 +24,13 @@ mod remote;
 mod settings;
 
 use async_trait::async_trait;
-use ggplan_sdk::{
-    ApplyRequest, ApplyResponse, AttrPath, Diagnostic, Diagnostics, PlanRequest, PlanResponse,
-    Provider, ProviderFactory, ProviderSchema, ReadRequest, ResourceKind, Value,
-};
+use ggplan_sdk::typed::{DataSourceType, ResourceType, TypedProvider};
+use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, ProviderFactory, Schema, Value};
 use pool::Pool;
-use remote::{Access, Remote};
+use remote::Remote;
 use settings::Settings;
 use sha2::{Digest, Sha256};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 const FILE: &str = "ssh_file";
 const EXEC: &str = "ssh_exec";
@@ -40,161 +38,34 @@ const FACTS: &str = "ssh_facts";
 
 /// The `ssh` provider, as the engine instantiates it.
 pub fn factory() -> ProviderFactory {
-    ProviderFactory::new("ssh", || -> Arc<dyn Provider> {
-        Arc::new(SshProvider::default())
-    })
+    ggplan_sdk::typed::factory::<Ssh>()
 }
 
-/// What a managed resource type does on its host; the provider finds the host and connects.
-#[async_trait]
-trait Resource: Sync {
-    /// The planned state from the proposed one (no connection: the host may not exist yet).
-    fn plan(&self, prior: Option<&Value>, proposed: &Value) -> Result<Value, Diagnostics>;
-    /// The state refreshed from the host; `None` when the object is gone.
-    async fn read(&self, remote: &Remote, state: &Value) -> Result<Option<Value>, Diagnostics>;
-    /// Creates (no prior) or updates the object.
-    async fn apply(&self, remote: &Remote, prior: Option<&Value>, planned: &Value)
-    -> ApplyResponse;
-    /// Removes the object.
-    async fn delete(&self, remote: &Remote, state: &Value) -> Result<(), Diagnostics>;
-}
-
-/// One instance per `provider "ssh"` block.
-#[derive(Default)]
-pub struct SshProvider {
-    pool: OnceLock<Pool>,
-}
-
-impl SshProvider {
-    fn pool(&self) -> Result<&Pool, Diagnostics> {
-        self.pool.get().ok_or_else(|| {
-            Diagnostic::error(
-                "The ssh provider is not configured",
-                "This is a bug in ggplan: the engine calls configure first.",
-            )
-            .into()
-        })
-    }
-
-    /// Connects to the host `value` (a configuration or state) names, checking the key its
-    /// state pinned.
-    async fn remote(&self, value: &Value, pinned: Option<&Value>) -> Result<Remote, Diagnostics> {
-        let pool = self.pool()?;
-        let access = Access::of(value, pool.settings())?;
-        let pinned = pinned.and_then(|state| state.get("host_key").as_str());
-        Remote::open(pool, &access, pinned)
-            .await
-            .map_err(|e| e.diagnostic(&format!("{}", access.target)))
-    }
-}
-
-fn resource(type_name: &str) -> Result<&'static dyn Resource, Diagnostics> {
-    match type_name {
-        FILE => Ok(&file::File),
-        EXEC => Ok(&exec::Exec),
-        _ => Err(unsupported(type_name)),
-    }
-}
-
-fn unsupported(type_name: &str) -> Diagnostics {
-    Diagnostic::error(
-        format!("The ssh provider has no type {type_name:?}"),
-        "It offers the resources ssh_file and ssh_exec and the data sources ssh_file and ssh_facts.",
-    )
-    .into()
-}
+/// The `ssh` provider: a configured block is one connection [`Pool`]; each type connects to
+/// the host its configuration or state names.
+pub(crate) struct Ssh;
 
 #[async_trait]
-impl Provider for SshProvider {
-    fn schema(&self) -> ProviderSchema {
-        ProviderSchema {
-            provider: settings::schema(),
-            resources: [
-                (FILE.to_string(), file::resource_schema()),
-                (EXEC.to_string(), exec::resource_schema()),
-            ]
-            .into(),
-            data_sources: [
-                (FILE.to_string(), file::data_schema()),
-                (FACTS.to_string(), facts::data_schema()),
-            ]
-            .into(),
-        }
+impl TypedProvider for Ssh {
+    type Client = Pool;
+    type Error = Diagnostics;
+    const NAME: &'static str = "ssh";
+
+    fn schema() -> Schema {
+        settings::schema()
     }
 
-    fn validate(&self, kind: ResourceKind, type_name: &str, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
-        if let Err(errors) = settings::port(config, 22) {
-            diagnostics.extend(errors);
-        }
-        match (kind, type_name) {
-            (_, FILE) => diagnostics.extend(file::validate(config)),
-            (ResourceKind::Managed, EXEC) => diagnostics.extend(exec::validate(config)),
-            (ResourceKind::Data, FACTS) => {}
-            _ => diagnostics.extend(unsupported(type_name)),
-        }
-        diagnostics
+    fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
+        vec![Box::new(file::File), Box::new(exec::Exec)]
     }
 
-    async fn configure(&self, config: &Value) -> Result<(), Diagnostics> {
+    fn data_sources() -> Vec<Box<dyn DataSourceType<Self>>> {
+        vec![Box::new(file::FileData), Box::new(facts::Facts)]
+    }
+
+    async fn configure(config: &Value) -> Result<Pool, Diagnostics> {
         let settings = Settings::from_config(config)?;
-        // A second configure of the same instance keeps the first pool (and its connections).
-        let _ = self.pool.set(Pool::new(Arc::new(settings)));
-        Ok(())
-    }
-
-    async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
-        let resource = resource(request.type_name)?;
-        let remote = self.remote(request.state, Some(request.state)).await?;
-        resource.read(&remote, request.state).await
-    }
-
-    async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
-        let planned = resource(request.type_name)?.plan(request.prior, request.proposed)?;
-        Ok(PlanResponse {
-            planned,
-            requires_replace: Vec::new(),
-        })
-    }
-
-    async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
-        let resource = match resource(request.type_name) {
-            Ok(resource) => resource,
-            Err(errors) => return ApplyResponse::failed(request.prior, errors),
-        };
-        match (request.prior, request.planned) {
-            (None, None) => ApplyResponse::ok(None),
-            (Some(prior), None) => {
-                let deleted = match self.remote(prior, Some(prior)).await {
-                    Ok(remote) => resource.delete(&remote, prior).await,
-                    Err(errors) => Err(errors),
-                };
-                match deleted {
-                    Ok(()) => ApplyResponse::ok(None),
-                    Err(errors) => ApplyResponse::failed(Some(prior), errors),
-                }
-            }
-            (prior, Some(planned)) => match self.remote(planned, prior).await {
-                Ok(remote) => resource.apply(&remote, prior, planned).await,
-                Err(errors) => ApplyResponse::failed(prior, errors),
-            },
-        }
-    }
-
-    async fn read_data(&self, type_name: &str, config: &Value) -> Result<Value, Diagnostics> {
-        let remote = self.remote(config, None).await?;
-        match type_name {
-            FILE => file::read_data(&remote, config).await,
-            FACTS => facts::read_data(&remote, config).await,
-            _ => Err(unsupported(type_name)),
-        }
-    }
-}
-
-/// Sets one attribute of an object value.
-fn set_attr(value: &mut Value, name: &str, attribute: Value) {
-    if let Value::Map(map) = value {
-        map.insert(name.to_string(), attribute);
+        Ok(Pool::new(Arc::new(settings)))
     }
 }
 
@@ -230,22 +101,68 @@ fn plan_host_key(prior: Option<&Value>, planned: &mut Value) {
         }
         _ => Value::Unknown,
     };
-    set_attr(planned, "host_key", pin);
+    planned.set_attr("host_key", pin);
 }
 
-/// Sets the state's `host_key`: the prior pin if there is one (the connection was checked
-/// against it), else the key the host showed.
-fn record_host_key(prior: Option<&Value>, state: &mut Value, remote: &Remote) {
+/// Connects to the host a create or update writes to, checking the pin of `prior` (if any),
+/// and starts the new state: `planned` with its `host_key`, the prior pin if there is one (the
+/// connection was checked against it), else the key the host showed.
+async fn connect_to_write(
+    pool: &Pool,
+    prior: Option<&Value>,
+    planned: &Value,
+) -> Result<(Remote, Value), Diagnostics> {
+    let remote = Remote::connect(pool, planned, prior).await?;
     let pin = prior
         .map(|p| p.get("host_key").clone())
         .filter(|pin| !pin.is_null())
         .unwrap_or_else(|| Value::string(remote.host_key()));
-    set_attr(state, "host_key", pin);
+    let mut state = planned.clone();
+    state.set_attr("host_key", pin);
+    Ok((remote, state))
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Drives the provider through the raw protocol, as the engine does.
+
+    use super::Ssh;
+    use ggplan_sdk::typed::TypeTable;
+    use ggplan_sdk::{PlanRequest, Provider, ResourceKind, Value, objchange};
+
+    /// An instance configured to use the SSH agent; planning needs no host.
+    pub async fn configured() -> TypeTable<Ssh> {
+        let ssh = TypeTable::<Ssh>::new();
+        let config = Value::object([("agent", Value::Bool(true))]);
+        ssh.configure(&config).await.expect("configure");
+        ssh
+    }
+
+    /// The planned state for `config`, with the proposed state the engine would pass.
+    pub async fn plan(
+        ssh: &TypeTable<Ssh>,
+        type_name: &str,
+        prior: Option<&Value>,
+        config: &Value,
+    ) -> Value {
+        let checked = ssh.validate(ResourceKind::Managed, type_name, config);
+        assert!(checked.is_empty(), "{checked}");
+        let schema = &ssh.schema().resources[type_name];
+        let proposed = objchange::proposed_new(schema, prior, config);
+        let request = PlanRequest {
+            type_name,
+            prior,
+            config,
+            proposed: &proposed,
+        };
+        ssh.plan(request).await.expect("plan").planned
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ggplan_sdk::{Provider, ResourceKind};
 
     #[test]
     fn every_type_is_named_after_the_provider() {
@@ -257,6 +174,25 @@ mod tests {
             .collect();
         assert_eq!(names, ["ssh_exec", "ssh_file", "ssh_facts", "ssh_file"]);
         assert!(schema.provider.attributes["private_key"].sensitive);
+    }
+
+    #[test]
+    fn every_type_checks_the_port() {
+        let ssh = ggplan_sdk::typed::TypeTable::<Ssh>::new();
+        let config = Value::object([("host", Value::string("h")), ("port", Value::int(70000))]);
+        for (kind, type_name) in [
+            (ResourceKind::Managed, FILE),
+            (ResourceKind::Managed, EXEC),
+            (ResourceKind::Data, FILE),
+            (ResourceKind::Data, FACTS),
+        ] {
+            let errors = ssh.validate(kind, type_name, &config);
+            assert_eq!(
+                errors.0[0].attribute,
+                Some(AttrPath::attr("port")),
+                "{type_name}"
+            );
+        }
     }
 
     #[test]

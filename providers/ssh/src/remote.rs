@@ -57,6 +57,12 @@ pub fn host_key_attribute() -> (&'static str, Attribute) {
     )
 }
 
+/// Checks the access attributes of a configuration, the check every type runs first: a port,
+/// when set, is one.
+pub fn check_access(config: &Value) -> Diagnostics {
+    settings::port(config, 22).err().unwrap_or_default()
+}
+
 /// Quotes `text` as one word for a POSIX shell.
 pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
@@ -117,13 +123,23 @@ pub struct Remote {
 }
 
 impl Remote {
+    /// Connects to the host `value` (a configuration or state) names, with the provider's
+    /// defaults, checking the key the state `pinned` recorded.
+    pub async fn connect(
+        pool: &Pool,
+        value: &Value,
+        pinned: Option<&Value>,
+    ) -> Result<Remote, Diagnostics> {
+        let access = Access::of(value, pool.settings())?;
+        let pinned = pinned.and_then(|state| state.get("host_key").as_str());
+        Remote::open(pool, &access, pinned)
+            .await
+            .map_err(|e| e.diagnostic(&format!("{}", access.target)))
+    }
+
     /// Connects (or reuses the pooled connection) and checks the host key against `pinned`,
     /// the fingerprint a resource's state recorded.
-    pub async fn open(
-        pool: &Pool,
-        access: &Access,
-        pinned: Option<&str>,
-    ) -> Result<Remote, SshError> {
+    async fn open(pool: &Pool, access: &Access, pinned: Option<&str>) -> Result<Remote, SshError> {
         let verifier = &pool.settings().verifier;
         if let Some(pinned) = pinned {
             verifier.pin_from_state(&access.target.host, access.target.port, pinned);
