@@ -76,103 +76,14 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    //! Drives providers through the trait as the engine does.
+    //! The sdk's protocol driver, with the built-in providers' empty configuration.
 
+    pub use ggplan_sdk::testing::{apply, create, destroy, plan, read, schema};
     use ggplan_sdk::typed::{TypeTable, TypedProvider};
-    use ggplan_sdk::{
-        ApplyRequest, PlanRequest, PlanResponse, Provider, ReadRequest, ResourceKind, Schema,
-        Value, objchange,
-    };
 
     /// An instance of provider `P`, configured with an empty block.
     pub async fn configured<P: TypedProvider>() -> TypeTable<P> {
-        let provider = TypeTable::<P>::new();
-        provider
-            .configure(&Value::Null)
-            .await
-            .expect("configure succeeds");
-        provider
-    }
-
-    /// The schema of a managed resource type.
-    pub fn schema(provider: &dyn Provider, type_name: &str) -> Schema {
-        provider.schema().resources[type_name].clone()
-    }
-
-    /// Plans with the proposed state the engine would pass; panics on error diagnostics.
-    pub async fn plan(
-        provider: &dyn Provider,
-        type_name: &str,
-        prior: Option<&Value>,
-        config: &Value,
-    ) -> PlanResponse {
-        assert!(
-            !provider
-                .validate(ResourceKind::Managed, type_name, config)
-                .has_errors()
-        );
-        let proposed = objchange::proposed_new(&schema(provider, type_name), prior, config);
-        let request = PlanRequest {
-            type_name,
-            prior,
-            config,
-            proposed: &proposed,
-        };
-        provider.plan(request).await.expect("plan succeeds")
-    }
-
-    /// Creates (or updates) an instance; panics on error diagnostics.
-    pub async fn apply(
-        provider: &dyn Provider,
-        type_name: &str,
-        prior: Option<&Value>,
-        planned: &Value,
-        config: &Value,
-    ) -> Value {
-        let request = ApplyRequest {
-            type_name,
-            prior,
-            planned: Some(planned),
-            config,
-        };
-        let response = provider.apply(request).await;
-        assert!(
-            !response.diagnostics.has_errors(),
-            "{}",
-            response.diagnostics
-        );
-        let state = response.new_state.expect("apply leaves a state");
-        assert!(state.is_wholly_known(), "{state:?}");
-        state
-    }
-
-    /// Plans and applies a create.
-    pub async fn create(provider: &dyn Provider, type_name: &str, config: &Value) -> Value {
-        let planned = plan(provider, type_name, None, config).await.planned;
-        apply(provider, type_name, None, &planned, config).await
-    }
-
-    /// Destroys an instance and returns the response's diagnostics.
-    pub async fn destroy(
-        provider: &dyn Provider,
-        type_name: &str,
-        prior: &Value,
-    ) -> ggplan_sdk::Diagnostics {
-        let request = ApplyRequest {
-            type_name,
-            prior: Some(prior),
-            planned: None,
-            config: &Value::Null,
-        };
-        let response = provider.apply(request).await;
-        assert_eq!(response.new_state, None);
-        response.diagnostics
-    }
-
-    /// Refreshes an instance.
-    pub async fn read(provider: &dyn Provider, type_name: &str, state: &Value) -> Option<Value> {
-        let request = ReadRequest { type_name, state };
-        provider.read(request).await.expect("read succeeds")
+        ggplan_sdk::testing::configured::<P>(&ggplan_sdk::Value::Null).await
     }
 }
 

@@ -72,14 +72,11 @@ impl TypedProvider for Mlflow {
 mod tests {
     use super::*;
     use ggplan_sdk::typed::TypeTable;
-    use ggplan_sdk::{PlanRequest, Provider, ResourceKind, objchange};
 
     /// A configured instance; planning these types needs no server.
     async fn configured() -> TypeTable<Mlflow> {
-        let table = TypeTable::<Mlflow>::new();
         let config = Value::object([("tracking_uri", Value::string("http://127.0.0.1:9"))]);
-        table.configure(&config).await.expect("configure");
-        table
+        ggplan_sdk::testing::configured::<Mlflow>(&config).await
     }
 
     /// A configuration with `pairs`, an empty description and no tags.
@@ -102,17 +99,9 @@ mod tests {
         prior: Option<&Value>,
         config: &Value,
     ) -> Value {
-        let checked = table.validate(ResourceKind::Managed, type_name, config);
-        assert!(checked.is_empty(), "{checked}");
-        let schema = &table.schema().resources[type_name];
-        let proposed = objchange::proposed_new(schema, prior, config);
-        let request = PlanRequest {
-            type_name,
-            prior,
-            config,
-            proposed: &proposed,
-        };
-        table.plan(request).await.expect("plan").planned
+        ggplan_sdk::testing::plan(table, type_name, prior, config)
+            .await
+            .planned
     }
 
     #[test]

@@ -127,15 +127,13 @@ pub(crate) mod test_support {
     //! Drives the provider through the raw protocol, as the engine does.
 
     use super::Ssh;
+    use ggplan_sdk::Value;
     use ggplan_sdk::typed::TypeTable;
-    use ggplan_sdk::{PlanRequest, Provider, ResourceKind, Value, objchange};
 
     /// An instance configured to use the SSH agent; planning needs no host.
     pub async fn configured() -> TypeTable<Ssh> {
-        let ssh = TypeTable::<Ssh>::new();
         let config = Value::object([("agent", Value::Bool(true))]);
-        ssh.configure(&config).await.expect("configure");
-        ssh
+        ggplan_sdk::testing::configured::<Ssh>(&config).await
     }
 
     /// The planned state for `config`, with the proposed state the engine would pass.
@@ -145,17 +143,9 @@ pub(crate) mod test_support {
         prior: Option<&Value>,
         config: &Value,
     ) -> Value {
-        let checked = ssh.validate(ResourceKind::Managed, type_name, config);
-        assert!(checked.is_empty(), "{checked}");
-        let schema = &ssh.schema().resources[type_name];
-        let proposed = objchange::proposed_new(schema, prior, config);
-        let request = PlanRequest {
-            type_name,
-            prior,
-            config,
-            proposed: &proposed,
-        };
-        ssh.plan(request).await.expect("plan").planned
+        ggplan_sdk::testing::plan(ssh, type_name, prior, config)
+            .await
+            .planned
     }
 }
 
