@@ -15,14 +15,23 @@ fi
 #   ssh.sh        OpenSSH servers: a jump host and three nodes
 #   mlflow.sh     MLflow tracking servers (plain and basic-auth), pip into .venv
 #   openstack.sh  Keystone, Placement, Glance, Neutron, Nova (fake driver), pip into .venv-openstack
+#   kubernetes.sh etcd, kube-apiserver, kube-controller-manager (no kubelet), kubectl and helm;
+#                 the first install on a machine builds the Kubernetes binaries (~15 min on 2
+#                 cores) into ~/.cache/ggplan-test: that build runs beside the other services'
+#                 installs and the workspace build, once its own apt-get is done
 mkdir -p tests/support/.run
 services_log=tests/support/.run/services.log
-trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop; tests/support/openstack.sh stop' EXIT
+trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop; tests/support/openstack.sh stop; tests/support/kubernetes.sh stop' EXIT
 (
   set -e
+  tests/support/kubernetes.sh packages
+  tests/support/kubernetes.sh install &
+  kubernetes_install=$!
   tests/support/ssh.sh start
   tests/support/mlflow.sh start
   tests/support/openstack.sh start
+  wait "$kubernetes_install"
+  tests/support/kubernetes.sh start
 ) >"$services_log" 2>&1 &
 services=$!
 
@@ -36,4 +45,5 @@ fi
 export GGPLAN_TEST_SSH_DIR="$PWD/tests/support/.run/ssh"
 eval "$(tests/support/mlflow.sh env)"
 eval "$(tests/support/openstack.sh env)"
+eval "$(tests/support/kubernetes.sh env)"
 cargo test --workspace --locked "$@"
