@@ -22,6 +22,7 @@ use ui::Ui;
 /// The providers this binary offers: the only place that names them.
 pub fn registry() -> Registry {
     Registry::new(ggplan_provider_builtin::factories().into_iter().chain([
+        ggplan_provider_kubernetes::factory(),
         ggplan_provider_mlflow::factory(),
         ggplan_provider_openstack::factory(),
         ggplan_provider_ssh::factory(),
