@@ -342,17 +342,16 @@ impl ProviderAddr {
         }
     }
 
-    /// `name` or `name.alias`; the error says what is wrong.
+    /// `name` or `name.alias` (as state, plans and plan files write it); the error says what
+    /// is wrong. Names are HCL identifiers, which may hold any letter, so only the shape is
+    /// checked: one or two non-empty parts, no space.
     pub fn parse(text: &str) -> Result<ProviderAddr, String> {
         let (name, alias) = match text.split_once('.') {
             Some((name, alias)) => (name, Some(alias)),
             None => (text, None),
         };
         let valid = |part: &str| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            !part.is_empty() && !part.contains('.') && !part.chars().any(char::is_whitespace)
         };
         if !valid(name) || !alias.is_none_or(valid) {
             return Err(format!(
@@ -436,7 +435,7 @@ mod tests {
 
     #[test]
     fn provider_configurations_round_trip_and_bad_ones_are_refused() {
-        for text in ["random", "openstack.chi", "local.b-2"] {
+        for text in ["random", "openstack.chi", "local.b-2", "random.café"] {
             assert_eq!(ProviderAddr::parse(text).unwrap().to_string(), text);
         }
         let aliased = ProviderAddr::parse("openstack.chi").unwrap();

@@ -1,7 +1,7 @@
 //! `import`: bringing an existing object under management at an address the stack declares.
 
 use crate::address::InstanceAddr;
-use crate::config::Module;
+use crate::config::{Module, Resource};
 use crate::events::Discard;
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
@@ -9,6 +9,20 @@ use crate::state::{InstanceState, JournalEntry, State};
 use ggplan_sdk::{Diagnostic, Diagnostics, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+
+/// The resource block `addr` is an instance of, or the error saying to declare it first.
+pub fn declared<'a>(module: &'a Module, addr: &InstanceAddr) -> Result<&'a Resource, Diagnostics> {
+    module.resources.get(&addr.resource).ok_or_else(|| {
+        Diagnostic::error(
+            "Import to non-existent resource",
+            format!(
+                "{} is not declared in the stack; add its resource block first, then import.",
+                addr.resource
+            ),
+        )
+        .into()
+    })
+}
 
 /// Reads the object `id` names through the provider of `addr`'s resource and records it in
 /// `state` at `addr`. Refused when the stack does not declare the resource, when `state`
@@ -21,16 +35,7 @@ pub async fn import(
     addr: &InstanceAddr,
     id: &str,
 ) -> Result<(), Diagnostics> {
-    let Some(resource) = module.resources.get(&addr.resource) else {
-        return Err(Diagnostic::error(
-            "Import to non-existent resource",
-            format!(
-                "{} is not declared in the stack; add its resource block first, then import.",
-                addr.resource
-            ),
-        )
-        .into());
-    };
+    let resource = declared(&module, addr)?;
     if state.resources.contains_key(addr) {
         return Err(Diagnostic::error(
             "Resource already managed",

@@ -47,20 +47,22 @@ impl WalkOutcome {
     /// An error for each visit that panicked, named by `name`: a run with one must fail,
     /// never report success.
     pub fn panics(&self, name: impl Fn(usize) -> String) -> Diagnostics {
-        Diagnostics(
-            self.panicked
-                .iter()
-                .map(|node| {
-                    Diagnostic::error(
-                        format!("Internal error while working on {}", name(*node)),
-                        "ggplan stopped this step on a bug (a panic); its dependents were \
-                         skipped, and every change completed before it is recorded. Please \
-                         report it.",
-                    )
-                })
-                .collect(),
-        )
+        let errors = self
+            .panicked
+            .iter()
+            .flat_map(|node| panic_error(&name(*node)).0);
+        Diagnostics(errors.collect())
     }
+}
+
+/// The error for a step (named `what`) that panicked.
+pub fn panic_error(what: &str) -> Diagnostics {
+    Diagnostic::error(
+        format!("Internal error while working on {what}"),
+        "ggplan stopped this step on a bug (a panic); its dependents were skipped, and every \
+         change completed before it is recorded. Please report it.",
+    )
+    .into()
 }
 
 /// Visits every node of the graph given by `deps` (for each node, the nodes it depends on).

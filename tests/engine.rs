@@ -237,6 +237,26 @@ async fn a_panic_during_apply_fails_the_run_and_names_the_step() {
     assert_eq!(in_state(&h), ["test_thing.free"]);
 }
 
+#[tokio::test]
+async fn a_panic_refreshing_a_removed_resource_fails_the_plan_and_names_it() {
+    let h = Harness::new(
+        r#"
+        resource "test_thing" "buggy" {
+          name  = "buggy"
+          value = "panic on read"
+        }
+        "#,
+    );
+    h.apply_ok(&[]).await;
+    h.write("");
+    let err = h.plan(&[], RunOptions::default()).await.err().unwrap();
+    assert!(
+        err.to_string()
+            .contains("Internal error while working on test_thing.buggy"),
+        "{err}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknowns_propagate_in_plan_and_resolve_in_apply() {
     let h = Harness::new(

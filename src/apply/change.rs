@@ -89,14 +89,16 @@ impl Applier {
             Action::Update => (Action::Update, c.change.before.as_ref()),
             _ => (Action::Create, None),
         };
-        let config = match prior {
+        // The plan keeps what ignore_changes names; the provider's apply gets the
+        // configuration as written (as in Terraform), with its marks.
+        let planning = match prior {
             Some(prior) => {
                 let ignore = &resource.lifecycle.ignore_changes;
-                ignore.keep_prior(config, prior, provider.schema())
+                ignore.keep_prior(config.clone(), prior, provider.schema())
             }
-            None => config,
+            None => config.clone(),
         };
-        let planned = provider.plan(addr, prior, &config).await?.value;
+        let planned = provider.plan(addr, prior, &planning).await?.value;
         if !c.planned_without_provider {
             check_final_plan(c, &planned)?;
         }
@@ -176,11 +178,12 @@ impl Applier {
             if let Some(restore) = restore {
                 self.commit(restore).await?;
             }
-            return Err(Diagnostic::error(
+            let mut errors = applied.diagnostics;
+            errors.push(Diagnostic::error(
                 format!("{addr}: provider returned unknown values after apply"),
                 "This is a bug in the provider.",
-            )
-            .into());
+            ));
+            return Err(errors);
         }
         let entry = match &applied.new_state {
             Some(value) => JournalEntry::Set(self.instance_state(c, value.clone())),

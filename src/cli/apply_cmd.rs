@@ -4,7 +4,7 @@
 
 use super::args::{ApplyCommand, DestroyCommand, Format, RunArgs};
 use super::pipeline::{
-    PlanRequest, carry_out, confirm, events_for, plan_stack, prepare, print_lines,
+    RunRequest, carry_out, confirm, events_for, plan_stack, prepare, print_lines,
 };
 use super::stack::{self, Stack};
 use super::state_cmd;
@@ -89,7 +89,7 @@ pub async fn apply(ui: &Ui, registry: &Registry, request: ApplyArgs) -> ExitCode
         );
         return ExitCode::from(1);
     }
-    let run = PlanRequest {
+    let run = RunRequest {
         args,
         destroy: request.destroy,
         operation: request.operation(),
@@ -218,20 +218,20 @@ async fn apply_file(ui: &Ui, registry: &Registry, path: &Path, request: &ApplyAr
     let Some(stack) = saved_stack(ui, &file, args) else {
         return ExitCode::from(1);
     };
-    let saved = RunArgs {
-        refresh: file.options.refresh,
-        targets: file.options.targets.clone(),
-        replace: file.options.replace.clone(),
-        ..args.clone()
-    };
+    // The run the file was made with: its options, and its own destroy or apply.
     let request = ApplyArgs {
         path: path.to_path_buf(),
-        run: saved.clone(),
+        run: RunArgs {
+            refresh: file.options.refresh,
+            targets: file.options.targets.clone(),
+            replace: file.options.replace.clone(),
+            ..args.clone()
+        },
         destroy: file.options.destroy,
         ..*request
     };
-    let run = PlanRequest {
-        args: &saved,
+    let run = RunRequest {
+        args: &request.run,
         destroy: request.destroy,
         operation: request.operation(),
         events: events_for(ui, request.json, Format::Human),

@@ -1,6 +1,7 @@
 //! `ggplan import ADDR ID`.
 
 use super::args::RunArgs;
+use super::pipeline::lock_and_load;
 use super::stack;
 use super::ui::Ui;
 use crate::address::InstanceAddr;
@@ -27,19 +28,12 @@ pub async fn import(
     let Some(stack) = stack::load(ui, dir, args) else {
         return ExitCode::from(1);
     };
-    let _lock = match stack.store.lock("import") {
-        Ok(lock) => lock,
-        Err(e) => {
-            ui.error("Error acquiring the state lock", e.to_string());
-            return ExitCode::from(1);
-        }
-    };
-    let mut state = match stack.store.load() {
-        Ok(s) => s,
-        Err(e) => {
-            ui.error("Cannot read the state", e.to_string());
-            return ExitCode::from(1);
-        }
+    if let Err(diags) = crate::import::declared(&stack.module, &addr) {
+        ui.diagnostics(&diags, &[&stack.module.sources]);
+        return ExitCode::from(1);
+    }
+    let Some((_lock, mut state)) = lock_and_load(ui, &stack.store, "import") else {
+        return ExitCode::from(1);
     };
     let module = stack.module.clone();
     let imported = crate::import::import(

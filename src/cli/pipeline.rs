@@ -12,7 +12,7 @@ use crate::plan::{PlannedRun, plan};
 use crate::providers::Registry;
 use crate::render::{Style, json_events, progress};
 use crate::run::RunOptions;
-use crate::state::LockGuard;
+use crate::state::{LockGuard, State, StateStore};
 use crate::walk::StopFlag;
 use ggplan_sdk::{Diagnostic, Diagnostics};
 use std::io::{BufRead, IsTerminal, Write};
@@ -87,7 +87,7 @@ fn parse_addrs(ui: &Ui, texts: &[String]) -> Option<Vec<InstanceAddr>> {
 
 /// What a run command plans: the stack, how, and for which operation (`plan`, `apply`,
 /// `destroy`, `drift`: the state lock names it).
-pub(super) struct PlanRequest<'a> {
+pub(super) struct RunRequest<'a> {
     pub args: &'a RunArgs,
     pub destroy: bool,
     pub operation: &'a str,
@@ -99,7 +99,7 @@ pub(super) async fn prepare(
     ui: &Ui,
     registry: &Registry,
     dir: &Path,
-    request: PlanRequest<'_>,
+    request: RunRequest<'_>,
 ) -> Option<(Stack, LockGuard, PlannedRun)> {
     let stack = stack::load(ui, dir, request.args)?;
     plan_stack(ui, registry, stack, request).await
@@ -110,22 +110,9 @@ pub(super) async fn plan_stack(
     ui: &Ui,
     registry: &Registry,
     stack: Stack,
-    request: PlanRequest<'_>,
+    request: RunRequest<'_>,
 ) -> Option<(Stack, LockGuard, PlannedRun)> {
-    let lock = match stack.store.lock(request.operation) {
-        Ok(lock) => lock,
-        Err(e) => {
-            ui.error("Error acquiring the state lock", e.to_string());
-            return None;
-        }
-    };
-    let prior = match stack.store.load() {
-        Ok(state) => state,
-        Err(e) => {
-            ui.error("Cannot read the state", e.to_string());
-            return None;
-        }
-    };
+    let (lock, prior) = lock_and_load(ui, &stack.store, request.operation)?;
     ui.diagnostics(&interrupted_operations(&prior), &[]);
     let args = request.args;
     let options = RunOptions {
@@ -155,8 +142,30 @@ pub(super) async fn plan_stack(
     }
 }
 
+/// Takes the state lock for `operation` and loads the state; what went wrong is printed.
+pub(super) fn lock_and_load(
+    ui: &Ui,
+    store: &StateStore,
+    operation: &str,
+) -> Option<(LockGuard, State)> {
+    let lock = match store.lock(operation) {
+        Ok(lock) => lock,
+        Err(e) => {
+            ui.error("Error acquiring the state lock", e.to_string());
+            return None;
+        }
+    };
+    match store.load() {
+        Ok(state) => Some((lock, state)),
+        Err(e) => {
+            ui.error("Cannot read the state", e.to_string());
+            None
+        }
+    }
+}
+
 /// A warning for each operation an earlier run started and did not finish.
-fn interrupted_operations(prior: &crate::state::State) -> Diagnostics {
+fn interrupted_operations(prior: &State) -> Diagnostics {
     Diagnostics(
         prior
             .pending

@@ -2,7 +2,7 @@
 //! `--format markdown`), and saved for `ggplan apply FILE` (`--out`).
 
 use super::args::{Format, OutputArgs, PlanCommand};
-use super::pipeline::{PlanRequest, events_for, note, prepare};
+use super::pipeline::{RunRequest, events_for, note, prepare};
 use super::stack::Stack;
 use super::ui::Ui;
 use crate::drift;
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCode {
     let (args, output) = (&request.run, &request.output);
     let ui = ui.json(output.json);
-    let run = PlanRequest {
+    let run = RunRequest {
         args,
         destroy: request.destroy,
         operation: "plan",

@@ -2,7 +2,7 @@
 //! `show --json` (the state).
 
 use super::args::{Format, OutputArgs, RunArgs, StateArgs};
-use super::pipeline::{PlanRequest, events_for, prepare};
+use super::pipeline::{RunRequest, events_for, prepare};
 use super::pretty;
 use super::state_cmd;
 use super::ui::Ui;
@@ -27,7 +27,7 @@ pub async fn drift(
         refresh: true,
         ..args.clone()
     };
-    let run = PlanRequest {
+    let run = RunRequest {
         args: &args,
         destroy: false,
         operation: "drift",

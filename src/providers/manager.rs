@@ -28,7 +28,7 @@ enum Configuration {
 
 /// What became of a configuration handed to [`Providers::configure`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Configured {
+pub enum ConfigureOutcome {
     Now,
     DuringApply,
 }
@@ -65,16 +65,16 @@ impl Providers {
         addr: &ProviderAddr,
         instance: ProviderInstance,
         config: &Value,
-    ) -> Result<Configured, Diagnostics> {
+    ) -> Result<ConfigureOutcome, Diagnostics> {
         if !config.is_wholly_known() {
             self.set(addr, Configuration::Deferred(instance));
-            return Ok(Configured::DuringApply);
+            return Ok(ConfigureOutcome::DuringApply);
         }
         let (plain, _) = config.clone().unmark_deep();
         match instance.provider.configure(&plain).await {
             Ok(()) => {
                 self.set(addr, Configuration::Configured(instance));
-                Ok(Configured::Now)
+                Ok(ConfigureOutcome::Now)
             }
             Err(diagnostics) => {
                 self.set(addr, Configuration::Failed);
@@ -154,6 +154,7 @@ impl Providers {
             })?;
         Ok(ResourceProvider {
             permits: &self.permits,
+            addr: addr.clone(),
             instance,
             schema,
             type_name: resource.type_name.clone(),
@@ -172,10 +173,11 @@ impl Providers {
 
 /// A resource type of one provider configuration: the door every call about the instances
 /// of a resource goes through. Each call takes a parallelism permit, sends values without
-/// sensitive marks, restores the marks on what comes back (with the schema's sensitive
-/// attributes and copies of secrets), and names the instance in its errors.
+/// sensitive marks, restores the marks on what comes back ([`ResourceProvider::restore`]),
+/// and names the instance in its errors.
 pub struct ResourceProvider<'a> {
     permits: &'a Semaphore,
+    addr: ProviderAddr,
     instance: ProviderInstance,
     schema: Arc<Schema>,
     type_name: String,
@@ -205,6 +207,11 @@ impl ResourceProvider<'_> {
         &self.schema
     }
 
+    /// The provider configuration this door leads to.
+    pub fn addr(&self) -> &ProviderAddr {
+        &self.addr
+    }
+
     /// Whether the provider is configured only during apply (see [`Configuration::Deferred`]).
     pub fn is_deferred(&self) -> bool {
         self.deferred
@@ -227,7 +234,7 @@ impl ResourceProvider<'_> {
         prior: &Value,
     ) -> Result<Option<Value>, Diagnostics> {
         let provider = self.configured(inst)?;
-        let (plain, mut marks) = prior.clone().unmark_deep();
+        let (plain, marks) = prior.clone().unmark_deep();
         let read = {
             let _permit = self.permits.acquire().await;
             let request = ReadRequest {
@@ -237,10 +244,7 @@ impl ResourceProvider<'_> {
             provider.read(request).await
         }
         .map_err(|d| with_context(d, inst, "refreshing"))?;
-        Ok(read.map(|value| {
-            marks.extend(self.schema.sensitive_paths(&value));
-            value.mark_paths(&marks)
-        }))
+        Ok(read.map(|value| self.restore(value, marks, None)))
     }
 
     /// Plans one instance from its prior value (`None` to create) and configuration.
@@ -251,7 +255,7 @@ impl ResourceProvider<'_> {
         config: &Value,
     ) -> Result<Planned, Diagnostics> {
         let provider = self.configured(inst)?;
-        let (config_plain, mut marks) = config.clone().unmark_deep();
+        let (config_plain, marks) = config.clone().unmark_deep();
         let prior_plain = prior.map(|p| p.clone().unmark_deep().0);
         let proposed = objchange::proposed_new(&self.schema, prior_plain.as_ref(), &config_plain);
         let response = {
@@ -272,19 +276,18 @@ impl ResourceProvider<'_> {
         replace_paths.extend(response.requires_replace);
         replace_paths.sort();
         replace_paths.dedup();
-        marks.extend(self.schema.sensitive_paths(&response.planned));
         Ok(Planned {
-            value: objchange::mark_copies(response.planned.mark_paths(&marks), config),
+            value: self.restore(response.planned, marks, Some(config)),
             replace_paths,
         })
     }
 
-    /// The planned value of a new instance while the provider waits for the apply: the
-    /// configuration in the schema's shape, everything it leaves to the provider unknown.
-    pub fn plan_without_provider(&self, config: &Value) -> Value {
+    /// What the configuration alone says of a new instance, for a provider that is not
+    /// configured yet: the configuration in the schema's shape, with its marks, everything it
+    /// leaves to the provider unknown.
+    pub fn proposed_from_config(&self, config: &Value) -> Value {
         let (plain, marks) = config.clone().unmark_deep();
-        let proposed = objchange::proposed_new(&self.schema, None, &plain);
-        objchange::mark_copies(proposed.mark_paths(&marks), config)
+        objchange::proposed_new(&self.schema, None, &plain).mark_paths(&marks)
     }
 
     /// Reads a data source.
@@ -294,14 +297,13 @@ impl ResourceProvider<'_> {
         config: &Value,
     ) -> Result<Value, Diagnostics> {
         let provider = self.configured(inst)?;
-        let (plain, mut marks) = config.clone().unmark_deep();
+        let (plain, marks) = config.clone().unmark_deep();
         let value = {
             let _permit = self.permits.acquire().await;
             provider.read_data(&self.type_name, &plain).await
         }
         .map_err(|d| with_context(d, inst, "reading"))?;
-        marks.extend(self.schema.sensitive_paths(&value));
-        Ok(value.mark_paths(&marks))
+        Ok(self.restore(value, marks, None))
     }
 
     /// Creates (`prior` is `None`), updates or deletes (`planned` is `None`) one object.
@@ -326,7 +328,7 @@ impl ResourceProvider<'_> {
                 };
             }
         };
-        let (config_plain, mut marks) = config.clone().unmark_deep();
+        let (config_plain, marks) = config.clone().unmark_deep();
         let prior_plain = prior.map(|p| p.clone().unmark_deep().0);
         let planned_plain = planned.map(|p| p.clone().unmark_deep().0);
         let response = {
@@ -339,36 +341,44 @@ impl ResourceProvider<'_> {
             };
             provider.apply(request).await
         };
-        let new_state = response.new_state.map(|value| {
-            marks.extend(self.schema.sensitive_paths(&value));
-            objchange::mark_copies(value.mark_paths(&marks), config)
-        });
         Applied {
-            new_state,
+            new_state: response
+                .new_state
+                .map(|value| self.restore(value, marks, Some(config))),
             diagnostics: with_context(response.diagnostics, inst, doing),
         }
     }
 
-    /// Reads the object an import id names into a state (`ggplan import`).
+    /// Reads the object an import id names into a state (`ggplan import`): the provider's
+    /// import reads it (and says when the id finds nothing).
     pub async fn import(&self, inst: &InstanceAddr, id: &str) -> Result<Value, Diagnostics> {
         let provider = self.configured(inst)?;
-        let read = {
+        let imported = {
             let _permit = self.permits.acquire().await;
-            let imported = provider.import(&self.type_name, id).await?;
-            let request = ReadRequest {
-                type_name: &self.type_name,
-                state: &imported,
-            };
-            provider.read(request).await?
+            provider.import(&self.type_name, id).await
+        }
+        .map_err(|d| with_context(d, inst, "importing"))?;
+        Ok(self.restore(imported, Vec::new(), None))
+    }
+
+    /// `value` as the engine keeps it: marked where what was sent was (`marks`), where the
+    /// schema declares a secret, where the provider marked its answer (a secret the schema
+    /// cannot name, such as a Secret's data in a manifest), and, for plans and writes,
+    /// wherever it copies a secret of the configuration.
+    fn restore(&self, value: Value, mut marks: Vec<AttrPath>, config: Option<&Value>) -> Value {
+        let value = if value.contains_sensitive() {
+            let (plain, marked_by_provider) = value.unmark_deep();
+            marks.extend(marked_by_provider);
+            plain
+        } else {
+            value
         };
-        let value = read.ok_or_else(|| {
-            Diagnostics::from(Diagnostic::error(
-                "Cannot import non-existent remote object",
-                format!("The provider found no object with id {id:?}."),
-            ))
-        })?;
-        let marks = self.schema.sensitive_paths(&value);
-        Ok(value.mark_paths(&marks))
+        marks.extend(self.schema.sensitive_paths(&value));
+        let marked = value.mark_paths(&marks);
+        match config {
+            Some(config) => objchange::mark_copies(marked, config),
+            None => marked,
+        }
     }
 
     /// The provider, unless it waits for the apply to be configured.
@@ -490,7 +500,7 @@ mod tests {
             .configure(&fake(), instance, &unknown)
             .await
             .unwrap();
-        assert_eq!(configured, Configured::DuringApply);
+        assert_eq!(configured, ConfigureOutcome::DuringApply);
         assert!(
             providers
                 .for_resource(&fake(), &thing())

@@ -8,5 +8,5 @@ mod manager;
 mod registry;
 
 pub use instance::ProviderInstance;
-pub use manager::{Applied, Configured, Planned, Providers, ResourceProvider};
+pub use manager::{Applied, ConfigureOutcome, Planned, Providers, ResourceProvider};
 pub use registry::Registry;

@@ -4,7 +4,7 @@
 use super::Run;
 use crate::address::{ModuleInstance, ProviderAddr};
 use crate::config::{Body, FileId};
-use crate::providers::{Configured, ProviderInstance};
+use crate::providers::{ConfigureOutcome, ProviderInstance};
 use crate::scope::InstanceContext;
 use ggplan_sdk::{Diagnostic, Diagnostics, Value};
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ impl Run {
         }
         let config = self.provider_config(addr, &instance)?;
         let configured = self.providers.configure(addr, instance, &config).await?;
-        if configured == Configured::DuringApply {
+        if configured == ConfigureOutcome::DuringApply {
             self.report(
                 Diagnostic::warning(
                     format!("Provider \"{addr}\" is configured during apply"),

@@ -2,7 +2,8 @@
 //!
 //! The provider is named `test`. Its resource type `test_thing` has `name` (required, force
 //! new), `value` (optional, any type), `fail` (optional: apply fails when true), `delay_ms`
-//! (optional: apply sleeps that long; a negative delay makes apply panic, a provider bug), and
+//! (optional: apply sleeps that long; a negative delay makes apply panic, a provider bug; a
+//! `value` of "panic on read" makes a refresh panic), and
 //! the computed `id` (set on create) and `out` (the
 //! `value` after apply; unknown in the plan whenever `value` changes, as `terraform_data`
 //! does with its `output`). Its data source `test_lookup` takes a `name` and returns
@@ -250,6 +251,9 @@ impl Provider for TestProvider {
     async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
         self.check_configured()?;
         let name = name_of(request.state);
+        if request.state.get("value").as_str() == Some("panic on read") {
+            panic!("{name}: the test provider panics as asked");
+        }
         let gone = self.recording.vanished.lock().unwrap().contains(&name);
         let state = (!gone).then(|| request.state.clone());
         self.recording

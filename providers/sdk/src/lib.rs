@@ -12,6 +12,7 @@ pub mod objchange;
 mod path;
 mod provider;
 mod schema;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod typed;
 mod value;

@@ -1,7 +1,9 @@
 //! The provider protocol, modelled on Terraform's plugin protocol.
 //!
-//! Values that cross this line carry no sensitive marks: the engine strips them before a call
-//! and restores them (plus the schema's sensitive attributes) after. Values may contain
+//! Values the engine sends carry no sensitive marks: the engine strips them before a call and
+//! restores them (plus the schema's sensitive attributes) after. A provider may mark parts of
+//! what it returns sensitive (a secret its schema cannot name, such as the data of a Secret
+//! inside a dynamic manifest); the engine keeps those marks too. Values may contain
 //! [`Value::Unknown`] during planning, never during apply.
 
 use crate::diagnostic::Diagnostics;

@@ -22,7 +22,7 @@ impl Planner {
             let value = inst.provider.read_data(&inst.addr, &config).await?;
             return Ok(Some(inst.change(Action::NoOp, before, value)));
         }
-        let planned = inst.provider.plan_without_provider(&config);
+        let planned = inst.provider.proposed_from_config(&config);
         // A provider configured only during apply counts as configuration not yet known.
         let reason = if known && !deferred {
             ActionReason::ReadBecauseDependencyPending

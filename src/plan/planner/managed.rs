@@ -3,13 +3,13 @@
 
 use super::resources::Instance;
 use super::{PlannedChange, Planner};
-use crate::address::{InstanceAddr, ModuleInstance, ProviderAddr, ResourceAddr};
+use crate::address::{InstanceAddr, ModuleInstance, ResourceAddr};
 use crate::config::Resource;
 use crate::lang::references::{Referent, references};
 use crate::locks::locked;
 use crate::plan::{Action, ActionReason};
 use crate::providers::Planned;
-use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, Value};
+use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, Value, objchange};
 
 impl Planner {
     /// Plans one managed instance; `None` when it neither exists nor is selected.
@@ -17,24 +17,22 @@ impl Planner {
         &self,
         inst: &Instance<'_>,
     ) -> Result<Option<PlannedChange>, Diagnostics> {
-        if inst.provider.is_deferred() && self.prior.resources.contains_key(&inst.addr) {
-            return Err(exists_under_deferred_provider(
-                &inst.addr,
-                &inst.resource.provider,
-            ));
-        }
         let prior = match self.prior.instance_value(&inst.addr) {
             Some(value) => self.refresh(inst.provider, &inst.addr, value).await?,
             None => None,
         };
-        if !self.is_selected(&inst.addr) {
+        let change = if !self.is_selected(&inst.addr) {
             // Outside --target: unchanged, but visible to expressions.
-            return Ok(prior.map(|p| self.unchanged(inst, p)));
-        }
-        let config = self.checked_config(inst)?;
-        let change = match prior {
-            None => self.plan_create(inst, &config).await?,
-            Some(prior) => self.plan_change(inst, prior, config).await?,
+            let Some(prior) = prior else {
+                return Ok(None);
+            };
+            self.unchanged(inst, prior)
+        } else {
+            let config = self.checked_config(inst)?;
+            match prior {
+                None => self.plan_create(inst, &config).await?,
+                Some(prior) => self.plan_change(inst, prior, config).await?,
+            }
         };
         Ok(Some(PlannedChange {
             prior_dependencies: self.prior_dependencies(&inst.addr),
@@ -50,7 +48,7 @@ impl Planner {
         config: &Value,
     ) -> Result<PlannedChange, Diagnostics> {
         let planned = if inst.provider.is_deferred() {
-            inst.provider.plan_without_provider(config)
+            objchange::mark_copies(inst.provider.proposed_from_config(config), config)
         } else {
             inst.provider.plan(&inst.addr, None, config).await?.value
         };
@@ -176,24 +174,5 @@ pub(super) fn prevent_destroy_error(resource: &Resource, inst: &InstanceAddr) ->
         ),
     )
     .at_range(Some(resource.range.clone()))
-    .into()
-}
-
-/// Why an object in state cannot be planned while its provider waits for apply.
-pub(super) fn exists_under_deferred_provider(
-    inst: &InstanceAddr,
-    provider: &ProviderAddr,
-) -> Diagnostics {
-    Diagnostic::error(
-        format!(
-            "{inst} cannot be planned: provider \"{provider}\" is configured only during apply"
-        ),
-        format!(
-            "{inst} exists, but the configuration of provider \"{provider}\" refers to values \
-             known only after apply, so ggplan can neither refresh nor plan it. Apply what the \
-             provider's configuration refers to first (ggplan apply --target=ADDRESS), then \
-             plan again."
-        ),
-    )
     .into()
 }

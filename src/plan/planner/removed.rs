@@ -2,13 +2,15 @@
 //! is gone (or everything, for `destroy`), and the deposed objects a create-before-destroy
 //! left behind.
 
-use super::managed::{exists_under_deferred_provider, prevent_destroy_error};
+use super::managed::prevent_destroy_error;
 use super::{PlannedChange, Planner};
 use crate::address::InstanceAddr;
 use crate::config::Resource;
 use crate::locks::locked;
 use crate::plan::{Action, ActionReason, ResourceChange};
+use futures::FutureExt;
 use ggplan_sdk::{Diagnostics, ResourceKind};
+use std::panic::AssertUnwindSafe;
 
 impl Planner {
     /// Plans the destruction of an instance in state (refreshed first: one already gone
@@ -30,11 +32,10 @@ impl Planner {
         if !self.is_selected(inst) {
             return Ok(());
         }
-        let providers = self.run.providers();
-        if providers.is_deferred(&state.provider) {
-            return Err(exists_under_deferred_provider(inst, &state.provider));
-        }
-        let provider = providers.for_resource(&state.provider, &inst.resource)?;
+        let provider = self
+            .run
+            .providers()
+            .for_resource(&state.provider, &inst.resource)?;
         let Some(prior) = self.refresh(&provider, inst, state.value()).await? else {
             return Ok(()); // Already gone: the refresh result drops it from state.
         };
@@ -66,17 +67,24 @@ impl Planner {
             .keys()
             .filter(|a| !handled.contains(*a))
             .collect();
-        let results = futures::future::join_all(removed.into_iter().map(|inst| async move {
-            match inst.resource.kind {
-                ResourceKind::Managed => {
-                    let reason = self.removal_reason(inst);
-                    self.plan_delete(inst, reason, None).await
+        let results = futures::future::join_all(removed.into_iter().map(|inst| {
+            let planned = async move {
+                match inst.resource.kind {
+                    ResourceKind::Managed => {
+                        let reason = self.removal_reason(inst);
+                        self.plan_delete(inst, reason, None).await
+                    }
+                    ResourceKind::Data => {
+                        self.forget(inst);
+                        Ok(())
+                    }
                 }
-                ResourceKind::Data => {
-                    self.forget(inst);
-                    Ok(())
-                }
-            }
+            };
+            // Outside the walker, so a panic (a provider's bug) is caught here: the plan
+            // fails naming the instance, as a panicking step of the walk does.
+            AssertUnwindSafe(planned).catch_unwind().map(move |result| {
+                result.unwrap_or_else(|_| Err(crate::walk::panic_error(&inst.to_string())))
+            })
         }))
         .await;
         for result in results {

@@ -4,7 +4,8 @@
 
 use super::{PlannedChange, Planner};
 use crate::address::{
-    ConfigResource, InstanceAddr, InstanceKey, ModuleInstance, ModulePath, ResourceAddr,
+    ConfigResource, InstanceAddr, InstanceKey, ModuleInstance, ModulePath, ProviderAddr,
+    ResourceAddr,
 };
 use crate::config::Resource;
 use crate::events::Event;
@@ -242,13 +243,17 @@ impl Planner {
         );
     }
 
-    /// Refreshes one instance from its provider; records a difference from state.
+    /// Refreshes one instance from its provider; records a difference from state. An object
+    /// whose provider waits for the apply can be neither refreshed nor planned.
     pub(super) async fn refresh(
         &self,
         provider: &ResourceProvider<'_>,
         inst: &InstanceAddr,
         prior: Value,
     ) -> Result<Option<Value>, Diagnostics> {
+        if provider.is_deferred() {
+            return Err(exists_under_deferred_provider(inst, provider.addr()));
+        }
         if !self.run.options().refresh {
             return Ok(Some(prior));
         }
@@ -283,4 +288,20 @@ impl Planner {
         self.run.report(placed);
         Ok(config)
     }
+}
+
+/// Why an object in state cannot be planned while its provider waits for apply.
+fn exists_under_deferred_provider(inst: &InstanceAddr, provider: &ProviderAddr) -> Diagnostics {
+    Diagnostic::error(
+        format!(
+            "{inst} cannot be planned: provider \"{provider}\" is configured only during apply"
+        ),
+        format!(
+            "{inst} exists, but the configuration of provider \"{provider}\" refers to values \
+             known only after apply, so ggplan can neither refresh nor plan it. Apply what the \
+             provider's configuration refers to first (ggplan apply --target=ADDRESS), then \
+             plan again."
+        ),
+    )
+    .into()
 }
