@@ -1040,3 +1040,112 @@ fn generated_passwords_appear_only_in_output_by_name() {
     let run = sb.run(&["output", "postgres_password"]).expect(0);
     assert!(run.stdout.contains(&sb.password("postgres")));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Provider-defined functions (Terraform 1.8's provider::NAME::FUNC).
+
+/// A stack whose file content, variable check and outputs come from the terraform provider's
+/// functions, one of them on a value known only after apply.
+const PROVIDER_FUNCTIONS_STACK: &str = r#"
+variable "site" {
+  type    = string
+  default = "kvm"
+  validation {
+    condition     = provider::terraform::encode_expr(var.site) == "\"kvm\""
+    error_message = "Only the kvm site exists."
+  }
+}
+
+resource "terraform_data" "node" {
+  input = { name = "node1", cores = 2 }
+}
+
+resource "local_file" "tfvars" {
+  filename = "${path.module}/generated/site.tfvars"
+  content = provider::terraform::encode_tfvars({
+    site  = var.site
+    node  = terraform_data.node.output
+    ports = [80, 443]
+  })
+}
+
+output "decoded" {
+  value = provider::terraform::decode_tfvars(local_file.tfvars.content)
+}
+
+output "secret_expr" {
+  value     = provider::terraform::encode_expr(sensitive("pw"))
+  sensitive = true
+}
+"#;
+
+#[test]
+fn provider_functions_plan_apply_and_validate_through_the_cli() {
+    let sb = Sandbox::with_main(PROVIDER_FUNCTIONS_STACK);
+    sb.run(&["validate"]).expect(0);
+    let plan = sb.run(&["plan"]).expect(0);
+    // The content depends on terraform_data's output: unknown until apply.
+    assert!(
+        plan.stdout
+            .contains("+ content              = (known after apply)"),
+        "{}",
+        plan.stdout
+    );
+    sb.run(&["apply", "--auto-approve"]).expect(0);
+    assert_eq!(
+        read(&sb.path("generated/site.tfvars")),
+        "node = {\n  cores = 2\n  name  = \"node1\"\n}\nports = [80, 443]\nsite  = \"kvm\"\n"
+    );
+    let run = sb.run(&["output", "--json"]).expect(0);
+    let outputs: Json = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        outputs["decoded"]["value"],
+        serde_json::json!({"node": {"cores": 2, "name": "node1"}, "ports": [80, 443], "site": "kvm"})
+    );
+    assert_eq!(
+        outputs["secret_expr"],
+        serde_json::json!({"sensitive": true, "value": null})
+    );
+    let run = sb.run(&["plan"]).expect(0);
+    assert!(run.stdout.contains("No changes."), "{}", run.stdout);
+
+    sb.refused(
+        &["plan", "--var", "site=bm"],
+        &[],
+        &["Only the kvm site exists."],
+    );
+}
+
+#[test]
+fn a_misspelt_provider_function_is_located_with_what_the_provider_offers() {
+    let sb = Sandbox::with_main(
+        "resource \"terraform_data\" \"x\" {\n  input = provider::terraform::encode_tfvar({ a = 1 })\n}\n",
+    );
+    for command in [&["plan"][..], &["validate"]] {
+        sb.refused(
+            command,
+            &[],
+            &[
+                "Error: Call to unknown function",
+                "  on ./main.tf line 2, in resource \"terraform_data\" \"x\":",
+                "There is no function named \"provider::terraform::encode_tfvar\". Did you mean \
+                 \"encode_tfvars\"? The terraform provider offers: decode_tfvars, encode_expr, \
+                 encode_tfvars.",
+            ],
+        );
+    }
+    let run = sb.run(&["providers"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("provider terraform\n  resource    terraform_data\n  function    provider::terraform::decode_tfvars\n"),
+        "{}",
+        run.stdout
+    );
+    let run = sb.run(&["providers", "--json"]).expect(0);
+    let schemas: Json = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        schemas["terraform"]["functions"]["encode_expr"]["return_type"],
+        "string"
+    );
+    assert!(schemas["random"].get("functions").is_none());
+}

@@ -140,3 +140,20 @@ variable "nodes" {
          [\n  \"gpu\",\n]\ntrue\n"
     );
 }
+
+#[test]
+fn provider_functions_are_callable_from_the_console() {
+    let tmp = stack();
+    let out = ggplan(
+        tmp.path(),
+        &["console"],
+        "provider::terraform::encode_expr({a = 1, bb = [var.name]})\n\
+         provider::terraform::encode_expr(var.secret)\n",
+    );
+    assert!(out.status.success(), "{out:?}");
+    // Terraform prints a multi-line string as a heredoc, and a sensitive result as such.
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "<<EOT\n{\n  a  = 1\n  bb = [\"web\"]\n}\nEOT\n(sensitive value)\n"
+    );
+}

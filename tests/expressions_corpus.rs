@@ -218,6 +218,7 @@ fn corpus() {
     let ctx = FunctionContext {
         base_dir: dir.clone(),
         plan_timestamp: "2024-05-01T12:00:00Z".to_string(),
+        provider_functions: ggplan::cli::registry().functions(),
     };
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()

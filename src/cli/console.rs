@@ -25,7 +25,7 @@ const INPUT: &str = "<console-input>";
 
 /// Runs the console over standard input; exit 1 if any line failed.
 pub fn console(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> ExitCode {
-    let Some(stack) = stack::load(ui, dir, args) else {
+    let Some(stack) = stack::load(ui, registry, dir, args) else {
         return ExitCode::from(1);
     };
     let state = match stack.store.load() {

@@ -25,7 +25,7 @@ pub async fn import(
             return ExitCode::from(1);
         }
     };
-    let Some(stack) = stack::load(ui, dir, args) else {
+    let Some(stack) = stack::load(ui, registry, dir, args) else {
         return ExitCode::from(1);
     };
     if let Err(diags) = crate::import::declared(&stack.module, &addr) {

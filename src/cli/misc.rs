@@ -26,6 +26,7 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
     let functions = FunctionContext {
         base_dir: module.dir.clone(),
         plan_timestamp: crate::clock::now_rfc3339(),
+        provider_functions: registry.functions(),
     };
     let mut ev = Evaluator::new(&module.sources, &AllUnknown, &functions);
     for (addr, block) in &module.providers {
@@ -129,6 +130,9 @@ pub fn providers(ui: &Ui, registry: &Registry, json: bool, markdown: Option<&str
         }
         for t in schema.data_sources.keys() {
             out.push_str(&format!("  data source {t}\n"));
+        }
+        for f in schema.functions.keys() {
+            out.push_str(&format!("  function    provider::{name}::{f}\n"));
         }
     }
     ui.out(&out);

@@ -101,7 +101,7 @@ pub(super) async fn prepare(
     dir: &Path,
     request: RunRequest<'_>,
 ) -> Option<(Stack, LockGuard, PlannedRun)> {
-    let stack = stack::load(ui, dir, request.args)?;
+    let stack = stack::load(ui, registry, dir, request.args)?;
     plan_stack(ui, registry, stack, request).await
 }
 

@@ -90,7 +90,7 @@ pub fn state_path(explicit: Option<&Path>, dir: &Path, module: Option<&Module>) 
 }
 
 /// Loads the stack, its variables and its state location.
-pub fn load(ui: &Ui, dir: &Path, args: &RunArgs) -> Option<Stack> {
+pub fn load(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> Option<Stack> {
     let module = load_module(ui, dir)?;
     let env: Vec<(String, String)> = std::env::vars().collect();
     let cli: Vec<CliInput> = args
@@ -110,6 +110,8 @@ pub fn load(ui: &Ui, dir: &Path, args: &RunArgs) -> Option<Stack> {
     let functions = FunctionContext {
         base_dir: module.dir.clone(),
         plan_timestamp: crate::clock::now_rfc3339(),
+        // Validation rules of variables may call provider functions too.
+        provider_functions: registry.functions(),
     };
     let variables = match vars::evaluate(&module, &inputs, &functions) {
         Ok(v) => v,

@@ -86,6 +86,8 @@ fn constant_default(expr: &Expression) -> Result<serde_json::Value, String> {
     let functions = FunctionContext {
         base_dir: std::path::PathBuf::from("."),
         plan_timestamp: String::new(),
+        // A type constraint's default is a constant: no provider is at hand, nor needed.
+        provider_functions: Default::default(),
     };
     let expr = Expr {
         file,

@@ -171,7 +171,7 @@ fn push_label(labels: &mut Option<Vec<String>>, label: Option<String>) {
 }
 
 fn quoted_tokens<'a>(value: &str) -> Vec<Token<'a>> {
-    let escaped = escape(value);
+    let escaped = ggplan_sdk::hcl::escape_string(value);
     let mut tokens = vec![Token::new(Kind::OQuote, "\"")];
     if !escaped.is_empty() {
         tokens.push(Token::new(Kind::QuotedLit, escaped));
@@ -305,36 +305,6 @@ fn unescape(raw: &str) -> Option<String> {
     Some(out)
 }
 
-/// Quoted-string literal text for `value`, escaped the way hclwrite writes it.
-fn escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for (i, c) in value.char_indices() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '$' | '%' => {
-                out.push(c);
-                if value[i + 1..].starts_with('{') {
-                    out.push(c);
-                }
-            }
-            c if c.is_control() || (c.is_whitespace() && c != ' ') => {
-                let code = u32::from(c);
-                if code < 0x10000 {
-                    out.push_str(&format!("\\u{code:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{code:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::token::lex;
@@ -386,9 +356,11 @@ mod tests {
     fn escape_and_unescape_round_trip() {
         for raw in ["a\\\"b\\\\c", "$${x} %%{y} $z", "tab\\there", "\\u00e9"] {
             let value = unescape(raw).unwrap();
-            assert_eq!(unescape(&escape(&value)).unwrap(), value);
+            assert_eq!(
+                unescape(&ggplan_sdk::hcl::escape_string(&value)).unwrap(),
+                value
+            );
         }
-        assert_eq!(escape("\u{7}"), "\\u0007");
         assert_eq!(unescape("\\q"), None);
     }
 }

@@ -386,6 +386,7 @@ mod tests {
         let ctx = FunctionContext {
             base_dir: dir.path().to_path_buf(),
             plan_timestamp: String::new(),
+            provider_functions: Default::default(),
         };
         let mut ev = Evaluator::new(&module.sources, names, &ctx);
         eval_body(

@@ -13,8 +13,8 @@ use ggplan_sdk::{Diagnostic, Number, Value};
 use hcl_edit::Decorated;
 use hcl_edit::Span;
 use hcl_edit::expr::{
-    BinaryOperator, Conditional, Expression, ForExpr, FuncCall, Object, ObjectKey, Traversal,
-    TraversalOperator, UnaryOp, UnaryOperator,
+    BinaryOperator, Conditional, Expression, ForExpr, FuncCall, FuncName, Object, ObjectKey,
+    Traversal, TraversalOperator, UnaryOp, UnaryOperator,
 };
 use std::collections::BTreeMap;
 use unicode_normalization::UnicodeNormalization;
@@ -733,46 +733,103 @@ impl<'a> Evaluator<'a> {
     }
 
     fn call(&mut self, call: &FuncCall, span: Option<std::ops::Range<usize>>) -> Result<Value> {
-        let name = call.name.name.as_str();
-        match name {
+        let name = self.function_name(&call.name)?;
+        match name.as_str() {
             "try" => return self.call_try(call, span),
             "can" => return self.call_can(call, span),
             _ => {}
         }
+        let Some(args) = self.call_args(call, span.clone())? else {
+            return Ok(Value::Unknown);
+        };
+        if name == "templatefile" {
+            return self.templatefile(args, span);
+        }
+        functions::call(&name, args, self.functions)
+            .map_err(|e| self.call_error(call, span, &name, e))
+    }
+
+    /// The name a call's function goes by: `NAME` for a built-in one (which Terraform 1.8
+    /// also lets a stack write `core::NAME`), `provider::PROVIDER::NAME` for a provider's.
+    /// Any other namespace names no function.
+    fn function_name(&self, name: &FuncName) -> Result<String> {
+        let namespace: Vec<&str> = name.namespace.iter().map(|n| n.as_str()).collect();
+        let function = name.name.as_str();
+        match namespace.as_slice() {
+            [] | ["core"] => Ok(function.to_string()),
+            ["provider", provider] => Ok(format!("provider::{provider}::{function}")),
+            _ => Err(self.error(
+                name_span(name),
+                "Call to unknown function",
+                format!(
+                    "There is no function named \"{}::{function}\". A function is built in \
+                     (NAME, or core::NAME) or offered by a provider \
+                     (provider::PROVIDER::NAME).",
+                    namespace.join("::")
+                ),
+            )),
+        }
+    }
+
+    /// The arguments of a call, the last one expanded when it ends with `...`; `None` when
+    /// that one is unknown, which makes the call's result unknown.
+    fn call_args(
+        &mut self,
+        call: &FuncCall,
+        span: Option<std::ops::Range<usize>>,
+    ) -> Result<Option<Vec<Value>>> {
         let mut args = call
             .args
             .iter()
             .map(|a| self.expr(a))
             .collect::<Result<Vec<_>>>()?;
-        if call.args.expand_final() {
-            let last = args.pop().unwrap_or_default();
-            let (last, sensitive) = last.unmark();
-            match last {
-                Value::List(items) => args.extend(items.into_iter().map(|v| mark_if(v, sensitive))),
-                Value::Unknown => return Ok(Value::Unknown),
-                other => {
-                    return Err(self.error(
-                        span,
-                        "Invalid expanding argument value",
-                        format!(
-                            "The argument after ... must be a list, not {}.",
-                            other.kind_name()
-                        ),
-                    ));
-                }
+        if !call.args.expand_final() {
+            return Ok(Some(args));
+        }
+        let last = args.pop().unwrap_or_default();
+        let (last, sensitive) = last.unmark();
+        match last {
+            Value::List(items) => args.extend(items.into_iter().map(|v| mark_if(v, sensitive))),
+            Value::Unknown => return Ok(None),
+            other => {
+                return Err(self.error(
+                    span,
+                    "Invalid expanding argument value",
+                    format!(
+                        "The argument after ... must be a list, not {}.",
+                        other.kind_name()
+                    ),
+                ));
             }
         }
-        if name == "templatefile" {
-            return self.templatefile(args, span);
-        }
-        functions::call(name, args, self.functions).map_err(|e| match e {
+        Ok(Some(args))
+    }
+
+    /// A failed call as Terraform reports it: an unknown function at its name (with what
+    /// may have been meant), a bad argument at that argument, a wrong count or a failure at
+    /// the call.
+    fn call_error(
+        &self,
+        call: &FuncCall,
+        span: Option<std::ops::Range<usize>>,
+        name: &str,
+        e: FunctionError,
+    ) -> Diagnostic {
+        match e {
             FunctionError::Unknown(_) => {
-                let hint = did_you_mean(
-                    name,
-                    functions::names().chain(["try", "can", "templatefile"]),
-                );
+                let namespace: Vec<&str> = call.name.namespace.iter().map(|n| n.as_str()).collect();
+                let hint = match namespace.as_slice() {
+                    ["provider", provider] => self
+                        .functions
+                        .provider_functions
+                        .missing_hint(provider, call.name.name.as_str()),
+                    _ => did_you_mean(
+                        name,
+                        functions::names().chain(["try", "can", "templatefile"]),
+                    ),
+                };
                 self.error(
-                    call.name.name.span(),
+                    name_span(&call.name),
                     "Call to unknown function",
                     format!("There is no function named {name:?}.{hint}"),
                 )
@@ -782,7 +839,7 @@ impl<'a> Evaluator<'a> {
                 let at = args.get(index).or(args.last()).and_then(|a| start_span(a));
                 self.error(at.or(span), "Invalid function argument", e.to_string())
             }
-            FunctionError::Arity { missing, .. } => self.error(
+            FunctionError::Arity { ref missing, .. } => self.error(
                 span,
                 if missing.is_some() {
                     "Not enough function arguments"
@@ -796,7 +853,7 @@ impl<'a> Evaluator<'a> {
                 "Error in function call",
                 format!("Call to function {name:?} failed: {e}"),
             ),
-        })
+        }
     }
 
     /// The span of `name(` in a call, where Terraform reports a failed call.
@@ -895,6 +952,17 @@ impl<'a> Evaluator<'a> {
     pub(super) fn bound_depth(&self) -> usize {
         self.bound.len()
     }
+}
+
+/// The span of a function's name, namespace included.
+fn name_span(name: &FuncName) -> Option<std::ops::Range<usize>> {
+    let end = name.name.span()?;
+    let start = name
+        .namespace
+        .first()
+        .and_then(|n| n.span())
+        .unwrap_or(end.clone());
+    Some(start.start..end.end)
 }
 
 /// A string literal normalised to NFC, as HCL normalises the strings of its source.
@@ -1136,6 +1204,7 @@ pub(super) mod tests {
         let functions = FunctionContext {
             base_dir: std::path::PathBuf::from("."),
             plan_timestamp: String::new(),
+            provider_functions: functions::provider::tests::table(),
         };
         let expr = Expr {
             file,
@@ -1331,5 +1400,81 @@ pub(super) mod tests {
             Value::object([("a", strings(&["A", "A"])), ("b", strings(&["B"]))])
         );
         assert!(err("{ for x in [\"a\", \"a\"] : x => x }").starts_with("Duplicate object key"));
+    }
+
+    #[test]
+    fn provider_functions_are_called_by_their_namespaced_name() {
+        assert_eq!(
+            ok("provider::terraform::encode_expr([1, \"a\"])"),
+            Value::string("[1, \"a\"]")
+        );
+        assert_eq!(ok("provider::fake::join(1, local.unknown)"), Value::Unknown);
+        assert_eq!(
+            ok("provider::fake::join(1, \"a\", local.secret)"),
+            secret(Value::string("a-hunter2"))
+        );
+        // Terraform 1.8's core:: namespace names the built-in functions.
+        assert_eq!(ok("core::upper(\"a\")"), Value::string("A"));
+        assert_eq!(ok("core::try(local.nope, 2)"), Value::int(2));
+    }
+
+    #[test]
+    fn provider_function_errors_are_located_like_other_function_errors() {
+        let d = eval("provider::fake::join(1, [])").unwrap_err();
+        assert_eq!(d.summary, "Invalid function argument");
+        assert!(
+            d.detail
+                .starts_with("Invalid value for \"parts\" parameter: "),
+            "{d:?}"
+        );
+        assert_eq!(d.range.map(|r| r.start.column), Some(25));
+        assert_eq!(
+            err("provider::fake::join()"),
+            "Not enough function arguments: Function \"provider::fake::join\" expects 1 \
+             argument(s). Missing value for \"sep\"."
+        );
+        assert_eq!(
+            err("provider::fake::join(null)"),
+            "Invalid function argument: Invalid value for \"sep\" parameter: argument must not \
+             be null."
+        );
+        assert_eq!(
+            err("provider::terraform::encode_tfvars(\"x\")"),
+            "Error in function call: Call to function \"provider::terraform::encode_tfvars\" \
+             failed: invalid value to encode: must be an object whose attribute names will \
+             become the encoded variable names."
+        );
+    }
+
+    #[test]
+    fn unknown_provider_functions_and_namespaces_are_refused_with_what_exists() {
+        let d = eval("1 + provider::fake::jion(1)").unwrap_err();
+        assert_eq!(d.summary, "Call to unknown function");
+        assert_eq!(
+            d.detail,
+            "There is no function named \"provider::fake::jion\". Did you mean \"join\"? The \
+             fake provider offers: broken, join."
+        );
+        // Located at the whole name, namespace included.
+        assert_eq!(
+            d.range.map(|r| (r.start.column, r.end.column)),
+            Some((5, 25))
+        );
+        assert!(
+            err("provider::nope::f()")
+                .contains("This ggplan has no provider \"nope\" with functions.")
+        );
+        for bad in [
+            "foo::upper(\"a\")",
+            "provider::upper(\"a\")",
+            "provider::a::b::c()",
+        ] {
+            let text = err(bad);
+            assert!(
+                text.starts_with("Call to unknown function: There is no function named"),
+                "{text}"
+            );
+            assert!(text.contains("provider::PROVIDER::NAME"), "{text}");
+        }
     }
 }

@@ -30,6 +30,8 @@ impl ProviderInstance {
             provider: block,
             resources,
             data_sources,
+            // A run reaches functions through the registry's table, not its instances.
+            functions: _,
         } = provider.schema();
         let shared = |types: std::collections::BTreeMap<String, Schema>| {
             types.into_iter().map(|(n, s)| (n, Arc::new(s))).collect()

@@ -4,14 +4,19 @@
 use super::ProviderInstance;
 use crate::address::ProviderAddr;
 use crate::config::{Module, Resource};
+use crate::lang::functions::ProviderFunctions;
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{Diagnostic, Diagnostics, ProviderFactory, ProviderSchema, ResourceKind};
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 /// The provider implementations compiled into this ggplan, by local name.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     factories: BTreeMap<&'static str, ProviderFactory>,
+    /// The providers' functions, made on first use and shared by the clones of the registry,
+    /// so that loading the variables and the run use one table.
+    functions: Arc<OnceLock<Arc<ProviderFunctions>>>,
 }
 
 impl Registry {
@@ -19,6 +24,7 @@ impl Registry {
     pub fn new(factories: impl IntoIterator<Item = ProviderFactory>) -> Registry {
         Registry {
             factories: factories.into_iter().map(|f| (f.name, f)).collect(),
+            functions: Arc::default(),
         }
     }
 
@@ -44,6 +50,19 @@ impl Registry {
             .iter()
             .map(|(name, f)| (*name, (f.new)().schema()))
             .collect()
+    }
+
+    /// The functions of every provider that offers some, for a run's evaluator: one
+    /// unconfigured instance each, since functions need no configuration.
+    pub fn functions(&self) -> Arc<ProviderFunctions> {
+        let table = self.functions.get_or_init(|| {
+            let instances = self
+                .factories
+                .iter()
+                .map(|(name, f)| (name.to_string(), (f.new)()));
+            Arc::new(ProviderFunctions::new(instances))
+        });
+        Arc::clone(table)
     }
 
     /// Checks that every provider and resource type the module uses exists here.

@@ -1,7 +1,7 @@
 //! Provider reference pages in Markdown, generated from the schemas (`ggplan providers
 //! --markdown`, and docs/providers/*.md).
 
-use ggplan_sdk::{BlockNesting, ProviderSchema, Schema};
+use ggplan_sdk::{BlockNesting, FunctionSignature, ProviderSchema, Schema};
 use std::fmt::Write;
 
 /// The reference page of one provider.
@@ -21,7 +21,60 @@ pub fn provider_page(name: &str, schema: &ProviderSchema) -> String {
             section(&mut out, type_schema, 3);
         }
     }
+    for (function, signature) in &schema.functions {
+        function_section(&mut out, name, function, signature);
+    }
     out
+}
+
+/// Text that fits in one cell of a Markdown table.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A provider function: how a call reads, what it does, and its parameters (Terraform's
+/// provider docs call these "Functions").
+fn function_section(out: &mut String, provider: &str, name: &str, signature: &FunctionSignature) {
+    let mut params: Vec<String> = signature
+        .parameters
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.ty))
+        .collect();
+    if let Some(p) = &signature.variadic {
+        params.push(format!("{}... {}", p.name, p.ty));
+    }
+    let _ = write!(
+        out,
+        "## Function `{name}`\n\n`provider::{provider}::{name}({}) {}`\n\n",
+        params.join(", "),
+        signature.return_type
+    );
+    if !signature.description.is_empty() {
+        let _ = write!(out, "{}\n\n", signature.description);
+    }
+    if signature.parameters.is_empty() && signature.variadic.is_none() {
+        out.push_str("No parameters.\n\n");
+        return;
+    }
+    out.push_str("| Parameter | Type | Null | Description |\n|---|---|---|---|\n");
+    let fixed = signature
+        .parameters
+        .iter()
+        .map(|p| (p, format!("`{}`", p.name)));
+    let variadic = signature
+        .variadic
+        .iter()
+        .map(|p| (p, format!("`{}...` (any number)", p.name)));
+    for (p, shown) in fixed.chain(variadic) {
+        let _ = writeln!(
+            out,
+            "| {shown} | `{}` | {} | {} |",
+            p.ty,
+            if p.allow_null { "allowed" } else { "refused" },
+            cell(&p.description)
+        );
+    }
+    out.push('\n');
 }
 
 fn section(out: &mut String, schema: &Schema, depth: usize) {
@@ -50,7 +103,7 @@ fn section(out: &mut String, schema: &Schema, depth: usize) {
             if let Some(default) = &attr.default {
                 let _ = write!(kind, ", default `{default}`");
             }
-            let description = attr.description.replace('|', "\\|").replace('\n', " ");
+            let description = cell(&attr.description);
             let _ = writeln!(out, "| `{name}` | `{}` | {kind} | {description} |", attr.ty);
         }
         out.push('\n');
@@ -107,6 +160,42 @@ mod tests {
         );
         assert!(
             page.contains("### Block `network` (any number, at least 1)"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn lists_functions_with_their_signatures() {
+        use ggplan_sdk::FunctionParameter;
+        let mut schema = ProviderSchema::default();
+        let page = provider_page("x", &schema);
+        assert!(!page.contains("Function"), "{page}");
+        schema.functions.insert(
+            "join".into(),
+            FunctionSignature::new(
+                "Joins.",
+                [FunctionParameter::new(
+                    "sep",
+                    Type::String,
+                    "The separator.",
+                )],
+                Type::String,
+            )
+            .variadic(FunctionParameter::new("parts", Type::String, "A | part.").allow_null()),
+        );
+        let page = provider_page("x", &schema);
+        assert!(
+            page.contains(
+                "## Function `join`\n\n`provider::x::join(sep string, parts... string) string`\n\nJoins.\n\n"
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("| `sep` | `string` | refused | The separator. |"),
+            "{page}"
+        );
+        assert!(
+            page.contains("| `parts...` (any number) | `string` | allowed | A \\| part. |"),
             "{page}"
         );
     }

@@ -96,6 +96,7 @@ impl Run {
         let functions = FunctionContext {
             base_dir: module.dir.clone(),
             plan_timestamp: crate::clock::now_rfc3339(),
+            provider_functions: registry.functions(),
         };
         let targeted = target_closure(&graph, &options.targets);
         Ok(Run {

@@ -145,6 +145,7 @@ mod tests {
         FunctionContext {
             base_dir: PathBuf::from("."),
             plan_timestamp: String::new(),
+            provider_functions: Default::default(),
         }
     }
 

@@ -231,6 +231,7 @@ impl Provider for TestProvider {
             provider: Schema::new("", [("endpoint", Attribute::optional(Type::String))]),
             resources: [("test_thing".to_string(), thing_schema())].into(),
             data_sources: [("test_lookup".to_string(), lookup_schema())].into(),
+            functions: Default::default(),
         }
     }
 

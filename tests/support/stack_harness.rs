@@ -74,6 +74,7 @@ impl Harness {
         let functions = FunctionContext {
             base_dir: module.dir.clone(),
             plan_timestamp: "2026-01-01T00:00:00Z".into(),
+            provider_functions: Default::default(),
         };
         let variables = vars::evaluate(&module, &inputs, &functions)?;
         let prior = self.state();

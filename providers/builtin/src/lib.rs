@@ -6,6 +6,9 @@
 //! | `random`    | `random_password`, `random_string`, `random_id` | —                                    |
 //! | `local`     | `local_file`, `local_sensitive_file`            | `local_file`, `local_sensitive_file` |
 //!
+//! The `terraform` provider also offers Terraform 1.8's functions `encode_tfvars`,
+//! `decode_tfvars` and `encode_expr` (`provider::terraform::NAME(...)`).
+//!
 //! Each follows the behaviour of its Terraform namesake (Terraform 1.15's built-in
 //! `terraform_data`, `hashicorp/random` v3, `hashicorp/local` v2): the same attributes, defaults,
 //! replacement rules and import ids, so a `.tf` file that uses them plans the same here. Where a
@@ -18,6 +21,7 @@ mod entropy;
 mod local;
 mod random;
 mod terraform_data;
+mod terraform_functions;
 
 use ggplan_sdk::typed::factory;
 use ggplan_sdk::{Diagnostic, Diagnostics, Number, ProviderFactory, Value};

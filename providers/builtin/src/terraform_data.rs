@@ -1,5 +1,6 @@
 //! The `terraform` provider and its one resource, `terraform_data`: a value that lives in the
-//! state, and a lifecycle (`triggers_replace`) other resources can hang off.
+//! state, and a lifecycle (`triggers_replace`) other resources can hang off. Its functions are
+//! in `terraform_functions`.
 //!
 //! Behaviour checked against Terraform 1.15.5 (`terraform plan` + `terraform show -json`):
 //! - create: `id` is unknown; `output` is unknown when `input` is set, null when it is not;
@@ -14,7 +15,7 @@
 
 use crate::entropy;
 use async_trait::async_trait;
-use ggplan_sdk::typed::{Partial, ResourceType, TypedProvider};
+use ggplan_sdk::typed::{Partial, ProviderFunction, ResourceType, TypedProvider};
 use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
 
 /// The `terraform` provider.
@@ -28,6 +29,10 @@ impl TypedProvider for Terraform {
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         vec![Box::new(TerraformData)]
+    }
+
+    fn functions() -> Vec<Box<dyn ProviderFunction>> {
+        crate::terraform_functions::all()
     }
 
     async fn configure(_config: &Value) -> Result<(), Diagnostics> {

@@ -3,11 +3,14 @@
 //! The engine never names a provider type and providers never see the graph: everything that
 //! crosses that line is defined here. A provider implements [`Provider`]; it describes its
 //! resource types with a [`Schema`], receives and returns [`Value`]s, and reports problems as
-//! [`Diagnostic`]s. Most providers implement it through the typed resource layer
+//! [`Diagnostic`]s; it may offer functions ([`FunctionSignature`], called through
+//! [`Provider::call_function`]). Most providers implement it through the typed resource layer
 //! ([`typed`]): their client and their types, nothing else. [`objchange`] holds the rules of
 //! what a planned object may become, shared by the engine and providers.
 
 mod diagnostic;
+mod function;
+pub mod hcl;
 pub mod objchange;
 mod path;
 mod provider;
@@ -18,6 +21,7 @@ pub mod typed;
 mod value;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourcePos, SourceRange};
+pub use function::{FunctionError, FunctionParameter, FunctionSignature};
 pub use path::{AttrPath, PathStep};
 pub use provider::{
     ApplyRequest, ApplyResponse, NewProvider, PlanRequest, PlanResponse, Provider, ProviderFactory,

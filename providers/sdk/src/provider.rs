@@ -7,6 +7,7 @@
 //! [`Value::Unknown`] during planning, never during apply.
 
 use crate::diagnostic::Diagnostics;
+use crate::function::FunctionError;
 use crate::path::AttrPath;
 use crate::schema::ProviderSchema;
 use crate::value::Value;
@@ -132,6 +133,18 @@ pub trait Provider: Send + Sync {
         )
         .into())
     }
+
+    /// Calls the provider function `name` (`provider::NAME::name(...)`). It needs no
+    /// configuration and is synchronous, as in Terraform: a function is a pure computation.
+    /// The arguments are converted to the parameter types, wholly known and unmarked (the
+    /// engine applies the rules of null, unknown and sensitive arguments first); the result
+    /// must be wholly known and unmarked. The default offers no function.
+    fn call_function(&self, name: &str, args: &[Value]) -> Result<Value, FunctionError> {
+        let _ = args;
+        Err(FunctionError::new(format!(
+            "this provider has no function named {name:?}"
+        )))
+    }
 }
 
 /// Makes a new provider instance.
@@ -163,5 +176,48 @@ impl std::fmt::Debug for ProviderFactory {
         f.debug_struct("ProviderFactory")
             .field("name", &self.name)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A provider that implements only what it must.
+    struct Bare;
+
+    #[async_trait]
+    impl Provider for Bare {
+        fn schema(&self) -> ProviderSchema {
+            ProviderSchema::default()
+        }
+
+        async fn configure(&self, _: &Value) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+
+        async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
+            Ok(Some(request.state.clone()))
+        }
+
+        async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {
+            ApplyResponse::ok(request.planned.cloned())
+        }
+
+        async fn read_data(&self, _: &str, config: &Value) -> Result<Value, Diagnostics> {
+            Ok(config.clone())
+        }
+    }
+
+    #[test]
+    fn a_provider_offers_no_function_by_default() {
+        let err = Bare
+            .call_function("upper", &[Value::string("a")])
+            .unwrap_err();
+        assert_eq!(
+            err,
+            FunctionError::new("this provider has no function named \"upper\"")
+        );
+        assert!(Bare.schema().functions.is_empty());
     }
 }

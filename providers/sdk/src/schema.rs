@@ -1,5 +1,6 @@
 //! Schemas: what attributes and nested blocks a provider, resource or data source has.
 
+use crate::function::FunctionSignature;
 use crate::path::AttrPath;
 use crate::value::{Number, Value};
 use serde::Serialize;
@@ -404,6 +405,10 @@ pub struct ProviderSchema {
     pub provider: Schema,
     pub resources: BTreeMap<String, Schema>,
     pub data_sources: BTreeMap<String, Schema>,
+    /// The provider's functions by name (`provider::NAME::FUNC`); left out of JSON when there
+    /// are none, so the schemas of providers without functions read as before.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, FunctionSignature>,
 }
 
 #[cfg(test)]

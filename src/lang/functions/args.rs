@@ -1,6 +1,6 @@
 //! The arguments of one call, with Terraform's conversions to each parameter's type.
 
-use super::{Function, FunctionContext, FunctionError};
+use super::{Function, FunctionContext, FunctionError, rules};
 use ggplan_sdk::{Number, Value};
 use std::collections::BTreeMap;
 
@@ -26,11 +26,7 @@ impl<'a> Args<'a> {
 
     /// An error about the argument at `index`.
     pub fn error(&self, index: usize, message: impl Into<String>) -> FunctionError {
-        FunctionError::Arg {
-            index,
-            param: self.function.param(index),
-            message: message.into(),
-        }
+        rules::arg_error(self.function, index, message)
     }
 
     /// The argument at `index` as given.

@@ -16,6 +16,9 @@
 //!
 //! `can`, `try`, `templatefile` and `type` are not here: they need unevaluated expressions,
 //! the template parser or type information, so the evaluator implements them.
+//!
+//! Provider-defined functions (`provider::NAME::FUNC`) follow the same rules ([`rules`]),
+//! with the types and nullability their providers declare ([`ProviderFunctions`]).
 
 mod args;
 mod collection;
@@ -30,6 +33,8 @@ pub use format::go_quote;
 mod ip;
 mod json;
 mod numeric;
+pub(super) mod provider;
+mod rules;
 mod sets;
 mod string;
 pub(crate) mod unify;
@@ -37,15 +42,21 @@ mod yaml;
 
 use args::Args;
 use ggplan_sdk::Value;
+pub use provider::ProviderFunctions;
+use rules::{Marks, Signature, Unknowns};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What a function may know about the run it is called in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct FunctionContext {
     /// The directory relative file paths are resolved against (`path.module`).
     pub base_dir: PathBuf,
     /// The time the plan started, RFC 3339, the same for every call in a run.
     pub plan_timestamp: String,
+    /// The providers' functions (`provider::NAME::FUNC`), built once per run from the
+    /// registry; empty where no provider is at hand.
+    pub provider_functions: Arc<ProviderFunctions>,
 }
 
 /// Why a function call failed. The messages are Terraform's (which end argument and call
@@ -56,23 +67,23 @@ pub enum FunctionError {
     Unknown(String),
     #[error("{}", arity_message(name, *expected, *got, missing))]
     Arity {
-        name: &'static str,
+        name: String,
         expected: usize,
         got: usize,
         /// The first parameter left without a value, when there are too few arguments.
-        missing: Option<&'static str>,
+        missing: Option<String>,
     },
     #[error("Invalid value for \"{param}\" parameter: {message}.")]
     Arg {
         index: usize,
-        param: &'static str,
+        param: String,
         message: String,
     },
     #[error("{0}.")]
     Call(String),
 }
 
-fn arity_message(name: &str, expected: usize, got: usize, missing: &Option<&str>) -> String {
+fn arity_message(name: &str, expected: usize, got: usize, missing: &Option<String>) -> String {
     match missing {
         Some(param) => format!(
             "Function \"{name}\" expects {expected} argument(s). Missing value for \"{param}\"."
@@ -86,8 +97,11 @@ pub(crate) fn fail<T>(message: impl Into<String>) -> Result<T, FunctionError> {
     Err(FunctionError::Call(message.into()))
 }
 
-/// Calls the built-in function `name`.
+/// Calls the function `name`: a built-in one, or a provider's (`provider::NAME::FUNC`).
 pub fn call(name: &str, args: Vec<Value>, ctx: &FunctionContext) -> Result<Value, FunctionError> {
+    if let Some((provider, function)) = provider::split(name) {
+        return ctx.provider_functions.call(provider, function, args);
+    }
     let function = lookup(name).ok_or_else(|| FunctionError::Unknown(name.to_string()))?;
     function.call(args, ctx)
 }
@@ -116,26 +130,6 @@ enum Nulls {
     /// The variadic ones.
     Variadic,
     All,
-}
-
-/// Which unknown arguments make the result unknown before the implementation runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Unknowns {
-    /// An argument with an unknown anywhere inside.
-    Deep,
-    /// An argument that is unknown itself; unknown parts reach the implementation.
-    Shallow,
-    /// None: the implementation sees every unknown.
-    Own,
-}
-
-/// Who handles sensitive marks.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Marks {
-    /// The registry: strip them, call, mark the result.
-    Generic,
-    /// The implementation: it sees the marked values.
-    Own,
 }
 
 type Impl = fn(Args<'_>) -> Result<Value, FunctionError>;
@@ -189,8 +183,29 @@ impl Function {
         }
     }
 
-    /// The name of the parameter at `index`.
-    fn param(&self, index: usize) -> &'static str {
+    fn call(
+        &'static self,
+        args: Vec<Value>,
+        ctx: &FunctionContext,
+    ) -> Result<Value, FunctionError> {
+        rules::call(self, args, |args| (self.imp)(Args::new(self, args, ctx)))
+    }
+}
+
+impl Signature for Function {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn fixed(&self) -> usize {
+        self.params.len()
+    }
+
+    fn is_variadic(&self) -> bool {
+        self.variadic.is_some()
+    }
+
+    fn param(&self, index: usize) -> &str {
         self.params
             .get(index)
             .copied()
@@ -198,52 +213,20 @@ impl Function {
             .unwrap_or("argument")
     }
 
-    fn call(
-        &'static self,
-        args: Vec<Value>,
-        ctx: &FunctionContext,
-    ) -> Result<Value, FunctionError> {
-        let expected = self.params.len();
-        if args.len() < expected || (self.variadic.is_none() && args.len() > expected) {
-            return Err(FunctionError::Arity {
-                name: self.name,
-                expected,
-                got: args.len(),
-                missing: self.params.get(args.len()).copied(),
-            });
+    fn may_be_null(&self, index: usize) -> bool {
+        match self.nulls {
+            Nulls::None => false,
+            Nulls::Variadic => index >= self.params.len(),
+            Nulls::All => true,
         }
-        let (args, sensitive) = match self.marks {
-            Marks::Own => (args, false),
-            Marks::Generic => {
-                let sensitive = args.iter().any(Value::contains_sensitive);
-                let plain = args.into_iter().map(|a| a.unmark_deep().0).collect();
-                (plain, sensitive)
-            }
-        };
-        let mark = |v: Value| if sensitive { v.into_sensitive() } else { v };
-        // Parameter by parameter, as Terraform checks them: a null is an error, an unknown
-        // (where the function does not handle it) ends the call with an unknown result.
-        for (index, arg) in args.iter().enumerate() {
-            let may_be_null = match self.nulls {
-                Nulls::None => false,
-                Nulls::Variadic => index >= self.params.len(),
-                Nulls::All => true,
-            };
-            if !may_be_null && arg.is_null() {
-                return Err(FunctionError::Arg {
-                    index,
-                    param: self.param(index),
-                    message: "argument must not be null".to_string(),
-                });
-            }
-            if self.unknowns != Unknowns::Own && arg.is_unknown() {
-                return Ok(mark(Value::Unknown));
-            }
-        }
-        if self.unknowns == Unknowns::Deep && !args.iter().all(Value::is_wholly_known) {
-            return Ok(mark(Value::Unknown));
-        }
-        (self.imp)(Args::new(self, args, ctx)).map(mark)
+    }
+
+    fn unknowns(&self) -> Unknowns {
+        self.unknowns
+    }
+
+    fn marks(&self) -> Marks {
+        self.marks
     }
 }
 

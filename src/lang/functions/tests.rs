@@ -8,6 +8,7 @@ fn ctx() -> FunctionContext {
     FunctionContext {
         base_dir: PathBuf::from("."),
         plan_timestamp: "2024-05-01T12:00:00Z".to_string(),
+        provider_functions: Default::default(),
     }
 }
 

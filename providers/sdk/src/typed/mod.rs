@@ -7,7 +7,8 @@
 //! - each managed type implements [`ResourceType`] (schema, checks, plan refinements, read,
 //!   create, update, delete, import id) and each data source [`DataSourceType`];
 //! - [`factory`] builds the [`TypeTable`], which implements the raw [`crate::Provider`]
-//!   protocol from them: it dispatches by type name, keeps the configured client in its slot,
+//!   protocol from them: it dispatches by type name (and function name, for the provider's
+//!   [`ProviderFunction`]s), keeps the configured client in its slot,
 //!   applies the planning rules every type shares ([`planning`]), turns failed writes into the
 //!   partial states the engine records, and speaks the standard errors (an unsupported type, a
 //!   call before configure, a type that cannot be imported, an import id that finds nothing).
@@ -19,6 +20,7 @@ pub use planning::plan_with_rules;
 pub use table::{TypeTable, factory};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::function::{FunctionError, FunctionSignature};
 use crate::path::AttrPath;
 use crate::provider::PlanRequest;
 use crate::schema::Schema;
@@ -49,8 +51,29 @@ pub trait TypedProvider: Sized + Send + Sync + 'static {
         Vec::new()
     }
 
+    /// The provider's functions, `provider::NAME::FUNC(...)` in stack files (none by
+    /// default).
+    fn functions() -> Vec<Box<dyn ProviderFunction>> {
+        Vec::new()
+    }
+
     /// Makes the client from the evaluated `provider` block (wholly known, without marks).
     async fn configure(config: &Value) -> Result<Self::Client, Diagnostics>;
+}
+
+/// One provider-defined function. It gets no client: as in Terraform, functions work on an
+/// unconfigured provider, so they may be called anywhere, even before any provider block is
+/// evaluated.
+pub trait ProviderFunction: Send + Sync {
+    /// The name after `provider::NAME::`.
+    fn name(&self) -> &'static str;
+
+    fn signature(&self) -> FunctionSignature;
+
+    /// Computes the result from arguments converted to the parameter types, wholly known,
+    /// without marks, and null only where a parameter allows it. The result must be wholly
+    /// known.
+    fn call(&self, args: &[Value]) -> Result<Value, FunctionError>;
 }
 
 /// An error of a provider's own calls, turned into diagnostics once the layer knows what was

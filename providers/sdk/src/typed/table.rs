@@ -1,7 +1,11 @@
 //! [`TypeTable`]: the raw [`Provider`] protocol implemented from typed resource types.
 
-use super::{CallError, DataSourceType, Partial, ResourceType, TypedProvider, plan_with_rules};
+use super::{
+    CallError, DataSourceType, Partial, ProviderFunction, ResourceType, TypedProvider,
+    plan_with_rules,
+};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::function::FunctionError;
 use crate::objchange;
 use crate::provider::{
     ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadRequest,
@@ -21,11 +25,12 @@ pub fn factory<P: TypedProvider>() -> ProviderFactory {
     })
 }
 
-/// One instance of provider `P`: its types by name, their schemas, and the slot that holds
-/// the client once the provider is configured.
+/// One instance of provider `P`: its types and functions by name, their schemas, and the slot
+/// that holds the client once the provider is configured.
 pub struct TypeTable<P: TypedProvider> {
     resources: BTreeMap<&'static str, Box<dyn ResourceType<P>>>,
     data_sources: BTreeMap<&'static str, Box<dyn DataSourceType<P>>>,
+    functions: BTreeMap<&'static str, Box<dyn ProviderFunction>>,
     schema: ProviderSchema,
     client: OnceLock<P::Client>,
 }
@@ -44,6 +49,7 @@ impl<P: TypedProvider> TypeTable<P> {
             .into_iter()
             .map(|d| (d.name(), d))
             .collect();
+        let functions: BTreeMap<_, _> = P::functions().into_iter().map(|f| (f.name(), f)).collect();
         let schema = ProviderSchema {
             provider: P::schema(),
             resources: resources
@@ -54,10 +60,15 @@ impl<P: TypedProvider> TypeTable<P> {
                 .iter()
                 .map(|(name, d)| (name.to_string(), d.schema()))
                 .collect(),
+            functions: functions
+                .iter()
+                .map(|(name, f)| (name.to_string(), f.signature()))
+                .collect(),
         };
         TypeTable {
             resources,
             data_sources,
+            functions,
             schema,
             client: OnceLock::new(),
         }
@@ -252,11 +263,22 @@ impl<P: TypedProvider> Provider for TypeTable<P> {
         })?;
         Ok(objchange::with_empty_block_lists(schema, state))
     }
+
+    fn call_function(&self, name: &str, args: &[Value]) -> Result<Value, FunctionError> {
+        match self.functions.get(name) {
+            Some(function) => function.call(args),
+            None => Err(FunctionError::new(format!(
+                "the {} provider has no function named {name:?}",
+                P::NAME
+            ))),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::function::{FunctionParameter, FunctionSignature};
     use crate::path::AttrPath;
     use crate::schema::{Attribute, Type};
 
@@ -271,6 +293,10 @@ mod tests {
 
         fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
             vec![Box::new(Thing), Box::new(Plain)]
+        }
+
+        fn functions() -> Vec<Box<dyn ProviderFunction>> {
+            vec![Box::new(Repeat)]
         }
 
         async fn configure(config: &Value) -> Result<&'static str, Diagnostics> {
@@ -364,6 +390,41 @@ mod tests {
             match id {
                 "" => Err(error("an empty id")),
                 name => Ok(Value::object([("name", Value::string(name))])),
+            }
+        }
+    }
+
+    /// `provider::fake::repeat(text, times)`.
+    struct Repeat;
+
+    impl ProviderFunction for Repeat {
+        fn name(&self) -> &'static str {
+            "repeat"
+        }
+
+        fn signature(&self) -> FunctionSignature {
+            FunctionSignature::new(
+                "Repeats a text.",
+                [
+                    FunctionParameter::new("text", Type::String, "What to repeat."),
+                    FunctionParameter::new("times", Type::Number, "How often."),
+                ],
+                Type::String,
+            )
+        }
+
+        fn call(&self, args: &[Value]) -> Result<Value, FunctionError> {
+            let text = args.first().and_then(Value::as_str).unwrap_or_default();
+            let times = args
+                .get(1)
+                .and_then(Value::as_number)
+                .and_then(|n| n.as_i64());
+            match times.and_then(|n| usize::try_from(n).ok()) {
+                Some(n) => Ok(Value::string(text.repeat(n))),
+                None => Err(FunctionError::argument(
+                    1,
+                    "must be a whole number, at least 0",
+                )),
             }
         }
     }
@@ -527,5 +588,54 @@ mod tests {
         assert_eq!(err.0[0].summary, "an empty id");
         let err = table.import("fake_plain", "x").await.unwrap_err();
         assert_eq!(err.0[0].summary, "fake_plain cannot be imported");
+    }
+
+    #[test]
+    fn functions_are_in_the_schema_and_called_by_name_without_configure() {
+        let table = TypeTable::<Fake>::new();
+        let schema = table.schema();
+        let repeat = &schema.functions["repeat"];
+        assert_eq!(repeat.parameters[1].name, "times");
+        assert_eq!(repeat.return_type, Type::String);
+        let args = [Value::string("ab"), Value::int(2)];
+        assert_eq!(
+            table.call_function("repeat", &args),
+            Ok(Value::string("abab"))
+        );
+        let bad = table.call_function("repeat", &[Value::string("ab"), Value::int(-1)]);
+        assert_eq!(bad.unwrap_err().argument, Some(1));
+        let missing = table.call_function("reverse", &args).unwrap_err();
+        assert_eq!(
+            missing,
+            FunctionError::new("the fake provider has no function named \"reverse\"")
+        );
+    }
+
+    #[test]
+    fn a_provider_without_functions_leaves_them_out_of_its_json_schema() {
+        struct Bare;
+
+        #[async_trait]
+        impl TypedProvider for Bare {
+            type Client = ();
+            type Error = Diagnostics;
+            const NAME: &'static str = "bare";
+
+            fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
+                Vec::new()
+            }
+
+            async fn configure(_: &Value) -> Result<(), Diagnostics> {
+                Ok(())
+            }
+        }
+
+        let bare = serde_json::to_value(TypeTable::<Bare>::new().schema()).unwrap();
+        assert!(bare.get("functions").is_none(), "{bare}");
+        let fake = serde_json::to_value(TypeTable::<Fake>::new().schema()).unwrap();
+        assert_eq!(
+            fake["functions"]["repeat"]["parameters"][0]["name"],
+            serde_json::json!("text")
+        );
     }
 }
