@@ -83,7 +83,10 @@ fn schema() -> Schema {
     .with_block("condition", NestedBlock::new(BlockNesting::List, condition));
     let timeouts = Schema::new(
         "How long create, update and delete may wait (default 10m each).",
-        strings(&["create", "update", "delete"]),
+        ["create", "update", "delete"].map(|operation| {
+            let text = format!("How long the {operation} may wait, e.g. 30s, 10m, 1h.");
+            (operation, Attribute::optional(Type::String).describe(&text))
+        }),
     );
     Schema::new(
         "Any Kubernetes object, applied by server-side apply.",
