@@ -150,10 +150,7 @@ mod slow {
             if let (true, Value::Map(map)) = (input_changed, &mut planned) {
                 map.insert("output".into(), Value::Unknown);
             }
-            Ok(PlanResponse {
-                planned,
-                requires_replace: Vec::new(),
-            })
+            Ok(PlanResponse::of(planned))
         }
 
         async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {

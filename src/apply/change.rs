@@ -46,10 +46,13 @@ impl Applier {
             .at_range(Some(resource.range.clone()))
             .into());
         }
-        if c.change.action == Action::Read {
-            return self.read_now(c, &provider, &config).await;
-        }
-        self.write(c, resource, &provider, config).await
+        let done = if c.change.action == Action::Read {
+            self.read_now(c, &provider, &config).await
+        } else {
+            self.write(c, resource, &provider, config).await
+        };
+        // Whatever names an attribute is shown at it in the resource's block.
+        done.map_err(|d| provider.place(resource, d, &self.run.module().sources))
     }
 
     /// Reads a data source whose configuration was not known at plan time.
@@ -98,6 +101,7 @@ impl Applier {
             }
             None => config.clone(),
         };
+        // The plan's warnings were shown with the plan; this final plan's add nothing.
         let planned = provider.plan(addr, prior, &planning).await?.value;
         if !c.planned_without_provider {
             check_final_plan(c, &planned)?;

@@ -81,19 +81,49 @@ impl ProviderInstance {
                 .0
                 .into_iter()
                 .map(|d| {
-                    let range = d
-                        .attribute
-                        .as_ref()
-                        .map(|path| self.written_order(addr.kind, &addr.type_name, path))
-                        .and_then(|path| resource.body.span_of(&path))
-                        .map_or_else(
-                            || resource.range.clone(),
-                            |span| sources.range(resource.body.file, span),
-                        );
+                    let range = self
+                        .attribute_range(resource, &d, sources)
+                        .unwrap_or_else(|| resource.range.clone());
                     d.at_range(Some(range))
                 })
                 .collect(),
         )
+    }
+
+    /// Diagnostics of a call about a resource, each that names an attribute placed at it in
+    /// the resource's body (the others say which instance they are about already).
+    pub fn place(
+        &self,
+        resource: &Resource,
+        diagnostics: Diagnostics,
+        sources: &SourceMap,
+    ) -> Diagnostics {
+        Diagnostics(
+            diagnostics
+                .0
+                .into_iter()
+                .map(
+                    |d| match (&d.range, self.attribute_range(resource, &d, sources)) {
+                        (None, Some(range)) => d.at_range(Some(range)),
+                        _ => d,
+                    },
+                )
+                .collect(),
+        )
+    }
+
+    /// Where in the resource's body the attribute a diagnostic names is written.
+    fn attribute_range(
+        &self,
+        resource: &Resource,
+        diagnostic: &ggplan_sdk::Diagnostic,
+        sources: &SourceMap,
+    ) -> Option<ggplan_sdk::SourceRange> {
+        let addr = &resource.addr;
+        let path = diagnostic.attribute.as_ref()?;
+        let path = self.written_order(addr.kind, &addr.type_name, path);
+        let span = resource.body.span_of(&path)?;
+        Some(sources.range(resource.body.file, span))
     }
 
     /// `path` with indexes that follow the blocks as written: a set of blocks is sorted once

@@ -191,6 +191,8 @@ pub struct Planned {
     pub value: Value,
     /// The paths whose change forces replacement: the schema's and the provider's.
     pub replace_paths: Vec<AttrPath>,
+    /// What the provider wants a reviewer of the plan to know, naming the instance.
+    pub warnings: Diagnostics,
 }
 
 /// What a create, update or delete left.
@@ -225,6 +227,16 @@ impl ResourceProvider<'_> {
         sources: &SourceMap,
     ) -> Diagnostics {
         self.instance.validate_resource(resource, config, sources)
+    }
+
+    /// Places diagnostics about `resource` in its source (see [`ProviderInstance::place`]).
+    pub fn place(
+        &self,
+        resource: &Resource,
+        diagnostics: Diagnostics,
+        sources: &SourceMap,
+    ) -> Diagnostics {
+        self.instance.place(resource, diagnostics, sources)
     }
 
     /// Refreshes one instance; `None` when its object is gone.
@@ -279,6 +291,7 @@ impl ResourceProvider<'_> {
         Ok(Planned {
             value: self.restore(response.planned, marks, Some(config)),
             replace_paths,
+            warnings: with_context(response.warnings, inst, "planning"),
         })
     }
 
@@ -457,10 +470,7 @@ mod tests {
             let mut planned = request.proposed.clone();
             planned.set_attr("output", request.config.get("input").clone());
             planned.set_attr("token", Value::string("t0ken"));
-            Ok(PlanResponse {
-                planned,
-                requires_replace: Vec::new(),
-            })
+            Ok(PlanResponse::of(planned))
         }
 
         async fn apply(&self, request: ApplyRequest<'_>) -> ApplyResponse {

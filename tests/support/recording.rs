@@ -273,12 +273,7 @@ impl Provider for TestProvider {
         }
         let name = name_of(request.config);
         self.recording
-            .record(Op::Plan, &name, async {
-                Ok(PlanResponse {
-                    planned,
-                    requires_replace: Vec::new(),
-                })
-            })
+            .record(Op::Plan, &name, async { Ok(PlanResponse::of(planned)) })
             .await
     }
 

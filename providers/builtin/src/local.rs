@@ -441,6 +441,7 @@ impl ResourceType<Local> for LocalFile {
         _client: &(),
         _request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, Diagnostics> {
         let bytes = content_bytes(planned)?;
         set_digests(planned, bytes.as_deref());

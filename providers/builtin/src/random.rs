@@ -455,6 +455,7 @@ impl ResourceType<Random> for RandomType {
         _client: &(),
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, Diagnostics> {
         objchange::unknown_when_new(&self.schema(), request.prior, planned);
         Ok(Vec::new())

@@ -106,6 +106,7 @@ impl ResourceType<Terraform> for TerraformData {
         _client: &(),
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, Diagnostics> {
         let input = request.config.get("input");
         match request.prior {

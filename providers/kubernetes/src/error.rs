@@ -163,6 +163,12 @@ fn unknown_kind(doing: &str, api_version: &str, kind: &str, known: &[String]) ->
              what serves it first (a CRD applied by this stack is waited for: make this \
              resource depend on it)."
         )
+    } else if !api_version.contains('/') {
+        // No CRD adds kinds to the core group.
+        format!(
+            "The kinds of {api_version} are: {}. Check the spelling.",
+            known.join(", ")
+        )
     } else {
         format!(
             "The kinds of {api_version} are: {}. Check the spelling, or apply the CRD that \

@@ -1,9 +1,9 @@
 //! ggplan's Kubernetes provider: objects of a cluster as resources, with the names and
 //! behaviour of Terraform's `hashicorp/kubernetes`.
 //!
-//! | resource              | data source |
-//! |-----------------------|-------------|
-//! | `kubernetes_manifest` |             |
+//! | resource              | data source | function                                   |
+//! |-----------------------|-------------|--------------------------------------------|
+//! | `kubernetes_manifest` |             | `manifest_decode`, `manifest_decode_multi` |
 //!
 //! Every write is a server-side apply (or, for plans, its dry-run) through kube-rs; the
 //! provider's client ([`cluster::Cluster`]) discovers the kinds a cluster serves once per
@@ -14,6 +14,7 @@
 mod cluster;
 mod error;
 mod field_path;
+mod functions;
 mod manifest;
 mod object;
 mod settings;
@@ -22,7 +23,7 @@ mod wait;
 use async_trait::async_trait;
 use cluster::Cluster;
 use error::KubeError;
-use ggplan_sdk::typed::{ResourceType, TypedProvider};
+use ggplan_sdk::typed::{ProviderFunction, ResourceType, TypedProvider};
 use ggplan_sdk::{Diagnostic, Diagnostics, ProviderFactory, Schema, Value};
 
 /// The `kubernetes` provider, as the engine instantiates it.
@@ -45,6 +46,13 @@ impl TypedProvider for Kubernetes {
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         vec![Box::new(manifest::Manifest)]
+    }
+
+    fn functions() -> Vec<Box<dyn ProviderFunction>> {
+        vec![
+            Box::new(functions::ManifestDecode),
+            Box::new(functions::ManifestDecodeMulti),
+        ]
     }
 
     async fn configure(config: &Value) -> Result<Cluster, Diagnostics> {

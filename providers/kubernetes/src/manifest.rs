@@ -12,7 +12,7 @@ use crate::Kubernetes;
 use crate::cluster::Cluster;
 use crate::error::KubeError;
 use crate::field_path::FieldPath;
-use crate::object::{FieldManager, Identity, ObjectRef, manifest_path, project};
+use crate::object::{FieldManager, Identity, manifest_path, project_object};
 use crate::wait::{Wait, timeout};
 use async_trait::async_trait;
 use ggplan_sdk::typed::{Partial, ResourceType};
@@ -158,11 +158,30 @@ fn computed_fields(value: &Value) -> Result<Vec<FieldPath>, KubeError> {
         .collect()
 }
 
-/// `value` with its `object`.
+/// `value` with its `object`, and a Secret's data marked sensitive.
 fn with_object(value: &Value, object: Value) -> Value {
     let mut state = value.clone();
     state.set_attr("object", object);
+    hide_secret_data(&mut state);
     state
+}
+
+/// Marks the `data` and `stringData` of a Secret's manifest and object sensitive: the
+/// schema cannot say so of a field inside a dynamic manifest, and a Secret's values must
+/// never be printed, whether they came from a secret or were written in the stack.
+fn hide_secret_data(state: &mut Value) {
+    if state.get("manifest").get("kind").as_str() != Some("Secret") {
+        return;
+    }
+    for attribute in ["manifest", "object"] {
+        for field in ["data", "stringData"] {
+            let path = AttrPath::attr(attribute).key(field);
+            if let Some(data) = state.at(&path).filter(|d| !d.is_null() && !d.is_unknown()) {
+                let secret = data.clone().into_sensitive();
+                state.set_at(&path, secret);
+            }
+        }
+    }
 }
 
 /// The paths naming the object that differ between two manifests (a change replaces it).
@@ -188,6 +207,7 @@ async fn planned_object(
     cluster: &Cluster,
     prior: Option<&Value>,
     planned: &Value,
+    warnings: &mut Diagnostics,
 ) -> Result<Value, KubeError> {
     let Some(manifest) = manifest_json(planned) else {
         return Ok(Value::Unknown);
@@ -195,8 +215,12 @@ async fn planned_object(
     let identity = Identity::of(&manifest)?;
     let object = match cluster.locate(&identity).await {
         Ok(object) => object,
-        // A kind a CRD of this apply will add is known only then; the apply says so if not.
-        Err(KubeError::UnknownKind { .. }) => return Ok(Value::Unknown),
+        // A kind a CRD of this apply will add is known only then; the apply waits for it.
+        // (No CRD adds kinds to the core group, v1: there a kind it lacks is a mistake.)
+        Err(KubeError::UnknownKind { .. }) if identity.api_version.contains('/') => {
+            warnings.push(not_served_yet(&identity));
+            return Ok(Value::Unknown);
+        }
         Err(other) => return Err(other),
     };
     let manager = field_manager(planned);
@@ -208,11 +232,25 @@ async fn planned_object(
         Err(e) if e.is_not_found() => return Ok(Value::Unknown),
         Err(e) => return Err(e),
     };
-    let mut object = Value::from_json(&project(&dry_run, &manifest));
+    let mut object = Value::from_json(&project_object(&dry_run, &manifest));
     for field in computed_fields(planned)? {
         unknown_where_mutated(&mut object, planned.get("manifest"), &field);
     }
     Ok(object)
+}
+
+/// The warning for a kind the cluster does not serve when the plan is made.
+fn not_served_yet(identity: &Identity) -> Diagnostic {
+    Diagnostic::warning(
+        format!(
+            "The cluster serves no kind {} in {} yet",
+            identity.kind, identity.api_version
+        ),
+        "It is planned from the manifest alone. If a CRD of this stack defines it (make this \
+         resource depend on it), the apply waits until the CRD is established; otherwise the \
+         apply fails here: check apiVersion and kind.",
+    )
+    .at_attribute(AttrPath::attr("manifest"))
 }
 
 /// Makes a computed field of the planned object unknown where the server's dry-run made it
@@ -265,9 +303,10 @@ impl ResourceType<Kubernetes> for Manifest {
         cluster: &Cluster,
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, KubeError> {
-        let object = planned_object(cluster, request.prior, planned).await?;
-        planned.set_attr("object", object);
+        let object = planned_object(cluster, request.prior, planned, warnings).await?;
+        *planned = with_object(planned, object);
         Ok(request
             .prior
             .map(|prior| identity_changes(prior, planned))
@@ -288,7 +327,7 @@ impl ResourceType<Kubernetes> for Manifest {
         Ok(cluster
             .get(&object)
             .await?
-            .map(|live| with_object(state, Value::from_json(&project(&live, &manifest)))))
+            .map(|live| with_object(state, Value::from_json(&project_object(&live, &manifest)))))
     }
 
     async fn create(
@@ -331,11 +370,11 @@ impl ResourceType<Kubernetes> for Manifest {
     /// `apiVersion=v1,kind=Secret,namespace=default,name=sample`, as hashicorp/kubernetes.
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
         let manifest = import_manifest(id)?;
-        Ok(Value::object([
+        let stub = Value::object([
             ("manifest", Value::from_json(&manifest)),
-            ("object", Value::Null),
             ("computed_fields", Value::Null),
-        ]))
+        ]);
+        Ok(with_object(&stub, Value::Null))
     }
 
     fn import_id_format(&self) -> &'static str {
@@ -357,21 +396,26 @@ async fn apply(
             "the manifest is still not known",
         )
     })?;
-    let object: ObjectRef = cluster.locate(&Identity::of(&manifest)?).await?;
+    let limit = timeout(planned, operation)?;
+    let object = cluster
+        .locate_when_served(&Identity::of(&manifest)?, limit)
+        .await?;
     let prior = prior.and_then(manifest_json);
     let manager = field_manager(planned);
     let applied = cluster
         .apply_repairing(&object, &manifest, &manager, prior.as_ref(), false)
         .await?;
-    let state = with_object(planned, Value::from_json(&project(&applied, &manifest)));
+    let state = with_object(
+        planned,
+        Value::from_json(&project_object(&applied, &manifest)),
+    );
     let Some(wait) = Wait::of(planned)? else {
         return Ok(state);
     };
-    let limit = timeout(planned, operation)?;
     match cluster.wait_for(&object, &wait, limit).await {
         Ok(waited) => Ok(with_object(
             planned,
-            Value::from_json(&project(&waited, &manifest)),
+            Value::from_json(&project_object(&waited, &manifest)),
         )),
         Err(e) => Err(Partial::left(state, e)),
     }

@@ -4,6 +4,8 @@
 
 use crate::cluster::{Cluster, Kind};
 use crate::error::KubeError;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use ggplan_sdk::AttrPath;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use serde_json::Value as Json;
@@ -243,6 +245,29 @@ fn selects(selector: &str, index: usize, item: &Json) -> bool {
     })
 }
 
+/// What a plan compares of an object: [`project`], and for a Secret written with
+/// `stringData` (which the server folds into base64 `data`), those values read back from
+/// `data`, so that a value changed by hand shows.
+pub fn project_object(live: &Json, manifest: &Json) -> Json {
+    let mut projected = project(live, manifest);
+    let string_data = manifest.get("stringData").and_then(Json::as_object);
+    if let (Some("Secret"), Some(keys)) = (manifest["kind"].as_str(), string_data) {
+        let decoded: serde_json::Map<String, Json> = keys
+            .keys()
+            .filter_map(|key| {
+                let encoded = live.get("data")?.get(key)?.as_str()?;
+                let bytes = STANDARD.decode(encoded).ok()?;
+                Some((
+                    key.clone(),
+                    Json::from(String::from_utf8_lossy(&bytes).into_owned()),
+                ))
+            })
+            .collect();
+        projected["stringData"] = Json::Object(decoded);
+    }
+    projected
+}
+
 /// The parts of `live` where `shape` (a manifest) has values: the keys of its objects,
 /// recursively, and the elements of its lists of objects (matched by `name` where both sides
 /// have one, else by position); anything else whole. Keys the server does not have are left
@@ -305,6 +330,16 @@ mod tests {
                 "metadata": {"name": "c", "namespace": "n", "labels": {"app": "x"}},
                 "data": {"a": "1"}
             })
+        );
+    }
+
+    #[test]
+    fn a_secrets_string_data_is_read_back_from_its_data() {
+        let live = json!({"kind": "Secret", "data": {"password": "aHVudGVyMg==", "other": "eA=="}});
+        let manifest = json!({"kind": "Secret", "stringData": {"password": "hunter2"}});
+        assert_eq!(
+            project_object(&live, &manifest),
+            json!({"kind": "Secret", "stringData": {"password": "hunter2"}})
         );
     }
 

@@ -5,7 +5,7 @@
 use crate::cluster::Cluster;
 use crate::error::KubeError;
 use crate::field_path::FieldPath;
-use crate::object::ObjectRef;
+use crate::object::{Identity, ObjectRef};
 use ggplan_sdk::{AttrPath, Value};
 use serde_json::Value as Json;
 use std::time::Duration;
@@ -208,6 +208,51 @@ impl Cluster {
             }
             tokio::time::sleep(POLL).await;
         }
+    }
+
+    /// Where the object `identity` names lives, waiting up to `timeout` while the cluster
+    /// does not serve its kind yet but has a CRD that defines it (applied just before, being
+    /// established). A kind no CRD defines fails at once.
+    pub async fn locate_when_served(
+        &self,
+        identity: &Identity,
+        timeout: Duration,
+    ) -> Result<ObjectRef, KubeError> {
+        let started = tokio::time::Instant::now();
+        loop {
+            match self.locate(identity).await {
+                Err(unknown @ KubeError::UnknownKind { .. }) => {
+                    if started.elapsed() >= timeout || !self.defines(identity).await? {
+                        return Err(unknown);
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+                located => return located,
+            }
+        }
+    }
+
+    /// Whether a CRD of the cluster defines the kind of `identity` at its apiVersion.
+    async fn defines(&self, identity: &Identity) -> Result<bool, KubeError> {
+        let Some((group, version)) = identity.api_version.split_once('/') else {
+            return Ok(false); // The core group has no CRDs.
+        };
+        let crds = self
+            .kind("apiextensions.k8s.io/v1", "CustomResourceDefinition")
+            .await?;
+        let list = self
+            .api(&crds, None)
+            .list(&kube::api::ListParams::default())
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(list.items.iter().any(|crd| {
+            let spec = &crd.data["spec"];
+            spec["group"] == group
+                && spec["names"]["kind"] == identity.kind.as_str()
+                && spec["versions"]
+                    .as_array()
+                    .is_some_and(|versions| versions.iter().any(|v| v["name"] == version))
+        }))
     }
 
     /// Polls until the object is gone (a namespace: until its finalizers have run).

@@ -109,6 +109,7 @@ impl ResourceType<Mlflow> for Experiment {
         _client: &Client,
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, Diagnostics> {
         normalize(planned);
         objchange::unknown_when_new(&self.schema(), request.prior, planned);

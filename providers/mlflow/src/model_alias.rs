@@ -202,6 +202,7 @@ impl ResourceType<Mlflow> for ModelAlias {
         client: &Client,
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, Diagnostics> {
         let config = request.config;
         let validation = self.validate(config);

@@ -100,6 +100,7 @@ impl ResourceType<Mlflow> for RegisteredModel {
         _client: &Client,
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, Diagnostics> {
         normalize(planned);
         planned.set_attr("id", request.config.get("name").clone());

@@ -49,6 +49,19 @@ pub struct PlanResponse {
     pub planned: Value,
     /// Paths, beyond the schema's force-new attributes, whose change forces replacement.
     pub requires_replace: Vec<AttrPath>,
+    /// What a reviewer of the plan should know (warnings only: errors fail the call).
+    pub warnings: Diagnostics,
+}
+
+impl PlanResponse {
+    /// A plan of `planned` with nothing more to say.
+    pub fn of(planned: Value) -> PlanResponse {
+        PlanResponse {
+            planned,
+            requires_replace: Vec::new(),
+            warnings: Diagnostics::new(),
+        }
+    }
 }
 
 /// Create, update or delete one resource instance.
@@ -112,10 +125,7 @@ pub trait Provider: Send + Sync {
 
     /// Plans a managed resource. The default accepts the proposed new state.
     async fn plan(&self, request: PlanRequest<'_>) -> Result<PlanResponse, Diagnostics> {
-        Ok(PlanResponse {
-            planned: request.proposed.clone(),
-            requires_replace: Vec::new(),
-        })
+        Ok(PlanResponse::of(request.proposed.clone()))
     }
 
     /// Creates, updates or deletes a managed resource.

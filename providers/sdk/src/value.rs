@@ -179,9 +179,19 @@ impl Value {
     }
 
     /// Marks the parts of the value at `paths` sensitive (paths that do not exist are ignored).
+    /// The result has no mark inside a marked part (as [`Value::unmark_deep`] reads marks), so
+    /// values marked from the same secrets compare equal whatever order their paths came in.
     pub fn mark_paths(self, paths: &[AttrPath]) -> Value {
-        paths
-            .iter()
+        if paths.len() < 2 {
+            return paths
+                .iter()
+                .fold(self, |value, path| mark_at(value, &path.0));
+        }
+        // Outer parts first: marking inside a part that is already secret adds nothing.
+        let mut sorted: Vec<&AttrPath> = paths.iter().collect();
+        sorted.sort_by_key(|path| path.0.len());
+        sorted
+            .into_iter()
             .fold(self, |value, path| mark_at(value, &path.0))
     }
 
@@ -386,11 +396,13 @@ fn unmark_into(value: Value, path: &AttrPath, paths: &mut Vec<AttrPath>) -> Valu
 }
 
 fn mark_at(value: Value, steps: &[PathStep]) -> Value {
+    if value.is_sensitive() {
+        return value; // The whole is secret already.
+    }
     let Some((first, rest)) = steps.split_first() else {
         return value.into_sensitive();
     };
-    let (inner, was_sensitive) = value.unmark();
-    let marked = match (inner, first) {
+    match (value, first) {
         (Value::Map(mut map), PathStep::Key(k)) => {
             if let Some(child) = map.remove(k) {
                 map.insert(k.clone(), mark_at(child, rest));
@@ -405,11 +417,6 @@ fn mark_at(value: Value, steps: &[PathStep]) -> Value {
             Value::List(items)
         }
         (other, _) => other,
-    };
-    if was_sensitive {
-        marked.into_sensitive()
-    } else {
-        marked
     }
 }
 
@@ -443,6 +450,19 @@ mod tests {
             vec![AttrPath::attr("a"), AttrPath::attr("b").index(1)]
         );
         assert_eq!(plain.mark_paths(&paths), v);
+    }
+
+    #[test]
+    fn marks_inside_a_marked_part_add_nothing_whatever_their_order() {
+        let plain = Value::object([("data", Value::object([("pw", Value::string("x"))]))]);
+        let outer = AttrPath::attr("data");
+        let inner = AttrPath::attr("data").key("pw");
+        let once = plain.clone().mark_paths(std::slice::from_ref(&outer));
+        assert_eq!(
+            plain.clone().mark_paths(&[inner.clone(), outer.clone()]),
+            once
+        );
+        assert_eq!(plain.mark_paths(&[outer, inner]), once);
     }
 
     #[test]

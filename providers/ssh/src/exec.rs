@@ -171,6 +171,7 @@ impl ResourceType<Ssh> for Exec {
         _pool: &Pool,
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, Diagnostics> {
         // stdout, stderr and exit_code; id and host_key are set below.
         objchange::unknown_when_new(&resource_schema(), request.prior, planned);

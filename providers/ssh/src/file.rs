@@ -333,6 +333,7 @@ impl ResourceType<Ssh> for File {
         _pool: &Pool,
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, Diagnostics> {
         let content = planned
             .get("content")

@@ -19,7 +19,11 @@ impl Planner {
         let deferred = inst.provider.is_deferred();
         let known = config.is_wholly_known();
         if known && !dependencies_pending && !deferred {
-            let value = inst.provider.read_data(&inst.addr, &config).await?;
+            let value = inst
+                .provider
+                .read_data(&inst.addr, &config)
+                .await
+                .map_err(|d| self.place(inst, d))?;
             return Ok(Some(inst.change(Action::NoOp, before, value)));
         }
         let planned = inst.provider.proposed_from_config(&config);

@@ -50,7 +50,13 @@ impl Planner {
         let planned = if inst.provider.is_deferred() {
             objchange::mark_copies(inst.provider.proposed_from_config(config), config)
         } else {
-            inst.provider.plan(&inst.addr, None, config).await?.value
+            let planned = inst
+                .provider
+                .plan(&inst.addr, None, config)
+                .await
+                .map_err(|d| self.place(inst, d))?;
+            self.run.report(planned.warnings);
+            planned.value
         };
         Ok(inst.change(Action::Create, None, planned))
     }
@@ -70,17 +76,21 @@ impl Planner {
         let Planned {
             value,
             replace_paths,
+            warnings,
         } = inst
             .provider
             .plan(&inst.addr, Some(&prior), &config)
-            .await?;
+            .await
+            .map_err(|d| self.place(inst, d))?;
         let triggered = self.replace_triggered(inst)?;
         let requested = triggered || self.run.options().replace.contains(&inst.addr);
         if requested || !replace_paths.is_empty() {
+            // The replacement's own plan has the warnings that matter.
             return self
                 .plan_replace(inst, prior, &config, replace_paths, requested)
                 .await;
         }
+        self.run.report(warnings);
         let unchanged = value.clone().unmark_deep().0 == prior.clone().unmark_deep().0;
         let action = if unchanged {
             Action::NoOp
@@ -103,7 +113,12 @@ impl Planner {
         if inst.resource.lifecycle.prevent_destroy {
             return Err(prevent_destroy_error(inst.resource, &inst.addr));
         }
-        let planned = inst.provider.plan(&inst.addr, None, config).await?;
+        let planned = inst
+            .provider
+            .plan(&inst.addr, None, config)
+            .await
+            .map_err(|d| self.place(inst, d))?;
+        self.run.report(planned.warnings);
         let action = if inst.resource.lifecycle.create_before_destroy {
             Action::CreateThenDelete
         } else {

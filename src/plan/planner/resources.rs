@@ -268,6 +268,12 @@ impl Planner {
         Ok(refreshed)
     }
 
+    /// Diagnostics about an instance placed at the attribute they name in its block.
+    pub(super) fn place(&self, inst: &Instance<'_>, diagnostics: Diagnostics) -> Diagnostics {
+        let sources = &self.run.module().sources;
+        inst.provider.place(inst.resource, diagnostics, sources)
+    }
+
     /// An instance's configuration, evaluated and passed through the provider's own checks
     /// (Terraform's ValidateResourceConfig; values not yet known are the provider's to skip):
     /// errors stop the instance, warnings are reported with the plan.

@@ -256,6 +256,7 @@ impl ResourceType<OpenStack> for SecgroupRule {
         _session: &Session,
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, ApiError> {
         if let Some(prior) = request.prior {
             keep_prior_spelling(prior, planned);

@@ -321,6 +321,7 @@ impl ResourceType<OpenStack> for Lease {
         _session: &Session,
         request: &PlanRequest<'_>,
         planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, ApiError> {
         Ok(request
             .prior

@@ -148,12 +148,14 @@ pub trait ResourceType<P: TypedProvider>: Send + Sync {
     /// Refines the planned state for rules the schema cannot express (Terraform's
     /// ModifyPlan): a value the service spells its own way kept as the prior spelling, computed
     /// values only apply can tell made unknown, a check against the service. Returns the
-    /// changed paths that replace the object although they are not force-new.
+    /// changed paths that replace the object although they are not force-new. `warnings`
+    /// takes what a reviewer of the plan should know.
     async fn modify_plan(
         &self,
         _client: &P::Client,
         _request: &PlanRequest<'_>,
         _planned: &mut Value,
+        _warnings: &mut Diagnostics,
     ) -> Result<Vec<AttrPath>, P::Error> {
         Ok(Vec::new())
     }

@@ -213,13 +213,15 @@ impl<P: TypedProvider> Provider for TypeTable<P> {
             request.config,
             request.proposed,
         );
+        let mut warnings = Diagnostics::new();
         let requires_replace = resource
-            .modify_plan(self.client()?, &request, &mut planned)
+            .modify_plan(self.client()?, &request, &mut planned, &mut warnings)
             .await
             .map_err(|e| e.into_diagnostics(&format!("Cannot plan {}", request.type_name)))?;
         Ok(PlanResponse {
             planned,
             requires_replace,
+            warnings,
         })
     }
 
@@ -338,6 +340,7 @@ mod tests {
             client: &&'static str,
             _request: &PlanRequest<'_>,
             planned: &mut Value,
+            _warnings: &mut Diagnostics,
         ) -> Result<Vec<AttrPath>, Diagnostics> {
             planned.set_attr("id", Value::string(format!("{client}-planned")));
             Ok(vec![AttrPath::attr("name")])
