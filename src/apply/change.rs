@@ -26,11 +26,10 @@ impl Applier {
                     "",
                 ))
             })?;
-        self.run.ensure_configured(&resource.provider).await?;
         let provider = self
             .run
-            .providers()
-            .for_resource(&resource.provider, &addr.resource)?;
+            .provider_for_apply(&resource.provider, &addr.resource)
+            .await?;
         let config = self.run.eval_config(
             &resource.body,
             provider.schema(),

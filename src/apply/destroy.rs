@@ -58,11 +58,10 @@ impl Applier {
         provider: &ProviderAddr,
         prior: &Value,
     ) -> Result<(), Diagnostics> {
-        self.run.ensure_configured(provider).await?;
         let provider = self
             .run
-            .providers()
-            .for_resource(provider, &addr.resource)?;
+            .provider_for_apply(provider, &addr.resource)
+            .await?;
         self.run.emit(Event::ApplyStarted {
             addr: addr.clone(),
             action: Action::Delete,

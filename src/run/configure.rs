@@ -2,9 +2,9 @@
 //! them, configured then, or during apply once what they refer to exists.
 
 use super::Run;
-use crate::address::{ModuleInstance, ProviderAddr};
+use crate::address::{ModuleInstance, ProviderAddr, ResourceAddr};
 use crate::config::{Body, FileId};
-use crate::providers::{ConfigureOutcome, ProviderInstance};
+use crate::providers::{ConfigureOutcome, ProviderInstance, ResourceProvider};
 use crate::scope::InstanceContext;
 use ggplan_sdk::{Diagnostic, Diagnostics, Value};
 use std::collections::BTreeMap;
@@ -35,9 +35,20 @@ impl Run {
         Ok(())
     }
 
-    /// Configures a provider deferred to the apply now that the apply has made what its
-    /// configuration refers to; nothing for one configured at plan time.
-    pub async fn ensure_configured(&self, addr: &ProviderAddr) -> Result<(), Diagnostics> {
+    /// The door to provider `addr` for the instances of `resource` during apply: a provider
+    /// deferred to the apply is configured first, now that the apply has made what its
+    /// configuration refers to.
+    pub async fn provider_for_apply(
+        &self,
+        addr: &ProviderAddr,
+        resource: &ResourceAddr,
+    ) -> Result<ResourceProvider<'_>, Diagnostics> {
+        self.ensure_configured(addr).await?;
+        self.providers.for_resource(addr, resource)
+    }
+
+    /// Configures a provider deferred to the apply; nothing for one configured at plan time.
+    async fn ensure_configured(&self, addr: &ProviderAddr) -> Result<(), Diagnostics> {
         self.providers
             .configure_deferred(addr, |instance| {
                 let config = self.provider_config(addr, instance)?;
