@@ -329,8 +329,10 @@ async fn wait_for_status(user: &Cloud, lease_id: &str, status: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn lease_that_reaches_its_end_is_gone_and_reported_as_drift() {
     let name = unique("short");
-    // Blazar keeps whole minutes: a lease from now until two minutes from now.
-    let end = (Utc::now() + Duration::minutes(2))
+    // Blazar keeps whole minutes: a lease from now until three minutes from now (at least
+    // two whole minutes, so that a loaded machine still applies and re-plans it before it
+    // ends).
+    let end = (Utc::now() + Duration::minutes(3))
         .format("%Y-%m-%d %H:%M")
         .to_string();
     let stack = Stack::single(
