@@ -40,54 +40,6 @@ const IDENTITY: [&[&str]; 4] = [
 pub struct Manifest;
 
 fn schema() -> Schema {
-    let strings = |names: &[&'static str]| -> Vec<(&'static str, Attribute)> {
-        names
-            .iter()
-            .map(|name| (*name, Attribute::optional(Type::String)))
-            .collect()
-    };
-    let field_manager = Schema::new(
-        "The field manager this object is applied as.",
-        [
-            (
-                "name",
-                Attribute::optional(Type::String)
-                    .default(Value::string(DEFAULT_FIELD_MANAGER))
-                    .describe("The manager's name. Default: Terraform (as hashicorp/kubernetes)."),
-            ),
-            (
-                "force_conflicts",
-                Attribute::optional(Type::Bool)
-                    .default(Value::Bool(false))
-                    .describe("Take over fields another manager owns instead of failing."),
-            ),
-        ],
-    );
-    let condition = Schema::new("A condition to wait for.", strings(&["type", "status"]));
-    let wait = Schema::new(
-        "What to wait for after a create or update.",
-        [
-            (
-                "rollout",
-                Attribute::optional(Type::Bool)
-                    .describe("Wait for a Deployment, StatefulSet or DaemonSet to roll out."),
-            ),
-            (
-                "fields",
-                Attribute::optional(Type::Map(Box::new(Type::String))).describe(
-                    "Field paths and regular expressions their values must match (* for any).",
-                ),
-            ),
-        ],
-    )
-    .with_block("condition", NestedBlock::new(BlockNesting::List, condition));
-    let timeouts = Schema::new(
-        "How long create, update and delete may wait (default 10m each).",
-        ["create", "update", "delete"].map(|operation| {
-            let text = format!("How long the {operation} may wait, e.g. 30s, 10m, 1h.");
-            (operation, Attribute::optional(Type::String).describe(&text))
-        }),
-    );
     Schema::new(
         "Any Kubernetes object, applied by server-side apply.",
         [
@@ -110,9 +62,63 @@ fn schema() -> Schema {
             ),
         ],
     )
-    .with_block("field_manager", single(field_manager))
-    .with_block("wait", single(wait))
-    .with_block("timeouts", single(timeouts))
+    .with_block("field_manager", single(field_manager_schema()))
+    .with_block("wait", single(wait_schema()))
+    .with_block("timeouts", single(timeouts_schema()))
+}
+
+fn field_manager_schema() -> Schema {
+    Schema::new(
+        "The field manager this object is applied as.",
+        [
+            (
+                "name",
+                Attribute::optional(Type::String)
+                    .default(Value::string(DEFAULT_FIELD_MANAGER))
+                    .describe("The manager's name. Default: Terraform (as hashicorp/kubernetes)."),
+            ),
+            (
+                "force_conflicts",
+                Attribute::optional(Type::Bool)
+                    .default(Value::Bool(false))
+                    .describe("Take over fields another manager owns instead of failing."),
+            ),
+        ],
+    )
+}
+
+fn wait_schema() -> Schema {
+    let condition = Schema::new(
+        "A condition to wait for.",
+        ["type", "status"].map(|name| (name, Attribute::optional(Type::String))),
+    );
+    Schema::new(
+        "What to wait for after a create or update.",
+        [
+            (
+                "rollout",
+                Attribute::optional(Type::Bool)
+                    .describe("Wait for a Deployment, StatefulSet or DaemonSet to roll out."),
+            ),
+            (
+                "fields",
+                Attribute::optional(Type::Map(Box::new(Type::String))).describe(
+                    "Field paths and regular expressions their values must match (* for any).",
+                ),
+            ),
+        ],
+    )
+    .with_block("condition", NestedBlock::new(BlockNesting::List, condition))
+}
+
+fn timeouts_schema() -> Schema {
+    Schema::new(
+        "How long create, update and delete may wait (default 10m each).",
+        ["create", "update", "delete"].map(|operation| {
+            let text = format!("How long the {operation} may wait, e.g. 30s, 10m, 1h.");
+            (operation, Attribute::optional(Type::String).describe(&text))
+        }),
+    )
 }
 
 /// hashicorp/kubernetes declares these blocks as lists of at most one; a single block reads

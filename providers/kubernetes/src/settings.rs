@@ -335,36 +335,49 @@ fn context_entry(kubeconfig: &mut Kubeconfig, name: &str) -> Result<Context, Dia
     Ok(context)
 }
 
+/// The cluster called `name`, added when the kubeconfig has none.
 fn cluster_entry<'a>(kubeconfig: &'a mut Kubeconfig, name: &str) -> &'a mut Cluster {
-    let index = match kubeconfig.clusters.iter().position(|c| c.name == name) {
-        Some(index) => index,
-        None => {
-            kubeconfig.clusters.push(NamedCluster {
-                name: name.to_string(),
-                ..NamedCluster::default()
-            });
-            kubeconfig.clusters.len() - 1
-        }
-    };
-    kubeconfig.clusters[index]
-        .cluster
-        .get_or_insert_with(Cluster::default)
+    let named = named_entry(
+        &mut kubeconfig.clusters,
+        name,
+        |n| &n.name,
+        |name| NamedCluster {
+            name,
+            ..NamedCluster::default()
+        },
+    );
+    named.cluster.get_or_insert_with(Cluster::default)
 }
 
+/// The user called `name`, added when the kubeconfig has none.
 fn auth_entry<'a>(kubeconfig: &'a mut Kubeconfig, name: &str) -> &'a mut AuthInfo {
-    let index = match kubeconfig.auth_infos.iter().position(|u| u.name == name) {
+    let named = named_entry(
+        &mut kubeconfig.auth_infos,
+        name,
+        |n| &n.name,
+        |name| NamedAuthInfo {
+            name,
+            ..NamedAuthInfo::default()
+        },
+    );
+    named.auth_info.get_or_insert_with(AuthInfo::default)
+}
+
+/// The entry of a kubeconfig list called `name`, made by `make` when there is none.
+fn named_entry<'a, T>(
+    entries: &'a mut Vec<T>,
+    name: &str,
+    name_of: impl Fn(&T) -> &String,
+    make: impl FnOnce(String) -> T,
+) -> &'a mut T {
+    let index = match entries.iter().position(|e| name_of(e) == name) {
         Some(index) => index,
         None => {
-            kubeconfig.auth_infos.push(NamedAuthInfo {
-                name: name.to_string(),
-                ..NamedAuthInfo::default()
-            });
-            kubeconfig.auth_infos.len() - 1
+            entries.push(make(name.to_string()));
+            entries.len() - 1
         }
     };
-    kubeconfig.auth_infos[index]
-        .auth_info
-        .get_or_insert_with(AuthInfo::default)
+    &mut entries[index]
 }
 
 fn no_cluster() -> Diagnostics {
