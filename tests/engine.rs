@@ -257,6 +257,39 @@ async fn a_panic_refreshing_a_removed_resource_fails_the_plan_and_names_it() {
     );
 }
 
+/// As Terraform places a provider's diagnostics: at the attribute they name, or else at the
+/// block of the resource they are about (a refresh that fails, an apply that fails).
+#[tokio::test]
+async fn a_provider_error_that_names_no_attribute_is_placed_at_its_resource_block() {
+    let h = Harness::new(
+        r#"
+        resource "test_thing" "unreadable" {
+          name  = "unreadable"
+          value = "fail on read"
+        }
+
+        resource "test_thing" "failing" {
+          name = "failing"
+          fail = true
+        }
+        "#,
+    );
+    let applied = h.apply(&[], RunOptions::default()).await;
+    let failed = &applied.outcome.diagnostics.0[0];
+    assert!(
+        failed.summary.contains("failing failed as asked"),
+        "{failed:?}"
+    );
+    assert_eq!(failed.range.as_ref().map(|r| r.start.line), Some(7));
+    let err = h.plan(&[], RunOptions::default()).await.err().unwrap();
+    let unreadable = &err.0[0];
+    assert!(
+        unreadable.summary.contains("unreadable cannot be read"),
+        "{err}"
+    );
+    assert_eq!(unreadable.range.as_ref().map(|r| r.start.line), Some(2));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknowns_propagate_in_plan_and_resolve_in_apply() {
     let h = Harness::new(

@@ -76,22 +76,13 @@ impl ProviderInstance {
         };
         let addr = &resource.addr;
         let diagnostics = self.provider.validate(addr.kind, &addr.type_name, &plain);
-        Diagnostics(
-            diagnostics
-                .0
-                .into_iter()
-                .map(|d| {
-                    let range = self
-                        .attribute_range(resource, &d, sources)
-                        .unwrap_or_else(|| resource.range.clone());
-                    d.at_range(Some(range))
-                })
-                .collect(),
-        )
+        self.place(resource, diagnostics, sources)
     }
 
-    /// Diagnostics of a call about a resource, each that names an attribute placed at it in
-    /// the resource's body (the others say which instance they are about already).
+    /// Diagnostics of a call about a resource, each placed at the attribute it names in the
+    /// resource's body, or else at the resource block: as Terraform places a provider's
+    /// diagnostics, so that a failure with no attribute to blame (a refused token, a server
+    /// that cannot be reached) still says which block of which file it comes from.
     pub fn place(
         &self,
         resource: &Resource,
@@ -102,12 +93,15 @@ impl ProviderInstance {
             diagnostics
                 .0
                 .into_iter()
-                .map(
-                    |d| match (&d.range, self.attribute_range(resource, &d, sources)) {
-                        (None, Some(range)) => d.at_range(Some(range)),
-                        _ => d,
-                    },
-                )
+                .map(|d| match d.range {
+                    Some(_) => d,
+                    None => {
+                        let range = self
+                            .attribute_range(resource, &d, sources)
+                            .unwrap_or_else(|| resource.range.clone());
+                        d.at_range(Some(range))
+                    }
+                })
                 .collect(),
         )
     }

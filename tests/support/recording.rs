@@ -3,7 +3,7 @@
 //! The provider is named `test`. Its resource type `test_thing` has `name` (required, force
 //! new), `value` (optional, any type), `fail` (optional: apply fails when true), `delay_ms`
 //! (optional: apply sleeps that long; a negative delay makes apply panic, a provider bug; a
-//! `value` of "panic on read" makes a refresh panic), and
+//! `value` of "panic on read" makes a refresh panic, "fail on read" makes it fail), and
 //! the computed `id` (set on create) and `out` (the
 //! `value` after apply; unknown in the plan whenever `value` changes, as `terraform_data`
 //! does with its `output`). Its data source `test_lookup` takes a `name` and returns
@@ -254,6 +254,10 @@ impl Provider for TestProvider {
         let name = name_of(request.state);
         if request.state.get("value").as_str() == Some("panic on read") {
             panic!("{name}: the test provider panics as asked");
+        }
+        if request.state.get("value").as_str() == Some("fail on read") {
+            let error = Diagnostic::error(format!("{name} cannot be read"), "As asked.");
+            return Err(error.into());
         }
         let gone = self.recording.vanished.lock().unwrap().contains(&name);
         let state = (!gone).then(|| request.state.clone());

@@ -18,7 +18,10 @@ impl Planner {
         inst: &Instance<'_>,
     ) -> Result<Option<PlannedChange>, Diagnostics> {
         let prior = match self.prior.instance_value(&inst.addr) {
-            Some(value) => self.refresh(inst.provider, &inst.addr, value).await?,
+            Some(value) => self
+                .refresh(inst.provider, &inst.addr, value)
+                .await
+                .map_err(|d| self.place(inst, d))?,
             None => None,
         };
         let change = if !self.is_selected(&inst.addr) {
