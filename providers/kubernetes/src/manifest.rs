@@ -297,7 +297,11 @@ impl ResourceType<Kubernetes> for Manifest {
             check(Identity::of(&manifest).map(|_| ()));
         }
         check(computed_fields(config).map(|_| ()));
-        check(Wait::of(config).map(|_| ()));
+        let kind = config.get("manifest").get("kind").as_str();
+        check(Wait::of(config).and_then(|wait| match (wait, kind) {
+            (Some(wait), Some(kind)) => wait.check_kind(kind),
+            _ => Ok(()),
+        }));
         for operation in ["create", "update", "delete"] {
             check(timeout(config, operation).map(|_| ()));
         }

@@ -14,6 +14,8 @@ use std::time::Duration;
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 /// How often a wait looks again.
 const POLL: Duration = Duration::from_millis(500);
+/// The kinds that roll out (those `kubectl rollout status` follows).
+const ROLLOUT_KINDS: [&str; 3] = ["Deployment", "StatefulSet", "DaemonSet"];
 
 /// What a `wait` block asks for.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +61,22 @@ impl Wait {
         }
         let asks = wait.rollout || !wait.conditions.is_empty() || !wait.fields.is_empty();
         Ok(asks.then_some(wait))
+    }
+
+    /// Refuses a rollout wait on a kind that has no rollout: it could only time out, after
+    /// the whole timeout, with the object long applied.
+    pub fn check_kind(&self, kind: &str) -> Result<(), KubeError> {
+        if !self.rollout || ROLLOUT_KINDS.contains(&kind) {
+            return Ok(());
+        }
+        Err(KubeError::invalid(
+            AttrPath::attr("wait").key("rollout"),
+            format!(
+                "{kind} objects have no rollout to wait for (only {} have one): remove \
+                 rollout, or wait for a condition or fields instead",
+                ROLLOUT_KINDS.join(", ")
+            ),
+        ))
     }
 
     /// What is still missing in `object`, or `None` when everything asked for holds.
@@ -296,6 +314,28 @@ mod tests {
         deployment["status"]["availableReplicas"] = json!(1);
         assert!(rollout_pending(&deployment).unwrap().contains("1 of 2"));
         assert!(rollout_pending(&json!({"kind": "ConfigMap"})).is_some());
+    }
+
+    #[test]
+    fn a_rollout_wait_is_refused_on_a_kind_without_rollout() {
+        let config = Value::object([("wait", Value::object([("rollout", Value::Bool(true))]))]);
+        let wait = Wait::of(&config).unwrap().unwrap();
+        assert!(wait.check_kind("Deployment").is_ok());
+        match wait.check_kind("ConfigMap") {
+            Err(KubeError::Invalid { message, attribute }) => {
+                assert_eq!(attribute, AttrPath::attr("wait").key("rollout"));
+                assert!(
+                    message.starts_with("ConfigMap objects have no rollout"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let conditions_only = Wait {
+            conditions: vec![("Ready".into(), "True".into())],
+            ..Wait::default()
+        };
+        assert!(conditions_only.check_kind("ConfigMap").is_ok());
     }
 
     #[test]
