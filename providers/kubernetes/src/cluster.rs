@@ -80,6 +80,16 @@ impl Cluster {
         }
     }
 
+    /// Whether the API server is older than `major.minor` (for behaviour that changed with
+    /// Kubernetes versions, such as service account token Secrets before 1.24).
+    pub async fn older_than(&self, major: u32, minor: u32) -> Result<bool, KubeError> {
+        let info = self.client.apiserver_version().await;
+        let info = info.map_err(|e| self.error(e))?;
+        // Some distributions write minor versions as "20+".
+        let number = |text: &str| text.trim_end_matches('+').parse::<u32>().unwrap_or(0);
+        Ok((number(&info.major), number(&info.minor)) < (major, minor))
+    }
+
     /// The API of `kind`'s objects in `namespace` (ignored for cluster-wide kinds).
     pub fn api(&self, kind: &Kind, namespace: Option<&str>) -> Api<DynamicObject> {
         match (kind.namespaced, namespace) {

@@ -34,6 +34,31 @@ pub enum KubeError {
     },
     /// A wait ran out of time.
     Timeout { waited_for: String, after: Duration },
+    /// A failure of a type whose configuration describes its object elsewhere than in a
+    /// `manifest` (a typed resource's `metadata`, `data`...): placed and advised there.
+    Placed { error: Box<KubeError>, place: Place },
+}
+
+/// Where a type's configuration describes the object a failure is about, and how that type
+/// takes over fields another field manager owns: what a diagnostic points at and advises.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// The attribute the object's fields come from.
+    pub object: AttrPath,
+    /// What to do about a field another manager owns, as the type lets you say it.
+    pub take_over: &'static str,
+}
+
+impl Place {
+    /// `kubernetes_manifest`: the object is its `manifest`.
+    fn manifest() -> Place {
+        Place {
+            object: AttrPath::attr("manifest"),
+            take_over: "To take them over, set field_manager { force_conflicts = true } on the \
+                        resource; to leave them to the other manager, remove them from the \
+                        manifest.",
+        }
+    }
 }
 
 impl KubeError {
@@ -67,9 +92,28 @@ impl KubeError {
         }
     }
 
+    /// This failure, placed and advised for a type whose object is described at `place`.
+    pub fn placed(self, place: &Place) -> KubeError {
+        match self {
+            already @ KubeError::Placed { .. } => already,
+            error => KubeError::Placed {
+                error: Box::new(error),
+                place: place.clone(),
+            },
+        }
+    }
+
+    /// The failure itself, whatever place it was given.
+    fn unplaced(&self) -> &KubeError {
+        match self {
+            KubeError::Placed { error, .. } => error.unplaced(),
+            other => other,
+        }
+    }
+
     /// The fields a server-side apply conflict is about (empty for any other failure).
     pub fn conflicts(&self) -> &[String] {
-        match self {
+        match self.unplaced() {
             KubeError::Api { conflicts, .. } => conflicts,
             _ => &[],
         }
@@ -77,20 +121,29 @@ impl KubeError {
 
     /// Whether the server said the object does not exist.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, KubeError::Api { code: 404, .. })
+        matches!(self.unplaced(), KubeError::Api { code: 404, .. })
     }
 }
 
 impl CallError for KubeError {
     fn into_diagnostics(self, doing: &str) -> Diagnostics {
-        let manifest = AttrPath::attr("manifest");
-        let diagnostic = match self {
+        match self {
+            KubeError::Placed { error, place } => error.diagnostic(doing, &place).into(),
+            other => other.diagnostic(doing, &Place::manifest()).into(),
+        }
+    }
+}
+
+impl KubeError {
+    /// The diagnostic of this failure, for a type whose object is described at `place`.
+    fn diagnostic(self, doing: &str, place: &Place) -> Diagnostic {
+        match self {
             KubeError::Api {
                 code,
                 reason,
                 message,
                 ..
-            } => api_diagnostic(doing, code, &reason, &message),
+            } => api_diagnostic(doing, code, &reason, &message, place),
             KubeError::Unreachable { url, error } => Diagnostic::error(
                 format!("{doing}: cannot reach the Kubernetes API server at {url}"),
                 format!(
@@ -102,10 +155,13 @@ impl CallError for KubeError {
                 api_version,
                 kind,
                 known,
-            } => unknown_kind(doing, &api_version, &kind, &known).at_attribute(manifest),
+            } => {
+                unknown_kind(doing, &api_version, &kind, &known).at_attribute(place.object.clone())
+            }
             KubeError::Invalid { message, attribute } => {
                 Diagnostic::error(format!("{doing}: {message}"), "").at_attribute(attribute)
             }
+            KubeError::Placed { error, place } => error.diagnostic(doing, &place),
             KubeError::Timeout { waited_for, after } => Diagnostic::error(
                 format!(
                     "{doing}: timed out after {}s waiting for {waited_for}",
@@ -114,25 +170,29 @@ impl CallError for KubeError {
                 "The change itself was made. Look at the object (kubectl describe) to see why \
                  it is not there yet, or allow more time in the resource's timeouts block.",
             ),
-        };
-        diagnostic.into()
+        }
     }
 }
 
 /// The API server's failure, with advice for the statuses a stack runs into.
-fn api_diagnostic(doing: &str, code: u16, reason: &str, message: &str) -> Diagnostic {
-    let manifest = AttrPath::attr("manifest");
+fn api_diagnostic(
+    doing: &str,
+    code: u16,
+    reason: &str,
+    message: &str,
+    place: &Place,
+) -> Diagnostic {
+    let object = place.object.clone();
     match (code, reason) {
         (409, "Conflict") if message.contains("conflict") => Diagnostic::error(
             format!("{doing}: another field manager owns fields this stack sets"),
             format!(
                 "{message}. Someone else (kubectl edit, a controller, another stack) set these \
-                 fields and owns them now. To take them over, set field_manager {{ \
-                 force_conflicts = true }} on the resource; to leave them to the other manager, \
-                 remove them from the manifest."
+                 fields and owns them now. {}",
+                place.take_over
             ),
         )
-        .at_attribute(manifest),
+        .at_attribute(object),
         (401, _) => Diagnostic::error(
             format!("{doing}: the cluster refused the credentials"),
             format!(
@@ -148,7 +208,7 @@ fn api_diagnostic(doing: &str, code: u16, reason: &str, message: &str) -> Diagno
             format!("{doing}: the cluster rejected the object"),
             format!("{message}."),
         )
-        .at_attribute(manifest),
+        .at_attribute(object),
         _ => Diagnostic::error(
             format!("{doing}: the API server answered {code} {reason}"),
             format!("{message}."),

@@ -1,14 +1,22 @@
 //! ggplan's Kubernetes provider: objects of a cluster as resources, with the names and
 //! behaviour of Terraform's `hashicorp/kubernetes`.
 //!
-//! | resource              | data source | function                                   |
-//! |-----------------------|-------------|--------------------------------------------|
-//! | `kubernetes_manifest` |             | `manifest_decode`, `manifest_decode_multi` |
+//! | resource                             | data source               | function                |
+//! |--------------------------------------|---------------------------|-------------------------|
+//! | `kubernetes_manifest`                | `kubernetes_resource`     | `manifest_decode`       |
+//! | `kubernetes_namespace_v1`            | `kubernetes_namespace_v1` | `manifest_decode_multi` |
+//! | `kubernetes_secret_v1`               | `kubernetes_secret_v1`    |                         |
+//! | `kubernetes_config_map_v1`           |                           |                         |
+//! | `kubernetes_config_map_v1_data`      |                           |                         |
+//! | `kubernetes_annotations`             |                           |                         |
+//! | `kubernetes_service_account_v1`      |                           |                         |
+//! | `kubernetes_cluster_role_binding_v1` |                           |                         |
 //!
 //! Every write is a server-side apply (or, for plans, its dry-run) through kube-rs; the
 //! provider's client ([`cluster::Cluster`]) discovers the kinds a cluster serves once per
 //! apiVersion and again when a kind is missing, so a CRD and its custom resources can be
-//! applied in one run. The provider block reads a kubeconfig and explicit settings as the
+//! applied in one run. The typed resources and the data sources ([`typed`]) are built on the
+//! same server-side apply. The provider block reads a kubeconfig and explicit settings as the
 //! Terraform provider does ([`settings`]).
 
 mod cluster;
@@ -18,13 +26,16 @@ mod functions;
 mod manifest;
 mod object;
 mod settings;
+mod typed;
 mod wait;
 
 use async_trait::async_trait;
 use cluster::Cluster;
 use error::KubeError;
-use ggplan_sdk::typed::{ProviderFunction, ResourceType, TypedProvider};
+use ggplan_sdk::typed::{DataSourceType, ProviderFunction, ResourceType, TypedProvider};
 use ggplan_sdk::{Diagnostic, Diagnostics, ProviderFactory, Schema, Value};
+use typed::patch::Patch;
+use typed::resource::Typed;
 
 /// The `kubernetes` provider, as the engine instantiates it.
 pub fn factory() -> ProviderFactory {
@@ -45,7 +56,24 @@ impl TypedProvider for Kubernetes {
     }
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
-        vec![Box::new(manifest::Manifest)]
+        vec![
+            Box::new(manifest::Manifest),
+            Box::new(Typed(typed::namespace::Namespace)),
+            Box::new(Typed(typed::secret::Secret)),
+            Box::new(Typed(typed::config_map::ConfigMap)),
+            Box::new(Typed(typed::service_account::ServiceAccount)),
+            Box::new(Typed(typed::cluster_role_binding::ClusterRoleBinding)),
+            Box::new(Patch(typed::config_map_data::ConfigMapData)),
+            Box::new(Patch(typed::annotations::Annotations)),
+        ]
+    }
+
+    fn data_sources() -> Vec<Box<dyn DataSourceType<Self>>> {
+        vec![
+            Box::new(typed::data::Resource),
+            Box::new(typed::data::SecretData),
+            Box::new(typed::data::NamespaceData),
+        ]
     }
 
     fn functions() -> Vec<Box<dyn ProviderFunction>> {

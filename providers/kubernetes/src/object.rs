@@ -176,6 +176,30 @@ impl Cluster {
         }
     }
 
+    /// Creates the object `manifest` describes by a plain create (POST) as `manager`: the
+    /// way to an object whose name the server generates (`metadata.generateName`), which
+    /// server-side apply cannot address. Returns the object made, with its name.
+    pub async fn create(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        manifest: &Json,
+        manager: &FieldManager,
+    ) -> Result<Json, KubeError> {
+        let api = self.api(kind, namespace);
+        let params = kube::api::PostParams {
+            dry_run: false,
+            field_manager: Some(manager.name.clone()),
+        };
+        let body: kube::api::DynamicObject = serde_json::from_value(manifest.clone())
+            .map_err(|e| KubeError::invalid(AttrPath::attr("metadata"), e.to_string()))?;
+        let created = api
+            .create(&params, &body)
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(to_json(created))
+    }
+
     /// Asks the server to delete the object (its dependents go in the background, as with
     /// kubectl); one already gone is not an error.
     pub async fn delete(&self, object: &ObjectRef) -> Result<(), KubeError> {
@@ -192,6 +216,26 @@ impl Cluster {
 
 fn to_json(object: kube::api::DynamicObject) -> Json {
     serde_json::to_value(object).unwrap_or(Json::Null)
+}
+
+/// The keys of the map at `path` (`["metadata", "labels"]`, `["data"]`) that field manager
+/// `manager` owns in `live`, by its `managedFields`, whatever operation set them.
+pub fn owned_keys(live: &Json, manager: &str, path: &[&str]) -> std::collections::BTreeSet<String> {
+    let entries = live["metadata"]["managedFields"].as_array();
+    entries
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry["manager"] == manager)
+        .filter_map(|entry| {
+            path.iter()
+                .try_fold(&entry["fieldsV1"], |fields, key| {
+                    fields.get(format!("f:{key}"))
+                })
+                .and_then(Json::as_object)
+        })
+        .flat_map(|fields| fields.keys())
+        .filter_map(|key| key.strip_prefix("f:").map(str::to_string))
+        .collect()
 }
 
 /// Whether `manifest` sets the field a server-side apply conflict names, in the server's

@@ -159,8 +159,18 @@ fn has_condition(object: &Json, kind: &str, status: &str) -> bool {
 /// The `timeouts` block's value for `operation` (`create`, `update`, `delete`), or the
 /// default.
 pub fn timeout(value: &Value, operation: &str) -> Result<Duration, KubeError> {
+    timeout_or(value, operation, DEFAULT_TIMEOUT)
+}
+
+/// [`timeout`] for a type whose `operation` waits `default` unless told otherwise
+/// (hashicorp/kubernetes gives each type its own).
+pub fn timeout_or(
+    value: &Value,
+    operation: &str,
+    default: Duration,
+) -> Result<Duration, KubeError> {
     match value.get("timeouts").get(operation).as_str() {
-        None => Ok(DEFAULT_TIMEOUT),
+        None => Ok(default),
         Some(text) => parse_duration(text).ok_or_else(|| {
             KubeError::invalid(
                 AttrPath::attr("timeouts").key(operation),
@@ -275,17 +285,34 @@ impl Cluster {
 
     /// Polls until the object is gone (a namespace: until its finalizers have run).
     pub async fn wait_gone(&self, object: &ObjectRef, timeout: Duration) -> Result<(), KubeError> {
+        self.wait_until(object, timeout, "to be gone", Option::is_none)
+            .await
+            .map(|_| ())
+    }
+
+    /// Polls the object (`None` while it does not exist) until `done` holds, and returns it
+    /// then; `what` says what the wait is for (`to be gone`, `to have a token`).
+    pub async fn wait_until(
+        &self,
+        object: &ObjectRef,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&Option<Json>) -> bool,
+    ) -> Result<Option<Json>, KubeError> {
         let started = tokio::time::Instant::now();
-        while self.get(object).await?.is_some() {
+        loop {
+            let current = self.get(object).await?;
+            if done(&current) {
+                return Ok(current);
+            }
             if started.elapsed() >= timeout {
                 return Err(KubeError::Timeout {
-                    waited_for: format!("{object} to be gone"),
+                    waited_for: format!("{object} {what}"),
                     after: timeout,
                 });
             }
             tokio::time::sleep(POLL).await;
         }
-        Ok(())
     }
 }
 

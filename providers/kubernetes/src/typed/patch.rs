@@ -1,0 +1,373 @@
+//! What the resources that change an object something else made share
+//! (`kubernetes_config_map_v1_data`, `kubernetes_annotations`): a [`PatchKind`] says which
+//! object and which of its fields; [`Patch`] applies them by server-side apply as the
+//! resource's `field_manager` (conflicts with other managers fail, unless `force`), compares
+//! only those fields, and on destroy gives them up, which removes them and leaves the object
+//! to its maker. Such an object must exist: a create finds it or fails (nothing is created).
+//! There is no import, as with hashicorp/kubernetes: creating the resource adopts the fields.
+
+use crate::Kubernetes;
+use crate::cluster::Cluster;
+use crate::error::{KubeError, Place};
+use crate::object::{FieldManager, ObjectRef};
+use async_trait::async_trait;
+use ggplan_sdk::typed::{Partial, ResourceType};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
+use serde_json::{Value as Json, json};
+
+use super::metadata::{self, DEFAULT_NAMESPACE};
+
+/// hashicorp/kubernetes's field manager for these resources.
+pub const DEFAULT_FIELD_MANAGER: &str = "Terraform";
+
+/// One kind of patch: the object it changes and the fields it sets there.
+pub trait PatchKind: Send + Sync + 'static {
+    const TYPE: &'static str;
+    /// Whether an object without `metadata.namespace` is planned in "default" (else its
+    /// kind decides: "default" for a namespaced one, none for a cluster-wide one).
+    const DEFAULT_NAMESPACE: bool;
+
+    /// The schema of everything but `force`, `field_manager` and `id`.
+    fn schema(&self) -> Schema;
+
+    fn validate(&self, _config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
+
+    /// The apiVersion and kind of the object, once known.
+    fn target<'a>(&self, state: &'a Value) -> Option<(&'a str, &'a str)>;
+
+    /// The fields this resource sets, merged into the object's identity (apiVersion, kind,
+    /// metadata name and namespace); `None` while some are unknown.
+    fn fields(&self, state: &Value) -> Option<Json>;
+
+    /// `state` with its fields as `live` has them (on the keys `state` sets).
+    fn read(&self, state: &Value, live: &Json) -> Value;
+
+    /// Where its fields are configured, for a conflict.
+    fn place(&self) -> Place;
+}
+
+/// The resource type of a [`PatchKind`].
+pub struct Patch<P>(pub P);
+
+/// The attributes every patch has.
+fn common(schema: Schema) -> Schema {
+    let force = Attribute::optional(Type::Bool)
+        .describe("Take over fields another field manager owns instead of failing on a conflict.");
+    let manager = Attribute::optional(Type::String)
+        .default(Value::string(DEFAULT_FIELD_MANAGER))
+        .describe("The field manager this resource applies as.");
+    let id = Attribute::computed(Type::String)
+        .describe("Which object: apiVersion, kind, name, namespace.");
+    let mut schema = schema;
+    for (name, attribute) in [("force", force), ("field_manager", manager), ("id", id)] {
+        schema.attributes.insert(name.into(), attribute);
+    }
+    schema
+}
+
+/// The field manager a state applies as.
+fn manager(state: &Value) -> FieldManager {
+    FieldManager {
+        name: state
+            .get("field_manager")
+            .as_str()
+            .unwrap_or(DEFAULT_FIELD_MANAGER)
+            .into(),
+        force: state.get("force").as_bool().unwrap_or(false),
+    }
+}
+
+/// hashicorp/kubernetes's id of a patched object.
+fn id(api_version: &str, kind: &str, name: &str, namespace: Option<&str>) -> String {
+    let id = format!("apiVersion={api_version},kind={kind},name={name}");
+    match namespace {
+        Some(namespace) => format!("{id},namespace={namespace}"),
+        None => id,
+    }
+}
+
+/// Where the object of kind `kind` in `api_version` that a `metadata` block (name, optional
+/// namespace) names lives: a namespaced object without a namespace is in "default", as
+/// hashicorp/kubernetes has it.
+pub async fn locate(
+    cluster: &Cluster,
+    api_version: &str,
+    kind: &str,
+    block: &Value,
+) -> Result<Option<ObjectRef>, KubeError> {
+    let Some(name) = block.get("name").as_str() else {
+        return Ok(None);
+    };
+    let kind = cluster.kind(api_version, kind).await?;
+    let namespace = match (kind.namespaced, block.get("namespace").as_str()) {
+        (true, namespace) => Some(namespace.unwrap_or(DEFAULT_NAMESPACE).to_string()),
+        (false, None) => None,
+        (false, Some(_)) => {
+            let message = format!(
+                "{} objects belong to the whole cluster: remove metadata.namespace",
+                kind.resource.kind
+            );
+            return Err(KubeError::invalid(metadata::path("namespace"), message));
+        }
+    };
+    Ok(Some(ObjectRef {
+        kind,
+        namespace,
+        name: name.into(),
+    }))
+}
+
+impl<P: PatchKind> Patch<P> {
+    /// Where the object a state names lives; `None` while its name is unknown.
+    async fn locate(
+        &self,
+        cluster: &Cluster,
+        state: &Value,
+    ) -> Result<Option<ObjectRef>, KubeError> {
+        let Some((api_version, kind)) = self.0.target(state) else {
+            return Ok(None);
+        };
+        locate(cluster, api_version, kind, metadata::of(state)).await
+    }
+
+    /// The manifest that sets `fields` (none: gives everything up) on `object`.
+    fn manifest(object: &ObjectRef, fields: Option<Json>) -> Json {
+        let mut metadata = json!({ "name": object.name });
+        if let Some(namespace) = &object.namespace {
+            metadata["namespace"] = json!(namespace);
+        }
+        let mut manifest = json!({
+            "apiVersion": object.kind.resource.api_version,
+            "kind": object.kind.resource.kind,
+            "metadata": metadata,
+        });
+        merge(&mut manifest, fields.unwrap_or(Json::Null));
+        manifest
+    }
+
+    /// The object a write changes, which must exist.
+    async fn existing(&self, cluster: &Cluster, state: &Value) -> Result<ObjectRef, KubeError> {
+        let object = self.locate(cluster, state).await?.ok_or_else(|| {
+            KubeError::invalid(metadata::path("name"), "the object is still not known")
+        })?;
+        if cluster.get(&object).await?.is_none() {
+            let message = format!(
+                "{object} does not exist: {} changes an object something else makes. Create it \
+                 first (make this resource depend on what makes it).",
+                P::TYPE
+            );
+            return Err(KubeError::invalid(AttrPath::attr("metadata"), message));
+        }
+        Ok(object)
+    }
+
+    /// Applies the planned fields (or, with `dry_run`, has the server check them).
+    async fn apply(
+        &self,
+        cluster: &Cluster,
+        object: &ObjectRef,
+        prior: Option<&Value>,
+        planned: &Value,
+        dry_run: bool,
+    ) -> Result<Json, KubeError> {
+        let fields = self.0.fields(planned).ok_or_else(|| {
+            KubeError::invalid(AttrPath::root(), "the fields are still not known")
+        })?;
+        let manifest = Self::manifest(object, Some(fields));
+        let prior =
+            prior.and_then(|prior| Some(Self::manifest(object, Some(self.0.fields(prior)?))));
+        cluster
+            .apply_repairing(
+                object,
+                &manifest,
+                &manager(planned),
+                prior.as_ref(),
+                dry_run,
+            )
+            .await
+    }
+
+    async fn plan(
+        &self,
+        cluster: &Cluster,
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+    ) -> Result<(), KubeError> {
+        if P::DEFAULT_NAMESPACE {
+            metadata::default_namespace(planned);
+        }
+        let object = match self.locate(cluster, planned).await {
+            Ok(object) => object,
+            // A CRD this apply makes may define the kind.
+            Err(KubeError::UnknownKind { .. }) => None,
+            Err(other) => return Err(other),
+        };
+        let known = object.as_ref().map(|o| {
+            let resource = &o.kind.resource;
+            id(
+                &resource.api_version,
+                &resource.kind,
+                &o.name,
+                o.namespace.as_deref(),
+            )
+        });
+        planned.set_attr("id", known.map_or(Value::Unknown, Value::string));
+        // The server checks the change (a conflict shows in the plan), when the object exists
+        // already: it may be made by the same apply.
+        let Some(object) = object.filter(|_| request.prior != Some(planned)) else {
+            return Ok(());
+        };
+        if self.0.fields(planned).is_some() && cluster.get(&object).await?.is_some() {
+            self.apply(cluster, &object, request.prior, planned, true)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn write(
+        &self,
+        cluster: &Cluster,
+        prior: Option<&Value>,
+        planned: &Value,
+    ) -> Result<Value, KubeError> {
+        let object = self.existing(cluster, planned).await?;
+        let live = self.apply(cluster, &object, prior, planned, false).await?;
+        Ok(self.0.read(planned, &live))
+    }
+
+    /// Gives up the fields: the object stays, without them (unless another manager set them
+    /// too).
+    async fn release(&self, cluster: &Cluster, prior: &Value) -> Result<(), KubeError> {
+        let object = match self.locate(cluster, prior).await {
+            Ok(Some(object)) => object,
+            Ok(None) | Err(KubeError::UnknownKind { .. }) => return Ok(()),
+            Err(other) => return Err(other),
+        };
+        if cluster.get(&object).await?.is_none() {
+            return Ok(());
+        }
+        let manifest = Self::manifest(&object, None);
+        cluster
+            .apply(&object, &manifest, &manager(prior), false)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Merges the objects of `from` into `into`, recursively.
+fn merge(into: &mut Json, from: Json) {
+    match (into, from) {
+        (Json::Object(into), Json::Object(from)) => {
+            for (key, value) in from {
+                merge(into.entry(key).or_insert(Json::Null), value);
+            }
+        }
+        (into, from) if !from.is_null() => *into = from,
+        _ => {}
+    }
+}
+
+#[async_trait]
+impl<P: PatchKind> ResourceType<Kubernetes> for Patch<P> {
+    fn name(&self) -> &'static str {
+        P::TYPE
+    }
+
+    fn schema(&self) -> Schema {
+        common(self.0.schema())
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        self.0.validate(config)
+    }
+
+    async fn modify_plan(
+        &self,
+        cluster: &Cluster,
+        request: &PlanRequest<'_>,
+        planned: &mut Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Vec<AttrPath>, KubeError> {
+        let planning = self.plan(cluster, request, planned).await;
+        planning
+            .map(|()| Vec::new())
+            .map_err(|e| e.placed(&self.0.place()))
+    }
+
+    async fn read(&self, cluster: &Cluster, state: &Value) -> Result<Option<Value>, KubeError> {
+        let located = match self.locate(cluster, state).await {
+            Ok(Some(object)) => object,
+            Ok(None) | Err(KubeError::UnknownKind { .. }) => return Ok(None),
+            Err(other) => return Err(other.placed(&self.0.place())),
+        };
+        let live = cluster
+            .get(&located)
+            .await
+            .map_err(|e| e.placed(&self.0.place()))?;
+        Ok(live.map(|live| self.0.read(state, &live)))
+    }
+
+    async fn create(
+        &self,
+        cluster: &Cluster,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<KubeError>> {
+        let written = self.write(cluster, None, planned).await;
+        written.map_err(|e| Partial::from(e.placed(&self.0.place())))
+    }
+
+    async fn update(
+        &self,
+        cluster: &Cluster,
+        prior: &Value,
+        planned: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<Value, Partial<KubeError>> {
+        let written = self.write(cluster, Some(prior), planned).await;
+        written.map_err(|e| Partial::from(e.placed(&self.0.place())))
+    }
+
+    async fn delete(
+        &self,
+        cluster: &Cluster,
+        prior: &Value,
+        _warnings: &mut Diagnostics,
+    ) -> Result<(), KubeError> {
+        self.release(cluster, prior)
+            .await
+            .map_err(|e| e.placed(&self.0.place()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_name_the_patched_object_as_hashicorp_kubernetes() {
+        assert_eq!(
+            id("apps/v1", "Deployment", "web", Some("gg")),
+            "apiVersion=apps/v1,kind=Deployment,name=web,namespace=gg"
+        );
+        assert_eq!(
+            id("v1", "Namespace", "gg", None),
+            "apiVersion=v1,kind=Namespace,name=gg"
+        );
+    }
+
+    #[test]
+    fn fields_merge_into_the_identity() {
+        let mut manifest = json!({"metadata": {"name": "web"}});
+        merge(
+            &mut manifest,
+            json!({"metadata": {"annotations": {"a": "1"}}, "spec": {"x": 1}}),
+        );
+        assert_eq!(
+            manifest,
+            json!({"metadata": {"name": "web", "annotations": {"a": "1"}}, "spec": {"x": 1}})
+        );
+    }
+}
