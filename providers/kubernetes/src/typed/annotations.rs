@@ -9,7 +9,7 @@
 
 use super::maps;
 use super::metadata;
-use super::patch::PatchKind;
+use super::patch::{PatchKind, nested};
 use crate::error::Place;
 use ggplan_sdk::{AttrPath, Attribute, Diagnostic, Diagnostics, Schema, Type, Value};
 use serde_json::{Value as Json, json};
@@ -48,13 +48,6 @@ fn template_path(kind: &str) -> &'static [&'static str] {
         ],
         _ => &["spec", "template", "metadata", "annotations"],
     }
-}
-
-/// `value` nested under `path`.
-fn nested(path: &[&str], value: Json) -> Json {
-    path.iter().rev().fold(value, |inner, key| {
-        Json::Object(serde_json::Map::from_iter([(key.to_string(), inner)]))
-    })
 }
 
 impl PatchKind for Annotations {
@@ -152,6 +145,11 @@ impl PatchKind for Annotations {
         let read = maps::compare(template, state.get("template_annotations"), maps::nothing);
         state.set_attr("template_annotations", read);
         state
+    }
+
+    fn maps(&self, state: &Value) -> Vec<&'static [&'static str]> {
+        let kind = state.get("kind").as_str().unwrap_or_default();
+        vec![&["metadata", "annotations"], template_path(kind)]
     }
 
     fn place(&self) -> Place {

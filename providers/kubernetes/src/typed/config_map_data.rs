@@ -50,6 +50,10 @@ impl PatchKind for ConfigMapData {
         state
     }
 
+    fn maps(&self, _state: &Value) -> Vec<&'static [&'static str]> {
+        vec![&["data"]]
+    }
+
     fn place(&self) -> Place {
         Place {
             object: AttrPath::attr("data"),

@@ -159,15 +159,18 @@ pub fn default_namespace(planned: &mut Value) {
 /// object whose name is not known yet is made from its `generate_name`.
 pub fn to_json(state: &Value, shape: Shape) -> Option<Json> {
     let block = of(state);
-    let named = !block.get("name").is_null();
-    let mut fields = vec![("name", "name"), ("labels", "labels")];
-    fields.push(("annotations", "annotations"));
+    // A name the server generates is unknown until the create, which sends generateName.
+    let generated = shape.generate_name
+        && !block.get("generate_name").is_null()
+        && (block.get("name").is_null() || block.get("name").is_unknown());
+    let mut fields = vec![("labels", "labels"), ("annotations", "annotations")];
     if shape.namespaced {
         fields.push(("namespace", "namespace"));
     }
-    if shape.generate_name && !named {
-        fields.push(("generate_name", "generateName"));
-    }
+    fields.push(match generated {
+        true => ("generate_name", "generateName"),
+        false => ("name", "name"),
+    });
     let mut metadata = json!({});
     for (attribute, field) in fields {
         if let Some(json) = maps::known(block.get(attribute))? {
@@ -375,7 +378,12 @@ mod tests {
             ("name", Value::Unknown),
             ("generate_name", Value::string("run-")),
         ]);
-        assert_eq!(to_json(&generated, NAMESPACE), None);
+        assert_eq!(
+            to_json(&generated, NAMESPACE),
+            Some(json!({"generateName": "run-"}))
+        );
+        let pending = state(vec![("name", Value::Unknown)]);
+        assert_eq!(to_json(&pending, NAMESPACE), None);
         let generated = state(vec![("generate_name", Value::string("run-"))]);
         assert_eq!(
             to_json(&generated, NAMESPACE),

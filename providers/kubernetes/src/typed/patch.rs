@@ -9,11 +9,13 @@
 use crate::Kubernetes;
 use crate::cluster::Cluster;
 use crate::error::{KubeError, Place};
-use crate::object::{FieldManager, ObjectRef};
+use crate::object::{FieldManager, ObjectRef, owned_keys};
 use async_trait::async_trait;
 use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
+use kube::api::{Patch as KubePatch, PatchParams};
 use serde_json::{Value as Json, json};
+use std::collections::BTreeSet;
 
 use super::metadata::{self, DEFAULT_NAMESPACE};
 
@@ -46,6 +48,9 @@ pub trait PatchKind: Send + Sync + 'static {
 
     /// Where its fields are configured, for a conflict.
     fn place(&self) -> Place;
+
+    /// The paths of the string maps whose keys it sets (`["data"]`).
+    fn maps(&self, state: &Value) -> Vec<&'static [&'static str]>;
 }
 
 /// The resource type of a [`PatchKind`].
@@ -147,20 +152,24 @@ impl<P: PatchKind> Patch<P> {
         manifest
     }
 
-    /// The object a write changes, which must exist.
-    async fn existing(&self, cluster: &Cluster, state: &Value) -> Result<ObjectRef, KubeError> {
+    /// The object a write changes, which must exist, as the server has it.
+    async fn existing(
+        &self,
+        cluster: &Cluster,
+        state: &Value,
+    ) -> Result<(ObjectRef, Json), KubeError> {
         let object = self.locate(cluster, state).await?.ok_or_else(|| {
             KubeError::invalid(metadata::path("name"), "the object is still not known")
         })?;
-        if cluster.get(&object).await?.is_none() {
+        let Some(live) = cluster.get(&object).await? else {
             let message = format!(
                 "{object} does not exist: {} changes an object something else makes. Create it \
                  first (make this resource depend on what makes it).",
                 P::TYPE
             );
             return Err(KubeError::invalid(AttrPath::attr("metadata"), message));
-        }
-        Ok(object)
+        };
+        Ok((object, live))
     }
 
     /// Applies the planned fields (or, with `dry_run`, has the server check them).
@@ -226,15 +235,21 @@ impl<P: PatchKind> Patch<P> {
         Ok(())
     }
 
+    /// Applies the planned fields, having first removed the keys the prior state set that
+    /// they drop and nobody else set.
     async fn write(
         &self,
         cluster: &Cluster,
         prior: Option<&Value>,
         planned: &Value,
     ) -> Result<Value, KubeError> {
-        let object = self.existing(cluster, planned).await?;
-        let live = self.apply(cluster, &object, prior, planned, false).await?;
-        Ok(self.0.read(planned, &live))
+        let (object, live) = self.existing(cluster, planned).await?;
+        if let Some(prior) = prior {
+            let fields = self.0.fields(planned).unwrap_or_default();
+            remove(cluster, &object, self.dropped(prior, &live, &fields)).await?;
+        }
+        let applied = self.apply(cluster, &object, prior, planned, false).await?;
+        Ok(self.0.read(planned, &applied))
     }
 
     /// Gives up the fields: the object stays, without them (unless another manager set them
@@ -245,15 +260,92 @@ impl<P: PatchKind> Patch<P> {
             Ok(None) | Err(KubeError::UnknownKind { .. }) => return Ok(()),
             Err(other) => return Err(other),
         };
-        if cluster.get(&object).await?.is_none() {
+        let Some(live) = cluster.get(&object).await? else {
             return Ok(());
-        }
+        };
+        remove(cluster, &object, self.dropped(prior, &live, &Json::Null)).await?;
         let manifest = Self::manifest(&object, None);
-        cluster
-            .apply(&object, &manifest, &manager(prior), false)
-            .await
-            .map(|_| ())
+        let manager = manager(prior);
+        let released = cluster.apply(&object, &manifest, &manager, false);
+        released.await.map(|_| ())
     }
+
+    /// The keys `prior` set, as its field manager alone (by `live`'s managed fields), that
+    /// `fields` (what is applied now) no longer sets: they go.
+    fn dropped(&self, prior: &Value, live: &Json, fields: &Json) -> Dropped {
+        let manager = manager(prior).name;
+        let set = self.0.fields(prior).unwrap_or_default();
+        let mut keys = Vec::new();
+        for path in self.0.maps(prior) {
+            let ours = owned_keys(live, &manager, path);
+            let others = others_keys(live, &manager, path);
+            let set = at(&set, path)
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.keys());
+            let gone = set.filter(|key| {
+                ours.contains(*key) && !others.contains(*key) && at(fields, path)[key].is_null()
+            });
+            keys.extend(gone.map(|key| (path, key.clone())));
+        }
+        Dropped { manager, keys }
+    }
+}
+
+/// Keys (the path of their map, and the key) a field manager gives up.
+struct Dropped {
+    manager: String,
+    keys: Vec<(&'static [&'static str], String)>,
+}
+
+/// Removes the keys `dropped` names, by a merge patch, before the apply that gives them up:
+/// an apply alone leaves them where another manager owns their map itself but none of its keys
+/// (as `kubectl create` does once its keys are taken over with force), and Kubernetes then
+/// makes that manager the owner of every key of the map.
+async fn remove(cluster: &Cluster, object: &ObjectRef, dropped: Dropped) -> Result<(), KubeError> {
+    let mut removal = json!({});
+    for (path, key) in dropped.keys {
+        let field = Json::Object(serde_json::Map::from_iter([(key, Json::Null)]));
+        merge(&mut removal, nested(path, field));
+    }
+    if removal == json!({}) {
+        return Ok(());
+    }
+    let api = cluster.api(&object.kind, object.namespace.as_deref());
+    let params = PatchParams {
+        field_manager: Some(dropped.manager),
+        ..PatchParams::default()
+    };
+    let removal = KubePatch::Merge(&removal);
+    let removed = api.patch(&object.name, &params, &removal).await;
+    removed.map(|_| ()).map_err(|e| cluster.error(e))
+}
+
+/// The value at `path` in `object`.
+fn at<'a>(object: &'a Json, path: &[&str]) -> &'a Json {
+    path.iter().fold(object, |value, key| &value[key])
+}
+
+/// `value` nested under `path`.
+pub fn nested(path: &[&str], value: Json) -> Json {
+    path.iter().rev().fold(value, |inner, key| {
+        Json::Object(serde_json::Map::from_iter([(key.to_string(), inner)]))
+    })
+}
+
+/// The keys of the map at `path` that managers other than `manager` own, each by name.
+fn others_keys(live: &Json, manager: &str, path: &[&str]) -> BTreeSet<String> {
+    let entries = live["metadata"]["managedFields"].as_array();
+    let names: BTreeSet<&str> = entries
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry["manager"].as_str())
+        .filter(|name| *name != manager)
+        .collect();
+    names
+        .into_iter()
+        .flat_map(|name| owned_keys(live, name, path))
+        .collect()
 }
 
 /// Merges the objects of `from` into `into`, recursively.
@@ -356,6 +448,25 @@ mod tests {
             id("v1", "Namespace", "gg", None),
             "apiVersion=v1,kind=Namespace,name=gg"
         );
+    }
+
+    #[test]
+    fn the_keys_given_up_are_those_the_manager_alone_set_before() {
+        use super::super::config_map_data::ConfigMapData;
+        let data = [("a", "1"), ("b", "2"), ("c", "3")].map(|(k, v)| (k, Value::string(v)));
+        let prior = Value::object([
+            ("data", Value::object(data)),
+            ("field_manager", Value::string("Terraform")),
+        ]);
+        let live = json!({"metadata": {"managedFields": [
+            {"manager": "Terraform", "fieldsV1": {"f:data": {"f:a": {}, "f:b": {}, "f:c": {}}}},
+            {"manager": "kubectl-create", "fieldsV1": {"f:data": {}}},
+            {"manager": "kubectl-patch", "fieldsV1": {"f:data": {"f:b": {}}}},
+        ]}});
+        let now = json!({"data": {"c": "3"}});
+        let dropped = Patch(ConfigMapData).dropped(&prior, &live, &now);
+        assert_eq!(dropped.manager, "Terraform");
+        assert_eq!(dropped.keys, [(&["data"][..], "a".to_string())]);
     }
 
     #[test]

@@ -94,15 +94,69 @@ fn manager() -> FieldManager {
     }
 }
 
-/// Where their failures are shown: at the resource (the object is the whole configuration).
-fn place() -> Place {
+/// Where a failure is shown: at the attribute of the field the server refused
+/// (`metadata.name: Invalid value...` at `metadata[0].name`), else at `metadata` (which
+/// object).
+fn place(schema: &Schema, error: &KubeError) -> Place {
     Place {
-        object: AttrPath::root(),
+        object: refused_field(schema, error).unwrap_or_else(|| AttrPath::attr("metadata")),
         take_over: "",
     }
 }
 
+/// The attribute of the first field an invalid object's error names (`Secret "db" is
+/// invalid: data[bad key]: Invalid value...`), when the schema has it.
+fn refused_field(schema: &Schema, error: &KubeError) -> Option<AttrPath> {
+    let KubeError::Api {
+        code: 422, message, ..
+    } = error
+    else {
+        return None;
+    };
+    let (_, fields) = message.split_once(" is invalid: ")?;
+    let field = fields.trim_start_matches('[').split(": ").next()?;
+    let mut segments = field.split(['.', '[']).map(snake_case);
+    let head = segments.next()?;
+    if head == "metadata" {
+        let configured = [
+            "name",
+            "generate_name",
+            "namespace",
+            "labels",
+            "annotations",
+        ];
+        return Some(match segments.next() {
+            Some(name) if configured.contains(&name.as_str()) => metadata::path(&name),
+            _ => AttrPath::attr("metadata"),
+        });
+    }
+    // A list of blocks is named in the singular (subjects: subject).
+    let singular = head.strip_suffix('s').unwrap_or(&head).to_string();
+    [head.clone(), singular]
+        .into_iter()
+        .find(|name| schema.attributes.contains_key(name) || schema.blocks.contains_key(name))
+        .map(|name| AttrPath::attr(&name))
+}
+
+/// A field's name as an attribute's: `imagePullSecrets` as `image_pull_secrets`.
+fn snake_case(name: &str) -> String {
+    let mut snake = String::new();
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            snake.push('_');
+        }
+        snake.push(c.to_ascii_lowercase());
+    }
+    snake
+}
+
 impl<T: ObjectType> Typed<T> {
+    /// The failure, placed where the configuration describes what it is about.
+    fn placed(&self, error: KubeError) -> KubeError {
+        let place = place(&ResourceType::schema(self), &error);
+        error.placed(&place)
+    }
+
     /// The manifest a state describes; `None` while some of it is unknown.
     fn manifest(&self, state: &Value) -> Option<Json> {
         let mut manifest = json!({
@@ -274,14 +328,6 @@ fn not_known() -> KubeError {
     KubeError::invalid(AttrPath::attr("metadata"), "the object is still not known")
 }
 
-/// A failed write's error, placed for a typed resource.
-fn placed(partial: Partial<KubeError>) -> Partial<KubeError> {
-    Partial {
-        state: partial.state,
-        error: partial.error.placed(&place()),
-    }
-}
-
 #[async_trait]
 impl<T: ObjectType> ResourceType<Kubernetes> for Typed<T> {
     fn name(&self) -> &'static str {
@@ -316,18 +362,18 @@ impl<T: ObjectType> ResourceType<Kubernetes> for Typed<T> {
     ) -> Result<Vec<AttrPath>, KubeError> {
         self.plan(cluster, request, planned)
             .await
-            .map_err(|e| e.placed(&place()))
+            .map_err(|e| self.placed(e))
     }
 
     async fn read(&self, cluster: &Cluster, state: &Value) -> Result<Option<Value>, KubeError> {
         let Some(object) = self
             .located(cluster, state)
             .await
-            .map_err(|e| e.placed(&place()))?
+            .map_err(|e| self.placed(e))?
         else {
             return Ok(None);
         };
-        let live = cluster.get(&object).await.map_err(|e| e.placed(&place()))?;
+        let live = cluster.get(&object).await.map_err(|e| self.placed(e))?;
         Ok(live.map(|live| self.state(state, &live)))
     }
 
@@ -337,7 +383,11 @@ impl<T: ObjectType> ResourceType<Kubernetes> for Typed<T> {
         planned: &Value,
         _warnings: &mut Diagnostics,
     ) -> Result<Value, Partial<KubeError>> {
-        Typed::create(self, cluster, planned).await.map_err(placed)
+        let created = Typed::create(self, cluster, planned).await;
+        created.map_err(|partial| Partial {
+            state: partial.state,
+            error: self.placed(partial.error),
+        })
     }
 
     async fn update(
@@ -348,7 +398,7 @@ impl<T: ObjectType> ResourceType<Kubernetes> for Typed<T> {
         _warnings: &mut Diagnostics,
     ) -> Result<Value, Partial<KubeError>> {
         let updated = Typed::update(self, cluster, prior, planned).await;
-        updated.map_err(|e| Partial::from(e.placed(&place())))
+        updated.map_err(|e| Partial::from(self.placed(e)))
     }
 
     async fn delete(
@@ -359,15 +409,21 @@ impl<T: ObjectType> ResourceType<Kubernetes> for Typed<T> {
     ) -> Result<(), KubeError> {
         Typed::delete(self, cluster, prior)
             .await
-            .map_err(|e| e.placed(&place()))
+            .map_err(|e| self.placed(e))
     }
 
     /// hashicorp/kubernetes's ids: `namespace/name`, or `name` for a cluster-wide object.
     fn import_stub(&self, id: &str) -> Result<Value, Diagnostics> {
         let block = metadata::import_block(T::TYPE, id, T::METADATA)?;
-        let mut stub = self
-            .schema()
-            .with_defaults(Value::object([("metadata", block)]));
+        let schema = self.schema();
+        let mut stub = schema.with_defaults(Value::object([("metadata", block)]));
+        // Null where the id says nothing (timeouts, binary_data), as a configuration without
+        // them plans: a matching configuration then plans no change.
+        if let Value::Map(fields) = &mut stub {
+            for name in schema.attributes.keys().chain(schema.blocks.keys()) {
+                fields.entry(name.clone()).or_insert(Value::Null);
+            }
+        }
         self.0.import_stub(&mut stub);
         Ok(stub)
     }
@@ -377,5 +433,53 @@ impl<T: ObjectType> ResourceType<Kubernetes> for Typed<T> {
             true => "<namespace>/<name>",
             false => "<name>",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::typed::{namespace::Namespace, secret::Secret};
+
+    fn invalid(message: &str) -> KubeError {
+        KubeError::Api {
+            code: 422,
+            reason: "Invalid".into(),
+            message: message.into(),
+            conflicts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_refused_field_is_placed_at_its_attribute() {
+        use crate::typed::cluster_role_binding::ClusterRoleBinding;
+        let schema = ResourceType::schema(&Typed(Secret));
+        let name = invalid(
+            "Secret \"Bad\" is invalid: metadata.name: Invalid value: \"Bad\": a lowercase \
+             RFC 1123 subdomain must consist of...",
+        );
+        assert_eq!(place(&schema, &name).object, metadata::path("name"));
+        let key = invalid("Secret \"db\" is invalid: [data[bad key]: Invalid value: \"bad key\"]");
+        assert_eq!(place(&schema, &key).object, AttrPath::attr("data"));
+        let schema = ResourceType::schema(&Typed(ClusterRoleBinding));
+        let subject = invalid("ClusterRoleBinding \"b\" is invalid: subjects[0].kind: Unsupported");
+        assert_eq!(place(&schema, &subject).object, AttrPath::attr("subject"));
+        let other = KubeError::invalid(AttrPath::attr("data"), "x");
+        assert_eq!(place(&schema, &other).object, AttrPath::attr("metadata"));
+    }
+
+    #[test]
+    fn an_import_stub_has_every_attribute_and_block_a_plan_compares() {
+        let stub = Typed(Namespace).import_stub("gg").unwrap();
+        assert_eq!(stub.get("timeouts"), &Value::Null);
+        assert_eq!(
+            stub.get("wait_for_default_service_account"),
+            &Value::Bool(false)
+        );
+        assert!(stub.as_map().unwrap().contains_key("timeouts"));
+        let stub = Typed(Secret).import_stub("gg/db").unwrap();
+        assert!(stub.as_map().unwrap().contains_key("binary_data"));
+        assert_eq!(stub.get("data"), &Value::Unknown);
+        assert_eq!(stub.get("type"), &Value::string("Opaque"));
     }
 }

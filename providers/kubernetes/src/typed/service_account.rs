@@ -108,9 +108,10 @@ impl ObjectType for ServiceAccount {
     }
 
     fn read_body(&self, state: &mut Value, live: &Json) {
+        // Unset is Kubernetes's default: tokens are mounted (kubectl create serviceaccount).
         let automount = live["automountServiceAccountToken"]
             .as_bool()
-            .unwrap_or(false);
+            .unwrap_or(true);
         state.set_attr("automount_service_account_token", Value::Bool(automount));
         let token = token_secret(live);
         for (block, field) in REFERENCES {
@@ -200,5 +201,9 @@ mod tests {
         ServiceAccount.import_stub(&mut imported);
         ServiceAccount.read_body(&mut imported, &live);
         assert_eq!(imported.get("secret"), &names(&["extra", "other"]));
+        let made_by_kubectl = json!({"metadata": {"name": "admin-user"}});
+        ServiceAccount.read_body(&mut imported, &made_by_kubectl);
+        let automount = imported.get("automount_service_account_token");
+        assert_eq!(automount, &Value::Bool(true));
     }
 }

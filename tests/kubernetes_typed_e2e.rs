@@ -1,0 +1,807 @@
+//! hashicorp/kubernetes's typed resources and data sources (`kubernetes_namespace_v1`,
+//! `kubernetes_secret_v1`, `kubernetes_config_map_v1`, `kubernetes_service_account_v1`,
+//! `kubernetes_cluster_role_binding_v1`, `kubernetes_config_map_v1_data`,
+//! `kubernetes_annotations`; data sources `kubernetes_resource`, `kubernetes_secret_v1`,
+//! `kubernetes_namespace_v1`) driven through the `ggplan` binary against the real control plane
+//! of `tests/support/kubernetes.sh` (see tests/kubernetes_e2e.rs for what it is), in the
+//! GourmetGram seed's own scenarios: the platform namespace with its generated credentials and
+//! the dashboard's admin-user, CoreDNS's ConfigMap patched, a rollout restart by annotation, the
+//! Argo CD admin secret copied into another namespace, objects made by kubectl imported, and
+//! bad input refused at its line. kubectl checks and perturbs what ggplan did.
+//!
+//! Everything here is named `e2e-ty-*`, each test in namespaces of its own, so the tests run in
+//! parallel and again against the same cluster.
+
+#[path = "support/binary.rs"]
+mod binary;
+#[path = "support/kube.rs"]
+mod kube;
+
+use base64::Engine as _;
+use binary::{BIN, Run};
+use kube::{Cluster, unique};
+use serde_json::Value as Json;
+use std::path::PathBuf;
+use std::process::Command;
+use tempfile::TempDir;
+
+/// A stack of its own in a temporary directory, whose main.tf starts with a provider block
+/// reading the admin kubeconfig; ggplan runs there with none of the caller's KUBE* variables.
+struct Stack<'a> {
+    cluster: &'a Cluster,
+    _tmp: TempDir,
+    dir: PathBuf,
+}
+
+impl<'a> Stack<'a> {
+    fn new(cluster: &'a Cluster, resources: &str) -> Stack<'a> {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let stack = Stack {
+            cluster,
+            _tmp: tmp,
+            dir,
+        };
+        stack.write(resources);
+        stack
+    }
+
+    /// The provider block, then `resources`: what main.tf holds.
+    fn main_tf(&self, resources: &str) -> String {
+        let path = &self.cluster.kubeconfig;
+        format!("provider \"kubernetes\" {{\n  config_path = \"{path}\"\n}}\n{resources}")
+    }
+
+    fn write(&self, resources: &str) {
+        std::fs::write(self.dir.join("main.tf"), self.main_tf(resources)).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(BIN);
+        command.args(args).current_dir(&self.dir);
+        command.env("NO_COLOR", "1").env("HOME", &self.dir);
+        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("KUBE")) {
+            command.env_remove(name);
+        }
+        Run::of(command.output().expect("run ggplan"))
+    }
+
+    /// An apply that succeeds, and says `summary` ("2 added, 0 changed, 0 destroyed").
+    fn apply(&self, summary: &str) -> Run {
+        let out = self.run(&["apply", "--auto-approve"]).expect(0);
+        assert!(out.stdout.contains(summary), "{summary:?}:\n{}", out.all());
+        out
+    }
+
+    /// A plan with nothing to do.
+    fn clean(&self) -> Run {
+        let plan = self.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "not clean:\n{}", plan.all());
+        plan
+    }
+
+    /// A plan that finds changes (exit 2) and shows each of `shown`.
+    fn changes(&self, shown: &[&str]) -> Run {
+        let plan = self.run(&["plan", "--detailed-exitcode"]).expect(2);
+        for text in shown {
+            assert!(plan.stdout.contains(text), "{text:?}:\n{}", plan.all());
+        }
+        plan
+    }
+
+    fn addresses(&self) -> Vec<String> {
+        let listed = self.run(&["state", "list"]).expect(0).stdout;
+        listed.lines().map(str::to_string).collect()
+    }
+
+    /// The output `name` as JSON.
+    fn output(&self, name: &str) -> Json {
+        let out = self.run(&["output", "--json", name]).expect(0);
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}:\n{}", out.all()))
+    }
+
+    /// The line of main.tf where `needle` is.
+    fn line_of(&self, needle: &str) -> usize {
+        let text = std::fs::read_to_string(self.dir.join("main.tf")).unwrap();
+        let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?}"));
+        text[..at].matches('\n').count() + 1
+    }
+
+    /// A failed run whose errors say each `summary`, located at the line of main.tf holding
+    /// its `needle`.
+    fn refused(&self, args: &[&str], errors: &[(&str, &str)]) -> Run {
+        let out = self.run(args);
+        let text = out.all();
+        assert_eq!(out.code, 1, "not refused:\n{text}");
+        for (summary, needle) in errors {
+            let at = format!("on ./main.tf line {}", self.line_of(needle));
+            let located = text
+                .split("Error: ")
+                .any(|error| error.contains(summary) && error.contains(&at));
+            assert!(located, "{summary:?} not {at}:\n{text}");
+        }
+        out
+    }
+}
+
+/// Neither `secret` nor its base64 appears in any of `runs`.
+fn hidden<'r>(secret: &str, runs: impl IntoIterator<Item = &'r Run>) {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
+    for run in runs {
+        let text = run.all();
+        assert!(
+            !text.contains(secret) && !text.contains(&encoded),
+            "printed:\n{text}"
+        );
+    }
+}
+
+/// A Secret's `key`, decoded, as kubectl shows it.
+fn decoded(live: &Json, key: &str) -> String {
+    let text = live["data"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key}: {live}"));
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
+/// `kubernetes_namespace_v1.<resource>`: the namespace `ns`, labelled for the team.
+fn team_namespace(resource: &str, ns: &str) -> String {
+    format!(
+        "resource \"kubernetes_namespace_v1\" \"{resource}\" {{\n  metadata {{\n    \
+         name   = \"{ns}\"\n    labels = {{ team = \"gourmetgram\" }}\n  }}\n}}\n"
+    )
+}
+
+/// `kubernetes_secret_v1.<service>`: the Secret `<service>-credentials` with `data` (HCL
+/// lines) in the namespace of `kubernetes_namespace_v1.<namespace>`.
+fn credentials(service: &str, namespace: &str, data: &str) -> String {
+    format!(
+        r#"
+resource "kubernetes_secret_v1" "{service}" {{
+  metadata {{
+    name      = "{service}-credentials"
+    namespace = kubernetes_namespace_v1.{namespace}.metadata[0].name
+  }}
+  data = {{
+    {data}
+  }}
+}}
+"#
+    )
+}
+
+/// The seed's platform layer: its namespace, MLflow's settings, the Postgres credentials from
+/// random_password, and the dashboard's admin-user with its cluster-admin binding and token.
+fn platform(ns: &str, greeting: &str) -> String {
+    let namespace = team_namespace("platform", ns);
+    let data = "username = \"gourmetgram\"\n    password = random_password.postgres.result";
+    let postgres = credentials("postgres", "platform", data);
+    format!(
+        r#"
+resource "random_password" "postgres" {{
+  length  = 24
+  special = false
+}}
+
+{namespace}
+resource "kubernetes_config_map_v1" "mlflow" {{
+  metadata {{
+    name      = "mlflow-settings"
+    namespace = kubernetes_namespace_v1.platform.metadata[0].name
+    labels    = {{ app = "mlflow" }}
+  }}
+  data = {{
+    MLFLOW_S3_ENDPOINT_URL = "http://minio:9000"
+    greeting               = "{greeting}"
+  }}
+}}
+
+{postgres}
+resource "kubernetes_service_account_v1" "admin" {{
+  metadata {{
+    name      = "admin-user"
+    namespace = kubernetes_namespace_v1.platform.metadata[0].name
+  }}
+}}
+
+resource "kubernetes_cluster_role_binding_v1" "admin" {{
+  metadata {{
+    name = "{ns}-admin-user"
+  }}
+  role_ref {{
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "cluster-admin"
+  }}
+  subject {{
+    kind      = "ServiceAccount"
+    name      = kubernetes_service_account_v1.admin.metadata[0].name
+    namespace = kubernetes_namespace_v1.platform.metadata[0].name
+  }}
+}}
+
+resource "kubernetes_secret_v1" "admin_token" {{
+  metadata {{
+    name        = "admin-user-token"
+    namespace   = kubernetes_namespace_v1.platform.metadata[0].name
+    annotations = {{ "kubernetes.io/service-account.name" = kubernetes_service_account_v1.admin.metadata[0].name }}
+  }}
+  type = "kubernetes.io/service-account-token"
+}}
+
+output "binding_subject" {{
+  value = kubernetes_cluster_role_binding_v1.admin.subject[0].name
+}}
+
+output "admin_secret" {{
+  value = kubernetes_service_account_v1.admin.default_secret_name
+}}
+"#
+    )
+}
+
+#[test]
+fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
+    let cluster = Cluster::new();
+    let ns = unique("e2e-ty-platform");
+    let _leftover = cluster.leftover(ns.clone());
+    let stack = Stack::new(&cluster, &platform(&ns, "hello"));
+    let binding = format!("{ns}-admin-user");
+    let mut runs = vec![stack.apply("7 added, 0 changed, 0 destroyed")];
+    runs.push(stack.clean());
+
+    let namespace = cluster.json(&["get", "namespace", &ns]);
+    assert_eq!(namespace["metadata"]["labels"]["team"], "gourmetgram");
+    let settings = ["configmap", "mlflow-settings", "-n", ns.as_str()];
+    let live = cluster.json(&[&["get"][..], &settings].concat());
+    assert_eq!(live["data"]["MLFLOW_S3_ENDPOINT_URL"], "http://minio:9000");
+    assert_eq!(live["metadata"]["labels"]["app"], "mlflow");
+    let secret = cluster.json(&["get", "secret", "postgres-credentials", "-n", &ns]);
+    let password = decoded(&secret, "password");
+    assert_eq!(password.len(), 24);
+    assert_eq!(decoded(&secret, "username"), "gourmetgram");
+    assert_eq!(secret["type"], "Opaque");
+    let bound = cluster.json(&["get", "clusterrolebinding", &binding]);
+    assert_eq!(bound["roleRef"]["name"], "cluster-admin");
+    assert_eq!(bound["subjects"][0]["name"], "admin-user");
+    assert_eq!(bound["subjects"][0]["namespace"], ns.as_str());
+    let token = cluster.json(&["get", "secret", "admin-user-token", "-n", &ns]);
+    let token = decoded(&token, "token");
+    assert!(token.len() > 20, "the token was not filled in");
+    assert_eq!(stack.output("binding_subject"), "admin-user");
+    let account = cluster.json(&["get", "serviceaccount", "admin-user", "-n", &ns]);
+    let made = account["secrets"][0]["name"].as_str().unwrap();
+    assert_eq!(stack.output("admin_secret"), made);
+
+    // A label and a value changed by hand: drift, shown and repaired.
+    cluster.ok(&[
+        "label",
+        "--overwrite",
+        "namespace",
+        &ns,
+        "team=someone-else",
+    ]);
+    cluster.merge_patch(&settings, r#"{"data":{"greeting":"hi"}}"#);
+    cluster.merge_patch(
+        &["secret", "postgres-credentials", "-n", &ns],
+        r#"{"stringData":{"password":"tampered-by-hand"}}"#,
+    );
+    let plan = stack.changes(&[
+        "kubernetes_namespace_v1.platform",
+        "someone-else",
+        "kubernetes_config_map_v1.mlflow",
+        "\"hi\"",
+        "kubernetes_secret_v1.postgres",
+        "0 to add, 3 to change, 0 to destroy",
+    ]);
+    runs.push(plan);
+    runs.push(stack.run(&["drift"]).expect(2));
+    runs.push(stack.apply("0 added, 3 changed, 0 destroyed"));
+    runs.push(stack.clean());
+    let live = cluster.json(&[&["get"][..], &settings].concat());
+    assert_eq!(live["data"]["greeting"], "hello");
+    let namespace = cluster.json(&["get", "namespace", &ns]);
+    assert_eq!(namespace["metadata"]["labels"]["team"], "gourmetgram");
+    let secret = cluster.json(&["get", "secret", "postgres-credentials", "-n", &ns]);
+    assert_eq!(decoded(&secret, "password"), password);
+
+    // A change of the configuration is an update in place.
+    stack.write(&platform(&ns, "bonjour"));
+    stack.changes(&["~ greeting", "0 to add, 1 to change, 0 to destroy"]);
+    runs.push(stack.apply("0 added, 1 changed, 0 destroyed"));
+    let live = cluster.json(&[&["get"][..], &settings].concat());
+    assert_eq!(live["data"]["greeting"], "bonjour");
+
+    for view in [
+        &["show"][..],
+        &["show", "--json"],
+        &["state", "list"],
+        &["state", "show", "kubernetes_secret_v1.postgres"],
+        &["state", "show", "kubernetes_secret_v1.admin_token"],
+        &["plan", "--json"],
+    ] {
+        runs.push(stack.run(view).expect(0));
+    }
+    let destroy = stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(destroy.stdout.contains("7 destroyed"), "{}", destroy.all());
+    runs.push(destroy);
+    for value in [password.as_str(), "tampered-by-hand", token.as_str()] {
+        hidden(value, &runs);
+    }
+    assert_eq!(stack.addresses(), Vec::<String>::new());
+    // The namespace's destroy waited until it was gone, with everything in it.
+    assert!(cluster.gone(&["namespace", &ns]));
+    assert!(cluster.gone(&["clusterrolebinding", &binding]));
+}
+
+/// `kubernetes_config_map_v1_data` on the ConfigMap `coredns` of `ns`, setting `data`, with
+/// `extra` lines in the resource.
+fn coredns_patch(ns: &str, data: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "kubernetes_config_map_v1_data" "coredns" {{
+  metadata {{
+    name      = "coredns"
+    namespace = "{ns}"
+  }}
+  data = {{
+{data}
+  }}
+{extra}}}
+"#
+    )
+}
+
+#[test]
+fn config_map_data_patches_keys_of_a_config_map_another_manager_made() {
+    let cluster = Cluster::new();
+    let ns = cluster.namespace("e2e-ty-coredns");
+    let ns = ns.name.as_str();
+    let corefile = ".:53 {\n    forward . /etc/resolv.conf\n}\n";
+    cluster.ok(&[
+        "create",
+        "configmap",
+        "coredns",
+        "-n",
+        ns,
+        &format!("--from-literal=Corefile={corefile}"),
+        "--from-literal=owner=kubeadm",
+    ]);
+    let coredns = ["configmap", "coredns", "-n", ns];
+    let get = || cluster.json(&[&["get"][..], &coredns].concat());
+    let keys = |live: &Json| -> Vec<String> {
+        live["data"].as_object().unwrap().keys().cloned().collect()
+    };
+    let server = "gourmetgram.local:53 { forward . 10.0.0.1 }";
+    let stub = format!("    \"gourmetgram.server\" = \"{server}\"");
+    let two = format!("{stub}\n    \"gourmetgram.extra\" = \"x\"");
+    let stack = Stack::new(&cluster, &coredns_patch(ns, &two, ""));
+    stack.apply("1 added, 0 changed, 0 destroyed");
+    let live = get();
+    assert_eq!(live["data"]["gourmetgram.server"], server);
+    assert_eq!(live["data"]["Corefile"], corefile);
+    assert_eq!(live["data"]["owner"], "kubeadm");
+    stack.clean();
+
+    // Another manager's key changed by hand is not this resource's business; its own is drift.
+    cluster.merge_patch(&coredns, r#"{"data":{"owner":"someone"}}"#);
+    stack.clean();
+    cluster.merge_patch(&coredns, r#"{"data":{"gourmetgram.server":"edited"}}"#);
+    stack.changes(&["\"edited\"", "0 to add, 1 to change, 0 to destroy"]);
+    stack.apply("0 added, 1 changed, 0 destroyed");
+    assert_eq!(get()["data"]["gourmetgram.server"], server);
+    stack.clean();
+
+    // A key left out of data is given up: it vanishes.
+    stack.write(&coredns_patch(ns, &stub, ""));
+    stack.apply("0 added, 1 changed, 0 destroyed");
+    let kept = ["Corefile", "gourmetgram.server", "owner"];
+    assert_eq!(keys(&get()), kept);
+    stack.clean();
+
+    // The Corefile belongs to whoever made the ConfigMap: a conflict, at `data`, until force.
+    let both = format!("{stub}\n    Corefile = \"patched\"");
+    stack.write(&coredns_patch(ns, &both, ""));
+    let conflict = [("kubectl-create", "data = {")];
+    let plan = stack.refused(&["plan"], &conflict);
+    assert!(plan.all().contains("force = true"), "{}", plan.all());
+    stack.refused(&["apply", "--auto-approve"], &conflict);
+    assert_eq!(get()["data"]["Corefile"], corefile);
+    stack.write(&coredns_patch(ns, &both, "  force = true\n"));
+    stack.apply("0 added, 1 changed, 0 destroyed");
+    assert_eq!(get()["data"]["Corefile"], "patched");
+    stack.clean();
+
+    // Destroy gives the keys up: they vanish; the ConfigMap and the other manager's key stay.
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+    let live = get();
+    assert_eq!(keys(&live), ["owner"], "{live}");
+    assert_eq!(live["data"]["owner"], "someone");
+}
+
+/// `kubernetes_annotations` on the Deployment `web` of `ns`: an annotation of its own and the
+/// rollout restart's on its pod template, at `restarted`.
+fn restart(ns: &str, restarted: &str) -> String {
+    format!(
+        r#"
+resource "kubernetes_annotations" "web" {{
+  api_version = "apps/v1"
+  kind        = "Deployment"
+  metadata {{
+    name      = "web"
+    namespace = "{ns}"
+  }}
+  annotations = {{
+    "gourmetgram.io/owner" = "platform"
+  }}
+  template_annotations = {{
+    "kubectl.kubernetes.io/restartedAt" = "{restarted}"
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn annotations_restart_a_deployment_and_destroy_removes_only_them() {
+    let cluster = Cluster::new();
+    let ns = cluster.namespace("e2e-ty-restart");
+    let ns = ns.name.as_str();
+    cluster.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "-n",
+        ns,
+        "--image=registry.local/gourmetgram/web:1.0",
+    ]);
+    cluster.ok(&["annotate", "deployment", "web", "-n", ns, "team=ml"]);
+    let web = ["deployment", "web", "-n", ns];
+    let get = || cluster.json(&[&["get"][..], &web].concat());
+    let generation = get()["metadata"]["generation"].as_i64().unwrap();
+    let first = "2026-12-07T08:00:00Z";
+    let stack = Stack::new(&cluster, &restart(ns, first));
+    stack.apply("1 added, 0 changed, 0 destroyed");
+    let live = get();
+    assert_eq!(
+        live["metadata"]["annotations"]["gourmetgram.io/owner"],
+        "platform"
+    );
+    let template = |live: &Json| live["spec"]["template"]["metadata"]["annotations"].clone();
+    assert_eq!(template(&live)["kubectl.kubernetes.io/restartedAt"], first);
+    assert!(live["metadata"]["generation"].as_i64().unwrap() > generation);
+    stack.clean();
+
+    // A restart is a change of the annotation: an update that rolls the Deployment out.
+    let second = "2026-12-07T09:00:00Z";
+    stack.write(&restart(ns, second));
+    stack.changes(&[second, "0 to add, 1 to change, 0 to destroy"]);
+    stack.apply("0 added, 1 changed, 0 destroyed");
+    assert_eq!(
+        template(&get())["kubectl.kubernetes.io/restartedAt"],
+        second
+    );
+    stack.clean();
+
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+    let live = get();
+    let annotations = &live["metadata"]["annotations"];
+    assert!(annotations.get("gourmetgram.io/owner").is_none(), "{live}");
+    assert_eq!(annotations["team"], "ml");
+    let restarted = template(&live);
+    assert!(
+        restarted.get("kubectl.kubernetes.io/restartedAt").is_none(),
+        "{live}"
+    );
+    assert_eq!(
+        live["spec"]["template"]["spec"]["containers"][0]["name"],
+        "web"
+    );
+}
+
+/// The Argo CD admin secret read where Argo CD made it and copied into the platform
+/// namespace; the Argo CD namespace and a ConfigMap of it read for outputs.
+fn argocd_copy(argocd: &str, platform: &str) -> String {
+    format!(
+        r#"
+data "kubernetes_secret_v1" "argocd_admin" {{
+  metadata {{
+    name      = "argocd-initial-admin-secret"
+    namespace = "{argocd}"
+  }}
+}}
+
+resource "kubernetes_secret_v1" "argocd_admin" {{
+  metadata {{
+    name      = "argocd-admin"
+    namespace = "{platform}"
+  }}
+  data = {{
+    password = data.kubernetes_secret_v1.argocd_admin.data["password"]
+  }}
+}}
+
+data "kubernetes_namespace_v1" "argocd" {{
+  metadata {{
+    name = "{argocd}"
+  }}
+}}
+
+data "kubernetes_resource" "argocd_cm" {{
+  api_version = "v1"
+  kind        = "ConfigMap"
+  metadata {{
+    name      = "argocd-cm"
+    namespace = "{argocd}"
+  }}
+}}
+
+data "kubernetes_resource" "argocd_secret" {{
+  api_version = "v1"
+  kind        = "Secret"
+  metadata {{
+    name      = "argocd-initial-admin-secret"
+    namespace = "{argocd}"
+  }}
+}}
+
+data "kubernetes_resource" "missing" {{
+  api_version = "v1"
+  kind        = "ConfigMap"
+  metadata {{
+    name      = "not-there"
+    namespace = "{argocd}"
+  }}
+}}
+
+output "argocd_team" {{
+  value = data.kubernetes_namespace_v1.argocd.metadata[0].labels["team"]
+}}
+
+output "argocd_url" {{
+  value = data.kubernetes_resource.argocd_cm.object.data.url
+}}
+
+output "missing" {{
+  value = data.kubernetes_resource.missing.object
+}}
+
+output "secret_uid" {{
+  value = data.kubernetes_resource.argocd_secret.object.metadata.uid
+}}
+
+output "secret_type" {{
+  value = data.kubernetes_secret_v1.argocd_admin.type
+}}
+"#
+    )
+}
+
+#[test]
+fn data_sources_read_objects_and_the_argocd_admin_secret_is_copied_unprinted() {
+    let cluster = Cluster::new();
+    let argocd = cluster.namespace("e2e-ty-argocd");
+    let platform = cluster.namespace("e2e-ty-copy");
+    let (argocd, platform) = (argocd.name.as_str(), platform.name.as_str());
+    cluster.ok(&["label", "namespace", argocd, "team=ci"]);
+    let password = unique("argocd-pw");
+    cluster.ok(&[
+        "create",
+        "secret",
+        "generic",
+        "argocd-initial-admin-secret",
+        "-n",
+        argocd,
+        &format!("--from-literal=password={password}"),
+    ]);
+    cluster.ok(&[
+        "create",
+        "configmap",
+        "argocd-cm",
+        "-n",
+        argocd,
+        "--from-literal=url=https://argocd.gourmetgram.local",
+    ]);
+    let stack = Stack::new(&cluster, &argocd_copy(argocd, platform));
+    let mut runs = vec![stack.apply("1 added, 0 changed, 0 destroyed")];
+    let copy = cluster.json(&["get", "secret", "argocd-admin", "-n", platform]);
+    assert_eq!(decoded(&copy, "password"), password);
+    assert_eq!(stack.output("argocd_team"), "ci");
+    assert_eq!(
+        stack.output("argocd_url"),
+        "https://argocd.gourmetgram.local"
+    );
+    assert_eq!(stack.output("missing"), Json::Null);
+    assert_eq!(stack.output("secret_type"), "Opaque");
+    let secret = cluster.json(&["get", "secret", "argocd-initial-admin-secret", "-n", argocd]);
+    assert_eq!(stack.output("secret_uid"), secret["metadata"]["uid"]);
+    runs.push(stack.clean());
+    for view in [
+        &["show"][..],
+        &["show", "--json"],
+        &["output"],
+        &["plan", "--json"],
+    ] {
+        runs.push(stack.run(view).expect(0));
+    }
+    runs.push(stack.run(&["destroy", "--auto-approve"]).expect(0));
+    hidden(&password, &runs);
+    assert!(cluster.gone(&["secret", "argocd-admin", "-n", platform]));
+    assert!(!cluster.gone(&["secret", "argocd-initial-admin-secret", "-n", argocd]));
+}
+
+/// A namespace and a Secret in it, as kubectl made them.
+fn imported(ns: &str, password: &str) -> String {
+    let namespace = team_namespace("legacy", ns);
+    let data = format!("accesskey = \"minio\"\n    secretkey = \"{password}\"");
+    let minio = credentials("minio", "legacy", &data);
+    format!(
+        r#"
+{namespace}
+{minio}"#
+    )
+}
+
+#[test]
+fn a_namespace_and_secret_made_by_kubectl_are_imported_by_hashicorp_ids() {
+    let cluster = Cluster::new();
+    let ns = cluster.namespace("e2e-ty-import");
+    let ns = ns.name.as_str();
+    cluster.ok(&["label", "namespace", ns, "team=gourmetgram"]);
+    let password = unique("minio-pw");
+    cluster.ok(&[
+        "create",
+        "secret",
+        "generic",
+        "minio-credentials",
+        "-n",
+        ns,
+        "--from-literal=accesskey=minio",
+        &format!("--from-literal=secretkey={password}"),
+    ]);
+    let stack = Stack::new(&cluster, &imported(ns, &password));
+    // A bad id says what an id is.
+    let bad = stack.run(&["import", "kubernetes_secret_v1.minio", "minio-credentials"]);
+    assert_eq!(bad.code, 1, "{}", bad.all());
+    assert!(bad.all().contains("namespace/name"), "{}", bad.all());
+    let mut runs = Vec::new();
+    for (address, id) in [
+        ("kubernetes_namespace_v1.legacy", ns.to_string()),
+        (
+            "kubernetes_secret_v1.minio",
+            format!("{ns}/minio-credentials"),
+        ),
+    ] {
+        let out = stack.run(&["import", address, &id]).expect(0);
+        assert!(out.stdout.contains("Import successful"), "{}", out.all());
+        runs.push(out);
+    }
+    runs.push(stack.clean());
+    runs.push(
+        stack
+            .run(&["state", "show", "kubernetes_secret_v1.minio"])
+            .expect(0),
+    );
+    hidden(&password, &runs);
+}
+
+#[test]
+fn bad_input_is_refused_at_its_line_at_plan_and_changes_nothing() {
+    let cluster = Cluster::new();
+    let ns = cluster.namespace("e2e-ty-bad");
+    let ns = ns.name.as_str();
+    let bad_ns = unique("Bad_NS");
+    let upper = format!(
+        r#"
+resource "kubernetes_namespace_v1" "bad" {{
+  metadata {{
+    name = "{bad_ns}"
+  }}
+}}
+
+resource "kubernetes_config_map_v1" "bad" {{
+  metadata {{
+    name      = "Bad_Name"
+    namespace = "{ns}"
+  }}
+  data = {{ a = "1" }}
+}}
+"#
+    );
+    let stack = Stack::new(&cluster, &upper);
+    let errors = [
+        ("Namespace \"Bad_NS", "name = \"Bad_NS"),
+        (
+            "ConfigMap \"Bad_Name\" is invalid",
+            "name      = \"Bad_Name\"",
+        ),
+    ];
+    stack.refused(&["plan"], &errors);
+    stack.refused(&["apply", "--auto-approve"], &errors);
+    let maps = cluster.json(&["get", "configmap", "-n", ns])["items"].to_string();
+    assert!(!maps.contains("Bad_Name"), "{maps}");
+    assert!(cluster.gone(&["namespace", &bad_ns.to_lowercase()]));
+
+    let no_role = r#"
+resource "kubernetes_cluster_role_binding_v1" "bad" {
+  metadata {
+    name = "e2e-ty-never"
+  }
+  subject {
+    kind = "User"
+    name = "nobody"
+  }
+}
+"#;
+    stack.write(no_role);
+    let missing = [(
+        "role_ref",
+        "resource \"kubernetes_cluster_role_binding_v1\"",
+    )];
+    stack.refused(&["plan"], &missing);
+
+    let no_data = format!(
+        "resource \"kubernetes_config_map_v1_data\" \"bad\" {{\n  metadata {{\n    name = \"x\"\n    \
+         namespace = \"{ns}\"\n  }}\n}}\n"
+    );
+    stack.write(&no_data);
+    let missing = [(
+        "\"data\" is required",
+        "resource \"kubernetes_config_map_v1_data\"",
+    )];
+    stack.refused(&["plan"], &missing);
+    assert_eq!(stack.addresses(), Vec::<String>::new());
+}
+
+#[test]
+fn a_secret_with_a_generated_name_and_binary_data_is_made_updated_and_destroyed() {
+    let cluster = Cluster::new();
+    let ns = cluster.namespace("e2e-ty-generated");
+    let ns = ns.name.as_str();
+    let secret = |token: &str| {
+        format!(
+            r#"
+resource "kubernetes_secret_v1" "registry" {{
+  metadata {{
+    generate_name = "registry-"
+    namespace     = "{ns}"
+  }}
+  data        = {{ token = "{token}" }}
+  binary_data = {{ "ca.der" = base64encode("not really DER") }}
+}}
+
+output "name" {{
+  value = kubernetes_secret_v1.registry.metadata[0].name
+}}
+"#
+        )
+    };
+    let stack = Stack::new(&cluster, &secret("first"));
+    let mut runs = vec![stack.apply("1 added, 0 changed, 0 destroyed")];
+    let name = stack.output("name");
+    let name = name.as_str().unwrap().to_string();
+    assert!(name.starts_with("registry-") && name.len() > 9, "{name}");
+    let get = || cluster.json(&["get", "secret", &name, "-n", ns]);
+    assert_eq!(decoded(&get(), "token"), "first");
+    assert_eq!(decoded(&get(), "ca.der"), "not really DER");
+    runs.push(stack.clean());
+
+    // A change of data keeps the generated name.
+    stack.write(&secret("second"));
+    runs.push(stack.apply("0 added, 1 changed, 0 destroyed"));
+    assert_eq!(decoded(&get(), "token"), "second");
+    assert_eq!(stack.output("name"), name.as_str());
+    runs.push(stack.clean());
+    runs.push(stack.run(&["destroy", "--auto-approve"]).expect(0));
+    assert!(cluster.gone(&["secret", &name, "-n", ns]));
+    hidden("not really DER", &runs);
+    for token in ["first", "second"] {
+        let shown = runs
+            .iter()
+            .any(|run| run.stdout.contains(&format!("\"{token}\"")));
+        assert!(!shown, "{token} printed");
+    }
+}
