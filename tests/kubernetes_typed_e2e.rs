@@ -175,7 +175,7 @@ resource "kubernetes_secret_v1" "{service}" {{
 
 /// The seed's platform layer: its namespace, MLflow's settings, the Postgres credentials from
 /// random_password, and the dashboard's admin-user with its cluster-admin binding and token.
-fn platform(ns: &str, greeting: &str) -> String {
+fn platform(ns: &str, greeting: &str, role: &str) -> String {
     let namespace = team_namespace("platform", ns);
     let data = "username = \"gourmetgram\"\n    password = random_password.postgres.result";
     let postgres = credentials("postgres", "platform", data);
@@ -214,7 +214,7 @@ resource "kubernetes_cluster_role_binding_v1" "admin" {{
   role_ref {{
     api_group = "rbac.authorization.k8s.io"
     kind      = "ClusterRole"
-    name      = "cluster-admin"
+    name      = "{role}"
   }}
   subject {{
     kind      = "ServiceAccount"
@@ -248,7 +248,7 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
     let cluster = Cluster::new();
     let ns = unique("e2e-ty-platform");
     let _leftover = cluster.leftover(ns.clone());
-    let stack = Stack::new(&cluster, &platform(&ns, "hello"));
+    let stack = Stack::new(&cluster, &platform(&ns, "hello", "cluster-admin"));
     let binding = format!("{ns}-admin-user");
     let mut runs = vec![stack.apply("7 added, 0 changed, 0 destroyed")];
     runs.push(stack.clean());
@@ -309,11 +309,19 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
     assert_eq!(decoded(&secret, "password"), password);
 
     // A change of the configuration is an update in place.
-    stack.write(&platform(&ns, "bonjour"));
+    stack.write(&platform(&ns, "bonjour", "cluster-admin"));
     stack.changes(&["~ greeting", "0 to add, 1 to change, 0 to destroy"]);
     runs.push(stack.apply("0 added, 1 changed, 0 destroyed"));
     let live = cluster.json(&[&["get"][..], &settings].concat());
     assert_eq!(live["data"]["greeting"], "bonjour");
+
+    // A binding's role cannot change: a new role replaces the binding.
+    stack.write(&platform(&ns, "bonjour", "view"));
+    stack.changes(&["forces replacement", "1 to add, 0 to change, 1 to destroy"]);
+    runs.push(stack.apply("1 added, 0 changed, 1 destroyed"));
+    let bound = cluster.json(&["get", "clusterrolebinding", &binding]);
+    assert_eq!(bound["roleRef"]["name"], "view");
+    runs.push(stack.clean());
 
     for view in [
         &["show"][..],
@@ -475,6 +483,16 @@ fn annotations_restart_a_deployment_and_destroy_removes_only_them() {
     assert!(live["metadata"]["generation"].as_i64().unwrap() > generation);
     stack.clean();
 
+    // The annotation changed by hand is drift, repaired; the others' are not compared.
+    let edit = r#"{"metadata":{"annotations":{"gourmetgram.io/owner":"someone","team":"ops"}}}"#;
+    cluster.merge_patch(&web, edit);
+    stack.changes(&["\"someone\"", "0 to add, 1 to change, 0 to destroy"]);
+    stack.apply("0 added, 1 changed, 0 destroyed");
+    let annotations = &get()["metadata"]["annotations"];
+    assert_eq!(annotations["gourmetgram.io/owner"], "platform");
+    assert_eq!(annotations["team"], "ops");
+    stack.clean();
+
     // A restart is a change of the annotation: an update that rolls the Deployment out.
     let second = "2026-12-07T09:00:00Z";
     stack.write(&restart(ns, second));
@@ -490,7 +508,7 @@ fn annotations_restart_a_deployment_and_destroy_removes_only_them() {
     let live = get();
     let annotations = &live["metadata"]["annotations"];
     assert!(annotations.get("gourmetgram.io/owner").is_none(), "{live}");
-    assert_eq!(annotations["team"], "ml");
+    assert_eq!(annotations["team"], "ops");
     let restarted = template(&live);
     assert!(
         restarted.get("kubectl.kubernetes.io/restartedAt").is_none(),
@@ -663,6 +681,15 @@ fn a_namespace_and_secret_made_by_kubectl_are_imported_by_hashicorp_ids() {
         &format!("--from-literal=secretkey={password}"),
     ]);
     let stack = Stack::new(&cluster, &imported(ns, &password));
+    // Created without an import, they would be taken over (and destroyed with the stack):
+    // refused, as hashicorp/kubernetes refuses, saying how to import.
+    let exists = [("already exists", "name   = ")];
+    let refused = stack.refused(&["apply", "--auto-approve"], &exists);
+    assert!(refused.all().contains("ggplan import"), "{}", refused.all());
+    assert_eq!(stack.addresses(), Vec::<String>::new());
+    let live = cluster.json(&["get", "secret", "minio-credentials", "-n", ns]);
+    assert_eq!(decoded(&live, "secretkey"), password);
+
     // A bad id says what an id is.
     let bad = stack.run(&["import", "kubernetes_secret_v1.minio", "minio-credentials"]);
     assert_eq!(bad.code, 1, "{}", bad.all());
@@ -680,6 +707,13 @@ fn a_namespace_and_secret_made_by_kubectl_are_imported_by_hashicorp_ids() {
         runs.push(out);
     }
     runs.push(stack.clean());
+    // Now managed: a value changed by hand is drift, repaired.
+    let minio = ["secret", "minio-credentials", "-n", ns];
+    cluster.merge_patch(&minio, r#"{"stringData":{"accesskey":"changed"}}"#);
+    runs.push(stack.changes(&["kubernetes_secret_v1.minio", "(sensitive value)"]));
+    runs.push(stack.apply("0 added, 1 changed, 0 destroyed"));
+    let live = cluster.json(&[&["get"][..], &minio].concat());
+    assert_eq!(decoded(&live, "accesskey"), "minio");
     runs.push(
         stack
             .run(&["state", "show", "kubernetes_secret_v1.minio"])

@@ -229,6 +229,11 @@ impl<T: ObjectType> Typed<T> {
         ) else {
             return Ok(());
         };
+        // A new object where one exists: a replacement's (made once the old one is gone), or
+        // a create that will be refused; an apply against the old one checks neither.
+        if prior.is_none() && cluster.get(&object).await?.is_some() {
+            return Ok(());
+        }
         let prior = prior.and_then(|prior| self.manifest(prior));
         let manager = manager();
         let checked = cluster.apply_repairing(&object, &manifest, &manager, prior.as_ref(), true);
@@ -260,7 +265,10 @@ impl<T: ObjectType> Typed<T> {
         };
         metadata::plan_computed(planned, request.config, new, changes);
         planned.set_attr("id", metadata::id(planned, T::METADATA));
-        if changes {
+        // A replacement makes a new object: the server would refuse the change in place
+        // (roleRef, the data of an immutable Secret) that a dry-run against the old one asks.
+        let replaced = new && request.prior.is_some();
+        if changes && !replaced {
             self.dry_run(cluster, request.prior, planned).await?;
         }
         Ok(replace)
@@ -276,7 +284,12 @@ impl<T: ObjectType> Typed<T> {
         let manifest = self.manifest(planned).ok_or_else(not_known)?;
         let named = self.located(cluster, planned).await?;
         let live = match &named {
-            Some(object) => cluster.apply(object, &manifest, &manager(), false).await?,
+            Some(object) => {
+                if cluster.get(object).await?.is_some() {
+                    return Err(exists(object).into());
+                }
+                cluster.apply(object, &manifest, &manager(), false).await?
+            }
             None => {
                 let kind = self.kind(cluster).await?;
                 let namespace = metadata::of(planned)
@@ -322,6 +335,20 @@ impl<T: ObjectType> Typed<T> {
             .wait_gone(&object, self.0.delete_timeout(prior)?)
             .await
     }
+}
+
+/// A create of an object that exists already, refused (as hashicorp/kubernetes does): taking
+/// it over would make the stack's destroy delete it.
+fn exists(object: &ObjectRef) -> KubeError {
+    let id = match &object.namespace {
+        Some(namespace) => format!("{namespace}/{}", object.name),
+        None => object.name.clone(),
+    };
+    let message = format!(
+        "{object} already exists. To manage it, import it (ggplan import ADDRESS {id}); to \
+         make a new one, choose another name."
+    );
+    KubeError::invalid(metadata::path("name"), message)
 }
 
 fn not_known() -> KubeError {
