@@ -359,6 +359,10 @@ resource "kubernetes_config_map_v1_data" "coredns" {{
 {data}
   }}
 {extra}}}
+
+output "id" {{
+  value = kubernetes_config_map_v1_data.coredns.id
+}}
 "#
     )
 }
@@ -392,6 +396,7 @@ fn config_map_data_patches_keys_of_a_config_map_another_manager_made() {
     assert_eq!(live["data"]["gourmetgram.server"], server);
     assert_eq!(live["data"]["Corefile"], corefile);
     assert_eq!(live["data"]["owner"], "kubeadm");
+    assert_eq!(stack.output("id"), format!("{ns}/coredns").as_str());
     stack.clean();
 
     // Another manager's key changed by hand is not this resource's business; its own is drift.
@@ -449,6 +454,10 @@ resource "kubernetes_annotations" "web" {{
     "kubectl.kubernetes.io/restartedAt" = "{restarted}"
   }}
 }}
+
+output "id" {{
+  value = kubernetes_annotations.web.id
+}}
 "#
     )
 }
@@ -481,6 +490,8 @@ fn annotations_restart_a_deployment_and_destroy_removes_only_them() {
     let template = |live: &Json| live["spec"]["template"]["metadata"]["annotations"].clone();
     assert_eq!(template(&live)["kubectl.kubernetes.io/restartedAt"], first);
     assert!(live["metadata"]["generation"].as_i64().unwrap() > generation);
+    let id = format!("apiVersion=apps/v1,kind=Deployment,name=web,namespace={ns}");
+    assert_eq!(stack.output("id"), id.as_str());
     stack.clean();
 
     // The annotation changed by hand is drift, repaired; the others' are not compared.

@@ -52,6 +52,7 @@ fn template_path(kind: &str) -> &'static [&'static str] {
 
 impl PatchKind for Annotations {
     const TYPE: &'static str = "kubernetes_annotations";
+    const ID_WITH_KIND: bool = true;
     const DEFAULT_NAMESPACE: bool = false;
 
     fn schema(&self) -> Schema {

@@ -17,6 +17,7 @@ pub struct ConfigMapData;
 
 impl PatchKind for ConfigMapData {
     const TYPE: &'static str = "kubernetes_config_map_v1_data";
+    const ID_WITH_KIND: bool = false;
     const DEFAULT_NAMESPACE: bool = true;
 
     fn schema(&self) -> Schema {

@@ -28,6 +28,9 @@ pub trait PatchKind: Send + Sync + 'static {
     /// Whether an object without `metadata.namespace` is planned in "default" (else its
     /// kind decides: "default" for a namespaced one, none for a cluster-wide one).
     const DEFAULT_NAMESPACE: bool;
+    /// Whether its id names the object's apiVersion and kind too (hashicorp/kubernetes's
+    /// `kubernetes_annotations`), or is `namespace/name` (`kubernetes_config_map_v1_data`).
+    const ID_WITH_KIND: bool;
 
     /// The schema of everything but `force`, `field_manager` and `id`.
     fn schema(&self) -> Schema;
@@ -56,15 +59,17 @@ pub trait PatchKind: Send + Sync + 'static {
 /// The resource type of a [`PatchKind`].
 pub struct Patch<P>(pub P);
 
-/// The attributes every patch has.
-fn common(schema: Schema) -> Schema {
+/// The attributes every patch has; `id` as `with_kind` (see [`PatchKind::ID_WITH_KIND`]).
+fn common(schema: Schema, with_kind: bool) -> Schema {
     let force = Attribute::optional(Type::Bool)
         .describe("Take over fields another field manager owns instead of failing on a conflict.");
     let manager = Attribute::optional(Type::String)
         .default(Value::string(DEFAULT_FIELD_MANAGER))
         .describe("The field manager this resource applies as.");
-    let id = Attribute::computed(Type::String)
-        .describe("Which object: apiVersion, kind, name, namespace.");
+    let id = Attribute::computed(Type::String).describe(match with_kind {
+        true => "Which object: apiVersion=...,kind=...,name=...[,namespace=...].",
+        false => "Which object: namespace/name.",
+    });
     let mut schema = schema;
     for (name, attribute) in [("force", force), ("field_manager", manager), ("id", id)] {
         schema.attributes.insert(name.into(), attribute);
@@ -84,8 +89,15 @@ fn manager(state: &Value) -> FieldManager {
     }
 }
 
-/// hashicorp/kubernetes's id of a patched object.
-fn id(api_version: &str, kind: &str, name: &str, namespace: Option<&str>) -> String {
+/// hashicorp/kubernetes's id of a patched object: with its apiVersion and kind, or
+/// `namespace/name`.
+fn id(object: &ObjectRef, with_kind: bool) -> String {
+    let (name, namespace) = (&object.name, object.namespace.as_deref());
+    if !with_kind {
+        return format!("{}/{name}", namespace.unwrap_or_default());
+    }
+    let resource = &object.kind.resource;
+    let (api_version, kind) = (&resource.api_version, &resource.kind);
     let id = format!("apiVersion={api_version},kind={kind},name={name}");
     match namespace {
         Some(namespace) => format!("{id},namespace={namespace}"),
@@ -213,15 +225,7 @@ impl<P: PatchKind> Patch<P> {
             Err(KubeError::UnknownKind { .. }) => None,
             Err(other) => return Err(other),
         };
-        let known = object.as_ref().map(|o| {
-            let resource = &o.kind.resource;
-            id(
-                &resource.api_version,
-                &resource.kind,
-                &o.name,
-                o.namespace.as_deref(),
-            )
-        });
+        let known = object.as_ref().map(|o| id(o, P::ID_WITH_KIND));
         planned.set_attr("id", known.map_or(Value::Unknown, Value::string));
         // The server checks the change (a conflict shows in the plan), when the object exists
         // already: it may be made by the same apply.
@@ -368,7 +372,7 @@ impl<P: PatchKind> ResourceType<Kubernetes> for Patch<P> {
     }
 
     fn schema(&self) -> Schema {
-        common(self.0.schema())
+        common(self.0.schema(), P::ID_WITH_KIND)
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
@@ -440,13 +444,34 @@ mod tests {
 
     #[test]
     fn ids_name_the_patched_object_as_hashicorp_kubernetes() {
+        let object = |api_version: &str, kind: &str, namespace: Option<&str>| {
+            let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+            let resource = kube::discovery::ApiResource {
+                group: group.into(),
+                version: version.into(),
+                api_version: api_version.into(),
+                kind: kind.into(),
+                plural: format!("{}s", kind.to_lowercase()),
+            };
+            ObjectRef {
+                kind: crate::cluster::Kind {
+                    resource,
+                    namespaced: namespace.is_some(),
+                },
+                namespace: namespace.map(str::to_string),
+                name: "web".into(),
+            }
+        };
+        let deployment = object("apps/v1", "Deployment", Some("gg"));
         assert_eq!(
-            id("apps/v1", "Deployment", "web", Some("gg")),
+            id(&deployment, true),
             "apiVersion=apps/v1,kind=Deployment,name=web,namespace=gg"
         );
+        assert_eq!(id(&deployment, false), "gg/web");
+        let namespace = object("v1", "Namespace", None);
         assert_eq!(
-            id("v1", "Namespace", "gg", None),
-            "apiVersion=v1,kind=Namespace,name=gg"
+            id(&namespace, true),
+            "apiVersion=v1,kind=Namespace,name=web"
         );
     }
 
