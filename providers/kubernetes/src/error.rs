@@ -84,6 +84,16 @@ impl KubeError {
         }
     }
 
+    /// The API server's answer to a request into a namespace it does not have.
+    pub fn namespace_not_found(namespace: &str) -> KubeError {
+        KubeError::Api {
+            code: 404,
+            reason: "NotFound".to_string(),
+            message: format!("namespaces \"{namespace}\" not found"),
+            conflicts: Vec::new(),
+        }
+    }
+
     /// A problem with the manifest (or another attribute), located there.
     pub fn invalid(attribute: AttrPath, message: impl Into<String>) -> KubeError {
         KubeError::Invalid {

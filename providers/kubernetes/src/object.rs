@@ -10,6 +10,11 @@ use ggplan_sdk::AttrPath;
 use kube::api::{DeleteParams, Patch, PatchParams};
 use serde_json::Value as Json;
 
+/// Whether `kind` is the core Namespace.
+fn is_namespace(kind: &Kind) -> bool {
+    kind.resource.group.is_empty() && kind.resource.kind == "Namespace"
+}
+
 /// Where one object lives.
 #[derive(Debug, Clone)]
 pub struct ObjectRef {
@@ -132,18 +137,38 @@ impl Cluster {
         manager: &FieldManager,
         dry_run: bool,
     ) -> Result<Json, KubeError> {
-        let api = self.api(&object.kind, object.namespace.as_deref());
+        let namespace = object.namespace.as_deref();
+        if let Some(missing) = namespace.filter(|ns| dry_run && self.is_missing(ns)) {
+            return Err(KubeError::namespace_not_found(missing));
+        }
+        let api = self.api(&object.kind, namespace);
         let params = PatchParams {
             dry_run,
             force: manager.force,
             field_manager: Some(manager.name.clone()),
             ..PatchParams::default()
         };
-        let applied = api
-            .patch(&object.name, &params, &Patch::Apply(manifest))
+        let patch = Patch::Apply(manifest);
+        match api
+            .patch(&object.name, &params, &patch)
             .await
-            .map_err(|e| self.error(e))?;
-        Ok(to_json(applied))
+            .map_err(|e| self.error(e))
+        {
+            // An apply creates what does not exist: only its namespace can be missing.
+            Err(e) if e.is_not_found() => {
+                if let Some(missing) = namespace.filter(|_| dry_run) {
+                    self.note_namespace(missing, true);
+                }
+                Err(e)
+            }
+            Err(e) => Err(e),
+            Ok(applied) => {
+                if !dry_run && is_namespace(&object.kind) {
+                    self.note_namespace(&object.name, false);
+                }
+                Ok(to_json(applied))
+            }
+        }
     }
 
     /// Applies `manifest` as [`Cluster::apply`] does, taking back the fields the stack set
