@@ -59,20 +59,7 @@ for n in $sizes; do
         measure "plan with refresh, full state (no-op)" plan "$stack" --state "$state"
         measure "destroy" destroy "$stack" --auto-approve --refresh=false --state "$state"
     done
-    # Median seconds and maximum KiB per step, in the order the steps ran.
-    awk -v n="$n" '
-        { name = $0; sub(/ [0-9.]+ [0-9]+$/, "", name)
-          if (!(name in count)) order[++steps] = name
-          secs[name, ++count[name]] = $(NF - 1)
-          if ($NF > rss[name]) rss[name] = $NF }
-        END {
-          for (s = 1; s <= steps; s++) {
-            name = order[s]; k = count[name]
-            for (i = 1; i <= k; i++) v[i] = secs[name, i]
-            for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-            printf "| %\047d | %s | %.2f s | %.0f MiB |\n", n, name, v[int((k + 1) / 2)], rss[name] / 1024
-          }
-        }' "$work/times"
+    awk -v first="$(printf "%'d" "$n")" -f "$root/scripts/summarize_times.awk" "$work/times"
 done
 
 if $callgrind; then
