@@ -2,8 +2,9 @@
 //! (`kubernetes_config_map_v1_data`, `kubernetes_annotations`): a [`PatchKind`] says which
 //! object and which of its fields; [`Patch`] applies them by server-side apply as the
 //! resource's `field_manager` (conflicts with other managers fail, unless `force`), compares
-//! only those fields, and on destroy gives them up, which removes them and leaves the object
-//! to its maker. Such an object must exist: a create finds it or fails (nothing is created).
+//! only those fields, and gives up those it drops (all on destroy), which removes them unless
+//! another manager set them too and leaves the object to its maker. Such an object must
+//! exist: a create finds it or fails (nothing is created).
 //! There is no import, as with hashicorp/kubernetes: creating the resource adopts the fields.
 
 use crate::Kubernetes;

@@ -1,8 +1,10 @@
 //! What every typed resource that makes its own object shares: an [`ObjectType`] says how its
 //! configuration becomes the object's fields and how they read back; [`Typed`] does the rest
-//! (the `metadata` block and `id`, the plan with its server-side dry-run, read, create by
-//! server-side apply or, for a generated name, by a plain create, update, delete that waits
-//! until the object is gone, import by hashicorp/kubernetes's id).
+//! (the `metadata` block and `id`, the plan with its server-side dry-run (none for a
+//! replacement), read, create by server-side apply or, for a generated name, by a plain create,
+//! refusing an object that exists already as hashicorp/kubernetes does, update, delete that
+//! waits until the object is gone, import by hashicorp/kubernetes's id; failures placed at the
+//! attribute of the field the server refused).
 
 use super::metadata::{self, Shape};
 use crate::Kubernetes;
