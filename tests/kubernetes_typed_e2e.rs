@@ -248,8 +248,9 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
     let cluster = Cluster::new();
     let ns = unique("e2e-ty-platform");
     let _leftover = cluster.leftover(ns.clone());
-    let stack = Stack::new(&cluster, &platform(&ns, "hello", "cluster-admin"));
     let binding = format!("{ns}-admin-user");
+    let _binding = Binding(&cluster, &binding);
+    let stack = Stack::new(&cluster, &platform(&ns, "hello", "cluster-admin"));
     let mut runs = vec![stack.apply("7 added, 0 changed, 0 destroyed")];
     runs.push(stack.clean());
 
@@ -343,6 +344,17 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
     // The namespace's destroy waited until it was gone, with everything in it.
     assert!(cluster.gone(&["namespace", &ns]));
     assert!(cluster.gone(&["clusterrolebinding", &binding]));
+}
+
+/// A cluster role binding the stack under test makes and should destroy, deleted all the same
+/// when the test ends, in case it failed first.
+struct Binding<'a>(&'a Cluster, &'a str);
+
+impl Drop for Binding<'_> {
+    fn drop(&mut self) {
+        let binding = ["delete", "clusterrolebinding", self.1, "--ignore-not-found"];
+        self.0.kubectl(&binding);
+    }
 }
 
 /// `kubernetes_config_map_v1_data` on the ConfigMap `coredns` of `ns`, setting `data`, with
