@@ -750,37 +750,69 @@ fn bad_input_is_refused_at_its_line_at_plan_and_changes_nothing() {
     let cluster = Cluster::new();
     let ns = cluster.namespace("e2e-ty-bad");
     let ns = ns.name.as_str();
-    let bad_ns = unique("Bad_NS");
-    let upper = format!(
+    let (new_ns, bad_ns) = (unique("e2e-ty-new"), unique("Bad_NS"));
+    let _leftover = cluster.leftover(new_ns.clone());
+    // Checked from the configuration, as hashicorp/kubernetes does: the server could not
+    // check what goes into a namespace this apply makes, which would be made first.
+    let names = format!(
         r#"
-resource "kubernetes_namespace_v1" "bad" {{
+resource "kubernetes_namespace_v1" "new" {{
   metadata {{
-    name = "{bad_ns}"
+    name = "{new_ns}"
   }}
 }}
 
 resource "kubernetes_config_map_v1" "bad" {{
   metadata {{
     name      = "Bad_Name"
-    namespace = "{ns}"
+    namespace = kubernetes_namespace_v1.new.metadata[0].name
   }}
   data = {{ a = "1" }}
 }}
+
+resource "kubernetes_secret_v1" "labelled" {{
+  metadata {{
+    name      = "labelled"
+    namespace = kubernetes_namespace_v1.new.metadata[0].name
+    labels    = {{ "bad key" = "x" }}
+  }}
+}}
+
+resource "kubernetes_namespace_v1" "bad" {{
+  metadata {{
+    name = "{bad_ns}"
+  }}
+}}
 "#
     );
-    let stack = Stack::new(&cluster, &upper);
+    let stack = Stack::new(&cluster, &names);
     let errors = [
-        ("Namespace \"Bad_NS", "name = \"Bad_NS"),
-        (
-            "ConfigMap \"Bad_Name\" is invalid",
-            "name      = \"Bad_Name\"",
-        ),
+        ("Invalid metadata.name", "name      = \"Bad_Name\""),
+        ("Invalid label key", "labels    = {"),
+        ("Invalid metadata.name", "name = \"Bad_NS"),
     ];
     stack.refused(&["plan"], &errors);
     stack.refused(&["apply", "--auto-approve"], &errors);
-    let maps = cluster.json(&["get", "configmap", "-n", ns])["items"].to_string();
-    assert!(!maps.contains("Bad_Name"), "{maps}");
+    assert!(cluster.gone(&["namespace", &new_ns]), "half-applied");
     assert!(cluster.gone(&["namespace", &bad_ns.to_lowercase()]));
+
+    // What only the server checks: its refusal, at the attribute of the field it names.
+    let bad_key = format!(
+        r#"
+resource "kubernetes_secret_v1" "keys" {{
+  metadata {{
+    name      = "keys"
+    namespace = "{ns}"
+  }}
+  data = {{ "bad key" = "x" }}
+}}
+"#
+    );
+    stack.write(&bad_key);
+    let refused = [("Secret \"keys\" is invalid", "data = {")];
+    stack.refused(&["plan"], &refused);
+    stack.refused(&["apply", "--auto-approve"], &refused);
+    assert!(cluster.gone(&["secret", "keys", "-n", ns]));
 
     let no_role = r#"
 resource "kubernetes_cluster_role_binding_v1" "bad" {

@@ -3,6 +3,7 @@
 //! cannot change (Kubernetes refuses): a change replaces the binding.
 
 use super::metadata::Shape;
+use super::names::NameRule;
 use super::resource::ObjectType;
 use async_trait::async_trait;
 use ggplan_sdk::{Attribute, BlockNesting, NestedBlock, Schema, Type, Value};
@@ -110,6 +111,7 @@ impl ObjectType for ClusterRoleBinding {
     const METADATA: Shape = Shape {
         namespaced: false,
         generate_name: false,
+        names: NameRule::PathSegment,
     };
 
     fn schema(&self) -> Schema {

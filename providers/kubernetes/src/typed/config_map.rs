@@ -5,6 +5,7 @@
 
 use super::maps;
 use super::metadata::Shape;
+use super::names::NameRule;
 use super::resource::ObjectType;
 use super::secret::{base64_check, immutable_replaces};
 use async_trait::async_trait;
@@ -30,6 +31,7 @@ impl ObjectType for ConfigMap {
     const METADATA: Shape = Shape {
         namespaced: true,
         generate_name: true,
+        names: NameRule::Subdomain,
     };
 
     fn schema(&self) -> Schema {

@@ -4,6 +4,7 @@
 //! ids built from it.
 
 use super::maps;
+use super::names::{self, NameRule};
 use ggplan_sdk::{
     AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
 };
@@ -19,6 +20,8 @@ pub struct Shape {
     pub namespaced: bool,
     /// The server may generate its name (`metadata.generate_name`).
     pub generate_name: bool,
+    /// The rule its names follow.
+    pub names: NameRule,
 }
 
 /// The path of `field` in the metadata block.
@@ -318,6 +321,54 @@ pub fn import_block(type_name: &str, id: &str, shape: Shape) -> Result<Value, Di
 /// not both.
 pub fn validate(config: &Value, shape: Shape) -> Diagnostics {
     let block = of(config);
+    let mut diagnostics = formats(block, shape);
+    diagnostics.extend(named(block, shape));
+    diagnostics
+}
+
+/// Names, label and annotation keys and label values as Kubernetes takes them (values not
+/// known yet are checked by the server's dry-run, or its apply).
+fn formats(block: &Value, shape: Shape) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    let mut refuse = |summary: &str, why: Option<String>, at: AttrPath| {
+        if let Some(why) = why {
+            diagnostics.push(Diagnostic::error(summary, why).at_attribute(at));
+        }
+    };
+    if let Some(name) = block.get("name").as_str() {
+        refuse(
+            "Invalid metadata.name",
+            shape.names.check(name),
+            path("name"),
+        );
+    }
+    if let Some(prefix) = block.get("generate_name").as_str() {
+        let why = shape.names.check_prefix(prefix);
+        refuse("Invalid metadata.generate_name", why, path("generate_name"));
+    }
+    if let Some(namespace) = block.get("namespace").as_str().filter(|_| shape.namespaced) {
+        let why = NameRule::Label.check(namespace);
+        refuse("Invalid metadata.namespace", why, path("namespace"));
+    }
+    for (attribute, what) in [("labels", "label"), ("annotations", "annotation")] {
+        for (key, value) in block.get(attribute).as_map().into_iter().flatten() {
+            let at = path(attribute).key(key);
+            refuse(
+                &format!("Invalid {what} key"),
+                names::check_key(key),
+                at.clone(),
+            );
+            if let Some(value) = value.as_str().filter(|_| attribute == "labels") {
+                let why = names::check_label_value(key, value);
+                refuse("Invalid label value", why, at);
+            }
+        }
+    }
+    diagnostics
+}
+
+/// A name, or (where the server may generate one) a generate_name, not both.
+fn named(block: &Value, shape: Shape) -> Diagnostics {
     let (name, generate) = (block.get("name"), block.get("generate_name"));
     let mut diagnostics = Diagnostics::new();
     if block.is_null() || name.is_unknown() || generate.is_unknown() || !shape.generate_name {
@@ -350,10 +401,12 @@ mod tests {
     const SECRET: Shape = Shape {
         namespaced: true,
         generate_name: true,
+        names: NameRule::Subdomain,
     };
     const NAMESPACE: Shape = Shape {
         namespaced: false,
         generate_name: true,
+        names: NameRule::Label,
     };
 
     fn state(pairs: Vec<(&str, Value)>) -> Value {
@@ -448,5 +501,33 @@ mod tests {
         assert!(validate(&neither, SECRET).has_errors());
         let named = state(vec![("name", Value::string("a"))]);
         assert!(validate(&named, SECRET).is_empty());
+    }
+
+    #[test]
+    fn names_labels_and_annotations_are_checked_where_they_are_set() {
+        let bad = state(vec![
+            ("name", Value::string("Bad_Name")),
+            ("namespace", Value::string("Gourmet")),
+            (
+                "labels",
+                Value::object([("bad key", Value::string("not ok"))]),
+            ),
+            (
+                "annotations",
+                Value::object([("ok/x", Value::string("any text"))]),
+            ),
+        ]);
+        let at: Vec<AttrPath> = validate(&bad, SECRET)
+            .0
+            .into_iter()
+            .filter_map(|d| d.attribute)
+            .collect();
+        let key = path("labels").key("bad key");
+        assert_eq!(at, [path("name"), path("namespace"), key.clone(), key]);
+        let dotted = state(vec![("name", Value::string("a.b"))]);
+        assert!(validate(&dotted, SECRET).is_empty());
+        assert!(validate(&dotted, NAMESPACE).has_errors());
+        let pending = state(vec![("name", Value::Unknown), ("labels", Value::Unknown)]);
+        assert!(validate(&pending, SECRET).is_empty());
     }
 }

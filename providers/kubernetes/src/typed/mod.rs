@@ -24,6 +24,7 @@ pub mod config_map_data;
 pub mod data;
 mod maps;
 mod metadata;
+mod names;
 pub mod namespace;
 pub mod patch;
 pub mod resource;

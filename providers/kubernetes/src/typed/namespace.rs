@@ -5,6 +5,7 @@
 //! (hashicorp/kubernetes: 20, its create timeout, which the schema does not let one set).
 
 use super::metadata::Shape;
+use super::names::NameRule;
 use super::resource::ObjectType;
 use crate::cluster::Cluster;
 use crate::error::KubeError;
@@ -32,6 +33,7 @@ impl ObjectType for Namespace {
     const METADATA: Shape = Shape {
         namespaced: false,
         generate_name: true,
+        names: NameRule::Label,
     };
 
     fn schema(&self) -> Schema {

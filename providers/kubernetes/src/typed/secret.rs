@@ -9,6 +9,7 @@
 
 use super::maps;
 use super::metadata::Shape;
+use super::names::NameRule;
 use super::resource::{MANAGER, ObjectType};
 use crate::cluster::Cluster;
 use crate::error::KubeError;
@@ -43,6 +44,7 @@ impl ObjectType for Secret {
     const METADATA: Shape = Shape {
         namespaced: true,
         generate_name: true,
+        names: NameRule::Subdomain,
     };
 
     fn schema(&self) -> Schema {

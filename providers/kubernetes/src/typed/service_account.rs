@@ -6,6 +6,7 @@
 //! stack sets (an import reads them all).
 
 use super::metadata::Shape;
+use super::names::NameRule;
 use super::resource::ObjectType;
 use crate::cluster::Cluster;
 use crate::error::KubeError;
@@ -53,6 +54,7 @@ impl ObjectType for ServiceAccount {
     const METADATA: Shape = Shape {
         namespaced: true,
         generate_name: true,
+        names: NameRule::Subdomain,
     };
 
     fn schema(&self) -> Schema {
