@@ -776,6 +776,7 @@ resource "kubernetes_secret_v1" "labelled" {{
     namespace = kubernetes_namespace_v1.new.metadata[0].name
     labels    = {{ "bad key" = "x" }}
   }}
+  data = {{ "bad/key" = "x" }}
 }}
 
 resource "kubernetes_namespace_v1" "bad" {{
@@ -789,6 +790,7 @@ resource "kubernetes_namespace_v1" "bad" {{
     let errors = [
         ("Invalid metadata.name", "name      = \"Bad_Name\""),
         ("Invalid label key", "labels    = {"),
+        ("Invalid data key", "data = { \"bad/key"),
         ("Invalid metadata.name", "name = \"Bad_NS"),
     ];
     stack.refused(&["plan"], &errors);
@@ -804,13 +806,15 @@ resource "kubernetes_secret_v1" "keys" {{
     name      = "keys"
     namespace = "{ns}"
   }}
-  data = {{ "bad key" = "x" }}
+  type = "kubernetes.io/tls"
+  data = {{ "ca.crt" = "x" }}
 }}
 "#
     );
     stack.write(&bad_key);
     let refused = [("Secret \"keys\" is invalid", "data = {")];
-    stack.refused(&["plan"], &refused);
+    let tls = stack.refused(&["plan"], &refused);
+    assert!(tls.all().contains("tls.key"), "{}", tls.all());
     stack.refused(&["apply", "--auto-approve"], &refused);
     assert!(cluster.gone(&["secret", "keys", "-n", ns]));
 

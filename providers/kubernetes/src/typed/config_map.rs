@@ -7,7 +7,7 @@ use super::maps;
 use super::metadata::Shape;
 use super::names::NameRule;
 use super::resource::ObjectType;
-use super::secret::{base64_check, immutable_replaces};
+use super::secret::{base64_check, data_keys, immutable_replaces};
 use async_trait::async_trait;
 use ggplan_sdk::{AttrPath, Attribute, Diagnostics, Schema, Type, Value};
 use serde_json::{Map, Value as Json};
@@ -60,7 +60,7 @@ impl ObjectType for ConfigMap {
 
     fn validate(&self, config: &Value) -> Diagnostics {
         let binary = config.get("binary_data").as_map().into_iter().flatten();
-        let mut diagnostics = Diagnostics::new();
+        let mut diagnostics = data_keys(config);
         for (key, value) in binary {
             diagnostics.extend(base64_check(value, AttrPath::attr("binary_data").key(key)));
         }

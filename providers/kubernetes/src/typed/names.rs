@@ -86,6 +86,21 @@ pub fn check_key(key: &str) -> Option<String> {
     })
 }
 
+/// Why `key` is not a key of a ConfigMap's or a Secret's data; `None` when it is one.
+pub fn check_data_key(key: &str) -> Option<String> {
+    let ok = !key.is_empty()
+        && key.len() <= 253
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    (!ok).then(|| {
+        format!(
+            "{key:?} is not a valid data key: it must be letters, digits, '-', '_' or '.' \
+             (e.g. 'key.name', 'KEY_NAME' or 'key-name')."
+        )
+    })
+}
+
 /// Why `value` is not a label value; `None` when it is one.
 pub fn check_label_value(key: &str, value: &str) -> Option<String> {
     let ok = value.is_empty() || (value.len() <= 63 && QUALIFIED_NAME.is_match(value));
@@ -126,5 +141,8 @@ mod tests {
         assert!(check_label_value("team", "").is_none());
         assert!(check_label_value("team", "gourmet.gram_1").is_none());
         assert!(check_label_value("team", "not ok").is_some());
+        assert!(check_data_key("POSTGRES_PASSWORD").is_none());
+        assert!(check_data_key(".dockerconfigjson").is_none());
+        assert!(check_data_key("bad key").is_some());
     }
 }

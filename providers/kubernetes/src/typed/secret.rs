@@ -9,7 +9,7 @@
 
 use super::maps;
 use super::metadata::Shape;
-use super::names::NameRule;
+use super::names::{self, NameRule};
 use super::resource::{MANAGER, ObjectType};
 use crate::cluster::Cluster;
 use crate::error::KubeError;
@@ -96,7 +96,7 @@ impl ObjectType for Secret {
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        let mut diagnostics = Diagnostics::new();
+        let mut diagnostics = data_keys(config);
         let binary = config.get("binary_data").as_map().into_iter().flatten();
         for (key, value) in binary {
             let at = AttrPath::attr("binary_data").key(key);
@@ -222,6 +222,27 @@ pub fn read(state: &mut Value, live: &Json, keep: impl Fn(&String) -> bool) {
         "immutable",
         live["immutable"].as_bool().map_or(Value::Null, Value::Bool),
     );
+}
+
+/// The keys of `data` and `binary_data` that no ConfigMap or Secret may have, each at its key
+/// (checked from the configuration: the object may go to a namespace the same apply makes,
+/// where the server cannot check it first).
+pub fn data_keys(config: &Value) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    for attribute in ["data", "binary_data"] {
+        for key in config
+            .get(attribute)
+            .as_map()
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            if let Some(why) = names::check_data_key(key) {
+                let at = AttrPath::attr(attribute).key(key);
+                diagnostics.push(Diagnostic::error("Invalid data key", why).at_attribute(at));
+            }
+        }
+    }
+    diagnostics
 }
 
 /// A base64 value of `binary_data` that does not decode, located at `at`.
