@@ -69,9 +69,10 @@ impl Diagnostic {
         }
     }
 
-    /// The same diagnostic about an attribute.
+    /// The same diagnostic about an attribute. The root path names no attribute (the
+    /// problem is about the whole resource): the diagnostic stays without one.
     pub fn at_attribute(mut self, path: AttrPath) -> Diagnostic {
-        self.attribute = Some(path);
+        self.attribute = (!path.0.is_empty()).then_some(path);
         self
     }
 
@@ -164,3 +165,17 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diagnostic_about_the_root_path_names_no_attribute() {
+        let whole = Diagnostic::error("refused", "").at_attribute(AttrPath::root());
+        assert_eq!(whole.attribute, None);
+        assert!(!whole.to_string().contains("attribute"), "{whole}");
+        let data = Diagnostic::error("refused", "").at_attribute(AttrPath::attr("data"));
+        assert_eq!(data.attribute, Some(AttrPath::attr("data")));
+    }
+}
