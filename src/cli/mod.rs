@@ -23,6 +23,8 @@ use ui::Ui;
 pub fn registry() -> Registry {
     Registry::new(ggplan_provider_builtin::factories().into_iter().chain([
         ggplan_provider_kubernetes::factory(),
+        ggplan_provider_helm::factory(),
+        ggplan_provider_argocd::factory(),
         ggplan_provider_mlflow::factory(),
         ggplan_provider_openstack::factory(),
         ggplan_provider_ssh::factory(),

@@ -19,15 +19,17 @@
 //! same server-side apply. The provider block reads a kubeconfig and explicit settings as the
 //! Terraform provider does ([`settings`]).
 
-mod cluster;
-mod error;
+// The connection, the object core and waiting are public: the helm and argocd providers
+// reach their clusters and write their objects through them.
+pub mod cluster;
+pub mod error;
 mod field_path;
 mod functions;
 mod manifest;
-mod object;
-mod settings;
+pub mod object;
+pub mod settings;
 mod typed;
-mod wait;
+pub mod wait;
 
 use async_trait::async_trait;
 use cluster::Cluster;

@@ -125,6 +125,36 @@ pub async fn config(
     block: &Value,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<kube::Config, Diagnostics> {
+    let resolved = kubeconfig(block, env)?;
+    let options = KubeConfigOptions {
+        context: Some(resolved.context),
+        ..KubeConfigOptions::default()
+    };
+    kube::Config::from_custom_kubeconfig(resolved.kubeconfig, &options)
+        .await
+        .map_err(|e| {
+            Diagnostic::error(
+                "Cannot use the kubernetes provider's settings",
+                format!("{e}. Check the kubeconfig and the provider block."),
+            )
+            .into()
+        })
+}
+
+/// A provider block's settings as one kubeconfig: the files it names merged, and the context
+/// to use, overridden by the explicit settings. For a tool that reads a kubeconfig (helm)
+/// rather than a client of its own.
+pub struct ResolvedKubeconfig {
+    pub kubeconfig: Kubeconfig,
+    pub context: String,
+}
+
+/// The kubeconfig a provider block (or a `kubernetes {}` block of the helm and argocd
+/// providers) describes; `env` reads the process environment.
+pub fn kubeconfig(
+    block: &Value,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<ResolvedKubeconfig, Diagnostics> {
     let setting = |name: &str| -> Option<String> {
         let variable = STRINGS
             .iter()
@@ -152,20 +182,11 @@ pub async fn config(
         .get("insecure")
         .as_bool()
         .or_else(|| env("KUBE_INSECURE").map(|v| v == "true" || v == "1"));
-    let chosen = override_context(&mut kubeconfig, &options, &setting, insecure)?;
-    let options = KubeConfigOptions {
-        context: Some(chosen),
-        ..KubeConfigOptions::default()
-    };
-    kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .map_err(|e| {
-            Diagnostic::error(
-                "Cannot use the kubernetes provider's settings",
-                format!("{e}. Check the kubeconfig and the provider block."),
-            )
-            .into()
-        })
+    let context = override_context(&mut kubeconfig, &options, &setting, insecure)?;
+    Ok(ResolvedKubeconfig {
+        kubeconfig,
+        context,
+    })
 }
 
 /// `config_paths`, else `config_path`, else their variables, else `KUBECONFIG`.
