@@ -1,9 +1,27 @@
-//! ggplan's `argocd` provider. Being built: it has no types yet.
+//! ggplan's `argocd` provider: Argo CD's applications and repositories as the Kubernetes
+//! objects Argo CD itself reads, with the names of the argoproj-labs/argocd Terraform provider.
+//!
+//! | resource              | object written                                                   |
+//! |-----------------------|------------------------------------------------------------------|
+//! | `argocd_application`  | `argoproj.io/v1alpha1` Application in the Argo CD namespace      |
+//! | `argocd_repository`   | a Secret labelled `argocd.argoproj.io/secret-type: repository`   |
+//!
+//! Nothing talks to the Argo CD API server: the provider reaches the cluster through the
+//! kubernetes provider's connection ([`settings`]), writes by server-side apply (plans are its
+//! dry-runs), and reads back what Argo CD's controller writes (an Application's `status`). A
+//! sync is requested the way `argocd app sync` does it, by setting the Application's
+//! `operation` field ([`application::sync`]).
+
+pub mod application;
+pub mod repository;
+pub mod settings;
+pub mod wire;
 
 use async_trait::async_trait;
-use ggplan_provider_kubernetes::error::KubeError;
+use ggplan_provider_kubernetes::cluster::Cluster;
+use ggplan_provider_kubernetes::error::{KubeError, Place};
 use ggplan_sdk::typed::{ResourceType, TypedProvider};
-use ggplan_sdk::{Diagnostics, ProviderFactory, Value};
+use ggplan_sdk::{AttrPath, Diagnostics, ProviderFactory, Schema, Value};
 
 /// The `argocd` provider, as the engine instantiates it.
 pub fn factory() -> ProviderFactory {
@@ -12,17 +30,40 @@ pub fn factory() -> ProviderFactory {
 
 pub struct Argocd;
 
+/// The configured provider: the cluster Argo CD runs in, and the namespace it reads its
+/// Applications and repository Secrets from.
+pub struct ArgoCluster {
+    pub cluster: Cluster,
+    pub namespace: String,
+}
+
 #[async_trait]
 impl TypedProvider for Argocd {
-    type Client = ();
+    type Client = ArgoCluster;
     type Error = KubeError;
     const NAME: &'static str = "argocd";
 
-    fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
-        Vec::new()
+    fn schema() -> Schema {
+        settings::schema()
     }
 
-    async fn configure(_config: &Value) -> Result<(), Diagnostics> {
-        Ok(())
+    fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
+        vec![
+            Box::new(application::Application),
+            Box::new(repository::Repository),
+        ]
     }
+
+    async fn configure(config: &Value) -> Result<ArgoCluster, Diagnostics> {
+        settings::configure(config, |var| std::env::var(var).ok()).await
+    }
+}
+
+/// A failure shown at the attribute or block `object` of the resource (the kubernetes crate
+/// would place it at a `manifest`, which these types do not have).
+pub(crate) fn placed_at(error: KubeError, object: AttrPath) -> KubeError {
+    error.placed(&Place {
+        object,
+        take_over: "",
+    })
 }

@@ -1,0 +1,751 @@
+//! The `ggplan` binary with the argocd provider against the real control plane of
+//! `tests/support/kubernetes.sh` (kube-apiserver v1.20.2 on loopback), with Argo CD's
+//! Application and AppProject CRDs installed from `tests/fixtures/argocd/crds.yaml`.
+//!
+//! Argo CD's controller cannot run here (no kubelet, no images). So the objects ggplan writes
+//! are compared with what Argo CD documents (the declarative-setup YAML of the seed's
+//! `argocd app create`, converted by kubectl, in `tests/fixtures/argocd/`), and where ggplan
+//! waits for the controller, **the test plays Argo CD's controller**: a thread patches the
+//! Application's status, clears its `operation` or removes its finalizer with kubectl while
+//! ggplan waits, as Argo CD's controller does (its CRD has no status subresource: it writes
+//! the Application itself). Each such test says so in its name.
+//!
+//! Each test has an Argo CD namespace of its own (`e2e-argo-*`, with the `default` AppProject
+//! Argo CD's install makes), so the tests run in parallel and can be rerun.
+
+#[path = "support/binary.rs"]
+mod binary;
+#[path = "support/kube.rs"]
+mod kube;
+
+use base64::Engine as _;
+use binary::{BIN, Run};
+use kube::{Cluster, Namespace, unique};
+use serde_json::{Value as Json, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Once;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+const FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+const REPO: &str = "https://github.com/teaching-on-testbeds/gourmetgram-iac.git";
+const EXTERNAL_IP: &str = "10.56.0.10";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/argocd")
+        .join(name)
+}
+
+/// A fixture's text with its placeholders filled in.
+fn fixture_filled(name: &str, fills: &[(&str, &str)]) -> String {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    fills
+        .iter()
+        .fold(text, |text, (from, to)| text.replace(from, to))
+}
+
+/// Argo CD's CRDs, installed once per test binary and established before any test uses them.
+fn install_crds(cluster: &Cluster) {
+    static INSTALLED: Once = Once::new();
+    INSTALLED.call_once(|| {
+        let crds = fixture("crds.yaml");
+        cluster.ok(&["apply", "-f", crds.to_str().unwrap()]);
+        cluster.ok(&[
+            "wait",
+            "--for",
+            "condition=established",
+            "--timeout",
+            "60s",
+            "crd/applications.argoproj.io",
+            "crd/appprojects.argoproj.io",
+        ]);
+    });
+}
+
+/// An Argo CD namespace of one test, with the `default` AppProject Argo CD's install makes.
+fn argo_namespace(cluster: &Cluster) -> Namespace<'_> {
+    install_crds(cluster);
+    let namespace = cluster.namespace("e2e-argo");
+    let project = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: default\n  \
+         namespace: {}\nspec:\n  sourceRepos: ['*']\n  destinations:\n  - namespace: '*'\n    \
+         server: '*'\n  clusterResourceWhitelist:\n  - group: '*'\n    kind: '*'\n",
+        namespace.name
+    );
+    let out = cluster.kubectl_input(&["apply", "-f", "-"], Some(&project));
+    assert!(out.ok, "AppProject: {}", out.stderr);
+    namespace
+}
+
+/// A stack directory of its own with the argocd provider for the Argo CD namespace
+/// `namespace`, run by the ggplan binary with none of the runner's KUBE* variables.
+struct Stack {
+    _tmp: TempDir,
+    dir: PathBuf,
+    provider: String,
+}
+
+impl Stack {
+    fn new(cluster: &Cluster, namespace: &str, resources: &str) -> Stack {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        let provider = format!(
+            "provider \"argocd\" {{\n  namespace = \"{namespace}\"\n  kubernetes {{\n    \
+             config_path = \"{}\"\n  }}\n}}\n",
+            cluster.kubeconfig
+        );
+        let stack = Stack {
+            _tmp: tmp,
+            dir,
+            provider,
+        };
+        stack.write(resources);
+        stack
+    }
+
+    /// The main.tf: the provider block, then `resources`.
+    fn main_tf(&self, resources: &str) -> String {
+        format!("{}{resources}", self.provider)
+    }
+
+    fn write(&self, resources: &str) {
+        std::fs::write(self.dir.join("main.tf"), self.main_tf(resources)).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .env("HOME", &self.dir);
+        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("KUBE")) {
+            command.env_remove(name);
+        }
+        Run::of(command.output().expect("run ggplan"))
+    }
+
+    fn apply(&self) -> Run {
+        self.run(&["apply", "--auto-approve"]).expect(0)
+    }
+
+    fn assert_clean(&self) {
+        let plan = self.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "the re-plan is not clean:\n{}", plan.all());
+    }
+
+    fn addresses(&self) -> Vec<String> {
+        let out = self.run(&["state", "list"]).expect(0);
+        out.stdout.lines().map(str::to_string).collect()
+    }
+}
+
+/// An application of the seed's shape: a Helm chart at `path` of the seed's repository, its
+/// external IP as a `--helm-set-string` parameter, auto-sync with self-heal; `extra` goes into
+/// the resource block.
+fn application(resource: &str, name: &str, path: &str, parameter: &str, extra: &str) -> String {
+    format!(
+        r#"
+resource "argocd_application" "{resource}" {{
+  metadata {{
+    name = "{name}"
+  }}
+  spec {{
+    source {{
+      repo_url        = "{REPO}"
+      path            = "{path}"
+      target_revision = "HEAD"
+      helm {{
+        parameter {{
+          name         = "{parameter}"
+          value        = var.external_ip
+          force_string = true
+        }}
+      }}
+    }}
+    destination {{
+      server    = "https://kubernetes.default.svc"
+      namespace = "{name}"
+    }}
+    sync_policy {{
+      automated {{
+        self_heal = true
+      }}
+    }}
+  }}
+{extra}}}
+"#
+    )
+}
+
+fn external_ip_variable() -> String {
+    format!("variable \"external_ip\" {{\n  default = \"{EXTERNAL_IP}\"\n}}\n")
+}
+
+/// The Application `name` in `namespace` as the server has it (`None` once it is gone).
+fn live_application(cluster: &Cluster, namespace: &str, name: &str) -> Option<Json> {
+    let out = cluster.kubectl(&["get", "application", name, "-n", namespace, "-o", "json"]);
+    if !out.ok {
+        assert!(out.stderr.contains("NotFound"), "{}", out.stderr);
+        return None;
+    }
+    Some(serde_json::from_str(&out.stdout).unwrap())
+}
+
+/// A documented object (YAML) as the JSON kubectl makes of it, without talking to the server.
+fn documented(cluster: &Cluster, yaml: &str) -> Json {
+    let out = cluster.kubectl_input(
+        &["create", "--dry-run=client", "-o", "json", "-f", "-"],
+        Some(yaml),
+    );
+    assert!(
+        out.ok,
+        "kubectl could not read the documented YAML: {}",
+        out.stderr
+    );
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+/// Asserts that the live Application is the documented one: apiVersion, kind, name,
+/// namespace and the whole spec; ggplan adds nothing else to it (no finalizer, no operation).
+fn assert_as_documented(live: &Json, documented: &Json) {
+    for field in ["apiVersion", "kind", "spec"] {
+        assert_eq!(live[field], documented[field], "{field} differs:\n{live:#}");
+    }
+    for field in ["name", "namespace"] {
+        assert_eq!(live["metadata"][field], documented["metadata"][field]);
+    }
+    assert!(live["metadata"].get("finalizers").is_none(), "{live:#}");
+    assert!(live.get("operation").is_none(), "{live:#}");
+}
+
+/// Plays Argo CD's controller for the Application `name`: polls it until `ready` holds of it
+/// (for up to a minute), then merge-patches `patch` into it, as the controller writes an
+/// Application. Returns the Application as it was when `ready` held.
+fn play_controller(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    ready: impl Fn(&Json) -> bool,
+    patch: &Json,
+) -> Json {
+    let started = Instant::now();
+    loop {
+        if let Some(live) = live_application(cluster, namespace, name).filter(|live| ready(live)) {
+            let object = ["application", name, "-n", namespace];
+            cluster.merge_patch(&object, &patch.to_string());
+            return live;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the Application {name} never became ready for the controller's part"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The status Argo CD's controller writes for an application synced to `revision`.
+fn synced_and_healthy(revision: &str) -> Json {
+    json!({"status": {
+        "sync": {"status": "Synced", "revision": revision},
+        "health": {"status": "Healthy"},
+        "reconciledAt": "2026-12-07T09:00:00Z",
+    }})
+}
+
+#[test]
+fn the_seeds_platform_and_three_environments_apply_as_argo_cd_documents_them_and_destroy_through_the_finalizer_with_the_test_playing_argo_cds_controller()
+ {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let mut resources = external_ip_variable();
+    resources += &application(
+        "platform",
+        "gourmetgram-platform",
+        "k8s/platform",
+        "minio.externalIP",
+        "",
+    );
+    for environment in ["staging", "canary", "production"] {
+        resources += &application(
+            environment,
+            &format!("gourmetgram-{environment}"),
+            &format!("k8s/{environment}"),
+            "service.externalIP",
+            "",
+        );
+    }
+    let stack = Stack::new(&cluster, ns, &resources);
+    let applied = stack.apply();
+    assert!(applied.stdout.contains("4 added"), "{}", applied.all());
+
+    let fills = [("ARGOCD_NAMESPACE", ns), ("EXTERNAL_IP", EXTERNAL_IP)];
+    let platform = documented(
+        &cluster,
+        &fixture_filled("platform-application.yaml", &fills),
+    );
+    let live = live_application(&cluster, ns, "gourmetgram-platform").unwrap();
+    assert_as_documented(&live, &platform);
+    for environment in ["staging", "canary", "production"] {
+        let mut fills = fills.to_vec();
+        fills.push(("ENVIRONMENT", environment));
+        let yaml = fixture_filled("environment-application.yaml", &fills);
+        let name = format!("gourmetgram-{environment}");
+        let live = live_application(&cluster, ns, &name).unwrap();
+        assert_as_documented(&live, &documented(&cluster, &yaml));
+    }
+    stack.assert_clean();
+
+    // Destroy with cascade (the default): each Application gets Argo CD's finalizer and is
+    // deleted; it stays, terminating, until the controller has deleted its objects and removed
+    // the finalizer, which the test does here while ggplan waits.
+    let names = [
+        "gourmetgram-platform",
+        "gourmetgram-staging",
+        "gourmetgram-canary",
+        "gourmetgram-production",
+    ];
+    let destroyed = std::thread::scope(|scope| {
+        let controller = scope.spawn(|| {
+            names.map(|name| {
+                let terminating = |live: &Json| {
+                    live["metadata"].get("deletionTimestamp").is_some()
+                        && live["metadata"]["finalizers"]
+                            .as_array()
+                            .is_some_and(|f| f.iter().any(|f| f == FINALIZER))
+                };
+                let removed = json!({"metadata": {"finalizers": null}});
+                play_controller(&cluster, ns, name, terminating, &removed)
+            })
+        });
+        let destroyed = stack.run(&["destroy", "--auto-approve"]);
+        let seen = controller.join().unwrap();
+        assert_eq!(seen.len(), 4);
+        destroyed
+    });
+    let destroyed = destroyed.expect(0);
+    assert!(
+        destroyed.stdout.contains("4 destroyed"),
+        "{}",
+        destroyed.all()
+    );
+    assert!(stack.addresses().is_empty());
+    for name in names {
+        assert!(
+            live_application(&cluster, ns, name).is_none(),
+            "{name} is left"
+        );
+    }
+}
+
+/// One application with `wait`, short timeouts, and `target_revision` as given.
+fn waiting_application(revision: &str, path: &str) -> String {
+    let app = application(
+        "platform",
+        "gourmetgram-platform",
+        path,
+        "minio.externalIP",
+        "  wait = true\n  cascade = false\n  timeouts {\n    create = \"60s\"\n    update = \"60s\"\n  }\n",
+    );
+    external_ip_variable()
+        + &app.replace(
+            "target_revision = \"HEAD\"",
+            &format!("target_revision = \"{revision}\""),
+        )
+}
+
+#[test]
+fn a_source_change_requests_a_sync_and_apply_waits_for_synced_and_healthy_with_the_test_playing_argo_cds_controller()
+ {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let name = "gourmetgram-platform";
+    let stack = Stack::new(&cluster, ns, &waiting_application("v1", "k8s/platform"));
+
+    // Create waits until the controller reports the application Synced and Healthy.
+    let created = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            std::thread::sleep(Duration::from_secs(2));
+            play_controller(&cluster, ns, name, |_| true, &synced_and_healthy("1111111"))
+        });
+        stack.run(&["apply", "--auto-approve"])
+    });
+    created.expect(0);
+    let shown = stack.run(&["show"]).expect(0);
+    for text in ["Synced", "Healthy", "1111111"] {
+        assert!(
+            shown.stdout.contains(text),
+            "{text} not shown:\n{}",
+            shown.stdout
+        );
+    }
+    stack.assert_clean();
+
+    // A new target revision: the plan says a sync will be requested; the apply sets the
+    // operation as `argocd app sync` does and waits until the controller has done it.
+    stack.write(&waiting_application("v2", "k8s/platform"));
+    let plan = stack.run(&["plan"]).expect(0);
+    assert!(plan.all().contains("requests a sync"), "{}", plan.all());
+    assert!(plan.stdout.contains("\"v1\" -> \"v2\""), "{}", plan.stdout);
+    let started = Instant::now();
+    let (updated, requested) = std::thread::scope(|scope| {
+        let controller = scope.spawn(|| {
+            let done = json!({
+                "operation": null,
+                "status": {
+                    "operationState": {
+                        "operation": {"sync": {"revision": "v2"},
+                                      "initiatedBy": {"username": "ggplan"}},
+                        "phase": "Succeeded",
+                        "message": "successfully synced (all tasks run)",
+                        "startedAt": "2026-12-07T09:01:00Z",
+                        "finishedAt": "2026-12-07T09:01:05Z",
+                        "syncResult": {"revision": "2222222"},
+                    },
+                    "sync": {"status": "Synced", "revision": "2222222"},
+                    "health": {"status": "Healthy"},
+                },
+            });
+            let requested = |live: &Json| live.get("operation").is_some();
+            let seen = play_controller(
+                &cluster,
+                ns,
+                name,
+                |live| {
+                    // Leave ggplan waiting a little, to see that it does.
+                    requested(live) && {
+                        std::thread::sleep(Duration::from_secs(2));
+                        true
+                    }
+                },
+                &done,
+            );
+            seen["operation"].clone()
+        });
+        let updated = stack.run(&["apply", "--auto-approve"]);
+        (updated, controller.join().unwrap())
+    });
+    updated.expect(0);
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    assert_eq!(
+        requested,
+        json!({"sync": {"revision": "v2"}, "initiatedBy": {"username": "ggplan"}})
+    );
+    let live = live_application(&cluster, ns, name).unwrap();
+    assert_eq!(live["spec"]["source"]["targetRevision"], "v2");
+    assert!(live.get("operation").is_none());
+    let shown = stack.run(&["show"]).expect(0);
+    for text in ["2222222", "Succeeded", "successfully synced"] {
+        assert!(
+            shown.stdout.contains(text),
+            "{text} not shown:\n{}",
+            shown.stdout
+        );
+    }
+    stack.assert_clean();
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(live_application(&cluster, ns, name).is_none());
+}
+
+#[test]
+fn a_degraded_application_and_a_failed_sync_are_errors_with_argo_cds_message_with_the_test_playing_argo_cds_controller()
+ {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let name = "gourmetgram-platform";
+    let stack = Stack::new(&cluster, ns, &waiting_application("HEAD", "k8s/platform"));
+
+    let degraded = json!({"status": {
+        "sync": {"status": "Synced", "revision": "3333333"},
+        "health": {"status": "Degraded",
+                   "message": "Deployment \"mlflow\" exceeded its progress deadline"},
+    }});
+    let created = std::thread::scope(|scope| {
+        scope.spawn(|| play_controller(&cluster, ns, name, |_| true, &degraded));
+        stack.run(&["apply", "--auto-approve"])
+    });
+    let created = created.expect(1);
+    let text = created.all();
+    assert!(text.contains("Degraded"), "{text}");
+    assert!(
+        text.contains("Deployment \\\"mlflow\\\" exceeded its progress deadline")
+            || text.contains("Deployment \"mlflow\" exceeded its progress deadline"),
+        "{text}"
+    );
+    // The Application exists: the state records it, so the next apply does not try to create
+    // it again.
+    assert_eq!(
+        stack.addresses(),
+        vec!["argocd_application.platform".to_string()]
+    );
+
+    // The controller heals it; then a new path requests a sync, which fails.
+    let object = ["application", name, "-n", ns];
+    cluster.merge_patch(&object, &synced_and_healthy("3333333").to_string());
+    stack.write(&waiting_application("HEAD", "k8s/platform-v2"));
+    let failed_sync = json!({
+        "operation": null,
+        "status": {"operationState": {
+            "operation": {"sync": {"revision": "HEAD"}},
+            "phase": "Failed",
+            "message": "one or more objects failed to apply, reason: Service \"minio\" is invalid",
+            "startedAt": "2026-12-07T09:02:00Z",
+        }},
+    });
+    let updated = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let requested = |live: &Json| live.get("operation").is_some();
+            play_controller(&cluster, ns, name, requested, &failed_sync)
+        });
+        stack.run(&["apply", "--auto-approve"])
+    });
+    let text = updated.expect(1).all();
+    assert!(text.contains("the sync Failed"), "{text}");
+    assert!(
+        text.contains("one or more objects failed to apply"),
+        "{text}"
+    );
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+}
+
+#[test]
+fn an_application_edited_or_deleted_by_hand_is_drift_that_apply_repairs() {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let name = "gourmetgram-staging";
+    let resources = external_ip_variable()
+        + &application(
+            "staging",
+            name,
+            "k8s/staging",
+            "service.externalIP",
+            "  cascade = false\n",
+        );
+    let stack = Stack::new(&cluster, ns, &resources);
+    stack.apply();
+    stack.assert_clean();
+
+    // kubectl edit: another external IP, and self-heal off.
+    let object = ["application", name, "-n", ns];
+    let edit = json!({"spec": {
+        "source": {"helm": {"parameters": [
+            {"name": "service.externalIP", "value": "10.56.9.9", "forceString": true}]}},
+        "syncPolicy": {"automated": {"selfHeal": false}},
+    }});
+    cluster.merge_patch(&object, &edit.to_string());
+    let plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
+    for text in ["10.56.9.9", "self_heal"] {
+        assert!(
+            plan.stdout.contains(text),
+            "{text} not in the plan:\n{}",
+            plan.stdout
+        );
+    }
+    stack.apply();
+    let live = live_application(&cluster, ns, name).unwrap();
+    assert_eq!(
+        live["spec"]["source"]["helm"]["parameters"][0]["value"],
+        EXTERNAL_IP
+    );
+    assert_eq!(live["spec"]["syncPolicy"]["automated"]["selfHeal"], true);
+    stack.assert_clean();
+
+    // kubectl delete: planned as a create, and made again.
+    cluster.ok(&["delete", "application", name, "-n", ns]);
+    let plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert!(plan.stdout.contains("1 to add"), "{}", plan.stdout);
+    stack.apply();
+    assert!(live_application(&cluster, ns, name).is_some());
+    stack.assert_clean();
+
+    // cascade = false: destroy deletes without Argo CD's finalizer, so nothing waits for the
+    // controller.
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(live_application(&cluster, ns, name).is_none());
+}
+
+fn repository(password_variable: bool) -> String {
+    let password = if password_variable {
+        "var.password"
+    } else {
+        "\"unused\""
+    };
+    format!(
+        r#"
+variable "password" {{
+  type      = string
+  sensitive = true
+}}
+
+resource "argocd_repository" "iac" {{
+  repo       = "{REPO}"
+  project    = "default"
+  username   = "gourmetgram"
+  password   = {password}
+  insecure   = false
+  enable_lfs = true
+}}
+"#
+    )
+}
+
+fn decoded(data: &Json) -> serde_json::Map<String, Json> {
+    data.as_object()
+        .unwrap()
+        .iter()
+        .map(|(key, value)| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(value.as_str().unwrap())
+                .unwrap();
+            (key.clone(), json!(String::from_utf8(bytes).unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_repository_is_the_secret_argo_cd_documents_and_its_password_is_never_printed() {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let password = unique("pw");
+    let stack = Stack::new(&cluster, ns, &repository(true));
+    std::fs::write(
+        stack.dir.join("terraform.tfvars"),
+        format!("password = \"{password}\"\n"),
+    )
+    .unwrap();
+    let mut runs = vec![stack.run(&["plan"]).expect(0), stack.apply()];
+
+    let selector = "argocd.argoproj.io/secret-type=repository";
+    let secrets = cluster.json(&["get", "secret", "-n", ns, "-l", selector]);
+    let items = secrets["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{secrets:#}");
+    let live = &items[0];
+    let fills = [("ARGOCD_NAMESPACE", ns), ("PASSWORD", password.as_str())];
+    let yaml = fixture_filled("repository-secret.yaml", &fills);
+    let documented = documented(&cluster, &yaml);
+    assert_eq!(live["metadata"]["labels"], documented["metadata"]["labels"]);
+    assert_eq!(
+        json!(decoded(&live["data"])),
+        documented["stringData"],
+        "the repository Secret's data is not what Argo CD documents"
+    );
+    // Argo CD's own name for the repository's Secret: repo- and the FNV-1a hash of the URL
+    // and project.
+    let name = live["metadata"]["name"].as_str().unwrap().to_string();
+    assert!(name.starts_with("repo-"), "{name}");
+    stack.assert_clean();
+
+    // The password changed by hand is drift, shown without the value, and repaired.
+    let edit = json!({"stringData": {"password": "changed-by-hand"}});
+    cluster.merge_patch(&["secret", &name, "-n", ns], &edit.to_string());
+    let plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert!(plan.stdout.contains("(sensitive value)"), "{}", plan.stdout);
+    assert!(!plan.all().contains("changed-by-hand"), "{}", plan.all());
+    runs.push(plan);
+    runs.push(stack.apply());
+    let live = cluster.json(&["get", "secret", &name, "-n", ns]);
+    assert_eq!(decoded(&live["data"])["password"], json!(password));
+    stack.assert_clean();
+
+    runs.push(stack.run(&["show"]).expect(0));
+    runs.push(
+        stack
+            .run(&["state", "show", "argocd_repository.iac"])
+            .expect(0),
+    );
+    runs.push(stack.run(&["show", "-json"]).expect(0));
+    runs.push(stack.run(&["destroy", "--auto-approve"]).expect(0));
+    assert!(cluster.gone(&["secret", &name, "-n", ns]));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&password);
+    for run in &runs {
+        let text = run.all();
+        assert!(
+            !text.contains(&password),
+            "the password was printed:\n{text}"
+        );
+        assert!(
+            !text.contains(&encoded),
+            "the password was printed in base64:\n{text}"
+        );
+    }
+}
+
+/// The 1-based line of main.tf where `needle` first appears.
+fn line_of(stack: &Stack, resources: &str, needle: &str) -> usize {
+    let text = stack.main_tf(resources);
+    let found = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in the stack"));
+    text[..found].matches('\n').count() + 1
+}
+
+fn assert_located(run: &Run, summary: &str, line: usize) {
+    assert_eq!(run.code, 1, "expected a failure:\n{}", run.all());
+    let text = run.all();
+    assert!(text.contains(summary), "{summary:?} not reported:\n{text}");
+    let location = format!("on ./main.tf line {line}");
+    assert!(
+        text.contains(&location),
+        "not located at {location}:\n{text}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_at_its_line_with_nothing_applied() {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let base = external_ip_variable()
+        + &application(
+            "platform",
+            "gourmetgram-platform",
+            "k8s/platform",
+            "minio.externalIP",
+            "",
+        );
+    let stack = Stack::new(&cluster, ns, &base);
+    let mut check = |resources: String, needle: &str, summary: &str| {
+        stack.write(&resources);
+        let line = line_of(&stack, &resources, needle);
+        assert_located(&stack.run(&["plan"]), summary, line);
+    };
+
+    // What argoproj-labs/argocd has and ggplan does not: refused, never ignored.
+    let kustomize = base.replace(
+        "      helm {",
+        "      kustomize {\n        name_prefix = \"x-\"\n      }\n      helm {",
+    );
+    check(kustomize, "kustomize {", "kustomize");
+    // A timeout that is not a duration.
+    let timeouts = base.replace(
+        "  spec {",
+        "  timeouts {\n    create = \"5 minutes\"\n  }\n  spec {",
+    );
+    check(timeouts, "create = \"5 minutes\"", "is not a duration");
+    // A name the API server refuses, from its dry-run at plan.
+    let bad_name = base.replace(
+        "name = \"gourmetgram-platform\"",
+        "name = \"Gourmet_Platform\"",
+    );
+    check(bad_name, "name = \"Gourmet_Platform\"", "rejected");
+    // Argo CD's API server settings: ggplan does not use them.
+    let server_addr = stack.provider.replace(
+        "  kubernetes {",
+        "  server_addr = \"argocd.example:443\"\n  kubernetes {",
+    );
+    let stack_with = |resources: &str| format!("{server_addr}{resources}");
+    std::fs::write(stack.dir.join("main.tf"), stack_with(&base)).unwrap();
+    let refused = stack.run(&["plan"]);
+    let text = refused.all();
+    assert_eq!(refused.code, 1, "{text}");
+    assert!(text.contains("does not use server_addr"), "{text}");
+    assert!(live_application(&cluster, ns, "gourmetgram-platform").is_none());
+    assert!(stack.addresses().is_empty());
+}
