@@ -1,0 +1,444 @@
+//! The `ggplan` binary with the helm provider against the real control plane of
+//! `tests/support/kubernetes.sh` (kube-apiserver and kube-controller-manager v1.20.2, no
+//! kubelet: pods never run, so a Deployment with replicas never becomes ready) and the real
+//! helm binary (GGPLAN_TEST_HELM, helm 4). The charts are `tests/fixtures/helm/`, in the
+//! seed's shape: `platform` (MinIO, PostgreSQL and MLflow Deployments, Services with
+//! externalIPs, a PVC, Secrets referenced by name, one Secret of its own from set_sensitive)
+//! and `app` (one GourmetGram environment: replicas and an image tag).
+//!
+//! Releases are installed, re-planned clean, upgraded in place (revision 2) with the rendered
+//! diff in the plan, changed by hand (drift that `plan` and `drift` show and apply repairs),
+//! refused when the chart does not render (at `chart`, with helm's message, nothing recorded)
+//! and uninstalled to nothing, which kubectl and helm confirm; a set_sensitive value is never
+//! printed. Each test has namespaces of its own (`e2e-helm-*`), so they run in parallel.
+
+#[path = "support/binary.rs"]
+mod binary;
+#[path = "support/kube.rs"]
+mod kube;
+
+use base64::Engine as _;
+use binary::{BIN, Run};
+use kube::{Cluster, unique};
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tempfile::TempDir;
+
+/// A stack directory of its own, run by the ggplan binary with none of the KUBE* or HELM_*
+/// variables of whoever runs the tests: only the provider block says which cluster and which
+/// helm to use.
+struct Stack {
+    _tmp: TempDir,
+    dir: PathBuf,
+}
+
+impl Stack {
+    fn new(main_tf: &str) -> Stack {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("stack");
+        std::fs::create_dir(&dir).unwrap();
+        let stack = Stack { _tmp: tmp, dir };
+        stack.write(main_tf);
+        stack
+    }
+
+    fn write(&self, main_tf: &str) {
+        std::fs::write(self.dir.join("main.tf"), main_tf).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .env("NO_COLOR", "1")
+            .env("HOME", &self.dir);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("KUBE") || name.starts_with("HELM_") {
+                command.env_remove(name);
+            }
+        }
+        Run::of(command.output().expect("run ggplan"))
+    }
+
+    fn apply(&self) -> Run {
+        self.run(&["apply", "--auto-approve"]).expect(0)
+    }
+
+    /// A plan that finds nothing to do.
+    fn assert_clean(&self) {
+        let plan = self.run(&["plan", "--detailed-exitcode"]);
+        assert_eq!(plan.code, 0, "the re-plan is not clean:\n{}", plan.all());
+    }
+
+    /// The state's attributes of `helm_release.NAME`.
+    fn release(&self, name: &str) -> Json {
+        let text = std::fs::read_to_string(self.dir.join("state/stack.json")).unwrap();
+        let state: Json = serde_json::from_str(&text).unwrap();
+        let resources = state["resources"].as_array().cloned().unwrap_or_default();
+        let address = format!("helm_release.{name}");
+        let found = resources
+            .iter()
+            .find(|r| r["address"] == address.as_str())
+            .unwrap_or_else(|| panic!("no {address} in the state:\n{text}"));
+        found["attributes"].clone()
+    }
+
+    fn addresses(&self) -> Vec<String> {
+        let out = self.run(&["state", "list"]).expect(0);
+        out.stdout.lines().map(str::to_string).collect()
+    }
+}
+
+fn chart(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helm");
+    path.join(name).display().to_string()
+}
+
+/// The provider block: the test's helm binary and the admin kubeconfig.
+fn provider(cluster: &Cluster) -> String {
+    format!(
+        "provider \"helm\" {{\n  helm_path = \"{}\"\n  kubernetes {{\n    config_path = \"{}\"\n  \
+         }}\n}}\n",
+        cluster.helm, cluster.kubeconfig
+    )
+}
+
+/// helm with the admin kubeconfig and nothing of the user's.
+fn helm(cluster: &Cluster, args: &[&str]) -> kube::Out {
+    let all = [&["--kubeconfig", cluster.kubeconfig.as_str()][..], args].concat();
+    cluster.command(&cluster.helm, &all, None)
+}
+
+/// The release records helm keeps in `namespace` (Secrets labelled owner=helm, one per
+/// revision, whatever its status).
+fn releases(cluster: &Cluster, namespace: &str) -> Vec<Json> {
+    let records = cluster.json(&["get", "secrets", "-l", "owner=helm", "-n", namespace]);
+    records["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// The platform chart released as `platform` into `namespace` (made by the release), MLflow
+/// with `workers`, the PostgreSQL password from set_sensitive. `wait = false`: no kubelet,
+/// so its Deployments never become ready.
+fn platform(namespace: &str, workers: u32, password: &str) -> String {
+    format!(
+        r#"
+resource "helm_release" "platform" {{
+  name             = "platform"
+  chart            = "{chart}"
+  namespace        = "{namespace}"
+  create_namespace = true
+  wait             = false
+  values           = [yamlencode({{ mlflow = {{ workers = {workers} }} }})]
+
+  set {{
+    name  = "minio.externalIP"
+    value = "10.56.0.20"
+    type  = "string"
+  }}
+
+  set_sensitive {{
+    name  = "postgres.password"
+    value = "{password}"
+  }}
+}}
+"#,
+        chart = chart("platform")
+    )
+}
+
+/// Asserts that `secret` (and its base64 form) appears in none of `runs`.
+fn assert_hidden<'a>(secret: &str, runs: impl IntoIterator<Item = &'a Run>) {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
+    for run in runs {
+        let text = run.all();
+        assert!(!text.contains(secret), "the secret was printed:\n{text}");
+        assert!(!text.contains(&encoded), "printed in base64:\n{text}");
+    }
+}
+
+fn assert_shows(run: &Run, texts: &[&str]) {
+    for text in texts {
+        assert!(
+            run.stdout.contains(text),
+            "{text:?} not shown:\n{}",
+            run.all()
+        );
+    }
+}
+
+#[test]
+fn a_platform_release_installs_replans_clean_upgrades_in_place_and_uninstalls_to_nothing() {
+    let cluster = Cluster::new();
+    let ns = unique("e2e-helm-platform");
+    let _leftover = cluster.leftover(ns.clone());
+    let password = format!("pg-{}", unique("pw"));
+    let stack = Stack::new(&(provider(&cluster) + &platform(&ns, 2, &password)));
+
+    let first_plan = stack.run(&["plan"]).expect(0);
+    assert_shows(
+        &first_plan,
+        &[
+            &format!("\"Service {ns}/minio\""),
+            &format!("\"PersistentVolumeClaim {ns}/minio-data\""),
+            "stringData = (sensitive value)",
+            "\"10.56.0.20\"",
+        ],
+    );
+    let install = stack.apply();
+    let service = cluster.json(&["get", "service", "minio", "-n", &ns]);
+    assert_eq!(service["spec"]["externalIPs"][0], "10.56.0.20");
+    assert_eq!(service["spec"]["ports"][1]["port"], 9001);
+    cluster.ok(&["get", "pvc", "minio-data", "-n", &ns]);
+    let secret = cluster.json(&["get", "secret", "postgres-credentials", "-n", &ns]);
+    let stored = secret["data"]["password"].as_str().unwrap();
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(stored)
+            .unwrap(),
+        password.as_bytes(),
+        "the set_sensitive value did not reach the chart"
+    );
+    assert_eq!(stack.release("platform")["metadata"]["revision"], 1);
+    stack.assert_clean();
+
+    stack.write(&(provider(&cluster) + &platform(&ns, 3, &password)));
+    let upgrade_plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert_shows(
+        &upgrade_plan,
+        &[
+            &format!("~ \"ConfigMap {ns}/mlflow-settings\""),
+            "~ workers     = \"2\" -> \"3\"",
+            &format!("~ \"Deployment {ns}/mlflow\""),
+            "~ \"2\" -> \"3\",",
+            "~ revision      = 1 -> (known after apply)",
+            "0 to add, 1 to change, 0 to destroy",
+        ],
+    );
+    let uid = service["metadata"]["uid"].clone();
+    let upgrade = stack.apply();
+    assert!(upgrade.stdout.contains("0 added, 1 changed, 0 destroyed"));
+    assert_eq!(stack.release("platform")["metadata"]["revision"], 2);
+    let history = helm(&cluster, &["history", "platform", "-n", &ns, "-o", "json"]);
+    assert!(
+        history.stdout.contains("\"revision\":2"),
+        "{}",
+        history.stdout
+    );
+    let config = cluster.json(&["get", "configmap", "mlflow-settings", "-n", &ns]);
+    assert_eq!(config["data"]["workers"], "3");
+    let same = cluster.json(&["get", "service", "minio", "-n", &ns]);
+    assert_eq!(
+        same["metadata"]["uid"], uid,
+        "upgraded in place, not replaced"
+    );
+    stack.assert_clean();
+
+    let show = stack.run(&["show"]).expect(0);
+    let json_plan = stack.run(&["plan", "-json"]);
+    let destroy = stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(stack.addresses().is_empty(), "{}", destroy.all());
+    assert!(releases(&cluster, &ns).is_empty(), "the release is left");
+    for object in [
+        "deployment/minio",
+        "service/minio",
+        "pvc/minio-data",
+        "secret/postgres-credentials",
+        "configmap/mlflow-settings",
+    ] {
+        assert!(
+            cluster.gone(&[object, "-n", &ns]),
+            "{object} is left after destroy"
+        );
+    }
+    assert_hidden(
+        &password,
+        [
+            &first_plan,
+            &install,
+            &upgrade_plan,
+            &upgrade,
+            &show,
+            &json_plan,
+            &destroy,
+        ],
+    );
+}
+
+/// The app chart released as `name` into `namespace` (which exists), with `settings` inside
+/// the resource block.
+fn app(name: &str, namespace: &str, settings: &str) -> String {
+    format!(
+        "resource \"helm_release\" \"{name}\" {{\n  name      = \"{name}\"\n  chart     = \
+         \"{chart}\"\n  namespace = \"{namespace}\"\n{settings}}}\n",
+        chart = chart("app")
+    )
+}
+
+const STAGING: &str =
+    "  wait      = false\n  set {\n    name  = \"replicaCount\"\n    value = \"2\"\n  }\n";
+
+#[test]
+fn an_object_deleted_or_edited_by_hand_is_drift_and_apply_repairs_it() {
+    let cluster = Cluster::new();
+    let namespace = cluster.namespace("e2e-helm-drift");
+    let ns = namespace.name.clone();
+    let stack = Stack::new(&(provider(&cluster) + &app("staging", &ns, STAGING)));
+    stack.apply();
+    stack.assert_clean();
+
+    cluster.ok(&["delete", "service", "staging", "-n", &ns]);
+    cluster.merge_patch(
+        &["deployment", "staging", "-n", &ns],
+        r#"{"spec":{"replicas":5}}"#,
+    );
+    let shown: [&str; 2] = [&format!("\"Service {ns}/staging\""), "replicas = "];
+    let plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert_shows(&plan, &shown);
+    assert_shows(
+        &plan,
+        &[
+            &format!("+ \"Service {ns}/staging\""),
+            "~ replicas = 5 -> 2",
+        ],
+    );
+    let drift = stack.run(&["drift"]).expect(2);
+    assert_shows(
+        &drift,
+        &[
+            &format!("- \"Service {ns}/staging\""),
+            "~ replicas = 2 -> 5",
+        ],
+    );
+
+    stack.apply();
+    let service = cluster.json(&["get", "service", "staging", "-n", &ns]);
+    assert_eq!(service["spec"]["externalIPs"][0], "10.56.0.10");
+    assert_eq!(
+        service["metadata"]["annotations"]["meta.helm.sh/release-name"],
+        "staging"
+    );
+    let deployment = cluster.json(&["get", "deployment", "staging", "-n", &ns]);
+    assert_eq!(deployment["spec"]["replicas"], 2);
+    stack.assert_clean();
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+}
+
+#[test]
+fn a_chart_that_does_not_render_is_a_located_diagnostic_and_no_release_is_recorded() {
+    let cluster = Cluster::new();
+    let namespace = cluster.namespace("e2e-helm-broken");
+    let ns = namespace.name.clone();
+    let main_tf = provider(&cluster)
+        + &format!(
+            "resource \"helm_release\" \"broken\" {{\n  name      = \"broken\"\n  chart     = \
+             \"{}\"\n  namespace = \"{ns}\"\n}}\n",
+            chart("broken")
+        );
+    let line = main_tf[..main_tf.find("  chart").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let stack = Stack::new(&main_tf);
+    for args in [&["plan"][..], &["apply", "--auto-approve"]] {
+        let run = stack.run(args);
+        assert_eq!(run.code, 1, "{}", run.all());
+        let text = run.all();
+        assert!(text.contains("the chart does not render"), "{text}");
+        assert!(
+            text.contains("function \"nosuchfunction\" not defined"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("on ./main.tf line {line}")),
+            "{text}"
+        );
+    }
+    assert!(stack.addresses().is_empty());
+    assert!(
+        releases(&cluster, &ns).is_empty(),
+        "a release was installed"
+    );
+}
+
+#[test]
+fn a_wait_the_controller_manager_can_satisfy_is_waited_for() {
+    // A Deployment scaled to zero is rolled out once the controller manager has seen it: no
+    // kubelet is needed, so helm's readiness wait can finish here.
+    let cluster = Cluster::new();
+    let namespace = cluster.namespace("e2e-helm-wait");
+    let ns = namespace.name.clone();
+    let settings = "  wait      = true\n  timeout   = 60\n  set {\n    name  = \"replicaCount\"\n    value = \"0\"\n  }\n";
+    let stack = Stack::new(&(provider(&cluster) + &app("canary", &ns, settings)));
+    stack.apply();
+    let deployment = cluster.json(&["get", "deployment", "canary", "-n", &ns]);
+    assert_eq!(deployment["status"]["observedGeneration"], 1);
+    assert_eq!(stack.release("canary")["status"], "deployed");
+    stack.assert_clean();
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+}
+
+#[test]
+fn a_wait_no_kubelet_can_satisfy_fails_with_helms_message_and_the_failed_release_is_recorded() {
+    let cluster = Cluster::new();
+    let namespace = cluster.namespace("e2e-helm-nowait");
+    let ns = namespace.name.clone();
+    let settings = "  wait      = true\n  timeout   = 3\n";
+    let stack = Stack::new(&(provider(&cluster) + &app("production", &ns, settings)));
+    let run = stack.run(&["apply", "--auto-approve"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.all().contains("helm upgrade --install failed"),
+        "{}",
+        run.all()
+    );
+    // Recorded as helm left it, so that the next plan upgrades it again.
+    assert_eq!(stack.release("production")["status"], "failed");
+    let plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert_shows(&plan, &["~ status           = \"failed\" -> \"deployed\""]);
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(releases(&cluster, &ns).is_empty());
+}
+
+#[test]
+fn a_release_installed_by_helm_is_imported_by_namespace_and_name() {
+    let cluster = Cluster::new();
+    let namespace = cluster.namespace("e2e-helm-import");
+    let ns = namespace.name.clone();
+    let installed = helm(&cluster, &["install", "imported", &chart("app"), "-n", &ns]);
+    assert!(installed.ok, "{}", installed.stderr);
+    let stack = Stack::new(&(provider(&cluster) + &app("imported", &ns, "  wait      = false\n")));
+    stack
+        .run(&["import", "helm_release.imported", &format!("{ns}/imported")])
+        .expect(0);
+    let state = stack.release("imported");
+    assert_eq!(state["metadata"]["revision"], 1);
+    assert_eq!(state["chart"], "gourmetgram");
+    assert!(
+        state["manifest"][format!("Service {ns}/imported")].is_object(),
+        "{state}"
+    );
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(releases(&cluster, &ns).is_empty());
+}
+
+#[test]
+fn a_missing_helm_binary_is_refused_at_helm_path_with_install_advice() {
+    let cluster = Cluster::new();
+    let main_tf = format!(
+        "provider \"helm\" {{\n  helm_path = \"/nonexistent/helm\"\n  kubernetes {{\n    \
+         config_path = \"{}\"\n  }}\n}}\n{}",
+        cluster.kubeconfig,
+        app("nohelm", "default", "")
+    );
+    let run = Stack::new(&main_tf).run(&["plan"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let text = run.all();
+    assert!(text.contains("Cannot find the helm binary"), "{text}");
+    assert!(
+        text.contains("https://helm.sh/docs/intro/install/"),
+        "{text}"
+    );
+    assert!(text.contains("with helm_path"), "{text}");
+}
