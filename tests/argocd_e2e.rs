@@ -88,14 +88,21 @@ struct Stack {
 }
 
 impl Stack {
+    /// A stack whose provider reaches the cluster through the admin kubeconfig.
     fn new(cluster: &Cluster, namespace: &str, resources: &str) -> Stack {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
         let provider = format!(
             "provider \"argocd\" {{\n  namespace = \"{namespace}\"\n  kubernetes {{\n    \
              config_path = \"{}\"\n  }}\n}}\n",
             cluster.kubeconfig
         );
+        Stack::with_provider(provider, resources)
+    }
+
+    /// A stack whose main.tf is `provider` (the provider block and whatever it needs), then
+    /// `resources`.
+    fn with_provider(provider: String, resources: &str) -> Stack {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
         let stack = Stack {
             _tmp: tmp,
             dir,
@@ -255,12 +262,85 @@ fn synced_and_healthy(revision: &str) -> Json {
     }})
 }
 
-#[test]
-fn the_seeds_platform_and_three_environments_apply_as_argo_cd_documents_them_and_destroy_through_the_finalizer_with_the_test_playing_argo_cds_controller()
- {
-    let cluster = Cluster::new();
-    let argo = argo_namespace(&cluster);
-    let ns = argo.name.as_str();
+/// What the controller writes when it has taken a requested sync and finished it in
+/// `phase` (Succeeded, Failed) with `message`: the operation cleared, its state recorded.
+fn sync_finished(phase: &str, message: &str, revision: &str) -> Json {
+    let mut finished = json!({
+        "operation": null,
+        "status": {"operationState": {
+            "operation": {"sync": {"revision": revision}, "initiatedBy": {"username": "ggplan"}},
+            "phase": phase,
+            "message": message,
+            "startedAt": "2026-12-07T09:01:00Z",
+            "finishedAt": "2026-12-07T09:01:05Z",
+            "syncResult": {"revision": revision},
+        }},
+    });
+    if phase == "Succeeded" {
+        finished["status"]["sync"] = json!({"status": "Synced", "revision": revision});
+        finished["status"]["health"] = json!({"status": "Healthy"});
+    }
+    finished
+}
+
+/// Whether a sync has been requested and not yet taken by the controller.
+fn sync_requested(live: &Json) -> bool {
+    live.get("operation").is_some()
+}
+
+/// Runs ggplan with `args` while a thread plays Argo CD's controller for the Application
+/// `name`: once `ready` holds of it, and `delay` later (so that ggplan is seen waiting), it
+/// patches `patch` in. The run, and the Application as the controller found it.
+fn run_with_controller(
+    stack: &Stack,
+    cluster: &Cluster,
+    (ns, name): (&str, &str),
+    args: &[&str],
+    ready: fn(&Json) -> bool,
+    patch: &Json,
+) -> (Run, Json) {
+    let delay = Duration::from_secs(2);
+    let started = Instant::now();
+    let (run, seen) = std::thread::scope(|scope| {
+        let controller = scope.spawn(|| {
+            let after_delay = |live: &Json| {
+                ready(live) && {
+                    std::thread::sleep(delay);
+                    true
+                }
+            };
+            play_controller(cluster, ns, name, after_delay, patch)
+        });
+        let run = stack.run(args);
+        (run, controller.join().unwrap())
+    });
+    assert!(
+        started.elapsed() >= delay,
+        "ggplan did not wait:\n{}",
+        run.all()
+    );
+    (run, seen)
+}
+
+fn assert_shows(run: &Run, texts: &[&str]) {
+    for text in texts {
+        assert!(
+            run.stdout.contains(text),
+            "{text} not shown:\n{}",
+            run.stdout
+        );
+    }
+}
+
+const SEED_APPLICATIONS: [&str; 4] = [
+    "gourmetgram-platform",
+    "gourmetgram-staging",
+    "gourmetgram-canary",
+    "gourmetgram-production",
+];
+
+/// The seed's four applications: the platform, and staging, canary and production.
+fn seed_applications() -> String {
     let mut resources = external_ip_variable();
     resources += &application(
         "platform",
@@ -278,17 +358,46 @@ fn the_seeds_platform_and_three_environments_apply_as_argo_cd_documents_them_and
             "",
         );
     }
-    let stack = Stack::new(&cluster, ns, &resources);
+    resources
+}
+
+/// Destroys the stack while the test plays the controller: it waits for each Application to
+/// be terminating with Argo CD's finalizer (as destroy with cascade leaves it), then removes
+/// the finalizer, as the controller does once it has deleted the application's objects.
+fn destroy_through_the_finalizer(stack: &Stack, cluster: &Cluster, ns: &str) -> Run {
+    std::thread::scope(|scope| {
+        let controller = scope.spawn(|| {
+            SEED_APPLICATIONS.map(|name| {
+                let terminating = |live: &Json| {
+                    live["metadata"].get("deletionTimestamp").is_some()
+                        && live["metadata"]["finalizers"]
+                            .as_array()
+                            .is_some_and(|f| f.iter().any(|f| f == FINALIZER))
+                };
+                let removed = json!({"metadata": {"finalizers": null}});
+                play_controller(cluster, ns, name, terminating, &removed)
+            })
+        });
+        let destroyed = stack.run(&["destroy", "--auto-approve"]);
+        controller.join().unwrap();
+        destroyed
+    })
+}
+
+#[test]
+fn the_seeds_platform_and_three_environments_apply_as_argo_cd_documents_them_and_destroy_through_the_finalizer_with_the_test_playing_argo_cds_controller()
+ {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let stack = Stack::new(&cluster, ns, &seed_applications());
     let applied = stack.apply();
     assert!(applied.stdout.contains("4 added"), "{}", applied.all());
 
     let fills = [("ARGOCD_NAMESPACE", ns), ("EXTERNAL_IP", EXTERNAL_IP)];
-    let platform = documented(
-        &cluster,
-        &fixture_filled("platform-application.yaml", &fills),
-    );
+    let platform = fixture_filled("platform-application.yaml", &fills);
     let live = live_application(&cluster, ns, "gourmetgram-platform").unwrap();
-    assert_as_documented(&live, &platform);
+    assert_as_documented(&live, &documented(&cluster, &platform));
     for environment in ["staging", "canary", "production"] {
         let mut fills = fills.to_vec();
         fills.push(("ENVIRONMENT", environment));
@@ -300,40 +409,15 @@ fn the_seeds_platform_and_three_environments_apply_as_argo_cd_documents_them_and
     stack.assert_clean();
 
     // Destroy with cascade (the default): each Application gets Argo CD's finalizer and is
-    // deleted; it stays, terminating, until the controller has deleted its objects and removed
-    // the finalizer, which the test does here while ggplan waits.
-    let names = [
-        "gourmetgram-platform",
-        "gourmetgram-staging",
-        "gourmetgram-canary",
-        "gourmetgram-production",
-    ];
-    let destroyed = std::thread::scope(|scope| {
-        let controller = scope.spawn(|| {
-            names.map(|name| {
-                let terminating = |live: &Json| {
-                    live["metadata"].get("deletionTimestamp").is_some()
-                        && live["metadata"]["finalizers"]
-                            .as_array()
-                            .is_some_and(|f| f.iter().any(|f| f == FINALIZER))
-                };
-                let removed = json!({"metadata": {"finalizers": null}});
-                play_controller(&cluster, ns, name, terminating, &removed)
-            })
-        });
-        let destroyed = stack.run(&["destroy", "--auto-approve"]);
-        let seen = controller.join().unwrap();
-        assert_eq!(seen.len(), 4);
-        destroyed
-    });
-    let destroyed = destroyed.expect(0);
+    // deleted; it stays, terminating, until the controller (the test) removes the finalizer.
+    let destroyed = destroy_through_the_finalizer(&stack, &cluster, ns).expect(0);
     assert!(
         destroyed.stdout.contains("4 destroyed"),
         "{}",
         destroyed.all()
     );
     assert!(stack.addresses().is_empty());
-    for name in names {
+    for name in SEED_APPLICATIONS {
         assert!(
             live_application(&cluster, ns, name).is_none(),
             "{name} is left"
@@ -357,32 +441,24 @@ fn waiting_application(revision: &str, path: &str) -> String {
         )
 }
 
+const APPLY: [&str; 2] = ["apply", "--auto-approve"];
+
 #[test]
 fn a_source_change_requests_a_sync_and_apply_waits_for_synced_and_healthy_with_the_test_playing_argo_cds_controller()
  {
     let cluster = Cluster::new();
     let argo = argo_namespace(&cluster);
-    let ns = argo.name.as_str();
-    let name = "gourmetgram-platform";
-    let stack = Stack::new(&cluster, ns, &waiting_application("v1", "k8s/platform"));
+    let app = (argo.name.as_str(), "gourmetgram-platform");
+    let stack = Stack::new(&cluster, app.0, &waiting_application("v1", "k8s/platform"));
 
     // Create waits until the controller reports the application Synced and Healthy.
-    let created = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            std::thread::sleep(Duration::from_secs(2));
-            play_controller(&cluster, ns, name, |_| true, &synced_and_healthy("1111111"))
-        });
-        stack.run(&["apply", "--auto-approve"])
-    });
+    let healthy = synced_and_healthy("1111111");
+    let (created, _) = run_with_controller(&stack, &cluster, app, &APPLY, |_| true, &healthy);
     created.expect(0);
-    let shown = stack.run(&["show"]).expect(0);
-    for text in ["Synced", "Healthy", "1111111"] {
-        assert!(
-            shown.stdout.contains(text),
-            "{text} not shown:\n{}",
-            shown.stdout
-        );
-    }
+    assert_shows(
+        &stack.run(&["show"]).expect(0),
+        &["Synced", "Healthy", "1111111"],
+    );
     stack.assert_clean();
 
     // A new target revision: the plan says a sync will be requested; the apply sets the
@@ -391,64 +467,21 @@ fn a_source_change_requests_a_sync_and_apply_waits_for_synced_and_healthy_with_t
     let plan = stack.run(&["plan"]).expect(0);
     assert!(plan.all().contains("requests a sync"), "{}", plan.all());
     assert!(plan.stdout.contains("\"v1\" -> \"v2\""), "{}", plan.stdout);
-    let started = Instant::now();
-    let (updated, requested) = std::thread::scope(|scope| {
-        let controller = scope.spawn(|| {
-            let done = json!({
-                "operation": null,
-                "status": {
-                    "operationState": {
-                        "operation": {"sync": {"revision": "v2"},
-                                      "initiatedBy": {"username": "ggplan"}},
-                        "phase": "Succeeded",
-                        "message": "successfully synced (all tasks run)",
-                        "startedAt": "2026-12-07T09:01:00Z",
-                        "finishedAt": "2026-12-07T09:01:05Z",
-                        "syncResult": {"revision": "2222222"},
-                    },
-                    "sync": {"status": "Synced", "revision": "2222222"},
-                    "health": {"status": "Healthy"},
-                },
-            });
-            let requested = |live: &Json| live.get("operation").is_some();
-            let seen = play_controller(
-                &cluster,
-                ns,
-                name,
-                |live| {
-                    // Leave ggplan waiting a little, to see that it does.
-                    requested(live) && {
-                        std::thread::sleep(Duration::from_secs(2));
-                        true
-                    }
-                },
-                &done,
-            );
-            seen["operation"].clone()
-        });
-        let updated = stack.run(&["apply", "--auto-approve"]);
-        (updated, controller.join().unwrap())
-    });
+    let done = sync_finished("Succeeded", "successfully synced (all tasks run)", "v2");
+    let (updated, seen) = run_with_controller(&stack, &cluster, app, &APPLY, sync_requested, &done);
     updated.expect(0);
-    assert!(started.elapsed() >= Duration::from_secs(2));
     assert_eq!(
-        requested,
+        seen["operation"],
         json!({"sync": {"revision": "v2"}, "initiatedBy": {"username": "ggplan"}})
     );
-    let live = live_application(&cluster, ns, name).unwrap();
+    let live = live_application(&cluster, app.0, app.1).unwrap();
     assert_eq!(live["spec"]["source"]["targetRevision"], "v2");
     assert!(live.get("operation").is_none());
     let shown = stack.run(&["show"]).expect(0);
-    for text in ["2222222", "Succeeded", "successfully synced"] {
-        assert!(
-            shown.stdout.contains(text),
-            "{text} not shown:\n{}",
-            shown.stdout
-        );
-    }
+    assert_shows(&shown, &["Succeeded", "successfully synced", "Healthy"]);
     stack.assert_clean();
     stack.run(&["destroy", "--auto-approve"]).expect(0);
-    assert!(live_application(&cluster, ns, name).is_none());
+    assert!(live_application(&cluster, app.0, app.1).is_none());
 }
 
 #[test]
@@ -456,58 +489,38 @@ fn a_degraded_application_and_a_failed_sync_are_errors_with_argo_cds_message_wit
  {
     let cluster = Cluster::new();
     let argo = argo_namespace(&cluster);
-    let ns = argo.name.as_str();
-    let name = "gourmetgram-platform";
-    let stack = Stack::new(&cluster, ns, &waiting_application("HEAD", "k8s/platform"));
+    let app = (argo.name.as_str(), "gourmetgram-platform");
+    let stack = Stack::new(
+        &cluster,
+        app.0,
+        &waiting_application("HEAD", "k8s/platform"),
+    );
 
     let degraded = json!({"status": {
         "sync": {"status": "Synced", "revision": "3333333"},
         "health": {"status": "Degraded",
-                   "message": "Deployment \"mlflow\" exceeded its progress deadline"},
+                   "message": "Deployment mlflow exceeded its progress deadline"},
     }});
-    let created = std::thread::scope(|scope| {
-        scope.spawn(|| play_controller(&cluster, ns, name, |_| true, &degraded));
-        stack.run(&["apply", "--auto-approve"])
-    });
-    let created = created.expect(1);
-    let text = created.all();
-    assert!(text.contains("Degraded"), "{text}");
+    let (created, _) = run_with_controller(&stack, &cluster, app, &APPLY, |_| true, &degraded);
+    let text = created.expect(1).all();
     assert!(
-        text.contains("Deployment \\\"mlflow\\\" exceeded its progress deadline")
-            || text.contains("Deployment \"mlflow\" exceeded its progress deadline"),
+        text.contains("health Degraded: Deployment mlflow exceeded its progress deadline"),
         "{text}"
     );
-    // The Application exists: the state records it, so the next apply does not try to create
-    // it again.
-    assert_eq!(
-        stack.addresses(),
-        vec!["argocd_application.platform".to_string()]
-    );
+    // The Application exists: the state records it, so the next apply does not create it
+    // again.
+    assert_eq!(stack.addresses(), ["argocd_application.platform"]);
 
     // The controller heals it; then a new path requests a sync, which fails.
-    let object = ["application", name, "-n", ns];
+    let object = ["application", app.1, "-n", app.0];
     cluster.merge_patch(&object, &synced_and_healthy("3333333").to_string());
     stack.write(&waiting_application("HEAD", "k8s/platform-v2"));
-    let failed_sync = json!({
-        "operation": null,
-        "status": {"operationState": {
-            "operation": {"sync": {"revision": "HEAD"}},
-            "phase": "Failed",
-            "message": "one or more objects failed to apply, reason: Service \"minio\" is invalid",
-            "startedAt": "2026-12-07T09:02:00Z",
-        }},
-    });
-    let updated = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let requested = |live: &Json| live.get("operation").is_some();
-            play_controller(&cluster, ns, name, requested, &failed_sync)
-        });
-        stack.run(&["apply", "--auto-approve"])
-    });
+    let message = "one or more objects failed to apply, reason: Service minio is invalid";
+    let failed = sync_finished("Failed", message, "HEAD");
+    let (updated, _) = run_with_controller(&stack, &cluster, app, &APPLY, sync_requested, &failed);
     let text = updated.expect(1).all();
-    assert!(text.contains("the sync Failed"), "{text}");
     assert!(
-        text.contains("one or more objects failed to apply"),
+        text.contains(&format!("the sync Failed: {message}")),
         "{text}"
     );
     stack.run(&["destroy", "--auto-approve"]).expect(0);
@@ -711,7 +724,7 @@ fn bad_input_is_refused_at_its_line_with_nothing_applied() {
             "",
         );
     let stack = Stack::new(&cluster, ns, &base);
-    let mut check = |resources: String, needle: &str, summary: &str| {
+    let check = |resources: String, needle: &str, summary: &str| {
         stack.write(&resources);
         let line = line_of(&stack, &resources, needle);
         assert_located(&stack.run(&["plan"]), summary, line);
@@ -748,4 +761,68 @@ fn bad_input_is_refused_at_its_line_with_nothing_applied() {
     assert!(text.contains("does not use server_addr"), "{text}");
     assert!(live_application(&cluster, ns, "gourmetgram-platform").is_none());
     assert!(stack.addresses().is_empty());
+}
+
+#[test]
+fn the_provider_configured_from_a_file_written_by_the_same_apply_creates_applications_from_empty() {
+    // As a stack whose first layer fetches the cluster's CA: written by this apply and read
+    // back by a data source during it, so the provider is configured only then.
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let provider = format!(
+        r#"variable "token" {{
+  type      = string
+  sensitive = true
+}}
+
+resource "local_file" "cluster_ca" {{
+  filename = "${{path.module}}/fetched/ca.pem"
+  content  = file("{ca}")
+}}
+
+data "local_file" "cluster_ca" {{
+  filename   = local_file.cluster_ca.filename
+  depends_on = [local_file.cluster_ca]
+}}
+
+provider "argocd" {{
+  namespace = "{ns}"
+  kubernetes {{
+    host                   = "{host}"
+    token                  = var.token
+    cluster_ca_certificate = data.local_file.cluster_ca.content
+  }}
+}}
+"#,
+        ca = cluster.ca,
+        host = cluster.host,
+    );
+    let resources = external_ip_variable()
+        + &application(
+            "platform",
+            "gourmetgram-platform",
+            "k8s/platform",
+            "minio.externalIP",
+            "  cascade = false\n",
+        );
+    let stack = Stack::with_provider(provider, &resources);
+    std::fs::write(
+        stack.dir.join("terraform.tfvars"),
+        format!("token = \"{}\"\n", cluster.token),
+    )
+    .unwrap();
+    let applied = stack.apply();
+    let text = applied.all();
+    assert!(text.contains("is configured during apply"), "{text}");
+    assert!(text.contains("2 added"), "{text}");
+    assert!(
+        !text.contains(&cluster.token),
+        "the token was printed:\n{text}"
+    );
+    let live = live_application(&cluster, ns, "gourmetgram-platform").unwrap();
+    assert_eq!(live["spec"]["source"]["path"], "k8s/platform");
+    stack.assert_clean();
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(live_application(&cluster, ns, "gourmetgram-platform").is_none());
 }

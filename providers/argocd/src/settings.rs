@@ -46,7 +46,10 @@ pub fn schema() -> Schema {
     kubernetes.max_items = Some(1);
     Schema::new(
         "Reaches the cluster Argo CD runs in through the Kubernetes API (no argocd login, no \
-         port-forward).",
+         port-forward): a kubernetes block, read as the kubernetes provider reads its own, or \
+         KUBECONFIG. argoproj-labs/argocd's settings for Argo CD's API server (server_addr, \
+         auth_token, username, password, port_forward...) are refused: ggplan does not talk to \
+         that server.",
         std::iter::once(("namespace", namespace)).chain(refused),
     )
     .with_block("kubernetes", kubernetes)

@@ -245,7 +245,11 @@ fn timeouts() -> Schema {
 pub fn schema() -> Schema {
     Schema::new(
         "An Argo CD Application, written as the argoproj.io/v1alpha1 Application object Argo CD \
-         reads.",
+         reads, by server-side apply (plans are its dry-run). A change of spec.source requests a \
+         sync (the operation field, as argocd app sync sets it). Not supported, and refused \
+         where written: multiple sources, kustomize, directory and plugin sources, \
+         ignore_difference, info, managed_namespace_metadata, validate. Import id: \
+         name:namespace.",
         [
             (
                 "id",
@@ -257,7 +261,8 @@ pub fn schema() -> Schema {
                     .default(ggplan_sdk::Value::Bool(true))
                     .describe(
                         "Delete the application's objects with it (Argo CD's resources \
-                         finalizer); destroy waits until Argo CD has removed them. Default: true.",
+                         finalizer, added at destroy); destroy then waits until Argo CD's \
+                         controller has deleted them and removed the finalizer.",
                     ),
             ),
             (
@@ -266,8 +271,8 @@ pub fn schema() -> Schema {
                     .default(ggplan_sdk::Value::Bool(false))
                     .describe(
                         "Wait after create and update until Argo CD reports the application \
-                         Synced and Healthy; a Degraded or failed application is an error. \
-                         Default: false.",
+                         Synced and Healthy; a Degraded or failed application (or a failed \
+                         sync) is an error with Argo CD's message.",
                     ),
             ),
             (
