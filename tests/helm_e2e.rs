@@ -158,10 +158,19 @@ fn assert_hidden<'a>(secret: &str, runs: impl IntoIterator<Item = &'a Run>) {
     }
 }
 
+/// Asserts that the run's stdout shows each of `texts` (runs of spaces count as one: plans
+/// align attributes by the longest name).
 fn assert_shows(run: &Run, texts: &[&str]) {
+    let squeeze = |text: &str| {
+        text.split(' ')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let shown = squeeze(&run.stdout);
     for text in texts {
         assert!(
-            run.stdout.contains(text),
+            shown.contains(&squeeze(text)),
             "{text:?} not shown:\n{}",
             run.all()
         );
@@ -187,26 +196,64 @@ fn a_platform_release_installs_replans_clean_upgrades_in_place_and_uninstalls_to
         ],
     );
     let install = stack.apply();
-    let service = cluster.json(&["get", "service", "minio", "-n", &ns]);
-    assert_eq!(service["spec"]["externalIPs"][0], "10.56.0.20");
-    assert_eq!(service["spec"]["ports"][1]["port"], 9001);
-    cluster.ok(&["get", "pvc", "minio-data", "-n", &ns]);
-    let secret = cluster.json(&["get", "secret", "postgres-credentials", "-n", &ns]);
-    let stored = secret["data"]["password"].as_str().unwrap();
-    assert_eq!(
-        base64::engine::general_purpose::STANDARD
-            .decode(stored)
-            .unwrap(),
-        password.as_bytes(),
-        "the set_sensitive value did not reach the chart"
-    );
+    assert_platform_installed(&cluster, &ns, &password);
     assert_eq!(stack.release("platform")["metadata"]["revision"], 1);
     stack.assert_clean();
 
     stack.write(&(provider(&cluster) + &platform(&ns, 3, &password)));
-    let upgrade_plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
-    assert_shows(
+    let [upgrade_plan, upgrade] = upgrade_in_place(&stack, &cluster, &ns);
+    let show = stack.run(&["show"]).expect(0);
+    let state_show = stack
+        .run(&["state", "show", "helm_release.platform"])
+        .expect(0);
+    let json_plan = stack.run(&["plan", "-json"]).expect(0);
+    let destroy = stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(stack.addresses().is_empty(), "{}", destroy.all());
+    assert!(releases(&cluster, &ns).is_empty(), "the release is left");
+    for object in PLATFORM_OBJECTS {
+        let gone = cluster.gone(&[object, "-n", &ns]);
+        assert!(gone, "{object} is left after destroy");
+    }
+    let runs = [
+        &first_plan,
+        &install,
         &upgrade_plan,
+        &upgrade,
+        &show,
+        &state_show,
+    ];
+    assert_hidden(&password, runs.into_iter().chain([&json_plan, &destroy]));
+}
+
+/// Some objects of each kind the platform chart makes.
+const PLATFORM_OBJECTS: [&str; 5] = [
+    "deployment/minio",
+    "service/minio",
+    "pvc/minio-data",
+    "secret/postgres-credentials",
+    "configmap/mlflow-settings",
+];
+
+/// The platform's objects as kubectl sees them: the Service on its external IP, the PVC,
+/// and the chart's Secret holding the set_sensitive value (it did reach the chart).
+fn assert_platform_installed(cluster: &Cluster, ns: &str, password: &str) {
+    let service = cluster.json(&["get", "service", "minio", "-n", ns]);
+    assert_eq!(service["spec"]["externalIPs"][0], "10.56.0.20");
+    assert_eq!(service["spec"]["ports"][1]["port"], 9001);
+    cluster.ok(&["get", "pvc", "minio-data", "-n", ns]);
+    let secret = cluster.json(&["get", "secret", "postgres-credentials", "-n", ns]);
+    let stored = secret["data"]["password"].as_str().unwrap();
+    let decoded = base64::engine::general_purpose::STANDARD.decode(stored);
+    assert_eq!(decoded.unwrap(), password.as_bytes());
+}
+
+/// The platform's MLflow workers changed from 2 to 3: the plan shows the rendered objects
+/// that change, field by field, and the apply upgrades the release in place (revision 2,
+/// the same objects). The plan's and the apply's outputs.
+fn upgrade_in_place(stack: &Stack, cluster: &Cluster, ns: &str) -> [Run; 2] {
+    let plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
+    assert_shows(
+        &plan,
         &[
             &format!("~ \"ConfigMap {ns}/mlflow-settings\""),
             "~ workers     = \"2\" -> \"3\"",
@@ -216,54 +263,25 @@ fn a_platform_release_installs_replans_clean_upgrades_in_place_and_uninstalls_to
             "0 to add, 1 to change, 0 to destroy",
         ],
     );
-    let uid = service["metadata"]["uid"].clone();
-    let upgrade = stack.apply();
-    assert!(upgrade.stdout.contains("0 added, 1 changed, 0 destroyed"));
+    let uid = cluster.json(&["get", "service", "minio", "-n", ns])["metadata"]["uid"].clone();
+    let apply = stack.apply();
+    assert!(apply.stdout.contains("0 added, 1 changed, 0 destroyed"));
     assert_eq!(stack.release("platform")["metadata"]["revision"], 2);
-    let history = helm(&cluster, &["history", "platform", "-n", &ns, "-o", "json"]);
+    let history = helm(cluster, &["history", "platform", "-n", ns, "-o", "json"]);
     assert!(
         history.stdout.contains("\"revision\":2"),
         "{}",
         history.stdout
     );
-    let config = cluster.json(&["get", "configmap", "mlflow-settings", "-n", &ns]);
+    let config = cluster.json(&["get", "configmap", "mlflow-settings", "-n", ns]);
     assert_eq!(config["data"]["workers"], "3");
-    let same = cluster.json(&["get", "service", "minio", "-n", &ns]);
+    let service = cluster.json(&["get", "service", "minio", "-n", ns]);
     assert_eq!(
-        same["metadata"]["uid"], uid,
+        service["metadata"]["uid"], uid,
         "upgraded in place, not replaced"
     );
     stack.assert_clean();
-
-    let show = stack.run(&["show"]).expect(0);
-    let json_plan = stack.run(&["plan", "-json"]);
-    let destroy = stack.run(&["destroy", "--auto-approve"]).expect(0);
-    assert!(stack.addresses().is_empty(), "{}", destroy.all());
-    assert!(releases(&cluster, &ns).is_empty(), "the release is left");
-    for object in [
-        "deployment/minio",
-        "service/minio",
-        "pvc/minio-data",
-        "secret/postgres-credentials",
-        "configmap/mlflow-settings",
-    ] {
-        assert!(
-            cluster.gone(&[object, "-n", &ns]),
-            "{object} is left after destroy"
-        );
-    }
-    assert_hidden(
-        &password,
-        [
-            &first_plan,
-            &install,
-            &upgrade_plan,
-            &upgrade,
-            &show,
-            &json_plan,
-            &destroy,
-        ],
-    );
+    [plan, apply]
 }
 
 /// The app chart released as `name` into `namespace` (which exists), with `settings` inside
@@ -441,4 +459,90 @@ fn a_missing_helm_binary_is_refused_at_helm_path_with_install_advice() {
         "{text}"
     );
     assert!(text.contains("with helm_path"), "{text}");
+}
+
+#[test]
+fn a_provider_configured_during_apply_from_a_file_the_same_apply_writes_installs_a_release() {
+    // As a first layer fetches the cluster's CA: written by this apply and read back by a
+    // data source during it, so the helm provider (host, token and CA, not the kubeconfig)
+    // is configured only then, and its release planned from the configuration alone.
+    let cluster = Cluster::new();
+    let namespace = cluster.namespace("e2e-helm-deferred");
+    let ns = namespace.name.clone();
+    let main_tf = format!(
+        r#"variable "token" {{
+  type      = string
+  sensitive = true
+}}
+
+resource "local_file" "cluster_ca" {{
+  filename = "${{path.module}}/fetched/ca.pem"
+  content  = file("{ca}")
+}}
+
+data "local_file" "cluster_ca" {{
+  filename   = local_file.cluster_ca.filename
+  depends_on = [local_file.cluster_ca]
+}}
+
+provider "helm" {{
+  helm_path = "{helm}"
+  kubernetes {{
+    host                   = "{host}"
+    token                  = var.token
+    cluster_ca_certificate = data.local_file.cluster_ca.content
+  }}
+}}
+{release}"#,
+        ca = cluster.ca,
+        helm = cluster.helm,
+        host = cluster.host,
+        release = app("production", &ns, STAGING),
+    );
+    let stack = Stack::new(&main_tf);
+    std::fs::write(
+        stack.dir.join("terraform.tfvars"),
+        format!("token = \"{}\"\n", cluster.token),
+    )
+    .unwrap();
+    let first = stack.apply();
+    let text = first.all();
+    assert!(
+        text.contains("Provider \"helm\" is configured during apply"),
+        "{text}"
+    );
+    assert!(text.contains("2 added"), "{text}");
+    let deployment = cluster.json(&["get", "deployment", "production", "-n", &ns]);
+    assert_eq!(deployment["spec"]["replicas"], 2);
+    assert_eq!(stack.release("production")["metadata"]["revision"], 1);
+    stack.assert_clean();
+    let destroy = stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(releases(&cluster, &ns).is_empty());
+    assert_hidden(&cluster.token, [&first, &destroy]);
+}
+
+#[test]
+fn a_chart_that_quotes_a_sensitive_value_in_its_failure_is_reported_without_it() {
+    let cluster = Cluster::new();
+    let namespace = cluster.namespace("e2e-helm-refusing");
+    let ns = namespace.name.clone();
+    let password = unique("short");
+    let main_tf = provider(&cluster)
+        + &format!(
+            "resource \"helm_release\" \"refusing\" {{\n  name      = \"refusing\"\n  chart     \
+             = \"{}\"\n  namespace = \"{ns}\"\n  set_sensitive {{\n    name  = \"password\"\n    \
+             value = \"{password}\"\n  }}\n}}\n",
+            chart("refusing")
+        );
+    let stack = Stack::new(&main_tf);
+    let plan = stack.run(&["plan"]);
+    assert_eq!(plan.code, 1, "{}", plan.all());
+    assert!(
+        plan.all()
+            .contains("the password (sensitive value) is shorter than 40 characters"),
+        "{}",
+        plan.all()
+    );
+    assert_hidden(&password, [&plan]);
+    assert!(releases(&cluster, &ns).is_empty());
 }

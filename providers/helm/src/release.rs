@@ -9,7 +9,7 @@ use crate::error::HelmError;
 use crate::live::{self, Release as ReleaseRef};
 use crate::rendered::{self, Rendered};
 use crate::settings::Client;
-use crate::spec::ReleaseSpec;
+use crate::spec::{ReleaseSpec, SWITCHES};
 use async_trait::async_trait;
 use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{
@@ -23,123 +23,146 @@ const TYPE: &str = "helm_release";
 pub struct Release;
 
 fn schema() -> Schema {
-    let string = |text: &str| Attribute::optional(Type::String).describe(text);
-    let with_default = |ty: Type, default: Value, text: &str| {
-        Attribute::optional(ty).default(default).describe(text)
+    let flag = |default: bool, text: &str| {
+        Attribute::optional(Type::Bool)
+            .default(Value::Bool(default))
+            .describe(text)
     };
-    let flag = |default: bool, text: &str| with_default(Type::Bool, Value::Bool(default), text);
+    let switches = SWITCHES.iter().map(|s| (s.attribute, flag(false, s.text)));
+    let flags = [
+        (
+            "create_namespace",
+            false,
+            "Create the namespace if it does not exist.",
+        ),
+        (
+            "wait",
+            true,
+            "Wait until the release's objects are ready (helm's --wait).",
+        ),
+        (
+            "atomic",
+            false,
+            "Roll a failed upgrade back (a failed install is uninstalled).",
+        ),
+        (
+            "force_update",
+            false,
+            "Replace objects an upgrade cannot change in place.",
+        ),
+        (
+            "reuse_values",
+            false,
+            "Merge the last release's values under the configured ones.",
+        ),
+        (
+            "reset_values",
+            false,
+            "Use the chart's values and the configured ones only (always so unless \
+             reuse_values).",
+        ),
+    ];
+    let flags = flags.map(|(name, default, text)| (name, flag(default, text)));
     Schema::new(
         "A release of a Helm chart, installed and upgraded by the helm binary; its plan shows \
          the rendered objects that change.",
-        [
-            (
-                "id",
-                Attribute::computed(Type::String).describe("The release's name."),
-            ),
-            (
-                "name",
-                Attribute::required(Type::String)
-                    .force_new()
-                    .describe("The release's name (a change replaces the release)."),
-            ),
-            (
-                "chart",
-                Attribute::required(Type::String).describe(
-                    "A chart directory or archive, a chart's name in `repository`, or an \
-                     oci:// reference.",
-                ),
-            ),
-            (
-                "repository",
-                string("The chart repository's URL (helm's --repo)."),
-            ),
-            (
-                "version",
-                string("The chart version to install (default: the latest)."),
-            ),
-            (
-                "namespace",
-                with_default(
-                    Type::String,
-                    Value::string("default"),
-                    "The namespace to install into.",
-                )
-                .force_new(),
-            ),
-            (
-                "create_namespace",
-                flag(false, "Create the namespace if it does not exist."),
-            ),
-            (
-                "values",
-                Attribute::optional(Type::List(Box::new(Type::String)))
-                    .describe("Values documents in YAML, later ones overriding earlier ones."),
-            ),
-            (
-                "wait",
-                flag(
-                    true,
-                    "Wait until the release's objects are ready (helm's --wait).",
-                ),
-            ),
-            (
-                "wait_for_jobs",
-                flag(
-                    false,
-                    "With wait, also wait for the release's Jobs to complete.",
-                ),
-            ),
-            (
-                "timeout",
-                with_default(
-                    Type::Number,
-                    Value::int(300),
-                    "Seconds each helm operation may take.",
-                ),
-            ),
-            (
-                "atomic",
-                flag(
-                    false,
-                    "Roll a failed upgrade back (a failed install is uninstalled).",
-                ),
-            ),
-            (
-                "max_history",
-                with_default(
-                    Type::Number,
-                    Value::int(0),
-                    "Revisions helm keeps (0: no limit).",
-                ),
-            ),
-            ("skip_crds", flag(false, "Do not install the chart's CRDs.")),
-            (
-                "description",
-                string("The description of the release's revisions."),
-            ),
-            (
-                "status",
-                Attribute::computed(Type::String)
-                    .describe("The release's status (deployed, failed...)."),
-            ),
-            (
-                "metadata",
-                Attribute::computed(Type::Any).describe(
-                    "The deployed release: name, namespace, revision, chart, version, \
-                     app_version, last_deployed, values.",
-                ),
-            ),
-            (
-                "manifest",
-                Attribute::computed(Type::Any).describe(
-                    "The release's objects, keyed \"Kind namespace/name\", on the fields the \
-                     chart sets: rendered and dry-run in plans, read from the cluster after.",
-                ),
-            ),
-        ],
+        chart_attributes()
+            .into_iter()
+            .chain(flags)
+            .chain(switches)
+            .chain(computed_attributes()),
     )
     .with_block("set", set_block(false))
     .with_block("set_sensitive", set_block(true))
+    .with_block("set_list", set_list_block())
+}
+
+/// What the release is: its name, chart, namespace, values and helm's limits.
+fn chart_attributes() -> [(&'static str, Attribute); 9] {
+    let string = |text: &str| Attribute::optional(Type::String).describe(text);
+    let number = |default: i64, text: &str| {
+        Attribute::optional(Type::Number)
+            .default(Value::int(default))
+            .describe(text)
+    };
+    [
+        (
+            "name",
+            Attribute::required(Type::String)
+                .force_new()
+                .describe("The release's name (a change replaces the release)."),
+        ),
+        (
+            "chart",
+            Attribute::required(Type::String).describe(
+                "A chart directory or archive, a chart's name in `repository`, or an oci:// \
+                 reference.",
+            ),
+        ),
+        (
+            "repository",
+            string("The chart repository's URL (helm's --repo)."),
+        ),
+        (
+            "version",
+            Attribute::optional_computed(Type::String).describe(
+                "The chart version to install (default: the latest); read back from the \
+                 release when not set.",
+            ),
+        ),
+        (
+            "namespace",
+            Attribute::optional(Type::String)
+                .default(Value::string("default"))
+                .force_new()
+                .describe("The namespace to install into."),
+        ),
+        (
+            "values",
+            Attribute::optional(Type::List(Box::new(Type::String)))
+                .describe("Values documents in YAML, later ones overriding earlier ones."),
+        ),
+        (
+            "timeout",
+            number(300, "Seconds each helm operation may take."),
+        ),
+        (
+            "max_history",
+            number(0, "Revisions helm keeps (0: no limit)."),
+        ),
+        (
+            "description",
+            string("The description of the release's revisions."),
+        ),
+    ]
+}
+
+/// What helm and the cluster say of the release.
+fn computed_attributes() -> [(&'static str, Attribute); 4] {
+    let computed = |ty: Type, text: &str| Attribute::computed(ty).describe(text);
+    [
+        ("id", computed(Type::String, "The release's name.")),
+        (
+            "status",
+            computed(Type::String, "The release's status (deployed, failed...)."),
+        ),
+        (
+            "metadata",
+            computed(
+                Type::Any,
+                "The deployed release: name, namespace, revision, chart, version, app_version, \
+                 last_deployed, values.",
+            ),
+        ),
+        (
+            "manifest",
+            computed(
+                Type::Any,
+                "The release's objects, keyed \"Kind namespace/name\", on the fields the chart \
+                 sets: rendered and dry-run in plans, read from the cluster after.",
+            ),
+        ),
+    ]
 }
 
 /// The `set` and `set_sensitive` blocks: one value each, by its path in the values.
@@ -167,6 +190,27 @@ fn set_block(sensitive: bool) -> NestedBlock {
                     "type",
                     Attribute::optional(Type::String)
                         .describe("auto (the default: numbers and bools parsed) or string."),
+                ),
+            ],
+        ),
+    )
+}
+
+/// The `set_list` block: a list value by its path (helm's --set name={a,b}).
+fn set_list_block() -> NestedBlock {
+    let items = Type::List(Box::new(Type::String));
+    NestedBlock::new(
+        BlockNesting::List,
+        Schema::new(
+            "A list value set by its path in the chart's values (helm's --set name={a,b}).",
+            [
+                (
+                    "name",
+                    Attribute::required(Type::String).describe("The value's path, e.g. hosts."),
+                ),
+                (
+                    "value",
+                    Attribute::required(items).describe("The list's elements."),
                 ),
             ],
         ),

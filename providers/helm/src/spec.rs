@@ -9,6 +9,74 @@ use ggplan_sdk::{AttrPath, Value};
 /// The attributes helm and the cluster fill in, never the configuration.
 const COMPUTED: [&str; 4] = ["id", "status", "metadata", "manifest"];
 
+/// A boolean attribute that is one helm flag when true: its name, the flag, whether `helm
+/// template` takes it too (it changes what renders), and what it does.
+#[derive(Debug, PartialEq)]
+pub struct Switch {
+    pub attribute: &'static str,
+    pub flag: &'static str,
+    pub renders: bool,
+    pub text: &'static str,
+}
+
+/// hashicorp/helm's boolean attributes that are one helm flag each (all false by default).
+pub const SWITCHES: [Switch; 9] = [
+    Switch {
+        attribute: "wait_for_jobs",
+        flag: "--wait-for-jobs",
+        renders: false,
+        text: "With wait, also wait for the release's Jobs to complete.",
+    },
+    Switch {
+        attribute: "skip_crds",
+        flag: "--skip-crds",
+        renders: false,
+        text: "Do not install the CRDs of the chart's crds/ directory.",
+    },
+    Switch {
+        attribute: "devel",
+        flag: "--devel",
+        renders: true,
+        text: "Accept development versions of the chart (alpha, beta, rc) too.",
+    },
+    Switch {
+        attribute: "dependency_update",
+        flag: "--dependency-update",
+        renders: true,
+        text: "Update the chart's dependencies (charts/) before rendering it.",
+    },
+    Switch {
+        attribute: "disable_openapi_validation",
+        flag: "--disable-openapi-validation",
+        renders: true,
+        text: "Do not validate the rendered objects against the Kubernetes OpenAPI schema.",
+    },
+    Switch {
+        attribute: "disable_webhooks",
+        flag: "--no-hooks",
+        renders: true,
+        text: "Do not run the chart's hooks.",
+    },
+    Switch {
+        attribute: "cleanup_on_fail",
+        flag: "--cleanup-on-fail",
+        renders: false,
+        text: "Delete the objects a failed upgrade created.",
+    },
+    Switch {
+        attribute: "render_subchart_notes",
+        flag: "--render-subchart-notes",
+        renders: false,
+        text: "Render the notes of subcharts too.",
+    },
+    Switch {
+        attribute: "take_ownership",
+        flag: "--take-ownership",
+        renders: false,
+        text: "Adopt existing objects the chart renders although no helm release owns them.",
+    },
+];
+
 /// A `set` or `set_sensitive` block.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetValue {
@@ -31,11 +99,15 @@ pub struct ReleaseSpec {
     pub set_sensitive: Vec<SetValue>,
     pub create_namespace: bool,
     pub wait: bool,
-    pub wait_for_jobs: bool,
     pub timeout_seconds: i64,
     pub atomic: bool,
     pub max_history: i64,
-    pub skip_crds: bool,
+    /// `force_update`: replace objects an upgrade cannot patch (helm 4's --force-replace).
+    pub force_update: bool,
+    /// `reuse_values`: merge the last release's values under the configuration's.
+    pub reuse_values: bool,
+    /// The [`SWITCHES`] that are on.
+    pub switches: Vec<&'static Switch>,
     pub description: Option<String>,
 }
 
@@ -70,15 +142,22 @@ impl ReleaseSpec {
                 .iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
-            set: set_blocks(value, "set")?,
+            set: set_blocks(value, "set")?
+                .into_iter()
+                .chain(set_list_blocks(value))
+                .collect(),
             set_sensitive: set_blocks(value, "set_sensitive")?,
             create_namespace: flag("create_namespace", false),
             wait: flag("wait", true),
-            wait_for_jobs: flag("wait_for_jobs", false),
             timeout_seconds: number("timeout", 300),
             atomic: flag("atomic", false),
             max_history: number("max_history", 0),
-            skip_crds: flag("skip_crds", false),
+            force_update: flag("force_update", false),
+            reuse_values: flag("reuse_values", false),
+            switches: SWITCHES
+                .iter()
+                .filter(|s| flag(s.attribute, false))
+                .collect(),
             description: text("description").filter(|d| !d.is_empty()),
         }))
     }
@@ -118,10 +197,17 @@ impl ReleaseSpec {
                 content: set.value.clone(),
             });
         }
-        if self.skip_crds {
-            args.push(Arg::word("--skip-crds"));
-        }
         args
+    }
+
+    /// The flags of the switches that are on (only those that change what renders, for
+    /// `helm template`).
+    fn switch_args(&self, rendering: bool) -> impl Iterator<Item = Arg> + '_ {
+        let wanted = self
+            .switches
+            .iter()
+            .filter(move |s| s.renders || !rendering);
+        wanted.map(|s| Arg::word(s.flag))
     }
 
     /// `helm template`: the objects the release would have (`upgrade`: as an upgrade of an
@@ -129,6 +215,7 @@ impl ReleaseSpec {
     pub fn template_args(&self, upgrade: bool) -> Vec<Arg> {
         let mut args = vec![Arg::word("template")];
         args.extend(self.chart_and_values());
+        args.extend(self.switch_args(true));
         if upgrade {
             args.push(Arg::word("--is-upgrade"));
         }
@@ -139,9 +226,15 @@ impl ReleaseSpec {
     pub fn upgrade_args(&self, major: u32) -> Vec<Arg> {
         let mut args = vec![Arg::word("upgrade"), Arg::word("--install")];
         args.extend(self.chart_and_values());
-        // Values are the configuration's alone, never merged with the last release's (helm
-        // reuses them when an upgrade is given none).
-        args.push(Arg::word("--reset-values"));
+        // Unless asked to reuse them, values are the configuration's alone, never merged with
+        // the last release's (which helm reuses when an upgrade is given none).
+        let values = if self.reuse_values {
+            "--reuse-values"
+        } else {
+            "--reset-values"
+        };
+        args.push(Arg::word(values));
+        args.extend(self.switch_args(false));
         args.extend(flag("--timeout", format!("{}s", self.timeout_seconds)));
         args.extend(flag("--history-max", self.max_history.to_string()));
         if self.create_namespace {
@@ -150,10 +243,15 @@ impl ReleaseSpec {
         if let Some(description) = &self.description {
             args.extend(flag("--description", description));
         }
-        if self.wait_for_jobs {
-            args.push(Arg::word("--wait-for-jobs"));
-        }
         args.extend(self.wait_args(major, true));
+        if self.force_update {
+            let option = if major >= 4 {
+                "--force-replace"
+            } else {
+                "--force"
+            };
+            args.push(Arg::word(option));
+        }
         if self.atomic {
             let option = if major >= 4 {
                 "--rollback-on-failure"
@@ -219,6 +317,27 @@ fn set_blocks(value: &Value, block: &str) -> Result<Vec<SetValue>, HelmError> {
         .collect()
 }
 
+/// The `set_list` blocks, as the `set` values helm reads as lists: `name={a,b}` (a comma
+/// inside an element escaped, as helm's --set parser wants it).
+fn set_list_blocks(value: &Value) -> Vec<SetValue> {
+    let blocks = value.get("set_list").as_list().unwrap_or_default();
+    blocks
+        .iter()
+        .map(|set| {
+            let items = set.get("value").as_list().unwrap_or_default();
+            let texts: Vec<String> = items
+                .iter()
+                .map(|item| value_text(item).replace(',', "\\,"))
+                .collect();
+            SetValue {
+                name: set.get("name").as_str().unwrap_or_default().to_string(),
+                value: format!("{{{}}}", texts.join(",")),
+                string: false,
+            }
+        })
+        .collect()
+}
+
 /// A set value as helm's --set reads it (numbers and bools as written).
 fn value_text(value: &Value) -> String {
     match value.to_json() {
@@ -262,8 +381,20 @@ mod tests {
                     ("value", Value::string("s3cr3t")),
                 ])]),
             ),
+            (
+                "set_list",
+                Value::List(vec![Value::object([
+                    ("name", Value::string("hosts")),
+                    (
+                        "value",
+                        Value::List(vec![Value::string("a"), Value::string("b,c")]),
+                    ),
+                ])]),
+            ),
             ("wait", Value::Bool(false)),
             ("atomic", Value::Bool(true)),
+            ("devel", Value::Bool(true)),
+            ("cleanup_on_fail", Value::Bool(true)),
         ]);
         ReleaseSpec::of(&config).unwrap().unwrap()
     }
@@ -277,6 +408,7 @@ mod tests {
             assert!(!line.contains("s3cr3t"), "{line}");
             assert!(line.contains("--set-file postgres.password=FILE"), "{line}");
             assert!(line.contains("--values FILE"), "{line}");
+            assert!(line.contains("--set hosts={a,b\\,c}"), "{line}");
             assert!(
                 line.contains("--set-string minio.externalIP=10.56.0.10"),
                 "{line}"
@@ -293,8 +425,12 @@ mod tests {
             four.contains("--rollback-on-failure --force-conflicts"),
             "{four}"
         );
+        assert!(four.contains("--timeout 300s --history-max 0"), "{four}");
+        // A switch that changes what renders goes to helm template too; others do not.
+        let template = words(&spec.template_args(false)).join(" ");
+        assert!(template.contains("--devel") && !template.contains("--cleanup-on-fail"));
         assert!(
-            four.contains("--reset-values --timeout 300s --history-max 0"),
+            four.contains("--reset-values --devel --cleanup-on-fail"),
             "{four}"
         );
         let three = words(&spec.upgrade_args(3)).join(" ");
