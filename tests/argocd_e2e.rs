@@ -577,6 +577,30 @@ fn an_application_edited_or_deleted_by_hand_is_drift_that_apply_repairs() {
     assert!(live_application(&cluster, ns, name).is_some());
     stack.assert_clean();
 
+    // Forgotten by the state, then imported by argoproj-labs/argocd's id: the same object,
+    // and nothing to change.
+    stack
+        .run(&["state", "rm", "argocd_application.staging"])
+        .expect(0);
+    let id = format!("{name}:{ns}");
+    stack
+        .run(&["import", "argocd_application.staging", &id])
+        .expect(0);
+    // Only cascade is the stack's alone (an import takes argoproj-labs/argocd's default).
+    let plan = stack.run(&["plan"]).expect(0);
+    assert!(
+        plan.stdout.contains("cascade  = true -> false"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("known after apply"),
+        "{}",
+        plan.stdout
+    );
+    stack.apply();
+    stack.assert_clean();
+
     // cascade = false: destroy deletes without Argo CD's finalizer, so nothing waits for the
     // controller.
     stack.run(&["destroy", "--auto-approve"]).expect(0);

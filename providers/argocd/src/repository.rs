@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use ggplan_provider_kubernetes::error::KubeError;
 use ggplan_provider_kubernetes::object::{FieldManager, ObjectRef};
 use ggplan_sdk::typed::{Partial, ResourceType};
-use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value};
 use serde_json::{Map, Value as Json, json};
 use std::time::Duration;
 
@@ -54,7 +54,7 @@ const fn flag(attribute: &'static str, key: &'static str, text: &'static str) ->
 
 const SETTINGS: [Setting; 12] = [
     setting("repo", "url", "URL of the repository."),
-    setting("type", "type", "git or helm. Default: git."),
+    setting("type", "type", "git, helm or oci. Default: git."),
     setting(
         "name",
         "name",
@@ -262,6 +262,29 @@ impl ResourceType<Argocd> for Repository {
         schema()
     }
 
+    /// Argo CD's own rules for what a repository must have (it would take the Secret and then
+    /// refuse to use it).
+    fn validate(&self, config: &Value) -> Diagnostics {
+        let mut diagnostics = Diagnostics::new();
+        let kind = config.get("type").as_str().unwrap_or("git");
+        if !["git", "helm", "oci"].contains(&kind) && !config.get("type").is_unknown() {
+            let message = format!(
+                "type {kind:?} is not a repository type Argo CD knows: use git, helm or oci"
+            );
+            diagnostics.push(Diagnostic::error(message, "").at_attribute(AttrPath::attr("type")));
+        }
+        if kind == "helm" && config.get("name").is_null() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "A Helm repository needs a name",
+                    "Argo CD requires name for repositories of type helm.",
+                )
+                .at_attribute(AttrPath::attr("name")),
+            );
+        }
+        diagnostics
+    }
+
     async fn modify_plan(
         &self,
         argo: &ArgoCluster,
@@ -332,6 +355,23 @@ impl ResourceType<Argocd> for Repository {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_helm_repository_without_a_name_and_an_unknown_type_are_refused() {
+        let helm = Value::object([
+            ("repo", Value::string("https://charts.example")),
+            ("type", Value::string("helm")),
+        ]);
+        let refused = Repository.validate(&helm);
+        assert!(
+            format!("{refused:?}").contains("needs a name"),
+            "{refused:?}"
+        );
+        let svn = Value::object([("type", Value::string("svn"))]);
+        assert!(format!("{:?}", Repository.validate(&svn)).contains("not a repository type"));
+        let git = Value::object([("type", Value::string("git"))]);
+        assert!(Repository.validate(&git).is_empty());
+    }
 
     #[test]
     fn secrets_are_named_as_argo_cd_names_them() {

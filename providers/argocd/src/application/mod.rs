@@ -67,12 +67,16 @@ fn manifest(state: &Value) -> Option<Json> {
 fn read_metadata(base: &Value, live: &Json) -> Value {
     let block = metadata(base);
     let meta = &live["metadata"];
-    let keys = |map: &str| match block.get(map).as_map() {
-        None => Value::Null,
-        Some(wanted) => Value::object(wanted.keys().filter_map(|key| {
-            let value = meta[map].get(key)?.as_str()?;
-            Some((key.clone(), Value::string(value)))
-        })),
+    let keys = |map: &str| match block.get(map) {
+        // An import's stub: all of them, since no configuration says which are the stack's.
+        Value::Unknown => Value::from_json(&meta[map]),
+        wanted => match wanted.as_map() {
+            None => Value::Null,
+            Some(wanted) => Value::object(wanted.keys().filter_map(|key| {
+                let value = meta[map].get(key)?.as_str()?;
+                Some((key.clone(), Value::string(value)))
+            })),
+        },
     };
     Value::List(vec![Value::object([
         ("name", Value::from_json(&meta["name"])),
@@ -98,13 +102,13 @@ fn id(state: &Value) -> Value {
 }
 
 /// The state for `base` (planned or prior) of the Application `live`: its spec on the fields
-/// `base` sets (all of it for an import), its metadata and status.
+/// `base` sets (all of it for an import's stub, which has no spec), its metadata and status.
 fn state(base: &Value, live: &Json) -> Value {
     let spec_schema = schema::spec();
-    let wanted = manifest(base).map(|m| m["spec"].clone());
-    let spec = match wanted {
-        Some(wanted) => project(&live["spec"], &wanted),
-        None => live["spec"].clone(),
+    let configured = first(base.get("spec"));
+    let spec = match wire::to_json(&spec_schema, configured) {
+        Some(wanted) if !configured.is_null() => project(&live["spec"], &wanted),
+        _ => live["spec"].clone(),
     };
     let mut state = base.clone();
     state.set_attr(
@@ -152,8 +156,13 @@ impl Application {
     ) -> Result<(), KubeError> {
         fill_defaults(planned, request.config, &argo.namespace);
         planned.set_attr("id", id(planned));
-        let changes = request.prior != Some(&*planned);
-        if !changes {
+        // Only a change of the object itself (not of cascade, wait or timeouts, which are
+        // ggplan's alone) writes it, and so changes its version and status.
+        let object_changes = match request.prior {
+            None => true,
+            Some(prior) => manifest(prior) != manifest(planned) || manifest(planned).is_none(),
+        };
+        if !object_changes {
             return Ok(());
         }
         mark_computed_unknown(planned);
@@ -177,15 +186,15 @@ impl Application {
         prior: Option<&Value>,
         planned: &Value,
     ) -> Result<(), KubeError> {
-        let (Some(manifest), Some(object)) = (manifest(planned), self.locate(argo, planned).await?)
+        let (Some(wanted), Some(object)) = (manifest(planned), self.locate(argo, planned).await?)
         else {
             return Ok(());
         };
-        let prior = prior.and_then(manifest_of);
+        let prior = prior.and_then(manifest);
         let manager = manager(MANAGER);
         let checked = argo
             .cluster
-            .apply_repairing(&object, &manifest, &manager, prior.as_ref(), true)
+            .apply_repairing(&object, &wanted, &manager, prior.as_ref(), true)
             .await;
         match checked {
             Err(e) if !e.is_not_found() => Err(e),
@@ -198,14 +207,14 @@ impl Application {
         argo: &ArgoCluster,
         planned: &Value,
     ) -> Result<Value, Partial<KubeError>> {
-        let manifest = manifest(planned).ok_or_else(not_known)?;
+        let wanted = manifest(planned).ok_or_else(not_known)?;
         let object = self.locate(argo, planned).await?.ok_or_else(not_known)?;
         let cluster = &argo.cluster;
         if cluster.get(&object).await?.is_some() {
             return Err(exists(&object).into());
         }
         let live = cluster
-            .apply(&object, &manifest, &manager(MANAGER), false)
+            .apply(&object, &wanted, &manager(MANAGER), false)
             .await?;
         let created = state(planned, &live);
         self.waited(cluster, &object, planned, false, "create")
@@ -220,13 +229,17 @@ impl Application {
         prior: &Value,
         planned: &Value,
     ) -> Result<Value, Partial<KubeError>> {
-        let manifest = manifest(planned).ok_or_else(not_known)?;
+        let wanted = manifest(planned).ok_or_else(not_known)?;
+        let prior_manifest = manifest(prior);
+        if prior_manifest.as_ref() == Some(&wanted) {
+            // Only cascade, wait or timeouts changed: they are ggplan's, not the object's.
+            return Ok(planned.clone());
+        }
         let object = self.locate(argo, planned).await?.ok_or_else(not_known)?;
         let cluster = &argo.cluster;
-        let prior_manifest = manifest_of(prior);
         let manager = manager(MANAGER);
         let applied = cluster
-            .apply_repairing(&object, &manifest, &manager, prior_manifest.as_ref(), false)
+            .apply_repairing(&object, &wanted, &manager, prior_manifest.as_ref(), false)
             .await?;
         let updated = state(planned, &applied);
         let sync_requested = source_changed(prior, planned);
@@ -293,11 +306,6 @@ impl Application {
     }
 }
 
-/// The Application a prior state applied (`None` for an import's stub).
-fn manifest_of(state: &Value) -> Option<Json> {
-    manifest(state)
-}
-
 /// The defaults of what the configuration leaves out: the provider's namespace (computed,
 /// so unknown in the engine's proposal) and project "default".
 fn fill_defaults(planned: &mut Value, config: &Value, namespace: &str) {
@@ -314,7 +322,7 @@ fn fill_defaults(planned: &mut Value, config: &Value, namespace: &str) {
 /// What the apply changes besides the configuration: the object's version, and the status.
 fn mark_computed_unknown(planned: &mut Value) {
     let meta = AttrPath::attr("metadata").index(0);
-    for computed in ["generation", "resource_version", "uid"] {
+    for computed in ["generation", "resource_version"] {
         if planned.at(&meta.key(computed)).is_some() {
             planned.set_at(&meta.key(computed), Value::Unknown);
         }
@@ -446,11 +454,14 @@ impl ResourceType<Argocd> for Application {
         let block = Value::object([
             ("name", Value::string(name)),
             ("namespace", Value::string(namespace)),
+            ("labels", Value::Unknown),
+            ("annotations", Value::Unknown),
         ]);
         Ok(Value::object([
             ("metadata", Value::List(vec![block])),
             ("cascade", Value::Bool(true)),
             ("wait", Value::Bool(false)),
+            ("timeouts", Value::Null),
         ]))
     }
 
