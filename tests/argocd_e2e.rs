@@ -850,3 +850,21 @@ provider "argocd" {{
     stack.run(&["destroy", "--auto-approve"]).expect(0);
     assert!(live_application(&cluster, ns, "gourmetgram-platform").is_none());
 }
+
+#[test]
+fn a_wait_no_controller_answers_times_out_with_what_argo_cd_reported_and_records_the_application() {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let ns = argo.name.as_str();
+    let short = waiting_application("HEAD", "k8s/platform").replace("\"60s\"", "\"3s\"");
+    let stack = Stack::new(&cluster, ns, &short);
+    let text = stack.run(&APPLY).expect(1).all();
+    assert!(text.contains("timed out after 3s"), "{text}");
+    assert!(
+        text.contains("no status from Argo CD's controller yet"),
+        "{text}"
+    );
+    assert_eq!(stack.addresses(), ["argocd_application.platform"]);
+    assert!(live_application(&cluster, ns, "gourmetgram-platform").is_some());
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+}
