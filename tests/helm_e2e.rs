@@ -148,6 +148,12 @@ resource "helm_release" "platform" {{
     )
 }
 
+/// The 1-based line of `main_tf` where `needle` first appears.
+fn line_of(main_tf: &str, needle: &str) -> usize {
+    let found = main_tf.find(needle).expect("in the stack");
+    main_tf[..found].matches('\n').count() + 1
+}
+
 /// Asserts that `secret` (and its base64 form) appears in none of `runs`.
 fn assert_hidden<'a>(secret: &str, runs: impl IntoIterator<Item = &'a Run>) {
     let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
@@ -354,16 +360,13 @@ fn a_chart_that_does_not_render_is_a_located_diagnostic_and_no_release_is_record
              \"{}\"\n  namespace = \"{ns}\"\n}}\n",
             chart("broken")
         );
-    let line = main_tf[..main_tf.find("  chart").unwrap()]
-        .matches('\n')
-        .count()
-        + 1;
+    let line = line_of(&main_tf, "  chart ");
     let stack = Stack::new(&main_tf);
     for args in [&["plan"][..], &["apply", "--auto-approve"]] {
         let run = stack.run(args);
         assert_eq!(run.code, 1, "{}", run.all());
         let text = run.all();
-        assert!(text.contains("the chart does not render"), "{text}");
+        assert!(text.contains("helm cannot render the chart"), "{text}");
         assert!(
             text.contains("function \"nosuchfunction\" not defined"),
             "{text}"
@@ -545,4 +548,28 @@ fn a_chart_that_quotes_a_sensitive_value_in_its_failure_is_reported_without_it()
     );
     assert_hidden(&password, [&plan]);
     assert!(releases(&cluster, &ns).is_empty());
+}
+
+#[test]
+fn a_chart_repository_that_cannot_be_reached_is_refused_at_chart_with_helms_message() {
+    // Remote repositories are handed to helm (--repo, --version); none can be reached from
+    // the test machines, so what is proven is the refusal, with helm's own words.
+    let cluster = Cluster::new();
+    let main_tf = provider(&cluster)
+        + "resource \"helm_release\" \"remote\" {\n  name       = \"mlflow\"\n  repository = \
+           \"http://127.0.0.1:9/charts\"\n  chart      = \"mlflow\"\n  version    = \"0.7.19\"\n}\n";
+    let run = Stack::new(&main_tf).run(&["plan"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let text = run.all();
+    assert!(text.contains("helm cannot render the chart"), "{text}");
+    assert!(text.contains("\"http://127.0.0.1:9/charts\""), "{text}");
+    assert!(
+        text.contains("is not a valid chart repository or cannot be reached"),
+        "{text}"
+    );
+    let line = line_of(&main_tf, "  chart ");
+    assert!(
+        text.contains(&format!("on ./main.tf line {line}")),
+        "{text}"
+    );
 }

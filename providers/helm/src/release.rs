@@ -409,9 +409,9 @@ async fn render(
         .helm
         .run(&spec.template_args(upgrade), &spec.secrets())
         .await
-        .map_err(|failure| helm_failed("the chart does not render", failure.0, Some("chart")))?;
+        .map_err(|failure| helm_failed("helm cannot render the chart", failure.0, Some("chart")))?;
     rendered::documents(&output)
-        .map_err(|why| helm_failed("the chart does not render", why, Some("chart")))
+        .map_err(|why| helm_failed("helm cannot render the chart", why, Some("chart")))
 }
 
 fn helm_failed(what: &str, message: String, attribute: Option<&str>) -> HelmError {
