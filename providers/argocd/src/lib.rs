@@ -20,6 +20,7 @@ pub mod wire;
 use async_trait::async_trait;
 use ggplan_provider_kubernetes::cluster::Cluster;
 use ggplan_provider_kubernetes::error::{KubeError, Place};
+use ggplan_provider_kubernetes::object::ObjectRef;
 use ggplan_sdk::typed::{ResourceType, TypedProvider};
 use ggplan_sdk::{AttrPath, Diagnostics, ProviderFactory, Schema, Value};
 
@@ -66,4 +67,17 @@ pub(crate) fn placed_at(error: KubeError, object: AttrPath) -> KubeError {
         object,
         take_over: "",
     })
+}
+
+/// A refresh: the state `state_of` makes of the object at `object` as the server has it now;
+/// `None` when it is gone, or when the state names no object yet.
+pub(crate) async fn refresh(
+    cluster: &Cluster,
+    object: Option<ObjectRef>,
+    state_of: impl FnOnce(&serde_json::Value) -> Value,
+) -> Result<Option<Value>, KubeError> {
+    let Some(object) = object else {
+        return Ok(None);
+    };
+    Ok(cluster.get(&object).await?.map(|live| state_of(&live)))
 }

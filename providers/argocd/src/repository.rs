@@ -302,11 +302,9 @@ impl ResourceType<Argocd> for Repository {
     }
 
     async fn read(&self, argo: &ArgoCluster, state: &Value) -> Result<Option<Value>, KubeError> {
-        let Some(object) = self.locate(argo, state).await? else {
-            return Ok(None);
-        };
-        let live = argo.cluster.get(&object).await?;
-        Ok(live.map(|live| self::state(state, &live)))
+        let object = self.locate(argo, state).await.map_err(at_repo)?;
+        let refreshed = crate::refresh(&argo.cluster, object, |live| self::state(state, live));
+        refreshed.await.map_err(at_repo)
     }
 
     async fn create(

@@ -14,16 +14,19 @@ use async_trait::async_trait;
 use ggplan_provider_kubernetes::cluster::Cluster;
 use ggplan_provider_kubernetes::error::KubeError;
 use ggplan_provider_kubernetes::object::{FieldManager, ObjectRef, project};
-use ggplan_provider_kubernetes::wait::timeout;
+use ggplan_provider_kubernetes::wait::timeout_or;
 use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, PlanRequest, Schema, Value};
 use serde_json::{Map, Value as Json, json};
+use std::time::Duration;
 use sync::first;
 
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 pub const KIND: &str = "Application";
 /// Argo CD's finalizer: its controller deletes the application's objects, then removes it.
 pub const FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
+/// How long a wait lasts unless `timeouts` says otherwise (argoproj-labs/argocd's default).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// The field manager of the Application's metadata and spec.
 const MANAGER: &str = "ggplan";
 /// The field manager that adds the finalizer at destroy, apart from the spec's manager.
@@ -266,7 +269,7 @@ impl Application {
         if planned.get("wait").as_bool() != Some(true) {
             return Ok(None);
         }
-        let limit = timeout(planned, operation)?;
+        let limit = timeout_or(planned, operation, DEFAULT_TIMEOUT)?;
         sync::wait(cluster, object, sync_requested, limit)
             .await
             .map(Some)
@@ -298,7 +301,7 @@ impl Application {
             "to be gone (with cascade, Argo CD's controller deletes the application's objects, \
              then removes the finalizer {FINALIZER}: is it running?)"
         );
-        let limit = timeout(prior, "delete")?;
+        let limit = timeout_or(prior, "delete", DEFAULT_TIMEOUT)?;
         cluster
             .wait_until(&object, limit, &what, Option::is_none)
             .await
@@ -380,7 +383,7 @@ impl ResourceType<Argocd> for Application {
     fn validate(&self, config: &Value) -> Diagnostics {
         let mut diagnostics = Diagnostics::new();
         for operation in ["create", "update", "delete"] {
-            if let Err(e) = timeout(config, operation) {
+            if let Err(e) = timeout_or(config, operation, DEFAULT_TIMEOUT) {
                 diagnostics.extend(ggplan_sdk::typed::CallError::into_diagnostics(
                     e,
                     "Invalid argocd_application",
@@ -404,11 +407,9 @@ impl ResourceType<Argocd> for Application {
     }
 
     async fn read(&self, argo: &ArgoCluster, state: &Value) -> Result<Option<Value>, KubeError> {
-        let Some(object) = self.locate(argo, state).await? else {
-            return Ok(None);
-        };
-        let live = argo.cluster.get(&object).await.map_err(placed)?;
-        Ok(live.map(|live| self::state(state, &live)))
+        let object = self.locate(argo, state).await.map_err(placed)?;
+        let refreshed = crate::refresh(&argo.cluster, object, |live| self::state(state, live));
+        refreshed.await.map_err(placed)
     }
 
     async fn create(
