@@ -868,3 +868,55 @@ fn a_wait_no_controller_answers_times_out_with_what_argo_cd_reported_and_records
     assert!(live_application(&cluster, ns, "gourmetgram-platform").is_some());
     stack.run(&["destroy", "--auto-approve"]).expect(0);
 }
+
+#[test]
+fn a_sync_is_refused_while_another_operation_runs_and_an_automated_one_is_waited_for_with_the_test_playing_argo_cds_controller()
+ {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let app = (argo.name.as_str(), "gourmetgram-platform");
+    let object = ["application", app.1, "-n", app.0];
+    let stack = Stack::new(&cluster, app.0, &waiting_application("v1", "k8s/platform"));
+    let healthy = synced_and_healthy("1111111");
+    run_with_controller(&stack, &cluster, app, &APPLY, |_| true, &healthy)
+        .0
+        .expect(0);
+
+    // Someone's `argocd app sync` is running: the new revision is refused before anything is
+    // written, as Argo CD refuses a second operation.
+    let manual = json!({"operation": {"sync": {"revision": "v1"},
+                                      "initiatedBy": {"username": "alice"}}});
+    cluster.merge_patch(&object, &manual.to_string());
+    stack.write(&waiting_application("v2", "k8s/platform"));
+    let text = stack.run(&APPLY).expect(1).all();
+    assert!(
+        text.contains("another operation is already in progress"),
+        "{text}"
+    );
+    let live = live_application(&cluster, app.0, app.1).unwrap();
+    assert_eq!(live["spec"]["source"]["targetRevision"], "v1");
+    assert_eq!(live["operation"]["initiatedBy"]["username"], "alice");
+
+    // The controller's own automated sync is running instead: it is the sync of this change,
+    // and the apply waits for it rather than asking for another.
+    let automated = json!({"operation": {"sync": {"revision": "v2"},
+                                         "initiatedBy": {"username": null, "automated": true}}});
+    cluster.merge_patch(&object, &automated.to_string());
+    let done = sync_finished("Succeeded", "successfully synced (all tasks run)", "v2");
+    let (updated, seen) = run_with_controller(
+        &stack,
+        &cluster,
+        app,
+        &APPLY,
+        |live| live["spec"]["source"]["targetRevision"] == "v2",
+        &done,
+    );
+    updated.expect(0);
+    // (The merge patch took alice's username out, as it would the controller's update.)
+    assert_eq!(
+        seen["operation"],
+        json!({"sync": {"revision": "v2"}, "initiatedBy": {"automated": true}})
+    );
+    stack.assert_clean();
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+}

@@ -240,12 +240,15 @@ impl Application {
         }
         let object = self.locate(argo, planned).await?.ok_or_else(not_known)?;
         let cluster = &argo.cluster;
+        let sync_requested = source_changed(prior, planned);
+        if sync_requested {
+            sync::automated_sync_running(cluster, &object).await?;
+        }
         let manager = manager(MANAGER);
         let applied = cluster
             .apply_repairing(&object, &wanted, &manager, prior_manifest.as_ref(), false)
             .await?;
         let updated = state(planned, &applied);
-        let sync_requested = source_changed(prior, planned);
         if sync_requested {
             sync::request(cluster, &object, planned)
                 .await

@@ -49,26 +49,40 @@ pub fn first(value: &Value) -> &Value {
         .unwrap_or(&Value::Null)
 }
 
-/// Asks Argo CD to sync the application; refused, as Argo CD refuses it, while another
-/// operation is in progress.
+/// Whether an automated sync the controller started is in progress; any other operation in
+/// progress is refused, as Argo CD refuses a sync then. Checked before the spec changes, so
+/// that a refused sync leaves the application as it was.
+pub async fn automated_sync_running(
+    cluster: &Cluster,
+    object: &ObjectRef,
+) -> Result<bool, KubeError> {
+    let live = cluster.get(object).await?;
+    let running = live.as_ref().and_then(|live| live.get("operation"));
+    let Some(running) = running.filter(|o| !o.is_null()) else {
+        return Ok(false);
+    };
+    if running["initiatedBy"]["automated"] == json!(true) {
+        return Ok(true);
+    }
+    Err(KubeError::invalid(
+        AttrPath::attr("spec"),
+        format!(
+            "another operation is already in progress on {object} ({running}); wait for Argo \
+             CD to finish it (argocd app wait), then apply again"
+        ),
+    ))
+}
+
+/// Asks Argo CD to sync the application, as `argocd app sync` does; an automated sync the
+/// controller has already started for the same change is that sync (a wait then waits for
+/// it).
 pub async fn request(
     cluster: &Cluster,
     object: &ObjectRef,
     planned: &Value,
 ) -> Result<(), KubeError> {
-    let live = cluster.get(object).await?;
-    if let Some(running) = live
-        .as_ref()
-        .and_then(|live| live.get("operation"))
-        .filter(|o| !o.is_null())
-    {
-        return Err(KubeError::invalid(
-            AttrPath::attr("spec"),
-            format!(
-                "another operation is already in progress on {object} ({running}); wait for \
-                 Argo CD to finish it (argocd app wait), then apply again"
-            ),
-        ));
+    if automated_sync_running(cluster, object).await? {
+        return Ok(());
     }
     let request = json!({
         "apiVersion": object.kind.resource.api_version,
