@@ -573,3 +573,71 @@ fn a_chart_repository_that_cannot_be_reached_is_refused_at_chart_with_helms_mess
         "{text}"
     );
 }
+
+#[test]
+fn the_platform_with_its_namespace_and_credentials_from_the_kubernetes_provider_installs_in_one_apply()
+ {
+    // The seed's shape: the namespace and the MinIO credentials Secret made first (by the
+    // kubernetes provider here, by Ansible in the seed), the chart referring to the Secret by
+    // name. The release is planned before its namespace exists (its objects as rendered) and
+    // planned again, final, once it does (its objects dry-run): both plans must agree.
+    let cluster = Cluster::new();
+    let ns = unique("e2e-helm-seed");
+    let _leftover = cluster.leftover(ns.clone());
+    let access = unique("minio");
+    let main_tf = format!(
+        r#"provider "kubernetes" {{
+  config_path = "{kubeconfig}"
+}}
+
+resource "kubernetes_namespace_v1" "platform" {{
+  metadata {{
+    name = "{ns}"
+  }}
+}}
+
+resource "kubernetes_secret_v1" "minio" {{
+  metadata {{
+    name      = "minio-credentials"
+    namespace = kubernetes_namespace_v1.platform.metadata[0].name
+  }}
+  data = {{
+    accesskey = "{access}"
+    secretkey = "{access}-secret"
+  }}
+}}
+
+resource "helm_release" "platform" {{
+  name       = "platform"
+  chart      = "{chart}"
+  namespace  = "{ns}"
+  wait       = false
+  depends_on = [kubernetes_secret_v1.minio]
+  set {{
+    name  = "minio.credentialsSecret"
+    value = "minio-credentials"
+  }}
+  # The server writes quantities its own way (1Gi): the final plan, dry-run, must agree
+  # with the first, made before the namespace existed.
+  set {{
+    name  = "minio.storage"
+    value = "1024Mi"
+  }}
+}}
+"#,
+        kubeconfig = cluster.kubeconfig,
+        chart = chart("platform"),
+    ) + &provider(&cluster);
+    let stack = Stack::new(&main_tf);
+    let apply = stack.apply();
+    assert!(apply.stdout.contains("3 added"), "{}", apply.all());
+    let minio = cluster.json(&["get", "deployment", "minio", "-n", &ns]);
+    let env = &minio["spec"]["template"]["spec"]["containers"][0]["env"];
+    assert_eq!(
+        env[0]["valueFrom"]["secretKeyRef"]["name"],
+        "minio-credentials"
+    );
+    stack.assert_clean();
+    let destroy = stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert!(stack.addresses().is_empty(), "{}", destroy.all());
+}

@@ -66,6 +66,11 @@ fn helm_manager() -> FieldManager {
 /// What upgrading the release would make of each object: the server's dry-run of it as
 /// helm applies it, on the fields the chart sets; the object as rendered where no dry-run
 /// can be made yet (its namespace or kind comes with this apply).
+///
+/// An object planned as rendered stays so in the final plan of the same run, even when
+/// another resource has made its namespace by then (where the server would now write `1Gi`
+/// for a rendered `1024Mi`): the cluster client remembers a namespace a dry-run found
+/// missing until it makes it itself, so both plans agree. The next run plans the dry-run.
 pub async fn planned(
     cluster: &Cluster,
     objects: &[Rendered],
