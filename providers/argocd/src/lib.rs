@@ -10,7 +10,26 @@
 //! kubernetes provider's connection ([`settings`]), writes by server-side apply (plans are its
 //! dry-runs), and reads back what Argo CD's controller writes (an Application's `status`). A
 //! sync is requested the way `argocd app sync` does it, by setting the Application's
-//! `operation` field ([`application::sync`]).
+//! `operation` field ([`application::sync`]); [`wire`] maps blocks to Argo CD's fields.
+//!
+//! Where this differs from argoproj-labs/argocd, and why:
+//! - The provider block has `namespace` and a `kubernetes {}` block; `server_addr`,
+//!   `auth_token`, `username`, `password`, `port_forward*`, `core`, `grpc_web`... are refused by
+//!   name: there is no Argo CD API server in the path, so no login and no RBAC of Argo CD's own
+//!   (the Kubernetes user's RBAC on Applications and Secrets is what counts).
+//! - `argocd_application`: one `source` (no `sources`), Helm or plain path sources (no
+//!   kustomize, directory or plugin blocks), no `ignore_difference`, `info`,
+//!   `managed_namespace_metadata` or `validate`: all refused at their line by the schema.
+//!   `helm.parameter` is an ordered list (argoproj-labs: a set); `retry.limit` and
+//!   `backoff.factor` are numbers (argoproj-labs: strings; HCL converts either way). `status`
+//!   has sync, health, operation_state, conditions and reconciled_at (not resources or
+//!   summary). A change of `spec.source` requests a sync (argoproj-labs only updates the spec
+//!   and lets auto-sync act). Destroy always waits until the Application is gone (with
+//!   `cascade`, until the controller has removed its finalizer), not only with `wait`.
+//! - `argocd_repository`: the Secret is named as Argo CD names the ones it makes (`repo-` and
+//!   the FNV-1a hash of URL and project); `githubapp_*`, `proxy`, `no_proxy` and
+//!   `bearer_token` are not offered (refused at their line as unsupported arguments); there is
+//!   no `connection_state_status` (only Argo CD's server probes a repository), and no import.
 
 pub mod application;
 pub mod repository;
