@@ -430,6 +430,10 @@ fn a_release_installed_by_helm_is_imported_by_namespace_and_name() {
     let installed = helm(&cluster, &["install", "imported", &chart("app"), "-n", &ns]);
     assert!(installed.ok, "{}", installed.stderr);
     let stack = Stack::new(&(provider(&cluster) + &app("imported", &ns, "  wait      = false\n")));
+    let refused = stack.run(&["plan"]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    let import = format!("ggplan import helm_release.NAME {ns}/imported");
+    assert!(refused.all().contains(&import), "{}", refused.all());
     stack
         .run(&["import", "helm_release.imported", &format!("{ns}/imported")])
         .expect(0);

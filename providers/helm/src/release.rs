@@ -271,6 +271,9 @@ impl ResourceType<Helm> for Release {
             }
             return Ok(Vec::new());
         };
+        if request.prior.is_none() {
+            refuse_existing(client, &spec).await?;
+        }
         planned.set_attr("id", Value::string(&spec.name));
         planned.set_attr("status", Value::string("deployed"));
         let rendered = render(client, &spec, request.prior.is_some()).await?;
@@ -367,6 +370,26 @@ impl ResourceType<Helm> for Release {
     fn import_id_format(&self) -> &'static str {
         "<namespace>/<name>"
     }
+}
+
+/// Refuses to create a release that exists already (helm upgrade --install would take it
+/// over silently, and destroying the stack would then uninstall it), with how to import it,
+/// as hashicorp/helm refuses to re-use a name still in use.
+async fn refuse_existing(client: &Client, spec: &ReleaseSpec) -> Result<(), HelmError> {
+    if helm_get(client, "metadata", spec, &["--output", "json"])
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    Err(HelmError::invalid(
+        AttrPath::attr("name"),
+        format!(
+            "a release {} exists already in namespace {}: import it (ggplan import \
+             helm_release.NAME {}/{}) to manage it here, or choose another name",
+            spec.name, spec.namespace, spec.namespace, spec.name
+        ),
+    ))
 }
 
 /// Whether `prior` and `planned` describe the same release: the same configuration, the
