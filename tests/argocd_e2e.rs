@@ -766,6 +766,12 @@ fn bad_input_is_refused_at_its_line_with_nothing_applied() {
         "  timeouts {\n    create = \"5 minutes\"\n  }\n  spec {",
     );
     check(timeouts, "create = \"5 minutes\"", "is not a duration");
+    // A destination Argo CD would mark invalid: its cluster by server and by name.
+    let both = base.replace(
+        "      server    = \"https://kubernetes.default.svc\"",
+        "      server    = \"https://kubernetes.default.svc\"\n      name      = \"in-cluster\"",
+    );
+    check(both, "destination {", "not both");
     // A name the API server refuses, from its dry-run at plan.
     let bad_name = base.replace(
         "name = \"gourmetgram-platform\"",

@@ -373,6 +373,26 @@ fn not_known() -> KubeError {
     KubeError::invalid(AttrPath::attr("spec"), "the application is still not known")
 }
 
+/// Argo CD's rule for a destination (its controller would mark the application
+/// InvalidSpecError): a cluster by `server` or by `name`, not both, not neither.
+fn destination_checks(config: &Value) -> Diagnostics {
+    let destination = first(first(config.get("spec")).get("destination"));
+    let (server, name) = (destination.get("server"), destination.get("name"));
+    let at = AttrPath::attr("spec").index(0).key("destination").index(0);
+    let problem = match (server.is_null(), name.is_null()) {
+        _ if destination.is_null() || server.is_unknown() || name.is_unknown() => None,
+        (false, false) => Some("a destination names its cluster by server or by name, not both"),
+        (true, true) => Some("a destination needs its cluster: set server or name"),
+        _ => None,
+    };
+    match problem {
+        Some(problem) => Diagnostic::error(problem, "Argo CD refuses such an application.")
+            .at_attribute(at)
+            .into(),
+        None => Diagnostics::new(),
+    }
+}
+
 #[async_trait]
 impl ResourceType<Argocd> for Application {
     fn name(&self) -> &'static str {
@@ -393,6 +413,7 @@ impl ResourceType<Argocd> for Application {
                 ));
             }
         }
+        diagnostics.extend(destination_checks(config));
         diagnostics
     }
 
@@ -471,5 +492,37 @@ impl ResourceType<Argocd> for Application {
 
     fn import_id_format(&self) -> &'static str {
         "name:namespace"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_destination(pairs: Vec<(&str, Value)>) -> Value {
+        let block = |value: Value| Value::List(vec![value]);
+        Value::object([(
+            "spec",
+            block(Value::object([(
+                "destination",
+                block(Value::object(pairs)),
+            )])),
+        )])
+    }
+
+    #[test]
+    fn a_destination_names_its_cluster_once() {
+        let server = ("server", Value::string("https://kubernetes.default.svc"));
+        let name = ("name", Value::string("in-cluster"));
+        assert!(destination_checks(&with_destination(vec![server.clone()])).is_empty());
+        assert!(destination_checks(&with_destination(vec![name.clone()])).is_empty());
+        let both = destination_checks(&with_destination(vec![server, name]));
+        assert!(format!("{both:?}").contains("not both"), "{both:?}");
+        let neither =
+            destination_checks(&with_destination(vec![("namespace", Value::string("x"))]));
+        assert!(
+            format!("{neither:?}").contains("set server or name"),
+            "{neither:?}"
+        );
     }
 }
