@@ -645,3 +645,33 @@ resource "helm_release" "platform" {{
     let destroy = stack.run(&["destroy", "--auto-approve"]).expect(0);
     assert!(stack.addresses().is_empty(), "{}", destroy.all());
 }
+
+#[test]
+fn a_chart_rendering_by_the_clusters_capabilities_plans_what_it_installs() {
+    // helm renders offline for its own Kubernetes version (1.37 for helm 4.3), where
+    // policy/v1 exists; this 1.20 cluster serves PodDisruptionBudgets in policy/v1beta1 only.
+    // Plans render against the cluster, so plan and install agree and re-plans are clean.
+    let cluster = Cluster::new();
+    let namespace = cluster.namespace("e2e-helm-caps");
+    let ns = namespace.name.clone();
+    let main_tf = provider(&cluster)
+        + &format!(
+            "resource \"helm_release\" \"caps\" {{\n  name      = \"caps\"\n  chart     = \
+             \"{}\"\n  namespace = \"{ns}\"\n}}\n",
+            chart("capabilities")
+        );
+    let stack = Stack::new(&main_tf);
+    let plan = stack.run(&["plan"]).expect(0);
+    assert_shows(
+        &plan,
+        &[
+            "apiVersion = \"policy/v1beta1\"",
+            "kubernetes = \"v1.20.2\"",
+        ],
+    );
+    stack.apply();
+    let budget = cluster.json(&["get", "poddisruptionbudget", "gourmetgram", "-n", &ns]);
+    assert_eq!(budget["spec"]["minAvailable"], 1);
+    stack.assert_clean();
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+}

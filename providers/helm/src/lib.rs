@@ -2,7 +2,8 @@
 //! `hashicorp/helm`, through the real helm binary (Go templates and Sprig have no faithful
 //! Rust twin, so charts are never rendered here).
 //!
-//! A plan renders the chart (`helm template`) and asks the cluster what applying each
+//! A plan renders the chart (`helm template` against the cluster, so with its version and
+//! APIs as capabilities) and asks the cluster what applying each
 //! object would make of it (a server-side dry-run as helm's field manager, through the
 //! kubernetes provider's core): the `manifest` attribute is a map of objects keyed
 //! `Kind namespace/name`, so a plan shows which objects are added, removed or changed, field

@@ -430,7 +430,10 @@ async fn render(
 ) -> Result<Vec<Json>, HelmError> {
     let output = client
         .helm
-        .run(&spec.template_args(upgrade), &spec.secrets())
+        .run(
+            &spec.template_args(upgrade, client.helm.major),
+            &spec.secrets(),
+        )
         .await
         .map_err(|failure| helm_failed("helm cannot render the chart", failure.0, Some("chart")))?;
     rendered::documents(&output)

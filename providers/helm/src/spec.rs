@@ -211,11 +211,21 @@ impl ReleaseSpec {
     }
 
     /// `helm template`: the objects the release would have (`upgrade`: as an upgrade of an
-    /// installed release, for charts that look at .Release.IsUpgrade).
-    pub fn template_args(&self, upgrade: bool) -> Vec<Arg> {
+    /// installed release, for charts that look at .Release.IsUpgrade), rendered against the
+    /// cluster (helm 4's --dry-run=server, helm 3's --validate): with the cluster's version
+    /// and APIs as .Capabilities, as the install will render them. (Offline, helm renders for
+    /// its own Kubernetes version, and a chart choosing policy/v1 or policy/v1beta1 by
+    /// capabilities would plan another object than it installs.)
+    pub fn template_args(&self, upgrade: bool, major: u32) -> Vec<Arg> {
         let mut args = vec![Arg::word("template")];
         args.extend(self.chart_and_values());
         args.extend(self.switch_args(true));
+        let against_cluster = if major >= 4 {
+            "--dry-run=server"
+        } else {
+            "--validate"
+        };
+        args.push(Arg::word(against_cluster));
         if upgrade {
             args.push(Arg::word("--is-upgrade"));
         }
@@ -403,7 +413,7 @@ mod tests {
     fn a_sensitive_value_never_reaches_the_command_line() {
         let spec = spec();
         assert_eq!(spec.secrets(), ["s3cr3t"]);
-        for args in [spec.template_args(false), spec.upgrade_args(4)] {
+        for args in [spec.template_args(false, 4), spec.upgrade_args(4)] {
             let line = words(&args).join(" ");
             assert!(!line.contains("s3cr3t"), "{line}");
             assert!(line.contains("--set-file postgres.password=FILE"), "{line}");
@@ -427,7 +437,13 @@ mod tests {
         );
         assert!(four.contains("--timeout 300s --history-max 0"), "{four}");
         // A switch that changes what renders goes to helm template too; others do not.
-        let template = words(&spec.template_args(false)).join(" ");
+        let template = words(&spec.template_args(false, 4)).join(" ");
+        assert!(template.contains("--dry-run=server"), "{template}");
+        let template_three = words(&spec.template_args(true, 3)).join(" ");
+        assert!(
+            template_three.contains("--validate --is-upgrade"),
+            "{template_three}"
+        );
         assert!(template.contains("--devel") && !template.contains("--cleanup-on-fail"));
         assert!(
             four.contains("--reset-values --devel --cleanup-on-fail"),
