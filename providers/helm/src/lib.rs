@@ -3,9 +3,8 @@
 //! Rust twin, so charts are never rendered here).
 //!
 //! A plan renders the chart (`helm template` against the cluster, so with its version and
-//! APIs as capabilities) and asks the cluster what applying each
-//! object would make of it (a server-side dry-run as helm's field manager, through the
-//! kubernetes provider's core): the `manifest` attribute is a map of objects keyed
+//! APIs as capabilities) and asks the cluster what applying each object would make of it (a
+//! server-side dry-run as helm's field manager, through the kubernetes provider's core): the `manifest` attribute is a map of objects keyed
 //! `Kind namespace/name`, so a plan shows which objects are added, removed or changed, field
 //! by field, with Secrets' data and `set_sensitive` values hidden. A refresh reads the live
 //! objects on the same fields, so an object edited or deleted by hand is drift; the apply
