@@ -98,7 +98,9 @@ pub async fn configure(
         .filter_map(|(name, flag, _)| Some([flag.as_ref()?.to_string(), option(name)?.into()]))
         .flatten()
         .collect();
-    let driver = option("helm_driver").map(str::to_string);
+    let driver = option("helm_driver")
+        .map(str::to_string)
+        .or_else(|| env("HELM_DRIVER"));
     let helm = HelmBinary::new(path, major, &resolved, global, driver)
         .map_err(|why| Diagnostics::from(Diagnostic::error("Cannot configure helm", why)))?;
     Ok(Client { helm, cluster })
@@ -138,4 +140,49 @@ fn in_kubernetes_block(mut diagnostics: Diagnostics) -> Diagnostics {
         }
     }
     diagnostics
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(config: Value, env: &[(&str, &str)]) -> Diagnostic {
+        let lookup = |name: &str| {
+            let found = env.iter().find(|(n, _)| *n == name);
+            found.map(|(_, value)| value.to_string())
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let Err(diagnostics) = runtime.block_on(configure(&config, lookup)) else {
+            panic!("configured");
+        };
+        diagnostics.0.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn the_kubernetes_blocks_errors_are_placed_inside_it() {
+        let block = Value::object([("config_path", Value::string("/nonexistent/kubeconfig"))]);
+        let error = error_of(Value::object([("kubernetes", block)]), &[]);
+        assert!(
+            error.summary.contains("/nonexistent/kubeconfig"),
+            "{error:?}"
+        );
+        let at = AttrPath::attr("kubernetes").key("config_path");
+        assert_eq!(error.attribute, Some(at));
+    }
+
+    #[test]
+    fn without_a_cluster_or_helm_the_provider_says_what_to_set() {
+        let none = error_of(Value::object([("kubernetes", Value::Null)]), &[]);
+        assert!(none.summary.contains("no cluster to talk to"), "{none:?}");
+        let host = Value::object([("host", Value::string("https://127.0.0.1:1"))]);
+        let config = Value::object([
+            ("kubernetes", host),
+            ("helm_path", Value::string("/nonexistent/helm")),
+        ]);
+        let missing = error_of(config, &[("PATH", "/nonexistent")]);
+        assert_eq!(missing.summary, "Cannot find the helm binary");
+        assert_eq!(missing.attribute, Some(AttrPath::attr("helm_path")));
+    }
 }
