@@ -906,19 +906,46 @@ impl Decoder<'_> {
         if let Some(a) = body.attributes.get("ignore_changes") {
             lifecycle.ignore_changes = self.ignore_changes(a);
         }
-        if let Some(a) = body.attributes.get("replace_triggered_by")
-            && let Expression::Array(items) = &a.value.expr
-        {
-            lifecycle.replace_triggered_by = items
-                .iter()
-                .map(|e| Expr {
-                    file: self.file,
-                    span: e.span().unwrap_or(0..0),
-                    expr: e.clone(),
-                })
-                .collect();
+        if let Some(a) = body.attributes.get("replace_triggered_by") {
+            lifecycle.replace_triggered_by = self.replace_triggered_by(a);
         }
         lifecycle
+    }
+
+    /// `replace_triggered_by`: a list of references to managed resources, their instances
+    /// or attributes (what each names is resolved per instance when planning).
+    fn replace_triggered_by(&mut self, attr: &Attr) -> Vec<Expr> {
+        let Expression::Array(items) = &attr.value.expr else {
+            self.error(
+                attr.value.expr.span(),
+                "Invalid replace_triggered_by",
+                "replace_triggered_by is a list of references, as in \
+                 [aws_instance.web[each.key]]."
+                    .to_string(),
+            );
+            return Vec::new();
+        };
+        let mut entries = Vec::new();
+        for item in items.iter() {
+            if names_a_managed_resource(item) {
+                entries.push(Expr {
+                    file: self.file,
+                    span: item.span().unwrap_or(0..0),
+                    expr: item.clone(),
+                });
+            } else {
+                self.error(
+                    item.span(),
+                    "Invalid replace_triggered_by expression",
+                    "Each entry names a managed resource, one of its instances or an attribute \
+                     of one, as in aws_instance.web, aws_instance.web[each.key] or \
+                     aws_instance.web[each.key].id; variables, locals, data sources and other \
+                     expressions cannot trigger a replacement."
+                        .to_string(),
+                );
+            }
+        }
+        entries
     }
 
     fn ignore_changes(&mut self, attr: &Attr) -> IgnoreChanges {
@@ -1137,5 +1164,31 @@ variable "b" {
             err.contains("needs both condition and error_message"),
             "{err}"
         );
+    }
+}
+
+/// Whether `expr` is a traversal from a managed resource (`TYPE.NAME...`): not a variable,
+/// local, data source, module output, or contextual name.
+fn names_a_managed_resource(expr: &Expression) -> bool {
+    const NOT_RESOURCES: [&str; 9] = [
+        "var",
+        "local",
+        "data",
+        "module",
+        "count",
+        "each",
+        "path",
+        "terraform",
+        "self",
+    ];
+    match expr {
+        Expression::Traversal(t) => {
+            matches!(&t.expr, Expression::Variable(root) if !NOT_RESOURCES.contains(&root.as_str()))
+                && matches!(
+                    t.operators.first().map(|op| op.value()),
+                    Some(TraversalOperator::GetAttr(_))
+                )
+        }
+        _ => false,
     }
 }

@@ -11,6 +11,7 @@ mod outputs;
 mod removed;
 mod resources;
 mod targets;
+mod triggers;
 
 use super::{Action, OutputChange, Plan, ResourceChange};
 use crate::address::{ConfigResource, InstanceAddr, ModuleInstance, ResourceAddr};
