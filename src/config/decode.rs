@@ -1005,6 +1005,32 @@ fn static_path(expr: &Expression) -> Option<AttrPath> {
     }
 }
 
+/// Whether `expr` is a traversal from a managed resource (`TYPE.NAME...`): not a variable,
+/// local, data source, module output, or contextual name.
+fn names_a_managed_resource(expr: &Expression) -> bool {
+    const NOT_RESOURCES: [&str; 9] = [
+        "var",
+        "local",
+        "data",
+        "module",
+        "count",
+        "each",
+        "path",
+        "terraform",
+        "self",
+    ];
+    match expr {
+        Expression::Traversal(t) => {
+            matches!(&t.expr, Expression::Variable(root) if !NOT_RESOURCES.contains(&root.as_str()))
+                && matches!(
+                    t.operators.first().map(|op| op.value()),
+                    Some(TraversalOperator::GetAttr(_))
+                )
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1164,31 +1190,5 @@ variable "b" {
             err.contains("needs both condition and error_message"),
             "{err}"
         );
-    }
-}
-
-/// Whether `expr` is a traversal from a managed resource (`TYPE.NAME...`): not a variable,
-/// local, data source, module output, or contextual name.
-fn names_a_managed_resource(expr: &Expression) -> bool {
-    const NOT_RESOURCES: [&str; 9] = [
-        "var",
-        "local",
-        "data",
-        "module",
-        "count",
-        "each",
-        "path",
-        "terraform",
-        "self",
-    ];
-    match expr {
-        Expression::Traversal(t) => {
-            matches!(&t.expr, Expression::Variable(root) if !NOT_RESOURCES.contains(&root.as_str()))
-                && matches!(
-                    t.operators.first().map(|op| op.value()),
-                    Some(TraversalOperator::GetAttr(_))
-                )
-        }
-        _ => false,
     }
 }
