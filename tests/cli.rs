@@ -1149,3 +1149,41 @@ fn a_misspelt_provider_function_is_located_with_what_the_provider_offers() {
     );
     assert!(schemas["random"].get("functions").is_none());
 }
+
+/// As in Terraform, relative paths are read from the working directory and path.module is
+/// the module's directory seen from there, so `file("${path.module}/t.txt")` reads the stack's
+/// own file however the stack is named (`ggplan plan site`, not `site/site/t.txt`).
+#[test]
+fn files_named_from_path_module_are_read_when_the_stack_is_a_relative_path() {
+    let sb = Sandbox::with_main(
+        r#"
+        output "greeting" {
+          value = file("${path.module}/greeting.txt")
+        }
+        output "page" {
+          value = templatefile("${path.module}/page.tpl", { name = "GourmetGram" })
+        }
+        "#,
+    );
+    sb.write("greeting.txt", "hello");
+    sb.write("page.tpl", "welcome to ${name}");
+    let parent = sb.dir.parent().unwrap();
+    let out = Command::new(BIN)
+        .args(["plan", "stack"])
+        .current_dir(parent)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let run = Run::of(out).expect(0);
+    assert!(
+        run.stdout.contains(r#"greeting = "hello""#),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(r#"page     = "welcome to GourmetGram""#),
+        "{}",
+        run.stdout
+    );
+}

@@ -6,7 +6,7 @@ use super::ui::Ui;
 use crate::address::ProviderAddr;
 use crate::config::{Module, load_dir};
 use crate::events::EventSink;
-use crate::lang::functions::FunctionContext;
+use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
 use crate::state::{State, StateStore, default_state_path};
@@ -108,7 +108,7 @@ pub fn load(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> Option<
     };
     ui.diagnostics(inputs.warnings(), &[&module.sources, inputs.sources()]);
     let functions = FunctionContext {
-        base_dir: module.dir.clone(),
+        base_dir: working_dir(),
         plan_timestamp: crate::clock::now_rfc3339(),
         // Validation rules of variables may call provider functions too.
         provider_functions: registry.functions(),

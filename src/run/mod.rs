@@ -15,7 +15,7 @@ use crate::events::{Event, EventSink};
 use crate::graph::{Graph, Node};
 use crate::lang::body::eval_body;
 use crate::lang::eval::Evaluator;
-use crate::lang::functions::FunctionContext;
+use crate::lang::functions::{FunctionContext, working_dir};
 use crate::locks::{locked, read, write};
 use crate::providers::{Providers, Registry};
 use crate::scope::{Expansion, InstanceContext, ResourceValues, Scope};
@@ -94,7 +94,7 @@ impl Run {
             }
         };
         let functions = FunctionContext {
-            base_dir: module.dir.clone(),
+            base_dir: working_dir(),
             plan_timestamp: crate::clock::now_rfc3339(),
             provider_functions: registry.functions(),
         };

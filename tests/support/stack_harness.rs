@@ -8,7 +8,7 @@ use super::recording::{Call, Recording};
 use ggplan::apply::{ApplyOutcome, apply};
 use ggplan::config::load_dir;
 use ggplan::events::Discard;
-use ggplan::lang::functions::FunctionContext;
+use ggplan::lang::functions::{FunctionContext, working_dir};
 use ggplan::plan::{PlannedRun, plan};
 use ggplan::providers::Registry;
 use ggplan::run::{Run, RunOptions};
@@ -72,7 +72,7 @@ impl Harness {
         let cli: Vec<CliInput> = vars.iter().map(|v| CliInput::Var(v.to_string())).collect();
         let inputs = vars::collect(&module, &[], &cli)?;
         let functions = FunctionContext {
-            base_dir: module.dir.clone(),
+            base_dir: working_dir(),
             plan_timestamp: "2026-01-01T00:00:00Z".into(),
             provider_functions: Default::default(),
         };

@@ -47,10 +47,17 @@ use rules::{Marks, Signature, Unknowns};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The base directory of a real run: the process's working directory.
+pub fn working_dir() -> PathBuf {
+    PathBuf::from(".")
+}
+
 /// What a function may know about the run it is called in.
 #[derive(Debug, Clone)]
 pub struct FunctionContext {
-    /// The directory relative file paths are resolved against (`path.module`).
+    /// The directory relative file paths are resolved against: the working directory, as
+    /// in Terraform, so that `file("${path.module}/t.txt")` (path.module is the module's
+    /// directory as seen from there) reads the module's file. Tests give a fixture directory.
     pub base_dir: PathBuf,
     /// The time the plan started, RFC 3339, the same for every call in a run.
     pub plan_timestamp: String,
