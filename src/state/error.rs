@@ -64,6 +64,14 @@ pub enum StateError {
     },
 
     #[error(
+        "state {} has the largest serial there is (2^64 - 1), so no newer state can follow it; \
+         it was left untouched. Edit the serial down (and the lineage, so that no saved plan \
+         applies against the old one) before writing to it again.",
+        path.display()
+    )]
+    SerialExhausted { path: PathBuf },
+
+    #[error(
         "journal {} is corrupt at line {line}: {detail}\nIt records changes a crashed run made \
          after the state was last saved, so the state has not been loaded. Inspect the file; \
          if its changes can be lost, move it aside and run `ggplan plan` to see what drifted.",
