@@ -1187,3 +1187,19 @@ fn files_named_from_path_module_are_read_when_the_stack_is_a_relative_path() {
         run.stdout
     );
 }
+
+/// What `fmt` and Terraform refuse, `validate` and `plan` refuse too, at the string's line.
+#[test]
+fn a_quoted_string_split_over_lines_is_refused_by_validate_as_by_fmt() {
+    let sb = Sandbox::with_main("output \"x\" {\n  value = \"a\nb\"\n}\n");
+    for command in ["validate", "plan"] {
+        let run = sb.run(&[command]).expect(1);
+        assert!(
+            run.stderr.contains("Invalid multi-line string") && run.stderr.contains("line 2"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    let run = sb.run(&["fmt", "-check"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+}

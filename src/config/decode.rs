@@ -125,6 +125,7 @@ fn decode_file(
     };
     let file = sources.add(name, text);
     match hcl_edit::parser::parse_body(&sources.file(file).text) {
+        Ok(body) if multi_line_string(sources, file, &body, diags) => {}
         Ok(body) => Decoder {
             module,
             sources,
@@ -212,6 +213,29 @@ fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.to_path_buf())
         .display()
         .to_string()
+}
+
+/// Whether the file has a quoted string split over lines (each reported, as Terraform's
+/// parser does; the file is then not decoded).
+fn multi_line_string(
+    sources: &SourceMap,
+    file: FileId,
+    body: &hcl_edit::structure::Body,
+    diags: &mut Diagnostics,
+) -> bool {
+    let found = super::quoted::multi_line_strings(body, &sources.file(file).text);
+    for span in &found {
+        diags.push(
+            Diagnostic::error(
+                "Invalid multi-line string",
+                "Quoted strings may not be split over multiple lines. To produce a multi-line \
+                 string, either use the \\n escape to represent a newline character or use the \
+                 \"heredoc\" multi-line template syntax.",
+            )
+            .at_range(Some(sources.range(file, span.clone()))),
+        );
+    }
+    !found.is_empty()
 }
 
 fn parse_error(sources: &SourceMap, file: FileId, e: &hcl_edit::parser::Error) -> Diagnostic {
