@@ -122,18 +122,19 @@ pub enum StateError {
 }
 
 fn locked_message(path: &std::path::Path, info: &LockInfo, stale: bool) -> String {
+    // Named by its state file, the command works from wherever this one was run.
+    let unlock = format!("ggplan force-unlock {} --state {}", info.id, path.display());
     let advice = if stale {
         format!(
             "Process {} no longer runs on this host, so the lock was left by a run that died.\n\
-             Run `ggplan force-unlock {}` to remove it, then run `ggplan plan` to see what that \
-             run left unfinished.",
-            info.pid, info.id
+             Run `{unlock}` to remove it, then run `ggplan plan` to see what that run left \
+             unfinished.",
+            info.pid
         )
     } else {
         format!(
             "Wait for that run to finish. If it is gone for good (a lost machine or container), \
-             run `ggplan force-unlock {}`.",
-            info.id
+             run `{unlock}`."
         )
     };
     format!(

@@ -14,7 +14,6 @@ use ggplan::providers::Registry;
 use ggplan::run::{Run, RunOptions};
 use ggplan::state::{State, StateStore};
 use ggplan::vars::{self, CliInput};
-use ggplan::walk::StopFlag;
 use ggplan_sdk::Diagnostics;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -103,7 +102,7 @@ impl Harness {
             .unwrap_or_else(|d| panic!("plan failed:\n{d}"));
         let plan_calls = self.recording.take();
         let plan = planned.plan.clone();
-        let outcome = apply(planned, &self.store, &StopFlag::default()).await;
+        let outcome = apply(planned, &self.store).await;
         Applied {
             plan,
             plan_calls,
