@@ -90,6 +90,24 @@ pub enum FunctionError {
     Call(String),
 }
 
+impl FunctionError {
+    /// The error of a call with a sensitive argument: its messages may quote the argument
+    /// (`cannot convert "hunter2" to number`), so they are replaced by ones that cannot.
+    pub fn redacted(self) -> FunctionError {
+        match self {
+            FunctionError::Arg { index, param, .. } => FunctionError::Arg {
+                index,
+                param,
+                message: "the value is sensitive, so what is wrong with it is not shown".into(),
+            },
+            FunctionError::Call(_) => FunctionError::Call(
+                "an argument is sensitive, so the error (which may quote it) is not shown".into(),
+            ),
+            other => other,
+        }
+    }
+}
+
 fn arity_message(name: &str, expected: usize, got: usize, missing: &Option<String>) -> String {
     match missing {
         Some(param) => format!(
