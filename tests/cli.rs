@@ -1277,3 +1277,19 @@ fn bad_variable_values_are_refused_without_printing_them() {
         refused.stderr
     );
 }
+
+/// A provider that refuses its configuration is shown at the attribute it names (or its
+/// block), as Terraform shows it.
+#[test]
+fn a_refused_provider_configuration_is_placed_at_its_attribute() {
+    let sb = Sandbox::with_main(
+        "provider \"kubernetes\" {\n  config_path = \"/nonexistent/kubeconfig\"\n}\n\
+         resource \"kubernetes_namespace_v1\" \"ns\" {\n  metadata {\n    name = \"a\"\n  }\n}\n",
+    );
+    let run = sb.run(&["plan"]).expect(1);
+    assert!(
+        run.stderr.contains("Cannot read the kubeconfig") && run.stderr.contains("line 2"),
+        "{}",
+        run.stderr
+    );
+}
