@@ -1149,3 +1149,147 @@ fn a_misspelt_provider_function_is_located_with_what_the_provider_offers() {
     );
     assert!(schemas["random"].get("functions").is_none());
 }
+
+/// As in Terraform, relative paths are read from the working directory and path.module is
+/// the module's directory seen from there, so `file("${path.module}/t.txt")` reads the stack's
+/// own file however the stack is named (`ggplan plan site`, not `site/site/t.txt`).
+#[test]
+fn files_named_from_path_module_are_read_when_the_stack_is_a_relative_path() {
+    let sb = Sandbox::with_main(
+        r#"
+        output "greeting" {
+          value = file("${path.module}/greeting.txt")
+        }
+        output "page" {
+          value = templatefile("${path.module}/page.tpl", { name = "GourmetGram" })
+        }
+        "#,
+    );
+    sb.write("greeting.txt", "hello");
+    sb.write("page.tpl", "welcome to ${name}");
+    let parent = sb.dir.parent().unwrap();
+    let out = Command::new(BIN)
+        .args(["plan", "stack"])
+        .current_dir(parent)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let run = Run::of(out).expect(0);
+    assert!(
+        run.stdout.contains(r#"greeting = "hello""#),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(r#"page     = "welcome to GourmetGram""#),
+        "{}",
+        run.stdout
+    );
+}
+
+/// What `fmt` and Terraform refuse, `validate` and `plan` refuse too, at the string's line.
+#[test]
+fn a_quoted_string_split_over_lines_is_refused_by_validate_as_by_fmt() {
+    let sb = Sandbox::with_main("output \"x\" {\n  value = \"a\nb\"\n}\n");
+    for command in ["validate", "plan"] {
+        let run = sb.run(&[command]).expect(1);
+        assert!(
+            run.stderr.contains("Invalid multi-line string") && run.stderr.contains("line 2"),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    let run = sb.run(&["fmt", "-check"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+}
+
+/// A function that fails on a sensitive value never quotes it (Terraform's messages would:
+/// `cannot convert "..." to number`), in text or in JSON.
+#[test]
+fn a_function_failing_on_a_sensitive_value_does_not_quote_it() {
+    let secret = "hunter2-not-a-number";
+    let calls = [
+        "tonumber(var.secret)",
+        "tobool(var.secret)",
+        "parseint(var.secret, 10)",
+        "file(var.secret)",
+        "base64decode(var.secret)",
+        "cidrhost(var.secret, 1)",
+        "lookup({}, var.secret)",
+    ];
+    let outputs: String = calls
+        .iter()
+        .enumerate()
+        .map(|(i, call)| format!("output \"o{i}\" {{\n  value = {call}\n  sensitive = true\n}}\n"))
+        .collect();
+    let sb = Sandbox::with_main(&format!(
+        "variable \"secret\" {{\n  type      = string\n  sensitive = true\n}}\n{outputs}"
+    ));
+    let var = format!("secret={secret}");
+    for args in [
+        vec!["plan", "--var", &var],
+        vec!["plan", "--json", "--var", &var],
+    ] {
+        let run = sb.run(&args).expect(1);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains(secret), "{args:?} printed the secret:\n{all}");
+        assert!(all.contains("sensitive"), "{args:?}:\n{all}");
+    }
+}
+
+/// A sensitive variable's value of the wrong type is refused without being quoted; an
+/// environment variable that is not UTF-8 is ignored, or refused by name when it sets a
+/// variable, never a crash that prints it.
+#[test]
+fn bad_variable_values_are_refused_without_printing_them() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::with_main(
+        "variable \"secret\" {\n  type      = number\n  sensitive = true\n}\n\
+         output \"n\" {\n  value     = var.secret\n  sensitive = true\n}\n",
+    );
+    let run = sb.run(&["plan", "--var", "secret=hunter2"]).expect(1);
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("type number is required"),
+        "{}",
+        run.stderr
+    );
+
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    let plan = |name: &str| {
+        let out = Command::new(BIN)
+            .args(["plan", "--var", "secret=1"])
+            .current_dir(&sb.dir)
+            .env("NO_COLOR", "1")
+            .env(name, latin1)
+            .output()
+            .unwrap();
+        Run::of(out)
+    };
+    plan("UNRELATED").expect(0);
+    let refused = plan("GGPLAN_VAR_secret").expect(1);
+    assert!(
+        refused
+            .stderr
+            .contains("GGPLAN_VAR_secret is not valid UTF-8"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// A provider that refuses its configuration is shown at the attribute it names (or its
+/// block), as Terraform shows it.
+#[test]
+fn a_refused_provider_configuration_is_placed_at_its_attribute() {
+    let sb = Sandbox::with_main(
+        "provider \"kubernetes\" {\n  config_path = \"/nonexistent/kubeconfig\"\n}\n\
+         resource \"kubernetes_namespace_v1\" \"ns\" {\n  metadata {\n    name = \"a\"\n  }\n}\n",
+    );
+    let run = sb.run(&["plan"]).expect(1);
+    assert!(
+        run.stderr.contains("Cannot read the kubeconfig") && run.stderr.contains("line 2"),
+        "{}",
+        run.stderr
+    );
+}

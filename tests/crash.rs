@@ -7,6 +7,10 @@
 //! takes a few milliseconds to create and logs every object it creates to the file named by
 //! `GGPLAN_CRASH_LOG`. Run it with `cargo test --test crash`; `GGPLAN_CRASH_SEED` picks another
 //! sequence of kill moments (the seed is printed).
+//!
+//! Then Ctrl-C (SIGINT), as Terraform takes it: an apply interrupted early stops starting
+//! creates, records what it made, releases the lock and exits 1; a plan interrupted while
+//! refreshing releases the lock and exits 1; the next apply finishes the rest.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -39,7 +43,7 @@ fn main() -> ExitCode {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(DEFAULT_SEED);
-    match run(seed) {
+    match run(seed).and_then(|summary| Ok(format!("{summary}\n{}", interrupts()?))) {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS
@@ -140,6 +144,11 @@ mod slow {
         }
 
         async fn read(&self, request: ReadRequest<'_>) -> Result<Option<Value>, Diagnostics> {
+            // Slow too, so that a refresh can be interrupted.
+            tokio::time::sleep(delay(
+                request.state.get("name").as_str().unwrap_or_default(),
+            ))
+            .await;
             Ok(Some(request.state.clone()))
         }
 
@@ -343,6 +352,43 @@ impl Harness {
         })
     }
 
+    /// Runs `args` and sends it SIGINT (Ctrl-C) once `count` lines of its standard output
+    /// matched `when`; its exit code and standard error.
+    fn interrupt(
+        &self,
+        args: &[&str],
+        when: impl Fn(&str) -> bool,
+        count: usize,
+    ) -> Result<(i32, String), String> {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {args:?}: {e}"))?;
+        let stdout = BufReader::new(child.stdout.take().ok_or("no stdout")?);
+        let mut seen = 0;
+        for line in stdout.lines().map_while(Result::ok) {
+            if !when(&line) {
+                continue;
+            }
+            seen += 1;
+            if seen == count {
+                let pid = child.id().to_string();
+                let sent = Command::new("kill").args(["-INT", &pid]).status();
+                if !sent.is_ok_and(|s| s.success()) {
+                    return Err(format!("cannot send SIGINT to {pid}"));
+                }
+            }
+        }
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        if seen < count {
+            return Err(format!("{args:?} ended before it could be interrupted"));
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        Ok((out.status.code().unwrap_or(-1), stderr))
+    }
+
     /// The recorded instances (the journal replayed): address -> (name, id).
     fn recorded(&self) -> Result<BTreeMap<String, (String, String)>, String> {
         let state = ggplan::state::StateStore::new(self.state.clone())
@@ -541,6 +587,57 @@ fn run(seed: u64) -> Result<String, String> {
         tally.recreated_in_flight,
         tally.locks_broken,
         started.elapsed(),
+    ))
+}
+
+/// The Ctrl-C rounds on a fresh stack: an apply interrupted after a few completions, a plan
+/// interrupted while refreshing, then an apply that finishes without creating anything twice.
+fn interrupts() -> Result<String, String> {
+    let h = Harness::new()?;
+    let total = LAYERS * PER_LAYER;
+    let stack = h.stack.to_string_lossy().into_owned();
+    let apply = ["apply", stack.as_str(), "--auto-approve"];
+    let (code, stderr) = h.interrupt(&apply, |line| completion(line).is_some(), 20)?;
+    let created = h.created_since(0)?;
+    let recorded = h.recorded()?;
+    let lock = PathBuf::from(format!("{}.lock", h.state.display()));
+    if code != 1 || !stderr.contains("Apply interrupted") || lock.exists() {
+        return Err(format!(
+            "an interrupted apply exited {code} (lock left: {}):\n{stderr}",
+            lock.exists()
+        ));
+    }
+    // Running creates finish (at most the parallelism of them, a few times over while the
+    // signal travels), nothing new starts.
+    if created.len() > total / 4 || created.len() != recorded.len() {
+        return Err(format!(
+            "after an interrupt {} of {total} were created and {} recorded",
+            created.len(),
+            recorded.len()
+        ));
+    }
+    let refreshing = |line: &str| line.contains("Refreshing state...");
+    let (code, stderr) = h.interrupt(&["plan", stack.as_str()], refreshing, 1)?;
+    if code != 1 || !stderr.contains("Plan interrupted") || lock.exists() {
+        return Err(format!(
+            "an interrupted plan exited {code} (lock left: {}):\n{stderr}",
+            lock.exists()
+        ));
+    }
+    let (code, out, err) = h.run(&apply)?;
+    let names: Vec<String> = h.created_since(0)?.into_iter().map(|(n, _)| n).collect();
+    let unique: BTreeSet<&String> = names.iter().collect();
+    if code != 0 || unique.len() != names.len() || h.recorded()?.len() != total {
+        return Err(format!(
+            "the apply after the interrupts exited {code}, {} creates for {} names:\n{out}{err}",
+            names.len(),
+            unique.len()
+        ));
+    }
+    Ok(format!(
+        "interrupts: an apply stopped after {} of {total} creates, a plan stopped while \
+         refreshing; both released the lock and exited 1",
+        created.len()
     ))
 }
 

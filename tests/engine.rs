@@ -1114,3 +1114,89 @@ async fn mixed_plan_renders_like_terraform() {
     let planned = h.plan(&[], RunOptions::default()).await.unwrap();
     insta::assert_snapshot!(render::plan(&planned.plan, &plain()));
 }
+
+/// Docker's daemon.json changed on node2: only node2's service is replaced (the index of
+/// `replace_triggered_by` is the triggered instance's own key), a whole-resource trigger fires
+/// on any instance, and an attribute trigger only when that attribute changes.
+#[tokio::test]
+async fn replace_triggered_by_an_instance_replaces_only_the_instance_of_the_same_key() {
+    let stack = |node2: &str| {
+        format!(
+            r#"
+            locals {{
+              nodes = toset(["node1", "node2", "node3"])
+            }}
+            resource "test_thing" "daemon_json" {{
+              for_each = local.nodes
+              name     = "daemon-${{each.key}}"
+              value    = each.key == "node2" ? "{node2}" : "v1"
+            }}
+            resource "test_thing" "docker" {{
+              for_each = local.nodes
+              name     = "docker-${{each.key}}"
+              lifecycle {{
+                replace_triggered_by = [test_thing.daemon_json[each.key]]
+              }}
+            }}
+            resource "test_thing" "any_node" {{
+              name = "any"
+              lifecycle {{
+                replace_triggered_by = [test_thing.daemon_json]
+              }}
+            }}
+            resource "test_thing" "by_name" {{
+              for_each = local.nodes
+              name     = "by-name-${{each.key}}"
+              lifecycle {{
+                replace_triggered_by = [test_thing.daemon_json[each.key].name]
+              }}
+            }}
+            "#
+        )
+    };
+    let h = Harness::new(&stack("v1"));
+    h.apply_ok(&[]).await;
+    h.write(&stack("v2"));
+    let planned = h.plan(&[], RunOptions::default()).await.unwrap();
+    let changed: Vec<(String, Action)> = actions(&planned.plan)
+        .into_iter()
+        .filter(|(_, action)| *action != Action::NoOp)
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("test_thing.any_node".to_string(), Action::DeleteThenCreate),
+            (
+                "test_thing.daemon_json[\"node2\"]".to_string(),
+                Action::Update
+            ),
+            (
+                "test_thing.docker[\"node2\"]".to_string(),
+                Action::DeleteThenCreate
+            ),
+        ]
+    );
+    let docker = change(&planned.plan, "test_thing.docker[\"node2\"]");
+    assert_eq!(docker.reason, Some(ActionReason::ReplaceByTriggers));
+}
+
+#[tokio::test]
+async fn a_replace_triggered_by_entry_that_names_no_resource_is_refused_at_its_line() {
+    let h = Harness::new(
+        r#"
+        variable "v" {
+          default = "x"
+        }
+        resource "test_thing" "a" {
+          name = "a"
+          lifecycle {
+            replace_triggered_by = [var.v]
+          }
+        }
+        "#,
+    );
+    let err = h.plan(&[], RunOptions::default()).await.err().unwrap();
+    let refused = &err.0[0];
+    assert_eq!(refused.summary, "Invalid replace_triggered_by expression");
+    assert_eq!(refused.range.as_ref().map(|r| r.start.line), Some(8));
+}

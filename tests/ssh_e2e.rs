@@ -84,6 +84,16 @@ resource "ssh_exec" "marker" {{
   depends_on = [ssh_file.daemon_json]
 }}
 
+# The seed's Docker restart: again whenever this node's daemon.json changes, drift included.
+resource "ssh_exec" "restart_docker" {{
+  for_each = local.nodes
+  host     = each.value
+  command  = "echo restarted >> ${{local.root}}/${{each.key}}/e2e/restarts"
+  lifecycle {{
+    replace_triggered_by = [ssh_file.daemon_json[each.key]]
+  }}
+}}
+
 data "ssh_facts" "node1" {{
   host = "127.0.0.11"
 }}
@@ -115,7 +125,7 @@ fn host_preparation_through_the_binary() {
     let out = ggplan(cwd, &["apply", "hosts", "--auto-approve"]);
     assert!(out.code == 0, "{}", out.all());
     assert!(
-        out.all().contains("Apply complete! Resources: 5 added"),
+        out.all().contains("Apply complete! Resources: 7 added"),
         "{}",
         out.all()
     );
@@ -130,12 +140,24 @@ fn host_preparation_through_the_binary() {
     let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
     assert_eq!(Some(out.code), Some(0), "{}", out.all());
 
-    // Drift: a file edited and a marker removed outside ggplan.
+    // Drift: a file edited and a marker removed outside ggplan. Putting node2's daemon.json
+    // back restarts Docker on node2 alone.
     std::fs::write(&daemon, "{}").unwrap();
     std::fs::remove_file(root.join("node1/e2e/prepared")).unwrap();
     let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
     assert_eq!(Some(out.code), Some(2), "{}", out.all());
     let plan = out.all();
+    assert!(
+        plan.contains(
+            "ssh_exec.restart_docker[\"node2\"] will be replaced due to changes in \
+             replace_triggered_by"
+        ),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("Plan: 2 to add, 1 to change, 1 to destroy."),
+        "{plan}"
+    );
     assert!(plan.contains("ssh_file.daemon_json[\"node2\"]"), "{plan}");
     assert!(plan.contains("ssh_exec.marker[\"node1\"]"), "{plan}");
     let out = ggplan(cwd, &["apply", "hosts", "--auto-approve"]);
@@ -146,6 +168,17 @@ fn host_preparation_through_the_binary() {
             .contains("insecure-registries")
     );
     assert!(root.join("node1/e2e/prepared").exists());
+    let restarts = |node: &str| {
+        std::fs::read_to_string(root.join(node).join("e2e/restarts"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        [restarts("node1"), restarts("node2")],
+        [1, 2],
+        "node2's Docker restarted again, node1's not"
+    );
     let out = ggplan(cwd, &["plan", "hosts", "--detailed-exitcode"]);
     assert_eq!(Some(out.code), Some(0), "{}", out.all());
 

@@ -82,8 +82,12 @@ resource "ssh_exec" "restart_docker" {
   host     = each.value
   sudo     = true
   command  = "systemctl restart docker"
-  # A new daemon.json replaces this instance, which runs the command again.
-  triggers = { daemon_json = ssh_file.daemon_json[each.key].sha256 }
+  # Any change to this node's daemon.json (a new content, or a drifted file put back)
+  # replaces this instance, which runs the command again. (A trigger on the file's sha256
+  # would miss the drift: the sha256 planned is the same as before.)
+  lifecycle {
+    replace_triggered_by = [ssh_file.daemon_json[each.key]]
+  }
 }
 
 resource "ssh_exec" "docker_group" {
@@ -107,7 +111,9 @@ resource "ssh_exec" "sysctl_apply" {
   host     = each.value
   sudo     = true
   command  = "sysctl --system"
-  triggers = { conf = ssh_file.sysctl[each.key].sha256 }
+  lifecycle {
+    replace_triggered_by = [ssh_file.sysctl[each.key]]
+  }
 }
 
 data "ssh_facts" "node1" {

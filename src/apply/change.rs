@@ -10,6 +10,7 @@ use crate::providers::{Applied, ResourceProvider};
 use crate::state::{InstanceState, JournalEntry, PendingAction, deposed_key};
 use ggplan_sdk::{Diagnostic, Diagnostics, Value, objchange};
 use std::time::Instant;
+use tokio::sync::SemaphorePermit;
 
 impl Applier {
     /// Carries out a change's create, update or read.
@@ -45,10 +46,13 @@ impl Applier {
             .at_range(Some(resource.range.clone()))
             .into());
         }
+        let Some(slot) = self.run.slot().await else {
+            return Err(super::not_started());
+        };
         let done = if c.change.action == Action::Read {
             self.read_now(c, &provider, &config).await
         } else {
-            self.write(c, resource, &provider, config).await
+            self.write(c, resource, &provider, config, slot).await
         };
         // Whatever names an attribute is shown at it in the resource's block.
         done.map_err(|d| provider.place(resource, d, &self.run.module().sources))
@@ -84,6 +88,7 @@ impl Applier {
         resource: &Resource,
         provider: &ResourceProvider<'_>,
         config: Value,
+        slot: SemaphorePermit<'_>,
     ) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
         let started = Instant::now();
@@ -118,6 +123,9 @@ impl Applier {
                 provider.apply(addr, prior, Some(&planned), &config),
             )
             .await;
+        // The provider's part is done: another instance may start while this one's record
+        // waits for the journal (which commits every waiting record at once).
+        drop(slot);
         let value = self.record_write(c, shown, applied, deposed).await?;
         // A create-before-destroy's create counts as an add now, its destroy when it is done.
         self.count(match c.change.action {

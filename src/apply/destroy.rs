@@ -13,6 +13,9 @@ use std::time::Instant;
 impl Applier {
     /// Destroys the object a change's `before` describes and records that it is gone.
     pub(super) async fn destroy(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
+        let Some(_slot) = self.run.slot().await else {
+            return Err(super::not_started());
+        };
         let addr = &c.change.addr;
         let prior = c.change.before.clone().unwrap_or_default();
         // A deposed object (left by an earlier create-before-destroy, or by this apply's

@@ -17,7 +17,7 @@ use crate::plan::{Action, PlannedChange, PlannedRun};
 use crate::run::Run;
 use crate::scope::InstanceContext;
 use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore};
-use crate::walk::{StopFlag, walk};
+use crate::walk::walk;
 use committer::Committer;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -82,19 +82,15 @@ struct Applier {
 
 /// Applies a plan, recording every change in the journal of `store` as it completes and
 /// persisting the whole state at the end. The caller holds the state lock.
-pub async fn apply(planned: PlannedRun, store: &StateStore, stop: &StopFlag) -> ApplyOutcome {
-    apply_with(planned, store, stop, false).await
+pub async fn apply(planned: PlannedRun, store: &StateStore) -> ApplyOutcome {
+    apply_with(planned, store, false).await
 }
 
 /// Accepts what the refresh found into the state without changing any real object
 /// (`apply --refresh-only`): records the refreshed values and the data sources read during
 /// planning, then the outputs, evaluated against the refreshed values. An output that cannot
 /// be known without applying (it refers to an object that is gone) keeps its recorded value.
-pub async fn apply_refresh_only(
-    mut planned: PlannedRun,
-    store: &StateStore,
-    stop: &StopFlag,
-) -> ApplyOutcome {
+pub async fn apply_refresh_only(mut planned: PlannedRun, store: &StateStore) -> ApplyOutcome {
     for c in &planned.changes {
         let addr = &c.change.addr;
         if addr.resource.kind != ResourceKind::Managed || c.change.deposed.is_some() {
@@ -111,15 +107,10 @@ pub async fn apply_refresh_only(
         .plan
         .resource_changes
         .retain(|c| c.deposed.is_none());
-    apply_with(planned, store, stop, true).await
+    apply_with(planned, store, true).await
 }
 
-async fn apply_with(
-    planned: PlannedRun,
-    store: &StateStore,
-    stop: &StopFlag,
-    refresh_only: bool,
-) -> ApplyOutcome {
+async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool) -> ApplyOutcome {
     let PlannedRun {
         run,
         prior: mut state,
@@ -148,7 +139,7 @@ async fn apply_with(
         refresh_only,
         deposed_keys: Mutex::new(HashMap::new()),
     });
-    let (diagnostics, interrupted) = applier.walk(refreshed, stop).await;
+    let (diagnostics, interrupted) = applier.walk(refreshed).await;
     let counts = *locked(&applier.counts);
     drop(applier);
     let _ = writer.join();
@@ -188,7 +179,6 @@ impl Applier {
     async fn walk(
         self: &Arc<Self>,
         refreshed: BTreeMap<InstanceAddr, Option<Value>>,
-        stop: &StopFlag,
     ) -> (Diagnostics, bool) {
         if let Err(e) = self.record_refresh_and_reads(refreshed).await {
             let error = Diagnostic::error("Cannot write the state journal", e);
@@ -198,13 +188,14 @@ impl Applier {
             Ok(plan) => plan,
             Err(diagnostics) => return (diagnostics, false),
         };
+        let stop = self.run.stop_flag();
         let outcome = walk(&plan.deps, stop, |i| {
             let applier = self.clone();
             let step = plan.steps[i].clone();
             async move { applier.visit(step).await }
         })
         .await;
-        let interrupted = stop.is_stopped() && !outcome.skipped.is_empty();
+        let interrupted = stop.is_stopped() && !outcome.is_complete();
         let mut diagnostics = self.run.take_diagnostics();
         diagnostics.extend(outcome.panics(|i| self.step_name(&plan.steps[i])));
         (diagnostics, interrupted)
@@ -400,4 +391,10 @@ impl Applier {
             }
         }
     }
+}
+
+/// What a step that was not started because of a stop (Ctrl-C) fails with: nothing to say
+/// of it (its dependents are skipped, and the apply ends as interrupted).
+fn not_started() -> Diagnostics {
+    Diagnostics::new()
 }

@@ -6,7 +6,7 @@ use crate::config::Module;
 use crate::graph::Graph;
 use crate::lang::body::eval_body;
 use crate::lang::eval::{AllUnknown, Evaluator};
-use crate::lang::functions::FunctionContext;
+use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use ggplan_sdk::Diagnostics;
 use std::path::Path;
@@ -24,7 +24,7 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
         diags.extend(d);
     }
     let functions = FunctionContext {
-        base_dir: module.dir.clone(),
+        base_dir: working_dir(),
         plan_timestamp: crate::clock::now_rfc3339(),
         provider_functions: registry.functions(),
     };

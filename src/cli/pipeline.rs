@@ -112,6 +112,9 @@ pub(super) async fn plan_stack(
     stack: Stack,
     request: RunRequest<'_>,
 ) -> Option<(Stack, LockGuard, PlannedRun)> {
+    // Before the lock is taken: an interrupt from then on releases it.
+    let stop = StopFlag::default();
+    watch_interrupts(*ui, stop.clone());
     let (lock, prior) = lock_and_load(ui, &stack.store, request.operation)?;
     ui.diagnostics(&interrupted_operations(&prior), &[]);
     let args = request.args;
@@ -124,7 +127,7 @@ pub(super) async fn plan_stack(
     };
     let sources = [&stack.module.sources, &stack.var_sources];
     let run = match stack.run(registry, &prior, options, request.events) {
-        Ok(run) => Arc::new(run),
+        Ok(run) => Arc::new(run.stopped_by(stop)),
         Err(diags) => {
             ui.diagnostics(&diags, &sources);
             return None;
@@ -216,7 +219,37 @@ pub(super) fn confirm(ui: &Ui, destroy: bool) -> Result<bool, String> {
     Ok(answer.trim() == "yes")
 }
 
-/// Applies a plan (or, with `refresh_only`, only its refresh) with Ctrl-C handling, and
+/// Ctrl-C, from planning on, as Terraform takes it: the first asks the run to stop (no
+/// instance starts any more; running operations finish and are recorded, the lock is
+/// released), the second abandons the running operations and exits at once.
+fn watch_interrupts(ui: Ui, stop: StopFlag) {
+    use tokio::signal::unix::{SignalKind, signal};
+    // One listener for the first interrupt and the second.
+    let Ok(mut interrupts) = signal(SignalKind::interrupt()) else {
+        return;
+    };
+    tokio::spawn(async move {
+        if interrupts.recv().await.is_none() {
+            return;
+        }
+        // On stderr, so that a --json event stream on stdout stays valid.
+        ui.note(
+            "\nInterrupt received. Waiting for running operations to finish, then saving \
+             state (press Ctrl-C again to abandon them)...\n",
+        );
+        stop.stop();
+        if interrupts.recv().await.is_some() {
+            ui.note(
+                "\nTwo interrupts received: exiting at once. The operations still running may \
+                 have made objects the state does not record, and the state lock is left: run \
+                 `ggplan plan` once the lock is removed to see what drifted.\n",
+            );
+            std::process::exit(1);
+        }
+    });
+}
+
+/// Applies a plan (or, with `refresh_only`, only its refresh), stopped by Ctrl-C, and
 /// reports its diagnostics; the outcome when everything was applied.
 pub(super) async fn carry_out(
     ui: &Ui,
@@ -224,24 +257,11 @@ pub(super) async fn carry_out(
     planned: PlannedRun,
     refresh_only: bool,
 ) -> Option<ApplyOutcome> {
-    let stop = StopFlag::default();
-    let interrupt = {
-        let stop = stop.clone();
-        let ui = *ui;
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                // On stderr, so that a --json event stream on stdout stays valid.
-                ui.note("\nInterrupt received. Waiting for running operations to finish, then saving state...\n");
-                stop.stop();
-            }
-        })
-    };
     let outcome = if refresh_only {
-        apply_refresh_only(planned, &stack.store, &stop).await
+        apply_refresh_only(planned, &stack.store).await
     } else {
-        apply(planned, &stack.store, &stop).await
+        apply(planned, &stack.store).await
     };
-    interrupt.abort();
     ui.diagnostics(
         &outcome.diagnostics,
         &[&stack.module.sources, &stack.var_sources],

@@ -6,7 +6,7 @@ use super::ui::Ui;
 use crate::address::ProviderAddr;
 use crate::config::{Module, load_dir};
 use crate::events::EventSink;
-use crate::lang::functions::FunctionContext;
+use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
 use crate::state::{State, StateStore, default_state_path};
@@ -89,10 +89,35 @@ pub fn state_path(explicit: Option<&Path>, dir: &Path, module: Option<&Module>) 
     default_state_path(&cwd, dir)
 }
 
+/// The environment variables, those that are not UTF-8 left out (they cannot be a stack's
+/// variables), unless they are named as one (`GGPLAN_VAR_x`, `TF_VAR_x`): that is an error,
+/// which never prints the value.
+fn variable_environment(ui: &Ui) -> Option<Vec<(String, String)>> {
+    let mut env = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        match value.into_string() {
+            Ok(value) => env.push((name.to_string(), value)),
+            Err(_) if crate::vars::is_variable_name(name) => {
+                ui.error(
+                    "Invalid value for input variable",
+                    format!(
+                        "The environment variable {name} is not valid UTF-8, so it cannot be a \
+                         variable's value. Set it to UTF-8 text, or unset it."
+                    ),
+                );
+                return None;
+            }
+            Err(_) => {}
+        }
+    }
+    Some(env)
+}
+
 /// Loads the stack, its variables and its state location.
 pub fn load(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> Option<Stack> {
     let module = load_module(ui, dir)?;
-    let env: Vec<(String, String)> = std::env::vars().collect();
+    let env = variable_environment(ui)?;
     let cli: Vec<CliInput> = args
         .vars
         .iter()
@@ -108,7 +133,7 @@ pub fn load(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> Option<
     };
     ui.diagnostics(inputs.warnings(), &[&module.sources, inputs.sources()]);
     let functions = FunctionContext {
-        base_dir: module.dir.clone(),
+        base_dir: working_dir(),
         plan_timestamp: crate::clock::now_rfc3339(),
         // Validation rules of variables may call provider functions too.
         provider_functions: registry.functions(),

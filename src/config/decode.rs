@@ -125,6 +125,7 @@ fn decode_file(
     };
     let file = sources.add(name, text);
     match hcl_edit::parser::parse_body(&sources.file(file).text) {
+        Ok(body) if multi_line_string(sources, file, &body, diags) => {}
         Ok(body) => Decoder {
             module,
             sources,
@@ -212,6 +213,29 @@ fn display_name(path: &Path) -> String {
         .unwrap_or_else(|| path.to_path_buf())
         .display()
         .to_string()
+}
+
+/// Whether the file has a quoted string split over lines (each reported, as Terraform's
+/// parser does; the file is then not decoded).
+fn multi_line_string(
+    sources: &SourceMap,
+    file: FileId,
+    body: &hcl_edit::structure::Body,
+    diags: &mut Diagnostics,
+) -> bool {
+    let found = super::quoted::multi_line_strings(body, &sources.file(file).text);
+    for span in &found {
+        diags.push(
+            Diagnostic::error(
+                "Invalid multi-line string",
+                "Quoted strings may not be split over multiple lines. To produce a multi-line \
+                 string, either use the \\n escape to represent a newline character or use the \
+                 \"heredoc\" multi-line template syntax.",
+            )
+            .at_range(Some(sources.range(file, span.clone()))),
+        );
+    }
+    !found.is_empty()
 }
 
 fn parse_error(sources: &SourceMap, file: FileId, e: &hcl_edit::parser::Error) -> Diagnostic {
@@ -906,19 +930,46 @@ impl Decoder<'_> {
         if let Some(a) = body.attributes.get("ignore_changes") {
             lifecycle.ignore_changes = self.ignore_changes(a);
         }
-        if let Some(a) = body.attributes.get("replace_triggered_by")
-            && let Expression::Array(items) = &a.value.expr
-        {
-            lifecycle.replace_triggered_by = items
-                .iter()
-                .map(|e| Expr {
-                    file: self.file,
-                    span: e.span().unwrap_or(0..0),
-                    expr: e.clone(),
-                })
-                .collect();
+        if let Some(a) = body.attributes.get("replace_triggered_by") {
+            lifecycle.replace_triggered_by = self.replace_triggered_by(a);
         }
         lifecycle
+    }
+
+    /// `replace_triggered_by`: a list of references to managed resources, their instances
+    /// or attributes (what each names is resolved per instance when planning).
+    fn replace_triggered_by(&mut self, attr: &Attr) -> Vec<Expr> {
+        let Expression::Array(items) = &attr.value.expr else {
+            self.error(
+                attr.value.expr.span(),
+                "Invalid replace_triggered_by",
+                "replace_triggered_by is a list of references, as in \
+                 [aws_instance.web[each.key]]."
+                    .to_string(),
+            );
+            return Vec::new();
+        };
+        let mut entries = Vec::new();
+        for item in items.iter() {
+            if names_a_managed_resource(item) {
+                entries.push(Expr {
+                    file: self.file,
+                    span: item.span().unwrap_or(0..0),
+                    expr: item.clone(),
+                });
+            } else {
+                self.error(
+                    item.span(),
+                    "Invalid replace_triggered_by expression",
+                    "Each entry names a managed resource, one of its instances or an attribute \
+                     of one, as in aws_instance.web, aws_instance.web[each.key] or \
+                     aws_instance.web[each.key].id; variables, locals, data sources and other \
+                     expressions cannot trigger a replacement."
+                        .to_string(),
+                );
+            }
+        }
+        entries
     }
 
     fn ignore_changes(&mut self, attr: &Attr) -> IgnoreChanges {
@@ -975,6 +1026,32 @@ fn static_path(expr: &Expression) -> Option<AttrPath> {
             Some(path)
         }
         _ => None,
+    }
+}
+
+/// Whether `expr` is a traversal from a managed resource (`TYPE.NAME...`): not a variable,
+/// local, data source, module output, or contextual name.
+fn names_a_managed_resource(expr: &Expression) -> bool {
+    const NOT_RESOURCES: [&str; 9] = [
+        "var",
+        "local",
+        "data",
+        "module",
+        "count",
+        "each",
+        "path",
+        "terraform",
+        "self",
+    ];
+    match expr {
+        Expression::Traversal(t) => {
+            matches!(&t.expr, Expression::Variable(root) if !NOT_RESOURCES.contains(&root.as_str()))
+                && matches!(
+                    t.operators.first().map(|op| op.value()),
+                    Some(TraversalOperator::GetAttr(_))
+                )
+        }
+        _ => false,
     }
 }
 

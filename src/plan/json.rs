@@ -154,7 +154,7 @@ pub fn action_of(actions: &Json) -> Option<Action> {
     })
 }
 
-const REASONS: [(ActionReason, &str); 9] = [
+const REASONS: [(ActionReason, &str); 10] = [
     (
         ActionReason::NoResourceConfig,
         "delete_because_no_resource_config",
@@ -169,6 +169,7 @@ const REASONS: [(ActionReason, &str); 9] = [
         "delete_because_wrong_repetition",
     ),
     (ActionReason::ReplaceByRequest, "replace_by_request"),
+    (ActionReason::ReplaceByTriggers, "replace_by_triggers"),
     (
         ActionReason::ReplaceBecauseCannotUpdate,
         "replace_because_cannot_update",

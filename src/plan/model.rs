@@ -55,6 +55,8 @@ pub enum ActionReason {
     WrongRepetition,
     /// `--replace` named it.
     ReplaceByRequest,
+    /// A change named in its `replace_triggered_by`.
+    ReplaceByTriggers,
     /// A change to an attribute that cannot be updated in place.
     ReplaceBecauseCannotUpdate,
     /// Its previous apply failed half way.

@@ -170,6 +170,9 @@ pub fn headline(action: Action, reason: Option<&ActionReason>) -> &'static str {
         (Action::Update, _) => "will be updated in-place",
         (Action::Delete, _) => "will be destroyed",
         (_, Some(ActionReason::ReplaceByRequest)) => "will be replaced, as requested",
+        (_, Some(ActionReason::ReplaceByTriggers)) => {
+            "will be replaced due to changes in replace_triggered_by"
+        }
         (_, Some(ActionReason::ReplaceBecauseTainted)) => "is tainted, so must be replaced",
         (Action::DeleteThenCreate | Action::CreateThenDelete, _) => "must be replaced",
     }

@@ -19,7 +19,11 @@ impl Run {
             check_needs_no_block(addr, &instance)?;
         }
         let config = self.provider_config(addr, &instance)?;
-        let configured = self.providers.configure(addr, instance, &config).await?;
+        let configured = self
+            .providers
+            .configure(addr, instance, &config)
+            .await
+            .map_err(|d| self.place_in_block(addr, d))?;
         if configured == ConfigureOutcome::DuringApply {
             self.report(
                 Diagnostic::warning(
@@ -65,6 +69,25 @@ impl Run {
                 .into())
             })
             .await
+            .map_err(|d| self.place_in_block(addr, d))
+    }
+
+    /// A provider's diagnostics about its configuration, placed in its block as Terraform
+    /// places them: at the attribute they name, or else at the block (a provider without a
+    /// block leaves them as they are).
+    fn place_in_block(&self, addr: &ProviderAddr, diagnostics: Diagnostics) -> Diagnostics {
+        let Some(block) = self.module.providers.get(addr) else {
+            return diagnostics;
+        };
+        let place = |d: Diagnostic| {
+            let span = d
+                .attribute
+                .as_ref()
+                .and_then(|path| block.body.span_of(path));
+            let range = span.map(|span| self.module.sources.range(block.body.file, span));
+            d.at_range(Some(range.unwrap_or_else(|| block.range.clone())))
+        };
+        Diagnostics(diagnostics.0.into_iter().map(place).collect())
     }
 
     /// The configuration of provider `addr` evaluated with the values known so far (an empty

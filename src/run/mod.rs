@@ -15,10 +15,11 @@ use crate::events::{Event, EventSink};
 use crate::graph::{Graph, Node};
 use crate::lang::body::eval_body;
 use crate::lang::eval::Evaluator;
-use crate::lang::functions::FunctionContext;
+use crate::lang::functions::{FunctionContext, working_dir};
 use crate::locks::{locked, read, write};
 use crate::providers::{Providers, Registry};
 use crate::scope::{Expansion, InstanceContext, ResourceValues, Scope};
+use crate::walk::StopFlag;
 use ggplan_sdk::{Diagnostic, Diagnostics, Schema, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
@@ -68,6 +69,12 @@ pub struct Run {
     targeted: Option<HashSet<usize>>,
     events: Arc<dyn EventSink>,
     diagnostics: Mutex<Diagnostics>,
+    /// Set by Ctrl-C: no new instance is planned or applied; running ones finish.
+    stop: StopFlag,
+    /// At most the run's parallelism of instances planned or applied at once. Taken before an
+    /// instance's first provider call, so that after a stop nothing new starts however many
+    /// instances were ready.
+    slots: tokio::sync::Semaphore,
 }
 
 impl Run {
@@ -94,11 +101,12 @@ impl Run {
             }
         };
         let functions = FunctionContext {
-            base_dir: module.dir.clone(),
+            base_dir: working_dir(),
             plan_timestamp: crate::clock::now_rfc3339(),
             provider_functions: registry.functions(),
         };
         let targeted = target_closure(&graph, &options.targets);
+        let slots = tokio::sync::Semaphore::new(options.parallelism.max(1));
         Ok(Run {
             targeted,
             providers: Providers::new(registry, options.parallelism),
@@ -113,7 +121,26 @@ impl Run {
             )])),
             events,
             diagnostics: Mutex::new(Diagnostics::new()),
+            stop: StopFlag::default(),
+            slots,
         })
+    }
+
+    /// The run, stopped by `stop` (set by Ctrl-C, perhaps before the run was made).
+    pub fn stopped_by(self, stop: StopFlag) -> Run {
+        Run { stop, ..self }
+    }
+
+    /// The flag that asks this run to stop (Ctrl-C).
+    pub fn stop_flag(&self) -> &StopFlag {
+        &self.stop
+    }
+
+    /// A slot to plan or apply one instance in, or `None` once a stop was asked for: the
+    /// instance is then not started.
+    pub async fn slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let slot = self.slots.acquire().await.ok()?;
+        (!self.stop.is_stopped()).then_some(slot)
     }
 
     /// The root module (with the modules it calls).

@@ -64,6 +64,14 @@ pub enum StateError {
     },
 
     #[error(
+        "state {} has the largest serial there is (2^64 - 1), so no newer state can follow it; \
+         it was left untouched. Edit the serial down (and the lineage, so that no saved plan \
+         applies against the old one) before writing to it again.",
+        path.display()
+    )]
+    SerialExhausted { path: PathBuf },
+
+    #[error(
         "journal {} is corrupt at line {line}: {detail}\nIt records changes a crashed run made \
          after the state was last saved, so the state has not been loaded. Inspect the file; \
          if its changes can be lost, move it aside and run `ggplan plan` to see what drifted.",
@@ -114,18 +122,19 @@ pub enum StateError {
 }
 
 fn locked_message(path: &std::path::Path, info: &LockInfo, stale: bool) -> String {
+    // Named by its state file, the command works from wherever this one was run.
+    let unlock = format!("ggplan force-unlock {} --state {}", info.id, path.display());
     let advice = if stale {
         format!(
             "Process {} no longer runs on this host, so the lock was left by a run that died.\n\
-             Run `ggplan force-unlock {}` to remove it, then run `ggplan plan` to see what that \
-             run left unfinished.",
-            info.pid, info.id
+             Run `{unlock}` to remove it, then run `ggplan plan` to see what that run left \
+             unfinished.",
+            info.pid
         )
     } else {
         format!(
             "Wait for that run to finish. If it is gone for good (a lost machine or container), \
-             run `ggplan force-unlock {}`.",
-            info.id
+             run `{unlock}`."
         )
     };
     format!(

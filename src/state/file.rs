@@ -67,6 +67,7 @@ pub(crate) fn replace_atomically(
     bytes: &[u8],
     backup: &Path,
 ) -> Result<(), StateError> {
+    let path = &through_links(path)?;
     let dir = parent_dir(path);
     fs::create_dir_all(dir).map_err(io_error("create directory", dir))?;
     let tmp = sibling(path, ".tmp");
@@ -80,6 +81,25 @@ pub(crate) fn replace_atomically(
     }
     fs::rename(&tmp, path).map_err(io_error("rename the new state into", path))?;
     sync_parent(path)
+}
+
+/// The file `path` names, its symbolic links followed: the new state replaces the link's
+/// target and the link stays, as editors and Terraform write through links (renaming onto
+/// the link would replace it by a regular file and leave the target stale).
+fn through_links(path: &Path) -> Result<PathBuf, StateError> {
+    let mut path = path.to_path_buf();
+    // Linux's own bound on links followed in one path.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&path).map_err(io_error("read the link", &path))?;
+                path = parent_dir(&path).join(target);
+            }
+            _ => return Ok(path),
+        }
+    }
+    let looped = io::Error::other("too many levels of symbolic links");
+    Err(io_error("follow the links of", &path)(looped))
 }
 
 /// Makes `backup` a copy of `path`, replacing an older backup atomically.

@@ -232,7 +232,11 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("no longer runs on this host"), "{msg}");
         assert!(
-            msg.contains(&format!("ggplan force-unlock {}", info.id)),
+            msg.contains(&format!(
+                "ggplan force-unlock {} --state {}",
+                info.id,
+                store.path().display()
+            )),
             "{msg}"
         );
 

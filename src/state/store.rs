@@ -105,7 +105,12 @@ impl StateStore {
         }
         state.version = STATE_VERSION;
         state.ggplan_version = env!("CARGO_PKG_VERSION").to_string();
-        state.serial += 1;
+        state.serial = state
+            .serial
+            .checked_add(1)
+            .ok_or_else(|| StateError::SerialExhausted {
+                path: self.path.clone(),
+            })?;
         let written = serde_json::to_vec_pretty(state)
             .map_err(std::io::Error::other)
             .map_err(io_error("encode the state for", &self.path))
@@ -216,6 +221,43 @@ mod tests {
             .filter(|n| n.ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn a_state_path_that_is_a_link_is_written_through_and_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let shared = dir.path().join("shared").join("team.json");
+        fs::create_dir_all(shared.parent().unwrap()).unwrap();
+        fs::create_dir_all(store.path().parent().unwrap()).unwrap();
+        let mut state = State::new();
+        StateStore::new(shared.clone()).persist(&mut state).unwrap();
+        std::os::unix::fs::symlink(&shared, store.path()).unwrap();
+        state.set_instance(sample_instance("random_id.a", "one"));
+        store.persist(&mut state).unwrap();
+        let link = fs::symlink_metadata(store.path()).unwrap();
+        assert!(link.file_type().is_symlink(), "the link was replaced");
+        assert_eq!(StateStore::new(shared).load().unwrap().serial, 2);
+        let backup = fs::symlink_metadata(store.backup_path()).unwrap();
+        assert!(
+            backup.file_type().is_file(),
+            "the backup is a copy, not the link"
+        );
+        assert_eq!(store.load().unwrap().resources.len(), 1);
+    }
+
+    #[test]
+    fn the_largest_serial_is_refused_instead_of_wrapping_to_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let mut state = State::new();
+        store.persist(&mut state).unwrap();
+        let before = fs::read(store.path()).unwrap();
+        state.serial = u64::MAX;
+        let err = store.persist(&mut state).unwrap_err();
+        assert!(matches!(err, StateError::SerialExhausted { .. }), "{err}");
+        assert_eq!(state.serial, u64::MAX);
+        assert_eq!(fs::read(store.path()).unwrap(), before);
     }
 
     #[test]

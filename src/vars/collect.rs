@@ -14,6 +14,12 @@ use std::path::{Path, PathBuf};
 /// Environment prefixes, weakest first: ggplan's own spelling wins over Terraform's.
 const ENV_PREFIXES: [&str; 2] = ["TF_VAR_", "GGPLAN_VAR_"];
 
+/// Whether an environment variable's name sets a stack's variable (`TF_VAR_x`,
+/// `GGPLAN_VAR_x`).
+pub fn is_variable_name(name: &str) -> bool {
+    ENV_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+}
+
 /// Collects inputs with Terraform's precedence (later wins): environment `TF_VAR_name`, then
 /// `GGPLAN_VAR_name`, then `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars`
 /// and `*.auto.tfvars.json` in lexical order (all in the stack directory), then `-var-file`

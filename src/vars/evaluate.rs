@@ -202,6 +202,14 @@ fn mark(var: &Variable, value: Value) -> Value {
 /// A value that does not convert to the variable's type, worded per where it came from.
 fn unsuitable(var: &Variable, source: &InputSource, msg: String) -> Diagnostic {
     let name = &var.name;
+    // The conversion's message quotes the value (`"hunter2" is not one`).
+    let msg = match var.sensitive {
+        true => format!(
+            "a value of type {} is required (the value given is sensitive, so it is not shown)",
+            var.ty
+        ),
+        false => msg,
+    };
     match source {
         InputSource::Default => Diagnostic::error(
             "Invalid default value for variable",

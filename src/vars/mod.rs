@@ -9,7 +9,7 @@
 mod collect;
 mod evaluate;
 
-pub use collect::collect;
+pub use collect::{collect, is_variable_name};
 pub use evaluate::{evaluate, evaluate_module_input};
 
 use crate::config::{Expr, SourceMap};

@@ -8,13 +8,12 @@ use super::recording::{Call, Recording};
 use ggplan::apply::{ApplyOutcome, apply};
 use ggplan::config::load_dir;
 use ggplan::events::Discard;
-use ggplan::lang::functions::FunctionContext;
+use ggplan::lang::functions::{FunctionContext, working_dir};
 use ggplan::plan::{PlannedRun, plan};
 use ggplan::providers::Registry;
 use ggplan::run::{Run, RunOptions};
 use ggplan::state::{State, StateStore};
 use ggplan::vars::{self, CliInput};
-use ggplan::walk::StopFlag;
 use ggplan_sdk::Diagnostics;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -72,7 +71,7 @@ impl Harness {
         let cli: Vec<CliInput> = vars.iter().map(|v| CliInput::Var(v.to_string())).collect();
         let inputs = vars::collect(&module, &[], &cli)?;
         let functions = FunctionContext {
-            base_dir: module.dir.clone(),
+            base_dir: working_dir(),
             plan_timestamp: "2026-01-01T00:00:00Z".into(),
             provider_functions: Default::default(),
         };
@@ -103,7 +102,7 @@ impl Harness {
             .unwrap_or_else(|d| panic!("plan failed:\n{d}"));
         let plan_calls = self.recording.take();
         let plan = planned.plan.clone();
-        let outcome = apply(planned, &self.store, &StopFlag::default()).await;
+        let outcome = apply(planned, &self.store).await;
         Applied {
             plan,
             plan_calls,

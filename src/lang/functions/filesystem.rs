@@ -1,6 +1,6 @@
-//! Filesystem functions. Relative paths are resolved against the context's `base_dir`
-//! (`path.module`) after `~` expansion; `abspath` alone uses the working directory, as in
-//! Terraform. Path text is handled with `/` separators.
+//! Filesystem functions. Relative paths are resolved against the context's `base_dir` (the
+//! working directory, as in Terraform) after `~` expansion. Path text is handled with `/`
+//! separators.
 
 use super::args::Args;
 use super::format::go_quote;

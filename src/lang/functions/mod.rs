@@ -47,10 +47,17 @@ use rules::{Marks, Signature, Unknowns};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The base directory of a real run: the process's working directory.
+pub fn working_dir() -> PathBuf {
+    PathBuf::from(".")
+}
+
 /// What a function may know about the run it is called in.
 #[derive(Debug, Clone)]
 pub struct FunctionContext {
-    /// The directory relative file paths are resolved against (`path.module`).
+    /// The directory relative file paths are resolved against: the working directory, as
+    /// in Terraform, so that `file("${path.module}/t.txt")` (path.module is the module's
+    /// directory as seen from there) reads the module's file. Tests give a fixture directory.
     pub base_dir: PathBuf,
     /// The time the plan started, RFC 3339, the same for every call in a run.
     pub plan_timestamp: String,
@@ -81,6 +88,24 @@ pub enum FunctionError {
     },
     #[error("{0}.")]
     Call(String),
+}
+
+impl FunctionError {
+    /// The error of a call with a sensitive argument: its messages may quote the argument
+    /// (`cannot convert "hunter2" to number`), so they are replaced by ones that cannot.
+    pub fn redacted(self) -> FunctionError {
+        match self {
+            FunctionError::Arg { index, param, .. } => FunctionError::Arg {
+                index,
+                param,
+                message: "the value is sensitive, so what is wrong with it is not shown".into(),
+            },
+            FunctionError::Call(_) => FunctionError::Call(
+                "an argument is sensitive, so the error (which may quote it) is not shown".into(),
+            ),
+            other => other,
+        }
+    }
 }
 
 fn arity_message(name: &str, expected: usize, got: usize, missing: &Option<String>) -> String {

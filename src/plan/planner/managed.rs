@@ -3,10 +3,8 @@
 
 use super::resources::Instance;
 use super::{PlannedChange, Planner};
-use crate::address::{InstanceAddr, ModuleInstance, ResourceAddr};
+use crate::address::InstanceAddr;
 use crate::config::Resource;
-use crate::lang::references::{Referent, references};
-use crate::locks::locked;
 use crate::plan::{Action, ActionReason};
 use crate::providers::Planned;
 use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, Value, objchange};
@@ -85,9 +83,14 @@ impl Planner {
             .plan(&inst.addr, Some(&prior), &config)
             .await
             .map_err(|d| self.place(inst, d))?;
-        let triggered = self.replace_triggered(inst)?;
-        let requested = triggered || self.run.options().replace.contains(&inst.addr);
-        if requested || !replace_paths.is_empty() {
+        let requested = if self.run.options().replace.contains(&inst.addr) {
+            Some(ActionReason::ReplaceByRequest)
+        } else if self.replace_triggered(inst)? {
+            Some(ActionReason::ReplaceByTriggers)
+        } else {
+            None
+        };
+        if requested.is_some() || !replace_paths.is_empty() {
             // The replacement's own plan has the warnings that matter.
             return self
                 .plan_replace(inst, prior, &config, replace_paths, requested)
@@ -111,7 +114,7 @@ impl Planner {
         prior: Value,
         config: &Value,
         replace_paths: Vec<AttrPath>,
-        requested: bool,
+        requested: Option<ActionReason>,
     ) -> Result<PlannedChange, Diagnostics> {
         if inst.resource.lifecycle.prevent_destroy {
             return Err(prevent_destroy_error(inst.resource, &inst.addr));
@@ -127,11 +130,7 @@ impl Planner {
         } else {
             Action::DeleteThenCreate
         };
-        let reason = if requested {
-            ActionReason::ReplaceByRequest
-        } else {
-            ActionReason::ReplaceBecauseCannotUpdate
-        };
+        let reason = requested.unwrap_or(ActionReason::ReplaceBecauseCannotUpdate);
         let mut change = inst.change(action, Some(prior), planned.value);
         change.change.replace_paths = replace_paths;
         change.change.reason = Some(reason);
@@ -152,34 +151,6 @@ impl Planner {
             .get(inst)
             .map(|s| s.dependencies.clone())
             .unwrap_or_default()
-    }
-
-    /// Whether a resource named in `replace_triggered_by` has a change planned.
-    fn replace_triggered(&self, inst: &Instance<'_>) -> Result<bool, Diagnostics> {
-        let module = &inst.addr.module;
-        for expr in &inst.resource.lifecycle.replace_triggered_by {
-            // Evaluating checks the reference; the trigger is the referenced instance changing.
-            self.run.eval(expr, module, &inst.context)?;
-            for r in references(expr) {
-                if let Ok(Referent::Resource(addr)) = r.referent()
-                    && self.has_change(module, &addr)
-                {
-                    return Ok(true);
-                }
-            }
-        }
-        Ok(false)
-    }
-
-    /// Whether an instance of `resource` in `module` has a change planned so far. (Looked up
-    /// only for `replace_triggered_by`: collecting the changed addresses for every instance
-    /// made a plan quadratic in its number of instances.)
-    fn has_change(&self, module: &ModuleInstance, resource: &ResourceAddr) -> bool {
-        locked(&self.changes).iter().any(|c| {
-            c.change.addr.resource == *resource
-                && c.change.addr.module == *module
-                && !matches!(c.change.action, Action::NoOp | Action::Read)
-        })
     }
 }
 

@@ -11,6 +11,7 @@ mod outputs;
 mod removed;
 mod resources;
 mod targets;
+mod triggers;
 
 use super::{Action, OutputChange, Plan, ResourceChange};
 use crate::address::{ConfigResource, InstanceAddr, ModuleInstance, ResourceAddr};
@@ -19,7 +20,7 @@ use crate::locks::{into_inner, locked};
 use crate::run::Run;
 use crate::scope::{Expansion, InstanceContext};
 use crate::state::State;
-use crate::walk::{StopFlag, walk};
+use crate::walk::walk;
 use ggplan_sdk::{Diagnostic, Diagnostics, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -85,7 +86,7 @@ struct Planner {
 pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics> {
     targets::check_addresses(&run, &prior)?;
     let planner = Arc::new(Planner::new(run.clone(), prior));
-    let outcome = walk(&run.graph().deps, &StopFlag::default(), |node| {
+    let outcome = walk(&run.graph().deps, run.stop_flag(), |node| {
         let planner = planner.clone();
         async move { planner.visit(node).await }
     })
@@ -96,6 +97,12 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
     }
     let mut diags = run.take_diagnostics();
     diags.extend(outcome.panics(|node| run.graph().nodes[node].to_string()));
+    if run.stop_flag().is_stopped() {
+        diags.push(Diagnostic::error(
+            "Plan interrupted",
+            "Nothing was changed: a plan changes no real object and writes no state.",
+        ));
+    }
     if diags.has_errors() || !outcome.is_complete() {
         if !diags.has_errors() {
             diags.push(Diagnostic::error(
@@ -263,7 +270,7 @@ mod tests {
 
         async fn apply(&self) {
             let planned = self.plan(RunOptions::default()).await.unwrap();
-            let outcome = apply(planned, &self.store, &StopFlag::default()).await;
+            let outcome = apply(planned, &self.store).await;
             assert!(outcome.succeeded(), "{}", outcome.diagnostics);
         }
 

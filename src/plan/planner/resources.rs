@@ -143,6 +143,10 @@ impl Planner {
                 expansion,
             };
             async move {
+                // Interrupted: not planned (the plan fails as interrupted).
+                let Some(_slot) = self.run.slot().await else {
+                    return Ok(None);
+                };
                 match resource.addr.kind {
                     ResourceKind::Managed => self.plan_managed(&inst).await,
                     ResourceKind::Data => self.plan_data(&inst, dependencies_pending).await,
