@@ -474,25 +474,38 @@ async fn install(client: &Client, planned: &Value) -> Result<Value, Partial<Helm
             _ => Err(error.into()),
         };
     }
-    let release = ReleaseRef {
-        name: &spec.name,
-        namespace: &spec.namespace,
-    };
-    let objects = release_objects(client, &spec).await?;
-    live::restore_missing(&client.cluster, &objects, &release)
-        .await
-        .map_err(HelmError::from)?;
-    let state = refresh(client, planned, Some(objects)).await?;
-    state.ok_or_else(|| {
-        Partial::from(helm_failed(
+    match restore_and_read(client, &spec, planned).await {
+        Ok(Some(state)) => Ok(state),
+        Ok(None) => Err(Partial::from(helm_failed(
             "the release is missing right after helm installed it",
             format!(
                 "helm get metadata finds no release {} in {}",
                 spec.name, spec.namespace
             ),
             None,
-        ))
-    })
+        ))),
+        // The release is installed: record it, whatever failed after.
+        Err(error) => match refresh(client, planned, None).await {
+            Ok(Some(state)) => Err(Partial::left(state, error)),
+            _ => Err(error.into()),
+        },
+    }
+}
+
+/// The release's objects that are still missing applied as helm would, then the state read
+/// on the fields of the release's own objects.
+async fn restore_and_read(
+    client: &Client,
+    spec: &ReleaseSpec,
+    planned: &Value,
+) -> Result<Option<Value>, HelmError> {
+    let release = ReleaseRef {
+        name: &spec.name,
+        namespace: &spec.namespace,
+    };
+    let objects = release_objects(client, spec).await?;
+    live::restore_missing(&client.cluster, &objects, &release).await?;
+    refresh(client, planned, Some(objects)).await
 }
 
 /// The release's objects as helm recorded them (`helm get manifest`), placed.
