@@ -427,7 +427,18 @@ fn a_release_installed_by_helm_is_imported_by_namespace_and_name() {
     let cluster = Cluster::new();
     let namespace = cluster.namespace("e2e-helm-import");
     let ns = namespace.name.clone();
-    let installed = helm(&cluster, &["install", "imported", &chart("app"), "-n", &ns]);
+    // Installed as helm 3 would (client-side apply): ggplan's upgrades move it to
+    // server-side apply, so that drift is repaired.
+    let app_chart = chart("app");
+    let client_side = [
+        "install",
+        "imported",
+        &app_chart,
+        "-n",
+        &ns,
+        "--server-side=false",
+    ];
+    let installed = helm(&cluster, &client_side);
     assert!(installed.ok, "{}", installed.stderr);
     let stack = Stack::new(&(provider(&cluster) + &app("imported", &ns, "  wait      = false\n")));
     let refused = stack.run(&["plan"]);
@@ -444,6 +455,14 @@ fn a_release_installed_by_helm_is_imported_by_namespace_and_name() {
         state["manifest"][format!("Service {ns}/imported")].is_object(),
         "{state}"
     );
+    cluster.ok(&["delete", "service", "imported", "-n", &ns]);
+    let patch = r#"{"spec":{"replicas":4}}"#;
+    cluster.merge_patch(&["deployment", "imported", "-n", &ns], patch);
+    stack.apply();
+    cluster.ok(&["get", "service", "imported", "-n", &ns]);
+    let deployment = cluster.json(&["get", "deployment", "imported", "-n", &ns]);
+    assert_eq!(deployment["spec"]["replicas"], 1);
+    stack.assert_clean();
     stack.run(&["destroy", "--auto-approve"]).expect(0);
     assert!(releases(&cluster, &ns).is_empty());
 }

@@ -271,8 +271,11 @@ impl ReleaseSpec {
             args.push(Arg::word(option));
         }
         if major >= 4 {
-            // A field of the chart's objects changed by hand is drift: take it back (helm
-            // 4's server-side apply otherwise fails on the conflict).
+            // Server-side apply whatever the last revision used (a release helm 3 installed
+            // applies client-side, and its three-way merge leaves a field changed by hand as
+            // it is), taking back the fields the chart sets from whoever changed them: drift
+            // is repaired, not a conflict.
+            args.push(Arg::word("--server-side=true"));
             args.push(Arg::word("--force-conflicts"));
         }
         args
@@ -432,7 +435,7 @@ mod tests {
         let four = words(&spec.upgrade_args(4)).join(" ");
         assert!(four.contains("--wait=hookOnly"), "{four}");
         assert!(
-            four.contains("--rollback-on-failure --force-conflicts"),
+            four.contains("--rollback-on-failure --server-side=true --force-conflicts"),
             "{four}"
         );
         assert!(four.contains("--timeout 300s --history-max 0"), "{four}");
