@@ -1293,3 +1293,56 @@ fn a_refused_provider_configuration_is_placed_at_its_attribute() {
         run.stderr
     );
 }
+
+/// Configuration that crashed ggplan (a stack overflow, an overflowing division, a format
+/// asking for gigabytes, a count of ten billion) is refused with a diagnostic instead.
+#[test]
+fn hostile_configuration_is_refused_without_crashing() {
+    let deep_splat = format!("[[1]]{}", "[*]".repeat(2000));
+    let cases: [(&str, &str); 7] = [
+        (&deep_splat, "Expression too deeply nested"),
+        ("format(\"%.999999999f\", 1.5)", "is above 1000000"),
+        (
+            "format(\"%-99999999999999999999s\", \"a\")",
+            "is above 1000000",
+        ),
+        (
+            "indent(9223372036854775807, \"a\\nb\")",
+            "at most 1000000 spaces",
+        ),
+        (
+            "templatefile(\"${path.module}/self.tpl\", {})",
+            "cannot call templatefile from inside a template",
+        ),
+        ("length(terraform_data.many)", "count is above 1,000,000"),
+        ("length(terraform_data.most)", "count is above 1,000,000"),
+    ];
+    for (expr, message) in cases {
+        let sb = Sandbox::with_main(&format!(
+            "output \"x\" {{\n  value = {expr}\n}}\n\
+             resource \"terraform_data\" \"many\" {{\n  count = {}\n}}\n\
+             resource \"terraform_data\" \"most\" {{\n  count = {}\n}}\n",
+            if expr.contains("many") { "1e10" } else { "0" },
+            if expr.contains("most") {
+                "9223372036854775807"
+            } else {
+                "0"
+            },
+        ));
+        sb.write("self.tpl", "${templatefile(\"self.tpl\", {})}");
+        let run = sb.run(&["plan"]);
+        assert_eq!(run.code, 1, "{expr}: {}", run.stderr);
+        assert!(run.stderr.contains(message), "{expr}: {}", run.stderr);
+    }
+    let sb = Sandbox::with_main("output \"x\" {\n  value = (-9223372036854775808) / -1\n}\n");
+    let run = sb.run(&["plan"]).expect(0);
+    // Past the largest whole number: a double, as Terraform's big numbers print.
+    assert!(
+        run.stdout.contains("x = 9223372036854780000"),
+        "{}",
+        run.stdout
+    );
+    let long = "n".repeat(100_000);
+    let sb = Sandbox::with_main(&format!("output \"{long}\" {{\n  value = 1\n}}\n"));
+    sb.run(&["plan"]).expect(0);
+}

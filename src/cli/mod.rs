@@ -58,6 +58,9 @@ pub fn main_with(registry: Registry) -> ExitCode {
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Room for the evaluator's deepest allowed nesting in a debug build (reserved
+        // address space; only what is used is ever touched).
+        .thread_stack_size(32 * 1024 * 1024)
         .build()
     {
         Ok(rt) => rt,

@@ -66,7 +66,16 @@ pub struct Evaluator<'a> {
     file: FileId,
     /// Names bound by `for` expressions and template `for` directives, innermost last.
     bound: Vec<(String, Value)>,
+    /// How many expressions (and splat steps, and templates) are being evaluated inside one
+    /// another: bounded by [`MAX_DEPTH`], so that `[[1]]` followed by 2,000 `[*]` or a
+    /// template that includes itself is an error, not a stack overflow.
+    depth: usize,
+    /// Whether a template read by `templatefile` is being rendered.
+    in_templatefile: bool,
 }
+
+/// The deepest evaluation allowed; HCL written by hand nests a few levels.
+const MAX_DEPTH: usize = 200;
 
 type Result<T> = std::result::Result<T, Diagnostic>;
 
@@ -83,6 +92,8 @@ impl<'a> Evaluator<'a> {
             functions,
             file: FileId(0),
             bound: Vec::new(),
+            depth: 0,
+            in_templatefile: false,
         }
     }
 
@@ -114,8 +125,35 @@ impl<'a> Evaluator<'a> {
         Diagnostic::error(summary, detail).at_range(range)
     }
 
-    /// One arm per expression kind; each kind with rules of its own has a function below.
+    /// Evaluates `e`, one level deeper.
     pub(super) fn expr(&mut self, e: &Expression) -> Result<Value> {
+        self.deeper(e.span(), |ev| ev.expr_kind(e))
+    }
+
+    /// Runs `f` one level deeper, or fails once [`MAX_DEPTH`] is reached.
+    fn deeper<T>(
+        &mut self,
+        span: Option<std::ops::Range<usize>>,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error(
+                span,
+                "Expression too deeply nested",
+                format!(
+                    "This expression nests more than {MAX_DEPTH} levels deep (expressions, \
+                     splat steps or templates that include templates); write it flatter."
+                ),
+            ));
+        }
+        self.depth += 1;
+        let out = f(self);
+        self.depth -= 1;
+        out
+    }
+
+    /// One arm per expression kind; each kind with rules of its own has a function below.
+    fn expr_kind(&mut self, e: &Expression) -> Result<Value> {
         match e {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
@@ -488,12 +526,15 @@ impl<'a> Evaluator<'a> {
                             .count(),
                         _ => rest.len(),
                     };
-                    let out = items
-                        .into_iter()
-                        .map(|item| self.traverse(item, &rest[..per_item], span.clone()))
-                        .collect::<Result<Vec<_>>>()?;
+                    let out = self.deeper(at, |ev| {
+                        items
+                            .into_iter()
+                            .map(|item| ev.traverse(item, &rest[..per_item], span.clone()))
+                            .collect::<Result<Vec<_>>>()
+                    })?;
                     let out = mark_if(Value::List(out), sensitive);
-                    return self.traverse(out, &rest[per_item..], span);
+                    return self
+                        .deeper(span.clone(), |ev| ev.traverse(out, &rest[per_item..], span));
                 }
             };
         }
@@ -919,6 +960,13 @@ impl<'a> Evaluator<'a> {
         let Some(path) = path.as_str() else {
             return Err(fail(self, "the path must be a string".into()));
         };
+        if self.in_templatefile {
+            // As in Terraform: a template that renders templates could include itself.
+            return Err(fail(
+                self,
+                format!("{path}: cannot call templatefile from inside a template"),
+            ));
+        }
         let full = self.functions.base_dir.join(path);
         let text = std::fs::read_to_string(&full)
             .map_err(|e| fail(self, format!("cannot read {}: {e}", full.display())))?;
@@ -938,8 +986,13 @@ impl<'a> Evaluator<'a> {
         };
         let expr = Expression::StringTemplate(template.into());
         // Spans inside the template point into another file: report at the call instead.
-        self.eval_with_bindings(&expr, bindings)
-            .map_err(|d| fail(self, format!("{}: {}", full.display(), d.detail)))
+        self.in_templatefile = true;
+        let rendered = self.eval_with_bindings(&expr, bindings);
+        self.in_templatefile = false;
+        rendered.map_err(|d| {
+            let detail = d.detail.trim_end_matches('.');
+            fail(self, format!("{}: {detail}", full.display()))
+        })
     }
 
     /// Pushes a bound name (template `for` directives).
@@ -1118,7 +1171,7 @@ fn arithmetic(op: BinaryOperator, a: Number, b: Number) -> Number {
             BinaryOperator::Mul => x.checked_mul(y),
             BinaryOperator::Mod if y == 0 => Some(x),
             BinaryOperator::Mod => x.checked_rem(y),
-            BinaryOperator::Div if y != 0 && x % y == 0 => x.checked_div(y),
+            BinaryOperator::Div if x.checked_rem(y) == Some(0) => x.checked_div(y),
             _ => None,
         };
         if let Some(n) = exact {

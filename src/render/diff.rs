@@ -133,11 +133,7 @@ impl Differ<'_> {
     ) -> String {
         let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
         // Terraform aligns on `=` over all entries, the hidden ones included.
-        let width = keys
-            .iter()
-            .map(|k| key_label(k).chars().count())
-            .max()
-            .unwrap_or(0);
+        let width = super::align_width(keys.iter().map(|k| key_label(k).chars().count()));
         let mut out = String::new();
         let mut hidden = 0;
         for key in keys {
@@ -239,11 +235,7 @@ impl Differ<'_> {
             }
             Value::Map(map) if map.is_empty() => "{}".to_string(),
             Value::Map(map) => {
-                let width = map
-                    .keys()
-                    .map(|k| key_label(k).chars().count())
-                    .max()
-                    .unwrap_or(0);
+                let width = super::align_width(map.keys().map(|k| key_label(k).chars().count()));
                 let mut out = String::from("{\n");
                 for (key, item) in map {
                     let text = self.whole(item, op, indent + 4);

@@ -240,11 +240,7 @@ pub fn counts<'a>(
 
 /// One line (or block) per changed output, names aligned on `=`.
 pub fn output_changes(outputs: &[&OutputChange], style: &Style) -> String {
-    let width = outputs
-        .iter()
-        .map(|o| o.name.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = super::align_width(outputs.iter().map(|o| o.name.chars().count()));
     let differ = Differ {
         style,
         replace_paths: &[],

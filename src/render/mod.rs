@@ -20,6 +20,12 @@ pub use diagnostic::diagnostics;
 pub use human::plan;
 pub use value::{value, value_at};
 
+/// The column names are aligned to (`name = value`): the longest of `lengths`, but at most
+/// 1,000, past which alignment helps no reader and a format width would be refused.
+pub(crate) fn align_width(lengths: impl Iterator<Item = usize>) -> usize {
+    lengths.max().unwrap_or(0).min(1_000)
+}
+
 /// How to print: with ANSI colours or as plain text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Style {

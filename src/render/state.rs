@@ -24,7 +24,7 @@ pub fn state(state: &State, style: &Style) -> String {
     }
     if !state.outputs.is_empty() {
         out.push_str("\nOutputs:\n\n");
-        let width = state.outputs.keys().map(String::len).max().unwrap_or(0);
+        let width = super::align_width(state.outputs.keys().map(String::len));
         for (name, o) in &state.outputs {
             let v = Value::from_json(&o.value);
             let v = if o.sensitive { v.into_sensitive() } else { v };
@@ -55,7 +55,7 @@ fn block(inst: &InstanceState, label: &str, style: &Style) -> String {
     let value = inst.value();
     if let Some(map) = value.as_map() {
         let shown: Vec<(&String, &Value)> = map.iter().filter(|(_, v)| !v.is_null()).collect();
-        let width = shown.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        let width = super::align_width(shown.iter().map(|(k, _)| k.len()));
         for (name, v) in shown {
             out.push_str(&format!("    {name:width$} = {}\n", attribute_value(v)));
         }

@@ -73,7 +73,18 @@ fn count(value: Value) -> Result<usize, &'static str> {
         .and_then(|n| n.as_i64())
         .and_then(|n| usize::try_from(n).ok())
         .ok_or("count must be a whole number, 0 or more.")
+        .and_then(|n| match n <= MAX_COUNT {
+            true => Ok(n),
+            false => Err(
+                "count is above 1,000,000: one resource block makes at most a million \
+                          instances (each takes memory in every plan); split it.",
+            ),
+        })
 }
+
+/// The most instances one `count` makes: a larger one is a mistake that would exhaust memory
+/// (`count = 1e10` asked for 960 GB) before any error could be shown.
+const MAX_COUNT: usize = 1_000_000;
 
 /// The keys and values a `for_each` value gives its instances (a set's elements are their
 /// own keys, sorted), or why it cannot.

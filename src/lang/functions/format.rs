@@ -120,6 +120,17 @@ fn render(spec: &str, values: &[Value]) -> std::result::Result<(String, usize), 
             chars.next();
             verb.precision = Some(digits(&mut chars).unwrap_or(0));
         }
+        // Go's fmt (Terraform's) refuses these as BADWIDTH and BADPREC; a larger one would
+        // ask for gigabytes of padding.
+        if verb
+            .width
+            .max(verb.precision)
+            .is_some_and(|n| n > MAX_WIDTH)
+        {
+            return fail(format!(
+                "the width or precision at offset {offset} is above {MAX_WIDTH}"
+            ));
+        }
         let Some((end, mode)) = chars.next() else {
             return fail(format!("invalid format string starting at offset {offset}"));
         };
@@ -156,6 +167,9 @@ fn render(spec: &str, values: &[Value]) -> std::result::Result<(String, usize), 
     }
     Ok((out, used))
 }
+
+/// The largest width or precision, as in Go's fmt.
+const MAX_WIDTH: usize = 1_000_000;
 
 fn digits(chars: &mut std::iter::Peekable<std::str::CharIndices>) -> Option<usize> {
     let mut n: Option<usize> = None;

@@ -105,6 +105,11 @@ pub(super) fn strrev(args: Args) -> Result {
 
 pub(super) fn indent(args: Args) -> Result {
     let (spaces, s) = (args.int(0)?, args.string(1)?);
+    // Beyond Go's fmt bound a pad is a mistake, and could ask for more memory than exists.
+    const MAX_INDENT: i64 = 1_000_000;
+    if spaces > MAX_INDENT {
+        return Err(args.error(0, format!("at most {MAX_INDENT} spaces")));
+    }
     let pad = " ".repeat(usize::try_from(spaces).unwrap_or(0));
     Ok(Value::String(s.replace('\n', &format!("\n{pad}"))))
 }
