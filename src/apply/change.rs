@@ -10,7 +10,6 @@ use crate::providers::{Applied, ResourceProvider};
 use crate::state::{InstanceState, JournalEntry, PendingAction, deposed_key};
 use ggplan_sdk::{Diagnostic, Diagnostics, Value, objchange};
 use std::time::Instant;
-use tokio::sync::SemaphorePermit;
 
 impl Applier {
     /// Carries out a change's create, update or read.
@@ -46,13 +45,13 @@ impl Applier {
             .at_range(Some(resource.range.clone()))
             .into());
         }
-        let Some(slot) = self.run.slot().await else {
-            return Err(super::not_started());
-        };
         let done = if c.change.action == Action::Read {
+            let Some(_slot) = self.run.slot().await else {
+                return Err(super::not_started());
+            };
             self.read_now(c, &provider, &config).await
         } else {
-            self.write(c, resource, &provider, config, slot).await
+            self.write(c, resource, &provider, config).await
         };
         // Whatever names an attribute is shown at it in the resource's block.
         done.map_err(|d| provider.place(resource, d, &self.run.module().sources))
@@ -88,7 +87,6 @@ impl Applier {
         resource: &Resource,
         provider: &ResourceProvider<'_>,
         config: Value,
-        slot: SemaphorePermit<'_>,
     ) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
         let started = Instant::now();
@@ -111,6 +109,16 @@ impl Applier {
             check_final_plan(c, &planned)?;
         }
         let deposed = self.begin(c, prior.is_some()).await?;
+        // The slot is taken after the journal's begin, which commits with every other
+        // instance's at once; stopped before the provider is asked, the object is as it was.
+        let Some(slot) = self.run.slot().await else {
+            let untouched = Applied {
+                new_state: prior.cloned(),
+                diagnostics: Diagnostics::new(),
+            };
+            self.record_write(c, shown, untouched, deposed).await?;
+            return Err(super::not_started());
+        };
         self.run.emit(Event::ApplyStarted {
             addr: addr.clone(),
             action: shown,

@@ -13,9 +13,6 @@ use std::time::Instant;
 impl Applier {
     /// Destroys the object a change's `before` describes and records that it is gone.
     pub(super) async fn destroy(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
-        let Some(_slot) = self.run.slot().await else {
-            return Err(super::not_started());
-        };
         let addr = &c.change.addr;
         let prior = c.change.before.clone().unwrap_or_default();
         // A deposed object (left by an earlier create-before-destroy, or by this apply's
@@ -65,6 +62,11 @@ impl Applier {
             .run
             .provider_for_apply(provider, &addr.resource)
             .await?;
+        // Taken after the journal's begin (committed with every other instance's at once);
+        // not started, the caller records the object as still there.
+        let Some(_slot) = self.run.slot().await else {
+            return Err(super::not_started());
+        };
         self.run.emit(Event::ApplyStarted {
             addr: addr.clone(),
             action: Action::Delete,
