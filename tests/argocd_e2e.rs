@@ -17,16 +17,20 @@
 mod binary;
 #[path = "support/kube.rs"]
 mod kube;
+#[path = "support/kube_stack.rs"]
+mod kube_stack;
 
 use base64::Engine as _;
-use binary::{BIN, Run};
+use binary::Run;
 use kube::{Cluster, Namespace, unique};
+use kube_stack::{
+    Stack, assert_hidden, assert_located, ca_fetched_during_apply, fetched_ca_connection,
+    token_tfvars,
+};
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Once;
 use std::time::{Duration, Instant};
-use tempfile::TempDir;
 
 const FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
 const REPO: &str = "https://github.com/teaching-on-testbeds/gourmetgram-iac.git";
@@ -79,74 +83,15 @@ fn argo_namespace(cluster: &Cluster) -> Namespace<'_> {
     namespace
 }
 
-/// A stack directory of its own with the argocd provider for the Argo CD namespace
-/// `namespace`, run by the ggplan binary with none of the runner's KUBE* variables.
-struct Stack {
-    _tmp: TempDir,
-    dir: PathBuf,
-    provider: String,
-}
-
-impl Stack {
-    /// A stack whose provider reaches the cluster through the admin kubeconfig.
-    fn new(cluster: &Cluster, namespace: &str, resources: &str) -> Stack {
-        let provider = format!(
-            "provider \"argocd\" {{\n  namespace = \"{namespace}\"\n  kubernetes {{\n    \
-             config_path = \"{}\"\n  }}\n}}\n",
-            cluster.kubeconfig
-        );
-        Stack::with_provider(provider, resources)
-    }
-
-    /// A stack whose main.tf is `provider` (the provider block and whatever it needs), then
-    /// `resources`.
-    fn with_provider(provider: String, resources: &str) -> Stack {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        let stack = Stack {
-            _tmp: tmp,
-            dir,
-            provider,
-        };
-        stack.write(resources);
-        stack
-    }
-
-    /// The main.tf: the provider block, then `resources`.
-    fn main_tf(&self, resources: &str) -> String {
-        format!("{}{resources}", self.provider)
-    }
-
-    fn write(&self, resources: &str) {
-        std::fs::write(self.dir.join("main.tf"), self.main_tf(resources)).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut command = Command::new(BIN);
-        command
-            .args(args)
-            .current_dir(&self.dir)
-            .env("NO_COLOR", "1")
-            .env("HOME", &self.dir);
-        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("KUBE")) {
-            command.env_remove(name);
-        }
-        Run::of(command.output().expect("run ggplan"))
-    }
-
-    fn apply(&self) -> Run {
-        self.run(&["apply", "--auto-approve"]).expect(0)
-    }
-
-    fn assert_clean(&self) {
-        let plan = self.run(&["plan", "--detailed-exitcode"]);
-        assert_eq!(plan.code, 0, "the re-plan is not clean:\n{}", plan.all());
-    }
-
-    fn addresses(&self) -> Vec<String> {
-        let out = self.run(&["state", "list"]).expect(0);
-        out.stdout.lines().map(str::to_string).collect()
-    }
+/// A stack with the argocd provider for the Argo CD namespace `namespace`, reaching the
+/// cluster through the admin kubeconfig, then `resources`.
+fn argo_stack(cluster: &Cluster, namespace: &str, resources: &str) -> Stack {
+    let provider = format!(
+        "provider \"argocd\" {{\n  namespace = \"{namespace}\"\n  kubernetes {{\n    \
+         config_path = \"{}\"\n  }}\n}}\n",
+        cluster.kubeconfig
+    );
+    Stack::with_provider(provider, resources)
 }
 
 /// An application of the seed's shape: a Helm chart at `path` of the seed's repository, its
@@ -390,7 +335,7 @@ fn the_seeds_platform_and_three_environments_apply_as_argo_cd_documents_them_and
     let cluster = Cluster::new();
     let argo = argo_namespace(&cluster);
     let ns = argo.name.as_str();
-    let stack = Stack::new(&cluster, ns, &seed_applications());
+    let stack = argo_stack(&cluster, ns, &seed_applications());
     let applied = stack.apply();
     assert!(applied.stdout.contains("4 added"), "{}", applied.all());
 
@@ -449,7 +394,7 @@ fn a_source_change_requests_a_sync_and_apply_waits_for_synced_and_healthy_with_t
     let cluster = Cluster::new();
     let argo = argo_namespace(&cluster);
     let app = (argo.name.as_str(), "gourmetgram-platform");
-    let stack = Stack::new(&cluster, app.0, &waiting_application("v1", "k8s/platform"));
+    let stack = argo_stack(&cluster, app.0, &waiting_application("v1", "k8s/platform"));
 
     // Create waits until the controller reports the application Synced and Healthy.
     let healthy = synced_and_healthy("1111111");
@@ -490,7 +435,7 @@ fn a_degraded_application_and_a_failed_sync_are_errors_with_argo_cds_message_wit
     let cluster = Cluster::new();
     let argo = argo_namespace(&cluster);
     let app = (argo.name.as_str(), "gourmetgram-platform");
-    let stack = Stack::new(
+    let stack = argo_stack(
         &cluster,
         app.0,
         &waiting_application("HEAD", "k8s/platform"),
@@ -540,7 +485,7 @@ fn an_application_edited_or_deleted_by_hand_is_drift_that_apply_repairs() {
             "service.externalIP",
             "  cascade = false\n",
         );
-    let stack = Stack::new(&cluster, ns, &resources);
+    let stack = argo_stack(&cluster, ns, &resources);
     stack.apply();
     stack.assert_clean();
 
@@ -651,12 +596,8 @@ fn a_repository_is_the_secret_argo_cd_documents_and_its_password_is_never_printe
     let argo = argo_namespace(&cluster);
     let ns = argo.name.as_str();
     let password = unique("pw");
-    let stack = Stack::new(&cluster, ns, &repository(true));
-    std::fs::write(
-        stack.dir.join("terraform.tfvars"),
-        format!("password = \"{password}\"\n"),
-    )
-    .unwrap();
+    let stack = argo_stack(&cluster, ns, &repository(true));
+    stack.write_file("terraform.tfvars", &format!("password = \"{password}\"\n"));
     let mut runs = vec![stack.run(&["plan"]).expect(0), stack.apply()];
 
     let selector = "argocd.argoproj.io/secret-type=repository";
@@ -700,38 +641,7 @@ fn a_repository_is_the_secret_argo_cd_documents_and_its_password_is_never_printe
     runs.push(stack.run(&["show", "-json"]).expect(0));
     runs.push(stack.run(&["destroy", "--auto-approve"]).expect(0));
     assert!(cluster.gone(&["secret", &name, "-n", ns]));
-    let encoded = base64::engine::general_purpose::STANDARD.encode(&password);
-    for run in &runs {
-        let text = run.all();
-        assert!(
-            !text.contains(&password),
-            "the password was printed:\n{text}"
-        );
-        assert!(
-            !text.contains(&encoded),
-            "the password was printed in base64:\n{text}"
-        );
-    }
-}
-
-/// The 1-based line of main.tf where `needle` first appears.
-fn line_of(stack: &Stack, resources: &str, needle: &str) -> usize {
-    let text = stack.main_tf(resources);
-    let found = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in the stack"));
-    text[..found].matches('\n').count() + 1
-}
-
-fn assert_located(run: &Run, summary: &str, line: usize) {
-    assert_eq!(run.code, 1, "expected a failure:\n{}", run.all());
-    let text = run.all();
-    assert!(text.contains(summary), "{summary:?} not reported:\n{text}");
-    let location = format!("on ./main.tf line {line}");
-    assert!(
-        text.contains(&location),
-        "not located at {location}:\n{text}"
-    );
+    assert_hidden(&password, &runs);
 }
 
 #[test]
@@ -747,44 +657,54 @@ fn bad_input_is_refused_at_its_line_with_nothing_applied() {
             "minio.externalIP",
             "",
         );
-    let stack = Stack::new(&cluster, ns, &base);
-    let check = |resources: String, needle: &str, summary: &str| {
-        stack.write(&resources);
-        let line = line_of(&stack, &resources, needle);
-        assert_located(&stack.run(&["plan"]), summary, line);
-    };
-
-    // What argoproj-labs/argocd has and ggplan does not: refused, never ignored.
-    let kustomize = base.replace(
-        "      helm {",
-        "      kustomize {\n        name_prefix = \"x-\"\n      }\n      helm {",
-    );
-    check(kustomize, "kustomize {", "kustomize");
-    // A timeout that is not a duration.
-    let timeouts = base.replace(
-        "  spec {",
-        "  timeouts {\n    create = \"5 minutes\"\n  }\n  spec {",
-    );
-    check(timeouts, "create = \"5 minutes\"", "is not a duration");
-    // A destination Argo CD would mark invalid: its cluster by server and by name.
-    let both = base.replace(
-        "      server    = \"https://kubernetes.default.svc\"",
-        "      server    = \"https://kubernetes.default.svc\"\n      name      = \"in-cluster\"",
-    );
-    check(both, "destination {", "not both");
-    // A name the API server refuses, from its dry-run at plan.
-    let bad_name = base.replace(
-        "name = \"gourmetgram-platform\"",
-        "name = \"Gourmet_Platform\"",
-    );
-    check(bad_name, "name = \"Gourmet_Platform\"", "rejected");
+    let stack = argo_stack(&cluster, ns, &base);
+    // Each a change of `base` (what it replaces, and with what), refused at the line of its
+    // needle with its summary.
+    let refusals = [
+        // What argoproj-labs/argocd has and ggplan does not: refused, never ignored.
+        (
+            (
+                "      helm {",
+                "      kustomize {\n        name_prefix = \"x-\"\n      }\n      helm {",
+            ),
+            ("kustomize {", "kustomize"),
+        ),
+        // A timeout that is not a duration.
+        (
+            (
+                "  spec {",
+                "  timeouts {\n    create = \"5 minutes\"\n  }\n  spec {",
+            ),
+            ("create = \"5 minutes\"", "is not a duration"),
+        ),
+        // A destination Argo CD would mark invalid: its cluster by server and by name.
+        (
+            (
+                "      server    = \"https://kubernetes.default.svc\"",
+                "      server    = \"https://kubernetes.default.svc\"\n      name      = \"in-cluster\"",
+            ),
+            ("destination {", "not both"),
+        ),
+        // A name the API server refuses, from its dry-run at plan.
+        (
+            (
+                "name = \"gourmetgram-platform\"",
+                "name = \"Gourmet_Platform\"",
+            ),
+            ("name = \"Gourmet_Platform\"", "rejected"),
+        ),
+    ];
+    for ((from, to), (needle, summary)) in refusals {
+        stack.write(&base.replace(from, to));
+        assert_located(&stack.run(&["plan"]), summary, stack.line_of(needle));
+    }
     // Argo CD's API server settings: ggplan does not use them.
     let server_addr = stack.provider.replace(
         "  kubernetes {",
         "  server_addr = \"argocd.example:443\"\n  kubernetes {",
     );
     let stack_with = |resources: &str| format!("{server_addr}{resources}");
-    std::fs::write(stack.dir.join("main.tf"), stack_with(&base)).unwrap();
+    stack.write_file("main.tf", &stack_with(&base));
     let refused = stack.run(&["plan"]);
     let text = refused.all();
     assert_eq!(refused.code, 1, "{text}");
@@ -801,32 +721,9 @@ fn the_provider_configured_from_a_file_written_by_the_same_apply_creates_applica
     let argo = argo_namespace(&cluster);
     let ns = argo.name.as_str();
     let provider = format!(
-        r#"variable "token" {{
-  type      = string
-  sensitive = true
-}}
-
-resource "local_file" "cluster_ca" {{
-  filename = "${{path.module}}/fetched/ca.pem"
-  content  = file("{ca}")
-}}
-
-data "local_file" "cluster_ca" {{
-  filename   = local_file.cluster_ca.filename
-  depends_on = [local_file.cluster_ca]
-}}
-
-provider "argocd" {{
-  namespace = "{ns}"
-  kubernetes {{
-    host                   = "{host}"
-    token                  = var.token
-    cluster_ca_certificate = data.local_file.cluster_ca.content
-  }}
-}}
-"#,
-        ca = cluster.ca,
-        host = cluster.host,
+        "{}\nprovider \"argocd\" {{\n  namespace = \"{ns}\"\n  kubernetes {{\n{}  }}\n}}\n",
+        ca_fetched_during_apply(&cluster),
+        fetched_ca_connection(&cluster, "    "),
     );
     let resources = external_ip_variable()
         + &application(
@@ -837,11 +734,7 @@ provider "argocd" {{
             "  cascade = false\n",
         );
     let stack = Stack::with_provider(provider, &resources);
-    std::fs::write(
-        stack.dir.join("terraform.tfvars"),
-        format!("token = \"{}\"\n", cluster.token),
-    )
-    .unwrap();
+    stack.write_file("terraform.tfvars", &token_tfvars(&cluster));
     let applied = stack.apply();
     let text = applied.all();
     assert!(text.contains("is configured during apply"), "{text}");
@@ -863,7 +756,7 @@ fn a_wait_no_controller_answers_times_out_with_what_argo_cd_reported_and_records
     let argo = argo_namespace(&cluster);
     let ns = argo.name.as_str();
     let short = waiting_application("HEAD", "k8s/platform").replace("\"60s\"", "\"3s\"");
-    let stack = Stack::new(&cluster, ns, &short);
+    let stack = argo_stack(&cluster, ns, &short);
     let text = stack.run(&APPLY).expect(1).all();
     assert!(text.contains("timed out after 3s"), "{text}");
     assert!(
@@ -882,7 +775,7 @@ fn a_sync_is_refused_while_another_operation_runs_and_an_automated_one_is_waited
     let argo = argo_namespace(&cluster);
     let app = (argo.name.as_str(), "gourmetgram-platform");
     let object = ["application", app.1, "-n", app.0];
-    let stack = Stack::new(&cluster, app.0, &waiting_application("v1", "k8s/platform"));
+    let stack = argo_stack(&cluster, app.0, &waiting_application("v1", "k8s/platform"));
     let healthy = synced_and_healthy("1111111");
     run_with_controller(&stack, &cluster, app, &APPLY, |_| true, &healthy)
         .0

@@ -16,80 +16,18 @@
 mod binary;
 #[path = "support/kube.rs"]
 mod kube;
+#[path = "support/kube_stack.rs"]
+mod kube_stack;
 
 use base64::Engine as _;
-use binary::{BIN, Run};
+use binary::Run;
 use kube::{Cluster, unique};
+use kube_stack::{
+    Stack, assert_hidden, ca_fetched_during_apply, credentials, fetched_ca_connection,
+    kubeconfig_provider, line_of, team_namespace, token_tfvars,
+};
 use serde_json::Value as Json;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use tempfile::TempDir;
-
-/// A stack directory of its own, run by the ggplan binary with none of the KUBE* or HELM_*
-/// variables of whoever runs the tests: only the provider block says which cluster and which
-/// helm to use.
-struct Stack {
-    _tmp: TempDir,
-    dir: PathBuf,
-}
-
-impl Stack {
-    fn new(main_tf: &str) -> Stack {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("stack");
-        std::fs::create_dir(&dir).unwrap();
-        let stack = Stack { _tmp: tmp, dir };
-        stack.write(main_tf);
-        stack
-    }
-
-    fn write(&self, main_tf: &str) {
-        std::fs::write(self.dir.join("main.tf"), main_tf).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut command = Command::new(BIN);
-        command
-            .args(args)
-            .current_dir(&self.dir)
-            .env("NO_COLOR", "1")
-            .env("HOME", &self.dir);
-        for (name, _) in std::env::vars() {
-            if name.starts_with("KUBE") || name.starts_with("HELM_") {
-                command.env_remove(name);
-            }
-        }
-        Run::of(command.output().expect("run ggplan"))
-    }
-
-    fn apply(&self) -> Run {
-        self.run(&["apply", "--auto-approve"]).expect(0)
-    }
-
-    /// A plan that finds nothing to do.
-    fn assert_clean(&self) {
-        let plan = self.run(&["plan", "--detailed-exitcode"]);
-        assert_eq!(plan.code, 0, "the re-plan is not clean:\n{}", plan.all());
-    }
-
-    /// The state's attributes of `helm_release.NAME`.
-    fn release(&self, name: &str) -> Json {
-        let text = std::fs::read_to_string(self.dir.join("state/stack.json")).unwrap();
-        let state: Json = serde_json::from_str(&text).unwrap();
-        let resources = state["resources"].as_array().cloned().unwrap_or_default();
-        let address = format!("helm_release.{name}");
-        let found = resources
-            .iter()
-            .find(|r| r["address"] == address.as_str())
-            .unwrap_or_else(|| panic!("no {address} in the state:\n{text}"));
-        found["attributes"].clone()
-    }
-
-    fn addresses(&self) -> Vec<String> {
-        let out = self.run(&["state", "list"]).expect(0);
-        out.stdout.lines().map(str::to_string).collect()
-    }
-}
+use std::path::Path;
 
 fn chart(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/helm");
@@ -148,22 +86,6 @@ resource "helm_release" "platform" {{
     )
 }
 
-/// The 1-based line of `main_tf` where `needle` first appears.
-fn line_of(main_tf: &str, needle: &str) -> usize {
-    let found = main_tf.find(needle).expect("in the stack");
-    main_tf[..found].matches('\n').count() + 1
-}
-
-/// Asserts that `secret` (and its base64 form) appears in none of `runs`.
-fn assert_hidden<'a>(secret: &str, runs: impl IntoIterator<Item = &'a Run>) {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
-    for run in runs {
-        let text = run.all();
-        assert!(!text.contains(secret), "the secret was printed:\n{text}");
-        assert!(!text.contains(&encoded), "printed in base64:\n{text}");
-    }
-}
-
 /// Asserts that the run's stdout shows each of `texts` (runs of spaces count as one: plans
 /// align attributes by the longest name).
 fn assert_shows(run: &Run, texts: &[&str]) {
@@ -203,7 +125,10 @@ fn a_platform_release_installs_replans_clean_upgrades_in_place_and_uninstalls_to
     );
     let install = stack.apply();
     assert_platform_installed(&cluster, &ns, &password);
-    assert_eq!(stack.release("platform")["metadata"]["revision"], 1);
+    assert_eq!(
+        stack.attributes("helm_release.platform")["metadata"]["revision"],
+        1
+    );
     stack.assert_clean();
 
     stack.write(&(provider(&cluster) + &platform(&ns, 3, &password)));
@@ -272,7 +197,10 @@ fn upgrade_in_place(stack: &Stack, cluster: &Cluster, ns: &str) -> [Run; 2] {
     let uid = cluster.json(&["get", "service", "minio", "-n", ns])["metadata"]["uid"].clone();
     let apply = stack.apply();
     assert!(apply.stdout.contains("0 added, 1 changed, 0 destroyed"));
-    assert_eq!(stack.release("platform")["metadata"]["revision"], 2);
+    assert_eq!(
+        stack.attributes("helm_release.platform")["metadata"]["revision"],
+        2
+    );
     let history = helm(cluster, &["history", "platform", "-n", ns, "-o", "json"]);
     assert!(
         history.stdout.contains("\"revision\":2"),
@@ -290,14 +218,20 @@ fn upgrade_in_place(stack: &Stack, cluster: &Cluster, ns: &str) -> [Run; 2] {
     [plan, apply]
 }
 
-/// The app chart released as `name` into `namespace` (which exists), with `settings` inside
-/// the resource block.
-fn app(name: &str, namespace: &str, settings: &str) -> String {
+/// The fixture chart `chart_name` released as `name` into `namespace`, with `settings`
+/// inside the resource block.
+fn release(name: &str, chart_name: &str, namespace: &str, settings: &str) -> String {
     format!(
         "resource \"helm_release\" \"{name}\" {{\n  name      = \"{name}\"\n  chart     = \
          \"{chart}\"\n  namespace = \"{namespace}\"\n{settings}}}\n",
-        chart = chart("app")
+        chart = chart(chart_name)
     )
+}
+
+/// The app chart released as `name` into `namespace` (which exists), with `settings` inside
+/// the resource block.
+fn app(name: &str, namespace: &str, settings: &str) -> String {
+    release(name, "app", namespace, settings)
 }
 
 const STAGING: &str =
@@ -354,12 +288,7 @@ fn a_chart_that_does_not_render_is_a_located_diagnostic_and_no_release_is_record
     let cluster = Cluster::new();
     let namespace = cluster.namespace("e2e-helm-broken");
     let ns = namespace.name.clone();
-    let main_tf = provider(&cluster)
-        + &format!(
-            "resource \"helm_release\" \"broken\" {{\n  name      = \"broken\"\n  chart     = \
-             \"{}\"\n  namespace = \"{ns}\"\n}}\n",
-            chart("broken")
-        );
+    let main_tf = provider(&cluster) + &release("broken", "broken", &ns, "");
     let line = line_of(&main_tf, "  chart ");
     let stack = Stack::new(&main_tf);
     for args in [&["plan"][..], &["apply", "--auto-approve"]] {
@@ -395,7 +324,10 @@ fn a_wait_the_controller_manager_can_satisfy_is_waited_for() {
     stack.apply();
     let deployment = cluster.json(&["get", "deployment", "canary", "-n", &ns]);
     assert_eq!(deployment["status"]["observedGeneration"], 1);
-    assert_eq!(stack.release("canary")["status"], "deployed");
+    assert_eq!(
+        stack.attributes("helm_release.canary")["status"],
+        "deployed"
+    );
     stack.assert_clean();
     stack.run(&["destroy", "--auto-approve"]).expect(0);
 }
@@ -415,7 +347,10 @@ fn a_wait_no_kubelet_can_satisfy_fails_with_helms_message_and_the_failed_release
         run.all()
     );
     // Recorded as helm left it, so that the next plan upgrades it again.
-    assert_eq!(stack.release("production")["status"], "failed");
+    assert_eq!(
+        stack.attributes("helm_release.production")["status"],
+        "failed"
+    );
     let plan = stack.run(&["plan", "--detailed-exitcode"]).expect(2);
     assert_shows(&plan, &["~ status           = \"failed\" -> \"deployed\""]);
     stack.run(&["destroy", "--auto-approve"]).expect(0);
@@ -448,7 +383,7 @@ fn a_release_installed_by_helm_is_imported_by_namespace_and_name() {
     stack
         .run(&["import", "helm_release.imported", &format!("{ns}/imported")])
         .expect(0);
-    let state = stack.release("imported");
+    let state = stack.attributes("helm_release.imported");
     assert_eq!(state["metadata"]["revision"], 1);
     assert_eq!(state["chart"], "gourmetgram");
     assert!(
@@ -496,41 +431,14 @@ fn a_provider_configured_during_apply_from_a_file_the_same_apply_writes_installs
     let namespace = cluster.namespace("e2e-helm-deferred");
     let ns = namespace.name.clone();
     let main_tf = format!(
-        r#"variable "token" {{
-  type      = string
-  sensitive = true
-}}
-
-resource "local_file" "cluster_ca" {{
-  filename = "${{path.module}}/fetched/ca.pem"
-  content  = file("{ca}")
-}}
-
-data "local_file" "cluster_ca" {{
-  filename   = local_file.cluster_ca.filename
-  depends_on = [local_file.cluster_ca]
-}}
-
-provider "helm" {{
-  helm_path = "{helm}"
-  kubernetes {{
-    host                   = "{host}"
-    token                  = var.token
-    cluster_ca_certificate = data.local_file.cluster_ca.content
-  }}
-}}
-{release}"#,
-        ca = cluster.ca,
-        helm = cluster.helm,
-        host = cluster.host,
-        release = app("production", &ns, STAGING),
+        "{}\nprovider \"helm\" {{\n  helm_path = \"{}\"\n  kubernetes {{\n{}  }}\n}}\n{}",
+        ca_fetched_during_apply(&cluster),
+        cluster.helm,
+        fetched_ca_connection(&cluster, "    "),
+        app("production", &ns, STAGING),
     );
     let stack = Stack::new(&main_tf);
-    std::fs::write(
-        stack.dir.join("terraform.tfvars"),
-        format!("token = \"{}\"\n", cluster.token),
-    )
-    .unwrap();
+    stack.write_file("terraform.tfvars", &token_tfvars(&cluster));
     let first = stack.apply();
     let text = first.all();
     assert!(
@@ -540,7 +448,10 @@ provider "helm" {{
     assert!(text.contains("2 added"), "{text}");
     let deployment = cluster.json(&["get", "deployment", "production", "-n", &ns]);
     assert_eq!(deployment["spec"]["replicas"], 2);
-    assert_eq!(stack.release("production")["metadata"]["revision"], 1);
+    assert_eq!(
+        stack.attributes("helm_release.production")["metadata"]["revision"],
+        1
+    );
     stack.assert_clean();
     let destroy = stack.run(&["destroy", "--auto-approve"]).expect(0);
     assert!(releases(&cluster, &ns).is_empty());
@@ -553,13 +464,9 @@ fn a_chart_that_quotes_a_sensitive_value_in_its_failure_is_reported_without_it()
     let namespace = cluster.namespace("e2e-helm-refusing");
     let ns = namespace.name.clone();
     let password = unique("short");
-    let main_tf = provider(&cluster)
-        + &format!(
-            "resource \"helm_release\" \"refusing\" {{\n  name      = \"refusing\"\n  chart     \
-             = \"{}\"\n  namespace = \"{ns}\"\n  set_sensitive {{\n    name  = \"password\"\n    \
-             value = \"{password}\"\n  }}\n}}\n",
-            chart("refusing")
-        );
+    let sensitive =
+        format!("  set_sensitive {{\n    name  = \"password\"\n    value = \"{password}\"\n  }}\n");
+    let main_tf = provider(&cluster) + &release("refusing", "refusing", &ns, &sensitive);
     let stack = Stack::new(&main_tf);
     let plan = stack.run(&["plan"]);
     assert_eq!(plan.code, 1, "{}", plan.all());
@@ -608,28 +515,12 @@ fn the_platform_with_its_namespace_and_credentials_from_the_kubernetes_provider_
     let ns = unique("e2e-helm-seed");
     let _leftover = cluster.leftover(ns.clone());
     let access = unique("minio");
-    let main_tf = format!(
-        r#"provider "kubernetes" {{
-  config_path = "{kubeconfig}"
-}}
-
-resource "kubernetes_namespace_v1" "platform" {{
-  metadata {{
-    name = "{ns}"
-  }}
-}}
-
-resource "kubernetes_secret_v1" "minio" {{
-  metadata {{
-    name      = "minio-credentials"
-    namespace = kubernetes_namespace_v1.platform.metadata[0].name
-  }}
-  data = {{
-    accesskey = "{access}"
-    secretkey = "{access}-secret"
-  }}
-}}
-
+    let keys = format!("accesskey = \"{access}\"\n    secretkey = \"{access}-secret\"");
+    let main_tf = kubeconfig_provider(&cluster)
+        + &team_namespace("platform", &ns)
+        + &credentials("minio", "platform", &keys)
+        + &format!(
+            r#"
 resource "helm_release" "platform" {{
   name       = "platform"
   chart      = "{chart}"
@@ -648,9 +539,9 @@ resource "helm_release" "platform" {{
   }}
 }}
 "#,
-        kubeconfig = cluster.kubeconfig,
-        chart = chart("platform"),
-    ) + &provider(&cluster);
+            chart = chart("platform"),
+        )
+        + &provider(&cluster);
     let stack = Stack::new(&main_tf);
     let apply = stack.apply();
     assert!(apply.stdout.contains("3 added"), "{}", apply.all());
@@ -673,12 +564,7 @@ fn a_chart_rendering_by_the_clusters_capabilities_plans_what_it_installs() {
     let cluster = Cluster::new();
     let namespace = cluster.namespace("e2e-helm-caps");
     let ns = namespace.name.clone();
-    let main_tf = provider(&cluster)
-        + &format!(
-            "resource \"helm_release\" \"caps\" {{\n  name      = \"caps\"\n  chart     = \
-             \"{}\"\n  namespace = \"{ns}\"\n}}\n",
-            chart("capabilities")
-        );
+    let main_tf = provider(&cluster) + &release("caps", "capabilities", &ns, "");
     let stack = Stack::new(&main_tf);
     let plan = stack.run(&["plan"]).expect(0);
     assert_shows(

@@ -18,154 +18,17 @@
 mod binary;
 #[path = "support/kube.rs"]
 mod kube;
+#[path = "support/kube_stack.rs"]
+mod kube_stack;
 
 use base64::Engine as _;
-use binary::{BIN, Run};
+use binary::Run;
 use kube::{Cluster, fixture, unique};
+use kube_stack::{
+    Stack, TOKEN_VARIABLE, assert_hidden, assert_located, ca_fetched_during_apply,
+    fetched_ca_connection, kubeconfig_provider, line_of, token_tfvars,
+};
 use serde_json::Value as Json;
-use std::path::PathBuf;
-use std::process::Command;
-use tempfile::TempDir;
-
-/// A stack directory of its own (state in `state/stack.json` beside its files), run by the
-/// ggplan binary with none of the KUBE* variables of whoever runs the tests: only the stack's
-/// provider block says which cluster to use.
-struct Stack {
-    _tmp: TempDir,
-    dir: PathBuf,
-}
-
-impl Stack {
-    fn new(main_tf: &str) -> Stack {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("stack");
-        std::fs::create_dir(&dir).unwrap();
-        let stack = Stack { _tmp: tmp, dir };
-        stack.write("main.tf", main_tf);
-        stack
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.join(name), text).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut command = Command::new(BIN);
-        command
-            .args(args)
-            .current_dir(&self.dir)
-            .env("NO_COLOR", "1")
-            .env("HOME", &self.dir);
-        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("KUBE")) {
-            command.env_remove(name);
-        }
-        Run::of(command.output().expect("run ggplan"))
-    }
-
-    fn apply(&self) -> Run {
-        self.run(&["apply", "--auto-approve"]).expect(0)
-    }
-
-    /// A plan that finds nothing to do.
-    fn assert_clean(&self) {
-        let plan = self.run(&["plan", "--detailed-exitcode"]);
-        assert_eq!(plan.code, 0, "the re-plan is not clean:\n{}", plan.all());
-    }
-
-    /// Drift seen by `plan --detailed-exitcode` (exit 2) and by `ggplan drift` (exit 2), both
-    /// naming everything in `shown`; their outputs, plan first.
-    fn assert_drift(&self, shown: &[&str]) -> [Run; 2] {
-        let plan = self.run(&["plan", "--detailed-exitcode"]).expect(2);
-        let drift = self.run(&["drift"]).expect(2);
-        for run in [&plan, &drift] {
-            for text in shown {
-                assert!(
-                    run.stdout.contains(text),
-                    "{text:?} not shown:\n{}",
-                    run.all()
-                );
-            }
-        }
-        [plan, drift]
-    }
-
-    /// Applies the repair of drift, gives the live object (`kubectl get` of `object`) to
-    /// `check`, and checks that a re-plan is clean.
-    fn assert_repaired(&self, cluster: &Cluster, object: &[&str], check: impl FnOnce(&Json)) {
-        self.apply();
-        check(&cluster.json(&[&["get"][..], object].concat()));
-        self.assert_clean();
-    }
-
-    /// Destroys everything: the state is empty, and kubectl finds none of `objects` (each
-    /// the arguments of a `kubectl get`).
-    fn destroy_to_nothing(&self, cluster: &Cluster, objects: &[&[&str]]) -> Run {
-        let out = self.run(&["destroy", "--auto-approve"]).expect(0);
-        assert_eq!(self.addresses(), Vec::<String>::new(), "{}", out.all());
-        for object in objects {
-            assert!(cluster.gone(object), "{object:?} is left after destroy");
-        }
-        out
-    }
-
-    fn state(&self) -> Json {
-        match std::fs::read_to_string(self.dir.join("state/stack.json")) {
-            Ok(text) => serde_json::from_str(&text).unwrap(),
-            Err(_) => serde_json::json!({ "resources": [] }),
-        }
-    }
-
-    /// The instance addresses in the state, sorted.
-    fn addresses(&self) -> Vec<String> {
-        let out = self.run(&["state", "list"]).expect(0);
-        let mut addresses: Vec<String> = out.stdout.lines().map(str::to_string).collect();
-        addresses.sort();
-        addresses
-    }
-}
-
-/// The provider block most stacks use: the admin kubeconfig (its current context, the client
-/// certificate).
-fn kubeconfig_provider(cluster: &Cluster) -> String {
-    format!(
-        "provider \"kubernetes\" {{\n  config_path = \"{}\"\n}}\n",
-        cluster.kubeconfig
-    )
-}
-
-/// The 1-based line of `text` where `needle` first appears, for located diagnostics.
-fn line_of(text: &str, needle: &str) -> usize {
-    let found = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in the stack"));
-    text[..found].matches('\n').count() + 1
-}
-
-/// Asserts that `run` failed with an error that names `summary` and is located at `line` of
-/// main.tf.
-fn assert_located(run: &Run, summary: &str, line: usize) {
-    assert_eq!(run.code, 1, "expected a failure:\n{}", run.all());
-    let text = run.all();
-    assert!(text.contains(summary), "{summary:?} not reported:\n{text}");
-    let location = format!("on ./main.tf line {line}");
-    assert!(
-        text.contains(&location),
-        "not located at {location}:\n{text}"
-    );
-}
-
-/// Asserts that `secret` (and its base64 form) appears in none of `runs`.
-fn assert_hidden<'a>(secret: &str, runs: impl IntoIterator<Item = &'a Run>) {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
-    for run in runs {
-        let text = run.all();
-        assert!(!text.contains(secret), "the secret was printed:\n{text}");
-        assert!(
-            !text.contains(&encoded),
-            "the secret was printed in base64:\n{text}"
-        );
-    }
-}
 
 /// `kubernetes_manifest.namespace`: the namespace `name`, with `labels` (an HCL object).
 fn namespace_manifest(name: &str, labels: &str) -> String {
@@ -176,29 +39,35 @@ fn namespace_manifest(name: &str, labels: &str) -> String {
     )
 }
 
-/// A namespace and a config map in it, labelled, as manifests.
-fn config_maps(namespace: &str, data: &str) -> String {
-    let namespace_manifest = namespace_manifest(namespace, "{ team = \"gourmetgram\" }");
+/// `kubernetes_manifest.settings`: the config map `settings` in `namespace` (an HCL
+/// expression), with `labels` and `data` (HCL objects).
+fn settings_config_map(namespace: &str, labels: &str, data: &str) -> String {
     format!(
         r#"
-{namespace_manifest}
 resource "kubernetes_manifest" "settings" {{
   manifest = {{
     apiVersion = "v1"
     kind       = "ConfigMap"
     metadata = {{
       name      = "settings"
-      namespace = kubernetes_manifest.namespace.manifest.metadata.name
-      labels    = {{ app = "food-classifier", tier = "backend" }}
+      namespace = {namespace}
+      labels    = {labels}
     }}
-    data = {{
-      MODEL_NAME = "GourmetGramFood11Model"
-      greeting   = "hello"{data}
-    }}
+    data = {data}
   }}
 }}
 "#
     )
+}
+
+/// A namespace and a config map in it, labelled, as manifests.
+fn config_maps(namespace: &str) -> String {
+    namespace_manifest(namespace, "{ team = \"gourmetgram\" }")
+        + &settings_config_map(
+            "kubernetes_manifest.namespace.manifest.metadata.name",
+            "{ app = \"food-classifier\", tier = \"backend\" }",
+            "{\n      MODEL_NAME = \"GourmetGramFood11Model\"\n      greeting   = \"hello\"\n    }",
+        )
 }
 
 #[test]
@@ -206,7 +75,7 @@ fn namespaces_and_config_maps_apply_replan_clean_repair_drift_and_destroy() {
     let cluster = Cluster::new();
     let ns = unique("e2e-mf-cm");
     let _leftover = cluster.leftover(ns.clone());
-    let stack = Stack::new(&(kubeconfig_provider(&cluster) + &config_maps(&ns, "")));
+    let stack = Stack::new(&(kubeconfig_provider(&cluster) + &config_maps(&ns)));
     let out = stack.apply();
     assert!(
         out.stdout.contains("2 added, 0 changed, 0 destroyed"),
@@ -295,7 +164,7 @@ fn a_field_another_manager_set_is_a_conflict_until_force_conflicts_takes_it() {
     // The stack now sets that field too: the server's conflict, and what to do about it.
     let owner = ",\n    owner = \"platform\"";
     let main_tf = owned_config_map(&cluster, &ns.name, owner, "");
-    stack.write("main.tf", &main_tf);
+    stack.write(&main_tf);
     let plan = stack.run(&["plan"]);
     let manifest_line = line_of(&main_tf, "manifest =");
     assert_located(&plan, "another field manager owns fields", manifest_line);
@@ -318,10 +187,7 @@ fn a_field_another_manager_set_is_a_conflict_until_force_conflicts_takes_it() {
     assert_eq!(live["data"]["owner"], "operations");
 
     let forced = "  field_manager {\n    force_conflicts = true\n  }\n";
-    stack.write(
-        "main.tf",
-        &owned_config_map(&cluster, &ns.name, owner, forced),
-    );
+    stack.write(&owned_config_map(&cluster, &ns.name, owner, forced));
     let settings = ["configmap", "settings", "-n", ns.name.as_str()];
     let owned_by_the_stack = |live: &Json| assert_eq!(live["data"]["owner"], "platform");
     stack.assert_repaired(&cluster, &settings, owned_by_the_stack);
@@ -424,7 +290,7 @@ fn a_secret_from_random_password_is_created_once_never_regenerated_and_never_pri
 
     // An error about the Secret (a key the server refuses) does not print it either.
     let main_tf = postgres_secret(&cluster, &ns, ",\n      \"bad key\" = \"x\"");
-    stack.write("main.tf", &main_tf);
+    stack.write(&main_tf);
     let refused = stack.run(&["apply", "--auto-approve"]);
     let line = line_of(&main_tf, "manifest\" \"postgres\"") + 1;
     assert_located(&refused, "the cluster rejected the object", line);
@@ -432,7 +298,7 @@ fn a_secret_from_random_password_is_created_once_never_regenerated_and_never_pri
     assert_hidden(&password, [&refused]);
     unchanged(&cluster.json(&[&["get"][..], &secret].concat()));
 
-    stack.write("main.tf", &postgres_secret(&cluster, &ns, ""));
+    stack.write(&postgres_secret(&cluster, &ns, ""));
     let destroy = stack.destroy_to_nothing(&cluster, &[&["namespace", &ns]]);
     assert_hidden(&password, [&destroy]);
 }
@@ -456,10 +322,50 @@ fn fixture_text(name: &str, renames: &[(&str, &str)]) -> String {
         .fold(text, |text, (from, to)| text.replace(from, to))
 }
 
+/// `kubernetes_manifest.<resource>`: the argoproj.io/v1alpha1 `kind` `name` in the test's
+/// namespace, with `spec` (HCL lines), written after the CRDs.
+fn custom_resource(resource: &str, kind: &str, name: &str, spec: &str) -> String {
+    format!(
+        r#"
+resource "kubernetes_manifest" "{resource}" {{
+  manifest = {{
+    apiVersion = "argoproj.io/v1alpha1"
+    kind       = "{kind}"
+    metadata   = {{ name = "{name}", namespace = kubernetes_manifest.namespace.manifest.metadata.name }}
+    spec = {{
+{spec}
+    }}
+  }}
+  depends_on = [kubernetes_manifest.crd]
+}}
+"#
+    )
+}
+
 /// Two CRDs decoded from their YAML, a namespace, and a custom resource of each kind (the
 /// seed's training template and its daily cron), written after the CRDs in one stack.
 fn workflows(cluster: &Cluster, namespace: &str, extra: &str) -> String {
     let namespace_manifest = namespace_manifest(namespace, "{}");
+    let train = custom_resource(
+        "train",
+        "E2eMfWorkflowTemplateFixture",
+        "train-food11",
+        r#"      entrypoint = "train"
+      arguments  = { parameters = [{ name = "model", value = "GourmetGramFood11Model" }] }
+      templates = [{
+        name      = "train"
+        container = { image = "registry.local/gourmetgram/train:1.0", command = ["python", "train.py"] }
+      }]"#,
+    );
+    let cron_train = custom_resource(
+        "cron_train",
+        "E2eMfCronWorkflowFixture",
+        "cron-train",
+        r#"      schedule          = "0 2 * * *"
+      timezone          = "UTC"
+      concurrencyPolicy = "Forbid"
+      workflowSpec      = { workflowTemplateRef = { name = kubernetes_manifest.train.manifest.metadata.name } }"#,
+    );
     kubeconfig_provider(cluster)
         + &format!(
             r#"
@@ -468,39 +374,7 @@ resource "kubernetes_manifest" "crd" {{
   manifest = provider::kubernetes::manifest_decode(file("${{path.module}}/${{each.value}}"))
 }}
 
-{namespace_manifest}
-resource "kubernetes_manifest" "train" {{
-  manifest = {{
-    apiVersion = "argoproj.io/v1alpha1"
-    kind       = "E2eMfWorkflowTemplateFixture"
-    metadata   = {{ name = "train-food11", namespace = kubernetes_manifest.namespace.manifest.metadata.name }}
-    spec = {{
-      entrypoint = "train"
-      arguments  = {{ parameters = [{{ name = "model", value = "GourmetGramFood11Model" }}] }}
-      templates = [{{
-        name      = "train"
-        container = {{ image = "registry.local/gourmetgram/train:1.0", command = ["python", "train.py"] }}
-      }}]
-    }}
-  }}
-  depends_on = [kubernetes_manifest.crd]
-}}
-
-resource "kubernetes_manifest" "cron_train" {{
-  manifest = {{
-    apiVersion = "argoproj.io/v1alpha1"
-    kind       = "E2eMfCronWorkflowFixture"
-    metadata   = {{ name = "cron-train", namespace = kubernetes_manifest.namespace.manifest.metadata.name }}
-    spec = {{
-      schedule          = "0 2 * * *"
-      timezone          = "UTC"
-      concurrencyPolicy = "Forbid"
-      workflowSpec      = {{ workflowTemplateRef = {{ name = kubernetes_manifest.train.manifest.metadata.name }} }}
-    }}
-  }}
-  depends_on = [kubernetes_manifest.crd]
-}}
-{extra}"#
+{namespace_manifest}{train}{cron_train}{extra}"#
         )
 }
 
@@ -520,7 +394,7 @@ fn a_crd_and_its_custom_resources_apply_in_one_run_from_empty_crds_first() {
     let _leftover = cluster.leftover(ns.clone());
     let stack = Stack::new(&workflows(&cluster, &ns, ""));
     for name in ["workflowtemplate-crd.yaml", "cronworkflow-crd.yaml"] {
-        stack.write(name, &fixture_text(name, &CRD_NAMES));
+        stack.write_file(name, &fixture_text(name, &CRD_NAMES));
     }
     let plan = stack.run(&["plan"]).expect(0);
     for text in [
@@ -594,8 +468,8 @@ resource "kubernetes_manifest" "broken" {
 }
 "#;
     let main_tf = workflows(cluster, ns, broken);
-    stack.write("main.tf", &main_tf);
-    stack.write(
+    stack.write(&main_tf);
+    stack.write_file(
         "workflowtemplate-invalid.yaml",
         &fixture_text("workflowtemplate-invalid.yaml", &CRD_NAMES),
     );
@@ -616,7 +490,7 @@ resource "kubernetes_manifest" "broken" {
     stack.run(&["apply", "--auto-approve"]).expect(1);
     assert_eq!(stack.state()["resources"], before["resources"]);
     assert!(cluster.gone(&["e2e-mf-workflowtemplatefixtures", "broken", "-n", ns]));
-    stack.write("main.tf", &workflows(cluster, ns, ""));
+    stack.write(&workflows(cluster, ns, ""));
 }
 
 /// A vendored install file (tests/fixtures/kubernetes/install.yaml), one manifest per document
@@ -660,7 +534,7 @@ fn a_multi_document_install_applies_through_manifest_decode_multi_with_a_rollout
     let ns = unique("e2e-mf-install");
     let _leftover = cluster.leftover(ns.clone());
     let stack = Stack::new(&(kubeconfig_provider(&cluster) + INSTALL));
-    stack.write(
+    stack.write_file(
         "install.yaml",
         &fixture_text("install.yaml", &[("e2e-install", &ns)]),
     );
@@ -788,21 +662,10 @@ fn an_existing_config_map_is_imported_then_planned_applied_and_destroyed() {
 
 /// A labelled config map in `namespace`.
 fn labelled_config_map(namespace: &str) -> String {
-    format!(
-        r#"
-resource "kubernetes_manifest" "settings" {{
-  manifest = {{
-    apiVersion = "v1"
-    kind       = "ConfigMap"
-    metadata = {{
-      name      = "settings"
-      namespace = "{namespace}"
-      labels    = {{ app = "food-classifier" }}
-    }}
-    data = {{ MODEL_ALIAS = "production" }}
-  }}
-}}
-"#
+    settings_config_map(
+        &format!("\"{namespace}\""),
+        "{ app = \"food-classifier\" }",
+        "{ MODEL_ALIAS = \"production\" }",
     )
 }
 
@@ -813,7 +676,7 @@ fn manage_a_config_map_through(provider: &str, tfvars: &str, secrets: &[&str]) -
     let cluster = Cluster::new();
     let ns = cluster.namespace("e2e-mf-provider");
     let stack = Stack::new(&(provider.to_string() + &labelled_config_map(&ns.name)));
-    stack.write("terraform.tfvars", tfvars);
+    stack.write_file("terraform.tfvars", tfvars);
     let mut runs = vec![stack.apply()];
     stack.assert_clean();
     cluster.ok(&["label", "configmap", "settings", "-n", &ns.name, "app-"]);
@@ -829,17 +692,10 @@ fn manage_a_config_map_through(provider: &str, tfvars: &str, secrets: &[&str]) -
     runs
 }
 
-/// The admin token, as a sensitive variable: its declaration, and the tfvars that set it.
-fn token_variable(cluster: &Cluster) -> (&'static str, String) {
-    let declaration = "variable \"token\" {\n  type      = string\n  sensitive = true\n}\n";
-    (declaration, format!("token = \"{}\"\n", cluster.token))
-}
-
 /// A provider block with the server's address, the token variable and the CA file.
 fn token_provider(cluster: &Cluster) -> String {
-    let (declaration, _) = token_variable(cluster);
     format!(
-        "{declaration}provider \"kubernetes\" {{\n  host                   = \"{}\"\n  \
+        "{TOKEN_VARIABLE}provider \"kubernetes\" {{\n  host                   = \"{}\"\n  \
          token                  = var.token\n  cluster_ca_certificate = file(\"{}\")\n}}\n",
         cluster.host, cluster.ca
     )
@@ -854,7 +710,7 @@ fn the_provider_configured_by_config_path_manages_objects() {
 #[test]
 fn the_provider_configured_by_host_token_and_cluster_ca_certificate_manages_objects() {
     let cluster = Cluster::new();
-    let (_, tfvars) = token_variable(&cluster);
+    let tfvars = token_tfvars(&cluster);
     manage_a_config_map_through(&token_provider(&cluster), &tfvars, &[&cluster.token]);
 }
 
@@ -878,28 +734,12 @@ fn the_provider_configured_from_a_file_written_by_the_same_apply_works_from_empt
     // As a first layer fetches the cluster's CA from node1: written by this apply, read back
     // by a data source during it, so the provider is configured only then.
     let cluster = Cluster::new();
-    let (declaration, tfvars) = token_variable(&cluster);
     let provider = format!(
-        r#"{declaration}
-resource "local_file" "cluster_ca" {{
-  filename = "${{path.module}}/fetched/ca.pem"
-  content  = file("{ca}")
-}}
-
-data "local_file" "cluster_ca" {{
-  filename   = local_file.cluster_ca.filename
-  depends_on = [local_file.cluster_ca]
-}}
-
-provider "kubernetes" {{
-  host                   = "{host}"
-  token                  = var.token
-  cluster_ca_certificate = data.local_file.cluster_ca.content
-}}
-"#,
-        ca = cluster.ca,
-        host = cluster.host,
+        "{}\nprovider \"kubernetes\" {{\n{}}}\n",
+        ca_fetched_during_apply(&cluster),
+        fetched_ca_connection(&cluster, "  ")
     );
+    let tfvars = token_tfvars(&cluster);
     let runs = manage_a_config_map_through(&provider, &tfvars, &[&cluster.token]);
     let first = runs[0].all();
     assert!(
@@ -925,7 +765,7 @@ fn refused_edit(
     stack.apply();
     let before = stack.state();
     let main_tf = edit(&stack, good);
-    stack.write("main.tf", &main_tf);
+    stack.write(&main_tf);
     let line = line_of(&main_tf, at) + below;
     let plan = stack.run(&["plan"]);
     assert_located(&plan, summary, line);
@@ -1030,7 +870,7 @@ fn an_unreachable_cluster_fails_plan_and_apply_and_records_nothing() {
     // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
     let unreachable = token_provider(&cluster).replace(&cluster.host, "https://127.0.0.1:9");
     let edit = |stack: &Stack, good: String| {
-        stack.write("terraform.tfvars", &token_variable(&cluster).1);
+        stack.write_file("terraform.tfvars", &token_tfvars(&cluster));
         good.replace(&kubeconfig_provider(&cluster), &unreachable)
     };
     let summary = "cannot reach the Kubernetes API server at https://127.0.0.1:9";
@@ -1044,7 +884,7 @@ fn a_bad_token_is_refused_with_nothing_recorded_and_never_printed() {
     let ns = cluster.namespace("e2e-mf-bad-token");
     let bad_token = unique("e2e-mf-not-a-token");
     let edit = |stack: &Stack, good: String| {
-        stack.write("terraform.tfvars", &format!("token = \"{bad_token}\"\n"));
+        stack.write_file("terraform.tfvars", &format!("token = \"{bad_token}\"\n"));
         good.replace(&kubeconfig_provider(&cluster), &token_provider(&cluster))
     };
     let summary = "the cluster refused the credentials";

@@ -16,125 +16,13 @@
 mod binary;
 #[path = "support/kube.rs"]
 mod kube;
+#[path = "support/kube_stack.rs"]
+mod kube_stack;
 
 use base64::Engine as _;
-use binary::{BIN, Run};
 use kube::{Cluster, unique};
+use kube_stack::{Stack, assert_hidden, credentials, team_namespace};
 use serde_json::Value as Json;
-use std::path::PathBuf;
-use std::process::Command;
-use tempfile::TempDir;
-
-/// A stack of its own in a temporary directory, whose main.tf starts with a provider block
-/// reading the admin kubeconfig; ggplan runs there with none of the caller's KUBE* variables.
-struct Stack<'a> {
-    cluster: &'a Cluster,
-    _tmp: TempDir,
-    dir: PathBuf,
-}
-
-impl<'a> Stack<'a> {
-    fn new(cluster: &'a Cluster, resources: &str) -> Stack<'a> {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        let stack = Stack {
-            cluster,
-            _tmp: tmp,
-            dir,
-        };
-        stack.write(resources);
-        stack
-    }
-
-    /// The provider block, then `resources`: what main.tf holds.
-    fn main_tf(&self, resources: &str) -> String {
-        let path = &self.cluster.kubeconfig;
-        format!("provider \"kubernetes\" {{\n  config_path = \"{path}\"\n}}\n{resources}")
-    }
-
-    fn write(&self, resources: &str) {
-        std::fs::write(self.dir.join("main.tf"), self.main_tf(resources)).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut command = Command::new(BIN);
-        command.args(args).current_dir(&self.dir);
-        command.env("NO_COLOR", "1").env("HOME", &self.dir);
-        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("KUBE")) {
-            command.env_remove(name);
-        }
-        Run::of(command.output().expect("run ggplan"))
-    }
-
-    /// An apply that succeeds, and says `summary` ("2 added, 0 changed, 0 destroyed").
-    fn apply(&self, summary: &str) -> Run {
-        let out = self.run(&["apply", "--auto-approve"]).expect(0);
-        assert!(out.stdout.contains(summary), "{summary:?}:\n{}", out.all());
-        out
-    }
-
-    /// A plan with nothing to do.
-    fn clean(&self) -> Run {
-        let plan = self.run(&["plan", "--detailed-exitcode"]);
-        assert_eq!(plan.code, 0, "not clean:\n{}", plan.all());
-        plan
-    }
-
-    /// A plan that finds changes (exit 2) and shows each of `shown`.
-    fn changes(&self, shown: &[&str]) -> Run {
-        let plan = self.run(&["plan", "--detailed-exitcode"]).expect(2);
-        for text in shown {
-            assert!(plan.stdout.contains(text), "{text:?}:\n{}", plan.all());
-        }
-        plan
-    }
-
-    fn addresses(&self) -> Vec<String> {
-        let listed = self.run(&["state", "list"]).expect(0).stdout;
-        listed.lines().map(str::to_string).collect()
-    }
-
-    /// The output `name` as JSON.
-    fn output(&self, name: &str) -> Json {
-        let out = self.run(&["output", "--json", name]).expect(0);
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}:\n{}", out.all()))
-    }
-
-    /// The line of main.tf where `needle` is.
-    fn line_of(&self, needle: &str) -> usize {
-        let text = std::fs::read_to_string(self.dir.join("main.tf")).unwrap();
-        let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?}"));
-        text[..at].matches('\n').count() + 1
-    }
-
-    /// A failed run whose errors say each `summary`, located at the line of main.tf holding
-    /// its `needle`.
-    fn refused(&self, args: &[&str], errors: &[(&str, &str)]) -> Run {
-        let out = self.run(args);
-        let text = out.all();
-        assert_eq!(out.code, 1, "not refused:\n{text}");
-        for (summary, needle) in errors {
-            let at = format!("on ./main.tf line {}", self.line_of(needle));
-            let located = text
-                .split("Error: ")
-                .any(|error| error.contains(summary) && error.contains(&at));
-            assert!(located, "{summary:?} not {at}:\n{text}");
-        }
-        out
-    }
-}
-
-/// Neither `secret` nor its base64 appears in any of `runs`.
-fn hidden<'r>(secret: &str, runs: impl IntoIterator<Item = &'r Run>) {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(secret);
-    for run in runs {
-        let text = run.all();
-        assert!(
-            !text.contains(secret) && !text.contains(&encoded),
-            "printed:\n{text}"
-        );
-    }
-}
 
 /// A Secret's `key`, decoded, as kubectl shows it.
 fn decoded(live: &Json, key: &str) -> String {
@@ -145,32 +33,6 @@ fn decoded(live: &Json, key: &str) -> String {
         .decode(text)
         .unwrap();
     String::from_utf8(bytes).unwrap()
-}
-
-/// `kubernetes_namespace_v1.<resource>`: the namespace `ns`, labelled for the team.
-fn team_namespace(resource: &str, ns: &str) -> String {
-    format!(
-        "resource \"kubernetes_namespace_v1\" \"{resource}\" {{\n  metadata {{\n    \
-         name   = \"{ns}\"\n    labels = {{ team = \"gourmetgram\" }}\n  }}\n}}\n"
-    )
-}
-
-/// `kubernetes_secret_v1.<service>`: the Secret `<service>-credentials` with `data` (HCL
-/// lines) in the namespace of `kubernetes_namespace_v1.<namespace>`.
-fn credentials(service: &str, namespace: &str, data: &str) -> String {
-    format!(
-        r#"
-resource "kubernetes_secret_v1" "{service}" {{
-  metadata {{
-    name      = "{service}-credentials"
-    namespace = kubernetes_namespace_v1.{namespace}.metadata[0].name
-  }}
-  data = {{
-    {data}
-  }}
-}}
-"#
-    )
 }
 
 /// The seed's platform layer: its namespace, MLflow's settings, the Postgres credentials from
@@ -250,9 +112,9 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
     let _leftover = cluster.leftover(ns.clone());
     let binding = format!("{ns}-admin-user");
     let _binding = Binding(&cluster, &binding);
-    let stack = Stack::new(&cluster, &platform(&ns, "hello", "cluster-admin"));
-    let mut runs = vec![stack.apply("7 added, 0 changed, 0 destroyed")];
-    runs.push(stack.clean());
+    let stack = Stack::kubeconfig(&cluster, &platform(&ns, "hello", "cluster-admin"));
+    let mut runs = vec![stack.apply_says("7 added, 0 changed, 0 destroyed")];
+    runs.push(stack.assert_clean());
 
     let namespace = cluster.json(&["get", "namespace", &ns]);
     assert_eq!(namespace["metadata"]["labels"]["team"], "gourmetgram");
@@ -290,7 +152,7 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
         &["secret", "postgres-credentials", "-n", &ns],
         r#"{"stringData":{"password":"tampered-by-hand"}}"#,
     );
-    let plan = stack.changes(&[
+    let plan = stack.assert_changes(&[
         "kubernetes_namespace_v1.platform",
         "someone-else",
         "kubernetes_config_map_v1.mlflow",
@@ -300,8 +162,8 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
     ]);
     runs.push(plan);
     runs.push(stack.run(&["drift"]).expect(2));
-    runs.push(stack.apply("0 added, 3 changed, 0 destroyed"));
-    runs.push(stack.clean());
+    runs.push(stack.apply_says("0 added, 3 changed, 0 destroyed"));
+    runs.push(stack.assert_clean());
     let live = cluster.json(&[&["get"][..], &settings].concat());
     assert_eq!(live["data"]["greeting"], "hello");
     let namespace = cluster.json(&["get", "namespace", &ns]);
@@ -311,18 +173,18 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
 
     // A change of the configuration is an update in place.
     stack.write(&platform(&ns, "bonjour", "cluster-admin"));
-    stack.changes(&["~ greeting", "0 to add, 1 to change, 0 to destroy"]);
-    runs.push(stack.apply("0 added, 1 changed, 0 destroyed"));
+    stack.assert_changes(&["~ greeting", "0 to add, 1 to change, 0 to destroy"]);
+    runs.push(stack.apply_says("0 added, 1 changed, 0 destroyed"));
     let live = cluster.json(&[&["get"][..], &settings].concat());
     assert_eq!(live["data"]["greeting"], "bonjour");
 
     // A binding's role cannot change: a new role replaces the binding.
     stack.write(&platform(&ns, "bonjour", "view"));
-    stack.changes(&["forces replacement", "1 to add, 0 to change, 1 to destroy"]);
-    runs.push(stack.apply("1 added, 0 changed, 1 destroyed"));
+    stack.assert_changes(&["forces replacement", "1 to add, 0 to change, 1 to destroy"]);
+    runs.push(stack.apply_says("1 added, 0 changed, 1 destroyed"));
     let bound = cluster.json(&["get", "clusterrolebinding", &binding]);
     assert_eq!(bound["roleRef"]["name"], "view");
-    runs.push(stack.clean());
+    runs.push(stack.assert_clean());
 
     for view in [
         &["show"][..],
@@ -338,7 +200,7 @@ fn the_platform_layer_applies_replans_clean_repairs_drift_and_destroys() {
     assert!(destroy.stdout.contains("7 destroyed"), "{}", destroy.all());
     runs.push(destroy);
     for value in [password.as_str(), "tampered-by-hand", token.as_str()] {
-        hidden(value, &runs);
+        assert_hidden(value, &runs);
     }
     assert_eq!(stack.addresses(), Vec::<String>::new());
     // The namespace's destroy waited until it was gone, with everything in it.
@@ -402,30 +264,30 @@ fn config_map_data_patches_keys_of_a_config_map_another_manager_made() {
     let server = "gourmetgram.local:53 { forward . 10.0.0.1 }";
     let stub = format!("    \"gourmetgram.server\" = \"{server}\"");
     let two = format!("{stub}\n    \"gourmetgram.extra\" = \"x\"");
-    let stack = Stack::new(&cluster, &coredns_patch(ns, &two, ""));
-    stack.apply("1 added, 0 changed, 0 destroyed");
+    let stack = Stack::kubeconfig(&cluster, &coredns_patch(ns, &two, ""));
+    stack.apply_says("1 added, 0 changed, 0 destroyed");
     let live = get();
     assert_eq!(live["data"]["gourmetgram.server"], server);
     assert_eq!(live["data"]["Corefile"], corefile);
     assert_eq!(live["data"]["owner"], "kubeadm");
     assert_eq!(stack.output("id"), format!("{ns}/coredns").as_str());
-    stack.clean();
+    stack.assert_clean();
 
     // Another manager's key changed by hand is not this resource's business; its own is drift.
     cluster.merge_patch(&coredns, r#"{"data":{"owner":"someone"}}"#);
-    stack.clean();
+    stack.assert_clean();
     cluster.merge_patch(&coredns, r#"{"data":{"gourmetgram.server":"edited"}}"#);
-    stack.changes(&["\"edited\"", "0 to add, 1 to change, 0 to destroy"]);
-    stack.apply("0 added, 1 changed, 0 destroyed");
+    stack.assert_changes(&["\"edited\"", "0 to add, 1 to change, 0 to destroy"]);
+    stack.apply_says("0 added, 1 changed, 0 destroyed");
     assert_eq!(get()["data"]["gourmetgram.server"], server);
-    stack.clean();
+    stack.assert_clean();
 
     // A key left out of data is given up: it vanishes.
     stack.write(&coredns_patch(ns, &stub, ""));
-    stack.apply("0 added, 1 changed, 0 destroyed");
+    stack.apply_says("0 added, 1 changed, 0 destroyed");
     let kept = ["Corefile", "gourmetgram.server", "owner"];
     assert_eq!(keys(&get()), kept);
-    stack.clean();
+    stack.assert_clean();
 
     // The Corefile belongs to whoever made the ConfigMap: a conflict, at `data`, until force.
     let both = format!("{stub}\n    Corefile = \"patched\"");
@@ -436,9 +298,9 @@ fn config_map_data_patches_keys_of_a_config_map_another_manager_made() {
     stack.refused(&["apply", "--auto-approve"], &conflict);
     assert_eq!(get()["data"]["Corefile"], corefile);
     stack.write(&coredns_patch(ns, &both, "  force = true\n"));
-    stack.apply("0 added, 1 changed, 0 destroyed");
+    stack.apply_says("0 added, 1 changed, 0 destroyed");
     assert_eq!(get()["data"]["Corefile"], "patched");
-    stack.clean();
+    stack.assert_clean();
 
     // Destroy gives the keys up: they vanish; the ConfigMap and the other manager's key stay.
     stack.run(&["destroy", "--auto-approve"]).expect(0);
@@ -492,8 +354,8 @@ fn annotations_restart_a_deployment_and_destroy_removes_only_them() {
     let get = || cluster.json(&[&["get"][..], &web].concat());
     let generation = get()["metadata"]["generation"].as_i64().unwrap();
     let first = "2026-12-07T08:00:00Z";
-    let stack = Stack::new(&cluster, &restart(ns, first));
-    stack.apply("1 added, 0 changed, 0 destroyed");
+    let stack = Stack::kubeconfig(&cluster, &restart(ns, first));
+    stack.apply_says("1 added, 0 changed, 0 destroyed");
     let live = get();
     assert_eq!(
         live["metadata"]["annotations"]["gourmetgram.io/owner"],
@@ -504,28 +366,28 @@ fn annotations_restart_a_deployment_and_destroy_removes_only_them() {
     assert!(live["metadata"]["generation"].as_i64().unwrap() > generation);
     let id = format!("apiVersion=apps/v1,kind=Deployment,name=web,namespace={ns}");
     assert_eq!(stack.output("id"), id.as_str());
-    stack.clean();
+    stack.assert_clean();
 
     // The annotation changed by hand is drift, repaired; the others' are not compared.
     let edit = r#"{"metadata":{"annotations":{"gourmetgram.io/owner":"someone","team":"ops"}}}"#;
     cluster.merge_patch(&web, edit);
-    stack.changes(&["\"someone\"", "0 to add, 1 to change, 0 to destroy"]);
-    stack.apply("0 added, 1 changed, 0 destroyed");
+    stack.assert_changes(&["\"someone\"", "0 to add, 1 to change, 0 to destroy"]);
+    stack.apply_says("0 added, 1 changed, 0 destroyed");
     let annotations = &get()["metadata"]["annotations"];
     assert_eq!(annotations["gourmetgram.io/owner"], "platform");
     assert_eq!(annotations["team"], "ops");
-    stack.clean();
+    stack.assert_clean();
 
     // A restart is a change of the annotation: an update that rolls the Deployment out.
     let second = "2026-12-07T09:00:00Z";
     stack.write(&restart(ns, second));
-    stack.changes(&[second, "0 to add, 1 to change, 0 to destroy"]);
-    stack.apply("0 added, 1 changed, 0 destroyed");
+    stack.assert_changes(&[second, "0 to add, 1 to change, 0 to destroy"]);
+    stack.apply_says("0 added, 1 changed, 0 destroyed");
     assert_eq!(
         template(&get())["kubectl.kubernetes.io/restartedAt"],
         second
     );
-    stack.clean();
+    stack.assert_clean();
 
     stack.run(&["destroy", "--auto-approve"]).expect(0);
     let live = get();
@@ -646,8 +508,8 @@ fn data_sources_read_objects_and_the_argocd_admin_secret_is_copied_unprinted() {
         argocd,
         "--from-literal=url=https://argocd.gourmetgram.local",
     ]);
-    let stack = Stack::new(&cluster, &argocd_copy(argocd, platform));
-    let mut runs = vec![stack.apply("1 added, 0 changed, 0 destroyed")];
+    let stack = Stack::kubeconfig(&cluster, &argocd_copy(argocd, platform));
+    let mut runs = vec![stack.apply_says("1 added, 0 changed, 0 destroyed")];
     let copy = cluster.json(&["get", "secret", "argocd-admin", "-n", platform]);
     assert_eq!(decoded(&copy, "password"), password);
     assert_eq!(stack.output("argocd_team"), "ci");
@@ -659,7 +521,7 @@ fn data_sources_read_objects_and_the_argocd_admin_secret_is_copied_unprinted() {
     assert_eq!(stack.output("secret_type"), "Opaque");
     let secret = cluster.json(&["get", "secret", "argocd-initial-admin-secret", "-n", argocd]);
     assert_eq!(stack.output("secret_uid"), secret["metadata"]["uid"]);
-    runs.push(stack.clean());
+    runs.push(stack.assert_clean());
     for view in [
         &["show"][..],
         &["show", "--json"],
@@ -669,7 +531,7 @@ fn data_sources_read_objects_and_the_argocd_admin_secret_is_copied_unprinted() {
         runs.push(stack.run(view).expect(0));
     }
     runs.push(stack.run(&["destroy", "--auto-approve"]).expect(0));
-    hidden(&password, &runs);
+    assert_hidden(&password, &runs);
     assert!(cluster.gone(&["secret", "argocd-admin", "-n", platform]));
     assert!(!cluster.gone(&["secret", "argocd-initial-admin-secret", "-n", argocd]));
 }
@@ -703,7 +565,7 @@ fn a_namespace_and_secret_made_by_kubectl_are_imported_by_hashicorp_ids() {
         "--from-literal=accesskey=minio",
         &format!("--from-literal=secretkey={password}"),
     ]);
-    let stack = Stack::new(&cluster, &imported(ns, &password));
+    let stack = Stack::kubeconfig(&cluster, &imported(ns, &password));
     // Created without an import, they would be taken over (and destroyed with the stack):
     // refused, as hashicorp/kubernetes refuses, saying how to import.
     let exists = [("already exists", "name   = ")];
@@ -729,12 +591,12 @@ fn a_namespace_and_secret_made_by_kubectl_are_imported_by_hashicorp_ids() {
         assert!(out.stdout.contains("Import successful"), "{}", out.all());
         runs.push(out);
     }
-    runs.push(stack.clean());
+    runs.push(stack.assert_clean());
     // Now managed: a value changed by hand is drift, repaired.
     let minio = ["secret", "minio-credentials", "-n", ns];
     cluster.merge_patch(&minio, r#"{"stringData":{"accesskey":"changed"}}"#);
-    runs.push(stack.changes(&["kubernetes_secret_v1.minio", "(sensitive value)"]));
-    runs.push(stack.apply("0 added, 1 changed, 0 destroyed"));
+    runs.push(stack.assert_changes(&["kubernetes_secret_v1.minio", "(sensitive value)"]));
+    runs.push(stack.apply_says("0 added, 1 changed, 0 destroyed"));
     let live = cluster.json(&[&["get"][..], &minio].concat());
     assert_eq!(decoded(&live, "accesskey"), "minio");
     runs.push(
@@ -742,7 +604,7 @@ fn a_namespace_and_secret_made_by_kubectl_are_imported_by_hashicorp_ids() {
             .run(&["state", "show", "kubernetes_secret_v1.minio"])
             .expect(0),
     );
-    hidden(&password, &runs);
+    assert_hidden(&password, &runs);
 }
 
 #[test]
@@ -786,7 +648,7 @@ resource "kubernetes_namespace_v1" "bad" {{
 }}
 "#
     );
-    let stack = Stack::new(&cluster, &names);
+    let stack = Stack::kubeconfig(&cluster, &names);
     let errors = [
         ("Invalid metadata.name", "name      = \"Bad_Name\""),
         ("Invalid label key", "labels    = {"),
@@ -872,25 +734,25 @@ output "name" {{
 "#
         )
     };
-    let stack = Stack::new(&cluster, &secret("first"));
-    let mut runs = vec![stack.apply("1 added, 0 changed, 0 destroyed")];
+    let stack = Stack::kubeconfig(&cluster, &secret("first"));
+    let mut runs = vec![stack.apply_says("1 added, 0 changed, 0 destroyed")];
     let name = stack.output("name");
     let name = name.as_str().unwrap().to_string();
     assert!(name.starts_with("registry-") && name.len() > 9, "{name}");
     let get = || cluster.json(&["get", "secret", &name, "-n", ns]);
     assert_eq!(decoded(&get(), "token"), "first");
     assert_eq!(decoded(&get(), "ca.der"), "not really DER");
-    runs.push(stack.clean());
+    runs.push(stack.assert_clean());
 
     // A change of data keeps the generated name.
     stack.write(&secret("second"));
-    runs.push(stack.apply("0 added, 1 changed, 0 destroyed"));
+    runs.push(stack.apply_says("0 added, 1 changed, 0 destroyed"));
     assert_eq!(decoded(&get(), "token"), "second");
     assert_eq!(stack.output("name"), name.as_str());
-    runs.push(stack.clean());
+    runs.push(stack.assert_clean());
     runs.push(stack.run(&["destroy", "--auto-approve"]).expect(0));
     assert!(cluster.gone(&["secret", &name, "-n", ns]));
-    hidden("not really DER", &runs);
+    assert_hidden("not really DER", &runs);
     for token in ["first", "second"] {
         let shown = runs
             .iter()
