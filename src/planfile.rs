@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 /// The `format` field of every plan file.
 pub const FORMAT: &str = "ggplan-plan";
 /// The format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Why a plan file cannot be read or applied. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,12 @@ pub enum PlanFileError {
     NotAPlan { path: PathBuf, detail: String },
     #[error("the plan file is damaged: {detail}. Make the plan again.")]
     Corrupt { detail: String },
+    #[error(
+        "{path} was changed after ggplan wrote it (its content no longer matches its \
+         content_sha256): every field of a saved plan, where it writes the state included, is \
+         part of what was reviewed. Make the plan again with `ggplan plan --out`."
+    )]
+    Edited { path: PathBuf },
     #[error(
         "{path} is a plan file of format version {found}; this ggplan reads version \
          {FORMAT_VERSION}. Make the plan again with this ggplan."
@@ -151,6 +157,9 @@ pub struct PlanFile {
     /// The state the plan was made against (its lineage and serial are checked on apply).
     pub prior_state: State,
     pub plan: SavedPlan,
+    /// SHA-256 of the file's JSON with this field empty: a file edited by hand is refused,
+    /// whatever field was edited (the state path, the options, the plan).
+    pub content_sha256: String,
 }
 
 /// SHA-256 of each stack file, keyed by its path relative to the stack directory.
@@ -216,7 +225,17 @@ impl PlanFile {
             options: source.options,
             prior_state: source.prior.clone(),
             plan: SavedPlan::new(plan, drift),
+            content_sha256: String::new(),
         }
+    }
+
+    /// The SHA-256 of this file's content, `content_sha256` left out.
+    fn content_hash(&self) -> Result<String, PlanFileError> {
+        let mut json = serde_json::to_value(self).map_err(|e| PlanFileError::Corrupt {
+            detail: e.to_string(),
+        })?;
+        json["content_sha256"] = Json::String(String::new());
+        Ok(hex(&Sha256::digest(json.to_string().as_bytes())))
     }
 
     /// Writes the file with mode 0600 (it may hold secrets).
@@ -228,7 +247,11 @@ impl PlanFile {
                 source,
             }
         };
-        let mut bytes = serde_json::to_vec_pretty(self)
+        let sealed = PlanFile {
+            content_sha256: self.content_hash()?,
+            ..self.clone()
+        };
+        let mut bytes = serde_json::to_vec_pretty(&sealed)
             .map_err(|e| io("encode")(std::io::Error::other(e.to_string())))?;
         bytes.push(b'\n');
         let mut file = crate::state::create_private(path, false).map_err(io("create"))?;
@@ -262,7 +285,13 @@ impl PlanFile {
                 found: u32::try_from(found).unwrap_or(u32::MAX),
             });
         }
-        serde_json::from_value(json).map_err(|e| not_a_plan(e.to_string()))
+        let file: PlanFile = serde_json::from_value(json).map_err(|e| not_a_plan(e.to_string()))?;
+        if file.content_hash()? != file.content_sha256 {
+            return Err(PlanFileError::Edited {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(file)
     }
 
     /// The saved variable values, with their sensitive marks.

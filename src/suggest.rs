@@ -3,16 +3,28 @@
 /// ` Did you mean "x"?` for the candidate closest to `name`, or an empty string when none is
 /// close enough to be a likely typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    // The distance costs length x length in time and memory: a name longer than any written
+    // by hand gets no hint (a 30,000-character one took 7 GB).
+    if name.len() > MAX_NAME {
+        return String::new();
+    }
+    let close_enough = |c: &str| (name.len().max(c.len()) / 3).max(1);
+    let chars = name.chars().count();
     let best = candidates
         .into_iter()
+        // Lengths further apart than the distance allowed cannot be close enough.
+        .filter(|c| c.len() <= MAX_NAME && chars.abs_diff(c.chars().count()) <= close_enough(c))
         .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
+        .filter(|(d, c)| *d <= close_enough(c))
         .min();
     match best {
         Some((_, c)) => format!(" Did you mean {c:?}?"),
         None => String::new(),
     }
 }
+
+/// The longest name (in bytes) compared for a hint.
+const MAX_NAME: usize = 256;
 
 /// Edit distance over characters where a swap of two neighbours counts as one edit
 /// (optimal string alignment), so "tpye" is one edit from "type".
@@ -52,6 +64,12 @@ mod tests {
             " Did you mean \"type\"?"
         );
         assert_eq!(did_you_mean("zzz", ["type", "default"]), "");
+        let long = "x".repeat(30_000);
+        assert_eq!(
+            did_you_mean(&long, [long.as_str()]),
+            "",
+            "no hint, no 7 GB matrix"
+        );
         assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

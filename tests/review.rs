@@ -306,7 +306,7 @@ fn saved_plan_applies_exactly_what_it_shows() {
     assert_eq!(mode & 0o777, 0o600);
     let file: Json = serde_json::from_slice(&std::fs::read(sb.path("pr.plan")).unwrap()).unwrap();
     assert_eq!(file["format"], "ggplan-plan");
-    assert_eq!(file["format_version"], 1);
+    assert_eq!(file["format_version"], 2);
     // Secrets are kept in plain text, with their paths, as the state keeps them.
     assert_eq!(file["variables"]["secret"]["value"], VAR_SECRET);
     assert_eq!(
@@ -364,6 +364,52 @@ fn saved_plan_is_refused_after_the_state_changed() {
         refused.all()
     );
     assert!(refused.stderr.contains("its serial is"));
+    assert_eq!(std::fs::read(sb.path("state/stack.json")).unwrap(), state);
+}
+
+/// Every field of a saved plan is part of what was reviewed: a file edited by hand (where its
+/// apply writes the state, its options) is refused by apply and show, and nothing is written.
+#[test]
+fn a_saved_plan_edited_by_hand_is_refused() {
+    let sb = Sandbox::applied();
+    sb.write("main.tf", &v2());
+    sb.run(&["plan", "--out", "pr.plan"]).expect(0);
+    let shown = sb.run(&["show", "pr.plan"]).expect(0);
+    assert!(
+        shown.stdout.contains("to apply to the state"),
+        "{}",
+        shown.stdout
+    );
+    let original: Json =
+        serde_json::from_slice(&std::fs::read(sb.path("pr.plan")).unwrap()).unwrap();
+    let elsewhere = sb.path("elsewhere/state.json");
+    let edits: [(&str, Json); 3] = [
+        ("state_path", Json::String(elsewhere.display().to_string())),
+        (
+            "options",
+            serde_json::json!({"destroy": false, "refresh": false, "targets": [], "replace": []}),
+        ),
+        ("created", Json::String("2020-01-01T00:00:00Z".into())),
+    ];
+    let state = std::fs::read(sb.path("state/stack.json")).unwrap();
+    for (field, value) in edits {
+        let mut edited = original.clone();
+        edited[field] = value;
+        std::fs::write(
+            sb.path("pr.plan"),
+            serde_json::to_vec_pretty(&edited).unwrap(),
+        )
+        .unwrap();
+        for command in ["apply", "show"] {
+            let refused = sb.run(&[command, "pr.plan"]).expect(1);
+            assert!(
+                refused.stderr.contains("was changed after ggplan wrote it"),
+                "{command} with {field} edited:\n{}",
+                refused.all()
+            );
+        }
+    }
+    assert!(!elsewhere.exists());
     assert_eq!(std::fs::read(sb.path("state/stack.json")).unwrap(), state);
 }
 

@@ -104,7 +104,12 @@ pub fn show(
         }
     };
     let text = match format {
-        Format::Human => render::plan(&plan, &ui.style),
+        Format::Human => format!(
+            "Saved plan of {}, to apply to the state {}.\n\n{}",
+            file.stack_dir.display(),
+            file.state_path.display(),
+            render::plan(&plan, &ui.style)
+        ),
         Format::Markdown => markdown::plan(&plan),
         Format::Json => {
             let variables = file.variables();
