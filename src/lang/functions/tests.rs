@@ -195,3 +195,19 @@ fn numbers_stay_exact_where_they_can() {
         Ok(Value::Number(Number::Float(1.5)))
     );
 }
+
+#[test]
+fn yaml_aliases_of_aliases_stop_at_a_million_values() {
+    // Nine levels of nine aliases: 9^9 values if expanded.
+    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..=9 {
+        let prev = format!("*a{}", level - 1);
+        let items = [prev.as_str(); 9].join(", ");
+        doc.push_str(&format!("a{level}: &a{level} [{items}]\n"));
+    }
+    let err = run("yamldecode", vec![s(&doc)]).unwrap_err().to_string();
+    assert!(err.contains("more than 1000000 values"), "{err}");
+    let small = "a: &a [1, 2]\nb: *a\n";
+    let decoded = run("yamldecode", vec![s(small)]).unwrap();
+    assert_eq!(decoded.get("b"), decoded.get("a"));
+}

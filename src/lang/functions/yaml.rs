@@ -25,14 +25,22 @@ pub(super) fn yamldecode(args: Args) -> Result {
 
 struct Decoder<'a> {
     parser: Parser<std::str::Chars<'a>>,
-    anchors: HashMap<usize, Value>,
+    /// Each anchor's value and how many values it holds.
+    anchors: HashMap<usize, (Value, usize)>,
+    /// How many values the document has made so far, aliases expanded.
+    made: usize,
 }
+
+/// The most values one document may make, aliases expanded: aliases of aliases grow
+/// exponentially (nine levels of nine made 20 GB before this bound).
+const MAX_VALUES: usize = 1_000_000;
 
 impl<'a> Decoder<'a> {
     fn new(src: &'a str) -> Self {
         Decoder {
             parser: Parser::new_from_str(src),
             anchors: HashMap::new(),
+            made: 0,
         }
     }
 
@@ -64,13 +72,33 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Counts `n` more values made, or fails past [`MAX_VALUES`].
+    fn made(&mut self, n: usize) -> std::result::Result<(), String> {
+        self.made = self.made.saturating_add(n);
+        match self.made > MAX_VALUES {
+            true => Err(format!(
+                "the document expands to more than {MAX_VALUES} values (aliases of aliases)"
+            )),
+            false => Ok(()),
+        }
+    }
+
     fn node(&mut self, event: Event) -> std::result::Result<Value, String> {
+        let before = self.made;
+        if let Event::Alias(id) = event {
+            let Some(size) = self.anchors.get(&id).map(|(_, size)| *size) else {
+                return Ok(Value::Null);
+            };
+            // Counted before it is copied: a copy past the bound is never made.
+            self.made(size)?;
+            return Ok(self.anchors[&id].0.clone());
+        }
+        self.made(1)?;
         let (value, anchor) = match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 (scalar(&text, style, tag.as_deref()), anchor)
             }
-            Event::Alias(id) => return Ok(self.anchors.get(&id).cloned().unwrap_or_default()),
             Event::SequenceStart(anchor, _) => {
                 let mut items = Vec::new();
                 loop {
@@ -102,7 +130,8 @@ impl<'a> Decoder<'a> {
             other => return Err(format!("unexpected YAML event {other:?}")),
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, value.clone());
+            self.anchors
+                .insert(anchor, (value.clone(), self.made - before));
         }
         Ok(value)
     }
