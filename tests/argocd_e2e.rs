@@ -819,3 +819,81 @@ fn a_sync_is_refused_while_another_operation_runs_and_an_automated_one_is_waited
     stack.assert_clean();
     stack.run(&["destroy", "--auto-approve"]).expect(0);
 }
+
+/// The stack layer `stacks/gourmetgram-platform`, unchanged, on this cluster: the seed's
+/// platform namespace and generated credentials, the repository, the platform application and
+/// the three environments, with this site's external IP; a clean re-plan; destroy to nothing
+/// (with `cascade = false`: no controller here deletes what the applications deployed). Its
+/// namespaces are the seed's fixed names, so they are removed first should a failed run have
+/// left them.
+#[test]
+fn the_gourmetgram_platform_stack_applies_its_applications_and_credentials_and_destroys_them() {
+    let cluster = Cluster::new();
+    let argo = argo_namespace(&cluster);
+    let fixed = [
+        "gourmetgram-platform",
+        "gourmetgram-staging",
+        "gourmetgram-canary",
+        "gourmetgram-production",
+    ];
+    let namespaces: Vec<String> = fixed.iter().map(|n| format!("namespace/{n}")).collect();
+    let mut delete = vec!["delete", "--ignore-not-found", "--wait"];
+    delete.extend(namespaces.iter().map(String::as_str));
+    cluster.ok(&delete);
+    let layer = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/gourmetgram-platform");
+    let stack = Stack::new("");
+    for entry in std::fs::read_dir(&layer).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "tf") {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            stack.write_file(name, &std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    stack.write_file("main.tf", "");
+    stack.write_file(
+        "terraform.tfvars",
+        &format!(
+            "kubeconfig = \"{}\"\nexternal_ip = \"{EXTERNAL_IP}\"\nargocd_namespace = \"{}\"\n\
+             cascade = false\n",
+            cluster.kubeconfig, argo.name
+        ),
+    );
+    let applied = stack.apply();
+    let secret = cluster.json(&["get", "secret", "minio-credentials", "-n", fixed[0]]);
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret["data"]["secretkey"].as_str().unwrap())
+        .unwrap();
+    let key = String::from_utf8(key).unwrap();
+    assert_eq!(key.len(), 20);
+    let parameters = |name: &str| {
+        let live = live_application(&cluster, &argo.name, name).expect(name);
+        live["spec"]["source"]["helm"]["parameters"].clone()
+    };
+    let ip = |name: &str| json!({"name": name, "value": EXTERNAL_IP, "forceString": true});
+    assert_eq!(
+        parameters("gourmetgram-platform"),
+        json!([ip("minio.externalIP"), ip("mlflow.externalIP")])
+    );
+    for environment in ["staging", "canary", "production"] {
+        let name = format!("gourmetgram-{environment}");
+        assert_eq!(
+            parameters(&name),
+            json!([ip("service.externalIP")]),
+            "{name}"
+        );
+        let live = live_application(&cluster, &argo.name, &name).unwrap();
+        assert_eq!(live["spec"]["destination"]["namespace"], name.as_str());
+        assert_eq!(live["spec"]["syncPolicy"]["automated"]["selfHeal"], true);
+    }
+    let replan = stack.assert_clean();
+    assert_hidden(&key, [&applied, &replan]);
+    stack.run(&["destroy", "--auto-approve"]).expect(0);
+    assert_eq!(stack.addresses(), Vec::<String>::new());
+    for (object, name) in namespaces.iter().zip(fixed) {
+        assert!(
+            cluster.gone(&[object.as_str()]),
+            "{name} is left after destroy"
+        );
+    }
+    assert!(live_application(&cluster, &argo.name, "gourmetgram-platform").is_none());
+}

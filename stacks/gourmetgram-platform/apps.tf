@@ -1,0 +1,41 @@
+# The seed's argocd_add_staging.yml, argocd_add_canary.yml and argocd_add_prod.yml: one
+# namespace and one Helm application per environment, each Service on this site's external IP.
+
+resource "kubernetes_namespace_v1" "environment" {
+  for_each = var.environments
+  metadata {
+    name = "gourmetgram-${each.key}"
+  }
+}
+
+resource "argocd_application" "environment" {
+  for_each = var.environments
+  metadata {
+    name = "gourmetgram-${each.key}"
+  }
+  cascade = var.cascade
+  spec {
+    source {
+      repo_url        = argocd_repository.iac.repo
+      path            = "k8s/${each.key}"
+      target_revision = "HEAD"
+      helm {
+        parameter {
+          name         = "service.externalIP"
+          value        = var.external_ip
+          force_string = true
+        }
+      }
+    }
+    destination {
+      server    = "https://kubernetes.default.svc"
+      namespace = kubernetes_namespace_v1.environment[each.key].metadata[0].name
+    }
+    sync_policy {
+      automated {
+        self_heal = true
+      }
+    }
+  }
+  depends_on = [argocd_application.platform]
+}
