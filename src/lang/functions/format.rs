@@ -82,6 +82,16 @@ struct Verb {
     mode: char,
 }
 
+impl Verb {
+    /// Go's fmt (Terraform's) refuses a width or precision above a million as BADWIDTH and
+    /// BADPREC; a larger one would ask for gigabytes of padding.
+    fn too_large(&self) -> bool {
+        self.width
+            .max(self.precision)
+            .is_some_and(|n| n > MAX_WIDTH)
+    }
+}
+
 /// The formatted text and how many arguments the format used (the highest index).
 fn render(spec: &str, values: &[Value]) -> std::result::Result<(String, usize), FunctionError> {
     let mut out = String::new();
@@ -120,13 +130,7 @@ fn render(spec: &str, values: &[Value]) -> std::result::Result<(String, usize), 
             chars.next();
             verb.precision = Some(digits(&mut chars).unwrap_or(0));
         }
-        // Go's fmt (Terraform's) refuses these as BADWIDTH and BADPREC; a larger one would
-        // ask for gigabytes of padding.
-        if verb
-            .width
-            .max(verb.precision)
-            .is_some_and(|n| n > MAX_WIDTH)
-        {
+        if verb.too_large() {
             return fail(format!(
                 "the width or precision at offset {offset} is above {MAX_WIDTH}"
             ));
