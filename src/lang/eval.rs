@@ -786,11 +786,8 @@ impl<'a> Evaluator<'a> {
         if name == "templatefile" {
             return self.templatefile(args, span);
         }
-        let sensitive = args.iter().any(Value::contains_sensitive);
-        functions::call(&name, args, self.functions).map_err(|e| {
-            let e = if sensitive { e.redacted() } else { e };
-            self.call_error(call, span, &name, e)
-        })
+        functions::call(&name, args, self.functions)
+            .map_err(|e| self.call_error(call, span, &name, e))
     }
 
     /// The name a call's function goes by: `NAME` for a built-in one (which Terraform 1.8

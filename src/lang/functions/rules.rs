@@ -78,12 +78,14 @@ pub(super) fn call(
         }
     };
     let mark = |v: Value| if sensitive { v.into_sensitive() } else { v };
+    // An error about a sensitive argument may quote it: it is replaced by one that cannot.
+    let redact = |e: FunctionError| if sensitive { e.redacted() } else { e };
     let unknowns = function.unknowns();
     let mut converted = Vec::with_capacity(args.len());
     for (index, arg) in args.into_iter().enumerate() {
         let arg = function
             .convert(index, arg)
-            .map_err(|message| arg_error(function, index, message))?;
+            .map_err(|message| redact(arg_error(function, index, message)))?;
         if arg.is_null() && !function.may_be_null(index) {
             return Err(arg_error(function, index, "argument must not be null"));
         }
@@ -95,7 +97,7 @@ pub(super) fn call(
     if unknowns == Unknowns::Deep && !converted.iter().all(Value::is_wholly_known) {
         return Ok(mark(Value::Unknown));
     }
-    imp(converted).map(mark)
+    imp(converted).map(mark).map_err(redact)
 }
 
 /// Too few arguments (naming the first parameter left without one) or too many.
