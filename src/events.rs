@@ -35,6 +35,17 @@ pub enum Event {
     },
     /// A change failed; its diagnostics are reported with the run's.
     ApplyFailed { addr: InstanceAddr, action: Action },
+    /// A provisioner of an instance started.
+    ProvisionStarted {
+        addr: InstanceAddr,
+        provisioner: &'static str,
+    },
+    /// A line a provisioner printed (or said of itself).
+    ProvisionOutput {
+        addr: InstanceAddr,
+        provisioner: &'static str,
+        line: String,
+    },
 }
 
 /// Where events go.

@@ -155,6 +155,8 @@ impl Scope {
 pub struct InstanceContext {
     pub count_index: Option<usize>,
     pub each: Option<(String, Value)>,
+    /// `self`: the object, inside its provisioner blocks.
+    pub this: Option<Value>,
 }
 
 impl InstanceContext {
@@ -163,11 +165,11 @@ impl InstanceContext {
         match key {
             Some(InstanceKey::Int(i)) => InstanceContext {
                 count_index: Some(*i),
-                each: None,
+                ..InstanceContext::default()
             },
             Some(InstanceKey::Str(k)) => InstanceContext {
-                count_index: None,
                 each: Some((k.clone(), each_value.unwrap_or(Value::Unknown))),
+                ..InstanceContext::default()
             },
             None => InstanceContext::default(),
         }
@@ -301,6 +303,10 @@ impl Resolver for ScopeResolver<'_> {
                         .into(),
                 ),
                 _ => Err("each has only each.key and each.value.".into()),
+            },
+            "self" => match &self.instance.this {
+                Some(object) => Ok((object.clone(), 0)),
+                None => Err("self is only available in provisioner blocks.".into()),
             },
             "module" => match attr(steps, 0) {
                 Some(name) => self.call(name, steps),

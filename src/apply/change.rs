@@ -3,7 +3,7 @@
 
 use super::Applier;
 use crate::address::InstanceAddr;
-use crate::config::Resource;
+use crate::config::{ProvisionerWhen, Resource};
 use crate::events::Event;
 use crate::plan::{Action, PlannedChange};
 use crate::providers::{Applied, ResourceProvider};
@@ -116,7 +116,7 @@ impl Applier {
                 new_state: prior.cloned(),
                 diagnostics: Diagnostics::new(),
             };
-            self.record_write(c, shown, untouched, deposed).await?;
+            self.record_write(c, shown, untouched, deposed, false).await?;
             return Err(super::not_started());
         };
         self.run.emit(Event::ApplyStarted {
@@ -134,7 +134,21 @@ impl Applier {
         // The provider's part is done: another instance may start while this one's record
         // waits for the journal (which commits every waiting record at once).
         drop(slot);
-        let value = self.record_write(c, shown, applied, deposed).await?;
+        // A new object is tainted until its provisioners have run.
+        let provisioned = shown == Action::Create
+            && resource
+                .provisioners
+                .iter()
+                .any(|p| p.when == ProvisionerWhen::Create);
+        let value = self
+            .record_write(c, shown, applied, deposed, provisioned)
+            .await?;
+        if provisioned {
+            self.provision(addr, resource, ProvisionerWhen::Create, &value, &c.context)
+                .await?;
+            self.commit(JournalEntry::Set(self.instance_state(c, value.clone())))
+                .await?;
+        }
         // A create-before-destroy's create counts as an add now, its destroy when it is done.
         self.count(match c.change.action {
             Action::CreateThenDelete => Action::Create,
@@ -178,15 +192,16 @@ impl Applier {
         Ok(deposed)
     }
 
-    /// Journals what a write left (the new object; nothing, which makes a deposed object
-    /// current again; or an object the provider could not fully describe, which is refused)
-    /// and returns the new value, or the write's errors.
+    /// Journals what a write left (the new object, `tainted` or not; nothing, which makes a
+    /// deposed object current again; or an object the provider could not fully describe,
+    /// which is refused) and returns the new value, or the write's errors.
     async fn record_write(
         &self,
         c: &PlannedChange,
         shown: Action,
         applied: Applied,
         deposed: Option<(String, InstanceState)>,
+        tainted: bool,
     ) -> Result<Value, Diagnostics> {
         let addr = &c.change.addr;
         let restore = deposed.map(|(key, object)| JournalEntry::Restore { key, object });
@@ -205,7 +220,9 @@ impl Applier {
             return Err(errors);
         }
         let entry = match &applied.new_state {
-            Some(value) => JournalEntry::Set(self.instance_state(c, value.clone())),
+            Some(value) => {
+                JournalEntry::Set(self.instance_state(c, value.clone()).tainted(tainted))
+            }
             // Nothing was created: the old object is current again.
             None => restore.unwrap_or(JournalEntry::Remove { addr: addr.clone() }),
         };

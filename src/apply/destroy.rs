@@ -5,7 +5,7 @@ use super::Applier;
 use crate::address::{InstanceAddr, ProviderAddr};
 use crate::events::Event;
 use crate::locks::locked;
-use crate::plan::{Action, PlannedChange};
+use crate::plan::{Action, ActionReason, PlannedChange};
 use crate::state::{JournalEntry, PendingAction};
 use ggplan_sdk::{Diagnostics, Value};
 use std::time::Instant;
@@ -22,6 +22,11 @@ impl Applier {
             (None, Action::CreateThenDelete) => Some(locked(&self.deposed_keys).get(addr).cloned()),
             _ => None,
         };
+        // As in Terraform, a tainted object goes without its destroy-time provisioners
+        // (its creation-time ones never finished).
+        if c.change.reason != Some(ActionReason::ReplaceBecauseTainted) {
+            self.provision_destroy(addr, &prior).await?;
+        }
         if let Some(key) = deposed_key {
             self.delete_object(addr, &c.change.provider, &prior).await?;
             if let Some(key) = key {

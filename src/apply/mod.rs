@@ -8,6 +8,7 @@
 mod change;
 mod committer;
 mod destroy;
+mod provision;
 mod steps;
 
 use crate::address::{InstanceAddr, ModuleInstance};

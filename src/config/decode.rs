@@ -1,5 +1,7 @@
 //! Reading a stack directory and decoding its blocks into a [`Module`].
 
+mod provisioner;
+
 use super::type_expr::parse_type;
 use super::{
     Attr, Block, Body, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend, Module,
@@ -845,17 +847,22 @@ impl Decoder<'_> {
             None => Module::implied_provider(&addr.type_name),
         };
         let mut lifecycle = Lifecycle::default();
+        let mut provisioners = Vec::new();
         let mut kept = Vec::new();
         for nested in std::mem::take(&mut body.blocks) {
             match nested.type_name.as_str() {
                 "lifecycle" if kind == ResourceKind::Managed => {
                     lifecycle = self.lifecycle(&nested.body)
                 }
-                "provisioner" | "connection" => self.error(
+                "provisioner" if kind == ResourceKind::Managed => {
+                    provisioners.extend(self.provisioner(nested))
+                }
+                "connection" if kind == ResourceKind::Managed => self.error(
                     Some(nested.span.clone()),
-                    "Provisioners are not supported",
-                    "ggplan runs commands through resources (ssh_exec, terraform_data); \
-                     provisioner and connection blocks are not run."
+                    "Connection blocks are not supported",
+                    "A connection block is for the remote-exec and file provisioners, which \
+                     ggplan does not run: use the ssh provider's ssh_exec and ssh_file \
+                     resources for commands and files on a host."
                         .into(),
                 ),
                 _ => kept.push(nested),
@@ -869,6 +876,7 @@ impl Decoder<'_> {
             body,
             depends_on,
             lifecycle,
+            provisioners,
             range: self.sources.range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self

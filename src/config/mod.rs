@@ -165,6 +165,34 @@ pub struct Lifecycle {
     pub replace_triggered_by: Vec<Expr>,
 }
 
+/// A `provisioner "local-exec"` block: a command run where ggplan runs, after the object is
+/// created or before it is destroyed (Terraform's local-exec provisioner).
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    pub when: ProvisionerWhen,
+    pub on_failure: OnFailure,
+    /// `command`, `working_dir`, `interpreter`, `environment` and `quiet`, evaluated with
+    /// `self` (the object) when the provisioner runs.
+    pub body: Body,
+    /// The `provisioner "local-exec"` header, for diagnostics.
+    pub range: SourceRange,
+}
+
+/// `when = create` (the default) or `when = destroy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProvisionerWhen {
+    Create,
+    Destroy,
+}
+
+/// `on_failure = fail` (the default: the apply fails, a new object is tainted) or
+/// `on_failure = continue` (the failure is a warning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFailure {
+    Fail,
+    Continue,
+}
+
 /// How many instances a resource has.
 #[derive(Debug, Clone)]
 pub enum Repetition {
@@ -184,6 +212,8 @@ pub struct Resource {
     pub body: Body,
     pub depends_on: Vec<Expr>,
     pub lifecycle: Lifecycle,
+    /// Its `provisioner "local-exec"` blocks, in the order written.
+    pub provisioners: Vec<Provisioner>,
     /// The `resource "t" "n"` header, for diagnostics.
     pub range: SourceRange,
 }

@@ -7,7 +7,7 @@
 mod dot;
 
 use crate::address::{ConfigResource, ModulePath, ProviderAddr, ResourceAddr};
-use crate::config::{Body, Expr, Module, ModuleCall, Repetition};
+use crate::config::{Body, Expr, Module, ModuleCall, ProvisionerWhen, Repetition};
 use crate::lang::references::{Referent, references, references_within};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind};
@@ -244,6 +244,13 @@ impl<'a> Builder<'a> {
                 for e in &resource.lifecycle.replace_triggered_by {
                     self.expr_edges(from, e, &scope);
                 }
+                for provisioner in &resource.provisioners {
+                    let scope = Scope {
+                        provisioner: Some(provisioner.when),
+                        ..scope.clone()
+                    };
+                    self.body_edges(from, &provisioner.body, &scope);
+                }
             }
             for (name, output) in &m.outputs {
                 let from = self.index[&Node::Output(path.clone(), name.clone())];
@@ -384,6 +391,20 @@ impl<'a> Builder<'a> {
                 }
             };
             let path = &scope.path;
+            if scope.provisioner == Some(ProvisionerWhen::Destroy)
+                && !matches!(referent, Referent::Contextual(_))
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        "Invalid reference from destroy provisioner",
+                        "A destroy-time provisioner may only refer to the object it destroys, \
+                         through self, count.index or each.key: when it runs, what else it \
+                         names may already be gone.",
+                    )
+                    .at_range(Some(range)),
+                );
+                continue;
+            }
             let targets = match referent {
                 Referent::Variable(name) => self
                     .declared(Node::Variable(path.clone(), name.clone()), || {
@@ -407,7 +428,7 @@ impl<'a> Builder<'a> {
                     if scope.this.as_ref() == Some(&addr) {
                         Err((
                             "Self-referential block",
-                            format!("{addr} refers to itself; use another resource, or a value known before it."),
+                            format!("{addr} refers to itself; use another resource, or a value known before it{}.", if scope.provisioner.is_some() { " (a provisioner refers to its object as self)" } else { "" }),
                         ))
                     } else {
                         self.declared(Node::Resource(path.clone(), addr.clone()), || undeclared_resource(m, &addr))
@@ -419,7 +440,7 @@ impl<'a> Builder<'a> {
                     let allowed = match root.as_str() {
                         "count" => scope.count,
                         "each" => scope.each,
-                        "self" => false,
+                        "self" => scope.provisioner.is_some(),
                         _ => true,
                     };
                     if allowed {
@@ -428,7 +449,7 @@ impl<'a> Builder<'a> {
                     Err(match root.as_str() {
                         "count" => ("Reference to \"count\" in non-counted context", "count.index is only available in blocks that set count.".to_string()),
                         "each" => ("Reference to \"each\" in context without for_each", "each.key and each.value are only available in blocks that set for_each.".to_string()),
-                        _ => ("Invalid \"self\" reference", "self is only available in provisioner and connection blocks, which ggplan does not run.".to_string()),
+                        _ => ("Invalid \"self\" reference", "self is only available in provisioner blocks.".to_string()),
                     })
                 }
             };
@@ -587,6 +608,9 @@ struct Scope<'m> {
     count: bool,
     each: bool,
     this: Option<ResourceAddr>,
+    /// Inside a provisioner block: `self` is the object; a destroy-time provisioner refers
+    /// to nothing else (it runs when the rest of the stack may be gone).
+    provisioner: Option<ProvisionerWhen>,
 }
 
 impl<'m> Scope<'m> {
@@ -597,6 +621,7 @@ impl<'m> Scope<'m> {
             count: false,
             each: false,
             this: None,
+            provisioner: None,
         }
     }
 }

@@ -123,8 +123,8 @@ pub fn version() -> String {
     )
 }
 
-/// A progress event: `refresh_start`, `apply_start`, `apply_progress`, `apply_complete` or
-/// `apply_errored`.
+/// A progress event: `refresh_start`, `apply_start`, `apply_progress`, `apply_complete`,
+/// `apply_errored`, `provision_start` or `provision_progress`.
 pub fn event(event: &Event) -> String {
     let message = progress::line(event, &PLAIN);
     let id = |id: &Option<String>| id.as_ref().map_or(Json::Null, |i| json!(i));
@@ -168,6 +168,20 @@ pub fn event(event: &Event) -> String {
             "apply_errored",
             "error",
             json!({ "resource": resource(addr), "action": action_name(*action) }),
+        ),
+        Event::ProvisionStarted { addr, provisioner } => (
+            "provision_start",
+            "info",
+            json!({ "resource": resource(addr), "provisioner": provisioner }),
+        ),
+        Event::ProvisionOutput {
+            addr,
+            provisioner,
+            line,
+        } => (
+            "provision_progress",
+            "info",
+            json!({ "resource": resource(addr), "provisioner": provisioner, "output": line }),
         ),
     };
     line(kind, level, &message, json!({ "hook": hook }))

@@ -66,6 +66,14 @@ pub fn line(event: &Event, style: &Style) -> String {
                 elapsed.as_secs()
             )
         }
+        Event::ProvisionStarted { addr, provisioner } => {
+            format!("{addr}: Provisioning with '{provisioner}'...")
+        }
+        Event::ProvisionOutput {
+            addr,
+            provisioner,
+            line,
+        } => format!("{addr} ({provisioner}): {line}"),
         Event::ApplyFailed { addr, action } => {
             let what = match action {
                 Action::Delete => "destroying",

@@ -36,7 +36,8 @@ pub fn state(state: &State, style: &Style) -> String {
 
 /// One instance as a resource block with its attributes (`ggplan state show`).
 pub fn instance(inst: &InstanceState, style: &Style) -> String {
-    block(inst, &inst.addr.to_string(), style)
+    let tainted = if inst.tainted { " (tainted)" } else { "" };
+    block(inst, &format!("{}{tainted}", inst.addr), style)
 }
 
 /// An object as a resource block headed by `label`.

@@ -31,6 +31,9 @@ pub struct LockInfo {
 pub struct LockGuard {
     lock_path: PathBuf,
     info: LockInfo,
+    /// The state's directory did not exist before the lock: a run that wrote nothing (bad
+    /// input) leaves no trace.
+    made_dir: bool,
 }
 
 impl LockGuard {
@@ -38,6 +41,7 @@ impl LockGuard {
     pub(crate) fn acquire(state_path: &Path, operation: &str) -> Result<LockGuard, StateError> {
         let lock_path = sibling(state_path, ".lock");
         let dir = parent_dir(&lock_path);
+        let made_dir = !dir.exists();
         std::fs::create_dir_all(dir).map_err(io_error("create directory", dir))?;
         let info = LockInfo {
             id: random_uuid(),
@@ -62,7 +66,11 @@ impl LockGuard {
                         std::fs::remove_file(&lock_path).ok();
                         return Err(io_error("write", &lock_path)(e));
                     }
-                    return Ok(LockGuard { lock_path, info });
+                    return Ok(LockGuard {
+                        lock_path,
+                        info,
+                        made_dir,
+                    });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     if let Some(holder) = read_holder(&lock_path)? {
@@ -95,6 +103,10 @@ impl Drop for LockGuard {
             && holder.id == self.info.id
         {
             std::fs::remove_file(&self.lock_path).ok();
+        }
+        if self.made_dir {
+            // Fails, as it should, when the run wrote anything there.
+            std::fs::remove_dir(parent_dir(&self.lock_path)).ok();
         }
     }
 }

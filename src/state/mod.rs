@@ -104,6 +104,10 @@ pub struct InstanceState {
     pub schema_version: u64,
     #[serde(default)]
     pub create_before_destroy: bool,
+    /// Created, but a provisioner of it failed: the next plan replaces it (Terraform's
+    /// tainted status).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tainted: bool,
 }
 
 /// What an operation left pending was doing to its instance.
@@ -209,6 +213,12 @@ impl InstanceState {
             self.schema_version,
             self.create_before_destroy,
         )
+        .tainted(self.tainted)
+    }
+
+    /// This instance, tainted or not.
+    pub fn tainted(self, tainted: bool) -> InstanceState {
+        InstanceState { tainted, ..self }
     }
 
     /// An instance from the value a provider returned; its sensitive marks become
@@ -231,6 +241,7 @@ impl InstanceState {
             dependencies,
             schema_version,
             create_before_destroy,
+            tainted: false,
         }
     }
 
