@@ -7,65 +7,22 @@
 #[path = "support/binary.rs"]
 mod binary;
 
-use binary::{BIN, Run};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use tempfile::TempDir;
+use binary::StackDir;
 
-/// A stack in its own temporary directory, with a `log/` directory its commands write to.
-struct Stack {
-    tmp: TempDir,
+/// Whether the state has `address` as tainted.
+fn tainted(stack: &StackDir, address: &str) -> bool {
+    let state = stack.state();
+    let instance = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == address)
+        .unwrap_or_else(|| panic!("{address} is not in state: {state:#}"));
+    instance["tainted"] == true
 }
-
-impl Stack {
-    fn new(main_tf: &str) -> Stack {
-        let tmp = TempDir::new().unwrap();
-        std::fs::write(tmp.path().join("main.tf"), main_tf).unwrap();
-        std::fs::create_dir(tmp.path().join("log")).unwrap();
-        Stack { tmp }
-    }
-
-    fn dir(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    fn ggplan(&self, args: &[&str]) -> Run {
-        Run::of(
-            Command::new(BIN)
-                .args(args)
-                .current_dir(self.dir())
-                .env("NO_COLOR", "1")
-                .output()
-                .unwrap(),
-        )
-    }
-
-    fn log(&self, name: &str) -> String {
-        std::fs::read_to_string(self.dir().join("log").join(name)).unwrap_or_default()
-    }
-
-    fn state(&self) -> serde_json::Value {
-        // The state is named after the stack's directory.
-        let name = self.dir().file_name().unwrap().to_str().unwrap();
-        let path: PathBuf = self.dir().join(format!("state/{name}.json"));
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
-
-    fn tainted(&self, address: &str) -> bool {
-        let state = self.state();
-        let instance = state["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["address"] == address)
-            .unwrap_or_else(|| panic!("{address} is not in state: {state:#}"));
-        instance["tainted"] == true
-    }
-}
-
 #[test]
 fn a_creation_time_command_runs_once_with_self_and_each_and_its_environment() {
-    let stack = Stack::new(
+    let stack = StackDir::new(
         r#"
 resource "terraform_data" "node" {
   for_each = toset(["node1", "node2"])
@@ -93,10 +50,14 @@ resource "terraform_data" "node" {
         "{}",
         apply.stdout
     );
-    assert!(apply.stdout.contains("(local-exec): Executing: [\"/bin/sh\" \"-c\""));
+    assert!(
+        apply
+            .stdout
+            .contains("(local-exec): Executing: [\"/bin/sh\" \"-c\"")
+    );
     assert_eq!(stack.log("node1.log"), "hello node1 v1\n");
     assert_eq!(stack.log("node2.log"), "hello node2 v1\n");
-    assert!(!stack.tainted("terraform_data.node[\"node1\"]"));
+    assert!(!tainted(&stack, "terraform_data.node[\"node1\"]"));
 
     // Nothing to do, and nothing run again.
     let plan = stack.ggplan(&["plan", "-detailed-exitcode"]).expect(0);
@@ -107,7 +68,7 @@ resource "terraform_data" "node" {
 
 #[test]
 fn a_failed_command_fails_the_apply_and_taints_the_object_which_the_next_plan_replaces() {
-    let stack = Stack::new(
+    let stack = StackDir::new(
         r#"
 variable "ok" {
   type    = bool
@@ -128,15 +89,25 @@ resource "terraform_data" "after" {
     );
     let failed = stack.ggplan(&["apply", "-auto-approve"]).expect(1);
     assert!(
-        failed.all().contains("terraform_data.kubespray: local-exec provisioner error"),
+        failed
+            .all()
+            .contains("terraform_data.kubespray: local-exec provisioner error"),
         "{}",
         failed.all()
     );
     assert!(failed.all().contains("playbook failed"), "{}", failed.all());
     assert!(failed.all().contains("main.tf line 9"), "{}", failed.all());
-    assert!(stack.tainted("terraform_data.kubespray"));
-    let shown = stack.ggplan(&["state", "show", "terraform_data.kubespray"]).expect(0);
-    assert!(shown.stdout.contains("# terraform_data.kubespray (tainted):"), "{}", shown.stdout);
+    assert!(tainted(&stack, "terraform_data.kubespray"));
+    let shown = stack
+        .ggplan(&["state", "show", "terraform_data.kubespray"])
+        .expect(0);
+    assert!(
+        shown
+            .stdout
+            .contains("# terraform_data.kubespray (tainted):"),
+        "{}",
+        shown.stdout
+    );
     assert!(
         !stack.state()["resources"]
             .as_array()
@@ -153,20 +124,23 @@ resource "terraform_data" "after" {
         "{}",
         plan.stdout
     );
-    assert!(plan.stdout.contains("Plan: 2 to add, 0 to change, 1 to destroy."));
+    assert!(
+        plan.stdout
+            .contains("Plan: 2 to add, 0 to change, 1 to destroy.")
+    );
 
     stack
         .ggplan(&["apply", "-auto-approve", "-var", "ok=true"])
         .expect(0);
     assert_eq!(stack.log("attempts"), "attempt\nattempt\n");
-    assert!(!stack.tainted("terraform_data.kubespray"));
+    assert!(!tainted(&stack, "terraform_data.kubespray"));
     let plan = stack.ggplan(&["plan", "-var", "ok=true"]).expect(0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
 }
 
 #[test]
 fn on_failure_continue_warns_and_keeps_the_object() {
-    let stack = Stack::new(
+    let stack = StackDir::new(
         r#"
 resource "terraform_data" "a" {
   provisioner "local-exec" {
@@ -180,15 +154,21 @@ resource "terraform_data" "a" {
 "#,
     );
     let apply = stack.ggplan(&["apply", "-auto-approve"]).expect(0);
-    assert!(apply.all().contains("Warning: terraform_data.a: local-exec provisioner error"), "{}", apply.all());
+    assert!(
+        apply
+            .all()
+            .contains("Warning: terraform_data.a: local-exec provisioner error"),
+        "{}",
+        apply.all()
+    );
     assert!(apply.all().contains("exit status: 3"), "{}", apply.all());
     assert_eq!(stack.log("second"), "second\n");
-    assert!(!stack.tainted("terraform_data.a"));
+    assert!(!tainted(&stack, "terraform_data.a"));
 }
 
 #[test]
 fn a_destroy_time_command_runs_before_the_object_goes_and_its_failure_keeps_it() {
-    let stack = Stack::new(
+    let stack = StackDir::new(
         r#"
 variable "fail" {
   type    = bool
@@ -209,7 +189,11 @@ resource "terraform_data" "drain" {
     assert_eq!(stack.log("drained"), "", "nothing runs at create time");
 
     let failed = stack.ggplan(&["destroy", "-auto-approve"]).expect(1);
-    assert!(failed.all().contains("local-exec provisioner error"), "{}", failed.all());
+    assert!(
+        failed.all().contains("local-exec provisioner error"),
+        "{}",
+        failed.all()
+    );
     assert_eq!(stack.state()["resources"].as_array().unwrap().len(), 2);
 
     stack
@@ -226,7 +210,7 @@ resource "terraform_data" "drain" {
 
 #[test]
 fn a_command_with_a_secret_is_never_shown_nor_its_output() {
-    let stack = Stack::new(
+    let stack = StackDir::new(
         r#"
 resource "random_password" "db" {
   length  = 16
@@ -252,8 +236,16 @@ resource "terraform_data" "seed" {
         .unwrap()
         .to_string();
     assert!(!failed.all().contains(&secret), "{}", failed.all());
-    assert!(failed.all().contains("output suppressed due to sensitive value in config"));
-    assert!(failed.all().contains("hold a sensitive value and are not shown"));
+    assert!(
+        failed
+            .all()
+            .contains("output suppressed due to sensitive value in config")
+    );
+    assert!(
+        failed
+            .all()
+            .contains("hold a sensitive value and are not shown")
+    );
     let json = stack.ggplan(&["apply", "-auto-approve", "-json"]);
     assert!(!json.all().contains(&secret), "{}", json.all());
 }
@@ -283,12 +275,15 @@ fn provisioners_ggplan_does_not_run_are_refused_where_they_are_written() {
         ),
     ];
     for (block, expected) in cases {
-        let stack = Stack::new(&format!(
+        let stack = StackDir::new(&format!(
             "variable \"v\" {{\n  default = \"x\"\n}}\n\nresource \"terraform_data\" \"a\" {{\n  {block}\n}}\n"
         ));
         let run = stack.ggplan(&["plan"]).expect(1);
         assert!(run.all().contains(expected), "{block}: {}", run.all());
         assert!(run.all().contains("main.tf line"), "{block}: {}", run.all());
-        assert!(!stack.dir().join("state").exists(), "{block}: nothing written");
+        assert!(
+            !stack.dir().join("state").exists(),
+            "{block}: nothing written"
+        );
     }
 }

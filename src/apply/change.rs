@@ -116,7 +116,8 @@ impl Applier {
                 new_state: prior.cloned(),
                 diagnostics: Diagnostics::new(),
             };
-            self.record_write(c, shown, untouched, deposed, false).await?;
+            self.record_write(c, shown, untouched, deposed, false)
+                .await?;
             return Err(super::not_started());
         };
         self.run.emit(Event::ApplyStarted {

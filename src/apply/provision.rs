@@ -53,9 +53,9 @@ impl Applier {
             };
             match provisioner.on_failure {
                 OnFailure::Fail => return Err(failure),
-                OnFailure::Continue => self.run.report(Diagnostics(
-                    failure.0.into_iter().map(as_warning).collect(),
-                )),
+                OnFailure::Continue => self
+                    .run
+                    .report(Diagnostics(failure.0.into_iter().map(as_warning).collect())),
             }
         }
         Ok(())
@@ -73,7 +73,11 @@ impl Applier {
         let Some(resource) = configured.and_then(|m| m.resources.get(&addr.resource)) else {
             return Ok(());
         };
-        if !resource.provisioners.iter().any(|p| p.when == ProvisionerWhen::Destroy) {
+        if !resource
+            .provisioners
+            .iter()
+            .any(|p| p.when == ProvisionerWhen::Destroy)
+        {
             return Ok(());
         }
         let context = InstanceContext::for_key(&addr.key, None);
@@ -132,7 +136,9 @@ impl Applier {
             return Ok(());
         }
         let detail = if exec.secret {
-            format!("The command exited with {status}; its command and output hold a sensitive value and are not shown.")
+            format!(
+                "The command exited with {status}; its command and output hold a sensitive value and are not shown."
+            )
         } else {
             format!(
                 "Error running command '{}': {status}. Output: {tail}",
@@ -163,7 +169,12 @@ impl LocalExec {
         let strings = |value: &Value| -> Vec<String> {
             value
                 .as_list()
-                .map(|items| items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let interpreter = strings(config.get("interpreter"));
@@ -171,7 +182,11 @@ impl LocalExec {
             return Err("interpreter names a program and its arguments, as in [\"/bin/bash\", \"-c\"]; it is empty.".into());
         }
         Ok(LocalExec {
-            command: config.get("command").as_str().unwrap_or_default().to_string(),
+            command: config
+                .get("command")
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
             working_dir: config.get("working_dir").as_str().map(str::to_string),
             interpreter,
             environment: match config.get("environment") {
@@ -240,9 +255,10 @@ impl LocalExec {
         for reader in readers {
             let _ = reader.await;
         }
-        let status = child.wait().await.map_err(|e| {
-            Diagnostic::error("local-exec provisioner error", format!("{e}."))
-        })?;
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| Diagnostic::error("local-exec provisioner error", format!("{e}.")))?;
         Ok((status, keep_end(&tail, OUTPUT_QUOTED)))
     }
 }

@@ -39,3 +39,46 @@ impl Run {
         format!("{}{}", self.stdout, self.stderr)
     }
 }
+
+/// A stack (`main.tf`) in its own temporary directory, with a `log/` directory its commands
+/// may write to; the binary runs there, as a user runs it.
+pub struct StackDir {
+    tmp: tempfile::TempDir,
+}
+
+impl StackDir {
+    pub fn new(main_tf: &str) -> StackDir {
+        let tmp = tempfile::TempDir::new().unwrap();
+        std::fs::write(tmp.path().join("main.tf"), main_tf).unwrap();
+        std::fs::create_dir(tmp.path().join("log")).unwrap();
+        StackDir { tmp }
+    }
+
+    pub fn dir(&self) -> &std::path::Path {
+        self.tmp.path()
+    }
+
+    /// Runs `ggplan ARGS` in the stack's directory, without colours.
+    pub fn ggplan(&self, args: &[&str]) -> Run {
+        Run::of(
+            std::process::Command::new(BIN)
+                .args(args)
+                .current_dir(self.dir())
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap(),
+        )
+    }
+
+    /// A file of `log/` (empty when missing).
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir().join("log").join(name)).unwrap_or_default()
+    }
+
+    /// The state document (named after the stack's directory).
+    pub fn state(&self) -> serde_json::Value {
+        let name = self.dir().file_name().unwrap().to_str().unwrap();
+        let path = self.dir().join(format!("state/{name}.json"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+}

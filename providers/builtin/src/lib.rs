@@ -5,12 +5,13 @@
 //! | `terraform` | `terraform_data`                                | —                                    |
 //! | `random`    | `random_password`, `random_string`, `random_id` | —                                    |
 //! | `local`     | `local_file`, `local_sensitive_file`            | `local_file`, `local_sensitive_file` |
+//! | `http`      | —                                               | `http`                               |
 //!
 //! The `terraform` provider also offers Terraform 1.8's functions `encode_tfvars`,
 //! `decode_tfvars` and `encode_expr` (`provider::terraform::NAME(...)`).
 //!
 //! Each follows the behaviour of its Terraform namesake (Terraform 1.15's built-in
-//! `terraform_data`, `hashicorp/random` v3, `hashicorp/local` v2): the same attributes, defaults,
+//! `terraform_data`, `hashicorp/random` v3, `hashicorp/local` v2, `hashicorp/http` v3): the same attributes, defaults,
 //! replacement rules and import ids, so a `.tf` file that uses them plans the same here. Where a
 //! provider deliberately differs, its module says so.
 //!
@@ -18,6 +19,7 @@
 //! before the first underscore (`random_password` -> `random`).
 
 mod entropy;
+mod http;
 mod local;
 mod random;
 mod terraform_data;
@@ -26,12 +28,13 @@ mod terraform_functions;
 use ggplan_sdk::typed::factory;
 use ggplan_sdk::{Diagnostic, Diagnostics, Number, ProviderFactory, Value};
 
-/// The built-in providers, named as in stack files: `terraform`, `random`, `local`.
+/// The built-in providers, named as in stack files: `terraform`, `random`, `local`, `http`.
 pub fn factories() -> Vec<ProviderFactory> {
     vec![
         factory::<terraform_data::Terraform>(),
         factory::<random::Random>(),
         factory::<local::Local>(),
+        factory::<http::Http>(),
     ]
 }
 

@@ -6,8 +6,13 @@ use crate::config::{Attr, Block, OnFailure, Provisioner, ProvisionerWhen};
 use hcl_edit::expr::Expression;
 
 /// The arguments of a `local-exec` provisioner, besides `when` and `on_failure`.
-const LOCAL_EXEC_ARGUMENTS: [&str; 5] =
-    ["command", "working_dir", "interpreter", "environment", "quiet"];
+const LOCAL_EXEC_ARGUMENTS: [&str; 5] = [
+    "command",
+    "working_dir",
+    "interpreter",
+    "environment",
+    "quiet",
+];
 
 impl Decoder<'_> {
     /// A `provisioner "TYPE" { ... }` block of a managed resource; `None` (with the error

@@ -85,7 +85,12 @@ impl Planner {
             .map_err(|d| self.place(inst, d))?;
         let requested = if self.run.options().replace.contains(&inst.addr) {
             Some(ActionReason::ReplaceByRequest)
-        } else if self.prior.resources.get(&inst.addr).is_some_and(|s| s.tainted) {
+        } else if self
+            .prior
+            .resources
+            .get(&inst.addr)
+            .is_some_and(|s| s.tainted)
+        {
             Some(ActionReason::ReplaceBecauseTainted)
         } else if self.replace_triggered(inst)? {
             Some(ActionReason::ReplaceByTriggers)
