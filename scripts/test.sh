@@ -13,6 +13,9 @@ fi
 # workspace builds (one after the other: their installs share apt), and stopped by the PIDs
 # their scripts recorded, however this script ends:
 #   ssh.sh        OpenSSH servers: a jump host and three nodes
+#   gourmetgram_nodes.sh  the whole-stack test's stand-in servers: a jump host and three
+#                 nodes on a private network of network namespaces, each with its own /etc
+#   ansible.sh    ansible-core from PyPI (pip into .venv-ansible), for the stand-in kubespray
 #   mlflow.sh     MLflow tracking servers (plain and basic-auth), pip into .venv
 #   openstack.sh  Keystone, Placement, Glance, Neutron, Nova (fake driver), pip into .venv-openstack
 #   kubernetes.sh etcd, kube-apiserver, kube-controller-manager (no kubelet), kubectl and helm;
@@ -21,13 +24,15 @@ fi
 #                 installs and the workspace build, once its own apt-get is done
 mkdir -p tests/support/.run
 services_log=tests/support/.run/services.log
-trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop; tests/support/openstack.sh stop; tests/support/kubernetes.sh stop' EXIT
+trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop; tests/support/gourmetgram_nodes.sh stop; tests/support/openstack.sh stop; tests/support/kubernetes.sh stop' EXIT
 (
   set -e
   tests/support/kubernetes.sh packages
   tests/support/kubernetes.sh install &
   kubernetes_install=$!
   tests/support/ssh.sh start
+  tests/support/gourmetgram_nodes.sh start
+  tests/support/ansible.sh install
   tests/support/mlflow.sh start
   tests/support/openstack.sh start
   wait "$kubernetes_install"
@@ -43,6 +48,7 @@ if ! wait "$services"; then
   exit 1
 fi
 export GGPLAN_TEST_SSH_DIR="$PWD/tests/support/.run/ssh"
+export "$(tests/support/gourmetgram_nodes.sh env)" "$(tests/support/ansible.sh env)"
 eval "$(tests/support/mlflow.sh env)"
 eval "$(tests/support/openstack.sh env)"
 eval "$(tests/support/kubernetes.sh env)"

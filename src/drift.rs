@@ -27,6 +27,7 @@ pub fn changes(planned: &PlannedRun) -> Vec<ResourceChange> {
                 replace_paths: Vec::new(),
                 reason: None,
                 deposed: None,
+                planned_without_provider: false,
             })
         })
         .collect()

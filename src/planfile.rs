@@ -478,6 +478,7 @@ impl PlanFile {
             replace_paths,
             reason: c["action_reason"].as_str().and_then(js::reason_of),
             deposed: c["deposed"].as_str().map(str::to_string),
+            planned_without_provider: false,
         })
     }
 }

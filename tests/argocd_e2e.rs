@@ -820,7 +820,8 @@ fn a_sync_is_refused_while_another_operation_runs_and_an_automated_one_is_waited
     stack.run(&["destroy", "--auto-approve"]).expect(0);
 }
 
-/// The stack layer `stacks/gourmetgram-platform`, unchanged, on this cluster: the seed's
+/// The platform and apps layers of `stacks/gourmetgram` (`platform.tf`, `apps.tf`), unchanged,
+/// on this cluster: the seed's
 /// platform namespace and generated credentials, the repository, the platform application and
 /// the three environments, with this site's external IP; a clean re-plan; destroy to nothing
 /// (with `cascade = false`: no controller here deletes what the applications deployed). Its
@@ -840,22 +841,27 @@ fn the_gourmetgram_platform_stack_applies_its_applications_and_credentials_and_d
     let mut delete = vec!["delete", "--ignore-not-found", "--wait"];
     delete.extend(namespaces.iter().map(String::as_str));
     cluster.ok(&delete);
-    let layer = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/gourmetgram-platform");
+    let whole = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/gourmetgram");
     let stack = Stack::new("");
-    for entry in std::fs::read_dir(&layer).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "tf") {
-            let name = path.file_name().unwrap().to_str().unwrap();
-            stack.write_file(name, &std::fs::read_to_string(&path).unwrap());
-        }
+    for name in ["platform.tf", "apps.tf"] {
+        stack.write_file(name, &std::fs::read_to_string(whole.join(name)).unwrap());
     }
-    stack.write_file("main.tf", "");
+    // What the other layers give these two: the providers (cluster.tf reads the kubeconfig
+    // back from node1) and the external IP (hosts.tf reads it from node1's port).
+    stack.write_file(
+        "main.tf",
+        &format!(
+            "provider \"kubernetes\" {{\n  config_path = \"{kubeconfig}\"\n}}\n\n\
+             provider \"argocd\" {{\n  namespace = var.argocd_namespace\n  kubernetes {{\n    \
+             config_path = \"{kubeconfig}\"\n  }}\n}}\n\nlocals {{\n  external_ip = \"{EXTERNAL_IP}\"\n}}\n",
+            kubeconfig = cluster.kubeconfig
+        ),
+    );
     stack.write_file(
         "terraform.tfvars",
         &format!(
-            "kubeconfig = \"{}\"\nexternal_ip = \"{EXTERNAL_IP}\"\nargocd_namespace = \"{}\"\n\
-             cascade = false\n",
-            cluster.kubeconfig, argo.name
+            "argocd_namespace = \"{}\"\ncascade = false\nargocd_wait = false\n",
+            argo.name
         ),
     );
     let applied = stack.apply();

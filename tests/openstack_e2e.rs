@@ -35,7 +35,7 @@ async fn seed_layout_applies_replans_clean_repairs_drift_replaces_and_destroys()
 
     let run = stack.run(&["apply", "-auto-approve"]).expect(0);
     assert!(
-        run.all().contains("12 added, 0 changed, 0 destroyed"),
+        run.all().contains("14 added, 0 changed, 0 destroyed"),
         "{}",
         run.all()
     );
@@ -233,7 +233,7 @@ async fn seed_layout_with_its_own_lease_boots_the_nodes_on_the_reserved_flavor()
 
     let run = with_lease(&["apply", "-auto-approve"]).expect(0);
     assert!(
-        run.all().contains("13 added, 0 changed, 0 destroyed"),
+        run.all().contains("15 added, 0 changed, 0 destroyed"),
         "{}",
         run.all()
     );

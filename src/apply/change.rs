@@ -8,7 +8,7 @@ use crate::events::Event;
 use crate::plan::{Action, PlannedChange};
 use crate::providers::{Applied, ResourceProvider};
 use crate::state::{InstanceState, JournalEntry, PendingAction, deposed_key};
-use ggplan_sdk::{Diagnostic, Diagnostics, Value, objchange};
+use ggplan_sdk::{Diagnostic, Diagnostics, Schema, Value, objchange};
 use std::time::Instant;
 
 impl Applier {
@@ -105,8 +105,8 @@ impl Applier {
         };
         // The plan's warnings were shown with the plan; this final plan's add nothing.
         let planned = provider.plan(addr, prior, &planning).await?.value;
-        if !c.planned_without_provider {
-            check_final_plan(c, &planned)?;
+        if !c.change.planned_without_provider {
+            check_final_plan(c, provider.schema(), &planned)?;
         }
         let deposed = self.begin(c, prior.is_some()).await?;
         // The slot is taken after the journal's begin, which commits with every other
@@ -273,11 +273,15 @@ impl Applier {
 }
 
 /// Refuses a final plan that changes a value known in the plan that was shown.
-fn check_final_plan(c: &PlannedChange, planned: &Value) -> Result<(), Diagnostics> {
+fn check_final_plan(
+    c: &PlannedChange,
+    schema: &Schema,
+    planned: &Value,
+) -> Result<(), Diagnostics> {
     let Some(original) = &c.change.after else {
         return Ok(());
     };
-    let changed = objchange::incompatible_paths(original, planned);
+    let changed = objchange::incompatible_paths(schema, original, planned);
     if changed.is_empty() {
         return Ok(());
     }

@@ -376,6 +376,7 @@ mod tests {
             replace_paths: vec![],
             reason: Some(ActionReason::WrongRepetition),
             deposed: None,
+            planned_without_provider: false,
         };
         // As `terraform show -json` printed it for the same change (Terraform 1.15.5).
         assert_eq!(

@@ -83,6 +83,9 @@ pub struct ResourceChange {
     /// The key of the deposed object a create-before-destroy left behind that this change
     /// destroys; `None` for the instance's current object.
     pub deposed: Option<String>,
+    /// Planned from the configuration alone: its provider is configured only during apply,
+    /// which plans it properly then (and does not hold that plan to this one).
+    pub planned_without_provider: bool,
 }
 
 impl ResourceChange {
@@ -104,6 +107,7 @@ impl ResourceChange {
             replace_paths: Vec::new(),
             reason: None,
             deposed: None,
+            planned_without_provider: false,
         }
     }
 

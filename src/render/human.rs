@@ -141,6 +141,13 @@ pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) ->
     if let Some(reason) = change.reason.as_ref().and_then(|r| reason_line(addr, r)) {
         let _ = writeln!(out, "  # ({reason})");
     }
+    if change.planned_without_provider {
+        let _ = writeln!(
+            out,
+            "  # (provider \"{}\" is configured during apply: planned from the configuration alone)",
+            change.provider
+        );
+    }
     let keyword = match addr.resource.kind {
         ResourceKind::Managed => "resource",
         ResourceKind::Data => "data",
@@ -292,16 +299,13 @@ mod tests {
         before: Option<Value>,
         after: Option<Value>,
     ) -> ResourceChange {
-        ResourceChange {
-            addr: addr(address),
-            provider: crate::address::ProviderAddr::default_of("terraform"),
+        ResourceChange::new(
+            addr(address),
+            crate::address::ProviderAddr::default_of("terraform"),
             action,
             before,
             after,
-            replace_paths: Vec::new(),
-            reason: None,
-            deposed: None,
-        }
+        )
     }
 
     fn output(

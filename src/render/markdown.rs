@@ -271,16 +271,13 @@ mod tests {
         before: Option<Value>,
         after: Option<Value>,
     ) -> ResourceChange {
-        ResourceChange {
-            addr: InstanceAddr::parse(addr).unwrap(),
-            provider: crate::address::ProviderAddr::default_of("terraform"),
+        ResourceChange::new(
+            InstanceAddr::parse(addr).unwrap(),
+            crate::address::ProviderAddr::default_of("terraform"),
             action,
             before,
             after,
-            replace_paths: vec![],
-            reason: None,
-            deposed: None,
-        }
+        )
     }
 
     fn obj(input: &str) -> Value {

@@ -26,7 +26,7 @@ resource "openstack_networking_port_v2" "sharednet1_ports" {
   for_each   = var.nodes
   name       = "sharednet1-${each.key}-mlops-${var.suffix}"
   network_id = data.openstack_networking_network_v2.sharednet1.id
-  security_group_ids = [
+  security_group_ids = concat([
     data.openstack_networking_secgroup_v2.allow_ssh.id,
     data.openstack_networking_secgroup_v2.allow_9001.id,
     data.openstack_networking_secgroup_v2.allow_8000.id,
@@ -34,7 +34,7 @@ resource "openstack_networking_port_v2" "sharednet1_ports" {
     data.openstack_networking_secgroup_v2.allow_8081.id,
     data.openstack_networking_secgroup_v2.allow_http_80.id,
     data.openstack_networking_secgroup_v2.allow_9090.id
-  ]
+  ], each.key == "node1" ? [openstack_networking_secgroup_v2.kube_api.id] : [])
 }
 
 resource "openstack_compute_instance_v2" "nodes" {

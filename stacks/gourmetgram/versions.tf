@@ -5,5 +5,26 @@ terraform {
       source  = "terraform-provider-openstack/openstack"
       version = "~> 1.51.1"
     }
+    ssh = {
+      source = "ggplan/ssh"
+    }
+    local = {
+      source = "hashicorp/local"
+    }
+    http = {
+      source = "hashicorp/http"
+    }
+    kubernetes = {
+      source = "hashicorp/kubernetes"
+    }
+    argocd = {
+      source = "argoproj-labs/argocd"
+    }
+    random = {
+      source = "hashicorp/random"
+    }
+    mlflow = {
+      source = "ggplan/mlflow"
+    }
   }
 }

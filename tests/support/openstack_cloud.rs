@@ -20,6 +20,19 @@ pub fn env_var(name: &str) -> String {
     })
 }
 
+/// The files of `stacks/gourmetgram` that make its first layer, the seed's `tf/kvm` (with the
+/// Kubernetes API's security group ggplan needs): what runs without SSH or a cluster.
+pub const INFRASTRUCTURE_LAYER: [&str; 8] = [
+    "versions.tf",
+    "provider.tf",
+    "variables.tf",
+    "data.tf",
+    "main.tf",
+    "lease.tf",
+    "kube_api.tf",
+    "outputs.tf",
+];
+
 /// A copy of a stack with the test clouds.yaml beside it (found in the current directory, as
 /// the seed has it).
 pub struct Stack {
@@ -39,7 +52,9 @@ impl Stack {
         )
         .unwrap();
         for (name, text) in files {
-            std::fs::write(dir.join(name), text).unwrap();
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
         }
         Stack {
             _tmp: tmp,
@@ -50,19 +65,10 @@ impl Stack {
 
     pub fn gourmetgram(suffix: &str) -> Stack {
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/gourmetgram");
-        let files = std::fs::read_dir(&source)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "tf"))
-            .map(|p| {
-                (
-                    p.file_name().unwrap().to_str().unwrap().to_string(),
-                    std::fs::read_to_string(&p).unwrap(),
-                )
-            })
-            .collect::<Vec<_>>();
-        let files: Vec<(&str, String)> =
-            files.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+        let files: Vec<(&str, String)> = INFRASTRUCTURE_LAYER
+            .iter()
+            .map(|name| (*name, std::fs::read_to_string(source.join(name)).unwrap()))
+            .collect();
         Stack::new(suffix, &files)
     }
 
@@ -77,6 +83,11 @@ impl Stack {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// `run` with more environment variables.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, String)]) -> Run {
         let output = Command::new(BIN)
             .args(args)
             .arg("-no-color")
@@ -87,6 +98,7 @@ impl Stack {
                 "TF_VAR_reservation",
                 env_var("GGPLAN_TEST_OPENSTACK_RESERVATION"),
             )
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap();
         Run::of(output)

@@ -12,7 +12,7 @@
 //! - [`with_empty_block_lists`]: the blocks of an imported object, as a configuration has them.
 
 use crate::path::AttrPath;
-use crate::schema::{BlockNesting, Schema};
+use crate::schema::{BlockNesting, Schema, Type};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -190,24 +190,95 @@ fn mark_equal(v: Value, secrets: &[Value]) -> Value {
 /// The paths whose value was known in the plan that was shown (`original`) and differs in
 /// the final plan made during apply (`fin`): a provider may only fill in what was unknown
 /// (Terraform's "Provider produced inconsistent final plan").
-pub fn incompatible_paths(original: &Value, fin: &Value) -> Vec<AttrPath> {
+pub fn incompatible_paths(schema: &Schema, original: &Value, fin: &Value) -> Vec<AttrPath> {
     let mut out = Vec::new();
-    collect_incompatible(original.peel(), fin.peel(), &AttrPath::root(), &mut out);
+    let shape = Shape::Object(schema);
+    collect_incompatible(
+        shape,
+        original.peel(),
+        fin.peel(),
+        &AttrPath::root(),
+        &mut out,
+    );
     out
 }
 
-fn collect_incompatible(original: &Value, fin: &Value, at: &AttrPath, out: &mut Vec<AttrPath>) {
+/// What the schema says a value is, as far as the final-plan rule needs: sets are compared
+/// without regard to order (a set planned with an unknown element is ordered anew once it is
+/// known), everything else position by position.
+#[derive(Clone, Copy)]
+enum Shape<'s> {
+    Object(&'s Schema),
+    Type(&'s Type),
+    /// A list or set of nested blocks.
+    Blocks(&'s Schema, BlockNesting),
+    Unknown,
+}
+
+impl<'s> Shape<'s> {
+    fn of_key(self, key: &str) -> Shape<'s> {
+        match self {
+            Shape::Object(schema) => match (schema.attributes.get(key), schema.blocks.get(key)) {
+                (Some(attribute), _) => Shape::Type(&attribute.ty),
+                (None, Some(block)) if block.nesting == BlockNesting::Single => {
+                    Shape::Object(&block.block)
+                }
+                (None, Some(block)) => Shape::Blocks(&block.block, block.nesting),
+                (None, None) => Shape::Unknown,
+            },
+            Shape::Type(Type::Object(fields)) => {
+                fields.get(key).map_or(Shape::Unknown, Shape::Type)
+            }
+            Shape::Type(Type::Map(element)) => Shape::Type(element),
+            Shape::Type(Type::Optional(inner, _)) => Shape::Type(inner).of_key(key),
+            _ => Shape::Unknown,
+        }
+    }
+
+    fn element(self, index: usize) -> Shape<'s> {
+        match self {
+            Shape::Type(Type::List(element) | Type::Set(element)) => Shape::Type(element),
+            Shape::Type(Type::Tuple(elements)) => {
+                elements.get(index).map_or(Shape::Unknown, Shape::Type)
+            }
+            Shape::Type(Type::Optional(inner, _)) => Shape::Type(inner).element(index),
+            Shape::Blocks(schema, _) => Shape::Object(schema),
+            _ => Shape::Unknown,
+        }
+    }
+
+    fn is_set(self) -> bool {
+        match self {
+            Shape::Type(Type::Set(_)) | Shape::Blocks(_, BlockNesting::Set) => true,
+            Shape::Type(Type::Optional(inner, _)) => Shape::Type(inner).is_set(),
+            _ => false,
+        }
+    }
+}
+
+fn collect_incompatible(
+    shape: Shape<'_>,
+    original: &Value,
+    fin: &Value,
+    at: &AttrPath,
+    out: &mut Vec<AttrPath>,
+) {
     match (original, fin) {
         (Value::Unknown, _) => {}
         (Value::Map(a), Value::Map(b)) => {
             for (k, v) in a {
                 let other = b.get(k).unwrap_or(&Value::Null);
-                collect_incompatible(v.peel(), other.peel(), &at.key(k), out);
+                collect_incompatible(shape.of_key(k), v.peel(), other.peel(), &at.key(k), out);
+            }
+        }
+        (Value::List(a), Value::List(b)) if a.len() == b.len() && shape.is_set() => {
+            if !set_fills_in(shape.element(0), a, b) {
+                out.push(at.clone());
             }
         }
         (Value::List(a), Value::List(b)) if a.len() == b.len() => {
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                collect_incompatible(x.peel(), y.peel(), &at.index(i), out);
+                collect_incompatible(shape.element(i), x.peel(), y.peel(), &at.index(i), out);
             }
         }
         (a, b) if a.is_wholly_known() && a.clone().unmark_deep().0 != b.clone().unmark_deep().0 => {
@@ -215,6 +286,35 @@ fn collect_incompatible(original: &Value, fin: &Value, at: &AttrPath, out: &mut 
         }
         _ => {}
     }
+}
+
+/// Whether the elements of the set `fin` can be paired, one for one, with those of the set
+/// `original`, each only filling in what was unknown. Known elements are paired first, so an
+/// unknown element cannot take the place a known one needs.
+fn set_fills_in(element: Shape<'_>, original: &[Value], fin: &[Value]) -> bool {
+    let mut free: Vec<&Value> = fin.iter().collect();
+    let mut ordered: Vec<&Value> = original.iter().collect();
+    ordered.sort_by_key(|v| !v.is_wholly_known());
+    ordered.iter().all(|wanted| {
+        let fits = |candidate: &&Value| {
+            let mut problems = Vec::new();
+            collect_incompatible(
+                element,
+                wanted.peel(),
+                candidate.peel(),
+                &AttrPath::root(),
+                &mut problems,
+            );
+            problems.is_empty()
+        };
+        match free.iter().position(fits) {
+            Some(i) => {
+                free.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    })
 }
 
 /// An imported state has no configuration to keep blocks from (`fixed_ip`, `scheduler_hints`
@@ -313,11 +413,55 @@ mod tests {
     fn a_final_plan_may_fill_in_unknowns_but_not_change_known_values() {
         let shown = Value::object([("id", Value::Unknown), ("name", Value::string("a"))]);
         let filled = Value::object([("id", Value::string("1")), ("name", Value::string("a"))]);
-        assert!(incompatible_paths(&shown, &filled).is_empty());
+        assert!(incompatible_paths(&schema(), &shown, &filled).is_empty());
         let renamed = Value::object([("id", Value::string("1")), ("name", Value::string("b"))]);
         assert_eq!(
-            incompatible_paths(&shown, &renamed),
+            incompatible_paths(&schema(), &shown, &renamed),
             vec![AttrPath::attr("name")]
+        );
+    }
+
+    #[test]
+    fn a_set_with_an_unknown_element_may_come_back_in_another_order() {
+        let schema = Schema::new(
+            "port",
+            [
+                (
+                    "groups",
+                    Attribute::optional(Type::Set(Box::new(Type::String))),
+                ),
+                (
+                    "order",
+                    Attribute::optional(Type::List(Box::new(Type::String))),
+                ),
+            ],
+        );
+        let strings =
+            |items: &[&str]| Value::List(items.iter().map(|s| Value::string(*s)).collect());
+        let shown = Value::object([
+            (
+                "groups",
+                Value::List(vec![Value::string("b"), Value::string("c"), Value::Unknown]),
+            ),
+            ("order", strings(&["b", "c"])),
+        ]);
+        let sorted = Value::object([
+            ("groups", strings(&["a", "b", "c"])),
+            ("order", strings(&["b", "c"])),
+        ]);
+        assert!(incompatible_paths(&schema, &shown, &sorted).is_empty());
+        // A known element lost is still a change, and a list keeps its order.
+        let lost = Value::object([
+            ("groups", strings(&["a", "b", "d"])),
+            ("order", strings(&["c", "b"])),
+        ]);
+        assert_eq!(
+            incompatible_paths(&schema, &shown, &lost),
+            vec![
+                AttrPath::attr("groups"),
+                AttrPath::attr("order").index(0),
+                AttrPath::attr("order").index(1)
+            ]
         );
     }
 

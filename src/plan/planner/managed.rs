@@ -146,10 +146,9 @@ impl Planner {
 
     /// An instance outside `--target`: it stays as it is.
     fn unchanged(&self, inst: &Instance<'_>, prior: Value) -> PlannedChange {
-        PlannedChange {
-            planned_without_provider: false,
-            ..inst.change(Action::NoOp, Some(prior.clone()), prior)
-        }
+        let mut change = inst.change(Action::NoOp, Some(prior.clone()), prior);
+        change.change.planned_without_provider = false;
+        change
     }
 
     pub(super) fn prior_dependencies(&self, inst: &InstanceAddr) -> Vec<InstanceAddr> {

@@ -35,9 +35,6 @@ pub struct PlannedChange {
     /// The instances it depended on when last applied (orders destroys).
     pub prior_dependencies: Vec<InstanceAddr>,
     pub create_before_destroy: bool,
-    /// Planned from the configuration alone: its provider is configured only during apply,
-    /// which plans it properly then (and does not hold that plan to this one).
-    pub planned_without_provider: bool,
 }
 
 impl PlannedChange {
@@ -50,7 +47,6 @@ impl PlannedChange {
             expansion: Expansion::Single,
             prior_dependencies: Vec::new(),
             create_before_destroy: false,
-            planned_without_provider: false,
         }
     }
 }

@@ -30,18 +30,20 @@ pub(super) struct Instance<'a> {
 impl Instance<'_> {
     /// A change of this instance, with what apply re-evaluates it with.
     pub fn change(&self, action: Action, before: Option<Value>, after: Value) -> PlannedChange {
-        let change = ResourceChange::new(
-            self.addr.clone(),
-            self.resource.provider.clone(),
-            action,
-            before,
-            Some(after),
-        );
+        let change = ResourceChange {
+            planned_without_provider: self.provider.is_deferred(),
+            ..ResourceChange::new(
+                self.addr.clone(),
+                self.resource.provider.clone(),
+                action,
+                before,
+                Some(after),
+            )
+        };
         PlannedChange {
             context: self.context.clone(),
             expansion: self.expansion,
             create_before_destroy: self.resource.lifecycle.create_before_destroy,
-            planned_without_provider: self.provider.is_deferred(),
             ..PlannedChange::new(change)
         }
     }
