@@ -6,6 +6,7 @@ pub mod address;
 pub mod apply;
 pub mod cli;
 pub mod clock;
+pub mod conditions;
 pub mod config;
 pub mod drift;
 pub mod events;

@@ -155,7 +155,7 @@ impl Scope {
 pub struct InstanceContext {
     pub count_index: Option<usize>,
     pub each: Option<(String, Value)>,
-    /// `self`: the object, inside its provisioner blocks.
+    /// `self`: the object, in its provisioner blocks and postconditions.
     pub this: Option<Value>,
 }
 
@@ -306,7 +306,9 @@ impl Resolver for ScopeResolver<'_> {
             },
             "self" => match &self.instance.this {
                 Some(object) => Ok((object.clone(), 0)),
-                None => Err("self is only available in provisioner blocks.".into()),
+                None => {
+                    Err("self is only available in provisioner blocks and postconditions.".into())
+                }
             },
             "module" => match attr(steps, 0) {
                 Some(name) => self.call(name, steps),

@@ -19,7 +19,8 @@
 //!
 //! The stack's variables map the servers to these (the jump host, the SSH port and user, the
 //! API server, MLflow, the manifests' URLs, no waiting for Argo CD); everything else is the
-//! real stack. One test, in order: validate; plan from empty (every layer, the providers
+//! real stack. One test, in order: validate; a plan stopped by a manifest that is not there;
+//! plan from empty (every layer, the providers
 //! configured during apply marked); apply from empty to everything; a clean re-plan; drift in
 //! three layers at once (a host file, a Kubernetes object, the registered model) in one
 //! `ggplan drift` report, then repaired with Docker restarted on that node only; `-replace` of
@@ -276,6 +277,17 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
     let ggplan = |args: &[&str]| stack.run_with(args, &env);
 
     timed("validate", || ggplan(&["validate"])).expect(0);
+    // A release manifest that is not there stops the plan at the stack's postcondition.
+    let missing = format!("argo_events_manifest_url={}", releases.url("/missing.yaml"));
+    let refused = ggplan(&["plan", "-var", &missing]).expect(1);
+    assert!(
+        refused
+            .all()
+            .contains("Argo Events' manifest could not be downloaded from")
+            && refused.all().contains("(HTTP 404)"),
+        "{}",
+        refused.all()
+    );
 
     let plan = timed("plan from empty", || ggplan(&["plan"])).expect(0);
     for every_layer in [

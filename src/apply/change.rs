@@ -3,16 +3,18 @@
 
 use super::Applier;
 use crate::address::InstanceAddr;
+use crate::conditions::Kind;
 use crate::config::{ProvisionerWhen, Resource};
 use crate::events::Event;
 use crate::plan::{Action, PlannedChange};
 use crate::providers::{Applied, ResourceProvider};
+use crate::scope::InstanceContext;
 use crate::state::{InstanceState, JournalEntry, PendingAction, deposed_key};
 use ggplan_sdk::{Diagnostic, Diagnostics, Schema, Value, objchange};
 use std::time::Instant;
 
 impl Applier {
-    /// Carries out a change's create, update or read.
+    /// Carries out a change's create, update or read, between its conditions.
     pub(super) async fn main(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
         let resource: &Resource = self
@@ -45,6 +47,11 @@ impl Applier {
             .at_range(Some(resource.range.clone()))
             .into());
         }
+        // The conditions again, with every value known now (and `self` the new object).
+        let (lifecycle, module) = (&resource.lifecycle, &addr.module);
+        let pre = &lifecycle.preconditions;
+        self.run
+            .check(pre, Kind::ResourcePrecondition, module, &c.context)?;
         let done = if c.change.action == Action::Read {
             let Some(_slot) = self.run.slot().await else {
                 return Err(super::not_started());
@@ -54,7 +61,14 @@ impl Applier {
             self.write(c, resource, &provider, config).await
         };
         // Whatever names an attribute is shown at it in the resource's block.
-        done.map_err(|d| provider.place(resource, d, &self.run.module().sources))
+        let value = done.map_err(|d| provider.place(resource, d, &self.run.module().sources))?;
+        let context = InstanceContext {
+            this: Some(value),
+            ..c.context.clone()
+        };
+        let post = &lifecycle.postconditions;
+        self.run
+            .check(post, Kind::ResourcePostcondition, module, &context)
     }
 
     /// Reads a data source whose configuration was not known at plan time.
@@ -63,7 +77,7 @@ impl Applier {
         c: &PlannedChange,
         provider: &ResourceProvider<'_>,
         config: &Value,
-    ) -> Result<(), Diagnostics> {
+    ) -> Result<Value, Diagnostics> {
         let addr = &c.change.addr;
         let started = Instant::now();
         self.run.emit(Event::ApplyStarted {
@@ -75,8 +89,8 @@ impl Applier {
         self.commit(JournalEntry::Set(self.instance_state(c, value.clone())))
             .await?;
         self.finished(c, Action::Read, started, &value);
-        self.run.set_instance(addr, c.expansion, value);
-        Ok(())
+        self.run.set_instance(addr, c.expansion, value.clone());
+        Ok(value)
     }
 
     /// Creates or updates the object: planned again with the values now known (the provider
@@ -87,7 +101,7 @@ impl Applier {
         resource: &Resource,
         provider: &ResourceProvider<'_>,
         config: Value,
-    ) -> Result<(), Diagnostics> {
+    ) -> Result<Value, Diagnostics> {
         let addr = &c.change.addr;
         let started = Instant::now();
         let (shown, prior) = match c.change.action {
@@ -156,8 +170,8 @@ impl Applier {
             other => other,
         });
         self.finished(c, shown, started, &value);
-        self.run.set_instance(addr, c.expansion, value);
-        Ok(())
+        self.run.set_instance(addr, c.expansion, value.clone());
+        Ok(value)
     }
 
     /// Journals the write as begun; a create-before-destroy first sets the old object aside

@@ -12,6 +12,7 @@ mod provision;
 mod steps;
 
 use crate::address::{InstanceAddr, ModuleInstance};
+use crate::conditions::Kind;
 use crate::graph::Node;
 use crate::locks::{into_inner, locked};
 use crate::plan::{Action, PlannedChange, PlannedRun};
@@ -287,11 +288,11 @@ impl Applier {
         } else if !run.options().targets.is_empty() {
             return Ok(());
         } else {
-            let value = run.eval(
-                &output.value,
-                &ModuleInstance::root(),
-                &InstanceContext::default(),
-            )?;
+            let root = ModuleInstance::root();
+            let context = InstanceContext::default();
+            let pre = &output.preconditions;
+            run.check(pre, Kind::OutputPrecondition, &root, &context)?;
+            let value = run.eval(&output.value, &root, &context)?;
             if !value.is_wholly_known() && self.refresh_only {
                 return Ok(());
             }

@@ -4,9 +4,8 @@ mod provisioner;
 
 use super::type_expr::parse_type;
 use super::{
-    Attr, Block, Body, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend, Module,
-    ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Validation, Variable,
-    literal,
+    Attr, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend,
+    Module, ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Variable, literal,
 };
 use crate::address::{ProviderAddr, ResourceAddr};
 use crate::suggest::did_you_mean;
@@ -584,7 +583,7 @@ impl Decoder<'_> {
 
     /// A variable's `validation` blocks, each with both a condition and an error message; any
     /// other block is reported.
-    fn validations(&mut self, body: &Body) -> Vec<Validation> {
+    fn validations(&mut self, body: &Body) -> Vec<Condition> {
         let mut validations = Vec::new();
         for nested in &body.blocks {
             if nested.type_name != "validation" {
@@ -598,22 +597,40 @@ impl Decoder<'_> {
                 );
                 continue;
             }
-            match (
-                nested.body.attributes.get("condition"),
-                nested.body.attributes.get("error_message"),
-            ) {
-                (Some(c), Some(m)) => validations.push(Validation {
-                    condition: c.value.clone(),
-                    error_message: m.value.clone(),
-                }),
-                _ => self.error(
-                    Some(nested.span.clone()),
-                    "Incomplete validation block",
-                    "A validation block needs both condition and error_message.".into(),
-                ),
-            }
+            validations.extend(self.condition(nested));
         }
         validations
+    }
+
+    /// A `validation`, `precondition` or `postcondition` block: `condition` and
+    /// `error_message`, nothing else.
+    fn condition(&mut self, block: &Block) -> Option<Condition> {
+        let what = format!("a {} block", block.type_name);
+        self.reject_unknown(&block.body, &["condition", "error_message"], &what);
+        if let Some(nested) = block.body.blocks.first() {
+            self.error(
+                Some(nested.span.clone()),
+                "Unsupported block type",
+                format!("{what} holds only condition and error_message."),
+            );
+        }
+        match (
+            block.body.attributes.get("condition"),
+            block.body.attributes.get("error_message"),
+        ) {
+            (Some(c), Some(m)) => Some(Condition {
+                condition: c.value.clone(),
+                error_message: m.value.clone(),
+            }),
+            _ => {
+                self.error(
+                    Some(block.span.clone()),
+                    &format!("Incomplete {} block", block.type_name),
+                    format!("{what} needs both condition and error_message."),
+                );
+                None
+            }
+        }
     }
 
     /// The literal `description` of a variable or output, empty without one.
@@ -691,6 +708,21 @@ impl Decoder<'_> {
         let description = self.description(&body);
         let sensitive = self.literal_flag(&body, "sensitive", false);
         let depends_on = self.depends_on(&body);
+        let mut preconditions = Vec::new();
+        for nested in &body.blocks {
+            if nested.type_name == "precondition" {
+                preconditions.extend(self.condition(nested));
+            } else {
+                self.error(
+                    Some(nested.span.clone()),
+                    "Unsupported block type",
+                    format!(
+                        "An output block holds precondition blocks, not {:?}.",
+                        nested.type_name
+                    ),
+                );
+            }
+        }
         let name = labels[0].clone();
         let output = Output {
             name: name.clone(),
@@ -698,6 +730,7 @@ impl Decoder<'_> {
             description,
             sensitive,
             depends_on,
+            preconditions,
             range: self.sources.range(self.file, span.clone().unwrap_or(0..0)),
         };
         if self.module.outputs.insert(name.clone(), output).is_some() {
@@ -854,6 +887,7 @@ impl Decoder<'_> {
                 "lifecycle" if kind == ResourceKind::Managed => {
                     lifecycle = self.lifecycle(&nested.body)
                 }
+                "lifecycle" => lifecycle = self.data_lifecycle(&nested.body),
                 "provisioner" if kind == ResourceKind::Managed => {
                     provisioners.extend(self.provisioner(nested))
                 }
@@ -941,7 +975,34 @@ impl Decoder<'_> {
         if let Some(a) = body.attributes.get("replace_triggered_by") {
             lifecycle.replace_triggered_by = self.replace_triggered_by(a);
         }
+        self.conditions(body, &mut lifecycle);
         lifecycle
+    }
+
+    /// A data source's `lifecycle` block: its conditions only, as in Terraform.
+    fn data_lifecycle(&mut self, body: &Body) -> Lifecycle {
+        self.reject_unknown(body, &[], "a data source's lifecycle block");
+        let mut lifecycle = Lifecycle::default();
+        self.conditions(body, &mut lifecycle);
+        lifecycle
+    }
+
+    /// The `precondition` and `postcondition` blocks of a `lifecycle` block.
+    fn conditions(&mut self, body: &Body, lifecycle: &mut Lifecycle) {
+        for nested in &body.blocks {
+            match nested.type_name.as_str() {
+                "precondition" => lifecycle.preconditions.extend(self.condition(nested)),
+                "postcondition" => lifecycle.postconditions.extend(self.condition(nested)),
+                other => self.error(
+                    Some(nested.span.clone()),
+                    "Unsupported block type",
+                    format!(
+                        "A lifecycle block holds precondition and postcondition blocks, not \
+                         {other:?}."
+                    ),
+                ),
+            }
+        }
     }
 
     /// `replace_triggered_by`: a list of references to managed resources, their instances

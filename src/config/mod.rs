@@ -93,14 +93,15 @@ pub struct Variable {
     pub description: String,
     pub sensitive: bool,
     pub nullable: bool,
-    pub validations: Vec<Validation>,
+    pub validations: Vec<Condition>,
     /// The block's header line, `variable "name" {`, where problems with it are shown.
     pub range: SourceRange,
 }
 
-/// A `validation` block of a variable.
+/// A rule written as `condition` and `error_message`: a variable's `validation`, or a
+/// `precondition` or `postcondition` of a resource, data source or output.
 #[derive(Debug, Clone)]
-pub struct Validation {
+pub struct Condition {
     pub condition: Expr,
     pub error_message: Expr,
 }
@@ -121,6 +122,8 @@ pub struct Output {
     pub description: String,
     pub sensitive: bool,
     pub depends_on: Vec<Expr>,
+    /// Checked before the value is recorded; a failure stops the plan or apply.
+    pub preconditions: Vec<Condition>,
     pub range: SourceRange,
 }
 
@@ -163,6 +166,10 @@ pub struct Lifecycle {
     pub ignore_changes: IgnoreChanges,
     /// References whose change replaces this resource.
     pub replace_triggered_by: Vec<Expr>,
+    /// Checked before the instance is planned (or, when not known yet, applied).
+    pub preconditions: Vec<Condition>,
+    /// Checked on the planned object (`self`), or after apply when it is not known yet.
+    pub postconditions: Vec<Condition>,
 }
 
 /// A `provisioner "local-exec"` block: a command run where ggplan runs, after the object is

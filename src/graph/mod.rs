@@ -7,7 +7,7 @@
 mod dot;
 
 use crate::address::{ConfigResource, ModulePath, ProviderAddr, ResourceAddr};
-use crate::config::{Body, Expr, Module, ModuleCall, ProvisionerWhen, Repetition};
+use crate::config::{Body, Condition, Expr, Module, ModuleCall, ProvisionerWhen, Repetition};
 use crate::lang::references::{Referent, references, references_within};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind};
@@ -247,14 +247,22 @@ impl<'a> Builder<'a> {
                 for provisioner in &resource.provisioners {
                     let scope = Scope {
                         provisioner: Some(provisioner.when),
+                        self_object: true,
                         ..scope.clone()
                     };
                     self.body_edges(from, &provisioner.body, &scope);
                 }
+                self.condition_edges(from, &resource.lifecycle.preconditions, &scope);
+                let post = Scope {
+                    self_object: true,
+                    ..scope.clone()
+                };
+                self.condition_edges(from, &resource.lifecycle.postconditions, &post);
             }
             for (name, output) in &m.outputs {
                 let from = self.index[&Node::Output(path.clone(), name.clone())];
                 self.expr_edges(from, &output.value, &plain);
+                self.condition_edges(from, &output.preconditions, &plain);
                 self.edges.extend(call.map(|c| (from, c)));
                 for e in &output.depends_on {
                     self.depends_on_edge(from, e, &plain);
@@ -356,6 +364,13 @@ impl<'a> Builder<'a> {
         }
     }
 
+    fn condition_edges(&mut self, from: usize, rules: &[Condition], scope: &Scope<'_>) {
+        for rule in rules {
+            self.expr_edges(from, &rule.condition, scope);
+            self.expr_edges(from, &rule.error_message, scope);
+        }
+    }
+
     fn depends_on_edge(&mut self, from: usize, e: &Expr, scope: &Scope<'_>) {
         let refs = references(e);
         let is_plain_reference = refs.len() == 1
@@ -428,7 +443,7 @@ impl<'a> Builder<'a> {
                     if scope.this.as_ref() == Some(&addr) {
                         Err((
                             "Self-referential block",
-                            format!("{addr} refers to itself; use another resource, or a value known before it{}.", if scope.provisioner.is_some() { " (a provisioner refers to its object as self)" } else { "" }),
+                            format!("{addr} refers to itself; use another resource, or a value known before it{}.", if scope.self_object { " (here it is self)" } else { "" }),
                         ))
                     } else {
                         self.declared(Node::Resource(path.clone(), addr.clone()), || undeclared_resource(m, &addr))
@@ -440,7 +455,7 @@ impl<'a> Builder<'a> {
                     let allowed = match root.as_str() {
                         "count" => scope.count,
                         "each" => scope.each,
-                        "self" => scope.provisioner.is_some(),
+                        "self" => scope.self_object,
                         _ => true,
                     };
                     if allowed {
@@ -449,7 +464,7 @@ impl<'a> Builder<'a> {
                     Err(match root.as_str() {
                         "count" => ("Reference to \"count\" in non-counted context", "count.index is only available in blocks that set count.".to_string()),
                         "each" => ("Reference to \"each\" in context without for_each", "each.key and each.value are only available in blocks that set for_each.".to_string()),
-                        _ => ("Invalid \"self\" reference", "self is only available in provisioner blocks.".to_string()),
+                        _ => ("Invalid \"self\" reference", "self is only available in provisioner blocks and postconditions.".to_string()),
                     })
                 }
             };
@@ -608,9 +623,11 @@ struct Scope<'m> {
     count: bool,
     each: bool,
     this: Option<ResourceAddr>,
-    /// Inside a provisioner block: `self` is the object; a destroy-time provisioner refers
-    /// to nothing else (it runs when the rest of the stack may be gone).
+    /// Inside a provisioner block: a destroy-time provisioner refers to nothing but its
+    /// object (it runs when the rest of the stack may be gone).
     provisioner: Option<ProvisionerWhen>,
+    /// `self` is the object: in provisioner blocks and postconditions.
+    self_object: bool,
 }
 
 impl<'m> Scope<'m> {
@@ -622,6 +639,7 @@ impl<'m> Scope<'m> {
             each: false,
             this: None,
             provisioner: None,
+            self_object: false,
         }
     }
 }

@@ -208,6 +208,23 @@ impl Run {
         self.evaluator_scope(module, ctx, |ev| ev.eval(expr))
     }
 
+    /// Checks conditions in a module instance, in an instance's context (`self` included):
+    /// an error for each that fails; one not known yet passes until it is.
+    pub fn check(
+        &self,
+        rules: &[crate::config::Condition],
+        kind: crate::conditions::Kind,
+        module: &ModuleInstance,
+        ctx: &InstanceContext,
+    ) -> Result<(), Diagnostics> {
+        if rules.is_empty() {
+            return Ok(());
+        }
+        self.evaluator_scope(module, ctx, |ev| {
+            crate::conditions::check_all(ev, &self.module.sources, rules, kind)
+        })
+    }
+
     /// Evaluates a body against a schema in a module instance, in an instance's context.
     pub fn eval_config(
         &self,

@@ -3,6 +3,7 @@
 
 use super::{Run, missing_node};
 use crate::address::{ModulePath, ResourceAddr};
+use crate::conditions::Kind;
 use crate::graph::Node;
 use crate::locks::locked;
 use crate::scope::{CallValues, Expansion, InstanceContext, ResourceValues};
@@ -130,7 +131,10 @@ impl Run {
             let Some((parent, call, key)) = instance.split_last() else {
                 continue;
             };
-            let value = self.eval(&output.value, &instance, &InstanceContext::default())?;
+            let context = InstanceContext::default();
+            let pre = &output.preconditions;
+            self.check(pre, Kind::OutputPrecondition, &instance, &context)?;
+            let value = self.eval(&output.value, &instance, &context)?;
             let value = if output.sensitive {
                 value.into_sensitive()
             } else {

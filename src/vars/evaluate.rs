@@ -2,11 +2,12 @@
 //! handled per `nullable`, marked sensitive, then checked by its validation rules.
 
 use super::{InputSource, RawInput, RawInputs, RawValue, function_calls};
-use crate::config::{Expr, Module, Validation, Variable};
+use crate::conditions::{self, Verdict};
+use crate::config::{Condition, Expr, Module, Variable};
 use crate::lang::eval::{Evaluator, NoNames, Resolver, Step};
 use crate::lang::functions::FunctionContext;
 use crate::suggest::did_you_mean;
-use ggplan_sdk::{Diagnostic, Diagnostics, SourceRange, Type, Value};
+use ggplan_sdk::{Diagnostic, Diagnostics, SourceRange, Value};
 use std::collections::BTreeMap;
 
 /// Evaluates every declared variable of `module` from `inputs`: the input or the default,
@@ -257,50 +258,23 @@ fn validate(
     module: &Module,
     resolver: &Variables,
     functions: &FunctionContext,
-    rule: &Validation,
+    rule: &Condition,
     origin: &SourceRange,
 ) -> Result<(), Diagnostics> {
     let mut eval = Evaluator::new(&module.sources, resolver, functions);
-    let rule_at = module.range(&rule.condition);
-    let (condition, _) = eval.eval(&rule.condition)?.unmark();
-    match Type::Bool.convert(condition) {
-        Ok(Value::Bool(true)) => return Ok(()),
-        // A variable it refers to is in error already.
-        Ok(Value::Unknown) => return Ok(()),
-        Ok(Value::Bool(false)) => {}
-        other => {
-            let got = other.map_or("a value that is not a bool", |v| v.kind_name());
-            return Err(Diagnostic::error(
-                "Invalid validation result",
-                format!("The condition of a validation rule must be true or false, not {got}."),
-            )
-            .at_range(Some(rule_at))
-            .into());
-        }
+    match conditions::evaluate(&mut eval, &module.sources, rule)? {
+        // Unknown: a variable it refers to is in error already.
+        Verdict::Holds | Verdict::NotYetKnown => Ok(()),
+        Verdict::Fails(message) => Err(Diagnostic::error(
+            "Invalid value for variable",
+            format!(
+                "{message}\n\nThis was checked by the validation rule at {}.",
+                module.range(&rule.condition)
+            ),
+        )
+        .at_range(Some(origin.clone()))
+        .into()),
     }
-    let message = eval.eval(&rule.error_message)?;
-    let message = match message {
-        Value::Sensitive(_) => {
-            "The error message included a sensitive value, so it will not be displayed.".into()
-        }
-        other => match Type::String.convert(other) {
-            Ok(Value::String(s)) => s,
-            _ => {
-                return Err(Diagnostic::error(
-                    "Invalid error message",
-                    "The error_message of a validation rule must be a string.",
-                )
-                .at_range(Some(module.range(&rule.error_message)))
-                .into());
-            }
-        },
-    };
-    Err(Diagnostic::error(
-        "Invalid value for variable",
-        format!("{message}\n\nThis was checked by the validation rule at {rule_at}."),
-    )
-    .at_range(Some(origin.clone()))
-    .into())
 }
 
 /// What validation rules can refer to: the input variables (Terraform 1.9 and later let a

@@ -4,9 +4,9 @@
 # the admin kubeconfig read back from node1 for the kubernetes, helm and argocd providers.
 
 variable "kubespray_dir" {
-  description = "A kubespray checkout (the seed's gourmetgram-iac/ansible/k8s/kubespray), where cluster.yml is."
+  description = "A kubespray checkout, where cluster.yml is; null: ansible/k8s/kubespray in this directory, as the seed's gourmetgram-iac has it. (The tests point it at a stand-in.)"
   type        = string
-  default     = "ansible/k8s/kubespray"
+  default     = null
 }
 
 variable "kube_api_server" {
@@ -17,6 +17,7 @@ variable "kube_api_server" {
 
 locals {
   inventory_dir = "${path.module}/generated/inventory/mycluster"
+  kubespray_dir = coalesce(var.kubespray_dir, "${path.module}/ansible/k8s/kubespray")
   control_plane = ["node1", "node2"]
   etcd          = ["node1"]
   node_vars = {
@@ -82,7 +83,7 @@ resource "terraform_data" "kubespray" {
   ]
 
   provisioner "local-exec" {
-    working_dir = var.kubespray_dir
+    working_dir = local.kubespray_dir
     command     = "ansible-playbook -i ${abspath(local.inventory_dir)}/hosts.yaml --become --become-user=root cluster.yml"
     environment = {
       ANSIBLE_HOST_KEY_CHECKING = "False"

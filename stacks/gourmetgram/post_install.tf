@@ -119,14 +119,26 @@ resource "kubernetes_namespace_v1" "argo" {
   }
 }
 
-# Read at plan time, so a plan shows every object of the release. (An error page instead of
-# the manifest fails in manifest_decode_multi, which finds no Kubernetes object in it.)
+# Read at plan time, so a plan shows every object of the release; anything but the manifest
+# (an error page, a redirect to a login) stops the plan there.
 data "http" "argo_workflows" {
   url = var.argo_workflows_manifest_url
+  lifecycle {
+    postcondition {
+      condition     = self.status_code == 200
+      error_message = "Argo Workflows' manifest could not be downloaded from ${self.url} (HTTP ${self.status_code})."
+    }
+  }
 }
 
 data "http" "argo_events" {
   url = var.argo_events_manifest_url
+  lifecycle {
+    postcondition {
+      condition     = self.status_code == 200
+      error_message = "Argo Events' manifest could not be downloaded from ${self.url} (HTTP ${self.status_code})."
+    }
+  }
 }
 
 resource "kubernetes_manifest" "argo" {

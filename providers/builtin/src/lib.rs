@@ -113,7 +113,7 @@ mod tests {
             assert!(count > 0, "{} offers no types", factory.name);
         }
         let names: Vec<_> = factories().iter().map(|f| f.name).collect();
-        assert_eq!(names, ["terraform", "random", "local"]);
+        assert_eq!(names, ["terraform", "random", "local", "http"]);
     }
 
     #[test]

@@ -272,9 +272,8 @@ fn collect_incompatible(
             }
         }
         (Value::List(a), Value::List(b)) if a.len() == b.len() && shape.is_set() => {
-            if !set_fills_in(shape.element(0), a, b) {
-                out.push(at.clone());
-            }
+            let fills_in = set_fills_in(shape.element(0), a, b);
+            out.extend((!fills_in).then(|| at.clone()));
         }
         (Value::List(a), Value::List(b)) if a.len() == b.len() => {
             for (i, (x, y)) in a.iter().zip(b).enumerate() {

@@ -3,6 +3,7 @@
 
 use super::Planner;
 use crate::address::ModuleInstance;
+use crate::conditions::Kind;
 use crate::locks::locked;
 use crate::plan::{Action, OutputChange};
 use crate::scope::InstanceContext;
@@ -25,11 +26,12 @@ impl Planner {
         if self.run.is_targeted() {
             return Ok(());
         }
-        let value = self.run.eval(
-            &output.value,
-            &ModuleInstance::root(),
-            &InstanceContext::default(),
-        )?;
+        let root = ModuleInstance::root();
+        let context = InstanceContext::default();
+        let pre = &output.preconditions;
+        self.run
+            .check(pre, Kind::OutputPrecondition, &root, &context)?;
+        let value = self.run.eval(&output.value, &root, &context)?;
         if value.contains_sensitive() && !output.sensitive {
             return Err(Diagnostic::error(
                 "Output refers to sensitive values",

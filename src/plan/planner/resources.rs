@@ -7,6 +7,7 @@ use crate::address::{
     ConfigResource, InstanceAddr, InstanceKey, ModuleInstance, ModulePath, ProviderAddr,
     ResourceAddr,
 };
+use crate::conditions::Kind;
 use crate::config::Resource;
 use crate::events::Event;
 use crate::lang::references::{Referent, references};
@@ -149,10 +150,7 @@ impl Planner {
                 let Some(_slot) = self.run.slot().await else {
                     return Ok(None);
                 };
-                match resource.addr.kind {
-                    ResourceKind::Managed => self.plan_managed(&inst).await,
-                    ResourceKind::Data => self.plan_data(&inst, dependencies_pending).await,
-                }
+                self.plan_instance(&inst, dependencies_pending).await
             }
         }))
         .await;
@@ -171,6 +169,36 @@ impl Planner {
             }
         }
         diags
+    }
+
+    /// One instance, by its kind, between its preconditions and its postconditions (with
+    /// `self` the planned object). A condition not known yet is checked again during apply.
+    async fn plan_instance(
+        &self,
+        inst: &Instance<'_>,
+        dependencies_pending: bool,
+    ) -> Result<Option<PlannedChange>, Diagnostics> {
+        let lifecycle = &inst.resource.lifecycle;
+        let module = &inst.addr.module;
+        if self.is_selected(&inst.addr) {
+            let pre = &lifecycle.preconditions;
+            self.run
+                .check(pre, Kind::ResourcePrecondition, module, &inst.context)?;
+        }
+        let planned = match inst.resource.addr.kind {
+            ResourceKind::Managed => self.plan_managed(inst).await?,
+            ResourceKind::Data => self.plan_data(inst, dependencies_pending).await?,
+        };
+        if let Some(after) = planned.as_ref().and_then(|p| p.change.after.clone()) {
+            let context = InstanceContext {
+                this: Some(after),
+                ..inst.context.clone()
+            };
+            let post = &lifecycle.postconditions;
+            self.run
+                .check(post, Kind::ResourcePostcondition, module, &context)?;
+        }
+        Ok(planned)
     }
 
     /// As in Terraform, a data source whose configuration is known waits for apply only
