@@ -283,7 +283,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
     assert!(
         refused
             .all()
-            .contains("Argo Events' manifest could not be downloaded from")
+            .contains("The Argo Events manifest could not be downloaded from")
             && refused.all().contains("(HTTP 404)"),
         "{}",
         refused.all()
@@ -294,7 +294,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
         "# openstack_compute_instance_v2.nodes[\"node3\"] will be created",
         "# ssh_file.daemon_json[\"node2\"] will be created",
         "# terraform_data.kubespray will be created",
-        "# kubernetes_config_map_v1_data.coredns will be created",
+        "# kubernetes_config_map_v1_data.dns[\"coredns\"] will be created",
         "# kubernetes_manifest.argo[\"CustomResourceDefinition/argo/workflowtemplates.argoproj.io\"] will be created",
         "# argocd_application.environment[\"canary\"] will be created",
         "# kubernetes_manifest.workflow[\"cron-train.yaml\"] will be created",
@@ -425,7 +425,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
     let drift = timed("drift", || ggplan(&["drift"])).expect(2);
     for drifted in [
         "ssh_file.daemon_json[\"node2\"]",
-        "kubernetes_config_map_v1_data.coredns",
+        "kubernetes_config_map_v1_data.dns[\"coredns\"]",
         "mlflow_registered_model.food11",
     ] {
         assert!(

@@ -7,7 +7,9 @@
 mod dot;
 
 use crate::address::{ConfigResource, ModulePath, ProviderAddr, ResourceAddr};
-use crate::config::{Body, Condition, Expr, Module, ModuleCall, ProvisionerWhen, Repetition};
+use crate::config::{
+    Body, Condition, Expr, Module, ModuleCall, ProvisionerWhen, Repetition, Resource,
+};
 use crate::lang::references::{Referent, references, references_within};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind};
@@ -224,40 +226,7 @@ impl<'a> Builder<'a> {
                 let provider = self.index[&Node::Provider(resource.provider.clone())];
                 self.edges.push((from, provider));
                 self.edges.extend(call.map(|c| (from, c)));
-                let scope = Scope {
-                    count: matches!(resource.repetition, Repetition::Count(_)),
-                    each: matches!(resource.repetition, Repetition::ForEach(_)),
-                    this: Some(addr.clone()),
-                    ..plain.clone()
-                };
-                if let Repetition::Count(e) | Repetition::ForEach(e) = &resource.repetition {
-                    let scope = Scope {
-                        this: Some(addr.clone()),
-                        ..plain.clone()
-                    };
-                    self.expr_edges(from, e, &scope);
-                }
-                self.body_edges(from, &resource.body, &scope);
-                for e in &resource.depends_on {
-                    self.depends_on_edge(from, e, &plain);
-                }
-                for e in &resource.lifecycle.replace_triggered_by {
-                    self.expr_edges(from, e, &scope);
-                }
-                for provisioner in &resource.provisioners {
-                    let scope = Scope {
-                        provisioner: Some(provisioner.when),
-                        self_object: true,
-                        ..scope.clone()
-                    };
-                    self.body_edges(from, &provisioner.body, &scope);
-                }
-                self.condition_edges(from, &resource.lifecycle.preconditions, &scope);
-                let post = Scope {
-                    self_object: true,
-                    ..scope.clone()
-                };
-                self.condition_edges(from, &resource.lifecycle.postconditions, &post);
+                self.resource_edges(from, addr, resource, &plain);
             }
             for (name, output) in &m.outputs {
                 let from = self.index[&Node::Output(path.clone(), name.clone())];
@@ -269,6 +238,51 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+    }
+
+    /// A resource's edges: its count/for_each, its body, depends_on, replace_triggered_by,
+    /// provisioners and conditions, each in the scope that lets it refer to what it may.
+    fn resource_edges(
+        &mut self,
+        from: usize,
+        addr: &ResourceAddr,
+        resource: &'a Resource,
+        plain: &Scope<'a>,
+    ) {
+        let scope = Scope {
+            count: matches!(resource.repetition, Repetition::Count(_)),
+            each: matches!(resource.repetition, Repetition::ForEach(_)),
+            this: Some(addr.clone()),
+            ..plain.clone()
+        };
+        if let Repetition::Count(e) | Repetition::ForEach(e) = &resource.repetition {
+            let scope = Scope {
+                this: Some(addr.clone()),
+                ..plain.clone()
+            };
+            self.expr_edges(from, e, &scope);
+        }
+        self.body_edges(from, &resource.body, &scope);
+        for e in &resource.depends_on {
+            self.depends_on_edge(from, e, plain);
+        }
+        for e in &resource.lifecycle.replace_triggered_by {
+            self.expr_edges(from, e, &scope);
+        }
+        for provisioner in &resource.provisioners {
+            let scope = Scope {
+                provisioner: Some(provisioner.when),
+                self_object: true,
+                ..scope.clone()
+            };
+            self.body_edges(from, &provisioner.body, &scope);
+        }
+        self.condition_edges(from, &resource.lifecycle.preconditions, &scope);
+        let post = Scope {
+            self_object: true,
+            ..scope.clone()
+        };
+        self.condition_edges(from, &resource.lifecycle.postconditions, &post);
     }
 
     /// A module call's edges: its count/for_each and depends_on in the caller's scope, and
@@ -409,15 +423,7 @@ impl<'a> Builder<'a> {
             if scope.provisioner == Some(ProvisionerWhen::Destroy)
                 && !matches!(referent, Referent::Contextual(_))
             {
-                self.diags.push(
-                    Diagnostic::error(
-                        "Invalid reference from destroy provisioner",
-                        "A destroy-time provisioner may only refer to the object it destroys, \
-                         through self, count.index or each.key: when it runs, what else it \
-                         names may already be gone.",
-                    )
-                    .at_range(Some(range)),
-                );
+                self.diags.push(destroy_provisioner_reference(range));
                 continue;
             }
             let targets = match referent {
@@ -642,6 +648,16 @@ impl<'m> Scope<'m> {
             self_object: false,
         }
     }
+}
+
+/// A destroy-time provisioner refers to something besides its object.
+fn destroy_provisioner_reference(range: ggplan_sdk::SourceRange) -> Diagnostic {
+    Diagnostic::error(
+        "Invalid reference from destroy provisioner",
+        "A destroy-time provisioner may only refer to the object it destroys, through self, \
+         count.index or each.key: when it runs, what else it names may already be gone.",
+    )
+    .at_range(Some(range))
 }
 
 /// Kahn's algorithm, smallest id first for a stable order; on a cycle, one cycle's nodes.

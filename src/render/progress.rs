@@ -34,15 +34,11 @@ pub fn line(event: &Event, style: &Style) -> String {
             addr,
             action,
             elapsed,
-        } => {
-            let verb = match action {
-                Action::Delete => "destroying",
-                Action::Update => "modifying",
-                Action::Read => "reading",
-                _ => "creating",
-            };
-            format!("{addr}: Still {verb}... [{}s elapsed]", elapsed.as_secs())
-        }
+        } => format!(
+            "{addr}: Still {}... [{}s elapsed]",
+            doing(*action),
+            elapsed.as_secs()
+        ),
         Event::ApplyFinished {
             addr,
             action,
@@ -74,18 +70,21 @@ pub fn line(event: &Event, style: &Style) -> String {
             provisioner,
             line,
         } => format!("{addr} ({provisioner}): {line}"),
-        Event::ApplyFailed { addr, action } => {
-            let what = match action {
-                Action::Delete => "destroying",
-                Action::Update => "modifying",
-                Action::Read => "reading",
-                _ => "creating",
-            };
-            format!(
-                "{}: Error while {what}",
-                style.paint(super::ansi::RED, &addr.to_string())
-            )
-        }
+        Event::ApplyFailed { addr, action } => format!(
+            "{}: Error while {}",
+            style.paint(super::ansi::RED, &addr.to_string()),
+            doing(*action)
+        ),
+    }
+}
+
+/// What a change is doing, as its progress and error lines say it.
+fn doing(action: Action) -> &'static str {
+    match action {
+        Action::Delete => "destroying",
+        Action::Update => "modifying",
+        Action::Read => "reading",
+        _ => "creating",
     }
 }
 

@@ -22,40 +22,39 @@ variable "argo_events_manifest_url" {
 }
 
 locals {
-  corefile = templatefile("${path.module}/templates/Corefile.tftpl", { upstream = var.upstream_dns })
+  # The DNS servers kubespray runs, the workload kind that restarts each, and its Corefile.
+  dns = {
+    coredns = {
+      kind     = "Deployment"
+      corefile = templatefile("${path.module}/templates/Corefile.tftpl", { upstream = var.upstream_dns })
+    }
+    nodelocaldns = {
+      kind     = "DaemonSet"
+      corefile = templatefile("${path.module}/templates/nodelocaldns.tftpl", { upstream = var.upstream_dns })
+    }
+  }
+  # Each Argo release: where its manifest is, and the namespace it is installed in.
+  argo_releases = {
+    "Argo Workflows" = { url = var.argo_workflows_manifest_url, namespace = "argo" }
+    "Argo Events"    = { url = var.argo_events_manifest_url, namespace = "argo-events" }
+  }
   # The kinds of these manifests that have no namespace.
   cluster_scoped = ["CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Namespace", "PriorityClass"]
-  argo_manifests = merge(
-    { for m in provider::kubernetes::manifest_decode_multi(data.http.argo_workflows.response_body) :
-      "${m.kind}/argo/${m.metadata.name}" => merge(m, { metadata = merge(m.metadata, contains(local.cluster_scoped, m.kind) ? {} : { namespace = "argo" }) })
-    },
-    { for m in provider::kubernetes::manifest_decode_multi(data.http.argo_events.response_body) :
-      "${m.kind}/argo-events/${m.metadata.name}" => merge(m, { metadata = merge(m.metadata, contains(local.cluster_scoped, m.kind) ? {} : { namespace = "argo-events" }) })
-    },
-  )
+  argo_manifests = merge([
+    for release, r in local.argo_releases : {
+      for m in provider::kubernetes::manifest_decode_multi(data.http.argo_release[release].response_body) :
+      "${m.kind}/${r.namespace}/${m.metadata.name}" => merge(m, { metadata = merge(m.metadata, contains(local.cluster_scoped, m.kind) ? {} : { namespace = r.namespace }) })
+    }
+  ]...)
 }
 
-resource "kubernetes_config_map_v1_data" "coredns" {
+resource "kubernetes_config_map_v1_data" "dns" {
+  for_each = local.dns
   metadata {
-    name      = "coredns"
+    name      = each.key
     namespace = "kube-system"
   }
-  data  = { Corefile = local.corefile }
-  force = true
-  # kubespray writes this ConfigMap on every run: the patch is made again after it.
-  lifecycle {
-    replace_triggered_by = [terraform_data.kubespray]
-  }
-}
-
-resource "kubernetes_config_map_v1_data" "nodelocaldns" {
-  metadata {
-    name      = "nodelocaldns"
-    namespace = "kube-system"
-  }
-  data = {
-    Corefile = templatefile("${path.module}/templates/nodelocaldns.tftpl", { upstream = var.upstream_dns })
-  }
+  data  = { Corefile = each.value.corefile }
   force = true
   # kubespray writes this ConfigMap on every run: the patch is made again after it.
   lifecycle {
@@ -65,27 +64,16 @@ resource "kubernetes_config_map_v1_data" "nodelocaldns" {
 
 # kubectl rollout restart, as a change of the pod template's annotation: only when the
 # configuration it restarts for changes.
-resource "kubernetes_annotations" "coredns_restart" {
+resource "kubernetes_annotations" "dns_restart" {
+  for_each    = local.dns
   api_version = "apps/v1"
-  kind        = "Deployment"
+  kind        = each.value.kind
   metadata {
-    name      = "coredns"
+    name      = each.key
     namespace = "kube-system"
   }
   template_annotations = {
-    "kubectl.kubernetes.io/restartedAt" = sha256(kubernetes_config_map_v1_data.coredns.data["Corefile"])
-  }
-}
-
-resource "kubernetes_annotations" "nodelocaldns_restart" {
-  api_version = "apps/v1"
-  kind        = "DaemonSet"
-  metadata {
-    name      = "nodelocaldns"
-    namespace = "kube-system"
-  }
-  template_annotations = {
-    "kubectl.kubernetes.io/restartedAt" = sha256(kubernetes_config_map_v1_data.nodelocaldns.data["Corefile"])
+    "kubectl.kubernetes.io/restartedAt" = sha256(kubernetes_config_map_v1_data.dns[each.key].data["Corefile"])
   }
 }
 
@@ -113,7 +101,7 @@ resource "kubernetes_cluster_role_binding_v1" "dashboard_admin" {
 }
 
 resource "kubernetes_namespace_v1" "argo" {
-  for_each = toset(["argo", "argo-events"])
+  for_each = toset([for r in local.argo_releases : r.namespace])
   metadata {
     name = each.key
   }
@@ -121,22 +109,13 @@ resource "kubernetes_namespace_v1" "argo" {
 
 # Read at plan time, so a plan shows every object of the release; anything but the manifest
 # (an error page, a redirect to a login) stops the plan there.
-data "http" "argo_workflows" {
-  url = var.argo_workflows_manifest_url
+data "http" "argo_release" {
+  for_each = local.argo_releases
+  url      = each.value.url
   lifecycle {
     postcondition {
       condition     = self.status_code == 200
-      error_message = "Argo Workflows' manifest could not be downloaded from ${self.url} (HTTP ${self.status_code})."
-    }
-  }
-}
-
-data "http" "argo_events" {
-  url = var.argo_events_manifest_url
-  lifecycle {
-    postcondition {
-      condition     = self.status_code == 200
-      error_message = "Argo Events' manifest could not be downloaded from ${self.url} (HTTP ${self.status_code})."
+      error_message = "The ${each.key} manifest could not be downloaded from ${self.url} (HTTP ${self.status_code})."
     }
   }
 }

@@ -38,26 +38,8 @@ install() {
     iproute2 >/dev/null
 }
 
-config() { # name
-  cat >"$run/$1.conf" <<EOF
-Port $port
-ListenAddress 0.0.0.0
-HostKey $run/$1_host_key
-PidFile $run/$1.pid
-AuthorizedKeysFile $run/authorized_keys
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-AllowTcpForwarding $([ "$1" = jump ] && echo yes || echo no)
-X11Forwarding no
-Subsystem sftp internal-sftp
-MaxStartups 200
-MaxSessions 20
-LogLevel VERBOSE
-EOF
-}
+# shellcheck source=sshd.lib.sh
+. ./sshd.lib.sh
 
 # A node's namespace: its private link to the bridge, its "sharednet1" interface, then its
 # sshd with the node's own /etc and tools.
@@ -85,18 +67,6 @@ node() { # name index
     exec /usr/sbin/sshd -f '$run/$1.conf' -E '$run/$1.log'"
 }
 
-wait_port() { # address
-  local i
-  for i in $(seq 1 50); do
-    if bash -c "exec 3<>/dev/tcp/$1/$port" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "sshd on $1:$port did not start; see $run/*.log" >&2
-  return 1
-}
-
 start() {
   install
   stop
@@ -106,7 +76,7 @@ start() {
   cp "$run/client_key.pub" "$run/authorized_keys"
   for name in jump "${nodes[@]}"; do
     ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$run/${name}_host_key" <<<y >/dev/null
-    config "$name"
+    sshd_config "$name" 0.0.0.0 "$([ "$name" = jump ] && echo yes || echo no)"
   done
   ip netns add gg-jump
   ip netns exec gg-jump ip link set lo up
@@ -126,7 +96,7 @@ start() {
   done
   wait_port 10.255.91.2
   for i in 1 2 3; do
-    ip netns exec gg-jump bash -c "$(declare -f wait_port); port=$port; run=$run; wait_port 192.168.1.1$i"
+    wait_port "192.168.1.1$i" gg-jump
   done
   env_vars
 }

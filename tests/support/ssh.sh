@@ -33,37 +33,8 @@ install() {
     socat iproute2 >/dev/null
 }
 
-config() { # name address forwarding
-  cat >"$run/$1.conf" <<EOF
-Port $port
-ListenAddress $2
-HostKey $run/$1_host_key
-PidFile $run/$1.pid
-AuthorizedKeysFile $run/authorized_keys
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-AllowTcpForwarding $3
-X11Forwarding no
-MaxStartups 200
-MaxSessions 20
-LogLevel VERBOSE
-EOF
-}
-
-wait_port() { # address [netns]
-  local i
-  for i in $(seq 1 50); do
-    if ${2:+ip netns exec "$2"} bash -c "exec 3<>/dev/tcp/$1/$port" 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "sshd on $1:$port did not start; see $run/*.log" >&2
-  return 1
-}
+# shellcheck source=sshd.lib.sh
+. ./sshd.lib.sh
 
 start() {
   install
@@ -75,12 +46,12 @@ start() {
   for name in jump node1 node2 node3 late_a late_b; do
     [ -f "$run/${name}_host_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$run/${name}_host_key"
   done
-  config jump 127.0.0.10 yes
-  config node1 127.0.0.11 no
-  config node2 127.0.0.12 no
-  config node3 127.0.0.13 no
-  config late_a 127.0.0.14 no
-  config late_b 127.0.0.14 no
+  sshd_config jump 127.0.0.10 yes
+  sshd_config node1 127.0.0.11 no
+  sshd_config node2 127.0.0.12 no
+  sshd_config node3 127.0.0.13 no
+  sshd_config late_a 127.0.0.14 no
+  sshd_config late_b 127.0.0.14 no
   # late_* share one pid file so a test can stop whichever runs.
   sed -i "s|^PidFile .*|PidFile $run/late.pid|" "$run/late_a.conf" "$run/late_b.conf"
   mkdir -p "$run/root/node1" "$run/root/node2" "$run/root/node3" "$run/root/late"

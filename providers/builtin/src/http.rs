@@ -64,92 +64,26 @@ impl DataSourceType<Http> for HttpData {
     }
 
     fn schema(&self) -> Schema {
-        let string = || Attribute::optional(Type::String);
-        let strings = || Type::Map(Box::new(Type::String));
         let retry = Schema::new(
             "Retries of a request that failed to get a response.",
             [
-                (
-                    "attempts",
-                    Attribute::optional(Type::Number)
-                        .describe("Retries after the first attempt (default 0)."),
-                ),
+                ("attempts", "Retries after the first attempt (default 0)."),
                 (
                     "min_delay_ms",
-                    Attribute::optional(Type::Number)
-                        .describe("The shortest wait between attempts, in milliseconds."),
+                    "The shortest wait between attempts, in milliseconds.",
                 ),
                 (
                     "max_delay_ms",
-                    Attribute::optional(Type::Number)
-                        .describe("The longest wait between attempts, in milliseconds."),
+                    "The longest wait between attempts, in milliseconds.",
                 ),
-            ],
+            ]
+            .map(|(name, text)| (name, Attribute::optional(Type::Number).describe(text))),
         );
         Schema::new(
             "An HTTP request made when the stack is planned; its response as attributes.",
-            [
-                (
-                    "url",
-                    Attribute::required(Type::String).describe("The URL, http or https."),
-                ),
-                (
-                    "method",
-                    string().describe("GET (the default), HEAD or POST."),
-                ),
-                (
-                    "request_headers",
-                    Attribute::optional(strings()).describe("Request headers."),
-                ),
-                ("request_body", string().describe("The request body.")),
-                (
-                    "request_timeout_ms",
-                    Attribute::optional(Type::Number)
-                        .describe("How long a request may take, in milliseconds."),
-                ),
-                (
-                    "ca_cert_pem",
-                    string().describe("A CA certificate (PEM) trusted besides the system's."),
-                ),
-                (
-                    "client_cert_pem",
-                    string().describe("A client certificate (PEM), with client_key_pem."),
-                ),
-                (
-                    "client_key_pem",
-                    string()
-                        .sensitive()
-                        .describe("The client certificate's key (PEM)."),
-                ),
-                (
-                    "insecure",
-                    Attribute::optional(Type::Bool)
-                        .describe("Skip verifying the server's certificate."),
-                ),
-                ("id", Attribute::computed(Type::String).describe("The URL.")),
-                (
-                    "status_code",
-                    Attribute::computed(Type::Number).describe("The response's status code."),
-                ),
-                (
-                    "response_headers",
-                    Attribute::computed(strings())
-                        .describe("The response's headers (repeated ones joined with \", \")."),
-                ),
-                (
-                    "response_body",
-                    Attribute::computed(Type::String).describe("The response body as text."),
-                ),
-                (
-                    "response_body_base64",
-                    Attribute::computed(Type::String)
-                        .describe("The response body, base64-encoded."),
-                ),
-                (
-                    "body",
-                    Attribute::computed(Type::String).describe("Deprecated: response_body."),
-                ),
-            ],
+            request_attributes()
+                .into_iter()
+                .chain(response_attributes()),
         )
         .with_block("retry", NestedBlock::new(BlockNesting::Single, retry))
     }
@@ -350,6 +284,76 @@ fn invalid(attribute: &str, detail: String) -> Diagnostics {
     Diagnostic::error(format!("Invalid {attribute}"), detail)
         .at_attribute(AttrPath::attr(attribute))
         .into()
+}
+
+/// What a `data "http"` block says of its request.
+fn request_attributes() -> Vec<(&'static str, Attribute)> {
+    let string = |text| Attribute::optional(Type::String).describe(text);
+    vec![
+        (
+            "url",
+            Attribute::required(Type::String).describe("The URL, http or https."),
+        ),
+        ("method", string("GET (the default), HEAD or POST.")),
+        (
+            "request_headers",
+            Attribute::optional(string_map()).describe("Request headers."),
+        ),
+        ("request_body", string("The request body.")),
+        (
+            "request_timeout_ms",
+            Attribute::optional(Type::Number)
+                .describe("How long a request may take, in milliseconds."),
+        ),
+        (
+            "ca_cert_pem",
+            string("A CA certificate (PEM) trusted besides the system's."),
+        ),
+        (
+            "client_cert_pem",
+            string("A client certificate (PEM), with client_key_pem."),
+        ),
+        (
+            "client_key_pem",
+            string("The client certificate's key (PEM).").sensitive(),
+        ),
+        (
+            "insecure",
+            Attribute::optional(Type::Bool).describe("Skip verifying the server's certificate."),
+        ),
+    ]
+}
+
+/// What the data source reads of the response.
+fn response_attributes() -> Vec<(&'static str, Attribute)> {
+    let computed = |ty, text| Attribute::computed(ty).describe(text);
+    vec![
+        ("id", computed(Type::String, "The URL.")),
+        (
+            "status_code",
+            computed(Type::Number, "The response's status code."),
+        ),
+        (
+            "response_headers",
+            computed(
+                string_map(),
+                "The response's headers (repeated ones joined with \", \").",
+            ),
+        ),
+        (
+            "response_body",
+            computed(Type::String, "The response body as text."),
+        ),
+        (
+            "response_body_base64",
+            computed(Type::String, "The response body, base64-encoded."),
+        ),
+        ("body", computed(Type::String, "Deprecated: response_body.")),
+    ]
+}
+
+fn string_map() -> Type {
+    Type::Map(Box::new(Type::String))
 }
 
 /// A header name as hashicorp/http reports it (Go's canonical form: `Content-Type`).
