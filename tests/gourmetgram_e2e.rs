@@ -292,7 +292,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
     let plan = timed("plan from empty", || ggplan(&["plan"])).expect(0);
     for every_layer in [
         "# openstack_compute_instance_v2.nodes[\"node3\"] will be created",
-        "# ssh_file.daemon_json[\"node2\"] will be created",
+        "# module.host[\"node2\"].ssh_file.daemon_json will be created",
         "# terraform_data.kubespray will be created",
         "# kubernetes_config_map_v1_data.dns[\"coredns\"] will be created",
         "# kubernetes_manifest.argo[\"CustomResourceDefinition/argo/workflowtemplates.argoproj.io\"] will be created",
@@ -424,7 +424,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
     assert_eq!(status, 200);
     let drift = timed("drift", || ggplan(&["drift"])).expect(2);
     for drifted in [
-        "ssh_file.daemon_json[\"node2\"]",
+        "module.host[\"node2\"].ssh_file.daemon_json",
         "kubernetes_config_map_v1_data.dns[\"coredns\"]",
         "mlflow_registered_model.food11",
     ] {
@@ -462,7 +462,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
     })
     .expect(0);
     for followed in [
-        "ssh_file.daemon_json[\"node3\"]: Creating...",
+        "module.host[\"node3\"].ssh_file.daemon_json: Creating...",
         "terraform_data.kubespray: Creating...",
     ] {
         assert!(
@@ -474,7 +474,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
     assert!(
         !replace
             .stdout
-            .contains("ssh_file.daemon_json[\"node1\"]: Creating...")
+            .contains("module.host[\"node1\"].ssh_file.daemon_json: Creating...")
     );
     assert_eq!(nodes.calls("node1", "kubespray"), 2);
     timed("re-plan after replace", || {

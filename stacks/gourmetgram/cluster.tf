@@ -91,13 +91,7 @@ resource "terraform_data" "kubespray" {
   }
 
   # The hosts are prepared first, as the seed runs pre_k8s before kubespray.
-  depends_on = [
-    ssh_exec.mask_firewalld,
-    ssh_exec.restart_docker,
-    ssh_exec.docker_group,
-    ssh_exec.sysctl_apply,
-    ssh_exec.networkd_reload,
-  ]
+  depends_on = [module.host]
 }
 
 # The cluster exists from kubespray's first successful run on. What is read from it waits for
