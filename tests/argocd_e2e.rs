@@ -847,13 +847,15 @@ fn the_gourmetgram_platform_stack_applies_its_applications_and_credentials_and_d
         stack.write_file(name, &std::fs::read_to_string(whole.join(name)).unwrap());
     }
     // What the other layers give these two: the providers (cluster.tf reads the kubeconfig
-    // back from node1) and the external IP (hosts.tf reads it from node1's port).
+    // back from node1), the external IP (hosts.tf reads it from node1's port), and the
+    // releases the platform waits for (post_install.tf; none here).
     stack.write_file(
         "main.tf",
         &format!(
             "provider \"kubernetes\" {{\n  config_path = \"{kubeconfig}\"\n}}\n\n\
              provider \"argocd\" {{\n  namespace = var.argocd_namespace\n  kubernetes {{\n    \
-             config_path = \"{kubeconfig}\"\n  }}\n}}\n\nlocals {{\n  external_ip = \"{EXTERNAL_IP}\"\n}}\n",
+             config_path = \"{kubeconfig}\"\n  }}\n}}\n\nlocals {{\n  external_ip = \"{EXTERNAL_IP}\"\n}}\n\n\
+             resource \"kubernetes_manifest\" \"release\" {{\n  for_each = {{}}\n  manifest = each.value\n}}\n",
             kubeconfig = cluster.kubeconfig
         ),
     );

@@ -197,6 +197,9 @@ fn clear_leftovers(nodes: &Nodes) {
         "crd/eventbus.argoproj.io",
         "crd/eventsources.argoproj.io",
         "crd/sensors.argoproj.io",
+        "crd/gatewayclasses.gateway.networking.k8s.io",
+        "crd/gateways.gateway.networking.k8s.io",
+        "crd/httproutes.gateway.networking.k8s.io",
         "clusterrole/argo-cluster-role",
         "clusterrolebinding/argo-binding",
         "clusterrolebinding/admin-user",
@@ -240,6 +243,10 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
             "/argo-events/install.yaml".to_string(),
             manifest("argo-events-install.yaml"),
         ),
+        (
+            "/gateway-api/install.yaml".to_string(),
+            manifest("gateway-api-install.yaml"),
+        ),
     ]));
     let suffix = format!("gg{}", std::process::id());
     let files = stack_files();
@@ -251,13 +258,15 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
         "ssh_user = \"root\"\nssh_private_key_file = \"{key}\"\nssh_port = 2223\n\
          ssh_bastion = \"10.255.91.2\"\nkubespray_dir = \"{kubespray}\"\n\
          kube_api_server = \"{api}\"\nargo_workflows_manifest_url = \"{workflows}\"\n\
-         argo_events_manifest_url = \"{events}\"\nmlflow_tracking_uri = \"{mlflow}\"\n\
+         argo_events_manifest_url = \"{events}\"\ngateway_api_manifest_url = \"{gateway}\"\n\
+         mlflow_tracking_uri = \"{mlflow}\"\n\
          argocd_wait = false\ncascade = false\n",
         key = nodes.key(),
         kubespray = kubespray.display(),
         api = env_var("GGPLAN_TEST_KUBE_HOST"),
         workflows = releases.url("/argo-workflows/install.yaml"),
         events = releases.url("/argo-events/install.yaml"),
+        gateway = releases.url("/gateway-api/install.yaml"),
         mlflow = env_var("GGPLAN_TEST_MLFLOW_URL"),
     );
     files.push(("terraform.tfvars", stand_ins));
@@ -295,7 +304,8 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
         "# module.host[\"node2\"].ssh_file.daemon_json will be created",
         "# terraform_data.kubespray will be created",
         "# kubernetes_config_map_v1_data.dns[\"coredns\"] will be created",
-        "# kubernetes_manifest.argo[\"CustomResourceDefinition/argo/workflowtemplates.argoproj.io\"] will be created",
+        "# kubernetes_manifest.release[\"CustomResourceDefinition/argo/workflowtemplates.argoproj.io\"] will be created",
+        "# kubernetes_manifest.release[\"CustomResourceDefinition/httproutes.gateway.networking.k8s.io\"] will be created",
         "# argocd_application.environment[\"canary\"] will be created",
         "# kubernetes_manifest.workflow[\"cron-train.yaml\"] will be created",
         "# mlflow_registered_model.food11 will be created",
@@ -361,6 +371,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
             "train-model"
         ]
     );
+    kube_json(&["get", "crd", "httproutes.gateway.networking.k8s.io"]);
     let cron = kube_json(&["get", "cronworkflow", "cron-train", "-n", "argo"]);
     assert_eq!(cron["spec"]["schedule"], "0 2 * * *");
     let copied = kube_json(&["get", "secret", "argocd-initial-admin-secret", "-n", "argo"]);
@@ -493,8 +504,13 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
         let (exists, _) = kubectl(&["get", "namespace", namespace]);
         assert!(!exists, "{namespace} is left after destroy");
     }
-    let (exists, _) = kubectl(&["get", "crd", "workflowtemplates.argoproj.io"]);
-    assert!(!exists, "Argo Workflows' CRDs are left after destroy");
+    for crd in [
+        "workflowtemplates.argoproj.io",
+        "httproutes.gateway.networking.k8s.io",
+    ] {
+        let (exists, _) = kubectl(&["get", "crd", crd]);
+        assert!(!exists, "{crd} is left after destroy");
+    }
     let (status, _) = mlflow(
         reqwest::Method::GET,
         "registered-models/get",

@@ -90,9 +90,7 @@ fn stack_files(dir: &Path, diags: &mut Diagnostics) -> Option<Vec<PathBuf>> {
     };
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("tf" | "hcl"))
-        })
+        .filter(|p| p.is_file() && is_configuration(p, diags))
         .collect();
     paths.sort();
     if paths.is_empty() {
@@ -102,6 +100,28 @@ fn stack_files(dir: &Path, diags: &mut Diagnostics) -> Option<Vec<PathBuf>> {
         ));
     }
     Some(paths)
+}
+
+/// Whether `path` is configuration, as Terraform reads a directory: `*.tf` (and ggplan's
+/// `*.hcl`), but not hidden files (`.terraform.lock.hcl`), editor backups, or test and mock
+/// files (`*.tftest.hcl`, `*.tfmock.hcl`). Terraform's JSON syntax is refused, not skipped.
+fn is_configuration(path: &Path, diags: &mut Diagnostics) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    if name.starts_with('.') || name.starts_with('#') || name.ends_with('~') {
+        return false;
+    }
+    if name.ends_with(".tf.json") {
+        diags.push(Diagnostic::error(
+            format!("{} is in Terraform's JSON syntax", display_name(path)),
+            "ggplan does not read *.tf.json files yet; write the configuration in HCL (*.tf), \
+             or move the file out of the stack directory.",
+        ));
+        return false;
+    }
+    let test_file = name.ends_with(".tftest.hcl") || name.ends_with(".tfmock.hcl");
+    !test_file && (name.ends_with(".tf") || name.ends_with(".hcl"))
 }
 
 /// Reads, parses and decodes one stack file into `module`; the module calls it declares are
@@ -471,16 +491,46 @@ impl Decoder<'_> {
     fn terraform(&mut self, block: hcl_edit::structure::Block) {
         let span = block.span();
         let body = self.body(block.body, span);
-        // required_version, required_providers, cloud and other backends are tolerated: they
-        // mean nothing to ggplan, but existing Terraform files carry them.
+        // required_version and required_providers are tolerated: they mean nothing to ggplan
+        // (its providers are built in), but existing Terraform files carry them. Where the
+        // state is is not tolerated: a backend ggplan ignored would plan against an empty
+        // local state while the real one is elsewhere.
         for nested in &body.blocks {
-            if nested.type_name == "backend"
-                && nested.labels.first().map(String::as_str) == Some("local")
-                && let Some(attr) = nested.body.attributes.get("path")
-                && let Some(path) = self.literal_string(attr)
-            {
-                self.module.backend = Some(LocalBackend { path: path.into() });
+            match (
+                nested.type_name.as_str(),
+                nested.labels.first().map(String::as_str),
+            ) {
+                ("backend", Some("local")) => self.local_backend(nested),
+                ("backend", kind) => self.error(
+                    Some(nested.span.clone()),
+                    "Unsupported backend",
+                    format!(
+                        "ggplan keeps state in a local file (backend \"local\" with path, or \
+                         --state PATH), not in backend {:?}. Planning against an empty local \
+                         state while yours is elsewhere would plan to create everything again: \
+                         copy the state to a local file and remove this block.",
+                        kind.unwrap_or_default()
+                    ),
+                ),
+                ("cloud", _) => self.error(
+                    Some(nested.span.clone()),
+                    "Unsupported cloud block",
+                    "ggplan does not run in HCP Terraform: its state is a local file (backend \
+                     \"local\" with path, or --state PATH). Remove the cloud block."
+                        .into(),
+                ),
+                _ => {}
             }
+        }
+    }
+
+    /// `backend "local" { path = "..." }`.
+    fn local_backend(&mut self, block: &Block) {
+        self.reject_unknown(&block.body, &["path"], "the local backend");
+        if let Some(attr) = block.body.attributes.get("path")
+            && let Some(path) = self.literal_string(attr)
+        {
+            self.module.backend = Some(LocalBackend { path: path.into() });
         }
     }
 

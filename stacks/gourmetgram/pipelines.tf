@@ -6,5 +6,5 @@ resource "kubernetes_manifest" "workflow" {
   for_each = fileset("${path.module}/workflows", "*.yaml")
   manifest = yamldecode(file("${path.module}/workflows/${each.key}"))
   # Their kinds are Argo Workflows' CRDs, and the deploy workflows read the Argo CD password.
-  depends_on = [kubernetes_manifest.argo, kubernetes_secret_v1.argocd_admin_for_workflows]
+  depends_on = [kubernetes_manifest.release, kubernetes_secret_v1.argocd_admin_for_workflows]
 }

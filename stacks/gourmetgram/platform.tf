@@ -105,8 +105,9 @@ resource "argocd_application" "platform" {
       }
     }
   }
-  # The charts refer to the credentials by name: they exist before Argo CD syncs.
-  depends_on = [kubernetes_secret_v1.minio, kubernetes_secret_v1.postgres]
+  # The charts refer to the credentials by name, and route with the Gateway API's kinds:
+  # they exist before Argo CD syncs.
+  depends_on = [kubernetes_secret_v1.minio, kubernetes_secret_v1.postgres, kubernetes_manifest.release]
 }
 
 output "minio_secret_key" {

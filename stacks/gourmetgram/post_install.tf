@@ -1,7 +1,8 @@
 # Layer 4, the seed's post_k8s_configure.yml: the cluster's DNS pointed at working upstream
 # resolvers (CoreDNS and nodelocaldns patched, then restarted), the dashboard's admin user,
 # Argo Workflows and Argo Events from their release manifests, and Argo CD's admin password
-# copied into the argo namespace for the workflows that call Argo CD.
+# copied into the argo namespace for the workflows that call Argo CD. With them, the Gateway
+# API's CRDs, which the platform's routes need (the seed installs them with the platform).
 
 variable "upstream_dns" {
   description = "The resolvers CoreDNS and nodelocaldns forward to (the nodes' own resolv.conf points at the private network, which has none)."
@@ -21,6 +22,12 @@ variable "argo_events_manifest_url" {
   default     = "https://github.com/argoproj/argo-events/releases/download/v1.9.6/install.yaml"
 }
 
+variable "gateway_api_manifest_url" {
+  description = "The Gateway API's release manifest (its standard channel's CRDs). (The tests serve a stand-in.)"
+  type        = string
+  default     = "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.2.1/standard-install.yaml"
+}
+
 locals {
   # The DNS servers kubespray runs, the workload kind that restarts each, and its Corefile.
   dns = {
@@ -33,17 +40,21 @@ locals {
       corefile = templatefile("${path.module}/templates/nodelocaldns.tftpl", { upstream = var.upstream_dns })
     }
   }
-  # Each Argo release: where its manifest is, and the namespace it is installed in.
-  argo_releases = {
+  # Each release installed from its manifest: where that is, and the namespace it is
+  # installed in (none: cluster-scoped objects only).
+  releases = {
     "Argo Workflows" = { url = var.argo_workflows_manifest_url, namespace = "argo" }
     "Argo Events"    = { url = var.argo_events_manifest_url, namespace = "argo-events" }
+    "Gateway API"    = { url = var.gateway_api_manifest_url, namespace = null }
   }
   # The kinds of these manifests that have no namespace.
   cluster_scoped = ["CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "Namespace", "PriorityClass"]
-  argo_manifests = merge([
-    for release, r in local.argo_releases : {
-      for m in provider::kubernetes::manifest_decode_multi(data.http.argo_release[release].response_body) :
-      "${m.kind}/${r.namespace}/${m.metadata.name}" => merge(m, { metadata = merge(m.metadata, contains(local.cluster_scoped, m.kind) ? {} : { namespace = r.namespace }) })
+  release_manifests = merge([
+    for release, r in local.releases : {
+      for m in provider::kubernetes::manifest_decode_multi(data.http.release[release].response_body) :
+      join("/", compact([m.kind, r.namespace, m.metadata.name])) => merge(m, {
+        metadata = merge(m.metadata, r.namespace == null || contains(local.cluster_scoped, m.kind) ? {} : { namespace = r.namespace })
+      })
     }
   ]...)
 }
@@ -100,8 +111,8 @@ resource "kubernetes_cluster_role_binding_v1" "dashboard_admin" {
   }
 }
 
-resource "kubernetes_namespace_v1" "argo" {
-  for_each = toset([for r in local.argo_releases : r.namespace])
+resource "kubernetes_namespace_v1" "release" {
+  for_each = toset(compact([for r in local.releases : r.namespace]))
   metadata {
     name = each.key
   }
@@ -109,8 +120,8 @@ resource "kubernetes_namespace_v1" "argo" {
 
 # Read at plan time, so a plan shows every object of the release; anything but the manifest
 # (an error page, a redirect to a login) stops the plan there.
-data "http" "argo_release" {
-  for_each = local.argo_releases
+data "http" "release" {
+  for_each = local.releases
   url      = each.value.url
   lifecycle {
     postcondition {
@@ -120,10 +131,10 @@ data "http" "argo_release" {
   }
 }
 
-resource "kubernetes_manifest" "argo" {
-  for_each   = local.argo_manifests
+resource "kubernetes_manifest" "release" {
+  for_each   = local.release_manifests
   manifest   = each.value
-  depends_on = [kubernetes_namespace_v1.argo]
+  depends_on = [kubernetes_namespace_v1.release]
 }
 
 data "kubernetes_secret_v1" "argocd_admin" {
@@ -137,7 +148,7 @@ data "kubernetes_secret_v1" "argocd_admin" {
 resource "kubernetes_secret_v1" "argocd_admin_for_workflows" {
   metadata {
     name      = "argocd-initial-admin-secret"
-    namespace = kubernetes_namespace_v1.argo["argo"].metadata[0].name
+    namespace = kubernetes_namespace_v1.release["argo"].metadata[0].name
   }
   data = data.kubernetes_secret_v1.argocd_admin.data
 }
