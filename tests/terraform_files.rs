@@ -1,7 +1,8 @@
 //! What ggplan reads of a Terraform working directory, as Terraform reads it: `*.tf` files,
 //! not the lock file, test files or editor backups; and what it refuses rather than skip: a
 //! backend that keeps the state elsewhere, HCP Terraform's `cloud` block, and `*.tf.json`
-//! files it cannot read yet.
+//! files it cannot read yet. And a plan of a stack written a layer per file, shown file by
+//! file in dependency order.
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -84,4 +85,48 @@ fn terraform_json_files_are_refused_by_name_not_skipped() {
         "{}",
         plan.all()
     );
+}
+
+#[test]
+fn a_plan_of_several_files_is_shown_file_by_file_in_dependency_order() {
+    let stack = StackDir::new("resource \"terraform_data\" \"network\" {}\n");
+    let files = [
+        (
+            "hosts.tf",
+            "module \"host\" {\n  source   = \"./modules/host\"\n  for_each = toset([\"n1\", \"n2\"])\n  network  = terraform_data.network.id\n}\n",
+        ),
+        (
+            "modules/host/main.tf",
+            "variable \"network\" {}\nresource \"terraform_data\" \"prep\" {\n  input = var.network\n}\noutput \"id\" {\n  value = terraform_data.prep.id\n}\n",
+        ),
+        (
+            "apps.tf",
+            "resource \"terraform_data\" \"app\" {\n  input = module.host[\"n1\"].id\n}\n",
+        ),
+    ];
+    for (name, text) in files {
+        let path = stack.dir().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let plan = stack.ggplan(&["plan"]).expect(0).stdout;
+    let at = |text: &str| {
+        plan.find(text)
+            .unwrap_or_else(|| panic!("{text} is not in the plan:\n{plan}"))
+    };
+    let order = [
+        at("# ── main.tf ──"),
+        at("# terraform_data.network will be created"),
+        at("# ── hosts.tf ──"),
+        at("# module.host[\"n1\"].terraform_data.prep will be created"),
+        at("# module.host[\"n2\"].terraform_data.prep will be created"),
+        at("# ── apps.tf ──"),
+        at("# terraform_data.app will be created"),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{plan}");
+
+    // One file: no headings, as Terraform prints it.
+    let single = StackDir::new(RESOURCE);
+    let plan = single.ggplan(&["plan"]).expect(0).stdout;
+    assert!(!plan.contains("# ──"), "{plan}");
 }

@@ -134,7 +134,10 @@ fn show_plan(ui: &Ui, planned: &PlannedRun, json: bool) -> bool {
     if json {
         print_lines(&json_events::plan(&planned.plan));
     } else {
-        ui.out(&format!("\n{}", render::plan(&planned.plan, &ui.style)));
+        ui.out(&format!(
+            "\n{}",
+            render::plan_by_layer(&planned.plan, &ui.style, &|a| planned.run.layer_of(a))
+        ));
     }
     planned.plan.has_changes()
 }

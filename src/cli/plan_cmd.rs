@@ -68,7 +68,10 @@ fn plan_text(
             .collect();
     }
     match output.format {
-        Format::Human => format!("\n{}", render::plan(&planned.plan, &ui.style)),
+        Format::Human => format!(
+            "\n{}",
+            render::plan_by_layer(&planned.plan, &ui.style, &|a| planned.run.layer_of(a))
+        ),
         Format::Markdown => markdown::plan(&planned.plan),
         Format::Json => {
             let timestamp = crate::clock::now_rfc3339();

@@ -15,6 +15,16 @@ use std::fmt::Write;
 
 /// The whole plan as text, ending in a newline.
 pub fn plan(plan: &Plan, style: &Style) -> String {
+    plan_by_layer(plan, style, &|_| None)
+}
+
+/// Where a change is declared, for a plan shown layer by layer: the layer's rank (the
+/// dependency order of its first resource) and its name (a file of the stack).
+pub type LayerOf<'a> = dyn Fn(&InstanceAddr) -> Option<(usize, String)> + 'a;
+
+/// The whole plan as text; when its changes are declared in more than one layer, grouped by
+/// layer in dependency order, each under its name.
+pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> String {
     let mut changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
@@ -50,9 +60,18 @@ pub fn plan(plan: &Plan, style: &Style) -> String {
         );
         out.push_str(&legend(&changes, style));
         out.push_str("\nggplan will perform the following actions:\n\n");
-        for change in &changes {
-            out.push_str(&resource_change(change, style));
-            out.push('\n');
+        for (layer, changes) in by_layer(&changes, layer_of) {
+            if let Some(name) = layer {
+                let _ = writeln!(
+                    out,
+                    "{}\n",
+                    style.paint(ansi::BOLD, &format!("  # ── {name} ──"))
+                );
+            }
+            for change in changes {
+                out.push_str(&resource_change(change, style));
+                out.push('\n');
+            }
         }
         out.push_str(&summary(&changes, style));
     }
@@ -70,6 +89,34 @@ pub fn plan(plan: &Plan, style: &Style) -> String {
         }
     }
     out
+}
+
+/// The changes in groups by layer, the layers in rank order, each group in the order given;
+/// one unnamed group when they are all in one layer (or none is known).
+fn by_layer<'c>(
+    changes: &[&'c ResourceChange],
+    layer_of: &LayerOf<'_>,
+) -> Vec<(Option<String>, Vec<&'c ResourceChange>)> {
+    let mut layers: Vec<(usize, String, Vec<&ResourceChange>)> = Vec::new();
+    for change in changes {
+        let (rank, name) = layer_of(&change.addr)
+            .unwrap_or_else(|| (usize::MAX, "not in the configuration".to_string()));
+        match layers.iter_mut().find(|(_, n, _)| *n == name) {
+            Some((first, _, members)) => {
+                *first = (*first).min(rank);
+                members.push(change);
+            }
+            None => layers.push((rank, name, vec![*change])),
+        }
+    }
+    if layers.len() < 2 {
+        return vec![(None, changes.to_vec())];
+    }
+    layers.sort_by_key(|(rank, _, _)| *rank);
+    layers
+        .into_iter()
+        .map(|(_, name, members)| (Some(name), members))
+        .collect()
 }
 
 /// The symbols used, in Terraform's order, each with what it means.

@@ -17,7 +17,7 @@ pub mod state;
 mod value;
 
 pub use diagnostic::diagnostics;
-pub use human::plan;
+pub use human::{LayerOf, plan, plan_by_layer};
 pub use value::{value, value_at};
 
 /// The column names are aligned to (`name = value`): the longest of `lengths`, but at most
