@@ -259,3 +259,59 @@ resource "ssh_file" "node3_sysctl" {{
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(!target.exists());
 }
+
+/// `validate`, as Ansible's: the new content is checked on the host before it replaces the
+/// file, so a sudoers or daemon.json that would break the host never goes live.
+#[test]
+fn a_file_that_fails_its_validate_command_never_replaces_the_old_one() {
+    let run = run_dir();
+    let dir = run.join("root/node1/validate");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let target = dir.join("sudoers");
+    let work = tempfile::tempdir().unwrap();
+    let stack_dir = work.path().join("validate");
+    std::fs::create_dir(&stack_dir).unwrap();
+    let write = |content: &str| {
+        std::fs::write(
+            stack_dir.join("main.tf"),
+            format!(
+                r#"
+provider "ssh" {{
+  user            = "root"
+  port            = 2222
+  private_key     = file("{key}")
+  host_key_policy = "accept-new"
+}}
+
+resource "ssh_file" "sudoers" {{
+  host     = "127.0.0.11"
+  path     = "{target}"
+  content  = "{content}\n"
+  validate = "grep -qx 'Defaults secure_path' %s"
+}}
+"#,
+                key = run.join("client_key").display(),
+                target = target.display(),
+            ),
+        )
+        .unwrap();
+    };
+    write("Defaults secure_path");
+    let out = ggplan(work.path(), &["apply", "validate", "--auto-approve"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    write("Defaults broken");
+    let out = ggplan(work.path(), &["apply", "validate", "--auto-approve"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.all().contains("validate refused the new content"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "Defaults secure_path\n"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "the temporary file is removed");
+}

@@ -20,6 +20,9 @@ pub const CONTENT_BOUND: u64 = 256 * 1024;
 /// The largest file the data source reads.
 const DATA_LIMIT: u64 = 16 * 1024 * 1024;
 
+/// The write script's exit code when `validate` refused the new content.
+const VALIDATE_REFUSED: u32 = 86;
+
 pub fn resource_schema() -> Schema {
     let attributes = [
         (
@@ -47,6 +50,14 @@ pub fn resource_schema() -> Schema {
             "group",
             Attribute::optional_computed(Type::String)
                 .describe("The owning group's name; left as the writer makes it when unset."),
+        ),
+        (
+            "validate",
+            Attribute::optional(Type::String).describe(
+                "A command that checks the new content before it replaces the file, %s \
+                 standing for the new file's path (Ansible's validate, e.g. \"visudo -cf %s\"); \
+                 when it fails, the file stays as it was.",
+            ),
         ),
         (
             "sha256",
@@ -132,6 +143,17 @@ fn path(value: &Value) -> Result<Option<&str>, Diagnostics> {
 /// Checks a configuration of the resource or the data source.
 pub fn validate(config: &Value) -> Diagnostics {
     let mut diagnostics = remote::check_access(config);
+    if let Some(command) = config.get("validate").as_str()
+        && !command.contains("%s")
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                "Invalid validate command",
+                "validate names the new file as %s, as in \"visudo -cf %s\"; this one does not.",
+            )
+            .at_attribute(AttrPath::attr("validate")),
+        );
+    }
     for errors in [mode(config).err(), path(config).err()]
         .into_iter()
         .flatten()
@@ -213,6 +235,14 @@ async fn probe(
         .run(script, stdin, SCRIPT_LIMIT)
         .await
         .map_err(|e| e.diagnostic(what))?;
+    if output.exit_code == Some(VALIDATE_REFUSED) {
+        return Err(remote::failed(
+            format!("{what}: validate refused the new content"),
+            &output,
+            "The file was left as it was. Fix the content (or the validate command).",
+        )
+        .into());
+    }
     if !output.success() {
         return Err(remote::failed(
             format!("{what}: the file cannot be read or written"),
@@ -280,6 +310,10 @@ chmod {file_mode:o} -- "$t"
     }
     if let Some(group) = planned.get("group").as_str() {
         script.push_str(&format!("chgrp {} -- \"$t\"\n", quote(group)));
+    }
+    if let Some(command) = planned.get("validate").as_str() {
+        let command = command.replace("%s", "\"$t\"");
+        script.push_str(&format!("( {command} ) >&2 || exit {VALIDATE_REFUSED}\n"));
     }
     script.push_str("mv -f -- \"$t\" \"$p\"\ntrap - EXIT\nset +e\n");
     script.push_str(&probe_script(path, sha256, 0));

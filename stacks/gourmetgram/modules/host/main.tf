@@ -2,8 +2,8 @@
 # provider, through the jump host): firewalld stopped and masked, Docker told about the
 # cluster's insecure registry (and restarted when that changes), the login user in the docker
 # group, IPv6 off on the Internet-facing interface, and no DNS through the private network (it
-# has no gateway). Each file is checked before it goes live where a bad one would break the
-# node, and each command has a check, so a second apply touches nothing.
+# has no gateway). A file that would break the node is checked before it goes live (validate),
+# and each command has a check, so a second apply touches nothing.
 
 variable "host" {
   description = "The node's address, as the jump host reaches it."
@@ -72,14 +72,16 @@ resource "ssh_exec" "mask_firewalld" {
   }
 }
 
+# dockerd refuses to start with a daemon.json it cannot read: checked before it goes live.
 resource "ssh_file" "daemon_json" {
-  host    = var.host
-  sudo    = true
-  path    = "/etc/docker/daemon.json"
-  content = jsonencode({ "insecure-registries" = [var.registry] })
-  mode    = "0644"
-  owner   = "root"
-  group   = "root"
+  host     = var.host
+  sudo     = true
+  path     = "/etc/docker/daemon.json"
+  content  = jsonencode({ "insecure-registries" = [var.registry] })
+  validate = "dockerd --validate --config-file %s"
+  mode     = "0644"
+  owner    = "root"
+  group    = "root"
   lifecycle {
     replace_triggered_by = [terraform_data.server]
   }
@@ -88,8 +90,7 @@ resource "ssh_file" "daemon_json" {
 resource "ssh_exec" "restart_docker" {
   host = var.host
   sudo = true
-  # dockerd refuses a daemon.json it cannot read; so does this, before the restart.
-  command = "dockerd --validate --config-file /etc/docker/daemon.json && systemctl restart docker"
+  command = "systemctl restart docker"
   # A change of daemon.json (drift put back included) replaces this, which restarts Docker.
   lifecycle {
     replace_triggered_by = [ssh_file.daemon_json]
