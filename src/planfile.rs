@@ -231,11 +231,10 @@ impl PlanFile {
 
     /// The SHA-256 of this file's content, `content_sha256` left out.
     fn content_hash(&self) -> Result<String, PlanFileError> {
-        let mut json = serde_json::to_value(self).map_err(|e| PlanFileError::Corrupt {
+        let json = serde_json::to_value(self).map_err(|e| PlanFileError::Corrupt {
             detail: e.to_string(),
         })?;
-        json["content_sha256"] = Json::String(String::new());
-        Ok(hex(&Sha256::digest(json.to_string().as_bytes())))
+        Ok(unsealed_hash(json))
     }
 
     /// Writes the file with mode 0600 (it may hold secrets).
@@ -285,13 +284,18 @@ impl PlanFile {
                 found: u32::try_from(found).unwrap_or(u32::MAX),
             });
         }
-        let file: PlanFile = serde_json::from_value(json).map_err(|e| not_a_plan(e.to_string()))?;
-        if file.content_hash()? != file.content_sha256 {
+        // The seal covers the document as written, not only what ggplan decodes from it: a
+        // field added, renamed or dropped is an edit too.
+        let sealed = json
+            .get("content_sha256")
+            .and_then(Json::as_str)
+            .map(str::to_string);
+        if sealed != Some(unsealed_hash(json.clone())) {
             return Err(PlanFileError::Edited {
                 path: path.to_path_buf(),
             });
         }
-        Ok(file)
+        serde_json::from_value(json).map_err(|e| not_a_plan(e.to_string()))
     }
 
     /// The saved variable values, with their sensitive marks.
@@ -481,6 +485,12 @@ impl PlanFile {
             planned_without_provider: false,
         })
     }
+}
+
+/// The SHA-256 of a plan file's document with its `content_sha256` left out.
+fn unsealed_hash(mut json: Json) -> String {
+    json["content_sha256"] = Json::String(String::new());
+    hex(&Sha256::digest(json.to_string().as_bytes()))
 }
 
 /// The `before` and `after` values of a `change` object (`None` for a missing side).

@@ -67,7 +67,12 @@ impl SourceMap {
 
 impl SourceFile {
     fn pos(&self, byte: usize) -> SourcePos {
-        let byte = byte.min(self.text.len());
+        // A span from the parser may end inside a character (found by tests/fuzz.rs): the
+        // position is that character's.
+        let mut byte = byte.min(self.text.len());
+        while !self.text.is_char_boundary(byte) {
+            byte -= 1;
+        }
         let line = self.line_starts.partition_point(|&s| s <= byte);
         let start = self.line_starts[line - 1];
         let column = self.text[start..byte].chars().count() + 1;
@@ -87,5 +92,13 @@ mod tests {
         assert_eq!((r.start.line, r.start.column), (2, 1));
         assert_eq!((r.end.line, r.end.column), (2, 3));
         assert_eq!(r.to_string(), "a.tf:2:1");
+    }
+
+    #[test]
+    fn a_position_inside_a_character_is_that_character() {
+        let mut map = SourceMap::default();
+        let id = map.add("a.tf".into(), "cdé".into());
+        let r = map.range(id, 3..4);
+        assert_eq!((r.start.column, r.end.column), (3, 3));
     }
 }
