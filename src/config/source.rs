@@ -99,6 +99,6 @@ mod tests {
         let mut map = SourceMap::default();
         let id = map.add("a.tf".into(), "cdé".into());
         let r = map.range(id, 3..4);
-        assert_eq!((r.start.column, r.end.column), (3, 3));
+        assert_eq!((r.start.column, r.end.column), (3, 4));
     }
 }
