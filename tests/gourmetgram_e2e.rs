@@ -318,6 +318,38 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
         );
     }
 
+    // Layer by layer, in the order they are built.
+    let layers: Vec<usize> = [
+        "main.tf",
+        "hosts.tf",
+        "cluster.tf",
+        "post_install.tf",
+        "platform.tf",
+        "apps.tf",
+    ]
+    .iter()
+    .map(|file| {
+        plan.stdout
+            .find(&format!("# ── {file} ──"))
+            .unwrap_or_else(|| panic!("{file}"))
+    })
+    .collect();
+    assert!(layers.windows(2).all(|w| w[0] < w[1]), "{}", plan.stdout);
+    // The pull request's view of it: within GitHub's comment limit.
+    ggplan(&["plan", "-out", "plan.bin"]).expect(0);
+    let comment = ggplan(&["show", "--format", "markdown", "plan.bin"]).expect(0);
+    assert!(
+        comment.stdout.len() <= 65_536,
+        "{} bytes",
+        comment.stdout.len()
+    );
+    assert!(
+        comment.stdout.starts_with("### ggplan plan: "),
+        "{}",
+        &comment.stdout[..200]
+    );
+    std::fs::remove_file(stack.dir.join("plan.bin")).unwrap();
+
     let applied = timed("apply from empty", || ggplan(&["apply", "-auto-approve"])).expect(0);
     assert!(
         applied.stdout.contains("Apply complete!"),

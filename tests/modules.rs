@@ -386,3 +386,38 @@ fn validate_checks_resources_inside_modules_and_reports_a_problem_once() {
         out.stderr
     );
 }
+
+/// `depends_on = [module.x]` waits for everything in the module (and the modules it calls),
+/// not only for its outputs: a module without outputs is finished before what depends on it
+/// starts, as in Terraform.
+#[test]
+fn depending_on_a_module_waits_for_every_resource_in_it() {
+    let stack = binary::StackDir::new(
+        r#"
+module "prep" {
+  source = "./prep"
+}
+
+resource "terraform_data" "after" {
+  provisioner "local-exec" {
+    command = "echo after >> log/order"
+  }
+  depends_on = [module.prep]
+}
+"#,
+    );
+    let prep = stack.dir().join("prep");
+    std::fs::create_dir_all(prep.join("inner")).unwrap();
+    std::fs::write(
+        prep.join("main.tf"),
+        "module \"inner\" {\n  source = \"./inner\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        prep.join("inner/main.tf"),
+        "resource \"terraform_data\" \"slow\" {\n  provisioner \"local-exec\" {\n    command = \"sleep 0.5; echo inner >> log/order\"\n  }\n}\n",
+    )
+    .unwrap();
+    stack.ggplan(&["apply", "-auto-approve"]).expect(0);
+    assert_eq!(stack.log("order"), "inner\nafter\n");
+}

@@ -136,7 +136,7 @@ fn show_plan(ui: &Ui, planned: &PlannedRun, json: bool) -> bool {
     } else {
         ui.out(&format!(
             "\n{}",
-            render::plan_by_layer(&planned.plan, &ui.style, &|a| planned.run.layer_of(a))
+            render::plan_by_layer(&planned.plan, &ui.style, &planned.run.layers())
         ));
     }
     planned.plan.has_changes()

@@ -70,7 +70,7 @@ fn plan_text(
     match output.format {
         Format::Human => format!(
             "\n{}",
-            render::plan_by_layer(&planned.plan, &ui.style, &|a| planned.run.layer_of(a))
+            render::plan_by_layer(&planned.plan, &ui.style, &planned.run.layers())
         ),
         Format::Markdown => markdown::plan(&planned.plan),
         Format::Json => {

@@ -97,6 +97,17 @@ impl Graph {
         self.index.get(node).copied()
     }
 
+    /// Each node's depth: 0 for a node that depends on nothing, else one more than its
+    /// deepest dependency (ids are in topological order, so one pass does).
+    pub fn depths(&self) -> Vec<usize> {
+        let mut depths: Vec<usize> = Vec::with_capacity(self.nodes.len());
+        for deps in &self.deps {
+            let depth = deps.iter().map(|d| depths[*d] + 1).max().unwrap_or(0);
+            depths.push(depth);
+        }
+        depths
+    }
+
     /// The resources a node depends on, directly or through locals, variables, module calls
     /// and outputs (what Terraform records as a resource's dependencies).
     pub fn resource_dependencies(&self, node: usize) -> BTreeSet<ConfigResource> {
@@ -404,6 +415,20 @@ impl<'a> Builder<'a> {
             return;
         }
         self.expr_edges(from, e, scope);
+        // As in Terraform, depending on a module is depending on everything in it, not only on
+        // its outputs.
+        if let Ok(Referent::ModuleOutput { call, output: None }) = refs[0].referent()
+            && let Some(call) = scope.module.calls.get(&call)
+        {
+            let inside = scope.path.child(&call.name);
+            for (path, module) in call.module.tree() {
+                let path = ModulePath(inside.0.iter().chain(&path.0).cloned().collect());
+                for addr in module.resources.keys() {
+                    let node = Node::Resource(path.clone(), addr.clone());
+                    self.edges.push((from, self.index[&node]));
+                }
+            }
+        }
     }
 
     fn expr_edges(&mut self, from: usize, expr: &Expr, scope: &Scope<'_>) {

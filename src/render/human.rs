@@ -18,12 +18,12 @@ pub fn plan(plan: &Plan, style: &Style) -> String {
     plan_by_layer(plan, style, &|_| None)
 }
 
-/// Where a change is declared, for a plan shown layer by layer: the layer's rank (the
-/// dependency order of its first resource) and its name (a file of the stack).
+/// Where a change is declared, for a plan shown layer by layer: its rank (its depth in the
+/// dependency graph) and the layer's name (a file of the stack).
 pub type LayerOf<'a> = dyn Fn(&InstanceAddr) -> Option<(usize, String)> + 'a;
 
 /// The whole plan as text; when its changes are declared in more than one layer, grouped by
-/// layer in dependency order, each under its name.
+/// layer, each under its name, a layer after those its deepest change depends on.
 pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> String {
     let mut changes: Vec<&ResourceChange> = plan
         .resource_changes
@@ -91,8 +91,9 @@ pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> Stri
     out
 }
 
-/// The changes in groups by layer, the layers in rank order, each group in the order given;
-/// one unnamed group when they are all in one layer (or none is known).
+/// The changes in groups by layer, the layers in the order of their highest rank (a file of
+/// independent resources does not jump ahead of what its last ones wait for), each group in
+/// the order given; one unnamed group when they are all in one layer.
 fn by_layer<'c>(
     changes: &[&'c ResourceChange],
     layer_of: &LayerOf<'_>,
@@ -102,8 +103,8 @@ fn by_layer<'c>(
         let (rank, name) = layer_of(&change.addr)
             .unwrap_or_else(|| (usize::MAX, "not in the configuration".to_string()));
         match layers.iter_mut().find(|(_, n, _)| *n == name) {
-            Some((first, _, members)) => {
-                *first = (*first).min(rank);
+            Some((highest, _, members)) => {
+                *highest = (*highest).max(rank);
                 members.push(change);
             }
             None => layers.push((rank, name, vec![*change])),

@@ -208,19 +208,22 @@ impl Run {
         self.evaluator_scope(module, ctx, |ev| ev.eval(expr))
     }
 
-    /// The layer `addr` is declared in, for a plan shown layer by layer: the file of the
-    /// root module that declares it (or its module call), ranked by the dependency order of
-    /// the resource. `None` for what the configuration no longer has.
-    pub fn layer_of(&self, addr: &crate::address::InstanceAddr) -> Option<(usize, String)> {
-        let path = addr.module.path();
-        let node = crate::graph::Node::Resource(path.clone(), addr.resource.clone());
-        let rank = self.graph().id(&node)?;
-        let range = match path.0.first() {
-            None => &self.module.resources.get(&addr.resource)?.range,
-            Some(call) => &self.module.calls.get(call)?.range,
-        };
-        let file = std::path::Path::new(&range.file).file_name()?;
-        Some((rank, file.to_string_lossy().into_owned()))
+    /// Where each change is declared, for a plan shown layer by layer: the file of the root
+    /// module that declares it (or its module call), and the resource's depth in the graph.
+    /// `None` for what the configuration no longer has.
+    pub fn layers(&self) -> impl Fn(&InstanceAddr) -> Option<(usize, String)> + '_ {
+        let depths = self.graph().depths();
+        move |addr| {
+            let path = addr.module.path();
+            let node = crate::graph::Node::Resource(path.clone(), addr.resource.clone());
+            let depth = depths[self.graph().id(&node)?];
+            let range = match path.0.first() {
+                None => &self.module.resources.get(&addr.resource)?.range,
+                Some(call) => &self.module.calls.get(call)?.range,
+            };
+            let file = std::path::Path::new(&range.file).file_name()?;
+            Some((depth, file.to_string_lossy().into_owned()))
+        }
     }
 
     /// Checks conditions in a module instance, in an instance's context (`self` included):
