@@ -175,3 +175,39 @@ fn bad_arguments_are_refused_where_they_are_written() {
         assert!(run.all().contains("main.tf line"), "{line}: {}", run.all());
     }
 }
+
+#[test]
+fn a_secret_in_the_url_is_left_out_of_the_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let stack = StackDir::new(&format!(
+        r#"
+variable "token" {{
+  type      = string
+  sensitive = true
+  default   = "s3cr3t-t0ken"
+}}
+
+data "http" "gone" {{
+  url = "http://127.0.0.1:{port}/install.yaml?token=${{var.token}}"
+}}
+"#
+    ));
+    for args in [&["plan"][..], &["plan", "-json"][..]] {
+        let plan = stack.ggplan(args).expect(1);
+        assert!(
+            plan.all().contains("Error making request"),
+            "{}",
+            plan.all()
+        );
+        assert!(!plan.all().contains("s3cr3t-t0ken"), "{}", plan.all());
+        assert!(
+            plan.all().contains("GET (sensitive value) got no response"),
+            "{}",
+            plan.all()
+        );
+    }
+}

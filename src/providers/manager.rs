@@ -247,6 +247,7 @@ impl ResourceProvider<'_> {
     ) -> Result<Option<Value>, Diagnostics> {
         let provider = self.configured(inst)?;
         let (plain, marks) = prior.clone().unmark_deep();
+        let secrets = Secrets::of(&[(&plain, &marks)]);
         let read = {
             let _permit = self.permits.acquire().await;
             let request = ReadRequest {
@@ -255,7 +256,7 @@ impl ResourceProvider<'_> {
             };
             provider.read(request).await
         }
-        .map_err(|d| with_context(d, inst, "refreshing"))?;
+        .map_err(|d| with_context(d, inst, "refreshing", &secrets))?;
         Ok(read.map(|value| self.restore(value, marks, None)))
     }
 
@@ -268,7 +269,9 @@ impl ResourceProvider<'_> {
     ) -> Result<Planned, Diagnostics> {
         let provider = self.configured(inst)?;
         let (config_plain, marks) = config.clone().unmark_deep();
-        let prior_plain = prior.map(|p| p.clone().unmark_deep().0);
+        let (prior_plain, prior_marks) = unmarked(prior);
+        let secrets = Secrets::of(&[(&config_plain, &marks), (&prior_plain, &prior_marks)]);
+        let prior_plain = prior.map(|_| prior_plain);
         let proposed = objchange::proposed_new(&self.schema, prior_plain.as_ref(), &config_plain);
         let response = {
             let _permit = self.permits.acquire().await;
@@ -280,7 +283,7 @@ impl ResourceProvider<'_> {
             };
             provider.plan(request).await
         }
-        .map_err(|d| with_context(d, inst, "planning"))?;
+        .map_err(|d| with_context(d, inst, "planning", &secrets))?;
         let mut replace_paths = match &prior_plain {
             Some(p) => objchange::replace_paths(&self.schema, p, &response.planned),
             None => Vec::new(),
@@ -291,7 +294,7 @@ impl ResourceProvider<'_> {
         Ok(Planned {
             value: self.restore(response.planned, marks, Some(config)),
             replace_paths,
-            warnings: with_context(response.warnings, inst, "planning"),
+            warnings: with_context(response.warnings, inst, "planning", &secrets),
         })
     }
 
@@ -311,11 +314,12 @@ impl ResourceProvider<'_> {
     ) -> Result<Value, Diagnostics> {
         let provider = self.configured(inst)?;
         let (plain, marks) = config.clone().unmark_deep();
+        let secrets = Secrets::of(&[(&plain, &marks)]);
         let value = {
             let _permit = self.permits.acquire().await;
             provider.read_data(&self.type_name, &plain).await
         }
-        .map_err(|d| with_context(d, inst, "reading"))?;
+        .map_err(|d| with_context(d, inst, "reading", &secrets))?;
         Ok(self.restore(value, marks, None))
     }
 
@@ -342,7 +346,9 @@ impl ResourceProvider<'_> {
             }
         };
         let (config_plain, marks) = config.clone().unmark_deep();
-        let prior_plain = prior.map(|p| p.clone().unmark_deep().0);
+        let (prior_plain, prior_marks) = unmarked(prior);
+        let secrets = Secrets::of(&[(&config_plain, &marks), (&prior_plain, &prior_marks)]);
+        let prior_plain = prior.map(|_| prior_plain);
         let planned_plain = planned.map(|p| p.clone().unmark_deep().0);
         let response = {
             let _permit = self.permits.acquire().await;
@@ -358,7 +364,7 @@ impl ResourceProvider<'_> {
             new_state: response
                 .new_state
                 .map(|value| self.restore(value, marks, Some(config))),
-            diagnostics: with_context(response.diagnostics, inst, doing),
+            diagnostics: with_context(response.diagnostics, inst, doing, &secrets),
         }
     }
 
@@ -370,7 +376,7 @@ impl ResourceProvider<'_> {
             let _permit = self.permits.acquire().await;
             provider.import(&self.type_name, id).await
         }
-        .map_err(|d| with_context(d, inst, "importing"))?;
+        .map_err(|d| with_context(d, inst, "importing", &Secrets(Vec::new())))?;
         Ok(self.restore(imported, Vec::new(), None))
     }
 
@@ -409,17 +415,71 @@ impl ResourceProvider<'_> {
 }
 
 /// Prefixes provider diagnostics with the instance they are about and what was being done.
-fn with_context(diags: Diagnostics, inst: &InstanceAddr, doing: &str) -> Diagnostics {
+/// A call's diagnostics, named after its instance and what it was doing, with the secrets it
+/// was given left out.
+fn with_context(
+    diags: Diagnostics,
+    inst: &InstanceAddr,
+    doing: &str,
+    secrets: &Secrets,
+) -> Diagnostics {
     Diagnostics(
         diags
             .0
             .into_iter()
             .map(|mut d| {
-                d.summary = format!("{inst}: {} (while {doing})", d.summary);
+                d.summary = secrets.hide(&format!("{inst}: {} (while {doing})", d.summary));
+                d.detail = secrets.hide(&d.detail);
                 d
             })
             .collect(),
     )
+}
+
+/// A value without its marks, and the paths they were at (`Null` and none for no value).
+fn unmarked(value: Option<&Value>) -> (Value, Vec<AttrPath>) {
+    value.map_or((Value::Null, Vec::new()), |v| v.clone().unmark_deep())
+}
+
+/// The strings a call was given at sensitive paths. A provider sees values without marks and
+/// may repeat one in an error (a URL, a command line, a server's answer): its diagnostics
+/// never quote them. Strings shorter than [`Secrets::SHORTEST`] are not looked for, so that
+/// a one-letter secret does not blank every word it appears in.
+struct Secrets(Vec<String>);
+
+impl Secrets {
+    const SHORTEST: usize = 4;
+
+    fn of(values: &[(&Value, &Vec<AttrPath>)]) -> Secrets {
+        let mut found = Vec::new();
+        for (value, marks) in values {
+            for path in marks.iter() {
+                if let Some(marked) = value.at(path) {
+                    strings_in(marked, &mut found);
+                }
+            }
+        }
+        found.retain(|s| s.len() >= Secrets::SHORTEST);
+        // The longest first, so that a secret containing another is hidden whole.
+        found.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        found.dedup();
+        Secrets(found)
+    }
+
+    fn hide(&self, text: &str) -> String {
+        self.0.iter().fold(text.to_string(), |text, secret| {
+            text.replace(secret, "(sensitive value)")
+        })
+    }
+}
+
+fn strings_in(value: &Value, out: &mut Vec<String>) {
+    match value.peel() {
+        Value::String(s) => out.push(s.clone()),
+        Value::List(items) => items.iter().for_each(|v| strings_in(v, out)),
+        Value::Map(entries) => entries.values().for_each(|v| strings_in(v, out)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
