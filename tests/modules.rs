@@ -421,3 +421,28 @@ resource "terraform_data" "after" {
     stack.ggplan(&["apply", "-auto-approve"]).expect(0);
     assert_eq!(stack.log("order"), "inner\nafter\n");
 }
+
+/// A chain of modules that each call the next through `../`: the paths are cleaned as
+/// Terraform cleans them, so a long chain does not grow a path longer than the system allows
+/// (800 calls once made a 5,600-character path that no directory could be read at).
+#[test]
+fn a_long_chain_of_sibling_modules_loads() {
+    let stack = binary::StackDir::new("module \"m\" {\n  source = \"./m0\"\n}\n");
+    let depth = 800;
+    for i in 0..depth {
+        let dir = stack.dir().join(format!("m{i}"));
+        std::fs::create_dir(&dir).unwrap();
+        let call = if i + 1 < depth {
+            format!("module \"m\" {{\n  source = \"../m{}\"\n}}\n", i + 1)
+        } else {
+            String::new()
+        };
+        std::fs::write(
+            dir.join("main.tf"),
+            format!("{call}resource \"terraform_data\" \"r\" {{}}\n"),
+        )
+        .unwrap();
+    }
+    let run = stack.ggplan(&["validate"]).expect(0);
+    assert!(run.stdout.contains("Success!"), "{}", run.all());
+}

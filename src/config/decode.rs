@@ -165,12 +165,23 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 /// The directory of a local module source: `./x` and `../x` relative to the calling module,
-/// without the `.` components.
+/// without `.` components and with `..` taken back where it can be.
 fn module_dir(dir: &Path, source: &str) -> PathBuf {
-    dir.join(source)
-        .components()
-        .filter(|c| !matches!(c, std::path::Component::CurDir))
-        .collect()
+    // Cleaned as Terraform cleans it (lexically): a chain of `../next` calls stays a short
+    // path, however deep the chain.
+    use std::path::Component;
+    let joined = dir.join(source);
+    let mut out: Vec<Component> = Vec::new();
+    for component in joined.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
 }
 
 /// Why a called module cannot be loaded: it is already being loaded further up (a module
