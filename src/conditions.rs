@@ -62,7 +62,7 @@ pub fn evaluate(
 }
 
 /// Where `expr` is written.
-pub fn range(sources: &SourceMap, expr: &crate::config::Expr) -> ggplan_sdk::SourceRange {
+fn range(sources: &SourceMap, expr: &crate::config::Expr) -> ggplan_sdk::SourceRange {
     sources.range(expr.file, expr.span.clone())
 }
 

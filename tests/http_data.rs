@@ -14,6 +14,15 @@ use std::collections::HashMap;
 
 const MANIFEST: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argo\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: argo\n  namespace: argo\n";
 
+/// A port that was free a moment ago: nothing listens there.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 fn server() -> Server {
     Server::start(HashMap::from([
         (
@@ -130,12 +139,7 @@ output "missing" {{
 
 #[test]
 fn a_server_that_is_not_there_is_retried_then_a_located_error() {
-    // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let stack = StackDir::new(&format!(
         r#"
 data "http" "gone" {{
@@ -178,11 +182,7 @@ fn bad_arguments_are_refused_where_they_are_written() {
 
 #[test]
 fn a_secret_in_the_url_is_left_out_of_the_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let stack = StackDir::new(&format!(
         r#"
 variable "token" {{

@@ -233,9 +233,14 @@ impl LocalExec {
             command.current_dir(dir);
         }
         let mut child = command.spawn().map_err(|e| {
+            let program = if self.secret {
+                "the interpreter".to_string()
+            } else {
+                format!("{:?}", argv[0])
+            };
             Diagnostic::error(
                 "local-exec provisioner error",
-                format!("Cannot start {:?}: {e}.", argv[0]),
+                format!("Cannot start {program}: {e}."),
             )
         })?;
         let (lines, mut received) = mpsc::unbounded_channel();

@@ -28,16 +28,6 @@ run="$PWD/.run/gg-nodes"
 port=2223
 nodes=(node1 node2 node3)
 
-install() {
-  if [ -x /usr/sbin/sshd ] && command -v sudo >/dev/null && command -v ip >/dev/null \
-    && command -v ssh-keygen >/dev/null && command -v ssh >/dev/null; then
-    return
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client sudo \
-    iproute2 >/dev/null
-}
-
 # shellcheck source=sshd.lib.sh
 . ./sshd.lib.sh
 
@@ -68,12 +58,9 @@ node() { # name index
 }
 
 start() {
-  install
+  sshd_install
   stop
-  mkdir -p "$run" /run/sshd
-  rm -f "$run"/*.log
-  [ -f "$run/client_key" ] || ssh-keygen -q -t ed25519 -N '' -C ggplan-test -f "$run/client_key"
-  cp "$run/client_key.pub" "$run/authorized_keys"
+  sshd_prepare
   for name in jump "${nodes[@]}"; do
     ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$run/${name}_host_key" <<<y >/dev/null
     sshd_config "$name" 0.0.0.0 "$([ "$name" = jump ] && echo yes || echo no)"

@@ -23,26 +23,13 @@ run="$PWD/.run/ssh"
 ns=ggplan-ssh-private
 port=2222
 
-install() {
-  if [ -x /usr/sbin/sshd ] && command -v sudo >/dev/null && command -v socat >/dev/null \
-    && command -v ip >/dev/null && command -v ssh-keygen >/dev/null; then
-    return
-  fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client sudo \
-    socat iproute2 >/dev/null
-}
-
 # shellcheck source=sshd.lib.sh
 . ./sshd.lib.sh
 
 start() {
-  install
+  sshd_install
   stop
-  mkdir -p "$run" /run/sshd
-  rm -f "$run"/*.log
-  [ -f "$run/client_key" ] || ssh-keygen -q -t ed25519 -N '' -C ggplan-test -f "$run/client_key"
-  cp "$run/client_key.pub" "$run/authorized_keys"
+  sshd_prepare
   for name in jump node1 node2 node3 late_a late_b; do
     [ -f "$run/${name}_host_key" ] || ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$run/${name}_host_key"
   done

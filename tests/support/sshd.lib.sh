@@ -1,6 +1,26 @@
 # What the scripts that start test OpenSSH servers share (sourced by ssh.sh and
 # gourmetgram_nodes.sh, which set $run, the run directory, and $port).
 
+# sshd_install: OpenSSH (server and client), sudo, socat and iproute2, from Debian when any
+# is missing.
+sshd_install() {
+  if [ -x /usr/sbin/sshd ] && command -v ssh >/dev/null && command -v sudo >/dev/null \
+    && command -v socat >/dev/null && command -v ip >/dev/null; then
+    return
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client sudo \
+    socat iproute2 >/dev/null
+}
+
+# sshd_prepare: the run directory without old logs, and the client key every server trusts.
+sshd_prepare() {
+  mkdir -p "$run" /run/sshd
+  rm -f "$run"/*.log
+  [ -f "$run/client_key" ] || ssh-keygen -q -t ed25519 -N '' -C ggplan-test -f "$run/client_key"
+  cp "$run/client_key.pub" "$run/authorized_keys"
+}
+
 # sshd_config NAME LISTEN_ADDRESS TCP_FORWARDING: $run/NAME.conf, a root-only server with the
 # generated host key NAME_host_key and the client key of $run/authorized_keys.
 sshd_config() {
