@@ -1,6 +1,7 @@
 //! The crash test: `kill -9` an apply at random moments and check that no completed work is
-//! lost, that the lock left behind can be broken with `force-unlock`, and that a last apply
-//! finishes the stack without creating anything twice that was already recorded.
+//! lost, that the lock left behind can be broken with `force-unlock`, that the object of a
+//! create in flight at a kill is found by the next plan (`slow` looks in its log) rather than
+//! made twice, and that a last apply finishes the stack without creating anything twice.
 //!
 //! This executable is both the test and the ggplan under test: with `GGPLAN_CRASH_CHILD` set it
 //! runs the ggplan command line with the built-in providers plus `slow`, whose `slow_thing`
@@ -59,8 +60,9 @@ fn main() -> ExitCode {
 mod slow {
     use async_trait::async_trait;
     use ggplan_sdk::{
-        ApplyRequest, ApplyResponse, Attribute, Diagnostic, Diagnostics, PlanRequest, PlanResponse,
-        Provider, ProviderFactory, ProviderSchema, ReadRequest, Schema, Type, Value,
+        ApplyRequest, ApplyResponse, Attribute, Diagnostic, Diagnostics, FindRequest, Found,
+        PlanRequest, PlanResponse, Provider, ProviderFactory, ProviderSchema, ReadRequest, Schema,
+        Type, Value,
     };
     use std::io::Write;
     use std::sync::Arc;
@@ -192,6 +194,30 @@ mod slow {
 
         async fn read_data(&self, type_name: &str, _config: &Value) -> Result<Value, Diagnostics> {
             Err(failed(format!("slow has no data source {type_name}")))
+        }
+
+        /// The object a killed create made is in the log (names are unique in the stack).
+        async fn find_created(&self, request: FindRequest<'_>) -> Result<Found, Diagnostics> {
+            let (Some(path), Some(name)) = (&self.log, request.config.get("name").as_str()) else {
+                return Ok(Found::CannotTell("no log or no name".into()));
+            };
+            let input = request.config.get("input");
+            if !input.is_wholly_known() {
+                return Ok(Found::CannotTell("its input is not known yet".into()));
+            }
+            let log = std::fs::read_to_string(path).unwrap_or_default();
+            let id = log.lines().rev().find_map(|line| {
+                let (logged, id) = line.strip_prefix("created ")?.split_once(' ')?;
+                (logged == name).then(|| id.to_string())
+            });
+            Ok(id.map_or(Found::Nothing, |id| {
+                Found::Object(Value::object([
+                    ("name", Value::string(name)),
+                    ("input", input.clone()),
+                    ("id", Value::String(id)),
+                    ("output", input.clone()),
+                ]))
+            }))
         }
     }
 }
@@ -461,8 +487,11 @@ struct Tally {
     lost: Vec<String>,
     /// Objects created again although their address was recorded as complete.
     duplicates: Vec<String>,
-    /// Creates in flight at a kill, not recorded, and created again by a later run.
+    /// Creates in flight at a kill, not recorded, and created again by a later run (an
+    /// orphan: the next plan should have found the object the killed create made).
     recreated_in_flight: usize,
+    /// Objects of creates in flight at a kill that a later plan found and recorded.
+    found_in_flight: usize,
     locks_broken: usize,
 }
 
@@ -486,6 +515,13 @@ impl Tally {
                 )),
             }
         }
+        let made_now: BTreeSet<&str> = created.iter().map(|(name, _)| name.as_str()).collect();
+        self.found_in_flight += after
+            .iter()
+            .filter(|(addr, (name, _))| {
+                !before.contains_key(*addr) && !made_now.contains(name.as_str())
+            })
+            .count();
         let recorded: BTreeSet<&str> = before.values().map(|(name, _)| name.as_str()).collect();
         let mut this_run = BTreeSet::new();
         for (name, id) in created {
@@ -571,19 +607,29 @@ fn run(seed: u64) -> Result<String, String> {
     }
     problems.extend(tally.lost.iter().map(|l| format!("lost: {l}")));
     problems.extend(tally.duplicates.iter().map(|d| format!("duplicate: {d}")));
+    if tally.recreated_in_flight > 0 {
+        problems.push(format!(
+            "{} objects of creates in flight at a kill were made again, not found",
+            tally.recreated_in_flight
+        ));
+    }
     if tally.locks_broken == 0 {
         problems.push("no kill left a lock to break".into());
+    }
+    if tally.found_in_flight == 0 {
+        problems.push("no kill left an in-flight create for a later plan to find".into());
     }
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }
     Ok(format!(
         "crash: {} kills, {} completions checked, {} lost, {} duplicates, {} in-flight creates \
-         re-created, {} locks broken; {total} instances in {:.1?} (seed {seed})",
+         found, {} re-created, {} locks broken; {total} instances in {:.1?} (seed {seed})",
         tally.kills,
         tally.completions,
         tally.lost.len(),
         tally.duplicates.len(),
+        tally.found_in_flight,
         tally.recreated_in_flight,
         tally.locks_broken,
         started.elapsed(),

@@ -129,6 +129,7 @@ impl Applier {
             let untouched = Applied {
                 new_state: prior.cloned(),
                 diagnostics: Diagnostics::new(),
+                outcome_unknown: false,
             };
             self.record_write(c, shown, untouched, deposed, false)
                 .await?;
@@ -234,6 +235,11 @@ impl Applier {
             ));
             return Err(errors);
         }
+        if applied.outcome_unknown && applied.new_state.is_none() {
+            // The create stays pending (and a deposed object deposed): the next plan asks the
+            // provider for what it made rather than making a second one.
+            return Err(self.failed_unknown(addr, shown, applied.diagnostics));
+        }
         let entry = match &applied.new_state {
             Some(value) => {
                 JournalEntry::Set(self.instance_state(c, value.clone()).tainted(tainted))
@@ -251,6 +257,26 @@ impl Applier {
         }
         self.run.report(applied.diagnostics);
         Ok(applied.new_state.unwrap_or_default())
+    }
+
+    /// The errors of a create whose outcome the provider cannot tell, saying what happens next.
+    fn failed_unknown(
+        &self,
+        addr: &InstanceAddr,
+        shown: Action,
+        mut errors: Diagnostics,
+    ) -> Diagnostics {
+        self.run.emit(Event::ApplyFailed {
+            addr: addr.clone(),
+            action: shown,
+        });
+        errors.push(Diagnostic::error(
+            format!("{addr}: the create's outcome is unknown"),
+            "The request was sent but its answer was lost, so the object may exist. The state \
+             records the create as unfinished; the next plan asks the provider for the object \
+             and records it if it exists, instead of creating a second one.",
+        ));
+        errors
     }
 
     /// The key for deposing the current object of `addr` and that object, remembered for the

@@ -241,7 +241,13 @@ impl Applier {
                         entries.push(JournalEntry::Set(old.refreshed(value)))
                     }
                     (None, Some(_)) => entries.push(JournalEntry::Remove { addr }),
-                    _ => {}
+                    // Found by the plan: the object an unfinished create made.
+                    (Some(value), None) => {
+                        if let Some(c) = self.changes.iter().find(|c| c.change.addr == addr) {
+                            entries.push(JournalEntry::Set(self.instance_state(c, value)));
+                        }
+                    }
+                    (None, None) => {}
                 }
             }
         }

@@ -14,7 +14,6 @@ use crate::render::{Style, json_events, progress};
 use crate::run::RunOptions;
 use crate::state::{LockGuard, State, StateStore};
 use crate::walk::StopFlag;
-use ggplan_sdk::{Diagnostic, Diagnostics};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -116,7 +115,6 @@ pub(super) async fn plan_stack(
     let stop = StopFlag::default();
     watch_interrupts(*ui, stop.clone());
     let (lock, prior) = lock_and_load(ui, &stack.store, request.operation)?;
-    ui.diagnostics(&interrupted_operations(&prior), &[]);
     let args = request.args;
     let options = RunOptions {
         parallelism: args.parallelism.max(1),
@@ -165,27 +163,6 @@ pub(super) fn lock_and_load(
             None
         }
     }
-}
-
-/// A warning for each operation an earlier run started and did not finish.
-fn interrupted_operations(prior: &State) -> Diagnostics {
-    Diagnostics(
-        prior
-            .pending
-            .iter()
-            .map(|(addr, op)| {
-                Diagnostic::warning(
-                    format!("{addr}: an earlier run stopped during its {}", op.action),
-                    format!(
-                        "The run that started it at {} did not finish it. If the object was \
-                         created after all, import it or remove it by hand; the plan below is \
-                         based on the state as recorded.",
-                        op.started
-                    ),
-                )
-            })
-            .collect(),
-    )
 }
 
 /// Asks for `yes` on the terminal; whether it was given, or why it cannot be asked.

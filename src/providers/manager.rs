@@ -6,11 +6,12 @@ use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};
 use crate::config::{Resource, SourceMap};
 use crate::locks::locked;
 use ggplan_sdk::{
-    ApplyRequest, AttrPath, Diagnostic, Diagnostics, PlanRequest, Provider, ReadRequest,
+    ApplyRequest, AttrPath, Diagnostic, Diagnostics, FindRequest, Found, PlanRequest, Provider, ReadRequest,
     ResourceKind, Schema, Value, objchange,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 use tokio::sync::Semaphore;
 
 /// Where a provider configuration stands in a run.
@@ -202,6 +203,9 @@ pub struct Applied {
     pub new_state: Option<Value>,
     /// Errors (the write failed) or warnings, naming the instance.
     pub diagnostics: Diagnostics,
+    /// A create whose answer was lost: the object may exist (see
+    /// [`ggplan_sdk::ApplyResponse::outcome_unknown`]).
+    pub outcome_unknown: bool,
 }
 
 impl ResourceProvider<'_> {
@@ -342,6 +346,7 @@ impl ResourceProvider<'_> {
                 return Applied {
                     new_state: prior.cloned(),
                     diagnostics,
+                    outcome_unknown: false,
                 };
             }
         };
@@ -365,7 +370,35 @@ impl ResourceProvider<'_> {
                 .new_state
                 .map(|value| self.restore(value, marks, Some(config))),
             diagnostics: with_context(response.diagnostics, inst, doing, &secrets),
+            outcome_unknown: response.outcome_unknown,
         }
+    }
+
+    /// Asks the provider for the object an unfinished create of `inst`, begun at `since`,
+    /// may have made; a found object carries the configuration's marks.
+    pub async fn find_created(
+        &self,
+        inst: &InstanceAddr,
+        config: &Value,
+        since: SystemTime,
+    ) -> Result<Found, Diagnostics> {
+        let provider = self.configured(inst)?;
+        let (plain, marks) = config.clone().unmark_deep();
+        let secrets = Secrets::of(&[(&plain, &marks)]);
+        let found = {
+            let _permit = self.permits.acquire().await;
+            let request = FindRequest {
+                type_name: &self.type_name,
+                config: &plain,
+                since,
+            };
+            provider.find_created(request).await
+        }
+        .map_err(|d| with_context(d, inst, "looking for what an unfinished create made", &secrets))?;
+        Ok(match found {
+            Found::Object(value) => Found::Object(self.restore(value, marks, Some(config))),
+            other => other,
+        })
     }
 
     /// Reads the object an import id names into a state (`ggplan import`): the provider's

@@ -20,7 +20,9 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ggplan_sdk::typed::{DataSourceType, Partial, ResourceType, TypedProvider};
-use ggplan_sdk::{AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value};
+use ggplan_sdk::{
+    AttrPath, Attribute, Diagnostic, Diagnostics, Found, PlanRequest, Schema, Type, Value,
+};
 use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
@@ -28,6 +30,7 @@ use std::fs::{DirBuilder, Permissions};
 use std::io::{self, Write};
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
+use std::time::SystemTime;
 
 const FILE: &str = "local_file";
 const SENSITIVE_FILE: &str = "local_sensitive_file";
@@ -466,6 +469,32 @@ impl ResourceType<Local> for LocalFile {
         _warnings: &mut Diagnostics,
     ) -> Result<Value, Partial<Diagnostics>> {
         Ok(create(planned)?)
+    }
+
+    /// The file is the create's when it was written since the create began; an older file
+    /// was someone else's, which the create overwrites.
+    async fn find_created(
+        &self,
+        _client: &(),
+        config: &Value,
+        since: SystemTime,
+    ) -> Result<Found, Diagnostics> {
+        let Some(path) = filename(config)? else {
+            return Ok(Found::CannotTell("its filename is not known yet".into()));
+        };
+        let written = std::fs::metadata(path).and_then(|m| m.modified());
+        match written {
+            Ok(at) if at >= since => {}
+            Ok(_) => return Ok(Found::Nothing),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Found::Nothing),
+            Err(error) => return Ok(Found::CannotTell(format!("{path}: {error}"))),
+        }
+        let Some(bytes) = read_file(path)? else {
+            return Ok(Found::Nothing);
+        };
+        let mut stub = config.clone();
+        set_digests(&mut stub, Some(&bytes));
+        Ok(Found::Object(stub))
     }
 
     /// Every input is force-new, so an update rewrites the same file: harmless, and it

@@ -461,6 +461,16 @@ impl ResourceType<Random> for RandomType {
         Ok(Vec::new())
     }
 
+    /// The object exists only in the state: an unfinished create made nothing elsewhere.
+    async fn find_created(
+        &self,
+        _client: &(),
+        _config: &Value,
+        _since: std::time::SystemTime,
+    ) -> Result<ggplan_sdk::Found, Diagnostics> {
+        Ok(ggplan_sdk::Found::Nothing)
+    }
+
     async fn read(&self, _client: &(), state: &Value) -> Result<Option<Value>, Diagnostics> {
         // The values exist only in the state.
         Ok(Some(state.clone()))

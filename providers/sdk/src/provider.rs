@@ -13,6 +13,7 @@ use crate::schema::ProviderSchema;
 use crate::value::Value;
 use async_trait::async_trait;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 /// Whether a type is a managed resource or a data source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -83,6 +84,11 @@ pub struct ApplyResponse {
     /// The state after the call; `None` when the instance no longer exists.
     pub new_state: Option<Value>,
     pub diagnostics: Diagnostics,
+    /// A create failed without knowing whether the service made the object: the request
+    /// was sent and its answer lost (a timeout, a reset connection, a truncated body). The
+    /// engine keeps the create pending in state, and the next plan asks
+    /// [`Provider::find_created`] for the object instead of creating a second one.
+    pub outcome_unknown: bool,
 }
 
 impl ApplyResponse {
@@ -91,6 +97,7 @@ impl ApplyResponse {
         ApplyResponse {
             new_state,
             diagnostics: Diagnostics::new(),
+            outcome_unknown: false,
         }
     }
 
@@ -99,8 +106,40 @@ impl ApplyResponse {
         ApplyResponse {
             new_state: prior.cloned(),
             diagnostics,
+            outcome_unknown: false,
         }
     }
+
+    /// A create whose answer was lost after its request was sent: the object may exist.
+    pub fn outcome_unknown(diagnostics: Diagnostics) -> ApplyResponse {
+        ApplyResponse {
+            new_state: None,
+            diagnostics,
+            outcome_unknown: true,
+        }
+    }
+}
+
+/// Look for the object an unfinished create may have made: the run that sent it was
+/// killed, or the create's answer was lost ([`ApplyResponse::outcome_unknown`]).
+#[derive(Debug)]
+pub struct FindRequest<'a> {
+    pub type_name: &'a str,
+    /// The instance's configuration as the plan evaluates it now (may contain unknowns).
+    pub config: &'a Value,
+    /// When the create began: an object made before it is not the one looked for.
+    pub since: SystemTime,
+}
+
+/// What [`Provider::find_created`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found {
+    /// The object the create made, as a state [`Provider::read`] would return.
+    Object(Value),
+    /// The create made nothing: planning it again cannot make a second object.
+    Nothing,
+    /// The provider cannot tell (it cannot look, or several objects match); says why.
+    CannotTell(String),
 }
 
 /// A provider: the only door from the engine to the outside world.
@@ -142,6 +181,18 @@ pub trait Provider: Send + Sync {
             "This resource type does not support import; declare it and let ggplan create it.",
         )
         .into())
+    }
+
+    /// Looks for the object an unfinished create may have made, so that the plan records it
+    /// instead of creating a second one (Pulumi's pending operations, reconciled). The
+    /// default cannot tell: the plan then warns and creates again, which is safe only where
+    /// the service refuses a duplicate. Types whose objects are not unique by their
+    /// configuration (cloud servers, networks) should look by name and creation time.
+    async fn find_created(&self, request: FindRequest<'_>) -> Result<Found, Diagnostics> {
+        Ok(Found::CannotTell(format!(
+            "the provider cannot look for a {} it may have made",
+            request.type_name
+        )))
     }
 
     /// Calls the provider function `name` (`provider::NAME::name(...)`). It needs no

@@ -30,6 +30,10 @@ impl Planner {
             self.unchanged(inst, prior)
         } else {
             let config = self.checked_config(inst)?;
+            let prior = match prior {
+                None => self.find_unfinished(inst, &config).await?,
+                known => known,
+            };
             match prior {
                 None => self.plan_create(inst, &config).await?,
                 Some(prior) => self.plan_change(inst, prior, config).await?,

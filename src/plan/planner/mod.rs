@@ -3,6 +3,7 @@
 //!
 //! `resources` plans the instances of a resource block, `managed` and `data` one instance
 //! of each kind, `removed` what the configuration no longer has (and deposed objects),
+//! `unfinished` the creates an earlier run did not record the outcome of,
 //! `outputs` the root outputs, `targets` what `--target` selects.
 
 mod data;
@@ -12,6 +13,7 @@ mod removed;
 mod resources;
 mod targets;
 mod triggers;
+mod unfinished;
 
 use super::{Action, OutputChange, Plan, ResourceChange};
 use crate::address::{ConfigResource, InstanceAddr, ModuleInstance, ResourceAddr};
@@ -76,6 +78,8 @@ struct Planner {
     /// Instances in state that the walk has planned (the rest are orphans of removed
     /// resources or module instances).
     handled: Mutex<HashSet<InstanceAddr>>,
+    /// Unfinished creates the plan asked the provider about (see [`unfinished`]).
+    looked_for: Mutex<HashSet<InstanceAddr>>,
 }
 
 /// Plans `run` against the prior state.
@@ -136,6 +140,7 @@ impl Planner {
             pending: Mutex::new(HashSet::new()),
             outputs: Mutex::new(Vec::new()),
             handled: Mutex::new(HashSet::new()),
+            looked_for: Mutex::new(HashSet::new()),
         }
     }
 
@@ -164,7 +169,8 @@ impl Planner {
     }
 
     /// The plan, its changes in address order (deposed objects after their instance).
-    fn finish(self, warnings: Diagnostics) -> PlannedRun {
+    fn finish(self, mut warnings: Diagnostics) -> PlannedRun {
+        warnings.extend(self.unreconciled_warnings());
         let deposed = self.deposed_destroys();
         let mut changes = into_inner(self.changes);
         changes.extend(deposed);

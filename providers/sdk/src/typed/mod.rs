@@ -5,7 +5,7 @@
 //! - [`TypedProvider`] names the provider, describes its `provider` block and turns that block
 //!   into the client every call gets (an HTTP session, an SSH pool, `()`);
 //! - each managed type implements [`ResourceType`] (schema, checks, plan refinements, read,
-//!   create, update, delete, import id) and each data source [`DataSourceType`];
+//!   create, update, delete, import id, the search for an unfinished create's object) and each data source [`DataSourceType`];
 //! - [`factory`] builds the [`TypeTable`], which implements the raw [`crate::Provider`]
 //!   protocol from them: it dispatches by type name (and function name, for the provider's
 //!   [`ProviderFunction`]s), keeps the configured client in its slot,
@@ -22,10 +22,11 @@ pub use table::{TypeTable, factory};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::function::{FunctionError, FunctionSignature};
 use crate::path::AttrPath;
-use crate::provider::PlanRequest;
+use crate::provider::{Found, PlanRequest};
 use crate::schema::Schema;
 use crate::value::Value;
 use async_trait::async_trait;
+use std::time::SystemTime;
 
 /// A provider built from typed resource types.
 #[async_trait]
@@ -80,6 +81,12 @@ pub trait ProviderFunction: Send + Sync {
 /// being done ("Cannot create openstack_networking_port_v2").
 pub trait CallError: Send + 'static {
     fn into_diagnostics(self, doing: &str) -> Diagnostics;
+
+    /// Whether the call was sent and its answer lost, so that a create may have made its
+    /// object (see [`crate::ApplyResponse::outcome_unknown`]).
+    fn outcome_unknown(&self) -> bool {
+        false
+    }
 }
 
 /// Diagnostics already say what failed; they pass unchanged.
@@ -188,6 +195,22 @@ pub trait ResourceType<P: TypedProvider>: Send + Sync {
         prior: &Value,
         warnings: &mut Diagnostics,
     ) -> Result<(), P::Error>;
+
+    /// Looks for the object an unfinished create made since `since` (see
+    /// [`crate::Provider::find_created`]): [`Found::Object`] holds the least state
+    /// [`ResourceType::read`] needs to read it, as after a create (the configuration with the
+    /// object's id). The default cannot tell.
+    async fn find_created(
+        &self,
+        _client: &P::Client,
+        _config: &Value,
+        _since: SystemTime,
+    ) -> Result<Found, P::Error> {
+        Ok(Found::CannotTell(format!(
+            "the provider cannot look for a {} it may have made",
+            self.name()
+        )))
+    }
 
     /// The least state [`ResourceType::read`] needs to find the object an import id names
     /// (Terraform's ImportState). The default refuses: the type cannot be imported.

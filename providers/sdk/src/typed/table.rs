@@ -8,7 +8,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::function::FunctionError;
 use crate::objchange;
 use crate::provider::{
-    ApplyRequest, ApplyResponse, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadRequest,
+    ApplyRequest, ApplyResponse, FindRequest, Found, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadRequest,
     ResourceKind,
 };
 use crate::schema::{ProviderSchema, Schema};
@@ -141,6 +141,7 @@ impl<P: TypedProvider> TypeTable<P> {
             Ok(new_state) => ApplyResponse {
                 new_state,
                 diagnostics: warnings,
+                outcome_unknown: false,
             },
             Err(mut response) => {
                 warnings.extend(response.diagnostics);
@@ -152,10 +153,13 @@ impl<P: TypedProvider> TypeTable<P> {
 }
 
 /// The response to a failed create or update: what it left behind, else the prior state.
+/// A create that made nothing the type knows of, after a lost answer, may have made its object.
 fn failed<E: CallError>(partial: Partial<E>, prior: Option<&Value>, doing: &str) -> ApplyResponse {
+    let outcome_unknown = prior.is_none() && partial.state.is_none() && partial.error.outcome_unknown();
     ApplyResponse {
         new_state: partial.state.or_else(|| prior.cloned()),
         diagnostics: partial.error.into_diagnostics(doing),
+        outcome_unknown,
     }
 }
 
@@ -264,6 +268,26 @@ impl<P: TypedProvider> Provider for TypeTable<P> {
             ))
         })?;
         Ok(objchange::with_empty_block_lists(schema, state))
+    }
+
+    /// What the type found, read as after a create (the type's stub holds the configuration
+    /// and the object's id, so attributes only the configuration knows are kept).
+    async fn find_created(&self, request: FindRequest<'_>) -> Result<Found, Diagnostics> {
+        let (resource, _) = self.resource(request.type_name)?;
+        let doing = format!("Cannot look for an unfinished {}", request.type_name);
+        let client = self.client()?;
+        let found = resource
+            .find_created(client, request.config, request.since)
+            .await
+            .map_err(|e| e.into_diagnostics(&doing))?;
+        let Found::Object(stub) = found else {
+            return Ok(found);
+        };
+        let read = resource
+            .read(client, &stub)
+            .await
+            .map_err(|e| e.into_diagnostics(&doing))?;
+        Ok(read.map_or(Found::Nothing, Found::Object))
     }
 
     fn call_function(&self, name: &str, args: &[Value]) -> Result<Value, FunctionError> {
