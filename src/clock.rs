@@ -38,7 +38,10 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     }
     let field = |range: std::ops::Range<usize>| -> Option<u64> {
         let digits = text.get(range)?;
-        digits.bytes().all(|c| c.is_ascii_digit()).then(|| digits.parse().ok())?
+        digits
+            .bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| digits.parse().ok())?
     };
     let (year, month, day) = (field(0..4)?, field(5..7)?, field(8..10)?);
     let (hour, minute, second) = (field(11..13)?, field(14..16)?, field(17..19)?);
@@ -100,7 +103,12 @@ mod tests {
             let parsed = parse_rfc3339(&rfc3339(secs)).unwrap();
             assert_eq!(parsed.duration_since(UNIX_EPOCH).unwrap().as_secs(), secs);
         }
-        for bad in ["", "2024-02-29 23:59:59Z", "2024-13-01T00:00:00Z", "2024-02-29T23:59:59"] {
+        for bad in [
+            "",
+            "2024-02-29 23:59:59Z",
+            "2024-13-01T00:00:00Z",
+            "2024-02-29T23:59:59",
+        ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
         assert_eq!(parse_rfc3339("2024-0a-29T23:59:59Z"), None);

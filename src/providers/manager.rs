@@ -6,8 +6,8 @@ use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};
 use crate::config::{Resource, SourceMap};
 use crate::locks::locked;
 use ggplan_sdk::{
-    ApplyRequest, AttrPath, Diagnostic, Diagnostics, FindRequest, Found, PlanRequest, Provider, ReadRequest,
-    ResourceKind, Schema, Value, objchange,
+    ApplyRequest, AttrPath, Diagnostic, Diagnostics, FindRequest, Found, PlanRequest, Provider,
+    ReadRequest, ResourceKind, Schema, Value, objchange,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -394,7 +394,14 @@ impl ResourceProvider<'_> {
             };
             provider.find_created(request).await
         }
-        .map_err(|d| with_context(d, inst, "looking for what an unfinished create made", &secrets))?;
+        .map_err(|d| {
+            with_context(
+                d,
+                inst,
+                "looking for what an unfinished create made",
+                &secrets,
+            )
+        })?;
         Ok(match found {
             Found::Object(value) => Found::Object(self.restore(value, marks, Some(config))),
             other => other,

@@ -1,9 +1,11 @@
 //! A small MLflow REST client: JSON in and out, authentication, and bounded retries with
 //! exponential backoff for transient failures (connection refused while the server starts,
-//! timeouts, 429 and 5xx answers).
+//! timeouts, 429 and 5xx answers). A create is not sent again once it may have arrived: its
+//! lost answer is [`ApiError::AnswerLost`], and the create's object is looked for instead.
 
 use crate::error::ApiError;
 use crate::settings::{Auth, Settings};
+use ggplan_sdk::typed::Partial;
 use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -92,7 +94,7 @@ impl Client {
         endpoint: &str,
         query: &[(&str, &str)],
     ) -> Result<T, ApiError> {
-        self.request(Method::Get, endpoint, query, None).await
+        self.request(Method::Get, endpoint, query, None, true).await
     }
 
     /// A call with a JSON body (POST, PATCH and DELETE take their parameters in the body).
@@ -102,7 +104,28 @@ impl Client {
         endpoint: &str,
         body: serde_json::Value,
     ) -> Result<T, ApiError> {
-        self.request(method, endpoint, &[], Some(body)).await
+        self.request(method, endpoint, &[], Some(body), true).await
+    }
+
+    /// `POST endpoint` of a call that creates something: sent again only when it certainly
+    /// did not arrive (no connection) or the server refused it (429, 5xx), since a second
+    /// create after a lost answer could make a second object.
+    pub(crate) async fn create<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        body: serde_json::Value,
+    ) -> Result<T, ApiError> {
+        self.request(Method::Post, endpoint, &[], Some(body), false)
+            .await
+    }
+
+    /// A failed create about `doing`, whose object may exist when the answer was lost.
+    pub(crate) fn fail_create(&self, error: &ApiError, doing: &str) -> Partial<Diagnostics> {
+        let diagnostics = self.fail(error, doing);
+        match error {
+            ApiError::AnswerLost { .. } => Partial::unknown(diagnostics),
+            _ => Partial::from(diagnostics),
+        }
     }
 
     /// Diagnostics for a failed call about `doing`, naming the credentials used (not secrets).
@@ -110,12 +133,15 @@ impl Client {
         error.diagnostic(doing, &self.auth.describe()).into()
     }
 
+    /// A call, attempted until it succeeds, fails for good or runs out of retries; a call
+    /// that is not `idempotent` is not sent again once it may have arrived.
     async fn request<T: DeserializeOwned>(
         &self,
         method: Method,
         endpoint: &str,
         query: &[(&str, &str)],
         body: Option<serde_json::Value>,
+        idempotent: bool,
     ) -> Result<T, ApiError> {
         let url = format!("{}{endpoint}", self.api);
         let mut attempt = 0;
@@ -124,7 +150,7 @@ impl Client {
             let outcome = self.attempt(method, &url, query, body.as_ref()).await;
             let retry = match &outcome {
                 Ok(_) => false,
-                Err(Attempt::Transport(_)) => true,
+                Err(Attempt::Transport { sent, .. }) => idempotent || !sent,
                 Err(Attempt::Answer(ApiError::Status { status, .. })) => {
                     *status == 429 || *status >= 500
                 }
@@ -134,7 +160,13 @@ impl Client {
                 return match outcome {
                     Ok(text) => serde_json::from_str(&text)
                         .map_err(|e| ApiError::Unexpected(format!("{e} in {}", excerpt(&text)))),
-                    Err(Attempt::Transport(reason)) => Err(ApiError::Unreachable {
+                    Err(Attempt::Transport { reason, sent: true }) if !idempotent => {
+                        Err(ApiError::AnswerLost {
+                            url: self.shown_url.clone(),
+                            reason,
+                        })
+                    }
+                    Err(Attempt::Transport { reason, .. }) => Err(ApiError::Unreachable {
                         url: self.shown_url.clone(),
                         attempts: attempt,
                         reason,
@@ -175,15 +207,15 @@ impl Client {
             Auth::Basic { username, password } => request.basic_auth(username, Some(password)),
             Auth::Bearer { token } => request.bearer_auth(token),
         };
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Attempt::Transport(chain(&e.without_url())))?;
+        let response = request.send().await.map_err(|e| Attempt::Transport {
+            sent: !e.is_connect(),
+            reason: chain(&e.without_url()),
+        })?;
         let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| Attempt::Transport(chain(&e.without_url())))?;
+        let text = response.text().await.map_err(|e| Attempt::Transport {
+            sent: true,
+            reason: chain(&e.without_url()),
+        })?;
         if status.is_success() {
             return Ok(text);
         }
@@ -193,8 +225,9 @@ impl Client {
 
 /// Why one attempt failed.
 enum Attempt {
-    /// No answer; the text says why.
-    Transport(String),
+    /// No answer; `reason` says why. `sent` unless the connection was never made, so that
+    /// the server may have carried the request out.
+    Transport { reason: String, sent: bool },
     /// An error answer.
     Answer(ApiError),
 }

@@ -19,6 +19,10 @@ pub(crate) enum ApiError {
         code: String,
         message: String,
     },
+    /// A request that creates something was sent and its answer lost (a timeout, a reset
+    /// connection, a truncated body): it may have been carried out, so it is not sent again.
+    #[error("the answer of MLflow at {url} was lost: {reason}")]
+    AnswerLost { url: String, reason: String },
     /// A success status whose body is not what the API documents.
     #[error("MLflow answered with an unexpected body: {0}")]
     Unexpected(String),
@@ -46,6 +50,14 @@ impl ApiError {
                     "{self}. Check that the tracking server is running and that tracking_uri \
                      (or MLFLOW_TRACKING_URI) points at it; raise retries or request_timeout \
                      in the provider block if the server is slow to start."
+                ),
+            ),
+            ApiError::AnswerLost { .. } => Diagnostic::error(
+                format!("MLflow's answer was lost while {doing}"),
+                format!(
+                    "{self}. The request may have been carried out, so it was not sent again; \
+                     the next plan looks for what it made. Check the network between ggplan and \
+                     the tracking server, or raise request_timeout if the server is slow."
                 ),
             ),
             ApiError::Status {

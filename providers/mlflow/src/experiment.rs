@@ -4,12 +4,15 @@
 
 use crate::Mlflow;
 use crate::client::{Client, Method};
-use crate::resource::{ObjectApi, normalize, required_str, validate_tags};
+use crate::resource::{ObjectApi, found_by_name, normalize, required_str, validate_tags};
 use crate::wire::{self, CreatedExperiment, ExperimentResponse};
 use async_trait::async_trait;
 use ggplan_sdk::typed::{Partial, ResourceType};
-use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value, objchange};
+use ggplan_sdk::{
+    AttrPath, Attribute, Diagnostics, Found, PlanRequest, Schema, Type, Value, objchange,
+};
 use serde_json::json;
+use std::time::SystemTime;
 
 const TYPE: &str = "mlflow_experiment";
 
@@ -133,19 +136,19 @@ impl ResourceType<Mlflow> for Experiment {
         }
         let doing = format!("creating experiment {name:?}");
         let created = client
-            .call::<CreatedExperiment>(Method::Post, "experiments/create", body)
+            .create::<CreatedExperiment>("experiments/create", body)
             .await
             .map_err(|e| {
-                let mut diagnostics = client.fail(&e, &doing);
+                let mut partial = client.fail_create(&e, &doing);
                 if e.is_already_exists() {
-                    for d in &mut diagnostics.0 {
+                    for d in &mut partial.error.0 {
                         d.detail.push_str(
                             " A deleted experiment keeps its name until `mlflow gc` removes it: \
                              restore it (`mlflow experiments restore`) and import it, or purge it.",
                         );
                     }
                 }
-                diagnostics
+                partial
             })?;
         let stub = Value::object([("id", Value::string(&created.experiment_id))]);
         match fetch(client, &stub).await? {
@@ -160,6 +163,24 @@ impl ResourceType<Mlflow> for Experiment {
                 )
                 .into()),
         }
+    }
+
+    /// By name, since the id is what the lost answer held.
+    async fn find_created(
+        &self,
+        client: &Client,
+        config: &Value,
+        since: SystemTime,
+    ) -> Result<Found, Diagnostics> {
+        let Some(name) = config.get("name").as_str() else {
+            return Ok(Found::CannotTell("its name is not known yet".into()));
+        };
+        let by_name = Value::object([("name", Value::string(name))]);
+        let found = fetch(client, &by_name).await?;
+        let stub = found.as_ref().map_or(Value::Null, |e| {
+            Value::object([("id", Value::string(&e.experiment_id))])
+        });
+        Ok(found_by_name(found.map(|e| e.creation_time), since, stub))
     }
 
     async fn update(

@@ -5,17 +5,18 @@ use crate::Mlflow;
 use crate::client::{Client, Method};
 use crate::error::ApiError;
 use crate::resource::{
-    ObjectApi, check_version_number, description_change, normalize, required_str, split_id,
-    validate_tags,
+    ObjectApi, check_version_number, description_change, made_since, normalize, required_str,
+    split_id, validate_tags,
 };
 use crate::wire::{self, ModelVersionResponse};
 use async_trait::async_trait;
 use ggplan_sdk::typed::{DataSourceType, Partial, ResourceType};
 use ggplan_sdk::{
-    AttrPath, Attribute, Diagnostic, Diagnostics, PlanRequest, Schema, Type, Value, objchange,
+    AttrPath, Attribute, Diagnostic, Diagnostics, Found, PlanRequest, Schema, Type, Value,
+    objchange,
 };
 use serde_json::json;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 const TYPE: &str = "mlflow_model_version";
 const ID_FORMAT: &str = "MODEL/VERSION";
@@ -76,6 +77,35 @@ async fn fetch(
         Ok(found) => Ok(Some(found.model_version)),
         Err(e) if e.is_not_found() => Ok(None),
         Err(e) => Err(client.fail(&e, &format!("reading version {version} of model {model:?}"))),
+    }
+}
+
+/// Every version of `model`, page by page.
+async fn search(client: &Client, model: &str) -> Result<Vec<wire::ModelVersion>, Diagnostics> {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(default)]
+        model_versions: Vec<wire::ModelVersion>,
+        #[serde(default)]
+        next_page_token: Option<String>,
+    }
+    let filter = format!("name='{model}'");
+    let mut versions = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut query = vec![("filter", filter.as_str())];
+        if let Some(token) = &token {
+            query.push(("page_token", token));
+        }
+        let page = client
+            .get::<Page>("model-versions/search", &query)
+            .await
+            .map_err(|e| client.fail(&e, &format!("listing the versions of model {model:?}")))?;
+        versions.extend(page.model_versions);
+        match page.next_page_token.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => return Ok(versions),
+        }
     }
 }
 
@@ -201,12 +231,62 @@ impl ResourceType<Mlflow> for ModelVersion {
                 body[optional] = json!(text);
             }
         }
+        let doing = format!("registering a version of model {model:?}");
         let created = client
-            .call::<ModelVersionResponse>(Method::Post, "model-versions/create", body)
+            .create::<ModelVersionResponse>("model-versions/create", body)
             .await
-            .map_err(|e| client.fail(&e, &format!("registering a version of model {model:?}")))?;
+            .map_err(|e| client.fail_create(&e, &doing))?;
         let version = await_registration(client, created.model_version).await?;
         Ok(state_of(&version))
+    }
+
+    /// Versions are numbered by MLflow, so the create's is the one version of the model with
+    /// the configured source and run made since the create began.
+    async fn find_created(
+        &self,
+        client: &Client,
+        config: &Value,
+        since: SystemTime,
+    ) -> Result<Found, Diagnostics> {
+        let (Some(model), Some(source)) =
+            (config.get("model").as_str(), config.get("source").as_str())
+        else {
+            return Ok(Found::CannotTell(
+                "its model or source is not known yet".into(),
+            ));
+        };
+        // MLflow's filter grammar quotes with ' and has no escape for it.
+        if model.contains('\'') {
+            return Ok(Found::CannotTell("its model's name holds a quote".into()));
+        }
+        let run_id = config.get("run_id");
+        if !run_id.is_wholly_known() {
+            return Ok(Found::CannotTell("its run_id is not known yet".into()));
+        }
+        let run_id = run_id.as_str().unwrap_or_default();
+        let mut made = Vec::new();
+        for version in search(client, model).await? {
+            let same = version.source.as_deref() == Some(source)
+                && version.run_id.as_deref().unwrap_or_default() == run_id;
+            match made_since(version.creation_timestamp, since) {
+                Some(true) if same => made.push(version.version),
+                None if same => {
+                    return Ok(Found::CannotTell("MLflow gave no creation time".into()));
+                }
+                _ => {}
+            }
+        }
+        Ok(match made.as_slice() {
+            [] => Found::Nothing,
+            [version] => Found::Object(Value::object([
+                ("model", Value::string(model)),
+                ("version", Value::string(version)),
+            ])),
+            several => Found::CannotTell(format!(
+                "versions {} of model {model:?} were all registered from that source since",
+                several.join(", ")
+            )),
+        })
     }
 
     async fn update(

@@ -3,13 +3,16 @@
 
 use crate::Mlflow;
 use crate::client::{Client, Method};
-use crate::resource::{ObjectApi, description_change, normalize, required_str, validate_tags};
+use crate::resource::{
+    ObjectApi, description_change, found_by_name, normalize, required_str, validate_tags,
+};
 use crate::wire::{self, RegisteredModelResponse};
 use async_trait::async_trait;
 use ggplan_sdk::typed::{DataSourceType, Partial, ResourceType};
-use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
+use ggplan_sdk::{AttrPath, Attribute, Diagnostics, Found, PlanRequest, Schema, Type, Value};
 use serde::de::IgnoredAny;
 use serde_json::json;
+use std::time::SystemTime;
 
 const TYPE: &str = "mlflow_registered_model";
 
@@ -124,10 +127,24 @@ impl ResourceType<Mlflow> for RegisteredModel {
             body["description"] = json!(description);
         }
         client
-            .call::<IgnoredAny>(Method::Post, "registered-models/create", body)
+            .create::<IgnoredAny>("registered-models/create", body)
             .await
-            .map_err(|e| client.fail(&e, &format!("creating registered model {name:?}")))?;
+            .map_err(|e| client.fail_create(&e, &format!("creating registered model {name:?}")))?;
         Ok(planned.clone())
+    }
+
+    async fn find_created(
+        &self,
+        client: &Client,
+        config: &Value,
+        since: SystemTime,
+    ) -> Result<Found, Diagnostics> {
+        let Some(name) = config.get("name").as_str() else {
+            return Ok(Found::CannotTell("its name is not known yet".into()));
+        };
+        let created = fetch(client, name).await?.map(|m| m.creation_timestamp);
+        let stub = Value::object([("name", Value::string(name))]);
+        Ok(found_by_name(created, since, stub))
     }
 
     async fn update(

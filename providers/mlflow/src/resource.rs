@@ -3,9 +3,10 @@
 
 use crate::client::{Client, Method};
 use crate::wire::{RESERVED_TAG_PREFIX, TagChanges};
-use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, Value};
+use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, Found, Value};
 use serde::de::IgnoredAny;
 use serde_json::json;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The endpoints of one kind of MLflow object with tags (registered models, model versions,
 /// experiments): how it is changed in place and deleted.
@@ -103,6 +104,26 @@ pub(crate) async fn delete_object(
 
 /// A string attribute the state or configuration must have (the engine enforces required
 /// attributes; this guards against a hand-edited state).
+/// Whether an object MLflow stamped `created` (milliseconds since the epoch) was made at or
+/// after `since`; `None` when the server gave no stamp.
+pub(crate) fn made_since(created: Option<i64>, since: SystemTime) -> Option<bool> {
+    let since_ms = since
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    created.map(|ms| i128::from(ms) >= since_ms as i128)
+}
+
+/// What a name-unique object (a registered model, an experiment) tells of an unfinished
+/// create: the object of that name is the create's when it was made since the create began;
+/// an older one existed before, so the create made nothing (and a new one is refused).
+pub(crate) fn found_by_name(created: Option<Option<i64>>, since: SystemTime, stub: Value) -> Found {
+    match created.map(|stamp| made_since(stamp, since)) {
+        None | Some(Some(false)) => Found::Nothing,
+        Some(Some(true)) => Found::Object(stub),
+        Some(None) => Found::CannotTell("MLflow gave no creation time".into()),
+    }
+}
+
 pub(crate) fn required_str<'a>(value: &'a Value, name: &str) -> Result<&'a str, Diagnostics> {
     value.get(name).as_str().ok_or_else(|| {
         Diagnostic::error(

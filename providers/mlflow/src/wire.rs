@@ -28,6 +28,9 @@ pub(crate) struct AliasEntry {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct RegisteredModel {
     pub name: String,
+    /// Milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub creation_timestamp: Option<i64>,
     #[serde(default)]
     pub description: Option<String>,
     #[serde(default)]
@@ -48,6 +51,9 @@ pub(crate) struct RegisteredModelResponse {
 pub(crate) struct ModelVersion {
     pub name: String,
     pub version: String,
+    /// Milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub creation_timestamp: Option<i64>,
     #[serde(default)]
     pub source: Option<String>,
     #[serde(default)]
@@ -74,6 +80,9 @@ pub(crate) struct ModelVersionResponse {
 pub(crate) struct Experiment {
     pub experiment_id: String,
     pub name: String,
+    /// Milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub creation_time: Option<i64>,
     #[serde(default)]
     pub artifact_location: Option<String>,
     #[serde(default)]

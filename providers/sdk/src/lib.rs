@@ -24,8 +24,8 @@ pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourcePos, SourceRange};
 pub use function::{FunctionError, FunctionParameter, FunctionSignature};
 pub use path::{AttrPath, PathStep};
 pub use provider::{
-    ApplyRequest, ApplyResponse, FindRequest, Found, NewProvider, PlanRequest, PlanResponse,
-    Provider, ProviderFactory, ReadRequest, ResourceKind,
+    ApplyRequest, ApplyResponse, CLOCK_SLACK, FindRequest, Found, NewProvider, PlanRequest,
+    PlanResponse, Provider, ProviderFactory, ReadRequest, ResourceKind,
 };
 pub use schema::{Attribute, BlockNesting, NestedBlock, ProviderSchema, Schema, Type, set_of};
 pub use value::{Number, Value};

@@ -13,7 +13,7 @@ use crate::schema::ProviderSchema;
 use crate::value::Value;
 use async_trait::async_trait;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Whether a type is a managed resource or a data source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -127,9 +127,14 @@ pub struct FindRequest<'a> {
     pub type_name: &'a str,
     /// The instance's configuration as the plan evaluates it now (may contain unknowns).
     pub config: &'a Value,
-    /// When the create began: an object made before it is not the one looked for.
+    /// When the create began, less [`CLOCK_SLACK`]: an object made before is not the one
+    /// looked for.
     pub since: SystemTime,
 }
+
+/// How far a service's clock may lag the engine's: an object a service stamps as made up to
+/// this long before a create began still counts as that create's.
+pub const CLOCK_SLACK: Duration = Duration::from_secs(60);
 
 /// What [`Provider::find_created`] found.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,7 +9,7 @@ use super::resources::Instance;
 use crate::clock::parse_rfc3339;
 use crate::locks::locked;
 use crate::state::PendingAction;
-use ggplan_sdk::{Diagnostic, Diagnostics, Found, Value};
+use ggplan_sdk::{CLOCK_SLACK, Diagnostic, Diagnostics, Found, Value};
 use std::time::UNIX_EPOCH;
 
 impl Planner {
@@ -29,7 +29,8 @@ impl Planner {
             return Ok(None);
         }
         locked(&self.looked_for).insert(addr.clone());
-        let since = parse_rfc3339(&op.started).unwrap_or(UNIX_EPOCH);
+        let began = parse_rfc3339(&op.started).unwrap_or(UNIX_EPOCH);
+        let since = began.checked_sub(CLOCK_SLACK).unwrap_or(UNIX_EPOCH);
         let found = inst
             .provider
             .find_created(addr, config, since)
@@ -50,7 +51,10 @@ impl Planner {
                 );
                 (Some(value), warning)
             }
-            Found::Object(_) => (None, cannot_tell(addr, started, "what it found is incomplete")),
+            Found::Object(_) => (
+                None,
+                cannot_tell(addr, started, "what it found is incomplete"),
+            ),
             Found::Nothing => (
                 None,
                 Diagnostic::warning(

@@ -363,10 +363,7 @@ fn placed(error: KubeError) -> KubeError {
 }
 
 fn placed_partial(partial: Partial<KubeError>) -> Partial<KubeError> {
-    Partial {
-        state: partial.state,
-        error: placed(partial.error),
-    }
+    partial.map_error(placed)
 }
 
 fn not_known() -> KubeError {

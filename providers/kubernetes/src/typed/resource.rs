@@ -413,10 +413,7 @@ impl<T: ObjectType> ResourceType<Kubernetes> for Typed<T> {
         _warnings: &mut Diagnostics,
     ) -> Result<Value, Partial<KubeError>> {
         let created = Typed::create(self, cluster, planned).await;
-        created.map_err(|partial| Partial {
-            state: partial.state,
-            error: self.placed(partial.error),
-        })
+        created.map_err(|partial| partial.map_error(|e| self.placed(e)))
     }
 
     async fn update(

@@ -83,7 +83,8 @@ pub trait CallError: Send + 'static {
     fn into_diagnostics(self, doing: &str) -> Diagnostics;
 
     /// Whether the call was sent and its answer lost, so that a create may have made its
-    /// object (see [`crate::ApplyResponse::outcome_unknown`]).
+    /// object (see [`crate::ApplyResponse::outcome_unknown`]); a [`Partial`] made from the
+    /// error says so.
     fn outcome_unknown(&self) -> bool {
         false
     }
@@ -104,11 +105,18 @@ pub struct Partial<E> {
     /// when an update left the prior object as it was.
     pub state: Option<Value>,
     pub error: E,
+    /// The request was sent and its answer lost: a create may have made its object (see
+    /// [`crate::ApplyResponse::outcome_unknown`]).
+    pub outcome_unknown: bool,
 }
 
-impl<E> From<E> for Partial<E> {
+impl<E: CallError> From<E> for Partial<E> {
     fn from(error: E) -> Partial<E> {
-        Partial { state: None, error }
+        Partial {
+            state: None,
+            outcome_unknown: error.outcome_unknown(),
+            error,
+        }
     }
 }
 
@@ -118,6 +126,25 @@ impl<E> Partial<E> {
         Partial {
             state: Some(state),
             error,
+            outcome_unknown: false,
+        }
+    }
+
+    /// The same failure with its error changed (placed at an attribute, say).
+    pub fn map_error<F>(self, change: impl FnOnce(E) -> F) -> Partial<F> {
+        Partial {
+            state: self.state,
+            error: change(self.error),
+            outcome_unknown: self.outcome_unknown,
+        }
+    }
+
+    /// A failure whose answer was lost: the object may exist.
+    pub fn unknown(error: E) -> Partial<E> {
+        Partial {
+            state: None,
+            error,
+            outcome_unknown: true,
         }
     }
 }

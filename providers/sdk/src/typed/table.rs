@@ -8,14 +8,15 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::function::FunctionError;
 use crate::objchange;
 use crate::provider::{
-    ApplyRequest, ApplyResponse, FindRequest, Found, PlanRequest, PlanResponse, Provider, ProviderFactory, ReadRequest,
-    ResourceKind,
+    ApplyRequest, ApplyResponse, CLOCK_SLACK, FindRequest, Found, PlanRequest, PlanResponse,
+    Provider, ProviderFactory, ReadRequest, ResourceKind,
 };
 use crate::schema::{ProviderSchema, Schema};
 use crate::value::Value;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
 
 /// The factory of provider `P`: the engine instantiates one [`TypeTable`] per `provider`
 /// block.
@@ -115,11 +116,10 @@ impl<P: TypedProvider> TypeTable<P> {
         let mut warnings = Diagnostics::new();
         let name = resource.name();
         let written = match (prior, planned) {
-            (None, Some(planned)) => resource
-                .create(client, planned, &mut warnings)
+            (None, Some(planned)) => self
+                .create(resource, client, planned, &mut warnings)
                 .await
-                .map(Some)
-                .map_err(|partial| failed(partial, None, &format!("Cannot create {name}"))),
+                .map(Some),
             (Some(prior), Some(planned)) => resource
                 .update(client, prior, planned, &mut warnings)
                 .await
@@ -152,10 +152,44 @@ impl<P: TypedProvider> TypeTable<P> {
     }
 }
 
+impl<P: TypedProvider> TypeTable<P> {
+    /// Creates through `resource`. When the create's answer was lost, looks at once for the
+    /// object it made, so that an answer lost on its way back costs nothing; found nothing
+    /// (the service may still be making it) or unable to look, the outcome stays unknown.
+    async fn create(
+        &self,
+        resource: &dyn ResourceType<P>,
+        client: &P::Client,
+        planned: &Value,
+        warnings: &mut Diagnostics,
+    ) -> Result<Value, ApplyResponse> {
+        let began = SystemTime::now() - CLOCK_SLACK;
+        let name = resource.name();
+        let partial = match resource.create(client, planned, warnings).await {
+            Ok(state) => return Ok(state),
+            Err(partial) => partial,
+        };
+        if partial.outcome_unknown && partial.state.is_none() {
+            let found = resource.find_created(client, planned, began).await;
+            if let Ok(Found::Object(stub)) = found
+                && let Ok(Some(state)) = resource.read(client, &stub).await
+            {
+                warnings.push(Diagnostic::warning(
+                    format!("The answer to creating {name} was lost; the object was found"),
+                    "The service made the object but its answer did not arrive; the provider \
+                     found the object and records it.",
+                ));
+                return Ok(state);
+            }
+        }
+        Err(failed(partial, None, &format!("Cannot create {name}")))
+    }
+}
+
 /// The response to a failed create or update: what it left behind, else the prior state.
 /// A create that made nothing the type knows of, after a lost answer, may have made its object.
 fn failed<E: CallError>(partial: Partial<E>, prior: Option<&Value>, doing: &str) -> ApplyResponse {
-    let outcome_unknown = prior.is_none() && partial.state.is_none() && partial.error.outcome_unknown();
+    let outcome_unknown = prior.is_none() && partial.state.is_none() && partial.outcome_unknown;
     ApplyResponse {
         new_state: partial.state.or_else(|| prior.cloned()),
         diagnostics: partial.error.into_diagnostics(doing),
