@@ -44,10 +44,7 @@ struct Faulty {
 
 impl Faulty {
     fn new(prefix: &str, retries: u32, source: Option<&str>) -> Faulty {
-        let upstream: SocketAddr = server_url()
-            .trim_start_matches("http://")
-            .parse()
-            .unwrap();
+        let upstream: SocketAddr = server_url().trim_start_matches("http://").parse().unwrap();
         let faults = Faults::new();
         let proxy = faults.front(upstream);
         let model = unique(prefix);
@@ -112,7 +109,9 @@ impl Faulty {
         let version = resources
             .iter()
             .find(|r| r["address"] == "mlflow_model_version.v")?;
-        version["attributes"]["version"].as_str().map(str::to_string)
+        version["attributes"]["version"]
+            .as_str()
+            .map(str::to_string)
     }
 }
 
@@ -149,7 +148,10 @@ fn server_errors_on_a_create_are_retried_within_the_configured_bound() {
     ok.apply().expect(0);
     assert_eq!(ok.faults.count("POST", "registered-models/create"), (3, 2));
     assert!(ok.model_exists());
-    assert_eq!(ok.recorded(), (vec!["mlflow_registered_model.m".into()], false));
+    assert_eq!(
+        ok.recorded(),
+        (vec!["mlflow_registered_model.m".into()], false)
+    );
 
     let refused = Faulty::new("faults-bound", 2, None);
     refused.faults.add(Rule::new(
@@ -165,7 +167,10 @@ fn server_errors_on_a_create_are_retried_within_the_configured_bound() {
         "{out}"
     );
     // One attempt and two retries, then a clear error; nothing exists, nothing is recorded.
-    assert_eq!(refused.faults.count("POST", "registered-models/create"), (3, 3));
+    assert_eq!(
+        refused.faults.count("POST", "registered-models/create"),
+        (3, 3)
+    );
     assert!(!refused.model_exists());
     assert_eq!(refused.recorded(), (vec![], false));
 }
@@ -223,7 +228,10 @@ fn a_create_whose_outcome_is_unknown_stays_pending_and_the_next_plan_finds_it() 
 
     // The service is well again: the plan finds the version rather than registering another.
     f.faults.clear();
-    let plan = f.stack.ggplan(&["plan", ".", "--detailed-exitcode"]).expect(0);
+    let plan = f
+        .stack
+        .ggplan(&["plan", ".", "--detailed-exitcode"])
+        .expect(0);
     assert!(
         plan.all()
             .contains("mlflow_model_version.v: found the object an unfinished create made"),
@@ -269,8 +277,12 @@ fn a_create_that_never_arrived_is_made_by_the_next_apply() {
 fn truncated_and_slow_answers_to_reads_are_retried() {
     let f = Faulty::new("faults-reads", 3, None);
     f.apply().expect(0);
-    f.faults
-        .add(Rule::new("GET", "registered-models/get", 1, Fault::Truncate));
+    f.faults.add(Rule::new(
+        "GET",
+        "registered-models/get",
+        1,
+        Fault::Truncate,
+    ));
     f.faults.add(Rule::new(
         "GET",
         "registered-models/get",

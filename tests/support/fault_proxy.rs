@@ -46,7 +46,12 @@ pub struct Rule {
 
 impl Rule {
     /// `fault` for the next `times` requests `method path_contains` picks.
-    pub fn new(method: &'static str, path_contains: &'static str, times: usize, fault: Fault) -> Rule {
+    pub fn new(
+        method: &'static str,
+        path_contains: &'static str,
+        times: usize,
+        fault: Fault,
+    ) -> Rule {
         Rule {
             method,
             path_contains,
@@ -111,7 +116,9 @@ impl Faults {
 
     /// Replaces `from` by `to` in every answer's body and headers.
     pub fn rewrite(&self, from: &str, to: &str) {
-        self.lock().rewrites.push((from.to_string(), to.to_string()));
+        self.lock()
+            .rewrites
+            .push((from.to_string(), to.to_string()));
     }
 
     pub fn add(&self, rule: Rule) {
@@ -318,7 +325,10 @@ fn write_response(
     share: Option<f64>,
 ) -> bool {
     let mut head = format!("HTTP/1.1 {status} Proxied\r\n");
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+    if !headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
         head.push_str("Content-Type: application/json\r\n");
     }
     for (name, value) in headers {

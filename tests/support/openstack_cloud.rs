@@ -188,6 +188,23 @@ impl Cloud {
         self
     }
 
+    /// The `host:port` of every endpoint in the catalog (for a proxy to stand in front of).
+    pub fn endpoint_addrs(&self) -> Vec<String> {
+        let mut addrs: Vec<String> = self
+            .catalog
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["endpoints"].as_array().unwrap().iter())
+            .filter_map(|e| e["url"].as_str())
+            .filter_map(|url| url.strip_prefix("http://")?.split('/').next())
+            .map(str::to_string)
+            .collect();
+        addrs.sort();
+        addrs.dedup();
+        addrs
+    }
+
     pub fn url(&self, service: &str, path: &str) -> String {
         let endpoint = self
             .catalog

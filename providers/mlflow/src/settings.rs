@@ -89,7 +89,8 @@ pub(crate) fn schema() -> Schema {
                     .default(Value::int(DEFAULT_RETRIES))
                     .describe(
                         "How often a transient failure (connection refused, timeout, 429, 5xx) is \
-                         retried, with exponential backoff, before it is reported.",
+                         retried, with exponential backoff, before it is reported. A create is not \
+                         sent again once it may have arrived: its object is looked for instead.",
                     ),
             ),
         ],

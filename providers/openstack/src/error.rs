@@ -26,6 +26,15 @@ pub enum ApiError {
         url: String,
         message: String,
     },
+    /// A POST was sent and its answer lost (a timeout, a reset, a broken-off body, a
+    /// gateway's 502 or 504): the service may have carried it out, so it was not sent again.
+    #[error("the answer of {service} to {method} {path} was lost: {message}")]
+    AnswerLost {
+        service: &'static str,
+        method: String,
+        path: String,
+        message: String,
+    },
     /// Keystone refused the credentials or the catalog lacks a service.
     #[error("{0}")]
     Auth(String),
@@ -103,6 +112,10 @@ impl ApiError {
             ApiError::Transport { .. } => {
                 "Check the auth_url and the network path to the cloud, then try again."
             }
+            ApiError::AnswerLost { .. } => {
+                "The request may have been carried out; the next plan looks for the object it \
+                 made rather than making a second one. Check the network path to the cloud."
+            }
             ApiError::Config(_) => {
                 "Fix the provider configuration: the clouds.yaml entry named by `cloud` (looked \
                  up in OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/ and \
@@ -130,6 +143,10 @@ impl ApiError {
 impl CallError for ApiError {
     fn into_diagnostics(self, doing: &str) -> Diagnostics {
         self.diagnostics(doing)
+    }
+
+    fn outcome_unknown(&self) -> bool {
+        matches!(self, ApiError::AnswerLost { .. })
     }
 }
 

@@ -1,12 +1,13 @@
 //! What the provider's resource types share beyond the typed layer: the read-back after a
-//! write, the id of a new object, the attributes only the configuration knows, tags, and the
-//! import stub of a type addressed by id.
+//! write, the id of a new object, the attributes only the configuration knows, tags, what an
+//! unfinished create made, and the import stub of a type addressed by id.
 
 use crate::OpenStack;
 use crate::error::ApiError;
 use crate::session::Session;
 use ggplan_sdk::typed::{Partial, ResourceType};
-use ggplan_sdk::{Diagnostics, Value};
+use ggplan_sdk::{Diagnostics, Found, Value};
+use std::time::SystemTime;
 
 /// Reads `state` back after a create or update; when the read fails, `state` (which holds the
 /// object's id) is what the engine records.
@@ -52,6 +53,47 @@ pub fn set_tags(state: &mut Value, api_tags: &serde_json::Value, prior: &Value) 
     state.set_attr("all_tags", all);
 }
 
+/// What a listing of candidates tells of an unfinished create: the one object made since
+/// `since` (by the service's `stamp` field, RFC 3339) is the create's, as a state with its id
+/// for [`ResourceType::read`]; none means the create made nothing; several, that nobody can
+/// tell which.
+pub fn made_since(
+    candidates: &[serde_json::Value],
+    stamp: &str,
+    since: SystemTime,
+    config: &Value,
+) -> Found {
+    let since: chrono::DateTime<chrono::Utc> = since.into();
+    let mut made = Vec::new();
+    for candidate in candidates {
+        let Some(at) = candidate[stamp].as_str().and_then(parse_stamp) else {
+            return Found::CannotTell(format!("the service gives no {stamp} time"));
+        };
+        if let (true, Some(id)) = (at >= since, candidate["id"].as_str()) {
+            made.push(id);
+        }
+    }
+    match made.as_slice() {
+        [] => Found::Nothing,
+        [id] => Found::Object(with_id(config, id)),
+        several => Found::CannotTell(format!(
+            "{} matching objects were made since the create began: {}",
+            several.len(),
+            several.join(", ")
+        )),
+    }
+}
+
+/// A service's timestamp: RFC 3339, or Nova's and Neutron's older form without a zone (UTC).
+fn parse_stamp(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|at| at.and_utc())
+}
+
 /// The import stub of a type whose import id is the object's id: all its read needs.
 pub fn id_stub(id: &str) -> Result<Value, Diagnostics> {
     Ok(Value::object([("id", Value::string(id))]))
@@ -74,6 +116,28 @@ pub fn planned_by_rules(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_unfinished_create_made_the_one_object_stamped_since_it_began() {
+        let since = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_650_000);
+        let config = Value::object([("name", Value::string("n"))]);
+        let old = json!({"id": "old", "created_at": "2026-12-07T13:00:00Z"});
+        let new = json!({"id": "new", "created_at": "2026-12-07T14:00:00Z"});
+        let nova = json!({"id": "nova", "created": "2026-12-07T14:00:00"});
+        assert_eq!(made_since(&[old.clone()], "created_at", since, &config), Found::Nothing);
+        assert_eq!(
+            made_since(&[old.clone(), new.clone()], "created_at", since, &config),
+            Found::Object(with_id(&config, "new"))
+        );
+        assert_eq!(
+            made_since(&[nova], "created", since, &config),
+            Found::Object(with_id(&config, "nova"))
+        );
+        let twice = made_since(&[new.clone(), new], "created_at", since, &config);
+        assert!(matches!(twice, Found::CannotTell(_)), "{twice:?}");
+        let unstamped = made_since(&[json!({"id": "x"})], "created_at", since, &config);
+        assert!(matches!(unstamped, Found::CannotTell(_)), "{unstamped:?}");
+    }
 
     #[test]
     fn kept_attributes_and_tags_follow_the_prior_state() {

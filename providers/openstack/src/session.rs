@@ -1,6 +1,7 @@
 //! One authenticated session with a cloud: a Keystone v3 token (renewed before it expires and
 //! after a 401), the service catalog, the negotiated Nova microversion, and JSON requests that
-//! retry transient faults.
+//! retry transient faults. A POST that may have arrived is never sent twice: its lost answer
+//! is [`ApiError::AnswerLost`], and the object it may have made is looked for instead.
 //!
 //! The token and the credentials never leave this module: errors carry the method, path,
 //! status and the service's message only.
@@ -246,6 +247,9 @@ impl Session {
         self.send(service, method, &url, body, microversion).await
     }
 
+    /// Sends a request, again after a transient fault (no connection, 429, 503; a lost
+    /// answer or a 5xx only when the method is idempotent: a POST that may have arrived is
+    /// not sent twice) and once after a 401 with a fresh token.
     async fn send(
         &self,
         service: Service,
@@ -254,66 +258,97 @@ impl Session {
         body: Option<&Json>,
         microversion: Option<&str>,
     ) -> Result<Option<Json>, ApiError> {
+        let idempotent = method != Method::POST && method != Method::PATCH;
         let mut reauthenticated = false;
         let mut attempt = 0;
         loop {
             backoff(attempt).await;
             attempt += 1;
-            let (token, _) = self.token().await?;
-            let mut request = self
-                .http
-                .request(method.clone(), url)
-                .header("X-Auth-Token", token)
-                .header("Accept", "application/json");
-            if let Some(version) = microversion {
-                request = request
-                    .header("OpenStack-API-Version", format!("compute {version}"))
-                    .header("X-OpenStack-Nova-API-Version", version);
-            }
-            if let Some(body) = body {
-                request = request.json(body);
-            }
-            let response = match request.send().await {
-                Ok(r) => r,
-                Err(_) if attempt < ATTEMPTS => continue,
-                Err(e) => {
-                    return Err(ApiError::Transport {
-                        service: service.catalog_type(),
-                        url: strip_query(url),
-                        message: describe_transport(&e),
+            let last = attempt >= ATTEMPTS;
+            let (status, text) = match self.exchange(&method, url, body, microversion).await? {
+                Exchange::Answer(status, text) => (status, text),
+                Exchange::Lost { sent, .. } if (idempotent || !sent) && !last => continue,
+                Exchange::Lost { sent, message } => {
+                    return Err(if sent && !idempotent {
+                        self.lost(service, &method, url, message)
+                    } else {
+                        ApiError::Transport {
+                            service: service.catalog_type(),
+                            url: strip_query(url),
+                            message,
+                        }
                     });
                 }
             };
-            let status = response.status();
             if status == StatusCode::UNAUTHORIZED && !reauthenticated {
                 reauthenticated = true;
                 self.forget_token().await;
                 continue;
             }
-            if matches!(status.as_u16(), 502..=504) && attempt < ATTEMPTS {
+            let transient = match status.as_u16() {
+                429 | 503 => true,
+                500 | 502 | 504 => idempotent,
+                _ => false,
+            };
+            if transient && !last {
                 continue;
             }
-            let text = response.text().await.unwrap_or_default();
-            if !status.is_success() {
-                let (code, message) = error_from_body(&text);
-                return Err(ApiError::Status {
-                    service: service.catalog_type(),
-                    method: method.to_string(),
-                    path: path_of(url),
-                    status: status.as_u16(),
-                    code,
-                    message,
+            if !idempotent && matches!(status.as_u16(), 502 | 504) {
+                // A gateway's error: the service behind it may have carried the POST out.
+                let message = format!("HTTP {} from a gateway", status.as_u16());
+                return Err(self.lost(service, &method, url, message));
+            }
+            return decode_answer(service, &method, url, status, &text);
+        }
+    }
+
+    /// One exchange: the answer, or why there is none.
+    async fn exchange(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&Json>,
+        microversion: Option<&str>,
+    ) -> Result<Exchange, ApiError> {
+        let (token, _) = self.token().await?;
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .header("X-Auth-Token", token)
+            .header("Accept", "application/json");
+        if let Some(version) = microversion {
+            request = request
+                .header("OpenStack-API-Version", format!("compute {version}"))
+                .header("X-OpenStack-Nova-API-Version", version);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                return Ok(Exchange::Lost {
+                    sent: !e.is_connect(),
+                    message: describe_transport(&e),
                 });
             }
-            if text.trim().is_empty() {
-                return Ok(None);
-            }
-            return serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| ApiError::Decode {
-                    service: service.catalog_type(),
-                    message: format!("{} {}: {e}", method, path_of(url)),
-                });
+        };
+        let status = response.status();
+        Ok(match response.text().await {
+            Ok(text) => Exchange::Answer(status, text),
+            Err(e) => Exchange::Lost {
+                sent: true,
+                message: format!("the answer broke off: {}", describe_transport(&e)),
+            },
+        })
+    }
+
+    fn lost(&self, service: Service, method: &Method, url: &str, message: String) -> ApiError {
+        ApiError::AnswerLost {
+            service: service.catalog_type(),
+            method: method.to_string(),
+            path: path_of(url),
+            message,
         }
     }
 
@@ -362,6 +397,47 @@ impl Session {
             Err(e) => Err(e),
         }
     }
+}
+
+/// What one exchange with a service brought.
+enum Exchange {
+    Answer(StatusCode, String),
+    /// No (whole) answer. `sent` unless the connection was never made, so that the service
+    /// may have carried the request out.
+    Lost {
+        sent: bool,
+        message: String,
+    },
+}
+
+/// The JSON of a success (`None` for an empty body), or the error an error status says.
+fn decode_answer(
+    service: Service,
+    method: &Method,
+    url: &str,
+    status: StatusCode,
+    text: &str,
+) -> Result<Option<Json>, ApiError> {
+    if !status.is_success() {
+        let (code, message) = error_from_body(text);
+        return Err(ApiError::Status {
+            service: service.catalog_type(),
+            method: method.to_string(),
+            path: path_of(url),
+            status: status.as_u16(),
+            code,
+            message,
+        });
+    }
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| ApiError::Decode {
+            service: service.catalog_type(),
+            message: format!("{} {}: {e}", method, path_of(url)),
+        })
 }
 
 /// The Keystone v3 authentication request for `credentials`.

@@ -11,18 +11,18 @@
 
 use super::{flavor_id_by_name, image_id_by_name, image_name};
 use crate::OpenStack;
-use crate::convert::{encode, str_attr, string_map, strings_attr, text, to_json};
+use crate::convert::{encode, query, str_attr, string_map, strings_attr, text, to_json};
 use crate::error::ApiError;
 use crate::networking::find_network_id;
-use crate::resource::{id_stub, keep, read_back, set_tags, with_id};
+use crate::resource::{id_stub, keep, made_since, read_back, set_tags, with_id};
 use crate::session::{Service, Session};
 use crate::wait::{Poll, timeout, timeouts_block, until, validate_timeouts};
 use async_trait::async_trait;
 use base64::Engine;
 use ggplan_sdk::typed::{Partial, ResourceType};
 use ggplan_sdk::{
-    AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Type, Value,
-    set_of,
+    AttrPath, Attribute, BlockNesting, Diagnostic, Diagnostics, Found, NestedBlock, Schema, Type,
+    Value, set_of,
 };
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
@@ -749,6 +749,38 @@ impl ResourceType<OpenStack> for Instance {
                 .map_err(left)?;
         }
         read_back(self, session, with_id(planned, &id)).await
+    }
+
+    /// By name (Nova filters by a regular expression, anchored and escaped here) among the
+    /// servers Nova stamped as created since the create began.
+    async fn find_created(
+        &self,
+        session: &Session,
+        config: &Value,
+        since: std::time::SystemTime,
+    ) -> Result<Found, ApiError> {
+        let Some(name) = str_attr(config, "name") else {
+            return Ok(Found::CannotTell("its name is not known yet".into()));
+        };
+        let pattern: String = name
+            .chars()
+            .flat_map(|c| {
+                let escape = "\\.^$|?*+()[]{}".contains(c);
+                escape.then_some('\\').into_iter().chain([c])
+            })
+            .collect();
+        let filter = query(&[("name", Some(format!("^{pattern}$")))]);
+        let doc = session
+            .get(Service::Compute, &format!("/servers/detail{filter}"))
+            .await?;
+        let servers: Vec<Json> = doc["servers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| s["name"].as_str() == Some(name))
+            .cloned()
+            .collect();
+        Ok(made_since(&servers, "created", since, config))
     }
 
     async fn delete(

@@ -189,6 +189,29 @@ impl ResourceType<OpenStack> for FloatingIp {
         update_with_tags(self, session, FLOATING_IPS, prior, planned, body).await
     }
 
+    /// By the external network and what else the configuration fixes (the port, the
+    /// address, the description): a floating IP has no name.
+    async fn find_created(
+        &self,
+        session: &Session,
+        config: &Value,
+        since: std::time::SystemTime,
+    ) -> Result<ggplan_sdk::Found, ApiError> {
+        let Some(pool) = str_attr(config, "pool") else {
+            return Ok(ggplan_sdk::Found::CannotTell(
+                "its pool is not known yet".into(),
+            ));
+        };
+        let network = Value::String(pool_network(session, pool).await?);
+        let filters = [
+            ("floating_network_id", &network),
+            ("port_id", config.get("port_id")),
+            ("floating_ip_address", config.get("address")),
+            ("description", config.get("description")),
+        ];
+        super::find_created(session, FLOATING_IPS, &filters, since, config).await
+    }
+
     async fn delete(
         &self,
         session: &Session,

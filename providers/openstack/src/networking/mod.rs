@@ -19,13 +19,14 @@ pub use secgroup::{Secgroup, SecgroupRule};
 pub use subnet::Subnet;
 
 use crate::OpenStack;
-use crate::convert::{merge_value_specs, strings_attr, to_json};
+use crate::convert::{merge_value_specs, query, strings_attr, to_json};
 use crate::error::ApiError;
-use crate::resource::{read_back, with_id};
+use crate::resource::{made_since, read_back, with_id};
 use crate::session::{Service, Session};
 use ggplan_sdk::typed::{Partial, ResourceType};
-use ggplan_sdk::{Attribute, Type, Value};
+use ggplan_sdk::{Attribute, Found, Type, Value};
 use serde_json::{Map, Value as Json, json};
+use std::time::SystemTime;
 
 /// A Neutron collection: its URL segment and the key its objects are wrapped in.
 #[derive(Debug, Clone, Copy)]
@@ -203,6 +204,50 @@ pub async fn list(session: &Session, kind: Kind, query: &str) -> Result<Vec<Json
     // The collection's key uses underscores where its URL uses dashes.
     let key = kind.plural.replace('-', "_");
     Ok(doc[key.as_str()].as_array().cloned().unwrap_or_default())
+}
+
+/// What an unfinished create of a `kind` object made: the one matching `filters` (query
+/// parameters, with the configured values; one not known yet means nobody can tell) that
+/// Neutron stamped as created since the create began.
+pub async fn find_created(
+    session: &Session,
+    kind: Kind,
+    filters: &[(&str, &Value)],
+    since: SystemTime,
+    config: &Value,
+) -> Result<Found, ApiError> {
+    let mut pairs = Vec::new();
+    for (parameter, value) in filters {
+        match value {
+            Value::Null => {}
+            Value::String(text) if text.is_empty() => {}
+            Value::String(text) => pairs.push((*parameter, Some(text.clone()))),
+            _ => {
+                return Ok(Found::CannotTell(format!(
+                    "its {parameter} is not known yet"
+                )));
+            }
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(Found::CannotTell(format!(
+            "a {} without a name cannot be looked for",
+            kind.singular
+        )));
+    }
+    let candidates = list(session, kind, &query(&pairs)).await?;
+    Ok(made_since(&candidates, "created_at", since, config))
+}
+
+/// [`find_created`] of a named object, by its configured name.
+pub async fn find_by_name(
+    session: &Session,
+    kind: Kind,
+    config: &Value,
+    since: SystemTime,
+) -> Result<Found, ApiError> {
+    let name = config.get("name");
+    find_created(session, kind, &[("name", name)], since, config).await
 }
 
 /// The attributes every Neutron resource shares: id, project, tags and value_specs.

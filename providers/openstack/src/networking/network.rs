@@ -139,6 +139,15 @@ impl ResourceType<OpenStack> for Network {
         .await
     }
 
+    async fn find_created(
+        &self,
+        session: &Session,
+        config: &Value,
+        since: std::time::SystemTime,
+    ) -> Result<ggplan_sdk::Found, ApiError> {
+        super::find_by_name(session, super::NETWORKS, config, since).await
+    }
+
     async fn delete(
         &self,
         session: &Session,

@@ -362,6 +362,15 @@ impl ResourceType<OpenStack> for Port {
         update_with_tags(self, session, PORTS, prior, planned, body).await
     }
 
+    async fn find_created(
+        &self,
+        session: &Session,
+        config: &Value,
+        since: std::time::SystemTime,
+    ) -> Result<ggplan_sdk::Found, ApiError> {
+        super::find_by_name(session, super::PORTS, config, since).await
+    }
+
     async fn delete(
         &self,
         session: &Session,

@@ -202,6 +202,15 @@ impl ResourceType<OpenStack> for Router {
         update_with_tags(self, session, ROUTERS, prior, planned, body).await
     }
 
+    async fn find_created(
+        &self,
+        session: &Session,
+        config: &Value,
+        since: std::time::SystemTime,
+    ) -> Result<ggplan_sdk::Found, ApiError> {
+        super::find_by_name(session, super::ROUTERS, config, since).await
+    }
+
     async fn delete(
         &self,
         session: &Session,

@@ -111,6 +111,15 @@ impl ResourceType<OpenStack> for Secgroup {
         .await
     }
 
+    async fn find_created(
+        &self,
+        session: &Session,
+        config: &Value,
+        since: std::time::SystemTime,
+    ) -> Result<ggplan_sdk::Found, ApiError> {
+        super::find_by_name(session, super::SECURITY_GROUPS, config, since).await
+    }
+
     async fn delete(
         &self,
         session: &Session,

@@ -238,6 +238,15 @@ impl ResourceType<OpenStack> for Subnet {
         update_with_tags(self, session, SUBNETS, prior, planned, body).await
     }
 
+    async fn find_created(
+        &self,
+        session: &Session,
+        config: &Value,
+        since: std::time::SystemTime,
+    ) -> Result<ggplan_sdk::Found, ApiError> {
+        super::find_by_name(session, super::SUBNETS, config, since).await
+    }
+
     async fn delete(
         &self,
         session: &Session,
