@@ -1346,3 +1346,31 @@ fn hostile_configuration_is_refused_without_crashing() {
     let sb = Sandbox::with_main(&format!("output \"{long}\" {{\n  value = 1\n}}\n"));
     sb.run(&["plan"]).expect(0);
 }
+
+/// A 100,000-key object literal, which the parser would take minutes over (it checks each
+/// key against every one before it), is refused at once, in a stack file and in a variables
+/// file, naming where it opens.
+#[test]
+fn an_object_literal_too_large_to_parse_is_refused_where_it_opens() {
+    let keys: String = (0..100_000).map(|i| format!("    k{i} = {i}\n")).collect();
+    let sb = Sandbox::with_main(&format!(
+        "variable \"m\" {{\n  type    = map(number)\n  default = {{}}\n}}\n\
+         locals {{\n  big = {{\n{keys}  }}\n}}\n"
+    ));
+    let run = sb.run(&["validate"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Object literal too large") && run.stderr.contains("line 6"),
+        "{}",
+        run.stderr
+    );
+    sb.write("main.tf", "variable \"m\" {\n  type = map(number)\n}\n");
+    sb.write("terraform.tfvars", &format!("m = {{\n{keys}}}\n"));
+    let run = sb.run(&["plan"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Object literal too large") && run.stderr.contains("terraform.tfvars"),
+        "{}",
+        run.stderr
+    );
+}

@@ -62,7 +62,9 @@ async fn ids_named(user: &Cloud, service: &str, collection: &str, name: &str) ->
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_answer_to_creating_a_network_is_found_and_the_post_is_not_sent_again() {
     let name = format!("faults-net-{}", unique());
-    let body = format!("resource \"openstack_networking_network_v2\" \"net\" {{\n  name = \"{name}\"\n}}\n");
+    let body = format!(
+        "resource \"openstack_networking_network_v2\" \"net\" {{\n  name = \"{name}\"\n}}\n"
+    );
     let (stack, faults, user) = faulty("faults-net", &body).await;
     faults.add(Rule::new("POST", "/v2.0/networks", 1, Fault::LoseAnswer));
     let run = stack.run(&["apply", "-auto-approve"]).expect(0);
@@ -73,10 +75,17 @@ async fn a_lost_answer_to_creating_a_network_is_found_and_the_post_is_not_sent_a
     );
     assert_eq!(faults.count("POST", "/v2.0/networks"), (1, 1));
     let ids = ids_named(&user, "network", "networks", &name).await;
-    assert_eq!(ids, vec![stack.id_of("openstack_networking_network_v2.net")]);
+    assert_eq!(
+        ids,
+        vec![stack.id_of("openstack_networking_network_v2.net")]
+    );
     stack.run(&["plan", "-detailed-exitcode"]).expect(0);
     stack.run(&["destroy", "-auto-approve"]).expect(0);
-    assert!(ids_named(&user, "network", "networks", &name).await.is_empty());
+    assert!(
+        ids_named(&user, "network", "networks", &name)
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -106,7 +115,9 @@ async fn a_server_whose_create_outcome_is_unknown_is_found_by_the_next_plan() {
     faults.clear();
     let plan = stack.run(&["plan"]).expect(0).all();
     assert!(
-        plan.contains("openstack_compute_instance_v2.server: found the object an unfinished create made"),
+        plan.contains(
+            "openstack_compute_instance_v2.server: found the object an unfinished create made"
+        ),
         "{plan}"
     );
     stack.run(&["apply", "-auto-approve"]).expect(0);
@@ -120,7 +131,9 @@ async fn a_server_whose_create_outcome_is_unknown_is_found_by_the_next_plan() {
 #[tokio::test(flavor = "multi_thread")]
 async fn transient_errors_are_retried_and_a_lasting_one_is_a_clear_error_that_records_nothing() {
     let name = format!("faults-retry-{}", unique());
-    let body = format!("resource \"openstack_networking_network_v2\" \"net\" {{\n  name = \"{name}\"\n}}\n");
+    let body = format!(
+        "resource \"openstack_networking_network_v2\" \"net\" {{\n  name = \"{name}\"\n}}\n"
+    );
     let (stack, faults, user) = faulty("faults-retry", &body).await;
     // Two 503s on the create, and a broken-off answer to the first read-back: retried.
     faults.add(Rule::new("POST", "/v2.0/networks", 2, Fault::Status(503)));
@@ -129,7 +142,10 @@ async fn transient_errors_are_retried_and_a_lasting_one_is_a_clear_error_that_re
     assert_eq!(faults.count("POST", "/v2.0/networks"), (3, 2));
     assert_eq!(faults.count("GET", "/v2.0/networks/").1, 1);
     let id = stack.id_of("openstack_networking_network_v2.net");
-    assert_eq!(ids_named(&user, "network", "networks", &name).await, vec![id]);
+    assert_eq!(
+        ids_named(&user, "network", "networks", &name).await,
+        vec![id]
+    );
     stack.run(&["destroy", "-auto-approve"]).expect(0);
 
     // A service that keeps failing: four attempts, then an error naming it; nothing exists.
@@ -138,7 +154,11 @@ async fn transient_errors_are_retried_and_a_lasting_one_is_a_clear_error_that_re
     let out = stack.run(&["apply", "-auto-approve"]).expect(1).all();
     assert!(out.contains("HTTP 503"), "{out}");
     assert_eq!(faults.count("POST", "/v2.0/networks").0 - before, 4);
-    assert!(ids_named(&user, "network", "networks", &name).await.is_empty());
+    assert!(
+        ids_named(&user, "network", "networks", &name)
+            .await
+            .is_empty()
+    );
     let state = stack.state();
     assert!(state["resources"].as_array().unwrap().is_empty(), "{state}");
     assert!(state["pending"].is_null(), "{state}");

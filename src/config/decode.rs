@@ -145,6 +145,10 @@ fn decode_file(
         }
     };
     let file = sources.add(name, text);
+    if let Some(at) = super::object_limit::oversized_object(&sources.file(file).text) {
+        diags.push(super::object_limit::too_many_items(sources, file, at));
+        return;
+    }
     match hcl_edit::parser::parse_body(&sources.file(file).text) {
         Ok(body) if multi_line_string(sources, file, &body, diags) => {}
         Ok(body) => Decoder {

@@ -2,6 +2,7 @@
 //! a [`Module`] with every expression kept unevaluated and every span kept for diagnostics.
 
 mod decode;
+pub mod object_limit;
 mod quoted;
 mod source;
 mod type_expr;

@@ -2,7 +2,7 @@
 //! line, with Terraform's precedence.
 
 use super::{CliInput, InputSource, RawInput, RawInputs, RawValue, function_calls};
-use crate::config::{Expr, FileId, Module, Variable};
+use crate::config::{Expr, FileId, Module, Variable, object_limit};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{Diagnostic, Diagnostics, SourceRange, Type, Value};
 use hcl_edit::Span;
@@ -123,6 +123,9 @@ impl Collector<'_> {
             .out
             .sources
             .add(format!("<value for var.{}>", var.name), text.to_string());
+        if self.oversized(file, text) {
+            return;
+        }
         match hcl_edit::parser::parse_expr(text) {
             Ok(expr) => {
                 let expr = Expr {
@@ -190,6 +193,9 @@ impl Collector<'_> {
     }
 
     fn hcl_file(&mut self, file: FileId, text: &str, source: InputSource) {
+        if self.oversized(file, text) {
+            return;
+        }
         let body = match hcl_edit::parser::parse_body(text) {
             Ok(body) => body,
             Err(e) => return self.parse_error(file, &e),
@@ -313,6 +319,16 @@ impl Collector<'_> {
 
     fn range(&self, file: FileId, span: Option<Range<usize>>) -> Option<SourceRange> {
         span.map(|s| self.out.sources.range(file, s))
+    }
+
+    /// Refuses text with an object literal too large to parse (see [`object_limit`]).
+    fn oversized(&mut self, file: FileId, text: &str) -> bool {
+        let Some(at) = object_limit::oversized_object(text) else {
+            return false;
+        };
+        let error = object_limit::too_many_items(&self.out.sources, file, at);
+        self.errors.push(error);
+        true
     }
 
     fn parse_error(&mut self, file: FileId, e: &hcl_edit::parser::Error) {

@@ -124,7 +124,10 @@ mod tests {
         let old = json!({"id": "old", "created_at": "2026-12-07T13:00:00Z"});
         let new = json!({"id": "new", "created_at": "2026-12-07T14:00:00Z"});
         let nova = json!({"id": "nova", "created": "2026-12-07T14:00:00"});
-        assert_eq!(made_since(&[old.clone()], "created_at", since, &config), Found::Nothing);
+        assert_eq!(
+            made_since(&[old.clone()], "created_at", since, &config),
+            Found::Nothing
+        );
         assert_eq!(
             made_since(&[old.clone(), new.clone()], "created_at", since, &config),
             Found::Object(with_id(&config, "new"))
