@@ -240,7 +240,7 @@ struct Request {
     method: String,
     path: String,
     /// Without the hop-by-hop ones.
-    headers: Vec<(String, String)>,
+    headers: Headers,
     body: Vec<u8>,
 }
 
@@ -296,8 +296,11 @@ fn exchange(request: &Request, upstream: SocketAddr) -> Option<Vec<u8>> {
     Some(raw)
 }
 
+/// Header names and values.
+type Headers = Vec<(String, String)>;
+
 /// The status, the end-to-end headers and the body of a raw answer.
-fn split_response(raw: &[u8]) -> Option<(u16, Vec<(String, String)>, &[u8])> {
+fn split_response(raw: &[u8]) -> Option<(u16, Headers, &[u8])> {
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..end]).ok()?;
     let mut lines = head.split("\r\n");

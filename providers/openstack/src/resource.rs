@@ -125,7 +125,7 @@ mod tests {
         let new = json!({"id": "new", "created_at": "2026-12-07T14:00:00Z"});
         let nova = json!({"id": "nova", "created": "2026-12-07T14:00:00"});
         assert_eq!(
-            made_since(&[old.clone()], "created_at", since, &config),
+            made_since(std::slice::from_ref(&old), "created_at", since, &config),
             Found::Nothing
         );
         assert_eq!(
