@@ -6,22 +6,15 @@
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/mlflow_server.rs"]
+mod mlflow_server;
 
 use binary::{BIN, Run};
+use mlflow_server::server_url;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tempfile::TempDir;
-
-fn server_url() -> String {
-    std::env::var("GGPLAN_TEST_MLFLOW_URL").unwrap_or_else(|_| {
-        panic!(
-            "GGPLAN_TEST_MLFLOW_URL is not set: this test needs the MLflow server of \
-             tests/support/mlflow.sh. Run scripts/test.sh, or `tests/support/mlflow.sh start && \
-             eval \"$(tests/support/mlflow.sh env)\"` before cargo test."
-        )
-    })
-}
 
 /// examples/mlflow copied into a temporary directory, run against one uniquely named model.
 struct Stack {

@@ -8,22 +8,15 @@
 mod binary;
 #[path = "support/fault_proxy.rs"]
 mod fault_proxy;
+#[path = "support/mlflow_server.rs"]
+mod mlflow_server;
 
 use binary::StackDir;
 use fault_proxy::{Fault, Faults, Rule};
+use mlflow_server::server_url;
 use serde_json::Value as Json;
 use std::net::SocketAddr;
 use std::time::Duration;
-
-fn server_url() -> String {
-    std::env::var("GGPLAN_TEST_MLFLOW_URL").unwrap_or_else(|_| {
-        panic!(
-            "GGPLAN_TEST_MLFLOW_URL is not set: this test needs the MLflow server of \
-             tests/support/mlflow.sh. Run scripts/test.sh, or `tests/support/mlflow.sh start && \
-             eval \"$(tests/support/mlflow.sh env)\"` before cargo test."
-        )
-    })
-}
 
 /// A model name no other test uses.
 fn unique(prefix: &str) -> String {
