@@ -249,6 +249,18 @@ pub enum StateCommand {
         #[command(flatten)]
         state: StateArgs,
     },
+    /// Bring a Terraform state (terraform.tfstate, format version 4) into this stack's ggplan
+    /// state, so that ggplan manages what Terraform created. The Terraform file is only read.
+    Migrate {
+        /// Terraform's state file.
+        file: PathBuf,
+        /// Replace a ggplan state that already holds resources or outputs (its previous
+        /// content is kept as <state>.backup).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        state: StateArgs,
+    },
 }
 
 /// How a plan, a drift report or a state is printed.

@@ -5,6 +5,7 @@ mod apply_cmd;
 mod args;
 mod console;
 mod import_cmd;
+mod migrate_cmd;
 mod misc;
 mod pipeline;
 mod plan_cmd;
@@ -97,7 +98,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             json,
             raw,
         } => state_cmd::output(&ui, &state, name.as_deref(), json, raw),
-        Command::State { command } => state(&ui, command),
+        Command::State { command } => state(&ui, registry, command),
         Command::Console { dir, run } => console::console(&ui, registry, &dir, &run),
         Command::Graph { dir } => misc::graph(&ui, &dir),
         Command::Fmt {
@@ -118,7 +119,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
 }
 
 /// `ggplan state ...`.
-fn state(ui: &Ui, command: StateCommand) -> ExitCode {
+fn state(ui: &Ui, registry: &Registry, command: StateCommand) -> ExitCode {
     match command {
         StateCommand::List { filters, state } => state_cmd::list(ui, &state, &filters),
         StateCommand::Show { addr, state } => state_cmd::show_instance(ui, &state, &addr),
@@ -128,6 +129,9 @@ fn state(ui: &Ui, command: StateCommand) -> ExitCode {
             destination,
             state,
         } => state_cmd::mv(ui, &state, &source, &destination),
+        StateCommand::Migrate { file, force, state } => {
+            migrate_cmd::migrate(ui, registry, &state, &file, force)
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::state::{State, StateStore, force_unlock as unlock};
 use ggplan_sdk::Value;
 use std::process::ExitCode;
 
-fn store(args: &StateArgs) -> StateStore {
+pub(super) fn store(args: &StateArgs) -> StateStore {
     // The stack is read only for a local backend block; errors in it do not matter here.
     let module = if args.state.is_none() {
         load_dir(&args.stack).ok()
@@ -168,7 +168,7 @@ pub fn show_instance(ui: &Ui, args: &StateArgs, addr: &str) -> ExitCode {
 }
 
 /// Locks, loads, edits with `edit` and persists the state.
-fn edit(
+pub(super) fn edit(
     ui: &Ui,
     args: &StateArgs,
     operation: &str,
