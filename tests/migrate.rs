@@ -197,3 +197,79 @@ fn what_cannot_be_migrated_is_refused_by_name_and_nothing_is_written() {
     assert!(run.stderr.contains("it has format version 3; ggplan migrates Terraform's format version 4"), "{}", run.stderr);
     assert!(!stack.dir().join("state").exists());
 }
+
+#[test]
+fn terraform_remote_state_reads_outputs_of_terraform_and_ggplan_states() {
+    let producer = terraform_stack("clean.tfstate");
+    let tf_path = producer.dir().join("terraform.tfstate");
+    // The same outputs, once in Terraform's file and once in ggplan's after migrating it.
+    producer.ggplan(&["state", "migrate", "terraform.tfstate"]).expect(0);
+    let name = producer.dir().file_name().unwrap().to_str().unwrap().to_string();
+    let gg_path = producer.dir().join(format!("state/{name}.json"));
+    let consumer = StackDir::new(&format!(
+        r#"
+data "terraform_remote_state" "tf" {{
+  backend = "local"
+  config  = {{ path = "{}" }}
+}}
+
+data "terraform_remote_state" "gg" {{
+  backend  = "local"
+  config   = {{ path = "{}" }}
+  defaults = {{ region = "KVM@TACC", app = "overridden?" }}
+}}
+
+resource "terraform_data" "uses" {{
+  input = {{
+    blue   = data.terraform_remote_state.tf.outputs.app.blue
+    ids    = data.terraform_remote_state.gg.outputs.ids
+    region = data.terraform_remote_state.gg.outputs.region
+    app    = data.terraform_remote_state.gg.outputs.app
+  }}
+}}
+
+output "password" {{
+  value     = data.terraform_remote_state.tf.outputs.password
+  sensitive = true
+}}
+"#,
+        tf_path.display(),
+        gg_path.display()
+    ));
+    consumer.ggplan(&["apply", "-auto-approve"]).expect(0);
+    let ids = tfstate(&producer)["outputs"]["ids"]["value"].clone();
+    let uses = consumer.state()["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "terraform_data.uses")
+        .unwrap()["attributes"]["input"]
+        .clone();
+    assert_eq!(
+        uses,
+        serde_json::json!({"blue": 1, "ids": ids, "region": "KVM@TACC", "app": {"blue": 1, "green": 2}})
+    );
+    // A sensitive output read from another state stays sensitive.
+    let plain = StackDir::new(&format!(
+        r#"
+data "terraform_remote_state" "tf" {{
+  backend = "local"
+  config  = {{ path = "{}" }}
+}}
+
+output "password" {{
+  value = data.terraform_remote_state.tf.outputs.password
+}}
+"#,
+        tf_path.display()
+    ));
+    let run = plain.ggplan(&["plan"]).expect(1);
+    assert!(run.stderr.contains("sensitive"), "{}", run.all());
+    assert!(!run.all().contains("hunter2"), "{}", run.all());
+
+    let s3 = StackDir::new(
+        "data \"terraform_remote_state\" \"x\" {\n  backend = \"s3\"\n  config = { bucket = \"b\" }\n}\n",
+    );
+    let run = s3.ggplan(&["plan"]).expect(1);
+    assert!(run.stderr.contains("backend \"s3\" is not supported"), "{}", run.all());
+}

@@ -70,13 +70,17 @@ fn report(migration: &Migration, file: &Path, target: &str) -> String {
         state.serial,
         state.lineage
     );
-    let addrs = state
+    let objects = state
         .resources
         .keys()
-        .chain(state.deposed.iter().map(|d| &d.object.addr));
-    for addr in addrs.collect::<std::collections::BTreeSet<_>>() {
-        out.push_str(&format!("  {addr}\n"));
-        for note in migration.notes.get(addr).into_iter().flatten() {
+        .map(|addr| (addr.clone(), None))
+        .chain(state.deposed.iter().map(|d| (d.object.addr.clone(), Some(d.key.clone()))));
+    for key in objects.collect::<std::collections::BTreeSet<_>>() {
+        match &key.1 {
+            Some(deposed) => out.push_str(&format!("  {} (deposed object {deposed})\n", key.0)),
+            None => out.push_str(&format!("  {}\n", key.0)),
+        }
+        for note in migration.notes.get(&key).into_iter().flatten() {
             out.push_str(&format!("      {note}\n"));
         }
     }

@@ -228,7 +228,7 @@ mod tests {
         let builtin = resource("", "managed", "provider[\"terraform.io/builtin/terraform\"]")
             .provider_config()
             .unwrap();
-        assert_eq!((builtin.type_name(), builtin.alias, builtin.module.as_str()), ("terraform", None, ""));
+        assert_eq!((builtin.type_name(), builtin.alias.as_deref(), builtin.module.as_str()), ("terraform", None, ""));
         assert!(resource("", "managed", "aws").provider_config().is_err());
     }
 
