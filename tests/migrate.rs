@@ -36,21 +36,32 @@ fn tfstate(stack: &StackDir) -> serde_json::Value {
 fn a_terraform_state_migrates_and_the_next_plan_shows_no_changes() {
     let stack = terraform_stack("clean.tfstate");
     let before = std::fs::read(stack.dir().join("terraform.tfstate")).unwrap();
-    let run = stack.ggplan(&["state", "migrate", "terraform.tfstate"]).expect(0);
+    let run = stack
+        .ggplan(&["state", "migrate", "terraform.tfstate"])
+        .expect(0);
     for line in [
         "terraform_data.counted[1]",
         "terraform_data.each[\"b\"]",
         "module.app[\"green\"].terraform_data.deploy",
         "Migrated 10 resource instance(s), 0 deposed object(s) and 3 output(s).",
     ] {
-        assert!(run.stdout.contains(line), "{line:?} missing:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains(line),
+            "{line:?} missing:\n{}",
+            run.stdout
+        );
     }
     assert!(!run.all().contains("hunter2"), "{}", run.all());
-    assert_eq!(std::fs::read(stack.dir().join("terraform.tfstate")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(stack.dir().join("terraform.tfstate")).unwrap(),
+        before
+    );
 
     let plan = stack.ggplan(&["plan", "-detailed-exitcode"]).expect(0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
-    stack.ggplan(&["plan", "-detailed-exitcode", "-refresh=false"]).expect(0);
+    stack
+        .ggplan(&["plan", "-detailed-exitcode", "-refresh=false"])
+        .expect(0);
 
     // What Terraform recorded, as ggplan keeps it.
     let tf = tfstate(&stack);
@@ -70,13 +81,19 @@ fn a_terraform_state_migrates_and_the_next_plan_shows_no_changes() {
     assert_eq!(secret["provider"], "terraform");
     assert_eq!(secret["attributes"]["input"], "hunter2");
     assert_eq!(secret["sensitive_paths"], serde_json::json!([["input"]]));
-    assert_eq!(secret["dependencies"], serde_json::json!(["terraform_data.single"]));
+    assert_eq!(
+        secret["dependencies"],
+        serde_json::json!(["terraform_data.single"])
+    );
     let tainted = instance("terraform_data.tainted");
     assert_eq!(
         tainted["dependencies"],
         serde_json::json!(["terraform_data.counted[0]", "terraform_data.counted[1]"])
     );
-    assert_eq!(instance("terraform_data.each[\"a\"]")["create_before_destroy"], true);
+    assert_eq!(
+        instance("terraform_data.each[\"a\"]")["create_before_destroy"],
+        true
+    );
     let deploy = instance("module.app[\"blue\"].terraform_data.deploy");
     assert_eq!(
         deploy["attributes"]["input"],
@@ -85,7 +102,11 @@ fn a_terraform_state_migrates_and_the_next_plan_shows_no_changes() {
 
     // Outputs: values and sensitivity carried over.
     let out = stack.ggplan(&["output"]).expect(0);
-    assert!(out.stdout.contains("password = (sensitive value)"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("password = (sensitive value)"),
+        "{}",
+        out.stdout
+    );
     let password = stack.ggplan(&["output", "-raw", "password"]).expect(0);
     assert_eq!(password.stdout.trim(), "hunter2");
     let app = stack.ggplan(&["output", "-json", "app"]).expect(0);
@@ -99,37 +120,65 @@ fn a_terraform_state_migrates_and_the_next_plan_shows_no_changes() {
     )
     .unwrap();
     let plan = stack.ggplan(&["plan", "-detailed-exitcode"]).expect(2);
-    assert!(plan.stdout.contains("Plan: 0 to add, 1 to change, 0 to destroy."), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        plan.stdout
+    );
 }
 
 #[test]
 fn a_tainted_instance_stays_tainted_and_is_replaced_as_terraform_would() {
     let stack = terraform_stack("tainted.tfstate");
-    let run = stack.ggplan(&["state", "migrate", "terraform.tfstate"]).expect(0);
-    assert!(run.stdout.contains("tainted: the next plan replaces it"), "{}", run.stdout);
+    let run = stack
+        .ggplan(&["state", "migrate", "terraform.tfstate"])
+        .expect(0);
+    assert!(
+        run.stdout.contains("tainted: the next plan replaces it"),
+        "{}",
+        run.stdout
+    );
     let plan = stack.ggplan(&["plan", "-detailed-exitcode"]).expect(2);
     // Terraform 1.15.5's plan of the same state says the same.
     assert!(
-        plan.stdout.contains("# terraform_data.tainted is tainted, so must be replaced"),
+        plan.stdout
+            .contains("# terraform_data.tainted is tainted, so must be replaced"),
         "{}",
         plan.stdout
     );
-    assert!(plan.stdout.contains("Plan: 1 to add, 0 to change, 1 to destroy."), "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{}",
+        plan.stdout
+    );
 }
 
 #[test]
 fn plan_pointed_at_a_terraform_state_says_how_to_migrate_it() {
     let stack = terraform_stack("clean.tfstate");
     let before = std::fs::read(stack.dir().join("terraform.tfstate")).unwrap();
-    let run = stack.ggplan(&["plan", "--state", "terraform.tfstate"]).expect(1);
+    let run = stack
+        .ggplan(&["plan", "--state", "terraform.tfstate"])
+        .expect(1);
     assert!(
-        run.stderr.contains("is a Terraform state (format version 4, written by Terraform 1.15.5)"),
+        run.stderr
+            .contains("is a Terraform state (format version 4, written by Terraform 1.15.5)"),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("ggplan state migrate terraform.tfstate"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("ggplan state migrate terraform.tfstate"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("written by ggplan"), "{}", run.stderr);
-    assert_eq!(std::fs::read(stack.dir().join("terraform.tfstate")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(stack.dir().join("terraform.tfstate")).unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -141,14 +190,26 @@ fn an_existing_ggplan_state_is_replaced_only_with_force() {
         stack.dir().file_name().unwrap().to_str().unwrap()
     ));
     let ours = std::fs::read(&state_file).unwrap();
-    let run = stack.ggplan(&["state", "migrate", "terraform.tfstate"]).expect(1);
-    assert!(run.stderr.contains("already holds 10 resource instance(s) and 3 output(s)"), "{}", run.stderr);
+    let run = stack
+        .ggplan(&["state", "migrate", "terraform.tfstate"])
+        .expect(1);
+    assert!(
+        run.stderr
+            .contains("already holds 10 resource instance(s) and 3 output(s)"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
     assert_eq!(std::fs::read(&state_file).unwrap(), ours);
 
     let lineage = stack.state()["lineage"].clone();
-    stack.ggplan(&["state", "migrate", "terraform.tfstate", "--force"]).expect(0);
-    assert_eq!(std::fs::read(state_file.with_extension("json.backup")).unwrap(), ours);
+    stack
+        .ggplan(&["state", "migrate", "terraform.tfstate", "--force"])
+        .expect(0);
+    assert_eq!(
+        std::fs::read(state_file.with_extension("json.backup")).unwrap(),
+        ours
+    );
     // Replaced as a newer version of itself: same lineage, and Terraform's objects now.
     let state = stack.state();
     assert_eq!(state["lineage"], lineage);
@@ -156,10 +217,19 @@ fn an_existing_ggplan_state_is_replaced_only_with_force() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|r| r["instances"].as_array().unwrap().iter().map(|i| i["attributes"]["id"].clone()))
+        .flat_map(|r| {
+            r["instances"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["attributes"]["id"].clone())
+        })
         .collect();
     for id in &ids {
-        assert!(state.to_string().contains(id.as_str().unwrap()), "{id} not migrated");
+        assert!(
+            state.to_string().contains(id.as_str().unwrap()),
+            "{id} not migrated"
+        );
     }
     stack.ggplan(&["plan", "-detailed-exitcode"]).expect(0);
 }
@@ -180,21 +250,32 @@ fn what_cannot_be_migrated_is_refused_by_name_and_nothing_is_written() {
         "instances": []
     }));
     std::fs::write(stack.dir().join("foreign.tfstate"), tf.to_string()).unwrap();
-    let run = stack.ggplan(&["state", "migrate", "foreign.tfstate"]).expect(1);
+    let run = stack
+        .ggplan(&["state", "migrate", "foreign.tfstate"])
+        .expect(1);
     for part in [
         "aws_instance.web: provider registry.terraform.io/hashicorp/aws (ggplan has no provider \"aws\")",
         "module.net.openstack_lb_loadbalancer_v2.lb: ggplan's provider \"openstack\" has no resource type \"openstack_lb_loadbalancer_v2\"",
         "terraform state rm",
         "nothing was written",
     ] {
-        assert!(run.stderr.contains(part), "{part:?} missing:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(part),
+            "{part:?} missing:\n{}",
+            run.stderr
+        );
     }
     assert!(!stack.dir().join("state").exists());
 
     tf["version"] = serde_json::json!(3);
     std::fs::write(stack.dir().join("old.tfstate"), tf.to_string()).unwrap();
     let run = stack.ggplan(&["state", "migrate", "old.tfstate"]).expect(1);
-    assert!(run.stderr.contains("it has format version 3; ggplan migrates Terraform's format version 4"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("it has format version 3; ggplan migrates Terraform's format version 4"),
+        "{}",
+        run.stderr
+    );
     assert!(!stack.dir().join("state").exists());
 }
 
@@ -203,8 +284,16 @@ fn terraform_remote_state_reads_outputs_of_terraform_and_ggplan_states() {
     let producer = terraform_stack("clean.tfstate");
     let tf_path = producer.dir().join("terraform.tfstate");
     // The same outputs, once in Terraform's file and once in ggplan's after migrating it.
-    producer.ggplan(&["state", "migrate", "terraform.tfstate"]).expect(0);
-    let name = producer.dir().file_name().unwrap().to_str().unwrap().to_string();
+    producer
+        .ggplan(&["state", "migrate", "terraform.tfstate"])
+        .expect(0);
+    let name = producer
+        .dir()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let gg_path = producer.dir().join(format!("state/{name}.json"));
     let consumer = StackDir::new(&format!(
         r#"
@@ -271,5 +360,9 @@ output "password" {{
         "data \"terraform_remote_state\" \"x\" {\n  backend = \"s3\"\n  config = { bucket = \"b\" }\n}\n",
     );
     let run = s3.ggplan(&["plan"]).expect(1);
-    assert!(run.stderr.contains("backend \"s3\" is not supported"), "{}", run.all());
+    assert!(
+        run.stderr.contains("backend \"s3\" is not supported"),
+        "{}",
+        run.all()
+    );
 }

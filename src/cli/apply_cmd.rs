@@ -45,7 +45,7 @@ impl From<ApplyCommand> for ApplyArgs {
             run: c.run,
             auto_approve: c.auto_approve,
             refresh_only: c.refresh_only,
-            destroy: false,
+            destroy: c.destroy,
             json: c.json,
         }
     }

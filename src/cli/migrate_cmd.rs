@@ -2,7 +2,7 @@
 //! ggplan state (see [`crate::migrate`]), under the state lock, refusing to replace a state
 //! that holds anything unless asked to.
 
-use super::args::StateArgs;
+use super::args::EditArgs;
 use super::state_cmd::{edit, store};
 use super::ui::Ui;
 use crate::migrate::{Migration, migrate as convert};
@@ -12,11 +12,20 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// `ggplan state migrate FILE [--force]`.
-pub fn migrate(ui: &Ui, registry: &Registry, args: &StateArgs, file: &Path, force: bool) -> ExitCode {
+pub fn migrate(
+    ui: &Ui,
+    registry: &Registry,
+    args: &EditArgs,
+    file: &Path,
+    force: bool,
+) -> ExitCode {
     let bytes = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {
-            ui.error("Cannot read the Terraform state", format!("{}: {e}", file.display()));
+            ui.error(
+                "Cannot read the Terraform state",
+                format!("{}: {e}", file.display()),
+            );
             return ExitCode::from(1);
         }
     };
@@ -25,12 +34,15 @@ pub fn migrate(ui: &Ui, registry: &Registry, args: &StateArgs, file: &Path, forc
         Err(e) => {
             ui.error(
                 "Cannot migrate the Terraform state",
-                format!("{} was left untouched and nothing was written: {e}", file.display()),
+                format!(
+                    "{} was left untouched and nothing was written: {e}",
+                    file.display()
+                ),
             );
             return ExitCode::from(1);
         }
     };
-    let target = store(args);
+    let target = store(&args.state);
     // A new file keeps Terraform's lineage; an existing one keeps its own, so that it is
     // replaced as a newer version of itself (and saved plans of the old content are refused).
     let existed = target.path().exists();
@@ -74,7 +86,12 @@ fn report(migration: &Migration, file: &Path, target: &str) -> String {
         .resources
         .keys()
         .map(|addr| (addr.clone(), None))
-        .chain(state.deposed.iter().map(|d| (d.object.addr.clone(), Some(d.key.clone()))));
+        .chain(
+            state
+                .deposed
+                .iter()
+                .map(|d| (d.object.addr.clone(), Some(d.key.clone()))),
+        );
     for key in objects.collect::<std::collections::BTreeSet<_>>() {
         match &key.1 {
             Some(deposed) => out.push_str(&format!("  {} (deposed object {deposed})\n", key.0)),

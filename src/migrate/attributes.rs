@@ -50,7 +50,9 @@ fn convert_object(tf: &Json, schema: &Schema, prefix: &str, notes: &mut ShapeNot
     }
     for (name, block) in &schema.blocks {
         if !fields.contains_key(name) {
-            notes.missing.push(format!("{prefix}{name} (block: none recorded)"));
+            notes
+                .missing
+                .push(format!("{prefix}{name} (block: none recorded)"));
             let none = match block.nesting {
                 BlockNesting::Single => Json::Null,
                 BlockNesting::List | BlockNesting::Set => Json::Array(vec![]),
@@ -73,10 +75,14 @@ fn convert_block(
     match (nesting, tf) {
         (_, Json::Null) if nesting == BlockNesting::Single => Json::Null,
         (_, Json::Null) => Json::Array(vec![]),
-        (BlockNesting::Single, Json::Array(items)) if items.len() <= 1 => items
-            .first()
-            .map_or(Json::Null, |item| convert_object(item, schema, &format!("{path}."), notes)),
-        (BlockNesting::Single, object) => convert_object(object, schema, &format!("{path}."), notes),
+        (BlockNesting::Single, Json::Array(items)) if items.len() <= 1 => {
+            items.first().map_or(Json::Null, |item| {
+                convert_object(item, schema, &format!("{path}."), notes)
+            })
+        }
+        (BlockNesting::Single, object) => {
+            convert_object(object, schema, &format!("{path}."), notes)
+        }
         (_, Json::Array(items)) => Json::Array(
             items
                 .iter()
@@ -84,7 +90,12 @@ fn convert_block(
                 .map(|(i, item)| convert_object(item, schema, &format!("{path}[{i}]."), notes))
                 .collect(),
         ),
-        (_, object) => Json::Array(vec![convert_object(object, schema, &format!("{path}[0]."), notes)]),
+        (_, object) => Json::Array(vec![convert_object(
+            object,
+            schema,
+            &format!("{path}[0]."),
+            notes,
+        )]),
     }
 }
 
@@ -113,7 +124,9 @@ fn convert_value(tf: &Json, ty: &Type) -> Json {
         (Type::Object(fields), Json::Object(map)) => Json::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let v = fields.get(k).map_or_else(|| v.clone(), |t| convert_value(v, t));
+                    let v = fields
+                        .get(k)
+                        .map_or_else(|| v.clone(), |t| convert_value(v, t));
                     (k.clone(), v)
                 })
                 .collect(),
@@ -145,8 +158,14 @@ mod tests {
             ],
         );
         let inner = Schema::new("", [("uuid", Attribute::optional(Type::String))]);
-        schema.blocks.insert("network".into(), NestedBlock::new(BlockNesting::List, inner.clone()));
-        schema.blocks.insert("timeouts".into(), NestedBlock::new(BlockNesting::Single, inner));
+        schema.blocks.insert(
+            "network".into(),
+            NestedBlock::new(BlockNesting::List, inner.clone()),
+        );
+        schema.blocks.insert(
+            "timeouts".into(),
+            NestedBlock::new(BlockNesting::Single, inner),
+        );
         schema
     }
 
@@ -174,7 +193,10 @@ mod tests {
                 "status": null
             })
         );
-        assert_eq!(notes.dropped, ["network[0].fixed_ip_v6", "stop_before_destroy"]);
+        assert_eq!(
+            notes.dropped,
+            ["network[0].fixed_ip_v6", "stop_before_destroy"]
+        );
         assert_eq!(
             notes.missing,
             [
@@ -191,7 +213,10 @@ mod tests {
                         "tags": null, "network": null, "timeouts": null});
         let out = convert(&tf, &schema(), &mut notes);
         assert_eq!(out["input"], json!({"value": 1}));
-        assert_eq!((out["network"].clone(), out["timeouts"].clone()), (json!([]), Json::Null));
+        assert_eq!(
+            (out["network"].clone(), out["timeouts"].clone()),
+            (json!([]), Json::Null)
+        );
         assert_eq!(notes, ShapeNotes::default());
     }
 }

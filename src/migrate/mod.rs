@@ -15,9 +15,9 @@ mod tfstate;
 pub use tfstate::TERRAFORM_STATE_VERSION;
 
 use crate::address::{InstanceAddr, ProviderAddr};
-use ggplan_sdk::ResourceKind;
 use crate::state::{DeposedObject, InstanceState, OutputState, State};
 use attributes::ShapeNotes;
+use ggplan_sdk::ResourceKind;
 use ggplan_sdk::{ProviderSchema, Schema};
 use std::collections::BTreeMap;
 use tfstate::{Header, TfInstance, TfResource, TfState};
@@ -96,7 +96,10 @@ pub fn migrate(
                 notes.insert((object.addr.clone(), inst.deposed.clone()), lines);
             }
             match &inst.deposed {
-                Some(key) => state.deposed.push(DeposedObject { key: key.clone(), object }),
+                Some(key) => state.deposed.push(DeposedObject {
+                    key: key.clone(),
+                    object,
+                }),
                 None => state.set_instance(object),
             }
         }
@@ -105,7 +108,15 @@ pub fn migrate(
     state.outputs = tf
         .outputs
         .into_iter()
-        .map(|(name, o)| (name, OutputState { value: o.value, sensitive: o.sensitive }))
+        .map(|(name, o)| {
+            (
+                name,
+                OutputState {
+                    value: o.value,
+                    sensitive: o.sensitive,
+                },
+            )
+        })
         .collect();
     Ok(Migration {
         state,
@@ -150,7 +161,9 @@ fn resolve<'a>(
     schemas: &'a BTreeMap<&str, ProviderSchema>,
 ) -> Result<Resolved<'a>, Option<String>> {
     let addr = r.instance_addr(None).map_err(Some)?;
-    let config = r.provider_config().map_err(|e| Some(format!("{addr}: {e}")))?;
+    let config = r
+        .provider_config()
+        .map_err(|e| Some(format!("{addr}: {e}")))?;
     let name = config.type_name();
     let Some(provider) = schemas.get(name) else {
         return Err(Some(format!(
@@ -193,7 +206,9 @@ fn object(
         .instance_addr(inst.index_key.as_ref())
         .map_err(MigrateError::Malformed)?;
     let attributes = inst.attributes.as_ref().ok_or_else(|| {
-        MigrateError::Malformed(format!("{addr} has no \"attributes\" (a state before Terraform 0.12?)"))
+        MigrateError::Malformed(format!(
+            "{addr} has no \"attributes\" (a state before Terraform 0.12?)"
+        ))
     })?;
     let mut shape = ShapeNotes::default();
     let attributes = attributes::convert(attributes, found.schema, &mut shape);
@@ -244,7 +259,12 @@ fn note_lines(
     lines.extend(shape.dropped.into_iter().map(|path| {
         format!("not carried over: {path} (Terraform's provider records it; ggplan's {kind} has no such attribute)")
     }));
-    lines.extend(shape.missing.into_iter().map(|path| format!("not in Terraform's record: {path}")));
+    lines.extend(
+        shape
+            .missing
+            .into_iter()
+            .map(|path| format!("not in Terraform's record: {path}")),
+    );
     lines
 }
 
@@ -255,7 +275,10 @@ fn resolve_dependencies(state: &mut State, resources: &[TfResource]) {
     for addr in state.resources.keys() {
         let mut resource = addr.clone();
         resource.key = None;
-        by_resource.entry(resource.to_string()).or_default().push(addr.clone());
+        by_resource
+            .entry(resource.to_string())
+            .or_default()
+            .push(addr.clone());
     }
     let deps_of = |inst: &TfInstance| -> Vec<InstanceAddr> {
         inst.dependencies
@@ -301,26 +324,38 @@ mod tests {
     }
 
     fn notes_of(m: &Migration, addr: &str, deposed: Option<&str>) -> Vec<String> {
-        let key = (InstanceAddr::parse(addr).unwrap(), deposed.map(str::to_string));
+        let key = (
+            InstanceAddr::parse(addr).unwrap(),
+            deposed.map(str::to_string),
+        );
         m.notes[&key].clone()
     }
 
     #[test]
     fn openstack_objects_keep_their_attributes_and_name_what_ggplan_lacks() {
         let m = migrated();
-        let net = &m.state.resources[&InstanceAddr::parse("openstack_networking_network_v2.private").unwrap()];
+        let net = &m.state.resources
+            [&InstanceAddr::parse("openstack_networking_network_v2.private").unwrap()];
         assert_eq!(net.provider.to_string(), "openstack.chi");
         assert_eq!(net.attributes["mtu"], 1450);
         assert_eq!(net.attributes["tenant_id"], "p1");
         let notes = notes_of(&m, "openstack_networking_network_v2.private", None).join("\n");
-        for dropped in ["region", "segments", "transparent_vlan", "dns_domain", "qos_policy_id", "timeouts"] {
+        for dropped in [
+            "region",
+            "segments",
+            "transparent_vlan",
+            "dns_domain",
+            "qos_policy_id",
+            "timeouts",
+        ] {
             assert!(
                 notes.contains(&format!("not carried over: {dropped} (")),
                 "{dropped} not named:\n{notes}"
             );
         }
 
-        let node = &m.state.resources[&InstanceAddr::parse("openstack_compute_instance_v2.node[0]").unwrap()];
+        let node = &m.state.resources
+            [&InstanceAddr::parse("openstack_compute_instance_v2.node[0]").unwrap()];
         assert_eq!(node.attributes["network"][0]["fixed_ip_v4"], "10.0.0.5");
         assert_eq!(node.attributes["timeouts"], serde_json::Value::Null);
         assert_eq!(
@@ -344,27 +379,44 @@ mod tests {
         let deposed = &m.state.deposed[0];
         assert_eq!(deposed.key, "9a1b2c3d");
         assert_eq!(deposed.object.attributes["id"], "srv-0");
-        let notes =
-            notes_of(&m, "openstack_compute_instance_v2.node[0]", Some("9a1b2c3d")).join("\n");
-        assert!(notes.contains("deposed: the next apply destroys it"), "{notes}");
+        let notes = notes_of(
+            &m,
+            "openstack_compute_instance_v2.node[0]",
+            Some("9a1b2c3d"),
+        )
+        .join("\n");
+        assert!(
+            notes.contains("deposed: the next apply destroys it"),
+            "{notes}"
+        );
         // ggplan's attributes Terraform's (deliberately thin) record lacks are named.
-        assert!(notes.contains("not in Terraform's record: flavor_name (null"), "{notes}");
+        assert!(
+            notes.contains("not in Terraform's record: flavor_name (null"),
+            "{notes}"
+        );
     }
 
     #[test]
     fn kubernetes_and_mlflow_objects_and_module_providers() {
         let m = migrated();
-        let ns = &m.state.resources[&InstanceAddr::parse("module.platform.kubernetes_namespace_v1.ml").unwrap()];
+        let ns = &m.state.resources
+            [&InstanceAddr::parse("module.platform.kubernetes_namespace_v1.ml").unwrap()];
         assert_eq!(ns.provider.to_string(), "kubernetes");
         assert_eq!(ns.attributes["metadata"][0]["labels"], json!({"app": "gg"}));
         let notes = notes_of(&m, "module.platform.kubernetes_namespace_v1.ml", None);
         assert_eq!(
             notes,
-            ["its provider was configured in module.platform; ggplan configures providers in \
-              the root module only, so it uses the root's kubernetes"]
+            [
+                "its provider was configured in module.platform; ggplan configures providers in \
+              the root module only, so it uses the root's kubernetes"
+            ]
         );
-        let model = &m.state.resources[&InstanceAddr::parse("mlflow_registered_model.food").unwrap()];
-        assert_eq!(model.attributes, json!({"id": "food11", "name": "food11", "description": "classifier", "tags": {"team": "ml"}}));
+        let model =
+            &m.state.resources[&InstanceAddr::parse("mlflow_registered_model.food").unwrap()];
+        assert_eq!(
+            model.attributes,
+            json!({"id": "food11", "name": "food11", "description": "classifier", "tags": {"team": "ml"}})
+        );
         assert!(!m.notes.contains_key(&(model.addr.clone(), None)));
         assert_eq!(m.state.outputs["ip"].value, "10.0.0.5");
         assert_eq!((m.state.serial, m.terraform_version.as_str()), (7, "1.9.8"));
@@ -378,9 +430,16 @@ mod tests {
         let err = migrate(br#"{"serial": 1}"#, &schemas).unwrap_err();
         assert!(err.to_string().contains("format version (none)"), "{err}");
         let mut doc = provider_state();
-        doc["resources"][3]["instances"][0].as_object_mut().unwrap().remove("attributes");
+        doc["resources"][3]["instances"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("attributes");
         let err = migrate(doc.to_string().as_bytes(), &schemas).unwrap_err();
-        assert!(err.to_string().contains("mlflow_registered_model.food has no \"attributes\""), "{err}");
+        assert!(
+            err.to_string()
+                .contains("mlflow_registered_model.food has no \"attributes\""),
+            "{err}"
+        );
     }
 
     #[test]
@@ -389,6 +448,9 @@ mod tests {
             terraform_header(br#"{"version": 4, "terraform_version": "1.15.5"}"#),
             Some((4, "1.15.5".to_string()))
         );
-        assert_eq!(terraform_header(br#"{"version": 1, "ggplan_version": "0.1.0"}"#), None);
+        assert_eq!(
+            terraform_header(br#"{"version": 1, "ggplan_version": "0.1.0"}"#),
+            None
+        );
     }
 }

@@ -96,7 +96,10 @@ pub struct TfPathStep {
 impl TfResource {
     /// The address of the instance with `index_key`, in ggplan's spelling (Terraform's is the
     /// same); the error says what is malformed.
-    pub fn instance_addr(&self, index_key: Option<&serde_json::Value>) -> Result<InstanceAddr, String> {
+    pub fn instance_addr(
+        &self,
+        index_key: Option<&serde_json::Value>,
+    ) -> Result<InstanceAddr, String> {
         let mut text = String::new();
         if !self.module.is_empty() {
             text.push_str(&self.module);
@@ -105,16 +108,24 @@ impl TfResource {
         match self.mode.as_str() {
             "managed" => {}
             "data" => text.push_str("data."),
-            other => return Err(format!("resource mode {other:?} is neither managed nor data")),
+            other => {
+                return Err(format!(
+                    "resource mode {other:?} is neither managed nor data"
+                ));
+            }
         }
         text.push_str(&format!("{}.{}", self.type_name, self.name));
         let mut addr = InstanceAddr::parse(&text)?;
         addr.key = match index_key {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(InstanceKey::Str(s.clone())),
-            Some(n) => Some(InstanceKey::Int(n.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or_else(
-                || format!("index_key {n} of {text} is neither a string nor a count index"),
-            )?)),
+            Some(n) => Some(InstanceKey::Int(
+                n.as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        format!("index_key {n} of {text} is neither a string nor a count index")
+                    })?,
+            )),
         };
         Ok(addr)
     }
@@ -122,7 +133,12 @@ impl TfResource {
     /// The provider's configuration: the source address (`registry.terraform.io/hashicorp/
     /// openstack`), its alias, and the module that configures it (empty for the root).
     pub fn provider_config(&self) -> Result<ProviderConfig, String> {
-        let bad = || format!("provider {:?} is not a provider[\"SOURCE\"] address", self.provider);
+        let bad = || {
+            format!(
+                "provider {:?} is not a provider[\"SOURCE\"] address",
+                self.provider
+            )
+        };
         let start = self.provider.find("provider[\"").ok_or_else(bad)?;
         let module = self.provider[..start].trim_end_matches('.').to_string();
         let rest = &self.provider[start + "provider[\"".len()..];
@@ -200,7 +216,9 @@ mod tests {
         );
         let r = resource("", "data", "");
         assert_eq!(
-            r.instance_addr(Some(&serde_json::json!(3))).unwrap().to_string(),
+            r.instance_addr(Some(&serde_json::json!(3)))
+                .unwrap()
+                .to_string(),
             "data.openstack_networking_port_v2.p[3]"
         );
         assert!(r.instance_addr(Some(&serde_json::json!(-1))).is_err());
@@ -225,10 +243,21 @@ mod tests {
             }
         );
         assert_eq!(p.type_name(), "openstack");
-        let builtin = resource("", "managed", "provider[\"terraform.io/builtin/terraform\"]")
-            .provider_config()
-            .unwrap();
-        assert_eq!((builtin.type_name(), builtin.alias.as_deref(), builtin.module.as_str()), ("terraform", None, ""));
+        let builtin = resource(
+            "",
+            "managed",
+            "provider[\"terraform.io/builtin/terraform\"]",
+        )
+        .provider_config()
+        .unwrap();
+        assert_eq!(
+            (
+                builtin.type_name(),
+                builtin.alias.as_deref(),
+                builtin.module.as_str()
+            ),
+            ("terraform", None, "")
+        );
         assert!(resource("", "managed", "aws").provider_config().is_err());
     }
 

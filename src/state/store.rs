@@ -4,7 +4,7 @@ use super::file::{
     io_error, read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent,
 };
 use super::journal::{self, Journal};
-use super::lock::LockGuard;
+use super::lock::{LockGuard, LockPolicy};
 use super::{STATE_VERSION, State, StateError};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -69,6 +69,16 @@ impl StateStore {
     /// [`StateError::Locked`] naming the holder. The lock is released when the guard drops.
     pub fn lock(&self, operation: &str) -> Result<LockGuard, StateError> {
         LockGuard::acquire(&self.path, operation)
+    }
+
+    /// Takes the lock for `operation` as `policy` says (see [`LockGuard::acquire_waiting`]).
+    pub fn lock_with(
+        &self,
+        operation: &str,
+        policy: LockPolicy,
+        waiting: impl FnOnce(&StateError),
+    ) -> Result<Option<LockGuard>, StateError> {
+        LockGuard::acquire_waiting(&self.path, operation, policy, waiting)
     }
 
     /// Loads the state: a missing file is a new empty state; a journal left by a crashed run is
@@ -164,7 +174,9 @@ impl StateStore {
         }
     }
 
-    fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
+    /// A state document read from elsewhere (standard input) as this file's would be: every
+    /// check of [`load`](Self::load) but the journal.
+    pub fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
         self.header(bytes)?;
         serde_json::from_slice(bytes).map_err(|e| self.corrupt(&e))
     }

@@ -66,7 +66,11 @@ fn state_path(config: &Value) -> Result<String, Diagnostics> {
             "config",
         ));
     }
-    Ok(config.get("path").as_str().unwrap_or(DEFAULT_PATH).to_string())
+    Ok(config
+        .get("path")
+        .as_str()
+        .unwrap_or(DEFAULT_PATH)
+        .to_string())
 }
 
 /// The root outputs of the state document in `text` (ggplan's or Terraform's format).
@@ -78,7 +82,8 @@ fn outputs_of(text: &str, path: &str) -> Result<BTreeMap<String, Value>, Diagnos
             "config",
         )
     };
-    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| unreadable(e.to_string()))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| unreadable(e.to_string()))?;
     let is_state = doc.get("ggplan_version").is_some() || doc.get("terraform_version").is_some();
     if !is_state {
         return Err(unreadable(
@@ -219,7 +224,10 @@ mod tests {
                 "resources": []}"#,
         )
         .unwrap();
-        let defaults = Value::object([("region", Value::string("KVM@TACC")), ("pw", Value::string("no"))]);
+        let defaults = Value::object([
+            ("region", Value::string("KVM@TACC")),
+            ("pw", Value::string("no")),
+        ]);
         let read = RemoteState
             .read(&(), &config(ggplan.to_str().unwrap(), defaults))
             .await
@@ -242,16 +250,37 @@ mod tests {
     async fn what_it_cannot_read_is_refused_by_name() {
         let s3 = Value::object([("backend", Value::string("s3")), ("config", Value::Null)]);
         let err = RemoteState.validate(&s3);
-        assert!(err.to_string().contains("backend \"s3\" is not supported"), "{err}");
+        assert!(
+            err.to_string().contains("backend \"s3\" is not supported"),
+            "{err}"
+        );
         let mut ws = config("x", Value::Null);
         ws.set_attr("workspace", Value::string("staging"));
-        assert!(RemoteState.validate(&ws).to_string().contains("\"staging\""));
-        let err = RemoteState.read(&(), &config("/nonexistent/x.tfstate", Value::Null)).await.unwrap_err();
-        assert!(err.to_string().contains("Unable to find remote state"), "{err}");
+        assert!(
+            RemoteState
+                .validate(&ws)
+                .to_string()
+                .contains("\"staging\"")
+        );
+        let err = RemoteState
+            .read(&(), &config("/nonexistent/x.tfstate", Value::Null))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("Unable to find remote state"),
+            "{err}"
+        );
         let dir = tempfile::tempdir().unwrap();
         let plan = dir.path().join("plan.json");
         std::fs::write(&plan, r#"{"format_version": "1.2", "outputs": {}}"#).unwrap();
-        let err = RemoteState.read(&(), &config(plan.to_str().unwrap(), Value::Null)).await.unwrap_err();
-        assert!(err.to_string().contains("neither a ggplan nor a Terraform state"), "{err}");
+        let err = RemoteState
+            .read(&(), &config(plan.to_str().unwrap(), Value::Null))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("neither a ggplan nor a Terraform state"),
+            "{err}"
+        );
     }
 }
