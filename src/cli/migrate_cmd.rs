@@ -43,6 +43,16 @@ pub fn migrate(
         }
     };
     let target = store(&args.state);
+    if same_file(target.path(), file) {
+        ui.error(
+            "Cannot migrate a state onto itself",
+            format!(
+                "This stack's ggplan state would be {} itself. ggplan keeps its own state                  beside Terraform's: point --state (or the backend \"local\" block's path) at                  another file, such as state/<stack>.json, and migrate again.",
+                file.display()
+            ),
+        );
+        return ExitCode::from(1);
+    }
     // A new file keeps Terraform's lineage; an existing one keeps its own, so that it is
     // replaced as a newer version of itself (and saved plans of the old content are refused).
     let existed = target.path().exists();
@@ -66,6 +76,11 @@ pub fn migrate(
         }
         Ok(text)
     })
+}
+
+/// Whether two paths name one existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
 fn holds_anything(state: &State) -> bool {

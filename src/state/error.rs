@@ -36,8 +36,8 @@ pub enum StateError {
         "state file {} is a Terraform state (format version {version}, written by Terraform \
          {terraform_version}), not a ggplan state; it has been left untouched.\nBring it into \
          ggplan once with `ggplan state migrate {}` (run in the stack's directory: it writes \
-         the stack's ggplan state and leaves this file as it is), then run ggplan without \
-         pointing --state at the Terraform file.",
+         the stack's ggplan state and leaves this file as it is), then run ggplan with its own \
+         state: no --state or backend \"local\" path naming the Terraform file.",
         path.display(), path.display()
     )]
     TerraformState {
