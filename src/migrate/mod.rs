@@ -59,13 +59,6 @@ pub struct Migration {
 /// An object of the state: its instance, and its deposed key if it is a deposed object.
 pub type ObjectKey = (InstanceAddr, Option<String>);
 
-/// Whether `bytes` look like a Terraform state (a `terraform_version` field), and the
-/// version of its format and of the Terraform that wrote it.
-pub fn terraform_header(bytes: &[u8]) -> Option<(u64, String)> {
-    let header: Header = serde_json::from_slice(bytes).ok()?;
-    Some((header.version.unwrap_or(0), header.terraform_version?))
-}
-
 /// Reads Terraform's state `bytes` into a ggplan state, checking every resource against the
 /// `schemas` of the providers this ggplan has.
 pub fn migrate(
@@ -144,8 +137,7 @@ fn resolve_all<'a>(
     for r in resources {
         match resolve(r, schemas) {
             Ok(found) => resolved.push(found),
-            Err(Some(why)) => unsupported.push(why),
-            Err(None) => {}
+            Err(why) => unsupported.push(why),
         }
     }
     if unsupported.is_empty() {
@@ -155,21 +147,19 @@ fn resolve_all<'a>(
     }
 }
 
-/// `Err(Some(why))` for a resource ggplan cannot manage.
+/// A resource's provider and schema, or why ggplan cannot manage it.
 fn resolve<'a>(
     r: &TfResource,
     schemas: &'a BTreeMap<&str, ProviderSchema>,
-) -> Result<Resolved<'a>, Option<String>> {
-    let addr = r.instance_addr(None).map_err(Some)?;
-    let config = r
-        .provider_config()
-        .map_err(|e| Some(format!("{addr}: {e}")))?;
+) -> Result<Resolved<'a>, String> {
+    let addr = r.instance_addr(None)?;
+    let config = r.provider_config().map_err(|e| format!("{addr}: {e}"))?;
     let name = config.type_name();
     let Some(provider) = schemas.get(name) else {
-        return Err(Some(format!(
+        return Err(format!(
             "{addr}: provider {} (ggplan has no provider {name:?})",
             config.source
-        )));
+        ));
     };
     let types = match addr.resource.kind {
         ResourceKind::Managed => &provider.resources,
@@ -181,10 +171,10 @@ fn resolve<'a>(
     };
     let schema = types.get(&r.type_name).ok_or_else(|| {
         let hint = crate::suggest::did_you_mean(&r.type_name, types.keys().map(String::as_str));
-        Some(format!(
+        format!(
             "{addr}: ggplan's provider {name:?} has no {kind} {:?}.{hint}",
             r.type_name
-        ))
+        )
     })?;
     Ok(Resolved {
         provider: ProviderAddr {
@@ -439,18 +429,6 @@ mod tests {
             err.to_string()
                 .contains("mlflow_registered_model.food has no \"attributes\""),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn header_tells_a_terraform_state_apart() {
-        assert_eq!(
-            terraform_header(br#"{"version": 4, "terraform_version": "1.15.5"}"#),
-            Some((4, "1.15.5".to_string()))
-        );
-        assert_eq!(
-            terraform_header(br#"{"version": 1, "ggplan_version": "0.1.0"}"#),
-            None
         );
     }
 }

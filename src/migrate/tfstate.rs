@@ -14,8 +14,6 @@ pub const TERRAFORM_STATE_VERSION: u64 = 4;
 #[derive(Deserialize)]
 pub struct Header {
     pub version: Option<u64>,
-    #[serde(default)]
-    pub terraform_version: Option<String>,
 }
 
 /// The whole document.
