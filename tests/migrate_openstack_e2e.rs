@@ -174,7 +174,7 @@ output "port_ip" {{
     );
     assert!(
         run.stdout
-            .contains("not carried over: region (Terraform's provider records it"),
+            .contains("not carried over (ggplan's openstack_networking_network_v2 has no such attributes): region"),
         "{}",
         run.stdout
     );

@@ -33,6 +33,18 @@ pub struct ApplyArgs {
 }
 
 impl ApplyArgs {
+    /// `ggplan refresh`: Terraform's `refresh`, which is `apply -refresh-only -auto-approve`.
+    pub fn refresh(path: PathBuf, run: RunArgs, json: bool) -> ApplyArgs {
+        ApplyArgs {
+            path,
+            run,
+            auto_approve: true,
+            refresh_only: true,
+            destroy: false,
+            json,
+        }
+    }
+
     fn operation(&self) -> &'static str {
         if self.destroy { "destroy" } else { "apply" }
     }

@@ -85,15 +85,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             ..
         } => misc::init(&ui, registry, &dir, &backend_config).await,
         Command::Refresh { dir, run, json } => {
-            let request = apply_cmd::ApplyArgs {
-                path: dir,
-                run,
-                auto_approve: true,
-                refresh_only: true,
-                destroy: false,
-                json,
-            };
-            apply_cmd::apply(&ui, registry, request).await
+            apply_cmd::apply(&ui, registry, apply_cmd::ApplyArgs::refresh(dir, run, json)).await
         }
         Command::Taint {
             addr,

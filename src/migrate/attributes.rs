@@ -7,14 +7,17 @@ use ggplan_sdk::{BlockNesting, Schema, Type};
 use serde_json::{Map, Value as Json};
 
 /// What differed between Terraform's record of an object and ggplan's schema of its type,
-/// each as a sentence naming the attribute (never its value: it may be a secret).
+/// by attribute path (never a value: it may be a secret).
 #[derive(Debug, Default, PartialEq)]
 pub struct ShapeNotes {
     /// Attributes Terraform recorded that ggplan's type does not have: left out.
     pub dropped: Vec<String>,
-    /// Attributes of ggplan's type that Terraform did not record: null until a refresh or an
-    /// apply sets them.
-    pub missing: Vec<String>,
+    /// Computed attributes of ggplan's type that Terraform did not record: null until the
+    /// next refresh reads them.
+    pub unread: Vec<String>,
+    /// Arguments (and blocks) of ggplan's type that Terraform did not record: null (none),
+    /// so a configuration that sets them plans an update.
+    pub unset: Vec<String>,
 }
 
 /// The object `tf` (an object of Terraform's attributes) in ggplan's shape for `schema`.
@@ -39,20 +42,18 @@ fn convert_object(tf: &Json, schema: &Schema, prefix: &str, notes: &mut ShapeNot
     }
     for (name, attr) in &schema.attributes {
         if !fields.contains_key(name) {
-            let when = if attr.computed {
-                "null until the next refresh reads it"
+            let list = if attr.computed {
+                &mut notes.unread
             } else {
-                "null: if the configuration sets it, the next plan updates it"
+                &mut notes.unset
             };
-            notes.missing.push(format!("{prefix}{name} ({when})"));
+            list.push(format!("{prefix}{name}"));
             out.insert(name.clone(), Json::Null);
         }
     }
     for (name, block) in &schema.blocks {
         if !fields.contains_key(name) {
-            notes
-                .missing
-                .push(format!("{prefix}{name} (block: none recorded)"));
+            notes.unset.push(format!("{prefix}{name}"));
             let none = match block.nesting {
                 BlockNesting::Single => Json::Null,
                 BlockNesting::List | BlockNesting::Set => Json::Array(vec![]),
@@ -198,11 +199,8 @@ mod tests {
             ["network[0].fixed_ip_v6", "stop_before_destroy"]
         );
         assert_eq!(
-            notes.missing,
-            [
-                "region (null: if the configuration sets it, the next plan updates it)",
-                "status (null until the next refresh reads it)"
-            ]
+            (notes.unread, notes.unset),
+            (vec!["status".to_string()], vec!["region".to_string()])
         );
     }
 

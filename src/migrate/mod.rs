@@ -246,15 +246,26 @@ fn note_lines(
         ));
     }
     let kind = &object.addr.resource.type_name;
-    lines.extend(shape.dropped.into_iter().map(|path| {
-        format!("not carried over: {path} (Terraform's provider records it; ggplan's {kind} has no such attribute)")
-    }));
-    lines.extend(
-        shape
-            .missing
-            .into_iter()
-            .map(|path| format!("not in Terraform's record: {path}")),
-    );
+    let listed = [
+        (
+            shape.dropped,
+            format!("not carried over (ggplan's {kind} has no such attributes)"),
+        ),
+        (
+            shape.unread,
+            "not in Terraform's record, null until the next refresh reads them".to_string(),
+        ),
+        (
+            shape.unset,
+            "not in Terraform's record, null: the next plan updates those the configuration sets"
+                .to_string(),
+        ),
+    ];
+    for (paths, what) in listed {
+        if !paths.is_empty() {
+            lines.push(format!("{what}: {}", paths.join(", ")));
+        }
+    }
     lines
 }
 
@@ -339,7 +350,7 @@ mod tests {
             "timeouts",
         ] {
             assert!(
-                notes.contains(&format!("not carried over: {dropped} (")),
+                notes.contains(&format!(" {dropped},")) || notes.ends_with(&format!(" {dropped}")),
                 "{dropped} not named:\n{notes}"
             );
         }
@@ -353,8 +364,14 @@ mod tests {
             [InstanceAddr::parse("openstack_networking_network_v2.private").unwrap()]
         );
         let notes = notes_of(&m, "openstack_compute_instance_v2.node[0]", None).join("\n");
-        assert!(notes.contains("not carried over: admin_pass ("), "{notes}");
-        assert!(notes.contains("not carried over: power_state ("), "{notes}");
+        assert!(
+            notes.contains(
+                "not carried over (ggplan's openstack_compute_instance_v2 has no such \
+                 attributes): region, admin_pass, block_device,"
+            ),
+            "{notes}"
+        );
+        assert!(notes.contains(" power_state,"), "{notes}");
         // A secret ggplan's type does not have leaves no sensitive path behind it, and its
         // value appears in no note.
         assert!(node.sensitive_paths.is_empty());
@@ -381,7 +398,14 @@ mod tests {
         );
         // ggplan's attributes Terraform's (deliberately thin) record lacks are named.
         assert!(
-            notes.contains("not in Terraform's record: flavor_name (null"),
+            notes.contains("null until the next refresh reads them: access_ip_v4, access_ip_v6,"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains(
+                "null: the next plan updates those the configuration sets: config_drive, \
+                 key_pair, metadata, tags, user_data, scheduler_hints, timeouts"
+            ),
             "{notes}"
         );
     }
