@@ -223,6 +223,26 @@ fn state_pull_and_push_keep_terraforms_checks() {
         "{}",
         run.stderr
     );
+    // `-` reads standard input, with the same checks.
+    let mut child = std::process::Command::new(BIN)
+        .args(["state", "push", "-"])
+        .current_dir(stack.dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        other.to_string().as_bytes(),
+    )
+    .unwrap();
+    let run = Run::of(child.wait_with_output().unwrap()).expect(1);
+    assert!(
+        run.stderr.contains("belongs to another state"),
+        "{}",
+        run.stderr
+    );
     let forced = stack
         .ggplan(&["state", "push", "--force", "other.json"])
         .expect(0);

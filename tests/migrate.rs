@@ -179,6 +179,26 @@ fn plan_pointed_at_a_terraform_state_says_how_to_migrate_it() {
         std::fs::read(stack.dir().join("terraform.tfstate")).unwrap(),
         before
     );
+
+    // Migrating onto the Terraform file itself (--state, or a backend block naming it).
+    let run = stack
+        .ggplan(&[
+            "state",
+            "migrate",
+            "terraform.tfstate",
+            "--state",
+            "./terraform.tfstate",
+        ])
+        .expect(1);
+    assert!(
+        run.stderr.contains("would be terraform.tfstate itself"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read(stack.dir().join("terraform.tfstate")).unwrap(),
+        before
+    );
 }
 
 #[test]
