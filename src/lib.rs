@@ -15,6 +15,7 @@ pub mod graph;
 pub mod import;
 pub mod lang;
 pub mod locks;
+pub mod migrate;
 pub mod plan;
 pub mod planfile;
 pub mod providers;

@@ -1137,7 +1137,7 @@ fn a_misspelt_provider_function_is_located_with_what_the_provider_offers() {
     let run = sb.run(&["providers"]).expect(0);
     assert!(
         run.stdout
-            .contains("provider terraform\n  resource    terraform_data\n  function    provider::terraform::decode_tfvars\n"),
+            .contains("provider terraform\n  resource    terraform_data\n  data source terraform_remote_state\n  function    provider::terraform::decode_tfvars\n"),
         "{}",
         run.stdout
     );

@@ -1,6 +1,6 @@
 //! Fuzzing what ggplan reads from outside: stack files (the HCL front end and the decoder),
 //! expressions (the evaluator and the function library), the formatter, state files with their
-//! journal, and saved plans. Each input is a real one (this repository's stacks, the
+//! journal, saved plans, and Terraform's state files as `state migrate` reads them. Each input is a real one (this repository's stacks, the
 //! expression corpus, a state and a plan ggplan wrote) with random edits: bytes inserted,
 //! deleted, replaced or copied from elsewhere in it. The properties: nothing panics (what is
 //! refused is rendered too), the
@@ -210,6 +210,24 @@ output "app" {
     })
 }
 
+/// States written by Terraform itself and in its format (tests/fixtures/terraform_state).
+fn terraform_states() -> &'static [Vec<u8>] {
+    static STATES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    STATES.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/terraform_state");
+        ["clean.tfstate", "tainted.tfstate", "providers.tfstate"]
+            .iter()
+            .map(|name| std::fs::read(dir.join(name)).unwrap())
+            .collect()
+    })
+}
+
+fn schemas() -> &'static std::collections::BTreeMap<&'static str, ggplan_sdk::ProviderSchema> {
+    static SCHEMAS: OnceLock<std::collections::BTreeMap<&'static str, ggplan_sdk::ProviderSchema>> =
+        OnceLock::new();
+    SCHEMAS.get_or_init(|| ggplan::cli::registry().schemas())
+}
+
 fn temp_file(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
@@ -274,6 +292,15 @@ proptest! {
     }
 
     #[test]
+    fn terraform_states_migrate_or_are_refused(seed in any::<prop::sample::Index>(), edits in edits()) {
+        let seeds = terraform_states();
+        let input = mutate(&seeds[seed.index(seeds.len())], &edits);
+        if let Err(e) = ggplan::migrate::migrate(&input, schemas()) {
+            let _ = e.to_string();
+        }
+    }
+
+    #[test]
     fn a_saved_plan_whose_content_changed_is_refused(edits in edits()) {
         let written = written();
         let bytes = mutate(&written.plan, &edits);
@@ -297,5 +324,8 @@ fn the_seeds_are_valid_inputs() {
     assert_eq!(loaded.resources.len(), 4, "{loaded:#?}");
     let plan = temp_file(dir.path(), "plan.bin", &written.plan);
     PlanFile::read(&plan).unwrap();
+    for state in terraform_states() {
+        ggplan::migrate::migrate(state, schemas()).unwrap();
+    }
     assert!(stack_files().len() > 10 && expressions().len() > 100);
 }

@@ -33,6 +33,18 @@ pub struct ApplyArgs {
 }
 
 impl ApplyArgs {
+    /// `ggplan refresh`: Terraform's `refresh`, which is `apply -refresh-only -auto-approve`.
+    pub fn refresh(path: PathBuf, run: RunArgs, json: bool) -> ApplyArgs {
+        ApplyArgs {
+            path,
+            run,
+            auto_approve: true,
+            refresh_only: true,
+            destroy: false,
+            json,
+        }
+    }
+
     fn operation(&self) -> &'static str {
         if self.destroy { "destroy" } else { "apply" }
     }
@@ -45,7 +57,7 @@ impl From<ApplyCommand> for ApplyArgs {
             run: c.run,
             auto_approve: c.auto_approve,
             refresh_only: c.refresh_only,
-            destroy: false,
+            destroy: c.destroy,
             json: c.json,
         }
     }

@@ -59,6 +59,53 @@ pub enum Command {
     Validate {
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// Print one JSON document, as `terraform validate -json` does.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that the stack is ready to plan (as `terraform init` prepares it): providers are
+    /// built into ggplan and modules are local, so there is nothing to download.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Accepted for scripts: built-in providers are always the newest this ggplan has.
+        #[arg(long)]
+        upgrade: bool,
+        /// Accepted for scripts: init never asks anything.
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+        input: bool,
+        /// Refused: ggplan's only backend is local, set in the backend block itself.
+        #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
+        backend_config: Vec<String>,
+    },
+    /// Accept what changed outside ggplan into the state without asking (Terraform's
+    /// `refresh`, the same as `apply --refresh-only --auto-approve`).
+    Refresh {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+        /// Print progress as JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark an instance tainted: the next plan replaces it.
+    Taint {
+        addr: String,
+        /// Succeed without doing anything when the instance is not in the state.
+        #[arg(long)]
+        allow_missing: bool,
+        #[command(flatten)]
+        state: EditArgs,
+    },
+    /// Remove the tainted mark from an instance.
+    Untaint {
+        addr: String,
+        /// Succeed without doing anything when the instance is not in the state.
+        #[arg(long)]
+        allow_missing: bool,
+        #[command(flatten)]
+        state: EditArgs,
     },
     /// Show what apply would change.
     Plan(PlanCommand),
@@ -163,7 +210,11 @@ pub enum Command {
         state: StateArgs,
     },
     /// Print the version.
-    Version,
+    Version {
+        /// Print JSON, as `terraform version -json` does.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `ggplan plan`.
@@ -198,8 +249,11 @@ pub struct ApplyCommand {
     #[arg(long)]
     pub auto_approve: bool,
     /// Only accept what changed outside ggplan into the state; change no real object.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "destroy")]
     pub refresh_only: bool,
+    /// Destroy everything the state holds (as `ggplan destroy`).
+    #[arg(long)]
+    pub destroy: bool,
     /// Print progress as JSON lines (one object per line) on standard output.
     #[arg(long)]
     pub json: bool,
@@ -240,14 +294,41 @@ pub enum StateCommand {
         #[arg(required = true)]
         addrs: Vec<String>,
         #[command(flatten)]
-        state: StateArgs,
+        state: EditArgs,
     },
     /// Move an instance or a whole resource to a new address.
     Mv {
         source: String,
         destination: String,
         #[command(flatten)]
+        state: EditArgs,
+    },
+    /// Print the whole state document on standard output.
+    Pull {
+        #[command(flatten)]
         state: StateArgs,
+    },
+    /// Replace the state by a ggplan state file (`-` reads standard input). Refused when it is
+    /// another state (lineage) or older than the current one, unless --force.
+    Push {
+        file: PathBuf,
+        /// Replace whatever the current state is (it is kept as <state>.backup).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        state: EditArgs,
+    },
+    /// Bring a Terraform state (terraform.tfstate, format version 4) into this stack's ggplan
+    /// state, so that ggplan manages what Terraform created. The Terraform file is only read.
+    Migrate {
+        /// Terraform's state file.
+        file: PathBuf,
+        /// Replace a ggplan state that already holds resources or outputs (its previous
+        /// content is kept as <state>.backup).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        state: EditArgs,
     },
 }
 
@@ -291,6 +372,45 @@ pub struct StateArgs {
     pub stack: PathBuf,
 }
 
+/// The state a command edits, and how it takes its lock.
+#[derive(Debug, Args, Clone)]
+pub struct EditArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// Terraform's `-lock` and `-lock-timeout`.
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// Lock the state while the command runs (--lock=false only when nothing else can write
+    /// it at the same time).
+    #[arg(long = "lock", default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub enabled: bool,
+    /// Wait this long for a lock another run holds (a Go duration: 30s, 5m, 1m30s) instead of
+    /// failing at once.
+    #[arg(long = "lock-timeout", value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+impl LockArgs {
+    pub fn policy(&self) -> crate::state::LockPolicy {
+        crate::state::LockPolicy {
+            enabled: self.enabled,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// A Go duration, as Terraform's flags take them; negative ones are refused.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let nanos = crate::lang::functions::parse_go_duration(text)?;
+    u64::try_from(nanos)
+        .map(std::time::Duration::from_nanos)
+        .map_err(|_| format!("a duration to wait cannot be negative: {text:?}"))
+}
+
 /// Options shared by plan, apply, destroy and import.
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
@@ -315,6 +435,13 @@ pub struct RunArgs {
     /// Refresh state from the providers before planning (--refresh=false to skip).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub refresh: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Terraform's -input: ggplan never asks for variable values (a missing one is an error),
+    /// so --input=false changes nothing; apply still asks for confirmation unless
+    /// --auto-approve, as Terraform's does.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub input: bool,
 }
 
 #[cfg(test)]

@@ -1,8 +1,9 @@
 //! `ggplan validate`, `graph`, `providers` and `fmt`.
 
-use super::stack::load_module;
+use super::stack::{load_module, sources_of};
 use super::ui::Ui;
 use crate::config::Module;
+use crate::config::load_dir;
 use crate::graph::Graph;
 use crate::lang::body::eval_body;
 use crate::lang::eval::{AllUnknown, Evaluator};
@@ -66,8 +67,11 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
     diags
 }
 
-/// `ggplan validate`.
-pub async fn validate(ui: &Ui, registry: &Registry, dir: &Path) -> ExitCode {
+/// `ggplan validate [--json]`.
+pub async fn validate(ui: &Ui, registry: &Registry, dir: &Path, json: bool) -> ExitCode {
+    if json {
+        return validate_json(ui, registry, dir);
+    }
     let Some(module) = load_module(ui, dir) else {
         return ExitCode::from(1);
     };
@@ -78,6 +82,31 @@ pub async fn validate(ui: &Ui, registry: &Registry, dir: &Path) -> ExitCode {
     }
     ui.out("Success! The configuration is valid.\n");
     ExitCode::SUCCESS
+}
+
+/// `ggplan validate --json`: one document on standard output whatever was found, as
+/// Terraform's (files that do not load are diagnostics in it too).
+fn validate_json(ui: &Ui, registry: &Registry, dir: &Path) -> ExitCode {
+    let (diags, sources) = match load_dir(dir) {
+        Ok(module) => (check(registry, &module), module.sources.clone()),
+        Err(diags) => {
+            let sources = std::sync::Arc::new(sources_of(&diags));
+            (diags, sources)
+        }
+    };
+    let mut unique: Vec<&ggplan_sdk::Diagnostic> = Vec::new();
+    for d in &diags.0 {
+        if !unique.contains(&d) {
+            unique.push(d);
+        }
+    }
+    let lookup = |name: &str| sources.text_of(name);
+    ui.out(&crate::render::json_events::validation(&unique, &lookup));
+    if diags.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// `ggplan graph`.
@@ -174,4 +203,68 @@ pub fn fmt(ui: &Ui, dir: &Path, check: bool, diff: bool, recursive: bool) -> Exi
         return ExitCode::from(3);
     }
     ExitCode::SUCCESS
+}
+
+/// `ggplan init`: nothing to download (providers are built in, modules local), so it checks
+/// the stack as `validate` does and says it is ready. Backend settings on the command line
+/// are refused: the only backend, local, is configured in its block.
+pub async fn init(ui: &Ui, registry: &Registry, dir: &Path, backend_config: &[String]) -> ExitCode {
+    if let Some(first) = backend_config.first() {
+        ui.error(
+            "Unsupported -backend-config",
+            format!(
+                "ggplan has only the local backend, configured in the stack's \
+                 `terraform {{ backend \"local\" {{ path = \"...\" }} }}` block (or --state on \
+                 each command); -backend-config={first} would be ignored, so it is refused."
+            ),
+        );
+        return ExitCode::from(1);
+    }
+    let Some(module) = load_module(ui, dir) else {
+        return ExitCode::from(1);
+    };
+    let diags = check(registry, &module);
+    ui.diagnostics(&diags, &[&module.sources]);
+    if diags.has_errors() {
+        return ExitCode::from(1);
+    }
+    ui.out(
+        "Initializing the backend...\nInitializing provider plugins...\n- Providers are built \
+         into ggplan: nothing to install.\n\nggplan has been successfully initialized!\n\nYou \
+         may now begin working with ggplan. Try running \"ggplan plan\" to see any changes \
+         that are required for your infrastructure.\n",
+    );
+    ExitCode::SUCCESS
+}
+
+/// `ggplan version [--json]`; the JSON names the built-in providers as
+/// `terraform version -json` names the selected ones.
+pub fn version(ui: &Ui, registry: &Registry, json: bool) -> ExitCode {
+    let version = env!("CARGO_PKG_VERSION");
+    if !json {
+        ui.out(&format!("ggplan v{version}\n"));
+        return ExitCode::SUCCESS;
+    }
+    let providers: serde_json::Map<String, serde_json::Value> = registry
+        .names()
+        .map(|name| (format!("ggplan/{name}"), serde_json::json!(version)))
+        .collect();
+    let platform = format!("{}_{}", std::env::consts::OS, go_arch());
+    let document = serde_json::json!({
+        "ggplan_version": version,
+        "platform": platform,
+        "provider_selections": providers,
+    });
+    ui.out(&super::pretty(&document));
+    ExitCode::SUCCESS
+}
+
+/// The architecture as Go (and so Terraform's `platform`) names it.
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    }
 }

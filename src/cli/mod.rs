@@ -5,12 +5,15 @@ mod apply_cmd;
 mod args;
 mod console;
 mod import_cmd;
+mod migrate_cmd;
 mod misc;
 mod pipeline;
 mod plan_cmd;
 mod review_cmd;
 mod stack;
 mod state_cmd;
+mod state_transfer;
+mod taint_cmd;
 mod ui;
 
 use crate::providers::Registry;
@@ -75,7 +78,25 @@ pub fn main_with(registry: Registry) -> ExitCode {
 /// Runs one command.
 async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
     match command {
-        Command::Validate { dir } => misc::validate(&ui, registry, &dir).await,
+        Command::Validate { dir, json } => misc::validate(&ui, registry, &dir, json).await,
+        Command::Init {
+            dir,
+            backend_config,
+            ..
+        } => misc::init(&ui, registry, &dir, &backend_config).await,
+        Command::Refresh { dir, run, json } => {
+            apply_cmd::apply(&ui, registry, apply_cmd::ApplyArgs::refresh(dir, run, json)).await
+        }
+        Command::Taint {
+            addr,
+            allow_missing,
+            state,
+        } => taint_cmd::taint(&ui, &state, &addr, allow_missing, true),
+        Command::Untaint {
+            addr,
+            allow_missing,
+            state,
+        } => taint_cmd::taint(&ui, &state, &addr, allow_missing, false),
         Command::Plan(plan) => plan_cmd::plan(&ui, registry, &plan).await,
         Command::Apply(apply) => apply_cmd::apply(&ui, registry, apply.into()).await,
         Command::Destroy(destroy) => apply_cmd::apply(&ui, registry, destroy.into()).await,
@@ -97,7 +118,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             json,
             raw,
         } => state_cmd::output(&ui, &state, name.as_deref(), json, raw),
-        Command::State { command } => state(&ui, command),
+        Command::State { command } => state(&ui, registry, command),
         Command::Console { dir, run } => console::console(&ui, registry, &dir, &run),
         Command::Graph { dir } => misc::graph(&ui, &dir),
         Command::Fmt {
@@ -110,15 +131,12 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             misc::providers(&ui, registry, json, markdown.as_deref())
         }
         Command::ForceUnlock { id, state } => state_cmd::force_unlock(&ui, &state, &id),
-        Command::Version => {
-            ui.out(&format!("ggplan v{}\n", env!("CARGO_PKG_VERSION")));
-            ExitCode::SUCCESS
-        }
+        Command::Version { json } => misc::version(&ui, registry, json),
     }
 }
 
 /// `ggplan state ...`.
-fn state(ui: &Ui, command: StateCommand) -> ExitCode {
+fn state(ui: &Ui, registry: &Registry, command: StateCommand) -> ExitCode {
     match command {
         StateCommand::List { filters, state } => state_cmd::list(ui, &state, &filters),
         StateCommand::Show { addr, state } => state_cmd::show_instance(ui, &state, &addr),
@@ -128,6 +146,11 @@ fn state(ui: &Ui, command: StateCommand) -> ExitCode {
             destination,
             state,
         } => state_cmd::mv(ui, &state, &source, &destination),
+        StateCommand::Pull { state } => state_transfer::pull(ui, &state),
+        StateCommand::Push { file, force, state } => state_transfer::push(ui, &state, &file, force),
+        StateCommand::Migrate { file, force, state } => {
+            migrate_cmd::migrate(ui, registry, &state, &file, force)
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! document), loading and planning a stack under its state lock, asking for confirmation,
 //! and applying with Ctrl-C handling.
 
-use super::args::{Format, RunArgs};
+use super::args::{Format, LockArgs, RunArgs};
 use super::stack::{self, Stack};
 use super::ui::Ui;
 use crate::address::InstanceAddr;
@@ -99,7 +99,7 @@ pub(super) async fn prepare(
     registry: &Registry,
     dir: &Path,
     request: RunRequest<'_>,
-) -> Option<(Stack, LockGuard, PlannedRun)> {
+) -> Option<(Stack, Option<LockGuard>, PlannedRun)> {
     let stack = stack::load(ui, registry, dir, request.args)?;
     plan_stack(ui, registry, stack, request).await
 }
@@ -110,11 +110,11 @@ pub(super) async fn plan_stack(
     registry: &Registry,
     stack: Stack,
     request: RunRequest<'_>,
-) -> Option<(Stack, LockGuard, PlannedRun)> {
+) -> Option<(Stack, Option<LockGuard>, PlannedRun)> {
     // Before the lock is taken: an interrupt from then on releases it.
     let stop = StopFlag::default();
     watch_interrupts(*ui, stop.clone());
-    let (lock, prior) = lock_and_load(ui, &stack.store, request.operation)?;
+    let (lock, prior) = lock_and_load(ui, &stack.store, request.operation, &request.args.lock)?;
     let args = request.args;
     let options = RunOptions {
         parallelism: args.parallelism.max(1),
@@ -143,13 +143,16 @@ pub(super) async fn plan_stack(
     }
 }
 
-/// Takes the state lock for `operation` and loads the state; what went wrong is printed.
+/// Takes the state lock for `operation` (unless `lock` turns it off) and loads the state;
+/// what went wrong is printed.
 pub(super) fn lock_and_load(
     ui: &Ui,
     store: &StateStore,
     operation: &str,
-) -> Option<(LockGuard, State)> {
-    let lock = match store.lock(operation) {
+    lock: &LockArgs,
+) -> Option<(Option<LockGuard>, State)> {
+    let waiting = |held: &_| super::state_cmd::waiting_for_lock(ui, held, lock);
+    let lock = match store.lock_with(operation, lock.policy(), waiting) {
         Ok(lock) => lock,
         Err(e) => {
             ui.error("Error acquiring the state lock", e.to_string());

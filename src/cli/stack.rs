@@ -60,20 +60,25 @@ pub fn load_module(ui: &Ui, dir: &Path) -> Option<Module> {
     match load_dir(dir) {
         Ok(module) => Some(module),
         Err(diags) => {
-            // The files that did load are in no module; read them again for the snippets.
-            let mut sources = crate::config::SourceMap::default();
-            for d in &diags.0 {
-                if let Some(r) = &d.range
-                    && sources.text_of(&r.file).is_none()
-                    && let Ok(text) = std::fs::read_to_string(&r.file)
-                {
-                    sources.add(r.file.clone(), text);
-                }
-            }
-            ui.diagnostics(&diags, &[&sources]);
+            ui.diagnostics(&diags, &[&sources_of(&diags)]);
             None
         }
     }
+}
+
+/// The files diagnostics of a failed load point at, read again for their snippets (the files
+/// that did load are in no module).
+pub fn sources_of(diags: &Diagnostics) -> crate::config::SourceMap {
+    let mut sources = crate::config::SourceMap::default();
+    for d in &diags.0 {
+        if let Some(r) = &d.range
+            && sources.text_of(&r.file).is_none()
+            && let Ok(text) = std::fs::read_to_string(&r.file)
+        {
+            sources.add(r.file.clone(), text);
+        }
+    }
+    sources
 }
 
 /// The state file: `--state`, else the stack's local backend (relative to the stack), else

@@ -1,7 +1,7 @@
 //! Commands that read or edit the state: `show`, `output`, `state list|show|rm|mv`,
 //! `force-unlock`.
 
-use super::args::StateArgs;
+use super::args::{EditArgs, StateArgs};
 use super::stack::state_path;
 use super::ui::Ui;
 use crate::address::{InstanceAddr, ModuleInstance};
@@ -11,7 +11,7 @@ use crate::state::{State, StateStore, force_unlock as unlock};
 use ggplan_sdk::Value;
 use std::process::ExitCode;
 
-fn store(args: &StateArgs) -> StateStore {
+pub(super) fn store(args: &StateArgs) -> StateStore {
     // The stack is read only for a local backend block; errors in it do not matter here.
     let module = if args.state.is_none() {
         load_dir(&args.stack).ok()
@@ -168,14 +168,16 @@ pub fn show_instance(ui: &Ui, args: &StateArgs, addr: &str) -> ExitCode {
 }
 
 /// Locks, loads, edits with `edit` and persists the state.
-fn edit(
+pub(super) fn edit(
     ui: &Ui,
-    args: &StateArgs,
+    args: &EditArgs,
     operation: &str,
     edit: impl FnOnce(&mut State) -> Result<String, String>,
 ) -> ExitCode {
-    let store = store(args);
-    let _lock = match store.lock(operation) {
+    let store = store(&args.state);
+    let _lock = match store.lock_with(operation, args.lock.policy(), |held| {
+        waiting_for_lock(ui, held, &args.lock)
+    }) {
         Ok(l) => l,
         Err(e) => {
             ui.error("Error acquiring the state lock", e.to_string());
@@ -204,6 +206,18 @@ fn edit(
     ExitCode::SUCCESS
 }
 
+/// Says, once, that the run waits for a lock another run holds.
+pub(super) fn waiting_for_lock(
+    ui: &Ui,
+    held: &crate::state::StateError,
+    lock: &super::args::LockArgs,
+) {
+    ui.note(&format!(
+        "{held}\nWaiting up to {:?} for the lock (--lock-timeout)...\n",
+        lock.timeout
+    ));
+}
+
 /// The instances an address names: one instance, or every instance of a resource when the
 /// address has no key.
 fn matching(state: &State, addr: &InstanceAddr) -> Vec<InstanceAddr> {
@@ -219,7 +233,7 @@ fn matching(state: &State, addr: &InstanceAddr) -> Vec<InstanceAddr> {
 }
 
 /// `ggplan state rm ADDR...`.
-pub fn rm(ui: &Ui, args: &StateArgs, addrs: &[String]) -> ExitCode {
+pub fn rm(ui: &Ui, args: &EditArgs, addrs: &[String]) -> ExitCode {
     let Some(addrs) = addrs
         .iter()
         .map(|a| parse(ui, a))
@@ -252,7 +266,7 @@ pub fn rm(ui: &Ui, args: &StateArgs, addrs: &[String]) -> ExitCode {
 }
 
 /// `ggplan state mv SOURCE DESTINATION`.
-pub fn mv(ui: &Ui, args: &StateArgs, source: &str, destination: &str) -> ExitCode {
+pub fn mv(ui: &Ui, args: &EditArgs, source: &str, destination: &str) -> ExitCode {
     if let (Some(src), Some(dst)) = (
         ModuleInstance::parse(source),
         ModuleInstance::parse(destination),
@@ -335,7 +349,7 @@ fn apply_moves(
 
 /// `ggplan state mv module.a module.b`: every instance in a module instance (and the modules
 /// it calls) moves under another.
-fn mv_module(ui: &Ui, args: &StateArgs, src: &ModuleInstance, dst: &ModuleInstance) -> ExitCode {
+fn mv_module(ui: &Ui, args: &EditArgs, src: &ModuleInstance, dst: &ModuleInstance) -> ExitCode {
     edit(ui, args, "state mv", |state| {
         let moves: Vec<(InstanceAddr, InstanceAddr)> = state
             .resources

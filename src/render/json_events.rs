@@ -31,13 +31,10 @@ fn line(kind: &str, level: &str, message: &str, fields: Json) -> String {
     Json::Object(out).to_string()
 }
 
-/// A `diagnostic` line, as Terraform's `-json` prints one: severity, summary, detail, and where
-/// it is with the source line (`snippet`) when the file is known to `source`.
-pub fn diagnostic(d: &Diagnostic, source: &dyn Fn(&str) -> Option<String>) -> String {
-    let severity = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
+/// The JSON of a diagnostic, as Terraform writes it in `validate -json` and in event lines:
+/// severity, summary, detail, the attribute, the range and a snippet of a stack file.
+pub fn diagnostic_body(d: &Diagnostic, source: &dyn Fn(&str) -> Option<String>) -> Json {
+    let (severity, _) = severity_names(d.severity);
     let mut body = Map::new();
     body.insert("severity".into(), json!(severity));
     body.insert("summary".into(), json!(d.summary));
@@ -65,15 +62,42 @@ pub fn diagnostic(d: &Diagnostic, source: &dyn Fn(&str) -> Option<String>) -> St
             );
         }
     }
-    let title = match d.severity {
-        Severity::Error => "Error",
-        Severity::Warning => "Warning",
-    };
+    Json::Object(body)
+}
+
+/// A severity as JSON writes it, and as a title.
+fn severity_names(severity: Severity) -> (&'static str, &'static str) {
+    match severity {
+        Severity::Error => ("error", "Error"),
+        Severity::Warning => ("warning", "Warning"),
+    }
+}
+
+/// A `diagnostic` line, as Terraform's `-json` prints one: severity, summary, detail, and where
+/// it is with the source line (`snippet`) when the file is known to `source`.
+pub fn diagnostic(d: &Diagnostic, source: &dyn Fn(&str) -> Option<String>) -> String {
+    let (severity, title) = severity_names(d.severity);
     line(
         "diagnostic",
         severity,
         &format!("{title}: {}", d.summary),
-        json!({ "diagnostic": body }),
+        json!({ "diagnostic": diagnostic_body(d, source) }),
+    )
+}
+
+/// `validate -json`'s document, in Terraform's shape (format version 1.0).
+pub fn validation(diags: &[&Diagnostic], source: &dyn Fn(&str) -> Option<String>) -> String {
+    let count = |severity: Severity| diags.iter().filter(|d| d.severity == severity).count();
+    let document = json!({
+        "format_version": "1.0",
+        "valid": count(Severity::Error) == 0,
+        "error_count": count(Severity::Error),
+        "warning_count": count(Severity::Warning),
+        "diagnostics": diags.iter().map(|d| diagnostic_body(d, source)).collect::<Vec<_>>(),
+    });
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(&document).unwrap_or_default()
     )
 }
 

@@ -33,6 +33,20 @@ pub enum StateError {
     },
 
     #[error(
+        "state file {} is a Terraform state (format version {version}, written by Terraform \
+         {terraform_version}), not a ggplan state; it has been left untouched.\nBring it into \
+         ggplan once with `ggplan state migrate {}` (run in the stack's directory: it writes \
+         the stack's ggplan state and leaves this file as it is), then run ggplan with its own \
+         state: no --state or backend \"local\" path naming the Terraform file.",
+        path.display(), path.display()
+    )]
+    TerraformState {
+        path: PathBuf,
+        version: u64,
+        terraform_version: String,
+    },
+
+    #[error(
         "state file {} has format version {version}, which no ggplan release ever wrote.\n\
          It has been left untouched. {}.",
         path.display(), restore_hint(path)

@@ -10,6 +10,28 @@ use crate::clock::now_rfc3339;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How a command takes the state lock: Terraform's `-lock` and `-lock-timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockPolicy {
+    /// `-lock=false` turns locking off (the user vouches that nothing else writes the state).
+    pub enabled: bool,
+    /// How long to wait for a lock another run holds; zero fails at once.
+    pub timeout: Duration,
+}
+
+impl Default for LockPolicy {
+    fn default() -> Self {
+        LockPolicy {
+            enabled: true,
+            timeout: Duration::ZERO,
+        }
+    }
+}
+
+/// How often a waiting run looks at the lock again.
+const RETRY_EVERY: Duration = Duration::from_millis(200);
 
 /// Who holds a lock: shown to anyone who finds the state locked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +110,38 @@ impl LockGuard {
             path: lock_path,
             detail: "it appeared and disappeared again while being read".to_string(),
         })
+    }
+
+    /// Takes the lock as `policy` says: `None` when locking is off; while another live run
+    /// holds it, retries until `policy.timeout` has passed, calling `waiting` once with the
+    /// holder's error first. A lock whose holder died is reported at once: it is never
+    /// released by waiting.
+    pub(crate) fn acquire_waiting(
+        state_path: &Path,
+        operation: &str,
+        policy: LockPolicy,
+        waiting: impl FnOnce(&StateError),
+    ) -> Result<Option<LockGuard>, StateError> {
+        if !policy.enabled {
+            return Ok(None);
+        }
+        let deadline = Instant::now() + policy.timeout;
+        let mut waiting = Some(waiting);
+        loop {
+            match LockGuard::acquire(state_path, operation) {
+                Err(e @ StateError::Locked { stale: false, .. }) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(e);
+                    }
+                    if let Some(report) = waiting.take() {
+                        report(&e);
+                    }
+                    std::thread::sleep(RETRY_EVERY.min(deadline - now));
+                }
+                other => return other.map(Some),
+            }
+        }
     }
 
     /// The holder details written in the lock file.
@@ -282,6 +336,60 @@ mod tests {
         assert!(lock_path(&store).exists());
         drop(second);
         assert!(!lock_path(&store).exists());
+    }
+
+    #[test]
+    fn a_waiting_run_takes_the_lock_once_it_is_released_or_gives_up_at_the_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let path = store.path().to_path_buf();
+        let held = store.lock("apply").unwrap();
+        let policy = |ms| LockPolicy {
+            enabled: true,
+            timeout: Duration::from_millis(ms),
+        };
+        let mut reported = 0;
+        let err =
+            LockGuard::acquire_waiting(&path, "plan", policy(300), |_| reported += 1).unwrap_err();
+        assert!(matches!(err, StateError::Locked { .. }), "{err}");
+        assert_eq!(reported, 1);
+
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            drop(held);
+        });
+        let guard = LockGuard::acquire_waiting(&path, "plan", policy(30_000), |_| ()).unwrap();
+        assert_eq!(guard.unwrap().info().operation, "plan");
+        releaser.join().unwrap();
+
+        let off = LockPolicy {
+            enabled: false,
+            timeout: Duration::ZERO,
+        };
+        let _held = store.lock("apply").unwrap();
+        assert!(
+            LockGuard::acquire_waiting(&path, "plan", off, |_| ())
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_dead_holder_is_not_waited_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        write_lock(&store, 0x7fff_fff0, hostname());
+        let start = Instant::now();
+        let policy = LockPolicy {
+            enabled: true,
+            timeout: Duration::from_secs(60),
+        };
+        let err = LockGuard::acquire_waiting(store.path(), "plan", policy, |_| ()).unwrap_err();
+        assert!(
+            matches!(err, StateError::Locked { stale: true, .. }),
+            "{err}"
+        );
+        assert!(start.elapsed() < Duration::from_secs(30));
     }
 
     #[test]

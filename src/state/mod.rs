@@ -25,7 +25,7 @@ mod store;
 pub use error::StateError;
 pub(crate) use file::create_private;
 pub use journal::{Journal, JournalEntry};
-pub use lock::{LockGuard, LockInfo, force_unlock};
+pub use lock::{LockGuard, LockInfo, LockPolicy, force_unlock};
 pub use store::{StateStore, default_state_path};
 
 use crate::address::{InstanceAddr, ProviderAddr};

@@ -4,7 +4,7 @@ use super::file::{
     io_error, read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent,
 };
 use super::journal::{self, Journal};
-use super::lock::LockGuard;
+use super::lock::{LockGuard, LockPolicy};
 use super::{STATE_VERSION, State, StateError};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -39,6 +39,9 @@ struct Header {
     lineage: String,
     #[serde(default)]
     serial: u64,
+    /// Only Terraform's state documents have it.
+    #[serde(default)]
+    terraform_version: Option<String>,
 }
 
 impl StateStore {
@@ -66,6 +69,16 @@ impl StateStore {
     /// [`StateError::Locked`] naming the holder. The lock is released when the guard drops.
     pub fn lock(&self, operation: &str) -> Result<LockGuard, StateError> {
         LockGuard::acquire(&self.path, operation)
+    }
+
+    /// Takes the lock for `operation` as `policy` says (see [`LockGuard::acquire_waiting`]).
+    pub fn lock_with(
+        &self,
+        operation: &str,
+        policy: LockPolicy,
+        waiting: impl FnOnce(&StateError),
+    ) -> Result<Option<LockGuard>, StateError> {
+        LockGuard::acquire_waiting(&self.path, operation, policy, waiting)
     }
 
     /// Loads the state: a missing file is a new empty state; a journal left by a crashed run is
@@ -136,6 +149,13 @@ impl StateStore {
     /// Checks the format version of a state document.
     fn header(&self, bytes: &[u8]) -> Result<Header, StateError> {
         let header: Header = serde_json::from_slice(bytes).map_err(|e| self.corrupt(&e))?;
+        if let Some(terraform_version) = header.terraform_version {
+            return Err(StateError::TerraformState {
+                path: self.path.clone(),
+                version: header.version.unwrap_or(0),
+                terraform_version,
+            });
+        }
         match header.version {
             None => Err(StateError::Corrupt {
                 path: self.path.clone(),
@@ -154,7 +174,9 @@ impl StateStore {
         }
     }
 
-    fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
+    /// A state document read from elsewhere (standard input) as this file's would be: every
+    /// check of [`load`](Self::load) but the journal.
+    pub fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
         self.header(bytes)?;
         serde_json::from_slice(bytes).map_err(|e| self.corrupt(&e))
     }
@@ -297,6 +319,20 @@ mod tests {
         assert!(err.to_string().contains("ggplan 9.0.0"), "{err}");
         assert!(store.persist(&mut State::new()).is_err());
         assert_eq!(fs::read(store.path()).unwrap(), newer);
+
+        let terraform = br#"{"version": 4, "terraform_version": "1.15.5", "serial": 3}"#;
+        fs::write(store.path(), terraform).unwrap();
+        let err = store.load().unwrap_err();
+        assert!(matches!(err, StateError::TerraformState { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("is a Terraform state (format version 4, written by Terraform 1.15.5)")
+                && msg.contains(&format!("ggplan state migrate {}", store.path().display())),
+            "{msg}"
+        );
+        assert!(!msg.contains("written by ggplan"), "{msg}");
+        assert!(store.persist(&mut State::new()).is_err());
+        assert_eq!(fs::read(store.path()).unwrap(), terraform);
 
         fs::write(store.path(), br#"{"serial": 1}"#).unwrap();
         assert!(matches!(store.load(), Err(StateError::Corrupt { .. })));

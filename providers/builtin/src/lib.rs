@@ -2,7 +2,7 @@
 //!
 //! | provider    | resource types                                  | data sources                         |
 //! |-------------|-------------------------------------------------|--------------------------------------|
-//! | `terraform` | `terraform_data`                                | —                                    |
+//! | `terraform` | `terraform_data`                                | `terraform_remote_state` (local)     |
 //! | `random`    | `random_password`, `random_string`, `random_id` | —                                    |
 //! | `local`     | `local_file`, `local_sensitive_file`            | `local_file`, `local_sensitive_file` |
 //! | `http`      | —                                               | `http`                               |
@@ -24,6 +24,7 @@ mod local;
 mod random;
 mod terraform_data;
 mod terraform_functions;
+mod terraform_remote_state;
 
 use ggplan_sdk::typed::factory;
 use ggplan_sdk::{Diagnostic, Diagnostics, Number, ProviderFactory, Value};

@@ -15,7 +15,7 @@
 
 use crate::entropy;
 use async_trait::async_trait;
-use ggplan_sdk::typed::{Partial, ProviderFunction, ResourceType, TypedProvider};
+use ggplan_sdk::typed::{DataSourceType, Partial, ProviderFunction, ResourceType, TypedProvider};
 use ggplan_sdk::{AttrPath, Attribute, Diagnostics, PlanRequest, Schema, Type, Value};
 
 /// The `terraform` provider.
@@ -29,6 +29,10 @@ impl TypedProvider for Terraform {
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         vec![Box::new(TerraformData)]
+    }
+
+    fn data_sources() -> Vec<Box<dyn DataSourceType<Self>>> {
+        vec![Box::new(crate::terraform_remote_state::RemoteState)]
     }
 
     fn functions() -> Vec<Box<dyn ProviderFunction>> {

@@ -69,7 +69,7 @@ fn parse(args: &Args, index: usize) -> std::result::Result<DateTime<FixedOffset>
 }
 
 /// A Go duration (`1h30m`, `-2.5s`, `300ms`) in nanoseconds, or Go's complaint about it.
-fn parse_duration(text: &str) -> std::result::Result<i64, String> {
+pub fn parse_duration(text: &str) -> std::result::Result<i64, String> {
     let quoted = super::format::go_quote(text);
     let invalid = || format!("invalid duration {quoted}");
     let (negative, mut rest) = match text.as_bytes().first() {

@@ -29,6 +29,7 @@ mod encoding;
 mod filesystem;
 mod format;
 
+pub use datetime::parse_duration as parse_go_duration;
 pub use format::go_quote;
 mod ip;
 mod json;
