@@ -269,8 +269,25 @@ fn drift_names_edited_and_deleted_files_until_accepted() {
         2
     );
 
-    // Nothing changed yet: the state still has the old values.
+    // Nothing changed yet: the state still has the old values. `plan --refresh-only` shows
+    // what the refresh-only apply would record, and records nothing itself.
     let before = sb.state();
+    let plan = sb.run(&["plan", "--refresh-only", "--detailed-exitcode"]);
+    let plan = plan.expect(2);
+    assert!(
+        plan.stdout.contains("local_file.config") && plan.stdout.contains("refresh-only plan"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(sb.state(), before);
+    let refused = sb
+        .run(&["plan", "--refresh-only", "--refresh=false"])
+        .expect(1);
+    assert!(
+        refused.stderr.contains("-refresh=false"),
+        "{}",
+        refused.stderr
+    );
     sb.run(&["apply", "--refresh-only", "--auto-approve"])
         .expect(0);
     let after = sb.state();
@@ -291,6 +308,8 @@ fn drift_names_edited_and_deleted_files_until_accepted() {
         "refresh-only must not create objects"
     );
     sb.run(&["drift"]).expect(0);
+    sb.run(&["plan", "--refresh-only", "--detailed-exitcode"])
+        .expect(0);
 }
 
 #[test]

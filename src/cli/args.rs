@@ -227,6 +227,10 @@ pub struct PlanCommand {
     /// Plan to destroy everything in state.
     #[arg(long)]
     pub destroy: bool,
+    /// Show only what changed outside ggplan, which `apply --refresh-only` would record
+    /// (Terraform's `plan -refresh-only`).
+    #[arg(long, conflicts_with_all = ["destroy", "out"])]
+    pub refresh_only: bool,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,

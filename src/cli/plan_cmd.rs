@@ -3,6 +3,7 @@
 
 use super::args::{Format, OutputArgs, PlanCommand};
 use super::pipeline::{RunRequest, events_for, note, prepare};
+use super::review_cmd;
 use super::stack::Stack;
 use super::ui::Ui;
 use crate::drift;
@@ -18,6 +19,14 @@ use std::process::ExitCode;
 pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCode {
     let (args, output) = (&request.run, &request.output);
     let ui = ui.json(output.json);
+    if request.refresh_only && !args.refresh {
+        ui.error(
+            "Incompatible refresh options",
+            "-refresh=false cannot be used with -refresh-only: a refresh-only plan is nothing \
+             but the refresh.",
+        );
+        return ExitCode::from(1);
+    }
     let run = RunRequest {
         args,
         destroy: request.destroy,
@@ -27,6 +36,9 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
     let Some((stack, _lock, planned)) = prepare(&ui, registry, &request.dir, run).await else {
         return ExitCode::from(1);
     };
+    if request.refresh_only {
+        return refresh_only(&ui, &planned, request);
+    }
     let drift = drift::changes(&planned);
     ui.out(&plan_text(&ui, &stack, &planned, &drift, output));
     if let Some(out) = &request.out {
@@ -47,6 +59,27 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
         note(&ui, output.is_human(), &saved);
     }
     if request.detailed_exitcode && planned.plan.has_changes() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// `plan --refresh-only`: what changed outside ggplan, as `drift` shows it; changes (exit 2
+/// with `--detailed-exitcode`) are what `apply --refresh-only` would record.
+fn refresh_only(ui: &Ui, planned: &PlannedRun, request: &PlanCommand) -> ExitCode {
+    let (text, drifted) = review_cmd::drift_text(ui, planned, &request.output);
+    ui.out(&text);
+    if drifted {
+        note(
+            ui,
+            request.output.is_human(),
+            "\nThis is a refresh-only plan, so ggplan will not take any actions to undo these. \
+             If you were expecting these changes, run `ggplan apply --refresh-only` to record \
+             the updated values in the state without changing any real object.\n",
+        );
+    }
+    if request.detailed_exitcode && drifted {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -7,12 +7,38 @@ use super::pretty;
 use super::state_cmd;
 use super::ui::Ui;
 use crate::drift;
+use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
 use crate::providers::Registry;
 use crate::render::json::{self as js, PlanContext, Secrets};
 use crate::render::{self, json_events, markdown};
 use std::path::Path;
 use std::process::ExitCode;
+
+/// What changed outside ggplan, in the asked-for form, and whether anything did (`drift` and
+/// `plan --refresh-only` print the same).
+pub(super) fn drift_text(ui: &Ui, planned: &PlannedRun, output: &OutputArgs) -> (String, bool) {
+    let changes = drift::changes(planned);
+    let checked = drift::checked(planned);
+    let text = if output.json {
+        json_events::drift(&changes, checked)
+            .into_iter()
+            .map(|l| l + "\n")
+            .collect()
+    } else {
+        match output.format {
+            Format::Human => format!("\n{}", render::drift::drift(&changes, checked, &ui.style)),
+            Format::Markdown => markdown::drift(&changes, checked),
+            Format::Json => pretty(&serde_json::json!({
+                "format_version": js::PLAN_FORMAT_VERSION,
+                "ggplan_version": env!("CARGO_PKG_VERSION"),
+                "checked": checked,
+                "resource_drift": js::resource_changes(&changes, Secrets::Redact),
+            })),
+        }
+    };
+    (text, !changes.is_empty())
+}
 
 /// `ggplan drift`: refreshes every managed object and reports what changed outside ggplan.
 /// Exit 0 when nothing did, 2 when something did, 1 on error.
@@ -36,27 +62,9 @@ pub async fn drift(
     let Some((_stack, _lock, planned)) = prepare(ui, registry, dir, run).await else {
         return ExitCode::from(1);
     };
-    let changes = drift::changes(&planned);
-    let checked = drift::checked(&planned);
-    let text = if output.json {
-        json_events::drift(&changes, checked)
-            .into_iter()
-            .map(|l| l + "\n")
-            .collect()
-    } else {
-        match output.format {
-            Format::Human => format!("\n{}", render::drift::drift(&changes, checked, &ui.style)),
-            Format::Markdown => markdown::drift(&changes, checked),
-            Format::Json => pretty(&serde_json::json!({
-                "format_version": js::PLAN_FORMAT_VERSION,
-                "ggplan_version": env!("CARGO_PKG_VERSION"),
-                "checked": checked,
-                "resource_drift": js::resource_changes(&changes, Secrets::Redact),
-            })),
-        }
-    };
+    let (text, drifted) = drift_text(ui, &planned, output);
     ui.out(&text);
-    if changes.is_empty() {
+    if !drifted {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
