@@ -1,7 +1,7 @@
 //! The commands and flags a CI script written for Terraform uses: `-lock-timeout` (a run
 //! waits for a held lock, then proceeds), `-lock=false`, `-input=false`, `init`,
 //! `taint`/`untaint`, `state pull`/`state push`, `version -json`, `apply -destroy`, `refresh`
-//! and `validate -json`.
+//! `validate -json` and `-compact-warnings`.
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -299,4 +299,36 @@ fn version_json_apply_destroy_and_refresh() {
         .expect(0);
     assert!(run.stdout.contains("2 destroyed"), "{}", run.stdout);
     assert!(two.state()["resources"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn compact_warnings_list_each_warning_with_where_it_is_and_leave_errors_whole() {
+    let stack = StackDir::new(TWO);
+    std::fs::write(stack.dir().join("terraform.tfvars"), "unknown = 1\n").unwrap();
+    let full = stack.ggplan(&["plan", "."]).expect(0);
+    assert!(
+        full.stderr
+            .contains("Warning: Value for undeclared variable"),
+        "{}",
+        full.stderr
+    );
+    let compact = stack.ggplan(&["plan", ".", "-compact-warnings"]).expect(0);
+    assert!(
+        compact.stderr.contains(
+            "Warnings:\n\n- Value for undeclared variable\n  on terraform.tfvars line 1\n"
+        ) && compact
+            .stderr
+            .contains("run ggplan without --compact-warnings"),
+        "{}",
+        compact.stderr
+    );
+    assert!(!compact.stderr.contains("Warning: "), "{}", compact.stderr);
+    // With an error among them, every diagnostic is shown in full, as Terraform does.
+    std::fs::write(
+        stack.dir().join("broken.tf"),
+        "output \"x\" {\n  value = nope\n}\n",
+    )
+    .unwrap();
+    let failed = stack.ggplan(&["plan", ".", "-compact-warnings"]).expect(1);
+    assert!(failed.stderr.contains("Error: "), "{}", failed.stderr);
 }

@@ -78,7 +78,9 @@ impl From<DestroyCommand> for ApplyArgs {
 
 /// `ggplan apply [DIR|FILE]` and `ggplan destroy [DIR]`.
 pub async fn apply(ui: &Ui, registry: &Registry, request: ApplyArgs) -> ExitCode {
-    let ui = ui.json(request.json);
+    let ui = ui
+        .json(request.json)
+        .compact_warnings(request.run.compact_warnings);
     let (path, args) = (request.path.as_path(), &request.run);
     if path.is_file() {
         if request.destroy {

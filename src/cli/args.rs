@@ -441,6 +441,10 @@ pub struct RunArgs {
     pub refresh: bool,
     #[command(flatten)]
     pub lock: LockArgs,
+    /// Show each warning as its summary and where it is, not in full (Terraform's
+    /// -compact-warnings); errors are always shown in full.
+    #[arg(long)]
+    pub compact_warnings: bool,
     /// Terraform's -input: ggplan never asks for variable values (a missing one is an error),
     /// so --input=false changes nothing; apply still asks for confirmation unless
     /// --auto-approve, as Terraform's does.

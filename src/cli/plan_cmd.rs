@@ -18,7 +18,7 @@ use std::process::ExitCode;
 /// `ggplan plan`. Exit 0 (or 2 with `--detailed-exitcode` and changes), 1 on error.
 pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCode {
     let (args, output) = (&request.run, &request.output);
-    let ui = ui.json(output.json);
+    let ui = ui.json(output.json).compact_warnings(args.compact_warnings);
     if request.refresh_only && !args.refresh {
         ui.error(
             "Incompatible refresh options",

@@ -11,6 +11,8 @@ pub struct Ui {
     pub style: Style,
     /// `--json`: diagnostics are JSON lines on standard output, like the rest of the output.
     json: bool,
+    /// `--compact-warnings`: warnings without errors are listed a line or two each.
+    compact_warnings: bool,
 }
 
 impl Ui {
@@ -22,12 +24,21 @@ impl Ui {
         Ui {
             style: Style { color },
             json: false,
+            compact_warnings: false,
         }
     }
 
     /// This Ui for a command run with (or without) `--json`.
     pub fn json(self, json: bool) -> Ui {
         Ui { json, ..self }
+    }
+
+    /// This Ui for a command run with (or without) `--compact-warnings`.
+    pub fn compact_warnings(self, compact_warnings: bool) -> Ui {
+        Ui {
+            compact_warnings,
+            ..self
+        }
     }
 
     /// Prints to standard output.
@@ -66,7 +77,11 @@ impl Ui {
             return;
         }
         let unique = Diagnostics(shown.into_iter().cloned().collect());
-        let text = render::diagnostics(&unique, &lookup, &self.style);
+        let text = if self.compact_warnings && !unique.has_errors() {
+            render::diagnostic::warnings_compact(&unique, &self.style)
+        } else {
+            render::diagnostics(&unique, &lookup, &self.style)
+        };
         let mut stderr = std::io::stderr().lock();
         let _ = writeln!(stderr, "\n{}", text.trim_end());
     }

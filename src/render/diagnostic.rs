@@ -22,6 +22,20 @@ pub fn diagnostics(
         .join("\n")
 }
 
+/// Warnings as `terraform -compact-warnings` lists them: each summary, and where it is.
+pub fn warnings_compact(diags: &Diagnostics, style: &Style) -> String {
+    let heading = style.paint(&format!("{};{}", ansi::BOLD, ansi::YELLOW), "Warnings:");
+    let mut out = format!("{heading}\n\n");
+    for d in &diags.0 {
+        out.push_str(&format!("- {}\n", d.summary));
+        if let Some(range) = &d.range {
+            out.push_str(&format!("  on {} line {}\n", range.file, range.start.line));
+        }
+    }
+    out.push_str("\nTo see the full warning notes, run ggplan without --compact-warnings.\n");
+    out
+}
+
 fn diagnostic(d: &Diagnostic, sources: &dyn Fn(&str) -> Option<String>, style: &Style) -> String {
     let (label, colour) = match d.severity {
         Severity::Error => ("Error", ansi::RED),
