@@ -1,7 +1,7 @@
 //! The commands and flags a CI script written for Terraform uses: `-lock-timeout` (a run
 //! waits for a held lock, then proceeds), `-lock=false`, `-input=false`, `init`,
 //! `taint`/`untaint`, `state pull`/`state push`, `version -json`, `apply -destroy`, `refresh`
-//! `validate -json` and `-compact-warnings`.
+//! `validate -json`, `-compact-warnings` and the questions for missing variables on a terminal.
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -331,4 +331,72 @@ fn compact_warnings_list_each_warning_with_where_it_is_and_leave_errors_whole() 
     .unwrap();
     let failed = stack.ggplan(&["plan", ".", "-compact-warnings"]).expect(1);
     assert!(failed.stderr.contains("Error: "), "{}", failed.stderr);
+}
+
+/// Runs `ggplan ARGS` on a terminal (util-linux's `script` gives it one), answering each
+/// "Enter a value: " with the next of `answers` once it is asked, as a person would; returns
+/// what the terminal showed and the exit code.
+fn on_terminal(stack: &StackDir, args: &str, answers: &[&str]) -> (String, i32) {
+    use std::io::{Read, Write};
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &format!("{BIN} {args} -no-color"), "/dev/null"])
+        .current_dir(stack.dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux script");
+    let mut stdin = child.stdin.take();
+    let mut stdout = child.stdout.take().unwrap();
+    let (mut shown, mut answered, mut buf) = (String::new(), 0, [0u8; 4096]);
+    loop {
+        let n = stdout.read(&mut buf).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        shown.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if shown.matches("Enter a value: ").count() > answered
+            && let (Some(answer), Some(input)) = (answers.get(answered), stdin.as_mut())
+        {
+            // A person answers after the question is asked: by then a secret's echo is off.
+            std::thread::sleep(Duration::from_millis(300));
+            input.write_all(format!("{answer}\n").as_bytes()).unwrap();
+            answered += 1;
+        }
+    }
+    drop(stdin);
+    (shown, child.wait().unwrap().code().unwrap_or(-1))
+}
+
+#[test]
+fn missing_variables_are_asked_on_a_terminal_and_never_otherwise() {
+    let stack = StackDir::new(
+        "variable \"greeting\" {\n  description = \"Who to greet\"\n}\n\
+         variable \"password\" {\n  sensitive = true\n}\n\
+         output \"o\" {\n  value = var.greeting\n}\n\
+         output \"p\" {\n  value     = var.password\n  sensitive = true\n}\n",
+    );
+    let (shown, code) = on_terminal(&stack, "plan", &["world", "s3cr3t-answer"]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(
+        shown.contains("var.greeting\r\n  Who to greet\r\n\r\n  Enter a value: world")
+            && shown.contains("var.password\r\n\r\n  Enter a value: ")
+            && shown.contains("o = \"world\"")
+            && shown.contains("p = (sensitive value)"),
+        "{shown}"
+    );
+    // The sensitive answer is neither echoed nor printed.
+    assert!(!shown.contains("s3cr3t-answer"), "{shown}");
+    // -input=false, --json and a standard input that is not a terminal: an error, no question.
+    let (shown, code) = on_terminal(&stack, "plan -input=false", &[]);
+    assert_eq!(code, 1, "{shown}");
+    assert!(shown.contains("No value for required variable") && !shown.contains("Enter a value"));
+    let (shown, code) = on_terminal(&stack, "plan --json", &[]);
+    assert_eq!(code, 1, "{shown}");
+    assert!(!shown.contains("Enter a value"), "{shown}");
+    let piped = stack.ggplan(&["plan", "."]).expect(1);
+    assert!(
+        piped.stderr.contains("No value for required variable"),
+        "{}",
+        piped.stderr
+    );
 }

@@ -445,8 +445,8 @@ pub struct RunArgs {
     /// -compact-warnings); errors are always shown in full.
     #[arg(long)]
     pub compact_warnings: bool,
-    /// Terraform's -input: ggplan never asks for variable values (a missing one is an error),
-    /// so --input=false changes nothing; apply still asks for confirmation unless
+    /// Terraform's -input: --input=false never asks on the terminal for a required variable
+    /// nothing sets (it is an error instead); apply still asks for confirmation unless
     /// --auto-approve, as Terraform's does.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub input: bool,

@@ -9,6 +9,7 @@ mod migrate_cmd;
 mod misc;
 mod pipeline;
 mod plan_cmd;
+mod prompt;
 mod review_cmd;
 mod stack;
 mod state_cmd;

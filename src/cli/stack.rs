@@ -2,6 +2,7 @@
 //! variables and where its state lives.
 
 use super::args::RunArgs;
+use super::prompt;
 use super::ui::Ui;
 use crate::address::ProviderAddr;
 use crate::config::{Module, load_dir};
@@ -10,7 +11,7 @@ use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
 use crate::state::{State, StateStore, default_state_path};
-use crate::vars::{self, CliInput};
+use crate::vars::{self, CliInput, RawInputs};
 use ggplan_sdk::Diagnostics;
 use ggplan_sdk::Value;
 use std::collections::BTreeMap;
@@ -120,22 +121,37 @@ fn variable_environment(ui: &Ui) -> Option<Vec<(String, String)>> {
 }
 
 /// Loads the stack, its variables and its state location.
+/// The root variables' inputs, or `None` when they have errors (printed).
+fn collect_inputs(
+    ui: &Ui,
+    module: &Module,
+    env: &[(String, String)],
+    cli: &[CliInput],
+) -> Option<RawInputs> {
+    match vars::collect(module, env, cli) {
+        Ok(inputs) => Some(inputs),
+        Err(diags) => {
+            ui.diagnostics(&diags, &[&module.sources]);
+            None
+        }
+    }
+}
+
 pub fn load(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> Option<Stack> {
     let module = load_module(ui, dir)?;
     let env = variable_environment(ui)?;
-    let cli: Vec<CliInput> = args
+    let mut cli: Vec<CliInput> = args
         .vars
         .iter()
         .map(|v| CliInput::Var(v.clone()))
         .chain(args.var_files.iter().map(|f| CliInput::VarFile(f.clone())))
         .collect();
-    let inputs = match vars::collect(&module, &env, &cli) {
-        Ok(inputs) => inputs,
-        Err(diags) => {
-            ui.diagnostics(&diags, &[&module.sources]);
-            return None;
-        }
-    };
+    let mut inputs = collect_inputs(ui, &module, &env, &cli)?;
+    let asked = prompt::missing_variables(ui, &module, &inputs, args.input && !ui.is_json())?;
+    if !asked.is_empty() {
+        cli.extend(asked);
+        inputs = collect_inputs(ui, &module, &env, &cli)?;
+    }
     ui.diagnostics(inputs.warnings(), &[&module.sources, inputs.sources()]);
     let functions = FunctionContext {
         base_dir: working_dir(),

@@ -33,6 +33,11 @@ impl Ui {
         Ui { json, ..self }
     }
 
+    /// Whether output is JSON lines (`--json`), where nothing may be asked.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
     /// This Ui for a command run with (or without) `--compact-warnings`.
     pub fn compact_warnings(self, compact_warnings: bool) -> Ui {
         Ui {

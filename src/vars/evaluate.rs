@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// Evaluates every declared variable of `module` from `inputs`: the input or the default,
 /// converted to the variable's type, null handled per `nullable`, sensitive marking, then
 /// every validation rule. A required variable without a value is an error that says how to
-/// set it (ggplan does not prompt). The diagnostics of all variables are reported together.
+/// set it (the CLI asked on a terminal before this, see `cli::prompt`). The diagnostics of all variables are reported together.
 pub fn evaluate(
     module: &Module,
     inputs: &RawInputs,
@@ -247,7 +247,7 @@ fn missing(var: &Variable) -> Diagnostic {
         format!(
             "The root module input variable {name:?} is not set, and has no default value. \
              Set it with -var '{name}=...', in a .tfvars file, or with the GGPLAN_VAR_{name} \
-             environment variable; ggplan does not prompt for values."
+             environment variable (ggplan asks on a terminal unless -input=false)."
         ),
     )
     .at_range(Some(var.range.clone()))
