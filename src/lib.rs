@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod apply;
+pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod conditions;

@@ -109,6 +109,9 @@ pub struct SavedPlan {
     pub output_changes: BTreeMap<String, Json>,
     #[serde(default)]
     pub resource_drift: Vec<Json>,
+    /// The outcomes of the check blocks, as `checks` in `show -json`.
+    #[serde(default)]
+    pub checks: Json,
 }
 
 impl SavedPlan {
@@ -128,6 +131,7 @@ impl SavedPlan {
                 .map(|c| (c.name.clone(), js::output_change(c, Secrets::Keep)))
                 .collect(),
             resource_drift: keep(drift),
+            checks: crate::checks::to_json(&plan.checks),
         }
     }
 }
@@ -442,9 +446,15 @@ impl PlanFile {
                 })
             })
             .collect::<Result<_, PlanFileError>>()?;
+        let checks = match &self.plan.checks {
+            Json::Null => Vec::new(),
+            written => crate::checks::from_json(written)
+                .ok_or_else(|| self.corrupt(format!("unreadable checks {written}")))?,
+        };
         Ok(Plan {
             resource_changes,
             output_changes,
+            checks,
         })
     }
 

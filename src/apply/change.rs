@@ -3,6 +3,7 @@
 
 use super::Applier;
 use crate::address::InstanceAddr;
+use crate::checks::scoped_data_failure;
 use crate::conditions::Kind;
 use crate::config::{ProvisionerWhen, Resource};
 use crate::events::Event;
@@ -61,7 +62,18 @@ impl Applier {
             self.write(c, resource, &provider, config).await
         };
         // Whatever names an attribute is shown at it in the resource's block.
-        let value = done.map_err(|d| provider.place(resource, d, &self.run.module().sources))?;
+        let done = done.map_err(|d| provider.place(resource, d, &self.run.module().sources));
+        let value = match (done, &resource.check) {
+            (Ok(value), _) => value,
+            (Err(diagnostics), Some(check)) => {
+                // A check's data source fails the check, as a warning; the apply goes on.
+                let (warnings, outcome) = scoped_data_failure(diagnostics);
+                self.run.report(warnings);
+                self.run.record_check(module, check, outcome);
+                return Ok(());
+            }
+            (Err(diagnostics), None) => return Err(diagnostics),
+        };
         let context = InstanceContext {
             this: Some(value),
             ..c.context.clone()

@@ -21,7 +21,7 @@ use crate::scope::InstanceContext;
 use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore};
 use crate::walk::walk;
 use committer::Committer;
-use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, Value};
+use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, Severity, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -118,6 +118,7 @@ async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool)
         prior: mut state,
         refreshed,
         changes,
+        warnings: shown_with_plan,
         ..
     } = planned;
     let journal = match store.journal() {
@@ -141,7 +142,11 @@ async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool)
         refresh_only,
         deposed_keys: Mutex::new(HashMap::new()),
     });
-    let (diagnostics, interrupted) = applier.walk(refreshed).await;
+    let (mut diagnostics, interrupted) = applier.walk(refreshed).await;
+    // A check that still fails after apply says what the plan said: shown once.
+    diagnostics
+        .0
+        .retain(|d| d.severity == Severity::Error || !shown_with_plan.0.contains(d));
     let counts = *locked(&applier.counts);
     drop(applier);
     let _ = writer.join();
@@ -272,6 +277,7 @@ impl Applier {
             Node::Output(path, name) if !run.options().destroy => {
                 run.eval_module_output(&path, &name)
             }
+            Node::Check(path, name) if !self.refresh_only => run.eval_check(&path, &name),
             _ => Ok(()),
         }
     }

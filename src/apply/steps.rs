@@ -42,7 +42,7 @@ pub(super) struct Steps {
 pub(super) fn is_config_step(node: &Node) -> bool {
     match node {
         Node::Variable(path, _) => !path.is_root(),
-        Node::Local(..) | Node::ModuleCall(..) | Node::Output(..) => true,
+        Node::Local(..) | Node::ModuleCall(..) | Node::Output(..) | Node::Check(..) => true,
         Node::Provider(_) | Node::Resource(..) => false,
     }
 }

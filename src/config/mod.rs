@@ -223,6 +223,22 @@ pub struct Resource {
     pub provisioners: Vec<Provisioner>,
     /// The `resource "t" "n"` header, for diagnostics.
     pub range: SourceRange,
+    /// The `check` block a data source is scoped to (declared inside it): only that check's
+    /// assertions may refer to it, and its failures are warnings.
+    pub check: Option<String>,
+}
+
+/// A `check` block (Terraform 1.5): assertions about the infrastructure as a whole, checked
+/// while planning and again after apply; a failure is a warning, never an error. Its scoped
+/// data source, if any, is in the module's `resources` with `check` set to this name.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub asserts: Vec<Condition>,
+    /// The address of its scoped data source.
+    pub data: Option<ResourceAddr>,
+    /// The `check "name" {` header.
+    pub range: SourceRange,
 }
 
 /// `terraform { backend "local" { path = "..." } }`.
@@ -255,6 +271,7 @@ pub struct Module {
     pub outputs: BTreeMap<String, Output>,
     pub providers: BTreeMap<ProviderAddr, ProviderBlock>,
     pub resources: BTreeMap<ResourceAddr, Resource>,
+    pub checks: BTreeMap<String, Check>,
     pub backend: Option<LocalBackend>,
     pub calls: BTreeMap<String, ModuleCall>,
 }

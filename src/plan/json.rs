@@ -154,7 +154,7 @@ pub fn action_of(actions: &Json) -> Option<Action> {
     })
 }
 
-const REASONS: [(ActionReason, &str); 10] = [
+const REASONS: [(ActionReason, &str); 11] = [
     (
         ActionReason::NoResourceConfig,
         "delete_because_no_resource_config",
@@ -185,6 +185,10 @@ const REASONS: [(ActionReason, &str); 10] = [
     (
         ActionReason::ReadBecauseDependencyPending,
         "read_because_dependency_pending",
+    ),
+    (
+        ActionReason::ReadBecauseCheckNested,
+        "read_because_check_nested",
     ),
 ];
 

@@ -65,6 +65,8 @@ pub enum ActionReason {
     ReadBecauseConfigUnknown,
     /// A data source that depends on a resource with changes pending.
     ReadBecauseDependencyPending,
+    /// A check block's scoped data source: read again during apply, to check the result.
+    ReadBecauseCheckNested,
 }
 
 /// The planned change of one resource instance. `before` and `after` carry sensitive marks
@@ -137,6 +139,8 @@ pub struct Plan {
     /// Every instance in configuration or state, sorted by address (no-ops included).
     pub resource_changes: Vec<ResourceChange>,
     pub output_changes: Vec<OutputChange>,
+    /// The outcomes of the `check` blocks while planning.
+    pub checks: Vec<crate::checks::CheckResult>,
 }
 
 impl Plan {

@@ -265,6 +265,9 @@ fn reason_line(addr: &InstanceAddr, reason: &ActionReason) -> Option<String> {
         (ActionReason::ReadBecauseDependencyPending, _) => {
             "depends on a resource or a module with changes pending".to_string()
         }
+        (ActionReason::ReadBecauseCheckNested, _) => {
+            "config will be reloaded to verify a check block".to_string()
+        }
         _ => return None,
     })
 }
@@ -459,6 +462,7 @@ mod tests {
                 ),
             ],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         let text = plain(&plan);
         insta::assert_snapshot!(text);
@@ -512,6 +516,7 @@ mod tests {
                 Some(data_object(id, input_v2(), Value::Unknown)),
             )],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         let text = plain(&plan);
         insta::assert_snapshot!(text);
@@ -569,6 +574,7 @@ mod tests {
                 Some(Value::object([("id", s("x")), ("input", input("X"))])),
             )],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         // Captured from `terraform plan` (Terraform 1.15.5).
         let terraform = r#"          ~ l2    = [
@@ -600,6 +606,7 @@ mod tests {
                 Some(after),
             )],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         // Captured from `terraform plan` (Terraform 1.15.5).
         let terraform = r#"  # terraform_data.a must be replaced
@@ -651,6 +658,7 @@ mod tests {
                 by_request,
             ],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -660,6 +668,7 @@ mod tests {
         let plan = Plan {
             resource_changes: vec![replaced("terraform_data.cbd", Action::CreateThenDelete)],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -695,6 +704,7 @@ mod tests {
                 ),
             ],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         let text = plain(&plan);
         insta::assert_snapshot!(text);
@@ -747,6 +757,7 @@ mod tests {
                 ),
             ],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -787,6 +798,7 @@ mod tests {
         let plan = Plan {
             resource_changes: vec![],
             output_changes: outputs(),
+            checks: Vec::new(),
         };
         let text = plain(&plan);
         insta::assert_snapshot!(text);
@@ -797,6 +809,7 @@ mod tests {
                 .into_iter()
                 .filter(|o| ["chg", "gone", "new"].contains(&o.name.as_str()))
                 .collect(),
+            checks: Vec::new(),
         };
         let terraform = r#"Changes to Outputs:
   ~ chg  = [
@@ -826,6 +839,7 @@ state, without changing any real infrastructure.
                 Some(Value::object([("id", Value::Unknown), ("input", s("a"))])),
             )],
             output_changes: outputs(),
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -841,6 +855,7 @@ state, without changing any real infrastructure.
                 Some(unchanged),
             )],
             output_changes: vec![output("same", Action::NoOp, Some(s("k")), Some(s("k")))],
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -898,6 +913,7 @@ state, without changing any real infrastructure.
                 output("marked", Action::Update, Some(secret()), Some(s("x"))),
                 output("nested", Action::Delete, Some(list([secret()])), None),
             ],
+            checks: Vec::new(),
         }
     }
 

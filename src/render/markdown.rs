@@ -318,6 +318,7 @@ mod tests {
         let plan = Plan {
             resource_changes: changes,
             output_changes: vec![],
+            checks: Vec::new(),
         };
         let text = plan_within(&plan, COMMENT_LIMIT);
         assert!(text.len() <= COMMENT_LIMIT, "{}", text.len());

@@ -153,6 +153,7 @@ impl Planner {
             Node::Output(path, name) if path.is_root() => self.output(&name),
             Node::Output(_, _) if run.options().destroy => Ok(()),
             Node::Output(path, name) => run.eval_module_output(&path, &name),
+            Node::Check(path, name) => run.eval_check(&path, &name),
         };
         match result {
             Ok(()) => true,
@@ -176,6 +177,7 @@ impl Planner {
         let plan = Plan {
             resource_changes: changes.iter().map(|c| c.change.clone()).collect(),
             output_changes,
+            checks: self.run.take_check_results(),
         };
         PlannedRun {
             run: self.run,
