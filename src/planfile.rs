@@ -493,6 +493,10 @@ impl PlanFile {
             reason: c["action_reason"].as_str().and_then(js::reason_of),
             deposed: c["deposed"].as_str().map(str::to_string),
             planned_without_provider: false,
+            moved_from: match c["previous_address"].as_str() {
+                Some(text) => Some(InstanceAddr::parse(text).map_err(|e| self.corrupt(e))?),
+                None => None,
+            },
         })
     }
 }

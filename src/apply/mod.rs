@@ -15,6 +15,7 @@ use crate::address::{InstanceAddr, ModuleInstance};
 use crate::conditions::Kind;
 use crate::graph::Node;
 use crate::locks::{into_inner, locked};
+use crate::moved::Move;
 use crate::plan::{Action, PlannedChange, PlannedRun};
 use crate::run::Run;
 use crate::scope::InstanceContext;
@@ -119,6 +120,7 @@ async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool)
         refreshed,
         changes,
         warnings: shown_with_plan,
+        moves,
         ..
     } = planned;
     let journal = match store.journal() {
@@ -142,7 +144,7 @@ async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool)
         refresh_only,
         deposed_keys: Mutex::new(HashMap::new()),
     });
-    let (mut diagnostics, interrupted) = applier.walk(refreshed).await;
+    let (mut diagnostics, interrupted) = applier.walk(&moves, refreshed).await;
     // A check that still fails after apply says what the plan said: shown once.
     diagnostics
         .0
@@ -185,8 +187,13 @@ impl Applier {
     /// stop left steps undone.
     async fn walk(
         self: &Arc<Self>,
+        moves: &[Move],
         refreshed: BTreeMap<InstanceAddr, Option<Value>>,
     ) -> (Diagnostics, bool) {
+        if let Err(e) = self.record_moves(moves).await {
+            let error = Diagnostic::error("Cannot write the state journal", e);
+            return (error.into(), false);
+        }
         if let Err(e) = self.record_refresh_and_reads(refreshed).await {
             let error = Diagnostic::error("Cannot write the state journal", e);
             return (error.into(), false);
@@ -230,6 +237,30 @@ impl Applier {
             Step::Main(i) | Step::Destroy(i) => self.changes[*i].change.label(),
             Step::Applied(r) | Step::DependentsDestroyed(r) => r.resource.to_string(),
         }
+    }
+
+    /// Records the new addresses `moved` blocks gave objects, before anything else: one
+    /// journal batch (all or nothing), each object removed from its old address and set at
+    /// its new one, so that no object is ever recorded twice.
+    async fn record_moves(&self, moves: &[Move]) -> Result<(), String> {
+        let entries: Vec<JournalEntry> = {
+            let state = locked(&self.state);
+            moves
+                .iter()
+                .filter_map(|m| {
+                    let moved = state.resources.get(&m.to)?.clone();
+                    let old = JournalEntry::Remove {
+                        addr: m.from.clone(),
+                    };
+                    Some([old, JournalEntry::Set(moved)])
+                })
+                .flatten()
+                .collect()
+        };
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.committer.commit(entries).await
     }
 
     /// Records what the refresh found and the data sources read during plan.

@@ -1,6 +1,7 @@
 //! Reading a stack directory and decoding its blocks into a [`Module`].
 
 mod check;
+mod moved;
 mod provisioner;
 
 use super::type_expr::parse_type;
@@ -29,6 +30,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "output",
     "module",
     "check",
+    "moved",
 ];
 
 /// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module, and the
@@ -380,6 +382,7 @@ impl Decoder<'_> {
             "output" => self.output(block),
             "module" => self.module_call(block),
             "check" => self.check(block),
+            "moved" => self.moved(block),
             other => {
                 let hint = did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied());
                 self.error(

@@ -9,7 +9,7 @@ mod type_expr;
 pub use decode::load_dir;
 pub use source::{FileId, SourceFile, SourceMap};
 
-use crate::address::{ModulePath, ProviderAddr, ResourceAddr};
+use crate::address::{InstanceAddr, ModuleInstance, ModulePath, ProviderAddr, ResourceAddr};
 use ggplan_sdk::{AttrPath, PathStep, Schema, SourceRange, Type, Value, objchange};
 use hcl_edit::expr::Expression;
 use std::collections::BTreeMap;
@@ -241,6 +241,34 @@ pub struct Check {
     pub range: SourceRange,
 }
 
+/// One side of a `moved` block, relative to the module that declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoveEndpoint {
+    /// A resource (its key `None`: written without one, the whole resource) or one instance.
+    Resource(InstanceAddr),
+    /// A module call (its last step's key `None`: written without one, every instance) or
+    /// one module instance.
+    Module(ModuleInstance),
+}
+
+impl std::fmt::Display for MoveEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MoveEndpoint::Resource(addr) => write!(f, "{addr}"),
+            MoveEndpoint::Module(module) => write!(f, "{module}"),
+        }
+    }
+}
+
+/// A `moved { from = ..., to = ... }` block: objects recorded at `from` are now `to`.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: MoveEndpoint,
+    pub to: MoveEndpoint,
+    /// The `moved {` header.
+    pub range: SourceRange,
+}
+
 /// `terraform { backend "local" { path = "..." } }`.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
@@ -272,6 +300,8 @@ pub struct Module {
     pub providers: BTreeMap<ProviderAddr, ProviderBlock>,
     pub resources: BTreeMap<ResourceAddr, Resource>,
     pub checks: BTreeMap<String, Check>,
+    /// Its `moved` blocks, in the order written.
+    pub moved: Vec<Moved>,
     pub backend: Option<LocalBackend>,
     pub calls: BTreeMap<String, ModuleCall>,
 }

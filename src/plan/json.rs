@@ -269,6 +269,9 @@ fn change_object(
 /// One entry of `resource_changes` (or `resource_drift`).
 pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
     let mut out = address_fields(&c.addr);
+    if let Some(from) = &c.moved_from {
+        out.insert("previous_address".into(), json!(from.to_string()));
+    }
     if let Some(key) = &c.deposed {
         out.insert("deposed".into(), json!(key));
     }
@@ -381,6 +384,7 @@ mod tests {
             reason: Some(ActionReason::WrongRepetition),
             deposed: None,
             planned_without_provider: false,
+            moved_from: None,
         };
         // As `terraform show -json` printed it for the same change (Terraform 1.15.5).
         assert_eq!(

@@ -88,6 +88,9 @@ pub struct ResourceChange {
     /// Planned from the configuration alone: its provider is configured only during apply,
     /// which plans it properly then (and does not hold that plan to this one).
     pub planned_without_provider: bool,
+    /// Where state recorded it before a `moved` block gave it this address (Terraform's
+    /// `previous_address`).
+    pub moved_from: Option<InstanceAddr>,
 }
 
 impl ResourceChange {
@@ -110,6 +113,7 @@ impl ResourceChange {
             reason: None,
             deposed: None,
             planned_without_provider: false,
+            moved_from: None,
         }
     }
 
@@ -144,11 +148,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Whether applying it would change anything, outputs included.
+    /// Whether applying it would change anything, outputs and moves included.
     pub fn has_changes(&self) -> bool {
         self.resource_changes
             .iter()
-            .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
+            .any(|c| !matches!(c.action, Action::NoOp | Action::Read) || c.moved_from.is_some())
             || self.output_changes.iter().any(|c| c.action != Action::NoOp)
     }
 }

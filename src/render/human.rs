@@ -28,7 +28,7 @@ pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> Stri
     let mut changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
         .collect();
     // Terraform orders by the address text (so `data.` sorts first); instance keys keep
     // their own order, so `[2]` comes before `[10]`.
@@ -54,12 +54,16 @@ pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> Stri
 
     let mut out = String::new();
     if !changes.is_empty() {
-        out.push_str(
-            "ggplan used the selected providers to generate the following execution\n\
-             plan. Resource actions are indicated with the following symbols:\n",
-        );
-        out.push_str(&legend(&changes, style));
-        out.push_str("\nggplan will perform the following actions:\n\n");
+        // Moves alone need no symbols.
+        if changes.iter().any(|c| c.action != Action::NoOp) {
+            out.push_str(
+                "ggplan used the selected providers to generate the following execution\n\
+                 plan. Resource actions are indicated with the following symbols:\n",
+            );
+            out.push_str(&legend(&changes, style));
+            out.push('\n');
+        }
+        out.push_str("ggplan will perform the following actions:\n\n");
         for (layer, changes) in by_layer(&changes, layer_of) {
             if let Some(name) = layer {
                 let _ = writeln!(
@@ -182,12 +186,21 @@ pub fn resource_change(change: &ResourceChange, style: &Style) -> String {
 /// `has been deleted`).
 pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) -> String {
     let addr = &change.addr;
-    let mut out = format!(
-        "{} {headline}\n",
-        style.paint(ansi::BOLD, &format!("  # {}", change.label())),
-    );
+    let mut out = match (&change.moved_from, change.action) {
+        (Some(from), Action::NoOp) => {
+            let title = format!("  # {from} has moved to {}", change.label());
+            format!("{}\n", style.paint(ansi::BOLD, &title))
+        }
+        _ => format!(
+            "{} {headline}\n",
+            style.paint(ansi::BOLD, &format!("  # {}", change.label())),
+        ),
+    };
     if let Some(reason) = change.reason.as_ref().and_then(|r| reason_line(addr, r)) {
         let _ = writeln!(out, "  # ({reason})");
+    }
+    if let (Some(from), false) = (&change.moved_from, change.action == Action::NoOp) {
+        let _ = writeln!(out, "  # (moved from {from})");
     }
     if change.planned_without_provider {
         let _ = writeln!(

@@ -192,21 +192,30 @@ pub fn plan(plan: &Plan) -> Vec<String> {
     let changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
         .collect();
     let mut lines: Vec<String> = changes
         .iter()
         .map(|c| {
             let headline = human::headline(c.action, c.reason.as_ref());
+            let mut message = format!("{}: {headline}", c.label());
             let mut change =
                 json!({ "resource": resource(&c.addr), "action": action_name(c.action) });
+            if let Some(from) = &c.moved_from {
+                // Terraform's `move` action, for an object that only moves.
+                if c.action == Action::NoOp {
+                    change["action"] = json!("move");
+                    message = format!("{from} has moved to {}", c.label());
+                }
+                change["previous_resource"] = resource(from);
+            }
             if let Some(reason) = &c.reason {
                 change["reason"] = json!(crate::plan::json::reason_name(reason));
             }
             line(
                 "planned_change",
                 "info",
-                &format!("{}: {headline}", c.label()),
+                &message,
                 json!({ "change": change }),
             )
         })
