@@ -20,6 +20,7 @@ pub mod moved;
 pub mod plan;
 pub mod planfile;
 pub mod providers;
+pub mod removed;
 pub mod render;
 pub mod run;
 pub mod scope;

@@ -37,15 +37,7 @@ pub fn apply_moves(
     root: &Module,
     state: &mut State,
 ) -> Result<(Vec<Move>, Diagnostics), Diagnostics> {
-    let mut errors = Diagnostics::new();
-    for (path, module) in root.tree() {
-        errors.extend(still_declared(root, &path, &module.moved));
-        errors.extend(ambiguous(&module.moved));
-        errors.extend(cycle(&module.moved));
-    }
-    if errors.has_errors() {
-        return Err(errors);
-    }
+    check(root).into_result(())?;
     let mut moves: Vec<Move> = Vec::new();
     let mut blocked = Vec::new();
     for statement in statements(root, state) {
@@ -77,6 +69,18 @@ pub fn apply_moves(
     }
     moves.retain(|m| m.from != m.to);
     Ok((moves, unresolved(blocked)))
+}
+
+/// What is wrong with the `moved` blocks of the module tree, whatever the state: moves from
+/// what is still declared, ambiguous statements, chains that loop.
+pub fn check(root: &Module) -> Diagnostics {
+    let mut errors = Diagnostics::new();
+    for (path, module) in root.tree() {
+        errors.extend(still_declared(root, &path, &module.moved));
+        errors.extend(ambiguous(&module.moved));
+        errors.extend(cycle(&module.moved));
+    }
+    errors
 }
 
 /// The warning for moves not made because their destination holds an object (Terraform's).

@@ -2,7 +2,8 @@
 //! addresses (resources, instances, whole modules, chains, across modules), shown in the
 //! plan as `# a has moved to b` and recorded by the apply (only by the apply); statements
 //! that are ambiguous, loop or move something still declared are refused with Terraform's
-//! diagnostics.
+//! diagnostics. `removed` forgets objects (`destroy = false`: no longer managed, left as
+//! they are) or destroys them.
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -304,16 +305,122 @@ fn ambiguous_looping_or_still_declared_moves_are_refused() {
         ),
     ];
     let seed = "resource \"terraform_data\" \"n\" {\n  count = 2\n}\n";
+    // What needs no state is refused by validate too.
+    let looping = StackDir::new(&cases[2].0);
+    let validate = looping.ggplan(&["validate"]).expect(1);
+    assert!(validate.all().contains(cases[2].1), "{}", validate.all());
     for (source, expected) in cases {
         let stack = StackDir::new(seed);
         stack.ggplan(&["apply", "-auto-approve"]).expect(0);
         write(&stack, &format!("{seed}{source}"));
-        let run = stack.ggplan(&["plan"]).expect(1);
-        assert!(run.all().contains(expected), "{source}: {}", run.all());
-        assert!(
-            run.all().contains("main.tf line"),
-            "{source}: {}",
-            run.all()
-        );
+        stack.plan_is_refused(expected);
+    }
+}
+
+#[test]
+fn a_removed_block_forgets_without_destroying_or_destroys() {
+    let file = |name: &str| {
+        format!(
+            "resource \"local_file\" \"{name}\" {{\n  filename = \"${{path.module}}/log/{name}.txt\"\n  content  = \"{name}\"\n}}\n"
+        )
+    };
+    let stack = StackDir::new(&format!("{}{}", file("kept"), file("gone")));
+    std::fs::create_dir(stack.dir().join("mod")).unwrap();
+    std::fs::write(
+        stack.dir().join("mod/main.tf"),
+        file("inner").replace("log/", "../log/"),
+    )
+    .unwrap();
+    let with_module = format!(
+        "{}{}module \"m\" {{\n  source = \"./mod\"\n}}\n",
+        file("kept"),
+        file("gone")
+    );
+    write(&stack, &with_module);
+    stack.ggplan(&["apply", "-auto-approve"]).expect(0);
+    write(
+        &stack,
+        r#"
+removed {
+  from = local_file.kept
+  lifecycle {
+    destroy = false
+  }
+}
+removed {
+  from = module.m
+  lifecycle {
+    destroy = false
+  }
+}
+removed {
+  from = local_file.gone
+}
+"#,
+    );
+    let plan = stack.ggplan(&["plan", "-detailed-exitcode"]).expect(2);
+    let all = plan.all();
+    for line in [
+        "  # local_file.kept will no longer be managed by ggplan, but will not be destroyed\n  # (destroy = false is set in the configuration)\n  . resource \"local_file\" \"kept\" {",
+        "# module.m.local_file.inner will no longer be managed by ggplan",
+        "# local_file.gone will be destroyed",
+        "Plan: 0 to add, 0 to change, 1 to destroy.",
+        "Warning: Some objects will no longer be managed by ggplan",
+        " - local_file.kept\n - module.m.local_file.inner\n",
+    ] {
+        assert!(all.contains(line), "{line}: {all}");
+    }
+    stack.ggplan(&["plan", "-out", "forget.plan"]).expect(0);
+    let shown = stack.ggplan(&["show", "-json", "forget.plan"]).expect(0);
+    let document: Json = serde_json::from_str(&shown.stdout).unwrap();
+    let kept = document["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "local_file.kept")
+        .unwrap()
+        .clone();
+    assert_eq!(kept["change"]["actions"], serde_json::json!(["forget"]));
+
+    stack.ggplan(&["apply", "forget.plan"]).expect(0);
+    assert!(ids(&stack).is_empty(), "{:?}", ids(&stack));
+    assert!(
+        stack.dir().join("log/kept.txt").exists(),
+        "forgotten, not destroyed"
+    );
+    assert!(
+        stack.dir().join("log/inner.txt").exists(),
+        "forgotten, not destroyed"
+    );
+    assert!(!stack.dir().join("log/gone.txt").exists(), "destroyed");
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.all());
+}
+
+#[test]
+fn a_removed_block_naming_what_is_still_declared_or_one_instance_is_refused() {
+    let cases = [
+        (
+            "resource \"terraform_data\" \"a\" {}\nremoved {\n  from = terraform_data.a\n}\n",
+            "This statement declares that terraform_data.a was removed, but it is still declared in configuration.",
+        ),
+        (
+            "module \"m\" {\n  source = \"./mod\"\n}\nremoved {\n  from = module.m\n}\n",
+            "Removed module still exists",
+        ),
+        (
+            "removed {\n  from = terraform_data.a[0]\n}\n",
+            "Resource instance keys not allowed",
+        ),
+        (
+            "removed {\n  from = terraform_data.a\n  lifecycle {\n    destroy = \"no\"\n  }\n}\n",
+            "main.tf line 4",
+        ),
+    ];
+    for (source, expected) in cases {
+        let stack = StackDir::new(source);
+        std::fs::create_dir(stack.dir().join("mod")).unwrap();
+        std::fs::write(stack.dir().join("mod/main.tf"), "").unwrap();
+        stack.plan_is_refused(expected);
     }
 }

@@ -18,6 +18,12 @@ impl Applier {
     /// Carries out a change's create, update or read, between its conditions.
     pub(super) async fn main(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
+        if c.change.action == Action::Forget {
+            // No provider is asked anything: the object stays as it is, unmanaged.
+            return self
+                .commit(JournalEntry::Remove { addr: addr.clone() })
+                .await;
+        }
         let resource: &Resource = self
             .run
             .config_at(&addr.module.path())?

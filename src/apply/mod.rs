@@ -48,7 +48,7 @@ impl ChangeCounts {
                 self.added += 1;
                 self.destroyed += 1;
             }
-            Action::NoOp | Action::Read => {}
+            Action::NoOp | Action::Read | Action::Forget => {}
         }
     }
 }

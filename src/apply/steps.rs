@@ -55,6 +55,7 @@ fn has_main(action: Action) -> bool {
             | Action::Read
             | Action::DeleteThenCreate
             | Action::CreateThenDelete
+            | Action::Forget
     )
 }
 

@@ -3,6 +3,7 @@
 mod check;
 mod moved;
 mod provisioner;
+mod removed;
 
 use super::type_expr::parse_type;
 use super::{
@@ -31,6 +32,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "module",
     "check",
     "moved",
+    "removed",
 ];
 
 /// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module, and the
@@ -383,6 +385,7 @@ impl Decoder<'_> {
             "module" => self.module_call(block),
             "check" => self.check(block),
             "moved" => self.moved(block),
+            "removed" => self.removed(block),
             other => {
                 let hint = did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied());
                 self.error(
@@ -450,6 +453,14 @@ impl Decoder<'_> {
             }
         }
         out
+    }
+
+    /// An address written as a reference (`module.a["k"].type.name`), as text without
+    /// spaces, for the address parsers.
+    fn address_text(&self, attr: &Attr) -> String {
+        let text = &self.sources.file(self.file).text;
+        let written = text.get(attr.value.span.clone()).unwrap_or_default();
+        written.chars().filter(|c| !c.is_whitespace()).collect()
     }
 
     fn expr(&self, expr: Expression) -> Expr {

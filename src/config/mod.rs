@@ -269,6 +269,36 @@ pub struct Moved {
     pub range: SourceRange,
 }
 
+/// What a `removed` block names: a resource (in the module declaring the block or one it
+/// calls) or a module call, never one instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemovedTarget {
+    /// The resource's module path (relative) and address.
+    Resource(ModulePath, ResourceAddr),
+    Module(ModulePath),
+}
+
+impl std::fmt::Display for RemovedTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RemovedTarget::Resource(m, r) if m.is_root() => write!(f, "{r}"),
+            RemovedTarget::Resource(m, r) => write!(f, "{m}.{r}"),
+            RemovedTarget::Module(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// A `removed { from = ...  lifecycle { destroy = ... } }` block (Terraform 1.7): the objects
+/// state has for `from` are destroyed (`destroy = true`, the default) or forgotten, left as
+/// they are and no longer managed.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    pub from: RemovedTarget,
+    pub destroy: bool,
+    /// The `removed {` header.
+    pub range: SourceRange,
+}
+
 /// `terraform { backend "local" { path = "..." } }`.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
@@ -302,6 +332,7 @@ pub struct Module {
     pub checks: BTreeMap<String, Check>,
     /// Its `moved` blocks, in the order written.
     pub moved: Vec<Moved>,
+    pub removed: Vec<Removed>,
     pub backend: Option<LocalBackend>,
     pub calls: BTreeMap<String, ModuleCall>,
 }

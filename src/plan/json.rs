@@ -132,6 +132,7 @@ pub fn actions(action: Action) -> Json {
         Action::DeleteThenCreate => vec!["delete", "create"],
         Action::CreateThenDelete => vec!["create", "delete"],
         Action::Delete => vec!["delete"],
+        Action::Forget => vec!["forget"],
     })
 }
 
@@ -148,6 +149,7 @@ pub fn action_of(actions: &Json) -> Option<Action> {
         ["read"] => Action::Read,
         ["update"] => Action::Update,
         ["delete", "create"] => Action::DeleteThenCreate,
+        ["forget"] => Action::Forget,
         ["create", "delete"] => Action::CreateThenDelete,
         ["delete"] => Action::Delete,
         _ => return None,

@@ -17,6 +17,9 @@ pub enum Action {
     /// Replace with `create_before_destroy`.
     CreateThenDelete,
     Delete,
+    /// A `removed` block with `destroy = false`: the object is dropped from state and left
+    /// as it is.
+    Forget,
 }
 
 impl Action {
@@ -30,6 +33,7 @@ impl Action {
             Action::DeleteThenCreate => "-/+",
             Action::CreateThenDelete => "+/-",
             Action::Delete => "-",
+            Action::Forget => ".",
         }
     }
 

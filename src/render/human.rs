@@ -155,6 +155,7 @@ fn symbol(action: Action, style: &Style) -> String {
         Action::Create => style.paint(ansi::GREEN, "+"),
         Action::Update => style.paint(ansi::YELLOW, "~"),
         Action::Delete => style.paint(ansi::RED, "-"),
+        Action::Forget => ".".to_string(),
         Action::Read => style.paint(ansi::CYAN, "<="),
         Action::DeleteThenCreate => format!(
             "{}/{}",
@@ -202,6 +203,9 @@ pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) ->
     if let (Some(from), false) = (&change.moved_from, change.action == Action::NoOp) {
         let _ = writeln!(out, "  # (moved from {from})");
     }
+    if change.action == Action::Forget {
+        let _ = writeln!(out, "  # (destroy = false is set in the configuration)");
+    }
     if change.planned_without_provider {
         let _ = writeln!(
             out,
@@ -224,7 +228,12 @@ pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) ->
         style,
         replace_paths: &change.replace_paths,
     };
-    out.push_str(&differ.resource_attributes(change.before.as_ref(), change.after.as_ref(), 2));
+    // A forgotten object stays as it is: shown unchanged.
+    let after = match change.action {
+        Action::Forget => change.before.as_ref(),
+        _ => change.after.as_ref(),
+    };
+    out.push_str(&differ.resource_attributes(change.before.as_ref(), after, 2));
     out.push_str("    }\n");
     out
 }
@@ -237,6 +246,7 @@ pub fn headline(action: Action, reason: Option<&ActionReason>) -> &'static str {
         (Action::Read, _) => "will be read during apply",
         (Action::Update, _) => "will be updated in-place",
         (Action::Delete, _) => "will be destroyed",
+        (Action::Forget, _) => "will no longer be managed by ggplan, but will not be destroyed",
         (_, Some(ActionReason::ReplaceByRequest)) => "will be replaced, as requested",
         (_, Some(ActionReason::ReplaceByTriggers)) => {
             "will be replaced due to changes in replace_triggered_by"

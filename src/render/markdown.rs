@@ -73,7 +73,8 @@ fn order(action: Action) -> u8 {
         Action::Update => 2,
         Action::Create => 3,
         Action::Read => 4,
-        Action::NoOp => 5,
+        Action::Forget => 5,
+        Action::NoOp => 6,
     }
 }
 
@@ -86,6 +87,7 @@ fn action_word(action: Action) -> &'static str {
         Action::DeleteThenCreate => "replace (destroy, then create)",
         Action::CreateThenDelete => "replace (create, then destroy)",
         Action::Delete => "destroy",
+        Action::Forget => "forget (no longer managed, not destroyed)",
     }
 }
 

@@ -66,13 +66,7 @@ impl Decoder<'_> {
     /// A `from` or `to` address: a resource, a resource instance, a module call or a module
     /// instance, written as a reference (no quotes).
     fn endpoint(&mut self, attr: &Attr) -> Option<MoveEndpoint> {
-        let text = &self.sources.file(self.file).text;
-        let written: String = text
-            .get(attr.value.span.clone())
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let written = self.address_text(attr);
         let parsed = match InstanceAddr::parse(&written) {
             Ok(addr) if addr.resource.kind == ResourceKind::Data => Err(format!(
                 "{written} is a data source: only managed resources and modules are moved \

@@ -88,6 +88,7 @@ struct Planner {
 /// Plans `run` against the prior state, once the `moved` blocks have given its objects their
 /// new addresses.
 pub async fn plan(run: Arc<Run>, mut prior: State) -> Result<PlannedRun, Diagnostics> {
+    crate::removed::still_declared(run.module()).into_result(())?;
     let (moves, move_warnings) = apply_moves(run.module(), &mut prior)?;
     run.report(move_warnings);
     targets::check_addresses(&run, &prior)?;
