@@ -29,6 +29,7 @@ pub fn changes(planned: &PlannedRun) -> Vec<ResourceChange> {
                 deposed: None,
                 planned_without_provider: false,
                 moved_from: None,
+                importing: None,
             })
         })
         .collect()

@@ -497,6 +497,7 @@ impl PlanFile {
                 Some(text) => Some(InstanceAddr::parse(text).map_err(|e| self.corrupt(e))?),
                 None => None,
             },
+            importing: change["importing"]["id"].as_str().map(str::to_string),
         })
     }
 }

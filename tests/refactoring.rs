@@ -3,7 +3,8 @@
 //! plan as `# a has moved to b` and recorded by the apply (only by the apply); statements
 //! that are ambiguous, loop or move something still declared are refused with Terraform's
 //! diagnostics. `removed` forgets objects (`destroy = false`: no longer managed, left as
-//! they are) or destroys them.
+//! they are) or destroys them. `import` blocks (with `for_each`) import while planning and
+//! record on apply.
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -29,6 +30,18 @@ fn id_at(ids: &[(String, String)], addr: &str) -> String {
     found
         .unwrap_or_else(|| panic!("{addr} in {ids:?}"))
         .1
+        .clone()
+}
+
+/// The change of `addr` in `show -json` of a plan saved now.
+fn saved_change(stack: &StackDir, addr: &str) -> Json {
+    stack.ggplan(&["plan", "-out", "saved.plan"]).expect(0);
+    let shown = stack.ggplan(&["show", "-json", "saved.plan"]).expect(0);
+    let document: Json = serde_json::from_str(&shown.stdout).unwrap();
+    let changes = document["resource_changes"].as_array().unwrap();
+    let found = changes.iter().find(|c| c["address"] == addr);
+    found
+        .unwrap_or_else(|| panic!("{addr}: {document}"))
         .clone()
 }
 
@@ -107,18 +120,11 @@ fn moved_resources_and_instances_keep_their_objects_and_only_the_apply_records_i
     );
     assert_eq!(ids(&stack), before, "a plan records nothing");
 
-    stack.ggplan(&["plan", "-out", "moves.plan"]).expect(0);
-    let shown = stack.ggplan(&["show", "-json", "moves.plan"]).expect(0);
-    let document: Json = serde_json::from_str(&shown.stdout).unwrap();
-    let changes = document["resource_changes"].as_array().unwrap();
-    let b = changes
-        .iter()
-        .find(|c| c["address"] == "terraform_data.b")
-        .unwrap();
+    let b = saved_change(&stack, "terraform_data.b");
     assert_eq!(b["previous_address"], "terraform_data.a");
     assert_eq!(b["change"]["actions"], serde_json::json!(["no-op"]));
 
-    stack.ggplan(&["apply", "moves.plan"]).expect(0);
+    stack.ggplan(&["apply", "saved.plan"]).expect(0);
     let after = ids(&stack);
     assert_eq!(
         id_at(&after, "terraform_data.b"),
@@ -370,19 +376,10 @@ removed {
     ] {
         assert!(all.contains(line), "{line}: {all}");
     }
-    stack.ggplan(&["plan", "-out", "forget.plan"]).expect(0);
-    let shown = stack.ggplan(&["show", "-json", "forget.plan"]).expect(0);
-    let document: Json = serde_json::from_str(&shown.stdout).unwrap();
-    let kept = document["resource_changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["address"] == "local_file.kept")
-        .unwrap()
-        .clone();
+    let kept = saved_change(&stack, "local_file.kept");
     assert_eq!(kept["change"]["actions"], serde_json::json!(["forget"]));
 
-    stack.ggplan(&["apply", "forget.plan"]).expect(0);
+    stack.ggplan(&["apply", "saved.plan"]).expect(0);
     assert!(ids(&stack).is_empty(), "{:?}", ids(&stack));
     assert!(
         stack.dir().join("log/kept.txt").exists(),
@@ -423,4 +420,108 @@ fn a_removed_block_naming_what_is_still_declared_or_one_instance_is_refused() {
         std::fs::write(stack.dir().join("mod/main.tf"), "").unwrap();
         stack.plan_is_refused(expected);
     }
+}
+
+const IMPORTS: &str = r#"
+resource "terraform_data" "a" {
+}
+resource "terraform_data" "b" {
+  input = "x"
+}
+import {
+  to = terraform_data.a
+  id = "abc"
+}
+import {
+  to = terraform_data.b
+  id = "def"
+}
+variable "names" {
+  default = ["p", "q"]
+}
+resource "terraform_data" "m" {
+  for_each = toset(var.names)
+}
+import {
+  for_each = toset(var.names)
+  to       = terraform_data.m[each.key]
+  id       = "id-${each.key}"
+}
+"#;
+
+#[test]
+fn import_blocks_import_while_planning_and_the_apply_records_them() {
+    let stack = StackDir::new(IMPORTS);
+    let plan = stack.ggplan(&["plan", "-detailed-exitcode"]).expect(2);
+    let out = &plan.stdout;
+    for text in [
+        "  # terraform_data.a will be imported\n    resource \"terraform_data\" \"a\" {\n        id = \"abc\"\n    }\n",
+        "  # terraform_data.b will be updated in-place\n  # (imported from \"def\")\n",
+        "# terraform_data.m[\"q\"] will be imported",
+        "Plan: 4 to import, 0 to add, 1 to change, 0 to destroy.",
+    ] {
+        assert!(out.contains(text), "{text}: {out}");
+    }
+    assert!(
+        !stack.dir().join("state").exists(),
+        "a plan records nothing"
+    );
+
+    let a = saved_change(&stack, "terraform_data.a");
+    assert_eq!(a["change"]["importing"]["id"], "abc");
+
+    let apply = stack.ggplan(&["apply", "saved.plan"]).expect(0);
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete! Resources: 4 imported, 0 added, 1 changed, 0 destroyed."),
+        "{}",
+        apply.all()
+    );
+    let recorded = ids(&stack);
+    assert_eq!(id_at(&recorded, "terraform_data.a"), "abc");
+    assert_eq!(id_at(&recorded, "terraform_data.m[\"p\"]"), "id-p");
+    assert_eq!(id_at(&recorded, "terraform_data.b"), "def");
+    // Already managed: the blocks have nothing more to do.
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.all());
+}
+
+#[test]
+fn import_blocks_that_name_nothing_or_cannot_be_planned_are_refused() {
+    let cases = [
+        (
+            "import {\n  to = terraform_data.x\n  id = \"i\"\n}\n".to_string(),
+            "Configuration for import target does not exist",
+        ),
+        (
+            "resource \"terraform_data\" \"m\" {\n  for_each = toset([\"p\"])\n}\nimport {\n  for_each = toset([\"p\", \"z\"])\n  to = terraform_data.m[each.key]\n  id = each.key\n}\n".to_string(),
+            "The configuration for the given import target terraform_data.m[\"z\"] does not exist.",
+        ),
+        (
+            "resource \"terraform_data\" \"new\" {}\nresource \"terraform_data\" \"t\" {}\nimport {\n  to = terraform_data.t\n  id = terraform_data.new.id\n}\n".to_string(),
+            "Invalid import id argument",
+        ),
+        (
+            "import {\n  to = module.m.terraform_data.x\n  id = \"i\"\n}\n".to_string(),
+            "Invalid import address",
+        ),
+    ];
+    for (source, expected) in cases {
+        StackDir::new(&source).plan_is_refused(expected);
+    }
+    let stack = StackDir::new("module \"m\" {\n  source = \"./mod\"\n}\n");
+    std::fs::create_dir(stack.dir().join("mod")).unwrap();
+    std::fs::write(
+        stack.dir().join("mod/main.tf"),
+        "resource \"terraform_data\" \"x\" {}\nimport {\n  to = terraform_data.x\n  id = \"i\"\n}\n",
+    )
+    .unwrap();
+    let run = stack.ggplan(&["plan"]).expect(1);
+    assert!(
+        run.all()
+            .contains("Import blocks are only allowed in the root module."),
+        "{}",
+        run.all()
+    );
 }

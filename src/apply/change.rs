@@ -7,6 +7,7 @@ use crate::checks::scoped_data_failure;
 use crate::conditions::Kind;
 use crate::config::{ProvisionerWhen, Resource};
 use crate::events::Event;
+use crate::locks::locked;
 use crate::plan::{Action, PlannedChange};
 use crate::providers::{Applied, ResourceProvider};
 use crate::scope::InstanceContext;
@@ -23,6 +24,14 @@ impl Applier {
             return self
                 .commit(JournalEntry::Remove { addr: addr.clone() })
                 .await;
+        }
+        if c.change.importing.is_some() {
+            locked(&self.counts).imported += 1;
+        }
+        if let (Action::NoOp, Some(imported)) = (c.change.action, &c.change.before) {
+            // Imported while planning, and nothing to change: the object is recorded.
+            let recorded = self.instance_state(c, imported.clone());
+            return self.commit(JournalEntry::Set(recorded)).await;
         }
         let resource: &Resource = self
             .run

@@ -32,6 +32,8 @@ use steps::Step;
 /// How many objects an apply added, changed and destroyed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ChangeCounts {
+    /// Objects `import` blocks brought under management.
+    pub imported: usize,
     pub added: usize,
     pub changed: usize,
     pub destroyed: usize,

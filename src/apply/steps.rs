@@ -150,7 +150,8 @@ impl Builder<'_> {
         }
         for (i, c) in self.changes.iter().enumerate() {
             let resource = c.change.addr.config_resource();
-            if has_main(c.change.action) {
+            // An import that changes nothing still has its object to record.
+            if has_main(c.change.action) || c.change.importing.is_some() {
                 let main = self.add(Step::Main(i));
                 let applied = self.add(Step::Applied(resource.clone()));
                 self.wait(applied, main);

@@ -1,6 +1,7 @@
 //! Reading a stack directory and decoding its blocks into a [`Module`].
 
 mod check;
+mod import;
 mod moved;
 mod provisioner;
 mod removed;
@@ -33,6 +34,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "check",
     "moved",
     "removed",
+    "import",
 ];
 
 /// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module, and the
@@ -386,6 +388,7 @@ impl Decoder<'_> {
             "check" => self.check(block),
             "moved" => self.moved(block),
             "removed" => self.removed(block),
+            "import" => self.import(block),
             other => {
                 let hint = did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied());
                 self.error(

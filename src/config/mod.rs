@@ -299,6 +299,20 @@ pub struct Removed {
     pub range: SourceRange,
 }
 
+/// An `import { to = ..., id = ... }` block (Terraform 1.5) of the root module: the object
+/// `id` names is imported at `to` during the plan, unless state already has `to`.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// The managed resource of the root module that `to` names.
+    pub resource: ResourceAddr,
+    /// The instance key in `to` (`type.name[each.key]`), evaluated with `each`.
+    pub key: Option<Expr>,
+    pub id: Expr,
+    pub for_each: Option<Expr>,
+    /// The `import {` header.
+    pub range: SourceRange,
+}
+
 /// `terraform { backend "local" { path = "..." } }`.
 #[derive(Debug, Clone)]
 pub struct LocalBackend {
@@ -333,6 +347,7 @@ pub struct Module {
     /// Its `moved` blocks, in the order written.
     pub moved: Vec<Moved>,
     pub removed: Vec<Removed>,
+    pub imports: Vec<Import>,
     pub backend: Option<LocalBackend>,
     pub calls: BTreeMap<String, ModuleCall>,
 }

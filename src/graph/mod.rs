@@ -250,6 +250,7 @@ impl<'a> Builder<'a> {
                 };
                 self.resource_edges(from, addr, resource, &scope);
             }
+            self.import_edges(&path, m, &plain);
             for (name, check) in &m.checks {
                 let from = self.index[&Node::Check(path.clone(), name.clone())];
                 self.edges.extend(call.map(|c| (from, c)));
@@ -322,6 +323,53 @@ impl<'a> Builder<'a> {
             ..scope.clone()
         };
         self.condition_edges(from, &resource.lifecycle.postconditions, &post);
+    }
+
+    /// An `import` block's references are its target resource's: the resource is planned
+    /// (and the object imported) once they are known. Import blocks belong to the root
+    /// module, as in Terraform.
+    fn import_edges(&mut self, path: &ModulePath, m: &'a Module, plain: &Scope<'a>) {
+        for import in &m.imports {
+            let target = self
+                .index
+                .get(&Node::Resource(path.clone(), import.resource.clone()));
+            let error = match (path.is_root(), target) {
+                (false, _) => Some((
+                    "Invalid import configuration",
+                    format!(
+                        "An import block was detected in {path}. Import blocks are only allowed \
+                         in the root module."
+                    ),
+                )),
+                (true, None) => Some((
+                    "Configuration for import target does not exist",
+                    format!(
+                        "The configuration for the given import target {} does not exist. All \
+                         target instances must have an associated configuration to be imported.",
+                        import.resource
+                    ),
+                )),
+                (true, Some(_)) => None,
+            };
+            if let Some((summary, detail)) = error {
+                let diagnostic = Diagnostic::error(summary, detail);
+                self.diags
+                    .push(diagnostic.at_range(Some(import.range.clone())));
+                continue;
+            }
+            let Some(&from) = target else { continue };
+            let scope = Scope {
+                each: import.for_each.is_some(),
+                ..plain.clone()
+            };
+            if let Some(for_each) = &import.for_each {
+                self.expr_edges(from, for_each, plain);
+            }
+            self.expr_edges(from, &import.id, &scope);
+            if let Some(key) = &import.key {
+                self.expr_edges(from, key, &scope);
+            }
+        }
     }
 
     /// A module call's edges: its count/for_each and depends_on in the caller's scope, and

@@ -282,6 +282,9 @@ pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
     if !c.replace_paths.is_empty() {
         change.insert("replace_paths".into(), json!(c.replace_paths));
     }
+    if let Some(id) = &c.importing {
+        change.insert("importing".into(), json!({ "id": id }));
+    }
     out.insert("change".into(), Json::Object(change));
     if let Some(reason) = &c.reason {
         out.insert("action_reason".into(), json!(reason_name(reason)));
@@ -387,6 +390,7 @@ mod tests {
             deposed: None,
             planned_without_provider: false,
             moved_from: None,
+            importing: None,
         };
         // As `terraform show -json` printed it for the same change (Terraform 1.15.5).
         assert_eq!(

@@ -95,6 +95,9 @@ pub struct ResourceChange {
     /// Where state recorded it before a `moved` block gave it this address (Terraform's
     /// `previous_address`).
     pub moved_from: Option<InstanceAddr>,
+    /// The id of the object an `import` block imports here (the plan read it; the apply
+    /// records it).
+    pub importing: Option<String>,
 }
 
 impl ResourceChange {
@@ -118,6 +121,7 @@ impl ResourceChange {
             deposed: None,
             planned_without_provider: false,
             moved_from: None,
+            importing: None,
         }
     }
 
@@ -154,9 +158,10 @@ pub struct Plan {
 impl Plan {
     /// Whether applying it would change anything, outputs and moves included.
     pub fn has_changes(&self) -> bool {
-        self.resource_changes
-            .iter()
-            .any(|c| !matches!(c.action, Action::NoOp | Action::Read) || c.moved_from.is_some())
-            || self.output_changes.iter().any(|c| c.action != Action::NoOp)
+        self.resource_changes.iter().any(|c| {
+            !matches!(c.action, Action::NoOp | Action::Read)
+                || c.moved_from.is_some()
+                || c.importing.is_some()
+        }) || self.output_changes.iter().any(|c| c.action != Action::NoOp)
     }
 }

@@ -28,7 +28,7 @@ pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> Stri
     let mut changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
+        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some() || c.importing.is_some())
         .collect();
     // Terraform orders by the address text (so `data.` sorts first); instance keys keep
     // their own order, so `[2]` comes before `[10]`.
@@ -188,6 +188,10 @@ pub fn resource_change(change: &ResourceChange, style: &Style) -> String {
 pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) -> String {
     let addr = &change.addr;
     let mut out = match (&change.moved_from, change.action) {
+        (_, Action::NoOp) if change.importing.is_some() => format!(
+            "{} will be imported\n",
+            style.paint(ansi::BOLD, &format!("  # {}", change.label()))
+        ),
         (Some(from), Action::NoOp) => {
             let title = format!("  # {from} has moved to {}", change.label());
             format!("{}\n", style.paint(ansi::BOLD, &title))
@@ -202,6 +206,9 @@ pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) ->
     }
     if let (Some(from), false) = (&change.moved_from, change.action == Action::NoOp) {
         let _ = writeln!(out, "  # (moved from {from})");
+    }
+    if let (Some(id), false) = (&change.importing, change.action == Action::NoOp) {
+        let _ = writeln!(out, "  # (imported from {id:?})");
     }
     if change.action == Action::Forget {
         let _ = writeln!(out, "  # (destroy = false is set in the configuration)");
@@ -299,8 +306,12 @@ fn reason_line(addr: &InstanceAddr, reason: &ActionReason) -> Option<String> {
 /// destroy.
 fn summary(changes: &[&ResourceChange], style: &Style) -> String {
     let (add, change, destroy) = counts(changes.iter().copied());
+    let imported = match changes.iter().filter(|c| c.importing.is_some()).count() {
+        0 => String::new(),
+        n => format!(" {n} to import,"),
+    };
     format!(
-        "{} {add} to add, {change} to change, {destroy} to destroy.\n",
+        "{}{imported} {add} to add, {change} to change, {destroy} to destroy.\n",
         style.paint(ansi::BOLD, "Plan:")
     )
 }

@@ -193,7 +193,7 @@ pub fn plan(plan: &Plan) -> Vec<String> {
     let changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some())
+        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some() || c.importing.is_some())
         .collect();
     let mut lines: Vec<String> = changes
         .iter()
@@ -209,6 +209,12 @@ pub fn plan(plan: &Plan) -> Vec<String> {
                     message = format!("{from} has moved to {}", c.label());
                 }
                 change["previous_resource"] = resource(from);
+            }
+            if let Some(id) = &c.importing {
+                change["importing"] = json!({ "id": id });
+                if c.action == Action::NoOp {
+                    message = format!("{}: will be imported", c.label());
+                }
             }
             if let Some(reason) = &c.reason {
                 change["reason"] = json!(crate::plan::json::reason_name(reason));

@@ -6,6 +6,7 @@
 //! `outputs` the root outputs, `targets` what `--target` selects.
 
 mod data;
+mod imports;
 mod managed;
 mod moves;
 mod outputs;
@@ -83,6 +84,8 @@ struct Planner {
     handled: Mutex<HashSet<InstanceAddr>>,
     /// What `moved` blocks moved in `prior`.
     moves: Vec<Move>,
+    /// Instances `import` blocks name that state does not have yet, with their ids.
+    imports: Mutex<BTreeMap<InstanceAddr, String>>,
 }
 
 /// Plans `run` against the prior state, once the `moved` blocks have given its objects their
@@ -151,6 +154,7 @@ impl Planner {
             outputs: Mutex::new(Vec::new()),
             handled: Mutex::new(HashSet::new()),
             moves,
+            imports: Mutex::new(BTreeMap::new()),
         }
     }
 
