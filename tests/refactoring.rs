@@ -214,6 +214,16 @@ moved {
         .find(|e| e["change"]["resource"]["addr"] == "terraform_data.third")
         .unwrap_or_else(|| panic!("{events}"));
     assert_eq!(moved["change"]["action"], "move");
+    let comment = stack
+        .ggplan(&["plan", "--format", "markdown"])
+        .expect(0)
+        .stdout;
+    assert!(
+        comment.contains(
+            "| move from <code>terraform_data.first</code> | <code>terraform_data.third</code> |"
+        ),
+        "{comment}"
+    );
     assert_eq!(
         moved["change"]["previous_resource"]["addr"],
         "terraform_data.first"
@@ -469,6 +479,18 @@ fn import_blocks_import_while_planning_and_the_apply_records_them() {
 
     let a = saved_change(&stack, "terraform_data.a");
     assert_eq!(a["change"]["importing"]["id"], "abc");
+    let comment = stack
+        .ggplan(&["plan", "--format", "markdown"])
+        .expect(0)
+        .stdout;
+    assert!(
+        comment.contains("### ggplan plan: 4 to import, 0 to add, 1 to change"),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("| import | <code>terraform_data.a</code> |"),
+        "{comment}"
+    );
 
     let apply = stack.ggplan(&["apply", "saved.plan"]).expect(0);
     assert!(

@@ -28,7 +28,7 @@ pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> Stri
     let mut changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some() || c.importing.is_some())
+        .filter(|c| is_shown(c))
         .collect();
     // Terraform orders by the address text (so `data.` sorts first); instance keys keep
     // their own order, so `[2]` comes before `[10]`.
@@ -261,6 +261,21 @@ pub fn headline(action: Action, reason: Option<&ActionReason>) -> &'static str {
         (_, Some(ActionReason::ReplaceBecauseTainted)) => "is tainted, so must be replaced",
         (Action::DeleteThenCreate | Action::CreateThenDelete, _) => "must be replaced",
     }
+}
+
+/// What happens to a planned change, for one-line lists (pull-request comments): its
+/// headline, or for an object that only moves or is only imported, that.
+pub fn describe(change: &ResourceChange) -> String {
+    match (&change.moved_from, &change.importing, change.action) {
+        (_, Some(_), Action::NoOp) => "will be imported".to_string(),
+        (Some(from), None, Action::NoOp) => format!("has moved from {from}"),
+        _ => headline(change.action, change.reason.as_ref()).to_string(),
+    }
+}
+
+/// Whether a plan shows a change: it does something, or only moves or imports an object.
+pub fn is_shown(change: &ResourceChange) -> bool {
+    change.action != Action::NoOp || change.moved_from.is_some() || change.importing.is_some()
 }
 
 /// The second comment line, for the reasons Terraform explains in one.

@@ -193,7 +193,7 @@ pub fn plan(plan: &Plan) -> Vec<String> {
     let changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp || c.moved_from.is_some() || c.importing.is_some())
+        .filter(|c| human::is_shown(c))
         .collect();
     let mut lines: Vec<String> = changes
         .iter()
