@@ -5,13 +5,14 @@
 //!
 //! Statements are checked first, as Terraform checks them: a `from` still declared, two
 //! statements moving to one place or one object to two places, and chains that loop are
-//! errors. A move whose destination already holds an object is not made (a warning names
-//! it; the object left behind is planned as any object without configuration).
+//! errors. Terraform's implied moves follow (`a` to `a[0]` when `count` is added, back when
+//! it is removed). A move whose destination already holds an object is not made (a warning
+//! names it; the object left behind is planned as any object without configuration).
 
-use crate::address::{InstanceAddr, ModuleInstance, ModulePath};
-use crate::config::{Module, MoveEndpoint, Moved};
+use crate::address::{InstanceAddr, InstanceKey, ModuleInstance, ModulePath};
+use crate::config::{Module, MoveEndpoint, Moved, Repetition};
 use crate::state::State;
-use ggplan_sdk::{Diagnostic, Diagnostics, SourceRange};
+use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, SourceRange};
 use std::collections::BTreeSet;
 
 /// One object's move: where state had it, where it is now.
@@ -38,17 +39,37 @@ pub fn apply_moves(
     state: &mut State,
 ) -> Result<(Vec<Move>, Diagnostics), Diagnostics> {
     check(root).into_result(())?;
-    let mut moves: Vec<Move> = Vec::new();
-    let mut blocked = Vec::new();
+    let mut moves = Moves::default();
     for statement in statements(root, state) {
+        moves.apply(&statement, state);
+    }
+    // Then Terraform's implied moves, for what the written ones left in place.
+    for statement in implied(root, state) {
+        moves.apply(&statement, state);
+    }
+    moves.made.retain(|m| m.from != m.to);
+    Ok((moves.made, unresolved(moves.blocked)))
+}
+
+/// The moves made so far, and those not made because their destination was taken.
+#[derive(Default)]
+struct Moves {
+    made: Vec<Move>,
+    blocked: Vec<String>,
+}
+
+impl Moves {
+    /// Moves every object of `state` that `statement` names.
+    fn apply(&mut self, statement: &Statement, state: &mut State) {
         let matching: Vec<(InstanceAddr, InstanceAddr)> = state
             .resources
             .keys()
-            .filter_map(|addr| destination(&statement, addr).map(|to| (addr.clone(), to)))
+            .filter_map(|addr| destination(statement, addr).map(|to| (addr.clone(), to)))
             .collect();
         for (from, to) in matching {
             if state.resources.contains_key(&to) {
-                blocked.push(format!("  - {from} could not move to {to}"));
+                self.blocked
+                    .push(format!("  - {from} could not move to {to}"));
                 continue;
             }
             let Some(mut object) = state.resources.remove(&from) else {
@@ -57,9 +78,9 @@ pub fn apply_moves(
             object.addr = to.clone();
             state.resources.insert(to.clone(), object);
             // A chain (a to b, b to c) is one move, from where the object was recorded.
-            match moves.iter_mut().find(|m| m.to == from) {
+            match self.made.iter_mut().find(|m| m.to == from) {
                 Some(earlier) => earlier.to = to,
-                None => moves.push(Move {
+                None => self.made.push(Move {
                     from,
                     to,
                     range: statement.range.clone(),
@@ -67,8 +88,35 @@ pub fn apply_moves(
             }
         }
     }
-    moves.retain(|m| m.from != m.to);
-    Ok((moves, unresolved(blocked)))
+}
+
+/// Terraform's implied moves: a managed resource that now has `count` takes the object recorded
+/// without a key as its `[0]`, and one without `count` or `for_each` takes the object
+/// recorded as `[0]`.
+fn implied(root: &Module, state: &State) -> Vec<Statement> {
+    let mut out = Vec::new();
+    for (path, module) in root.tree() {
+        let managed = module.resources.values();
+        for resource in managed.filter(|r| r.addr.kind == ResourceKind::Managed) {
+            let (from_key, to_key) = match resource.repetition {
+                Repetition::Count(_) => (None, Some(InstanceKey::Int(0))),
+                Repetition::Single => (Some(InstanceKey::Int(0)), None),
+                Repetition::ForEach(_) => continue,
+            };
+            let recorded = state.resources.keys().filter(|a| {
+                a.module.path() == path && a.resource == resource.addr && a.key == from_key
+            });
+            out.extend(recorded.map(|a| Statement {
+                from: MoveEndpoint::Resource(a.clone()),
+                to: MoveEndpoint::Resource(InstanceAddr {
+                    key: to_key.clone(),
+                    ..a.clone()
+                }),
+                range: resource.range.clone(),
+            }));
+        }
+    }
+    out
 }
 
 /// What is wrong with the `moved` blocks of the module tree, whatever the state: moves from

@@ -244,6 +244,43 @@ moved {
 }
 
 #[test]
+fn adding_or_removing_count_moves_the_object_as_terraform_implies() {
+    let stack = StackDir::new(
+        "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {\n  count = 1\n}\n",
+    );
+    stack.ggplan(&["apply", "-auto-approve"]).expect(0);
+    let before = ids(&stack);
+    write(
+        &stack,
+        "resource \"terraform_data\" \"a\" {\n  count = 1\n}\nresource \"terraform_data\" \"b\" {}\n",
+    );
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    let out = &plan.stdout;
+    assert!(
+        out.contains("# terraform_data.a has moved to terraform_data.a[0]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("# terraform_data.b[0] has moved to terraform_data.b"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plan: 0 to add, 0 to change, 0 to destroy."),
+        "{out}"
+    );
+    stack.ggplan(&["apply", "-auto-approve"]).expect(0);
+    let after = ids(&stack);
+    assert_eq!(
+        id_at(&after, "terraform_data.a[0]"),
+        id_at(&before, "terraform_data.a")
+    );
+    assert_eq!(
+        id_at(&after, "terraform_data.b"),
+        id_at(&before, "terraform_data.b[0]")
+    );
+}
+
+#[test]
 fn a_move_onto_an_object_state_already_has_is_not_made_and_is_named() {
     let stack = StackDir::new(
         "resource \"terraform_data\" \"a\" {}\nresource \"terraform_data\" \"b\" {}\n",
