@@ -367,3 +367,33 @@ fn check_blocks_written_wrongly_are_refused_with_terraforms_diagnostics() {
         stack.plan_is_refused(expected);
     }
 }
+
+#[test]
+fn a_check_in_a_module_is_checked_in_each_of_its_instances() {
+    let stack = StackDir::new(
+        "module \"m\" {\n  source = \"./mod\"\n  count  = 2\n  n      = count.index\n}\n",
+    );
+    std::fs::create_dir(stack.dir().join("mod")).unwrap();
+    std::fs::write(
+        stack.dir().join("mod/main.tf"),
+        "variable \"n\" {}\ncheck \"positive\" {\n  assert {\n    condition     = var.n > 0\n    error_message = \"n is ${var.n}.\"\n  }\n}\n",
+    )
+    .unwrap();
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    assert!(plan.all().contains("n is 0."), "{}", plan.all());
+    assert!(!plan.all().contains("n is 1."), "{}", plan.all());
+    let checks = checks_of_saved_plan(&stack);
+    assert_eq!(
+        checks[0]["address"]["to_display"],
+        "module.m.check.positive"
+    );
+    assert_eq!(checks[0]["status"], "fail");
+    let instances = &checks[0]["instances"];
+    assert_eq!(instances[0]["address"]["module"], "module.m[0]");
+    assert_eq!(instances[0]["status"], "fail");
+    assert_eq!(
+        instances[1]["address"]["to_display"],
+        "module.m[1].check.positive"
+    );
+    assert_eq!(instances[1]["status"], "pass");
+}
