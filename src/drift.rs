@@ -28,6 +28,8 @@ pub fn changes(planned: &PlannedRun) -> Vec<ResourceChange> {
                 reason: None,
                 deposed: None,
                 planned_without_provider: false,
+                moved_from: None,
+                importing: None,
             })
         })
         .collect()

@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod apply;
+pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod conditions;
@@ -16,9 +17,11 @@ pub mod import;
 pub mod lang;
 pub mod locks;
 pub mod migrate;
+pub mod moved;
 pub mod plan;
 pub mod planfile;
 pub mod providers;
+pub mod removed;
 pub mod render;
 pub mod run;
 pub mod scope;

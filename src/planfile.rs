@@ -109,6 +109,9 @@ pub struct SavedPlan {
     pub output_changes: BTreeMap<String, Json>,
     #[serde(default)]
     pub resource_drift: Vec<Json>,
+    /// The outcomes of the check blocks, as `checks` in `show -json`.
+    #[serde(default)]
+    pub checks: Json,
 }
 
 impl SavedPlan {
@@ -128,6 +131,7 @@ impl SavedPlan {
                 .map(|c| (c.name.clone(), js::output_change(c, Secrets::Keep)))
                 .collect(),
             resource_drift: keep(drift),
+            checks: crate::checks::to_json(&plan.checks),
         }
     }
 }
@@ -442,9 +446,15 @@ impl PlanFile {
                 })
             })
             .collect::<Result<_, PlanFileError>>()?;
+        let checks = match &self.plan.checks {
+            Json::Null => Vec::new(),
+            written => crate::checks::from_json(written)
+                .ok_or_else(|| self.corrupt(format!("unreadable checks {written}")))?,
+        };
         Ok(Plan {
             resource_changes,
             output_changes,
+            checks,
         })
     }
 
@@ -483,6 +493,11 @@ impl PlanFile {
             reason: c["action_reason"].as_str().and_then(js::reason_of),
             deposed: c["deposed"].as_str().map(str::to_string),
             planned_without_provider: false,
+            moved_from: match c["previous_address"].as_str() {
+                Some(text) => Some(InstanceAddr::parse(text).map_err(|e| self.corrupt(e))?),
+                None => None,
+            },
+            importing: change["importing"]["id"].as_str().map(str::to_string),
         })
     }
 }

@@ -196,3 +196,204 @@ fn conditions_written_wrongly_are_refused_where_they_are() {
         assert!(run.all().contains("main.tf line"), "{block}: {}", run.all());
     }
 }
+
+// `check` blocks (Terraform 1.5): assertions about the whole stack, checked while planning
+// and again after apply; a failure is a warning and the run succeeds.
+
+/// `check` in a saved plan's `show -json`.
+fn checks_of_saved_plan(stack: &StackDir) -> serde_json::Value {
+    stack.ggplan(&["plan", "-out", "saved.plan"]).expect(0);
+    let shown = stack.ggplan(&["show", "-json", "saved.plan"]).expect(0);
+    let document: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    document["checks"].clone()
+}
+
+#[test]
+fn a_failed_check_assertion_is_a_warning_and_the_run_goes_on() {
+    let stack = StackDir::new(
+        r#"
+variable "replicas" {
+  default = 1
+}
+
+resource "terraform_data" "app" {
+  input = var.replicas
+}
+
+check "capacity" {
+  assert {
+    condition     = var.replicas >= 2
+    error_message = "Run at least two replicas, not ${var.replicas}."
+  }
+  assert {
+    condition     = var.replicas < 10
+    error_message = "Too many replicas."
+  }
+}
+
+check "app_output" {
+  assert {
+    condition     = terraform_data.app.output == 2
+    error_message = "The app's output is not 2."
+  }
+}
+"#,
+    );
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    let all = plan.all();
+    assert!(
+        all.contains("Warning: Check block assertion failed"),
+        "{all}"
+    );
+    assert!(all.contains("Run at least two replicas, not 1."), "{all}");
+    assert!(all.contains("main.tf line 12"), "{all}");
+    assert!(!all.contains("Too many replicas."), "{all}");
+    // Known only after apply: not a failure yet.
+    assert!(!all.contains("The app's output"), "{all}");
+
+    let checks = checks_of_saved_plan(&stack);
+    assert_eq!(checks[0]["address"]["to_display"], "check.app_output");
+    assert_eq!(checks[0]["status"], "unknown");
+    assert_eq!(checks[1]["address"]["kind"], "check");
+    assert_eq!(checks[1]["status"], "fail");
+    let problem = &checks[1]["instances"][0]["problems"][0]["message"];
+    assert_eq!(problem, "Run at least two replicas, not 1.");
+
+    let apply = stack.ggplan(&["apply", "-auto-approve"]).expect(0);
+    let all = apply.all();
+    assert!(all.contains("Apply complete!"), "{all}");
+    let shown = all.matches("Run at least two replicas").count();
+    assert_eq!(shown, 1, "said once, with the plan: {all}");
+    // Known now, and checked.
+    assert!(all.contains("The app's output is not 2."), "{all}");
+    assert_eq!(addresses(&stack), ["terraform_data.app"]);
+
+    let plan = stack.ggplan(&["plan", "-var", "replicas=2"]).expect(0);
+    assert!(!plan.all().contains("Warning"), "{}", plan.all());
+}
+
+#[test]
+fn a_checks_data_source_failing_is_a_warning_and_it_is_read_again_after_apply() {
+    let stack = StackDir::new(
+        r#"
+resource "local_file" "status" {
+  filename = "${path.module}/log/status.txt"
+  content  = "ok"
+}
+
+check "health" {
+  data "local_file" "status" {
+    filename = local_file.status.filename
+  }
+  assert {
+    condition     = data.local_file.status.content == "ok"
+    error_message = "The status is ${data.local_file.status.content}."
+  }
+}
+"#,
+    );
+    // Not written yet: the read fails, as a warning, and the assertion is not evaluated.
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    let all = plan.all();
+    assert!(all.contains("Warning: data.local_file.status"), "{all}");
+    assert!(all.contains("does not exist"), "{all}");
+    assert!(!all.contains("Error"), "{all}");
+    assert!(!all.contains("Check block assertion failed"), "{all}");
+    assert!(
+        all.contains("# (config will be reloaded to verify a check block)"),
+        "{all}"
+    );
+    let checks = checks_of_saved_plan(&stack);
+    assert_eq!(checks[0]["status"], "fail");
+    let problem = checks[0]["instances"][0]["problems"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert!(problem.contains("does not exist"), "{problem}");
+
+    // Read again once the file is written: the check passes, nothing to warn about.
+    let apply = stack.ggplan(&["apply", "-auto-approve"]).expect(0);
+    let after_apply = apply.stdout.split("Apply complete!").next().unwrap();
+    assert!(
+        after_apply.contains("data.local_file.status: Reading..."),
+        "{}",
+        apply.all()
+    );
+    assert!(!apply.all().contains("assertion failed"), "{}", apply.all());
+
+    std::fs::write(stack.dir().join("log/status.txt"), "degraded").unwrap();
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    let all = plan.all();
+    assert!(
+        all.contains("Warning: Check block assertion failed"),
+        "{all}"
+    );
+    assert!(all.contains("The status is degraded."), "{all}");
+}
+
+#[test]
+fn check_blocks_written_wrongly_are_refused_with_terraforms_diagnostics() {
+    let data = "data \"local_file\" \"d\" {\n    filename = \"x\"\n  }";
+    let assert_d = "assert {\n    condition = data.local_file.d.content != \"\"\n    error_message = \"x\"\n  }";
+    let cases = [
+        (
+            format!("check \"c\" {{\n  {data}\n  {assert_d}\n}}\noutput \"o\" {{\n  value = data.local_file.d.content\n}}\n"),
+            "The referenced data resource \"local_file\" \"d\" is not available from this context.",
+        ),
+        ("check \"c\" {\n}\n".to_string(), "Zero assert blocks"),
+        (
+            "check \"c\" {\n  assert {\n    condition = 1 == 2\n    error_message = \"x\"\n  }\n}\n"
+                .to_string(),
+            "Invalid assert expression",
+        ),
+        (
+            format!("check \"c\" {{\n  {}\n  {assert_d}\n}}\n", data.replace("{", "{\n    count = 2")),
+            "Invalid \"count\" attribute",
+        ),
+        (
+            format!("check \"c\" {{\n  {data}\n  {}\n  {assert_d}\n}}\n", data.replace("\"d\"", "\"e\"")),
+            "Multiple data resource blocks",
+        ),
+        (
+            format!("check \"c\" {{\n  {assert_d}\n  resource \"terraform_data\" \"r\" {{}}\n}}\ncheck \"c\" {{\n  {assert_d}\n}}\n"),
+            "Blocks of type \"resource\" are not expected here.",
+        ),
+        (
+            format!("variable \"v\" {{}}\ncheck \"c\" {{\n  {}\n}}\ncheck \"c\" {{\n  {}\n}}\n", assert_d.replace("data.local_file.d.content", "var.v"), assert_d.replace("data.local_file.d.content", "var.v")),
+            "Duplicate check \"c\" configuration",
+        ),
+    ];
+    for (source, expected) in cases {
+        let stack = StackDir::new(&source);
+        stack.plan_is_refused(expected);
+    }
+}
+
+#[test]
+fn a_check_in_a_module_is_checked_in_each_of_its_instances() {
+    let stack = StackDir::new(
+        "module \"m\" {\n  source = \"./mod\"\n  count  = 2\n  n      = count.index\n}\n",
+    );
+    std::fs::create_dir(stack.dir().join("mod")).unwrap();
+    std::fs::write(
+        stack.dir().join("mod/main.tf"),
+        "variable \"n\" {}\ncheck \"positive\" {\n  assert {\n    condition     = var.n > 0\n    error_message = \"n is ${var.n}.\"\n  }\n}\n",
+    )
+    .unwrap();
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    assert!(plan.all().contains("n is 0."), "{}", plan.all());
+    assert!(!plan.all().contains("n is 1."), "{}", plan.all());
+    let checks = checks_of_saved_plan(&stack);
+    assert_eq!(
+        checks[0]["address"]["to_display"],
+        "module.m.check.positive"
+    );
+    assert_eq!(checks[0]["status"], "fail");
+    let instances = &checks[0]["instances"];
+    assert_eq!(instances[0]["address"]["module"], "module.m[0]");
+    assert_eq!(instances[0]["status"], "fail");
+    assert_eq!(
+        instances[1]["address"]["to_display"],
+        "module.m[1].check.positive"
+    );
+    assert_eq!(instances[1]["status"], "pass");
+}

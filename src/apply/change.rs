@@ -3,9 +3,11 @@
 
 use super::Applier;
 use crate::address::InstanceAddr;
+use crate::checks::scoped_data_failure;
 use crate::conditions::Kind;
 use crate::config::{ProvisionerWhen, Resource};
 use crate::events::Event;
+use crate::locks::locked;
 use crate::plan::{Action, PlannedChange};
 use crate::providers::{Applied, ResourceProvider};
 use crate::scope::InstanceContext;
@@ -17,6 +19,20 @@ impl Applier {
     /// Carries out a change's create, update or read, between its conditions.
     pub(super) async fn main(&self, c: &PlannedChange) -> Result<(), Diagnostics> {
         let addr = &c.change.addr;
+        if c.change.action == Action::Forget {
+            // No provider is asked anything: the object stays as it is, unmanaged.
+            return self
+                .commit(JournalEntry::Remove { addr: addr.clone() })
+                .await;
+        }
+        if c.change.importing.is_some() {
+            locked(&self.counts).imported += 1;
+        }
+        if let (Action::NoOp, Some(imported)) = (c.change.action, &c.change.before) {
+            // Imported while planning, and nothing to change: the object is recorded.
+            let recorded = self.instance_state(c, imported.clone());
+            return self.commit(JournalEntry::Set(recorded)).await;
+        }
         let resource: &Resource = self
             .run
             .config_at(&addr.module.path())?
@@ -61,7 +77,18 @@ impl Applier {
             self.write(c, resource, &provider, config).await
         };
         // Whatever names an attribute is shown at it in the resource's block.
-        let value = done.map_err(|d| provider.place(resource, d, &self.run.module().sources))?;
+        let done = done.map_err(|d| provider.place(resource, d, &self.run.module().sources));
+        let value = match (done, &resource.check) {
+            (Ok(value), _) => value,
+            (Err(diagnostics), Some(check)) => {
+                // A check's data source fails the check, as a warning; the apply goes on.
+                let (warnings, outcome) = scoped_data_failure(diagnostics);
+                self.run.report(warnings);
+                self.run.record_check(module, check, outcome);
+                return Ok(());
+            }
+            (Err(diagnostics), None) => return Err(diagnostics),
+        };
         let context = InstanceContext {
             this: Some(value),
             ..c.context.clone()

@@ -15,13 +15,14 @@ use crate::address::{InstanceAddr, ModuleInstance};
 use crate::conditions::Kind;
 use crate::graph::Node;
 use crate::locks::{into_inner, locked};
+use crate::moved::Move;
 use crate::plan::{Action, PlannedChange, PlannedRun};
 use crate::run::Run;
 use crate::scope::InstanceContext;
 use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore};
 use crate::walk::walk;
 use committer::Committer;
-use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, Value};
+use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, Severity, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -31,6 +32,8 @@ use steps::Step;
 /// How many objects an apply added, changed and destroyed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ChangeCounts {
+    /// Objects `import` blocks brought under management.
+    pub imported: usize,
     pub added: usize,
     pub changed: usize,
     pub destroyed: usize,
@@ -47,7 +50,7 @@ impl ChangeCounts {
                 self.added += 1;
                 self.destroyed += 1;
             }
-            Action::NoOp | Action::Read => {}
+            Action::NoOp | Action::Read | Action::Forget => {}
         }
     }
 }
@@ -118,6 +121,8 @@ async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool)
         prior: mut state,
         refreshed,
         changes,
+        warnings: shown_with_plan,
+        moves,
         ..
     } = planned;
     let journal = match store.journal() {
@@ -141,7 +146,11 @@ async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool)
         refresh_only,
         deposed_keys: Mutex::new(HashMap::new()),
     });
-    let (diagnostics, interrupted) = applier.walk(refreshed).await;
+    let (mut diagnostics, interrupted) = applier.walk(&moves, refreshed).await;
+    // A check that still fails after apply says what the plan said: shown once.
+    diagnostics
+        .0
+        .retain(|d| d.severity == Severity::Error || !shown_with_plan.0.contains(d));
     let counts = *locked(&applier.counts);
     drop(applier);
     let _ = writer.join();
@@ -180,8 +189,13 @@ impl Applier {
     /// stop left steps undone.
     async fn walk(
         self: &Arc<Self>,
+        moves: &[Move],
         refreshed: BTreeMap<InstanceAddr, Option<Value>>,
     ) -> (Diagnostics, bool) {
+        if let Err(e) = self.record_moves(moves).await {
+            let error = Diagnostic::error("Cannot write the state journal", e);
+            return (error.into(), false);
+        }
         if let Err(e) = self.record_refresh_and_reads(refreshed).await {
             let error = Diagnostic::error("Cannot write the state journal", e);
             return (error.into(), false);
@@ -225,6 +239,30 @@ impl Applier {
             Step::Main(i) | Step::Destroy(i) => self.changes[*i].change.label(),
             Step::Applied(r) | Step::DependentsDestroyed(r) => r.resource.to_string(),
         }
+    }
+
+    /// Records the new addresses `moved` blocks gave objects, before anything else: one
+    /// journal batch (all or nothing), each object removed from its old address and set at
+    /// its new one, so that no object is ever recorded twice.
+    async fn record_moves(&self, moves: &[Move]) -> Result<(), String> {
+        let entries: Vec<JournalEntry> = {
+            let state = locked(&self.state);
+            moves
+                .iter()
+                .filter_map(|m| {
+                    let moved = state.resources.get(&m.to)?.clone();
+                    let old = JournalEntry::Remove {
+                        addr: m.from.clone(),
+                    };
+                    Some([old, JournalEntry::Set(moved)])
+                })
+                .flatten()
+                .collect()
+        };
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.committer.commit(entries).await
     }
 
     /// Records what the refresh found and the data sources read during plan.
@@ -278,6 +316,7 @@ impl Applier {
             Node::Output(path, name) if !run.options().destroy => {
                 run.eval_module_output(&path, &name)
             }
+            Node::Check(path, name) if !self.refresh_only => run.eval_check(&path, &name),
             _ => Ok(()),
         }
     }

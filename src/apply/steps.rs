@@ -42,7 +42,7 @@ pub(super) struct Steps {
 pub(super) fn is_config_step(node: &Node) -> bool {
     match node {
         Node::Variable(path, _) => !path.is_root(),
-        Node::Local(..) | Node::ModuleCall(..) | Node::Output(..) => true,
+        Node::Local(..) | Node::ModuleCall(..) | Node::Output(..) | Node::Check(..) => true,
         Node::Provider(_) | Node::Resource(..) => false,
     }
 }
@@ -55,6 +55,7 @@ fn has_main(action: Action) -> bool {
             | Action::Read
             | Action::DeleteThenCreate
             | Action::CreateThenDelete
+            | Action::Forget
     )
 }
 
@@ -149,7 +150,8 @@ impl Builder<'_> {
         }
         for (i, c) in self.changes.iter().enumerate() {
             let resource = c.change.addr.config_resource();
-            if has_main(c.change.action) {
+            // An import that changes nothing still has its object to record.
+            if has_main(c.change.action) || c.change.importing.is_some() {
                 let main = self.add(Step::Main(i));
                 let applied = self.add(Step::Applied(resource.clone()));
                 self.wait(applied, main);

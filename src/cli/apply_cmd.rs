@@ -203,8 +203,13 @@ async fn finish(ui: &Ui, stack: &Stack, planned: PlannedRun, request: &ApplyArgs
         );
         ui.out(&ui.style_bold_green(&summary));
     } else {
+        // As Terraform: imports are named only when there are some.
+        let imported = match counts.imported {
+            0 => String::new(),
+            n => format!("{n} imported, "),
+        };
         let summary = format!(
-            "\nApply complete! Resources: {} added, {} changed, {} destroyed.\n",
+            "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed.\n",
             counts.added, counts.changed, counts.destroyed
         );
         ui.out(&ui.style_bold_green(&summary));

@@ -24,6 +24,8 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
     if let Err(d) = Graph::build(module, &[]) {
         diags.extend(d);
     }
+    diags.extend(crate::moved::check(module));
+    diags.extend(crate::removed::still_declared(module));
     let functions = FunctionContext {
         base_dir: working_dir(),
         plan_timestamp: crate::clock::now_rfc3339(),

@@ -1,6 +1,10 @@
 //! Reading a stack directory and decoding its blocks into a [`Module`].
 
+mod check;
+mod import;
+mod moved;
 mod provisioner;
+mod removed;
 
 use super::type_expr::parse_type;
 use super::{
@@ -27,6 +31,10 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "data",
     "output",
     "module",
+    "check",
+    "moved",
+    "removed",
+    "import",
 ];
 
 /// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module, and the
@@ -381,6 +389,10 @@ impl Decoder<'_> {
             "data" => self.resource(block, ResourceKind::Data),
             "output" => self.output(block),
             "module" => self.module_call(block),
+            "check" => self.check(block),
+            "moved" => self.moved(block),
+            "removed" => self.removed(block),
+            "import" => self.import(block),
             other => {
                 let hint = did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied());
                 self.error(
@@ -448,6 +460,14 @@ impl Decoder<'_> {
             }
         }
         out
+    }
+
+    /// An address written as a reference (`module.a["k"].type.name`), as text without
+    /// spaces, for the address parsers.
+    fn address_text(&self, attr: &Attr) -> String {
+        let text = &self.sources.file(self.file).text;
+        let written = text.get(attr.value.span.clone()).unwrap_or_default();
+        written.chars().filter(|c| !c.is_whitespace()).collect()
     }
 
     fn expr(&self, expr: Expression) -> Expr {
@@ -928,13 +948,26 @@ impl Decoder<'_> {
         let Some(labels) = self.labels(&block, &["type", "name"]) else {
             return;
         };
-        let span = block.span();
-        let mut body = self.body(block.body, span.clone());
+        let span = block.span().unwrap_or(0..0);
+        let body = self.body(block.body, Some(span.clone()));
         let addr = ResourceAddr {
             kind,
             type_name: labels[0].clone(),
             name: labels[1].clone(),
         };
+        let resource = self.resource_from(addr, body, span);
+        self.declare(resource);
+    }
+
+    /// A resource or data block's decoded body as a [`Resource`] (its meta-arguments taken
+    /// out of the body).
+    fn resource_from(
+        &mut self,
+        addr: ResourceAddr,
+        mut body: Body,
+        span: Range<usize>,
+    ) -> Resource {
+        let kind = addr.kind;
         let repetition = self.repetition(&mut body);
         let depends_on = self.depends_on(&body);
         body.attributes.remove("depends_on");
@@ -968,26 +1001,32 @@ impl Decoder<'_> {
             }
         }
         body.blocks = kept;
-        let resource = Resource {
-            addr: addr.clone(),
+        Resource {
+            addr,
             provider,
             repetition,
             body,
             depends_on,
             lifecycle,
             provisioners,
-            range: self.sources.range(self.file, span.clone().unwrap_or(0..0)),
-        };
+            range: self.sources.range(self.file, span),
+            check: None,
+        }
+    }
+
+    /// Adds a resource to the module; a second one with its address is an error.
+    fn declare(&mut self, resource: Resource) {
+        let addr = resource.addr.clone();
+        let range = resource.range.clone();
         if self
             .module
             .resources
             .insert(addr.clone(), resource)
             .is_some()
         {
-            self.error(
-                span,
-                "Duplicate resource",
-                format!("{addr} is declared twice."),
+            self.diags.push(
+                Diagnostic::error("Duplicate resource", format!("{addr} is declared twice."))
+                    .at_range(Some(range)),
             );
         }
     }

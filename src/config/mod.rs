@@ -10,7 +10,7 @@ mod type_expr;
 pub use decode::load_dir;
 pub use source::{FileId, SourceFile, SourceMap};
 
-use crate::address::{ModulePath, ProviderAddr, ResourceAddr};
+use crate::address::{InstanceAddr, ModuleInstance, ModulePath, ProviderAddr, ResourceAddr};
 use ggplan_sdk::{AttrPath, PathStep, Schema, SourceRange, Type, Value, objchange};
 use hcl_edit::expr::Expression;
 use std::collections::BTreeMap;
@@ -224,6 +224,94 @@ pub struct Resource {
     pub provisioners: Vec<Provisioner>,
     /// The `resource "t" "n"` header, for diagnostics.
     pub range: SourceRange,
+    /// The `check` block a data source is scoped to (declared inside it): only that check's
+    /// assertions may refer to it, and its failures are warnings.
+    pub check: Option<String>,
+}
+
+/// A `check` block (Terraform 1.5): assertions about the infrastructure as a whole, checked
+/// while planning and again after apply; a failure is a warning, never an error. Its scoped
+/// data source, if any, is in the module's `resources` with `check` set to this name.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: String,
+    pub asserts: Vec<Condition>,
+    /// The address of its scoped data source.
+    pub data: Option<ResourceAddr>,
+    /// The `check "name" {` header.
+    pub range: SourceRange,
+}
+
+/// One side of a `moved` block, relative to the module that declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoveEndpoint {
+    /// A resource (its key `None`: written without one, the whole resource) or one instance.
+    Resource(InstanceAddr),
+    /// A module call (its last step's key `None`: written without one, every instance) or
+    /// one module instance.
+    Module(ModuleInstance),
+}
+
+impl std::fmt::Display for MoveEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MoveEndpoint::Resource(addr) => write!(f, "{addr}"),
+            MoveEndpoint::Module(module) => write!(f, "{module}"),
+        }
+    }
+}
+
+/// A `moved { from = ..., to = ... }` block: objects recorded at `from` are now `to`.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: MoveEndpoint,
+    pub to: MoveEndpoint,
+    /// The `moved {` header.
+    pub range: SourceRange,
+}
+
+/// What a `removed` block names: a resource (in the module declaring the block or one it
+/// calls) or a module call, never one instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemovedTarget {
+    /// The resource's module path (relative) and address.
+    Resource(ModulePath, ResourceAddr),
+    Module(ModulePath),
+}
+
+impl std::fmt::Display for RemovedTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RemovedTarget::Resource(m, r) if m.is_root() => write!(f, "{r}"),
+            RemovedTarget::Resource(m, r) => write!(f, "{m}.{r}"),
+            RemovedTarget::Module(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+/// A `removed { from = ...  lifecycle { destroy = ... } }` block (Terraform 1.7): the objects
+/// state has for `from` are destroyed (`destroy = true`, the default) or forgotten, left as
+/// they are and no longer managed.
+#[derive(Debug, Clone)]
+pub struct Removed {
+    pub from: RemovedTarget,
+    pub destroy: bool,
+    /// The `removed {` header.
+    pub range: SourceRange,
+}
+
+/// An `import { to = ..., id = ... }` block (Terraform 1.5) of the root module: the object
+/// `id` names is imported at `to` during the plan, unless state already has `to`.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// The managed resource of the root module that `to` names.
+    pub resource: ResourceAddr,
+    /// The instance key in `to` (`type.name[each.key]`), evaluated with `each`.
+    pub key: Option<Expr>,
+    pub id: Expr,
+    pub for_each: Option<Expr>,
+    /// The `import {` header.
+    pub range: SourceRange,
 }
 
 /// `terraform { backend "local" { path = "..." } }`.
@@ -256,6 +344,11 @@ pub struct Module {
     pub outputs: BTreeMap<String, Output>,
     pub providers: BTreeMap<ProviderAddr, ProviderBlock>,
     pub resources: BTreeMap<ResourceAddr, Resource>,
+    pub checks: BTreeMap<String, Check>,
+    /// Its `moved` blocks, in the order written.
+    pub moved: Vec<Moved>,
+    pub removed: Vec<Removed>,
+    pub imports: Vec<Import>,
     pub backend: Option<LocalBackend>,
     pub calls: BTreeMap<String, ModuleCall>,
 }

@@ -27,6 +27,8 @@ pub enum Node {
     ModuleCall(ModulePath, String),
     Resource(ModulePath, ResourceAddr),
     Output(ModulePath, String),
+    /// A `check` block: its assertions, after its scoped data source.
+    Check(ModulePath, String),
 }
 
 impl fmt::Display for Node {
@@ -45,6 +47,7 @@ impl fmt::Display for Node {
             Node::ModuleCall(p, n) => write!(f, "{}module.{n}", prefix(p)),
             Node::Resource(p, a) => write!(f, "{}{a}", prefix(p)),
             Node::Output(p, n) => write!(f, "{}output.{n}", prefix(p)),
+            Node::Check(p, n) => write!(f, "{}check.{n}", prefix(p)),
         }
     }
 }
@@ -58,7 +61,8 @@ impl Node {
             | Node::Local(p, _)
             | Node::ModuleCall(p, _)
             | Node::Resource(p, _)
-            | Node::Output(p, _) => p.clone(),
+            | Node::Output(p, _)
+            | Node::Check(p, _) => p.clone(),
         }
     }
 }
@@ -179,6 +183,9 @@ impl<'a> Builder<'a> {
             for name in m.outputs.keys() {
                 self.add(Node::Output(path.clone(), name.clone()));
             }
+            for name in m.checks.keys() {
+                self.add(Node::Check(path.clone(), name.clone()));
+            }
             if !path.is_root() {
                 for provider in m.providers.values() {
                     self.diags.push(
@@ -237,7 +244,29 @@ impl<'a> Builder<'a> {
                 let provider = self.index[&Node::Provider(resource.provider.clone())];
                 self.edges.push((from, provider));
                 self.edges.extend(call.map(|c| (from, c)));
-                self.resource_edges(from, addr, resource, &plain);
+                let scope = Scope {
+                    check: resource.check.clone(),
+                    ..plain.clone()
+                };
+                self.resource_edges(from, addr, resource, &scope);
+            }
+            self.import_edges(&path, m, &plain);
+            for (name, check) in &m.checks {
+                let from = self.index[&Node::Check(path.clone(), name.clone())];
+                self.edges.extend(call.map(|c| (from, c)));
+                // The assertions run after the scoped data source, referred to or not: they
+                // are not evaluated when it fails.
+                if let Some(data) = &check.data {
+                    self.edges.push((
+                        from,
+                        self.index[&Node::Resource(path.clone(), data.clone())],
+                    ));
+                }
+                let scope = Scope {
+                    check: Some(name.clone()),
+                    ..plain.clone()
+                };
+                self.condition_edges(from, &check.asserts, &scope);
             }
             for (name, output) in &m.outputs {
                 let from = self.index[&Node::Output(path.clone(), name.clone())];
@@ -294,6 +323,53 @@ impl<'a> Builder<'a> {
             ..scope.clone()
         };
         self.condition_edges(from, &resource.lifecycle.postconditions, &post);
+    }
+
+    /// An `import` block's references are its target resource's: the resource is planned
+    /// (and the object imported) once they are known. Import blocks belong to the root
+    /// module, as in Terraform.
+    fn import_edges(&mut self, path: &ModulePath, m: &'a Module, plain: &Scope<'a>) {
+        for import in &m.imports {
+            let target = self
+                .index
+                .get(&Node::Resource(path.clone(), import.resource.clone()));
+            let error = match (path.is_root(), target) {
+                (false, _) => Some((
+                    "Invalid import configuration",
+                    format!(
+                        "An import block was detected in {path}. Import blocks are only allowed \
+                         in the root module."
+                    ),
+                )),
+                (true, None) => Some((
+                    "Configuration for import target does not exist",
+                    format!(
+                        "The configuration for the given import target {} does not exist. All \
+                         target instances must have an associated configuration to be imported.",
+                        import.resource
+                    ),
+                )),
+                (true, Some(_)) => None,
+            };
+            if let Some((summary, detail)) = error {
+                let diagnostic = Diagnostic::error(summary, detail);
+                self.diags
+                    .push(diagnostic.at_range(Some(import.range.clone())));
+                continue;
+            }
+            let Some(&from) = target else { continue };
+            let scope = Scope {
+                each: import.for_each.is_some(),
+                ..plain.clone()
+            };
+            if let Some(for_each) = &import.for_each {
+                self.expr_edges(from, for_each, plain);
+            }
+            self.expr_edges(from, &import.id, &scope);
+            if let Some(key) = &import.key {
+                self.expr_edges(from, key, &scope);
+            }
+        }
     }
 
     /// A module call's edges: its count/for_each and depends_on in the caller's scope, and
@@ -478,7 +554,7 @@ impl<'a> Builder<'a> {
                         ))
                     } else {
                         self.declared(Node::Resource(path.clone(), addr.clone()), || undeclared_resource(m, &addr))
-                            .map(|t| vec![t])
+                            .and_then(|t| scoped_outside(m, &addr, scope).map_or(Ok(vec![t]), Err))
                     }
                 }
                 Referent::ModuleOutput { call, output } => self.module_output_targets(path, m, &call, output.as_deref()),
@@ -614,6 +690,7 @@ impl<'a> Builder<'a> {
             Node::Variable(_, n) => m.variables.get(n).map(|v| v.range.clone()),
             Node::Provider(k) => self.root.providers.get(k).map(|p| p.range.clone()),
             Node::ModuleCall(_, n) => m.calls.get(n).map(|c| c.range.clone()),
+            Node::Check(_, n) => m.checks.get(n).map(|c| c.range.clone()),
         }
     }
 }
@@ -659,6 +736,9 @@ struct Scope<'m> {
     provisioner: Option<ProvisionerWhen>,
     /// `self` is the object: in provisioner blocks and postconditions.
     self_object: bool,
+    /// Inside a check block (its assertions or its scoped data source): its scoped data
+    /// source may be referred to.
+    check: Option<String>,
 }
 
 impl<'m> Scope<'m> {
@@ -671,8 +751,28 @@ impl<'m> Scope<'m> {
             this: None,
             provisioner: None,
             self_object: false,
+            check: None,
         }
     }
+}
+
+/// Why `addr` may not be referred to from `scope`: it is a check block's scoped data source
+/// and `scope` is outside that check (Terraform's wording).
+fn scoped_outside(
+    m: &Module,
+    addr: &ResourceAddr,
+    scope: &Scope<'_>,
+) -> Option<(&'static str, String)> {
+    let check = m.resources.get(addr)?.check.as_ref()?;
+    (scope.check.as_ref() != Some(check)).then(|| {
+        (
+            "Reference to scoped resource",
+            format!(
+                "The referenced data resource {:?} {:?} is not available from this context.",
+                addr.type_name, addr.name
+            ),
+        )
+    })
 }
 
 /// A destroy-time provisioner refers to something besides its object.

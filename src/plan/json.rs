@@ -132,6 +132,7 @@ pub fn actions(action: Action) -> Json {
         Action::DeleteThenCreate => vec!["delete", "create"],
         Action::CreateThenDelete => vec!["create", "delete"],
         Action::Delete => vec!["delete"],
+        Action::Forget => vec!["forget"],
     })
 }
 
@@ -148,13 +149,14 @@ pub fn action_of(actions: &Json) -> Option<Action> {
         ["read"] => Action::Read,
         ["update"] => Action::Update,
         ["delete", "create"] => Action::DeleteThenCreate,
+        ["forget"] => Action::Forget,
         ["create", "delete"] => Action::CreateThenDelete,
         ["delete"] => Action::Delete,
         _ => return None,
     })
 }
 
-const REASONS: [(ActionReason, &str); 10] = [
+const REASONS: [(ActionReason, &str); 11] = [
     (
         ActionReason::NoResourceConfig,
         "delete_because_no_resource_config",
@@ -185,6 +187,10 @@ const REASONS: [(ActionReason, &str); 10] = [
     (
         ActionReason::ReadBecauseDependencyPending,
         "read_because_dependency_pending",
+    ),
+    (
+        ActionReason::ReadBecauseCheckNested,
+        "read_because_check_nested",
     ),
 ];
 
@@ -265,6 +271,9 @@ fn change_object(
 /// One entry of `resource_changes` (or `resource_drift`).
 pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
     let mut out = address_fields(&c.addr);
+    if let Some(from) = &c.moved_from {
+        out.insert("previous_address".into(), json!(from.to_string()));
+    }
     if let Some(key) = &c.deposed {
         out.insert("deposed".into(), json!(key));
     }
@@ -272,6 +281,9 @@ pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
     let mut change = change_object(c.action, c.before.as_ref(), c.after.as_ref(), secrets);
     if !c.replace_paths.is_empty() {
         change.insert("replace_paths".into(), json!(c.replace_paths));
+    }
+    if let Some(id) = &c.importing {
+        change.insert("importing".into(), json!({ "id": id }));
     }
     out.insert("change".into(), Json::Object(change));
     if let Some(reason) = &c.reason {
@@ -377,6 +389,8 @@ mod tests {
             reason: Some(ActionReason::WrongRepetition),
             deposed: None,
             planned_without_provider: false,
+            moved_from: None,
+            importing: None,
         };
         // As `terraform show -json` printed it for the same change (Terraform 1.15.5).
         assert_eq!(

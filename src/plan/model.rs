@@ -17,6 +17,9 @@ pub enum Action {
     /// Replace with `create_before_destroy`.
     CreateThenDelete,
     Delete,
+    /// A `removed` block with `destroy = false`: the object is dropped from state and left
+    /// as it is.
+    Forget,
 }
 
 impl Action {
@@ -30,6 +33,7 @@ impl Action {
             Action::DeleteThenCreate => "-/+",
             Action::CreateThenDelete => "+/-",
             Action::Delete => "-",
+            Action::Forget => ".",
         }
     }
 
@@ -65,6 +69,8 @@ pub enum ActionReason {
     ReadBecauseConfigUnknown,
     /// A data source that depends on a resource with changes pending.
     ReadBecauseDependencyPending,
+    /// A check block's scoped data source: read again during apply, to check the result.
+    ReadBecauseCheckNested,
 }
 
 /// The planned change of one resource instance. `before` and `after` carry sensitive marks
@@ -86,6 +92,12 @@ pub struct ResourceChange {
     /// Planned from the configuration alone: its provider is configured only during apply,
     /// which plans it properly then (and does not hold that plan to this one).
     pub planned_without_provider: bool,
+    /// Where state recorded it before a `moved` block gave it this address (Terraform's
+    /// `previous_address`).
+    pub moved_from: Option<InstanceAddr>,
+    /// The id of the object an `import` block imports here (the plan read it; the apply
+    /// records it).
+    pub importing: Option<String>,
 }
 
 impl ResourceChange {
@@ -108,6 +120,8 @@ impl ResourceChange {
             reason: None,
             deposed: None,
             planned_without_provider: false,
+            moved_from: None,
+            importing: None,
         }
     }
 
@@ -137,14 +151,17 @@ pub struct Plan {
     /// Every instance in configuration or state, sorted by address (no-ops included).
     pub resource_changes: Vec<ResourceChange>,
     pub output_changes: Vec<OutputChange>,
+    /// The outcomes of the `check` blocks while planning.
+    pub checks: Vec<crate::checks::CheckResult>,
 }
 
 impl Plan {
-    /// Whether applying it would change anything, outputs included.
+    /// Whether applying it would change anything, outputs and moves included.
     pub fn has_changes(&self) -> bool {
-        self.resource_changes
-            .iter()
-            .any(|c| !matches!(c.action, Action::NoOp | Action::Read))
-            || self.output_changes.iter().any(|c| c.action != Action::NoOp)
+        self.resource_changes.iter().any(|c| {
+            !matches!(c.action, Action::NoOp | Action::Read)
+                || c.moved_from.is_some()
+                || c.importing.is_some()
+        }) || self.output_changes.iter().any(|c| c.action != Action::NoOp)
     }
 }

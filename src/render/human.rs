@@ -28,7 +28,7 @@ pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> Stri
     let mut changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| is_shown(c))
         .collect();
     // Terraform orders by the address text (so `data.` sorts first); instance keys keep
     // their own order, so `[2]` comes before `[10]`.
@@ -54,12 +54,16 @@ pub fn plan_by_layer(plan: &Plan, style: &Style, layer_of: &LayerOf<'_>) -> Stri
 
     let mut out = String::new();
     if !changes.is_empty() {
-        out.push_str(
-            "ggplan used the selected providers to generate the following execution\n\
-             plan. Resource actions are indicated with the following symbols:\n",
-        );
-        out.push_str(&legend(&changes, style));
-        out.push_str("\nggplan will perform the following actions:\n\n");
+        // Moves alone need no symbols.
+        if changes.iter().any(|c| c.action != Action::NoOp) {
+            out.push_str(
+                "ggplan used the selected providers to generate the following execution\n\
+                 plan. Resource actions are indicated with the following symbols:\n",
+            );
+            out.push_str(&legend(&changes, style));
+            out.push('\n');
+        }
+        out.push_str("ggplan will perform the following actions:\n\n");
         for (layer, changes) in by_layer(&changes, layer_of) {
             if let Some(name) = layer {
                 let _ = writeln!(
@@ -151,6 +155,7 @@ fn symbol(action: Action, style: &Style) -> String {
         Action::Create => style.paint(ansi::GREEN, "+"),
         Action::Update => style.paint(ansi::YELLOW, "~"),
         Action::Delete => style.paint(ansi::RED, "-"),
+        Action::Forget => ".".to_string(),
         Action::Read => style.paint(ansi::CYAN, "<="),
         Action::DeleteThenCreate => format!(
             "{}/{}",
@@ -182,12 +187,31 @@ pub fn resource_change(change: &ResourceChange, style: &Style) -> String {
 /// `has been deleted`).
 pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) -> String {
     let addr = &change.addr;
-    let mut out = format!(
-        "{} {headline}\n",
-        style.paint(ansi::BOLD, &format!("  # {}", change.label())),
-    );
+    let mut out = match (&change.moved_from, change.action) {
+        (_, Action::NoOp) if change.importing.is_some() => format!(
+            "{} will be imported\n",
+            style.paint(ansi::BOLD, &format!("  # {}", change.label()))
+        ),
+        (Some(from), Action::NoOp) => {
+            let title = format!("  # {from} has moved to {}", change.label());
+            format!("{}\n", style.paint(ansi::BOLD, &title))
+        }
+        _ => format!(
+            "{} {headline}\n",
+            style.paint(ansi::BOLD, &format!("  # {}", change.label())),
+        ),
+    };
     if let Some(reason) = change.reason.as_ref().and_then(|r| reason_line(addr, r)) {
         let _ = writeln!(out, "  # ({reason})");
+    }
+    if let (Some(from), false) = (&change.moved_from, change.action == Action::NoOp) {
+        let _ = writeln!(out, "  # (moved from {from})");
+    }
+    if let (Some(id), false) = (&change.importing, change.action == Action::NoOp) {
+        let _ = writeln!(out, "  # (imported from {id:?})");
+    }
+    if change.action == Action::Forget {
+        let _ = writeln!(out, "  # (destroy = false is set in the configuration)");
     }
     if change.planned_without_provider {
         let _ = writeln!(
@@ -211,7 +235,12 @@ pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) ->
         style,
         replace_paths: &change.replace_paths,
     };
-    out.push_str(&differ.resource_attributes(change.before.as_ref(), change.after.as_ref(), 2));
+    // A forgotten object stays as it is: shown unchanged.
+    let after = match change.action {
+        Action::Forget => change.before.as_ref(),
+        _ => change.after.as_ref(),
+    };
+    out.push_str(&differ.resource_attributes(change.before.as_ref(), after, 2));
     out.push_str("    }\n");
     out
 }
@@ -224,6 +253,7 @@ pub fn headline(action: Action, reason: Option<&ActionReason>) -> &'static str {
         (Action::Read, _) => "will be read during apply",
         (Action::Update, _) => "will be updated in-place",
         (Action::Delete, _) => "will be destroyed",
+        (Action::Forget, _) => "will no longer be managed by ggplan, but will not be destroyed",
         (_, Some(ActionReason::ReplaceByRequest)) => "will be replaced, as requested",
         (_, Some(ActionReason::ReplaceByTriggers)) => {
             "will be replaced due to changes in replace_triggered_by"
@@ -231,6 +261,21 @@ pub fn headline(action: Action, reason: Option<&ActionReason>) -> &'static str {
         (_, Some(ActionReason::ReplaceBecauseTainted)) => "is tainted, so must be replaced",
         (Action::DeleteThenCreate | Action::CreateThenDelete, _) => "must be replaced",
     }
+}
+
+/// What happens to a planned change, for one-line lists (pull-request comments): its
+/// headline, or for an object that only moves or is only imported, that.
+pub fn describe(change: &ResourceChange) -> String {
+    match (&change.moved_from, &change.importing, change.action) {
+        (_, Some(_), Action::NoOp) => "will be imported".to_string(),
+        (Some(from), None, Action::NoOp) => format!("has moved from {from}"),
+        _ => headline(change.action, change.reason.as_ref()).to_string(),
+    }
+}
+
+/// Whether a plan shows a change: it does something, or only moves or imports an object.
+pub fn is_shown(change: &ResourceChange) -> bool {
+    change.action != Action::NoOp || change.moved_from.is_some() || change.importing.is_some()
 }
 
 /// The second comment line, for the reasons Terraform explains in one.
@@ -265,6 +310,9 @@ fn reason_line(addr: &InstanceAddr, reason: &ActionReason) -> Option<String> {
         (ActionReason::ReadBecauseDependencyPending, _) => {
             "depends on a resource or a module with changes pending".to_string()
         }
+        (ActionReason::ReadBecauseCheckNested, _) => {
+            "config will be reloaded to verify a check block".to_string()
+        }
         _ => return None,
     })
 }
@@ -273,8 +321,12 @@ fn reason_line(addr: &InstanceAddr, reason: &ActionReason) -> Option<String> {
 /// destroy.
 fn summary(changes: &[&ResourceChange], style: &Style) -> String {
     let (add, change, destroy) = counts(changes.iter().copied());
+    let imported = match changes.iter().filter(|c| c.importing.is_some()).count() {
+        0 => String::new(),
+        n => format!(" {n} to import,"),
+    };
     format!(
-        "{} {add} to add, {change} to change, {destroy} to destroy.\n",
+        "{}{imported} {add} to add, {change} to change, {destroy} to destroy.\n",
         style.paint(ansi::BOLD, "Plan:")
     )
 }
@@ -459,6 +511,7 @@ mod tests {
                 ),
             ],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         let text = plain(&plan);
         insta::assert_snapshot!(text);
@@ -512,6 +565,7 @@ mod tests {
                 Some(data_object(id, input_v2(), Value::Unknown)),
             )],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         let text = plain(&plan);
         insta::assert_snapshot!(text);
@@ -569,6 +623,7 @@ mod tests {
                 Some(Value::object([("id", s("x")), ("input", input("X"))])),
             )],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         // Captured from `terraform plan` (Terraform 1.15.5).
         let terraform = r#"          ~ l2    = [
@@ -600,6 +655,7 @@ mod tests {
                 Some(after),
             )],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         // Captured from `terraform plan` (Terraform 1.15.5).
         let terraform = r#"  # terraform_data.a must be replaced
@@ -651,6 +707,7 @@ mod tests {
                 by_request,
             ],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -660,6 +717,7 @@ mod tests {
         let plan = Plan {
             resource_changes: vec![replaced("terraform_data.cbd", Action::CreateThenDelete)],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -695,6 +753,7 @@ mod tests {
                 ),
             ],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         let text = plain(&plan);
         insta::assert_snapshot!(text);
@@ -747,6 +806,7 @@ mod tests {
                 ),
             ],
             output_changes: vec![],
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -787,6 +847,7 @@ mod tests {
         let plan = Plan {
             resource_changes: vec![],
             output_changes: outputs(),
+            checks: Vec::new(),
         };
         let text = plain(&plan);
         insta::assert_snapshot!(text);
@@ -797,6 +858,7 @@ mod tests {
                 .into_iter()
                 .filter(|o| ["chg", "gone", "new"].contains(&o.name.as_str()))
                 .collect(),
+            checks: Vec::new(),
         };
         let terraform = r#"Changes to Outputs:
   ~ chg  = [
@@ -826,6 +888,7 @@ state, without changing any real infrastructure.
                 Some(Value::object([("id", Value::Unknown), ("input", s("a"))])),
             )],
             output_changes: outputs(),
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -841,6 +904,7 @@ state, without changing any real infrastructure.
                 Some(unchanged),
             )],
             output_changes: vec![output("same", Action::NoOp, Some(s("k")), Some(s("k")))],
+            checks: Vec::new(),
         };
         insta::assert_snapshot!(plain(&plan));
     }
@@ -898,6 +962,7 @@ state, without changing any real infrastructure.
                 output("marked", Action::Update, Some(secret()), Some(s("x"))),
                 output("nested", Action::Delete, Some(list([secret()])), None),
             ],
+            checks: Vec::new(),
         }
     }
 

@@ -68,6 +68,9 @@ pub fn plan(plan: &Plan, context: &PlanContext, secrets: Secrets) -> Json {
     );
     out.insert("output_changes".into(), Json::Object(outputs));
     out.insert("prior_state".into(), state(context.prior, secrets));
+    if !plan.checks.is_empty() {
+        out.insert("checks".into(), crate::checks::to_json(&plan.checks));
+    }
     out.insert("timestamp".into(), json!(context.timestamp));
     out.insert("applyable".into(), json!(plan.has_changes()));
     out.insert("complete".into(), json!(true));

@@ -133,6 +133,7 @@ fn action_name(action: Action) -> &'static str {
         Action::Update => "update",
         Action::DeleteThenCreate | Action::CreateThenDelete => "replace",
         Action::Delete => "delete",
+        Action::Forget => "forget",
     }
 }
 
@@ -216,21 +217,36 @@ pub fn plan(plan: &Plan) -> Vec<String> {
     let changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| human::is_shown(c))
         .collect();
     let mut lines: Vec<String> = changes
         .iter()
         .map(|c| {
             let headline = human::headline(c.action, c.reason.as_ref());
+            let mut message = format!("{}: {headline}", c.label());
             let mut change =
                 json!({ "resource": resource(&c.addr), "action": action_name(c.action) });
+            if let Some(from) = &c.moved_from {
+                // Terraform's `move` action, for an object that only moves.
+                if c.action == Action::NoOp {
+                    change["action"] = json!("move");
+                    message = format!("{from} has moved to {}", c.label());
+                }
+                change["previous_resource"] = resource(from);
+            }
+            if let Some(id) = &c.importing {
+                change["importing"] = json!({ "id": id });
+                if c.action == Action::NoOp {
+                    message = format!("{}: will be imported", c.label());
+                }
+            }
             if let Some(reason) = &c.reason {
                 change["reason"] = json!(crate::plan::json::reason_name(reason));
             }
             line(
                 "planned_change",
                 "info",
-                &format!("{}: {headline}", c.label()),
+                &message,
                 json!({ "change": change }),
             )
         })

@@ -7,7 +7,7 @@
 //! column (`~` becomes `!`), so GitHub colours them as a diff. Secrets never appear: the
 //! human renderer prints them as `(sensitive value)`.
 
-use super::human::{counts, headline, output_changes, resource_block};
+use super::human::{counts, describe, headline, is_shown, output_changes, resource_block};
 use super::{Style, drift};
 use crate::plan::{Action, OutputChange, Plan, ResourceChange};
 use std::fmt::Write;
@@ -73,7 +73,8 @@ fn order(action: Action) -> u8 {
         Action::Update => 2,
         Action::Create => 3,
         Action::Read => 4,
-        Action::NoOp => 5,
+        Action::Forget => 5,
+        Action::NoOp => 6,
     }
 }
 
@@ -86,6 +87,7 @@ fn action_word(action: Action) -> &'static str {
         Action::DeleteThenCreate => "replace (destroy, then create)",
         Action::CreateThenDelete => "replace (create, then destroy)",
         Action::Delete => "destroy",
+        Action::Forget => "forget (no longer managed, not destroyed)",
     }
 }
 
@@ -154,7 +156,7 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
     let mut changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
-        .filter(|c| c.action != Action::NoOp)
+        .filter(|c| is_shown(c))
         .collect();
     changes.sort_by_cached_key(|c| (order(c.action), c.label()));
     let outputs: Vec<&OutputChange> = plan
@@ -170,8 +172,14 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
         return comment.finish("parts");
     }
     let (add, change, destroy) = counts(changes.iter().copied());
-    let mut head =
-        format!("### ggplan plan: {add} to add, {change} to change, {destroy} to destroy\n\n");
+    let imports = changes.iter().filter(|c| c.importing.is_some()).count();
+    let imports = match imports {
+        0 => String::new(),
+        n => format!("{n} to import, "),
+    };
+    let mut head = format!(
+        "### ggplan plan: {imports}{add} to add, {change} to change, {destroy} to destroy\n\n"
+    );
     let destructive: Vec<&&ResourceChange> = changes
         .iter()
         .filter(|c| c.action == Action::Delete || c.action.is_replace())
@@ -199,16 +207,26 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
     if !changes.is_empty() {
         comment.push("| Action | Resource |\n|---|---|\n");
         for c in &changes {
+            let word = match (&c.moved_from, &c.importing, c.action) {
+                (_, Some(_), Action::NoOp) => "import".to_string(),
+                (Some(from), _, Action::NoOp) => {
+                    format!("move from {}", table_code(&from.to_string()))
+                }
+                _ => action_word(c.action).to_string(),
+            };
+            // A move or an import alone has no symbol.
+            let symbol = match c.action {
+                Action::NoOp => String::new(),
+                action => format!("`{}` ", action.symbol()),
+            };
             comment.push(&format!(
-                "| `{}` {} | {} |\n",
-                c.action.symbol(),
-                action_word(c.action),
+                "| {symbol}{word} | {} |\n",
                 table_code(&c.label())
             ));
         }
         comment.push("\n");
         for c in &changes {
-            comment.push(&details(c, headline(c.action, c.reason.as_ref())));
+            comment.push(&details(c, &describe(c)));
         }
     }
     if !outputs.is_empty() {
@@ -318,6 +336,7 @@ mod tests {
         let plan = Plan {
             resource_changes: changes,
             output_changes: vec![],
+            checks: Vec::new(),
         };
         let text = plan_within(&plan, COMMENT_LIMIT);
         assert!(text.len() <= COMMENT_LIMIT, "{}", text.len());

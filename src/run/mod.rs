@@ -3,6 +3,7 @@
 //! steps both plan and apply take: expand a block, evaluate an expression or a body,
 //! configure a provider.
 
+mod checks;
 mod configure;
 mod expand;
 mod modules;
@@ -69,6 +70,8 @@ pub struct Run {
     targeted: Option<HashSet<usize>>,
     events: Arc<dyn EventSink>,
     diagnostics: Mutex<Diagnostics>,
+    /// The outcomes of `check` blocks (of the plan, then of the apply).
+    checks: Mutex<crate::checks::CheckResults>,
     /// Set by Ctrl-C: no new instance is planned or applied; running ones finish.
     stop: StopFlag,
     /// At most the run's parallelism of instances planned or applied at once. Taken before an
@@ -121,6 +124,7 @@ impl Run {
             )])),
             events,
             diagnostics: Mutex::new(Diagnostics::new()),
+            checks: Mutex::default(),
             stop: StopFlag::default(),
             slots,
         })

@@ -170,7 +170,7 @@ impl Run {
                 Node::Local(path, name) => self.eval_local(path, name),
                 Node::ModuleCall(path, name) => self.expand_module_call(path, name),
                 Node::Output(path, name) if !path.is_root() => self.eval_module_output(path, name),
-                Node::Output(..) | Node::Provider(_) => Ok(()),
+                Node::Output(..) | Node::Provider(_) | Node::Check(..) => Ok(()),
             };
             if let Err(d) = done {
                 diags.extend(d);

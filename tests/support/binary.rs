@@ -70,6 +70,14 @@ impl StackDir {
         )
     }
 
+    /// Runs `ggplan plan`, which must fail with `expected` said at a line of `main.tf`.
+    pub fn plan_is_refused(&self, expected: &str) {
+        let run = self.ggplan(&["plan"]).expect(1);
+        let all = run.all();
+        assert!(all.contains(expected), "{expected}: {all}");
+        assert!(all.contains("main.tf line"), "{expected}: {all}");
+    }
+
     /// A file of `log/` (empty when missing).
     pub fn log(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir().join("log").join(name)).unwrap_or_default()

@@ -1,7 +1,10 @@
-//! One data source instance: read now when its configuration is known, else during apply.
+//! One data source instance: read now when its configuration is known, else during apply. A
+//! check block's scoped data source is read now and again during apply, its failures
+//! warnings.
 
 use super::resources::Instance;
 use super::{PlannedChange, Planner};
+use crate::checks::scoped_data_failure;
 use crate::plan::{Action, ActionReason};
 use ggplan_sdk::Diagnostics;
 
@@ -19,12 +22,25 @@ impl Planner {
         let deferred = inst.provider.is_deferred();
         let known = config.is_wholly_known();
         if known && !dependencies_pending && !deferred {
-            let value = inst
-                .provider
-                .read_data(&inst.addr, &config)
-                .await
-                .map_err(|d| self.place(inst, d))?;
-            return Ok(Some(inst.change(Action::NoOp, before, value)));
+            let read = inst.provider.read_data(&inst.addr, &config).await;
+            let read = read.map_err(|d| self.place(inst, d));
+            let Some(check) = &inst.resource.check else {
+                return Ok(Some(inst.change(Action::NoOp, before, read?)));
+            };
+            // A check's own data source is read again during apply, to check what the apply
+            // made; a failure now fails the check, as a warning, and the apply tries again.
+            let value = match read {
+                Ok(value) => value,
+                Err(diagnostics) => {
+                    let (warnings, outcome) = scoped_data_failure(diagnostics);
+                    self.run.report(warnings);
+                    self.run.record_check(&inst.addr.module, check, outcome);
+                    inst.provider.proposed_from_config(&config)
+                }
+            };
+            let mut change = inst.change(Action::Read, before, value);
+            change.change.reason = Some(ActionReason::ReadBecauseCheckNested);
+            return Ok(Some(change));
         }
         let planned = inst.provider.proposed_from_config(&config);
         // A provider configured only during apply counts as configuration not yet known.

@@ -5,6 +5,7 @@ use super::resources::Instance;
 use super::{PlannedChange, Planner};
 use crate::address::InstanceAddr;
 use crate::config::Resource;
+use crate::locks::locked;
 use crate::plan::{Action, ActionReason};
 use crate::providers::Planned;
 use ggplan_sdk::{AttrPath, Diagnostic, Diagnostics, Value, objchange};
@@ -15,12 +16,14 @@ impl Planner {
         &self,
         inst: &Instance<'_>,
     ) -> Result<Option<PlannedChange>, Diagnostics> {
-        let prior = match self.prior.instance_value(&inst.addr) {
-            Some(value) => self
+        let importing = self.importing(&inst.addr);
+        let prior = match (self.prior.instance_value(&inst.addr), &importing) {
+            (Some(value), _) => self
                 .refresh(inst.provider, &inst.addr, value)
                 .await
                 .map_err(|d| self.place(inst, d))?,
-            None => None,
+            (None, Some(id)) => Some(inst.provider.import(&inst.addr, id).await?),
+            (None, None) => None,
         };
         let change = if !self.is_selected(&inst.addr) {
             // Outside --target: unchanged, but visible to expressions.
@@ -39,10 +42,22 @@ impl Planner {
                 Some(prior) => self.plan_change(inst, prior, config).await?,
             }
         };
-        Ok(Some(PlannedChange {
+        let mut change = PlannedChange {
             prior_dependencies: self.prior_dependencies(&inst.addr),
             ..change
-        }))
+        };
+        change.change.importing = importing;
+        Ok(Some(change))
+    }
+
+    /// The id to import at `addr` when an `import` block names it and state has no object
+    /// there (with one, the block has nothing to do, as in Terraform); never outside
+    /// `--target`.
+    fn importing(&self, addr: &InstanceAddr) -> Option<String> {
+        if self.prior.resources.contains_key(addr) || !self.is_selected(addr) {
+            return None;
+        }
+        locked(&self.imports).get(addr).cloned()
     }
 
     /// A new object: planned by the provider, or from the configuration alone while the

@@ -7,7 +7,9 @@
 //! `outputs` the root outputs, `targets` what `--target` selects.
 
 mod data;
+mod imports;
 mod managed;
+mod moves;
 mod outputs;
 mod removed;
 mod resources;
@@ -19,6 +21,7 @@ use super::{Action, OutputChange, Plan, ResourceChange};
 use crate::address::{ConfigResource, InstanceAddr, ModuleInstance, ResourceAddr};
 use crate::graph::Node;
 use crate::locks::{into_inner, locked};
+use crate::moved::{Move, apply_moves};
 use crate::run::Run;
 use crate::scope::{Expansion, InstanceContext};
 use crate::state::State;
@@ -56,7 +59,10 @@ impl PlannedChange {
 /// A plan and the run it came from, ready to be applied.
 pub struct PlannedRun {
     pub run: Arc<Run>,
+    /// The state planned against: as recorded, with the moves of `moved` blocks made.
     pub prior: State,
+    /// The objects `moved` blocks gave new addresses: recorded first by the apply.
+    pub moves: Vec<Move>,
     /// Instances whose refreshed value differs from state (`None`: gone), to record on apply.
     pub refreshed: BTreeMap<InstanceAddr, Option<Value>>,
     pub changes: Vec<PlannedChange>,
@@ -80,12 +86,20 @@ struct Planner {
     handled: Mutex<HashSet<InstanceAddr>>,
     /// Unfinished creates the plan asked the provider about (see [`unfinished`]).
     looked_for: Mutex<HashSet<InstanceAddr>>,
+    /// What `moved` blocks moved in `prior`.
+    moves: Vec<Move>,
+    /// Instances `import` blocks name that state does not have yet, with their ids.
+    imports: Mutex<BTreeMap<InstanceAddr, String>>,
 }
 
-/// Plans `run` against the prior state.
-pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics> {
+/// Plans `run` against the prior state, once the `moved` blocks have given its objects their
+/// new addresses.
+pub async fn plan(run: Arc<Run>, mut prior: State) -> Result<PlannedRun, Diagnostics> {
+    crate::removed::still_declared(run.module()).into_result(())?;
+    let (moves, move_warnings) = apply_moves(run.module(), &mut prior)?;
+    run.report(move_warnings);
     targets::check_addresses(&run, &prior)?;
-    let planner = Arc::new(Planner::new(run.clone(), prior));
+    let planner = Arc::new(Planner::new(run.clone(), prior, moves));
     let outcome = walk(&run.graph().deps, run.stop_flag(), |node| {
         let planner = planner.clone();
         async move { planner.visit(node).await }
@@ -97,6 +111,9 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
     }
     let mut diags = run.take_diagnostics();
     diags.extend(outcome.panics(|node| run.graph().nodes[node].to_string()));
+    if outcome.is_complete() {
+        diags.extend(planner.moved_instances_still_declared());
+    }
     if run.stop_flag().is_stopped() {
         diags.push(Diagnostic::error(
             "Plan interrupted",
@@ -122,7 +139,7 @@ pub async fn plan(run: Arc<Run>, prior: State) -> Result<PlannedRun, Diagnostics
 }
 
 impl Planner {
-    fn new(run: Arc<Run>, prior: State) -> Planner {
+    fn new(run: Arc<Run>, prior: State, moves: Vec<Move>) -> Planner {
         let mut prior_by_resource: HashMap<_, Vec<InstanceAddr>> = HashMap::new();
         for addr in prior.resources.keys() {
             prior_by_resource
@@ -141,6 +158,8 @@ impl Planner {
             outputs: Mutex::new(Vec::new()),
             handled: Mutex::new(HashSet::new()),
             looked_for: Mutex::new(HashSet::new()),
+            moves,
+            imports: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -158,6 +177,7 @@ impl Planner {
             Node::Output(path, name) if path.is_root() => self.output(&name),
             Node::Output(_, _) if run.options().destroy => Ok(()),
             Node::Output(path, name) => run.eval_module_output(&path, &name),
+            Node::Check(path, name) => run.eval_check(&path, &name),
         };
         match result {
             Ok(()) => true,
@@ -174,6 +194,10 @@ impl Planner {
         let deposed = self.deposed_destroys();
         let mut changes = into_inner(self.changes);
         changes.extend(deposed);
+        for c in changes.iter_mut().filter(|c| c.change.deposed.is_none()) {
+            let moved = self.moves.iter().find(|m| m.to == c.change.addr);
+            c.change.moved_from = moved.map(|m| m.from.clone());
+        }
         changes.sort_by(|a, b| {
             (&a.change.addr, &a.change.deposed).cmp(&(&b.change.addr, &b.change.deposed))
         });
@@ -182,10 +206,12 @@ impl Planner {
         let plan = Plan {
             resource_changes: changes.iter().map(|c| c.change.clone()).collect(),
             output_changes,
+            checks: self.run.take_check_results(),
         };
         PlannedRun {
             run: self.run,
             prior: self.prior,
+            moves: self.moves,
             refreshed: into_inner(self.refreshed),
             changes,
             plan,

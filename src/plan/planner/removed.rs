@@ -67,9 +67,21 @@ impl Planner {
             .keys()
             .filter(|a| !handled.contains(*a))
             .collect();
+        let forgotten: Vec<InstanceAddr> = removed
+            .iter()
+            .filter(|inst| self.is_forgotten(inst))
+            .map(|inst| (*inst).clone())
+            .collect();
+        self.run
+            .report(crate::removed::forgotten_warning(&forgotten));
+        let forgotten = &forgotten;
         let results = futures::future::join_all(removed.into_iter().map(|inst| {
             let planned = async move {
                 match inst.resource.kind {
+                    ResourceKind::Managed if forgotten.contains(inst) => {
+                        self.plan_forget(inst);
+                        Ok(())
+                    }
                     ResourceKind::Managed => {
                         let reason = self.removal_reason(inst);
                         self.plan_delete(inst, reason, None).await
@@ -92,6 +104,30 @@ impl Planner {
                 self.run.report(d);
             }
         }
+    }
+
+    /// Whether a `removed` block with `destroy = false` names an instance the walk did not
+    /// plan (a `destroy` run destroys everything, as asked).
+    fn is_forgotten(&self, inst: &InstanceAddr) -> bool {
+        let root = self.run.module();
+        let forget = crate::removed::naming(root, inst).is_some_and(|r| !r.destroy);
+        forget && !self.run.options().destroy && self.is_selected(inst)
+    }
+
+    /// Plans dropping an instance from state, leaving its object as it is (not refreshed:
+    /// nothing is asked of its provider).
+    fn plan_forget(&self, inst: &InstanceAddr) {
+        let Some(state) = self.prior.resources.get(inst) else {
+            return;
+        };
+        let change = ResourceChange::new(
+            inst.clone(),
+            state.provider.clone(),
+            Action::Forget,
+            Some(state.value()),
+            None,
+        );
+        self.record(PlannedChange::new(change));
     }
 
     /// Why an instance the walk did not plan goes: none for `destroy`, else its block or its

@@ -102,6 +102,10 @@ impl Planner {
             .providers()
             .for_resource(&resource.provider, addr)?;
         let keys: HashSet<Option<InstanceKey>> = instances.iter().map(|(k, _)| k.clone()).collect();
+        if module.is_root() && addr.kind == ResourceKind::Managed {
+            let targets = self.import_targets(resource, &keys)?;
+            locked(&self.imports).extend(targets);
+        }
         let mut diags = self
             .plan_instances(module, resource, &provider, expansion, instances)
             .await;
