@@ -157,3 +157,18 @@ fn provider_functions_are_callable_from_the_console() {
         "<<EOT\n{\n  a  = 1\n  bb = [\"web\"]\n}\nEOT\n(sensitive value)\n"
     );
 }
+
+/// As Terraform's, the console works where there is no stack at all, for trying functions;
+/// it writes nothing there.
+#[test]
+fn works_in_a_directory_without_stack_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ggplan(dir.path(), &["console"], "1 + 1\nupper(\"a\")\nvar.nope\n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, "2\n\"A\"\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("var.nope"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A plan there is still told that there is no stack.
+    let plan = ggplan(dir.path(), &["plan"], "");
+    assert!(String::from_utf8_lossy(&plan.stderr).contains("No stack files"));
+}

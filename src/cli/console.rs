@@ -25,7 +25,14 @@ const INPUT: &str = "<console-input>";
 
 /// Runs the console over standard input; exit 1 if any line failed.
 pub fn console(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> ExitCode {
-    let Some(stack) = stack::load(ui, registry, dir, args) else {
+    let module = match crate::config::load_dir_or_empty(dir) {
+        Ok(module) => module,
+        Err(diags) => {
+            ui.diagnostics(&diags, &[&stack::sources_of(&diags)]);
+            return ExitCode::from(1);
+        }
+    };
+    let Some(stack) = stack::load_with(ui, registry, dir, args, module) else {
         return ExitCode::from(1);
     };
     let state = match stack.store.load() {

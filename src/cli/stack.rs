@@ -120,7 +120,6 @@ fn variable_environment(ui: &Ui) -> Option<Vec<(String, String)>> {
     Some(env)
 }
 
-/// Loads the stack, its variables and its state location.
 /// The root variables' inputs, or `None` when they have errors (printed).
 fn collect_inputs(
     ui: &Ui,
@@ -137,8 +136,20 @@ fn collect_inputs(
     }
 }
 
+/// Loads the stack, its variables and its state location.
 pub fn load(ui: &Ui, registry: &Registry, dir: &Path, args: &RunArgs) -> Option<Stack> {
     let module = load_module(ui, dir)?;
+    load_with(ui, registry, dir, args, module)
+}
+
+/// Loads the variables and the state location of a loaded `module`.
+pub fn load_with(
+    ui: &Ui,
+    registry: &Registry,
+    dir: &Path,
+    args: &RunArgs,
+    module: Module,
+) -> Option<Stack> {
     let env = variable_environment(ui)?;
     let mut cli: Vec<CliInput> = args
         .vars

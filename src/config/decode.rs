@@ -48,6 +48,21 @@ pub fn load_dir(dir: &Path) -> Result<Module, Diagnostics> {
     diags.into_result(module)
 }
 
+/// As [`load_dir`], but a directory without stack files is an empty module rather than an
+/// error (`console` evaluates functions anywhere, as Terraform's does).
+pub fn load_dir_or_empty(dir: &Path) -> Result<Module, Diagnostics> {
+    let mut ignored = Diagnostics::new();
+    if !stack_files(dir, &mut ignored).is_some_and(|paths| paths.is_empty()) {
+        return load_dir(dir);
+    }
+    let mut module = Module {
+        dir: dir.to_path_buf(),
+        ..Module::default()
+    };
+    module.share_sources(&Arc::new(SourceMap::default()));
+    Ok(module)
+}
+
 /// Loads one module directory; `loading` holds the directories of the calls being loaded, to
 /// catch a module that calls itself.
 fn load_module(

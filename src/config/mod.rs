@@ -7,7 +7,7 @@ mod quoted;
 mod source;
 mod type_expr;
 
-pub use decode::load_dir;
+pub use decode::{load_dir, load_dir_or_empty};
 pub use source::{FileId, SourceFile, SourceMap};
 
 use crate::address::{InstanceAddr, ModuleInstance, ModulePath, ProviderAddr, ResourceAddr};
