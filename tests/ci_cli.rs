@@ -1,7 +1,8 @@
 //! The commands and flags a CI script written for Terraform uses: `-lock-timeout` (a run
 //! waits for a held lock, then proceeds), `-lock=false`, `-input=false`, `init`,
 //! `taint`/`untaint`, `state pull`/`state push`, `version -json`, `apply -destroy`, `refresh`
-//! `validate -json`, `-compact-warnings` and the questions for missing variables on a terminal.
+//! `validate -json`, `-compact-warnings`, the questions for missing variables on a terminal and
+//! shell completion.
 
 #[path = "support/binary.rs"]
 mod binary;
@@ -399,4 +400,28 @@ fn missing_variables_are_asked_on_a_terminal_and_never_otherwise() {
         "{}",
         piped.stderr
     );
+}
+
+/// `ggplan completion bash`, sourced by bash, completes commands and their flags.
+#[test]
+fn the_bash_completion_script_completes_commands_and_flags() {
+    let script = format!(
+        "source <({BIN} completion bash)\n\
+         COMP_WORDS=(ggplan pl); COMP_CWORD=1; _ggplan ggplan pl ggplan; echo \"${{COMPREPLY[@]}}\"\n\
+         COMP_WORDS=(ggplan plan --refresh-o); COMP_CWORD=2; _ggplan ggplan --refresh-o plan; \
+         echo \"${{COMPREPLY[@]}}\"\n"
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "plan\n--refresh-only\n"
+    );
+    for shell in ["zsh", "fish", "powershell", "elvish"] {
+        let stack = StackDir::new(TWO);
+        let run = stack.ggplan(&["completion", shell]).expect(0);
+        assert!(run.stdout.contains("refresh-only"), "{shell}");
+    }
 }

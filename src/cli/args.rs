@@ -215,6 +215,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script: `source <(ggplan completion bash)`, or save it where
+    /// the shell loads completions from.
+    Completion {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `ggplan plan`.

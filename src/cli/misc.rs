@@ -270,3 +270,13 @@ fn go_arch() -> &'static str {
         other => other,
     }
 }
+
+/// `ggplan completion SHELL`: the completion script clap derives from the command line's
+/// definition, so it knows every command and flag.
+pub fn completion(ui: &Ui, shell: clap_complete::Shell) -> ExitCode {
+    let mut command = <super::args::Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "ggplan", &mut script);
+    ui.out(&String::from_utf8_lossy(&script));
+    ExitCode::SUCCESS
+}

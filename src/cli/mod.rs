@@ -133,6 +133,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
         }
         Command::ForceUnlock { id, state } => state_cmd::force_unlock(&ui, &state, &id),
         Command::Version { json } => misc::version(&ui, registry, json),
+        Command::Completion { shell } => misc::completion(&ui, shell),
     }
 }
 
