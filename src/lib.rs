@@ -16,6 +16,7 @@ pub mod graph;
 pub mod import;
 pub mod lang;
 pub mod locks;
+pub mod log;
 pub mod migrate;
 pub mod moved;
 pub mod plan;

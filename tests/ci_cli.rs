@@ -425,3 +425,51 @@ fn the_bash_completion_script_completes_commands_and_flags() {
         assert!(run.stdout.contains("refresh-only"), "{shell}");
     }
 }
+
+/// `GGPLAN_LOG` (or `TF_LOG`) logs every provider call with its duration, and the plan and
+/// apply, and never a value: a sensitive one stays out of the log.
+#[test]
+fn the_debug_log_shows_provider_calls_and_timings_without_values() {
+    let stack = StackDir::new(
+        "variable \"pw\" {\n  default   = \"hunter2-in-the-log\"\n  sensitive = true\n}\n\
+         resource \"terraform_data\" \"a\" {\n  input = var.pw\n}\n",
+    );
+    let run = std::process::Command::new(BIN)
+        .args(["apply", ".", "-auto-approve"])
+        .current_dir(stack.dir())
+        .env("GGPLAN_LOG", "debug")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{log}");
+    assert!(
+        log.contains("provider call call=\"apply\" subject=terraform_data.a")
+            && log.contains("elapsed_us=")
+            && log.contains("plan finished")
+            && log.contains("apply finished added=1"),
+        "{log}"
+    );
+    assert!(!log.contains("hunter2-in-the-log"), "{log}");
+    // TF_LOG=json to TF_LOG_PATH: JSON lines in the file, nothing on standard error.
+    let path = stack.dir().join("ggplan.log");
+    let run = std::process::Command::new(BIN)
+        .args(["plan", "."])
+        .current_dir(stack.dir())
+        .env("TF_LOG", "json")
+        .env("TF_LOG_PATH", &path)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert!(!String::from_utf8_lossy(&run.stderr).contains("provider call"));
+    let file = std::fs::read_to_string(&path).unwrap();
+    let first: serde_json::Value = serde_json::from_str(file.lines().next().unwrap()).unwrap();
+    assert_eq!(first["fields"]["message"], "provider call");
+    assert!(!file.contains("hunter2-in-the-log"));
+    let bad = std::process::Command::new(BIN)
+        .args(["plan", "."])
+        .current_dir(stack.dir())
+        .env("GGPLAN_LOG", "verbose")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+}

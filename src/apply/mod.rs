@@ -152,6 +152,18 @@ async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool)
         .0
         .retain(|d| d.severity == Severity::Error || !shown_with_plan.0.contains(d));
     let counts = *locked(&applier.counts);
+    tracing::info!(
+        added = counts.added,
+        changed = counts.changed,
+        destroyed = counts.destroyed,
+        errors = diagnostics
+            .0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        interrupted,
+        "apply finished"
+    );
     drop(applier);
     let _ = writer.join();
     let state = Arc::try_unwrap(shared)

@@ -60,6 +60,10 @@ pub fn main_with(registry: Registry) -> ExitCode {
         ui.error("Cannot change directory", format!("{}: {e}", dir.display()));
         return ExitCode::from(1);
     }
+    if let Err(e) = crate::log::init() {
+        ui.error("Cannot start the debug log", e);
+        return ExitCode::from(1);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Room for the evaluator's deepest allowed nesting in a debug build (reserved

@@ -72,7 +72,15 @@ impl Providers {
             return Ok(ConfigureOutcome::DuringApply);
         }
         let (plain, _) = config.clone().unmark_deep();
-        match instance.provider.configure(&plain).await {
+        let subject = addr.to_string();
+        match logged(
+            "configure",
+            &subject,
+            "provider",
+            instance.provider.configure(&plain),
+        )
+        .await
+        {
             Ok(()) => {
                 self.set(addr, Configuration::Configured(instance));
                 Ok(ConfigureOutcome::Now)
@@ -107,7 +115,14 @@ impl Providers {
         let configured = match config(&instance) {
             Ok(config) => {
                 let (plain, _) = config.unmark_deep();
-                instance.provider.configure(&plain).await
+                let subject = addr.to_string();
+                logged(
+                    "configure",
+                    &subject,
+                    "provider",
+                    instance.provider.configure(&plain),
+                )
+                .await
             }
             Err(diagnostics) => Err(diagnostics),
         };
@@ -258,7 +273,7 @@ impl ResourceProvider<'_> {
                 type_name: &self.type_name,
                 state: &plain,
             };
-            provider.read(request).await
+            logged("read", inst, &self.type_name, provider.read(request)).await
         }
         .map_err(|d| with_context(d, inst, "refreshing", &secrets))?;
         Ok(read.map(|value| self.restore(value, marks, None)))
@@ -285,7 +300,7 @@ impl ResourceProvider<'_> {
                 config: &config_plain,
                 proposed: &proposed,
             };
-            provider.plan(request).await
+            logged("plan", inst, &self.type_name, provider.plan(request)).await
         }
         .map_err(|d| with_context(d, inst, "planning", &secrets))?;
         let mut replace_paths = match &prior_plain {
@@ -321,7 +336,8 @@ impl ResourceProvider<'_> {
         let secrets = Secrets::of(&[(&plain, &marks)]);
         let value = {
             let _permit = self.permits.acquire().await;
-            provider.read_data(&self.type_name, &plain).await
+            let read = provider.read_data(&self.type_name, &plain);
+            logged("read_data", inst, &self.type_name, read).await
         }
         .map_err(|d| with_context(d, inst, "reading", &secrets))?;
         Ok(self.restore(value, marks, None))
@@ -363,7 +379,7 @@ impl ResourceProvider<'_> {
                 planned: planned_plain.as_ref(),
                 config: &config_plain,
             };
-            provider.apply(request).await
+            logged("apply", inst, &self.type_name, provider.apply(request)).await
         };
         Applied {
             new_state: response
@@ -392,7 +408,8 @@ impl ResourceProvider<'_> {
                 config: &plain,
                 since,
             };
-            provider.find_created(request).await
+            let find = provider.find_created(request);
+            logged("find_created", inst, &self.type_name, find).await
         }
         .map_err(|d| {
             with_context(
@@ -414,7 +431,8 @@ impl ResourceProvider<'_> {
         let provider = self.configured(inst)?;
         let imported = {
             let _permit = self.permits.acquire().await;
-            provider.import(&self.type_name, id).await
+            let import = provider.import(&self.type_name, id);
+            logged("import", inst, &self.type_name, import).await
         }
         .map_err(|d| with_context(d, inst, "importing", &Secrets(Vec::new())))?;
         Ok(self.restore(imported, Vec::new(), None))
@@ -457,6 +475,44 @@ impl ResourceProvider<'_> {
 /// Prefixes provider diagnostics with the instance they are about and what was being done.
 /// A call's diagnostics, named after its instance and what it was doing, with the secrets it
 /// was given left out.
+/// Runs one provider call, logged at debug level with its duration and whether it failed
+/// (never its values: the log cannot carry a secret).
+async fn logged<T: CallOutcome>(
+    call: &'static str,
+    subject: &(dyn std::fmt::Display + Sync),
+    type_name: &str,
+    future: impl std::future::Future<Output = T>,
+) -> T {
+    let started = std::time::Instant::now();
+    let outcome = future.await;
+    tracing::debug!(
+        call,
+        subject = %subject,
+        r#type = type_name,
+        elapsed_us = started.elapsed().as_micros() as u64,
+        failed = outcome.failed(),
+        "provider call"
+    );
+    outcome
+}
+
+/// Whether a provider call failed, for the log.
+trait CallOutcome {
+    fn failed(&self) -> bool;
+}
+
+impl<T> CallOutcome for Result<T, Diagnostics> {
+    fn failed(&self) -> bool {
+        self.is_err()
+    }
+}
+
+impl CallOutcome for ggplan_sdk::ApplyResponse {
+    fn failed(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+}
+
 fn with_context(
     diags: Diagnostics,
     inst: &InstanceAddr,

@@ -95,6 +95,7 @@ struct Planner {
 /// Plans `run` against the prior state, once the `moved` blocks have given its objects their
 /// new addresses.
 pub async fn plan(run: Arc<Run>, mut prior: State) -> Result<PlannedRun, Diagnostics> {
+    let started = std::time::Instant::now();
     crate::removed::still_declared(run.module()).into_result(())?;
     let (moves, move_warnings) = apply_moves(run.module(), &mut prior)?;
     run.report(move_warnings);
@@ -135,7 +136,14 @@ pub async fn plan(run: Arc<Run>, mut prior: State) -> Result<PlannedRun, Diagnos
             "planning tasks still running",
         ))
     })?;
-    Ok(planner.finish(diags))
+    let planned = planner.finish(diags);
+    tracing::info!(
+        nodes = planned.run.graph().nodes.len(),
+        changes = planned.plan.resource_changes.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "plan finished"
+    );
+    Ok(planned)
 }
 
 impl Planner {
