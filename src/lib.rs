@@ -21,6 +21,7 @@ pub mod providers;
 pub mod render;
 pub mod run;
 pub mod scope;
+pub mod slots;
 pub mod state;
 pub mod suggest;
 pub mod vars;
