@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scheduler against the bound the graph allows (see docs/benchmarks.md, "Latency").
 #
-#   scripts/bench_scheduler.sh [--runs 3] [--no-terraform]
+#   scripts/bench_scheduler.sh [--runs 3] [--no-terraform] [--ggplan BINARY]
 #
 # Each case is a stack of steps of known duration (scripts/gen_latency_stack.py prints the
 # bound: no schedule at that parallelism can be faster). ggplan applies it from an empty state;
@@ -9,22 +9,27 @@
 # same run), the http case is a plan reading N data sources from a loopback server that answers
 # after a delay (scripts/delay_server.py). Each case also runs with every duration 0, which is
 # the tool's own cost for the graph (start-up, plan, state). Prints a Markdown table: the median
-# wall time, the bound, their ratio.
+# wall time, the bound, their ratio. --ggplan measures that binary (one saved before a change)
+# instead of building the release binary.
 set -euo pipefail
 
 runs=3
 terraform=true
+ggplan=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --runs) runs="$2"; shift 2 ;;
         --no-terraform) terraform=false; shift ;;
-        *) echo "usage: $0 [--runs 3] [--no-terraform]" >&2; exit 2 ;;
+        --ggplan) ggplan="$2"; shift 2 ;;
+        *) echo "usage: $0 [--runs 3] [--no-terraform] [--ggplan BINARY]" >&2; exit 2 ;;
     esac
 done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin ggplan
-ggplan="$root/target/release/ggplan"
+if [[ -z "$ggplan" ]]; then
+    cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin ggplan
+    ggplan="$root/target/release/ggplan"
+fi
 work="$(mktemp -d)"
 cleanup() {
     for pid in "$work"/server-*.pid; do [[ -f "$pid" ]] && kill "$(cat "$pid")" 2>/dev/null || true; done

@@ -43,17 +43,18 @@ def main() -> None:
 
     class Slow(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            # Counted while it waits: the client has its answer only after `leave`.
             stats.enter()
             try:
                 time.sleep(args.delay)
-                body = b"ok\n"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
             finally:
                 stats.leave()
+            body = b"ok\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, *_args) -> None:
             pass
