@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
 # Benchmarks of the release build on generated stacks of terraform_data (see docs/benchmarks.md).
 #
-#   scripts/bench.sh [--sizes "1000 10000"] [--runs 3] [--callgrind]
+#   scripts/bench.sh [--sizes "1000 10000"] [--runs 3] [--callgrind] [--ggplan BINARY]
 #
 # For each size N: generate a stack (scripts/gen_stack.py), then --runs times from an empty
 # state: plan --refresh=false (all creates), apply --auto-approve, plan --refresh=false (no-op),
 # plan (no-op, with refresh), destroy --auto-approve. Prints a Markdown table of the median
-# wall time and the largest peak RSS of each step. --callgrind also counts the instructions of
-# the no-op plan of the largest size (slow: valgrind runs it about 50 times slower).
+# wall time, the median CPU time (user + system) and the largest peak RSS of each step. --callgrind also counts the instructions of
+# the no-op plan of the largest size (slow: valgrind runs it about 50 times slower). --ggplan
+# measures that binary (one saved before a change) instead of building the release binary.
 set -euo pipefail
 
 sizes="1000 10000"
 runs=3
 callgrind=false
+ggplan=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --sizes) sizes="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --callgrind) callgrind=true; shift ;;
-        *) echo "usage: $0 [--sizes \"1000 10000\"] [--runs 3] [--callgrind]" >&2; exit 2 ;;
+        --ggplan) ggplan="$2"; shift 2 ;;
+        *) echo "usage: $0 [--sizes \"1000 10000\"] [--runs 3] [--callgrind] [--ggplan BINARY]" >&2; exit 2 ;;
     esac
 done
 
@@ -28,24 +31,26 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin ggplan
-ggplan="$root/target/release/ggplan"
+if [[ -z "$ggplan" ]]; then
+    cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin ggplan
+    ggplan="$root/target/release/ggplan"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# measure NAME ARGS...: runs ggplan ARGS, appends "NAME seconds KiB" to $work/times.
+# measure NAME ARGS...: runs ggplan ARGS, appends "NAME seconds KiB cpu-seconds" to $work/times.
 measure() {
     local name="$1"; shift
-    if ! /usr/bin/time -o "$work/time" -f "%e %M" "$ggplan" "$@" >"$work/out" 2>&1; then
+    if ! /usr/bin/time -o "$work/time" -f "%e %M %U %S" "$ggplan" "$@" >"$work/out" 2>&1; then
         echo "bench: ggplan $* failed:" >&2
         tail -20 "$work/out" >&2
         exit 1
     fi
-    echo "$name $(cat "$work/time")" >>"$work/times"
+    echo "$name $(awk '{ print $1, $2, $3 + $4 }' "$work/time")" >>"$work/times"
 }
 
-echo "| N | step | wall (median of $runs) | peak RSS (max) |"
-echo "|---|---|---|---|"
+echo "| N | step | wall (median of $runs) | CPU (median) | peak RSS (max) |"
+echo "|---|---|---|---|---|"
 for n in $sizes; do
     stack="$work/stack-$n"
     python3 "$root/scripts/gen_stack.py" --instances "$n" --out "$stack"
@@ -59,7 +64,7 @@ for n in $sizes; do
         measure "plan with refresh, full state (no-op)" plan "$stack" --state "$state"
         measure "destroy" destroy "$stack" --auto-approve --refresh=false --state "$state"
     done
-    awk -v first="$(printf "%'d" "$n")" -f "$root/scripts/summarize_times.awk" "$work/times"
+    awk -v cpu=1 -v first="$(printf "%'d" "$n")" -f "$root/scripts/summarize_times.awk" "$work/times"
 done
 
 if $callgrind; then

@@ -26,6 +26,7 @@ pub mod removed;
 pub mod render;
 pub mod run;
 pub mod scope;
+pub mod slots;
 pub mod state;
 pub mod suggest;
 pub mod vars;

@@ -2,7 +2,10 @@
 //! dependencies have finished, a failed node's dependents are skipped (independent branches
 //! go on), and a stop request lets running nodes finish but starts no new one.
 //!
-//! Plan and apply both walk with this; what a visit does is theirs.
+//! Plan and apply both walk with this; what a visit does is theirs. Each visit runs with its
+//! node's [`priority`], the number of steps on the longest chain of dependents behind it: the
+//! run's parallelism slots (`slots`) go to the highest first, so a long chain starts its next
+//! step before independent work that can wait.
 
 use ggplan_sdk::{Diagnostic, Diagnostics};
 use std::collections::{BTreeSet, HashMap};
@@ -10,6 +13,39 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::JoinSet;
+
+tokio::task_local! {
+    static PRIORITY: u32;
+}
+
+/// The priority of the node whose visit is running (0 outside a walk).
+pub fn priority() -> u32 {
+    PRIORITY.try_with(|p| *p).unwrap_or(0)
+}
+
+/// For each node, the number of nodes on the longest chain of its dependents (0 for a node
+/// nothing depends on).
+fn chain_lengths(dependents: &[Vec<usize>], waiting: &[usize]) -> Vec<u32> {
+    // Kahn's order from the roots; then lengths from the leaves back.
+    let mut waiting = waiting.to_vec();
+    let mut order: Vec<usize> = (0..waiting.len()).filter(|i| waiting[*i] == 0).collect();
+    let mut next = 0;
+    while let Some(&node) = order.get(next) {
+        next += 1;
+        for &d in &dependents[node] {
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                order.push(d);
+            }
+        }
+    }
+    let mut lengths = vec![0u32; dependents.len()];
+    for &node in order.iter().rev() {
+        let longest = dependents[node].iter().map(|d| lengths[*d] + 1).max();
+        lengths[node] = longest.unwrap_or(0);
+    }
+    lengths
+}
 
 /// Set to ask a walk to stop starting nodes (Ctrl-C).
 #[derive(Debug, Clone, Default)]
@@ -80,6 +116,7 @@ where
             dependents[*d].push(node);
         }
     }
+    let priorities = chain_lengths(&dependents, &waiting);
     let mut outcome = WalkOutcome::default();
     let mut running = JoinSet::new();
     let mut task_nodes = HashMap::new();
@@ -90,7 +127,7 @@ where
                 skip_with_dependents(node, &dependents, &mut outcome.skipped);
                 continue;
             }
-            let handle = running.spawn(visit(node));
+            let handle = running.spawn(PRIORITY.scope(priorities[node], visit(node)));
             task_nodes.insert(handle.id(), node);
         }
         let Some(joined) = running.join_next_with_id().await else {
@@ -136,6 +173,7 @@ fn skip_with_dependents(node: usize, dependents: &[Vec<usize>], skipped: &mut BT
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
     use std::sync::Mutex;
     use std::sync::atomic::AtomicUsize;
     use std::time::Duration;
@@ -146,6 +184,25 @@ mod tests {
             d[*from].insert(*to);
         }
         d
+    }
+
+    #[tokio::test]
+    async fn a_visit_runs_with_the_length_of_the_longest_chain_behind_it() {
+        // 0 <- 1 <- 2 <- 3, 0 <- 4, and 5 alone.
+        let d = deps(&[(1, 0), (2, 1), (3, 2), (4, 0)], 6);
+        let seen = Arc::new(Mutex::new(BTreeMap::new()));
+        let outcome = walk(&d, &StopFlag::default(), |n| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().insert(n, priority());
+                true
+            }
+        })
+        .await;
+        assert!(outcome.is_complete());
+        let seen: Vec<u32> = seen.lock().unwrap().values().copied().collect();
+        assert_eq!(seen, [3, 2, 1, 0, 0, 0]);
+        assert_eq!(priority(), 0);
     }
 
     #[tokio::test]

@@ -30,9 +30,10 @@ impl Committer {
             while let Ok(first) = rx.recv() {
                 let mut batches = vec![first];
                 batches.extend(rx.try_iter());
+                // Taken, not copied: the batches keep only their acknowledgement channels.
                 let entries: Vec<JournalEntry> = batches
-                    .iter()
-                    .flat_map(|b| b.entries.iter().cloned())
+                    .iter_mut()
+                    .flat_map(|b| std::mem::take(&mut b.entries))
                     .collect();
                 let result = journal.append(&entries).map_err(|e| e.to_string());
                 if result.is_ok() {

@@ -8,25 +8,43 @@ use super::ui::Ui;
 use crate::address::InstanceAddr;
 use crate::apply::{ApplyOutcome, apply, apply_refresh_only};
 use crate::events::{Discard, Event, EventSink};
+use crate::locks::locked;
 use crate::plan::{PlannedRun, plan};
 use crate::providers::Registry;
+use crate::render::live::Live;
 use crate::render::{Style, json_events, progress};
 use crate::run::RunOptions;
 use crate::state::{LockGuard, State, StateStore};
 use crate::walk::StopFlag;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
-/// Prints progress events as they come, for people.
+/// Prints progress events as they come, for people: every line, or on a terminal at most
+/// [`Live::LINES_PER_SECOND`] a second and a summary of the rest.
 struct HumanEvents {
     style: Style,
+    live: Option<Mutex<Live>>,
 }
 
 impl EventSink for HumanEvents {
     fn emit(&self, event: Event) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{}", progress::line(&event, &self.style));
+        let line = progress::line(&event, &self.style);
+        let lines = match &self.live {
+            Some(live) => locked(live).lines(&event, line, Instant::now()),
+            None => vec![line],
+        };
+        print_lines(&lines);
+    }
+}
+
+impl Drop for HumanEvents {
+    /// What the last second held back, once the run is over.
+    fn drop(&mut self) {
+        if let Some(summary) = self.live.as_ref().and_then(|live| locked(live).summary()) {
+            print_lines(&[summary]);
+        }
     }
 }
 
@@ -55,7 +73,13 @@ pub(super) fn events_for(ui: &Ui, json: bool, format: Format) -> Arc<dyn EventSi
         print_lines(&[json_events::version()]);
         Arc::new(JsonEvents)
     } else if format == Format::Human {
-        Arc::new(HumanEvents { style: ui.style })
+        let live = std::io::stdout()
+            .is_terminal()
+            .then(|| Mutex::new(Live::new(Instant::now())));
+        Arc::new(HumanEvents {
+            style: ui.style,
+            live,
+        })
     } else {
         Arc::new(Discard)
     }

@@ -10,6 +10,7 @@ pub mod drift;
 pub mod human;
 pub mod json;
 pub mod json_events;
+pub mod live;
 pub mod markdown;
 pub mod progress;
 pub mod schema_doc;

@@ -20,6 +20,7 @@ use crate::lang::functions::{FunctionContext, working_dir};
 use crate::locks::{locked, read, write};
 use crate::providers::{Providers, Registry};
 use crate::scope::{Expansion, InstanceContext, ResourceValues, Scope};
+use crate::slots::{Slot, Slots};
 use crate::walk::StopFlag;
 use ggplan_sdk::{Diagnostic, Diagnostics, Schema, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -76,8 +77,8 @@ pub struct Run {
     stop: StopFlag,
     /// At most the run's parallelism of instances planned or applied at once. Taken before an
     /// instance's first provider call, so that after a stop nothing new starts however many
-    /// instances were ready.
-    slots: tokio::sync::Semaphore,
+    /// instances were ready; the step with the longest chain behind it is served first.
+    slots: Slots,
 }
 
 impl Run {
@@ -109,7 +110,7 @@ impl Run {
             provider_functions: registry.functions(),
         };
         let targeted = target_closure(&graph, &options.targets);
-        let slots = tokio::sync::Semaphore::new(options.parallelism.max(1));
+        let slots = Slots::new(options.parallelism);
         Ok(Run {
             targeted,
             providers: Providers::new(registry, options.parallelism),
@@ -141,9 +142,9 @@ impl Run {
     }
 
     /// A slot to plan or apply one instance in, or `None` once a stop was asked for: the
-    /// instance is then not started.
-    pub async fn slot(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        let slot = self.slots.acquire().await.ok()?;
+    /// instance is then not started. Waiting steps get slots by their walk priority.
+    pub async fn slot(&self) -> Option<Slot<'_>> {
+        let slot = self.slots.acquire(crate::walk::priority()).await;
         (!self.stop.is_stopped()).then_some(slot)
     }
 

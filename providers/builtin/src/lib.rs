@@ -6,14 +6,16 @@
 //! | `random`    | `random_password`, `random_string`, `random_id` | —                                    |
 //! | `local`     | `local_file`, `local_sensitive_file`            | `local_file`, `local_sensitive_file` |
 //! | `http`      | —                                               | `http`                               |
+//! | `time`      | `time_sleep`                                    | —                                    |
 //!
 //! The `terraform` provider also offers Terraform 1.8's functions `encode_tfvars`,
 //! `decode_tfvars` and `encode_expr` (`provider::terraform::NAME(...)`).
 //!
 //! Each follows the behaviour of its Terraform namesake (Terraform 1.15's built-in
-//! `terraform_data`, `hashicorp/random` v3, `hashicorp/local` v2, `hashicorp/http` v3): the same attributes, defaults,
-//! replacement rules and import ids, so a `.tf` file that uses them plans the same here. Where a
-//! provider deliberately differs, its module says so.
+//! `terraform_data`, `hashicorp/random` v3, `hashicorp/local` v2, `hashicorp/http` v3,
+//! `hashicorp/time` v0.13): the same attributes, defaults, replacement rules and import ids, so
+//! a `.tf` file that uses them plans the same here. Where a provider deliberately differs, its
+//! module says so.
 //!
 //! The engine reaches them through [`factories`]; it maps a type to its provider by the prefix
 //! before the first underscore (`random_password` -> `random`).
@@ -25,17 +27,20 @@ mod random;
 mod terraform_data;
 mod terraform_functions;
 mod terraform_remote_state;
+mod time;
 
 use ggplan_sdk::typed::factory;
 use ggplan_sdk::{Diagnostic, Diagnostics, Number, ProviderFactory, Value};
 
-/// The built-in providers, named as in stack files: `terraform`, `random`, `local`, `http`.
+/// The built-in providers, named as in stack files: `terraform`, `random`, `local`, `http`,
+/// `time`.
 pub fn factories() -> Vec<ProviderFactory> {
     vec![
         factory::<terraform_data::Terraform>(),
         factory::<random::Random>(),
         factory::<local::Local>(),
         factory::<http::Http>(),
+        factory::<time::Time>(),
     ]
 }
 
@@ -114,7 +119,7 @@ mod tests {
             assert!(count > 0, "{} offers no types", factory.name);
         }
         let names: Vec<_> = factories().iter().map(|f| f.name).collect();
-        assert_eq!(names, ["terraform", "random", "local", "http"]);
+        assert_eq!(names, ["terraform", "random", "local", "http", "time"]);
     }
 
     #[test]

@@ -173,9 +173,30 @@ impl Value {
 
     /// Removes every sensitive mark and returns the paths that carried one.
     pub fn unmark_deep(self) -> (Value, Vec<AttrPath>) {
+        // Most values hold no secret: nothing to rebuild then (a scan allocates nothing).
+        if !self.contains_sensitive() {
+            return (self, Vec::new());
+        }
         let mut paths = Vec::new();
         let value = unmark_into(self, &AttrPath::root(), &mut paths);
         (value, paths)
+    }
+
+    /// Whether the two values are equal once their sensitive marks are removed, without
+    /// copying either.
+    pub fn eq_unmarked(&self, other: &Value) -> bool {
+        match (self.peel(), other.peel()) {
+            (Value::List(a), Value::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(a, b)| a.eq_unmarked(b))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.eq_unmarked(vb))
+            }
+            (a, b) => a == b,
+        }
     }
 
     /// Marks the parts of the value at `paths` sensitive (paths that do not exist are ignored).
@@ -386,6 +407,9 @@ fn unmark_into(value: Value, path: &AttrPath, paths: &mut Vec<AttrPath>) -> Valu
         Value::Map(map) => Value::Map(
             map.into_iter()
                 .map(|(k, v)| {
+                    if !v.contains_sensitive() {
+                        return (k, v);
+                    }
                     let child = path.key(&k);
                     (k, unmark_into(v, &child, paths))
                 })
@@ -432,6 +456,33 @@ mod tests {
         assert_eq!(Number::parse("1e3"), Some(Number::Int(1000)));
         assert_eq!(Number::parse(" 1"), None);
         assert_eq!(Number::parse("abc"), None);
+    }
+
+    #[test]
+    fn values_compare_without_their_marks() {
+        let plain = Value::object([
+            ("a", Value::string("x")),
+            ("b", Value::List(vec![Value::int(1), Value::int(2)])),
+        ]);
+        let marked = Value::object([
+            ("a", Value::string("x").into_sensitive()),
+            (
+                "b",
+                Value::List(vec![Value::int(1), Value::int(2).into_sensitive()]).into_sensitive(),
+            ),
+        ]);
+        assert!(plain.eq_unmarked(&marked) && marked.eq_unmarked(&plain));
+        let other = Value::object([
+            ("a", Value::string("x")),
+            ("b", Value::List(vec![Value::int(1)])),
+        ]);
+        assert!(!plain.eq_unmarked(&other));
+        let renamed = Value::object([("a", Value::string("x")), ("c", Value::Null)]);
+        assert!(
+            !Value::object([("a", Value::string("x")), ("b", Value::Null)]).eq_unmarked(&renamed)
+        );
+        assert!(!Value::List(vec![]).eq_unmarked(&Value::Map(BTreeMap::new())));
+        assert_eq!(plain.clone().unmark_deep(), (plain, Vec::new()));
     }
 
     #[test]

@@ -123,7 +123,7 @@ impl Planner {
                 .await;
         }
         self.run.report(warnings);
-        let unchanged = value.clone().unmark_deep().0 == prior.clone().unmark_deep().0;
+        let unchanged = value.eq_unmarked(&prior);
         let action = if unchanged {
             Action::NoOp
         } else {
