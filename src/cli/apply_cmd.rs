@@ -14,6 +14,7 @@ use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
 use crate::providers::Registry;
 use crate::render::{self, json_events};
+use crate::config::BackendBlock;
 use crate::state::StateStore;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -271,14 +272,20 @@ fn saved_stack(ui: &Ui, file: &PlanFile, args: &RunArgs) -> Option<Stack> {
         ui.error("Saved plan is stale", e.to_string());
         return None;
     }
-    let state_path = args
-        .state
-        .clone()
-        .unwrap_or_else(|| file.state_path.clone());
+    // A pg backend is the stack's own block (its files are unchanged); a local file is the
+    // one the plan was made against.
+    let store = match &module.backend {
+        Some(BackendBlock::Pg(_)) if args.state.is_none() => {
+            stack::backend_or_report(ui, None, &file.stack_dir, Some(&module))?
+        }
+        _ => Box::new(StateStore::new(
+            args.state.clone().unwrap_or_else(|| file.state_path.clone()),
+        )),
+    };
     Some(Stack {
         module: Arc::new(module),
         variables: file.variables(),
         var_sources: Default::default(),
-        store: StateStore::new(state_path),
+        store,
     })
 }

@@ -4,7 +4,7 @@ mod provisioner;
 
 use super::type_expr::parse_type;
 use super::{
-    Attr, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend,
+    Attr, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local, BackendBlock, PgBackendBlock,
     Module, ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Variable, literal,
 };
 use crate::address::{ProviderAddr, ResourceAddr};
@@ -516,14 +516,16 @@ impl Decoder<'_> {
                 nested.labels.first().map(String::as_str),
             ) {
                 ("backend", Some("local")) => self.local_backend(nested),
+                ("backend", Some("pg")) => self.pg_backend(nested),
                 ("backend", kind) => self.error(
                     Some(nested.span.clone()),
                     "Unsupported backend",
                     format!(
                         "ggplan keeps state in a local file (backend \"local\" with path, or \
-                         --state PATH), not in backend {:?}. Planning against an empty local \
-                         state while yours is elsewhere would plan to create everything again: \
-                         copy the state to a local file and remove this block.",
+                         --state PATH) or in PostgreSQL (backend \"pg\"), not in backend {:?}. \
+                         Planning against an empty local state while yours is elsewhere would \
+                         plan to create everything again: copy the state to a local file or \
+                         PostgreSQL and change this block.",
                         kind.unwrap_or_default()
                     ),
                 ),
@@ -545,8 +547,31 @@ impl Decoder<'_> {
         if let Some(attr) = block.body.attributes.get("path")
             && let Some(path) = self.literal_string(attr)
         {
-            self.module.backend = Some(LocalBackend { path: path.into() });
+            self.module.backend = Some(BackendBlock::Local { path: path.into() });
         }
+    }
+
+    /// `backend "pg" { conn_str = "..." ... }`: Terraform's arguments, each a literal.
+    fn pg_backend(&mut self, block: &Block) {
+        const STRINGS: [&str; 2] = ["conn_str", "schema_name"];
+        const FLAGS: [&str; 3] = [
+            "skip_schema_creation",
+            "skip_table_creation",
+            "skip_index_creation",
+        ];
+        let allowed: Vec<&str> = STRINGS.iter().chain(&FLAGS).copied().collect();
+        self.reject_unknown(&block.body, &allowed, "the pg backend");
+        let attrs = &block.body.attributes;
+        let mut string = |name| attrs.get(name).and_then(|a| self.literal_string(a));
+        let (conn_str, schema_name) = (string("conn_str"), string("schema_name"));
+        let mut flag = |name| attrs.get(name).map(|a| self.literal_bool(a));
+        self.module.backend = Some(BackendBlock::Pg(PgBackendBlock {
+            conn_str,
+            schema_name,
+            skip_schema_creation: flag("skip_schema_creation"),
+            skip_table_creation: flag("skip_table_creation"),
+            skip_index_creation: flag("skip_index_creation"),
+        }));
     }
 
     fn provider(&mut self, block: hcl_edit::structure::Block) {
@@ -1266,7 +1291,10 @@ output "o" {
 "#,
         )])
         .unwrap();
-        assert_eq!(m.backend.unwrap().path.to_str(), Some("x.json"));
+        let Some(BackendBlock::Local { path }) = m.backend else {
+            panic!("{:?}", m.backend)
+        };
+        assert_eq!(path.to_str(), Some("x.json"));
         let aliased = ProviderAddr::parse("random.b").unwrap();
         assert!(m.providers.contains_key(&aliased));
         assert_eq!(m.variables["nodes"].ty.to_string(), "map(string)");

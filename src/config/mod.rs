@@ -226,10 +226,24 @@ pub struct Resource {
     pub range: SourceRange,
 }
 
-/// `terraform { backend "local" { path = "..." } }`.
+/// Where the stack's state lives: its `terraform { backend "..." { ... } }` block.
 #[derive(Debug, Clone)]
-pub struct LocalBackend {
-    pub path: PathBuf,
+pub enum BackendBlock {
+    /// `backend "local" { path = "..." }`.
+    Local { path: PathBuf },
+    /// `backend "pg" { ... }` as written; the `PG_*` environment variables fill in what it
+    /// leaves out when the backend is opened.
+    Pg(PgBackendBlock),
+}
+
+/// The arguments of Terraform's `backend "pg"` block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PgBackendBlock {
+    pub conn_str: Option<String>,
+    pub schema_name: Option<String>,
+    pub skip_schema_creation: Option<bool>,
+    pub skip_table_creation: Option<bool>,
+    pub skip_index_creation: Option<bool>,
 }
 
 /// A `module "name" { source = "./dir" ... }` block and the module it loads.
@@ -256,7 +270,7 @@ pub struct Module {
     pub outputs: BTreeMap<String, Output>,
     pub providers: BTreeMap<ProviderAddr, ProviderBlock>,
     pub resources: BTreeMap<ResourceAddr, Resource>,
-    pub backend: Option<LocalBackend>,
+    pub backend: Option<BackendBlock>,
     pub calls: BTreeMap<String, ModuleCall>,
 }
 
