@@ -180,7 +180,11 @@ fn apply_plan_and_destroy_keep_the_state_in_the_database() {
     assert_eq!(journal, 0, "the persist folded the journal in");
 
     let plan = copy.run(&["plan", "-detailed-exitcode"]).expect(0);
-    assert!(plan.stdout.contains("no changes are needed"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("no changes are needed"),
+        "{}",
+        plan.stdout
+    );
     assert_eq!(copy.instances().len(), 3);
     let second = Copy::new(&schema, 3, "0");
     assert_eq!(second.instances().len(), 3, "another working copy sees it");
@@ -210,7 +214,11 @@ fn a_second_apply_is_refused_naming_the_holder_or_waits_with_lock_timeout() {
 
     let (waiter, waiter_out) = third.spawn(&["apply", "-auto-approve", "-lock-timeout=120s"]);
     let first_run = finish(child, out);
-    assert_eq!(first_run.code, 0, "{}{}", first_run.stdout, first_run.stderr);
+    assert_eq!(
+        first_run.code, 0,
+        "{}{}",
+        first_run.stdout, first_run.stderr
+    );
     let waited = finish(waiter, waiter_out);
     assert_eq!(waited.code, 0, "{}{}", waited.stdout, waited.stderr);
     assert!(waited.all().contains("No changes"), "{}", waited.all());
@@ -237,15 +245,26 @@ fn kill_9_during_an_apply_loses_no_completed_change() {
         .query(&format!("SELECT 1 FROM {schema}.states"), &[])
         .unwrap();
     let journal: i64 = db
-        .query_one(&format!("SELECT count(*) FROM {schema}.ggplan_journal"), &[])
+        .query_one(
+            &format!("SELECT count(*) FROM {schema}.ggplan_journal"),
+            &[],
+        )
         .unwrap()
         .get(0);
-    assert!(saved.is_empty() && journal > 0, "{} rows, {journal} journal rows", saved.len());
+    assert!(
+        saved.is_empty() && journal > 0,
+        "{} rows, {journal} journal rows",
+        saved.len()
+    );
 
     let before = completed_ids(&copy, &completed);
     copy.run(&["apply", "-auto-approve"]).expect(0);
     assert_eq!(copy.ids().len(), 40);
-    assert_eq!(completed_ids(&copy, &completed), before, "completed ones were made again");
+    assert_eq!(
+        completed_ids(&copy, &completed),
+        before,
+        "completed ones were made again"
+    );
     copy.run(&["plan", "-detailed-exitcode"]).expect(0);
 }
 
@@ -279,7 +298,11 @@ fn the_database_ending_the_session_mid_apply_is_a_clear_error_and_the_next_run_r
     let before = completed_ids(&copy, &completed);
     copy.run(&["apply", "-auto-approve"]).expect(0);
     assert_eq!(copy.ids().len(), 30);
-    assert_eq!(completed_ids(&copy, &completed), before, "completed ones were made again");
+    assert_eq!(
+        completed_ids(&copy, &completed),
+        before,
+        "completed ones were made again"
+    );
 }
 
 /// The ids of the instances at `completed` (those reported complete before a kill or a cut:
@@ -327,13 +350,23 @@ fn a_stale_serial_is_never_written_over_a_newer_state() {
     a.persist(&mut ours).unwrap();
     let err = b.persist(&mut stale).unwrap_err();
     assert!(
-        matches!(err, StateError::SerialConflict { on_disk: 2, ours: 1, .. }),
+        matches!(
+            err,
+            StateError::SerialConflict {
+                on_disk: 2,
+                ours: 1,
+                ..
+            }
+        ),
         "{err}"
     );
     assert_eq!(stale.serial, 1, "the failed write left the state as it was");
     assert_eq!(stored_serial(&schema), 2);
     let foreign = b.persist(&mut ggplan::state::State::new()).unwrap_err();
-    assert!(matches!(foreign, StateError::LineageMismatch { .. }), "{foreign}");
+    assert!(
+        matches!(foreign, StateError::LineageMismatch { .. }),
+        "{foreign}"
+    );
 
     // Writers racing from one serial, each on its own connection: exactly one wins.
     let base = a.load().unwrap();
@@ -364,7 +397,11 @@ fn a_terraform_state_in_the_table_is_refused_and_left_as_it_is() {
     )
     .unwrap();
     let refused = copy.run(&["apply", "-auto-approve"]).expect(1);
-    assert!(refused.all().contains("is a Terraform state"), "{}", refused.all());
+    assert!(
+        refused.all().contains("is a Terraform state"),
+        "{}",
+        refused.all()
+    );
     let data: String = db
         .query_one(&format!("SELECT data FROM {schema}.states"), &[])
         .unwrap()
@@ -396,10 +433,18 @@ fn bad_connection_settings_are_clear_errors_without_the_password() {
             .unwrap(),
     );
     let text = run.all();
-    assert!(text.contains("Connection refused") && text.contains("conn_str"), "{text}");
+    assert!(
+        text.contains("Connection refused") && text.contains("conn_str"),
+        "{text}"
+    );
     assert!(!text.contains("secret-0417"), "{text}");
 
-    let run = Run::of(copy.command(&["plan"]).env_remove("PG_CONN_STR").output().unwrap());
+    let run = Run::of(
+        copy.command(&["plan"])
+            .env_remove("PG_CONN_STR")
+            .output()
+            .unwrap(),
+    );
     assert!(run.all().contains("PG_CONN_STR"), "{}", run.all());
     assert!(!copy.local_state_dir().exists());
 }

@@ -9,12 +9,12 @@ use super::pipeline::{
 use super::stack::{self, Stack};
 use super::state_cmd;
 use super::ui::Ui;
+use crate::config::BackendBlock;
 use crate::drift;
 use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
 use crate::providers::Registry;
 use crate::render::{self, json_events};
-use crate::config::BackendBlock;
 use crate::state::StateStore;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -279,7 +279,9 @@ fn saved_stack(ui: &Ui, file: &PlanFile, args: &RunArgs) -> Option<Stack> {
             stack::backend_or_report(ui, None, &file.stack_dir, Some(&module))?
         }
         _ => Box::new(StateStore::new(
-            args.state.clone().unwrap_or_else(|| file.state_path.clone()),
+            args.state
+                .clone()
+                .unwrap_or_else(|| file.state_path.clone()),
         )),
     };
     Some(Stack {

@@ -74,7 +74,7 @@ pub enum Command {
         /// Accepted for scripts: init never asks anything.
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
         input: bool,
-        /// Refused: ggplan's only backend is local, set in the backend block itself.
+        /// Refused: a backend is set by its block and the environment, on every command.
         #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
         backend_config: Vec<String>,
     },

@@ -4,8 +4,9 @@ mod provisioner;
 
 use super::type_expr::parse_type;
 use super::{
-    Attr, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local, BackendBlock, PgBackendBlock,
-    Module, ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Variable, literal,
+    Attr, BackendBlock, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local,
+    Module, ModuleCall, Output, PgBackendBlock, ProviderBlock, Repetition, Resource, SourceMap,
+    Variable, literal,
 };
 use crate::address::{ProviderAddr, ResourceAddr};
 use crate::suggest::did_you_mean;
@@ -533,7 +534,8 @@ impl Decoder<'_> {
                     Some(nested.span.clone()),
                     "Unsupported cloud block",
                     "ggplan does not run in HCP Terraform: its state is a local file (backend \
-                     \"local\" with path, or --state PATH). Remove the cloud block."
+                     \"local\" with path, or --state PATH) or in PostgreSQL (backend \"pg\"). \
+                     Remove the cloud block."
                         .into(),
                 ),
                 _ => {}

@@ -355,8 +355,12 @@ mod tests {
             timeout: Duration::from_millis(ms),
         };
         let mut reported = 0;
-        let err =
-            wait_for(policy(300), |_| reported += 1, || LockGuard::acquire(&path, "plan")).unwrap_err();
+        let err = wait_for(
+            policy(300),
+            |_| reported += 1,
+            || LockGuard::acquire(&path, "plan"),
+        )
+        .unwrap_err();
         assert!(matches!(err, StateError::Locked { .. }), "{err}");
         assert_eq!(reported, 1);
 
@@ -390,7 +394,8 @@ mod tests {
             enabled: true,
             timeout: Duration::from_secs(60),
         };
-        let err = wait_for(policy, |_| (), || LockGuard::acquire(store.path(), "plan")).unwrap_err();
+        let err =
+            wait_for(policy, |_| (), || LockGuard::acquire(store.path(), "plan")).unwrap_err();
         assert!(
             matches!(err, StateError::Locked { stale: true, .. }),
             "{err}"

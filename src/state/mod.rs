@@ -27,13 +27,13 @@ mod id;
 mod journal;
 mod lock;
 
+pub use backend::{
+    Backend, JournalWriter, PgBackend, PgSettings, StateLock, StateStore, default_state_path,
+};
 pub use error::StateError;
 pub(crate) use file::create_private;
 pub use journal::{Journal, JournalEntry};
 pub use lock::{LockGuard, LockInfo, LockPolicy, force_unlock};
-pub use backend::{
-    Backend, JournalWriter, PgBackend, PgSettings, StateLock, StateStore, default_state_path,
-};
 
 use crate::address::{InstanceAddr, ProviderAddr};
 use ggplan_sdk::{AttrPath, Number, Value};

@@ -2,7 +2,9 @@
 
 use super::{Backend, JournalWriter, StateLock};
 use crate::state::document::{self, check_replaceable, encode_next};
-use crate::state::file::{read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent};
+use crate::state::file::{
+    read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent,
+};
 use crate::state::journal::{self, Journal};
 use crate::state::lock::{LockGuard, force_unlock};
 use crate::state::{State, StateError};

@@ -42,14 +42,20 @@ impl PgSettings {
         block: &PgBackendBlock,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<PgSettings, String> {
-        let conn_str = block.conn_str.clone().or_else(|| env("PG_CONN_STR")).ok_or(
-            "backend \"pg\" needs a connection string: set conn_str in the block or the \
+        let conn_str = block
+            .conn_str
+            .clone()
+            .or_else(|| env("PG_CONN_STR"))
+            .ok_or(
+                "backend \"pg\" needs a connection string: set conn_str in the block or the \
              PG_CONN_STR environment variable (a postgres:// URL or libpq key=value pairs)",
-        )?;
+            )?;
         let mut secrets = written_secrets(&conn_str);
         let mut config = postgres::Config::from_str(&conn_str).map_err(|e| {
             scrub_all(
-                &format!("conn_str (or PG_CONN_STR) is not a valid PostgreSQL connection string: {e}"),
+                &format!(
+                    "conn_str (or PG_CONN_STR) is not a valid PostgreSQL connection string: {e}"
+                ),
                 &secrets,
             )
         })?;
@@ -58,10 +64,12 @@ impl PgSettings {
             secrets.push(String::from_utf8_lossy(password).into_owned());
         }
         if config.get_ssl_mode() == SslMode::Require {
-            return Err("conn_str asks for sslmode=require, but ggplan connects to PostgreSQL \
+            return Err(
+                "conn_str asks for sslmode=require, but ggplan connects to PostgreSQL \
                  without TLS in this version: use sslmode=disable on a trusted network (or a \
                  TLS tunnel to the server)"
-                .into());
+                    .into(),
+            );
         }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
@@ -145,7 +153,8 @@ fn fill_from_libpq_environment(
 /// invalid one is scrubbed): a URL's `user:password@`, and `password=` pairs.
 fn written_secrets(conn_str: &str) -> Vec<String> {
     let url = regex::Regex::new(r"^postgres(?:ql)?://[^/@:]*:([^@]+)@").expect("valid regex");
-    let pair = regex::Regex::new(r"password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+)").expect("valid regex");
+    let pair =
+        regex::Regex::new(r"password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+)").expect("valid regex");
     let mut found: Vec<String> = url
         .captures_iter(conn_str)
         .chain(pair.captures_iter(conn_str))
@@ -166,7 +175,9 @@ fn percent_decode(text: &str) -> Option<String> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
         match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
             (b'%', Some(byte)) => {
                 out.push(byte);
@@ -229,12 +240,18 @@ mod tests {
             ("PG_SKIP_TABLE_CREATION", "true"),
         ];
         let s = PgSettings::resolve(&PgBackendBlock::default(), env(&vars)).unwrap();
-        assert_eq!((s.schema_name.as_str(), s.server()), ("team", "v@h:6000/d".into()));
+        assert_eq!(
+            (s.schema_name.as_str(), s.server()),
+            ("team", "v@h:6000/d".into())
+        );
         assert!(s.skip_table_creation && !s.skip_index_creation);
 
         let err = PgSettings::resolve(&PgBackendBlock::default(), env(&[])).unwrap_err();
         assert!(err.contains("PG_CONN_STR"), "{err}");
-        let bad = [("PG_CONN_STR", "host=h"), ("PG_SKIP_INDEX_CREATION", "maybe")];
+        let bad = [
+            ("PG_CONN_STR", "host=h"),
+            ("PG_SKIP_INDEX_CREATION", "maybe"),
+        ];
         let err = PgSettings::resolve(&PgBackendBlock::default(), env(&bad)).unwrap_err();
         assert!(err.contains("PG_SKIP_INDEX_CREATION"), "{err}");
     }
@@ -242,23 +259,32 @@ mod tests {
     #[test]
     fn passwords_are_scrubbed_even_from_invalid_connection_strings() {
         let s = PgSettings::resolve(&block("postgres://u:s%40cret@db/tf"), env(&[])).unwrap();
-        assert_eq!(s.scrub("auth failed for s@cret and s%40cret"), "auth failed for *** and ***");
+        assert_eq!(
+            s.scrub("auth failed for s@cret and s%40cret"),
+            "auth failed for *** and ***"
+        );
         assert!(!format!("{s:?}").contains("cret"));
 
-        let s = PgSettings::resolve(&block("host=db user=u"), env(&[("PGPASSWORD", "pw-from-env")]))
-            .unwrap();
+        let s = PgSettings::resolve(
+            &block("host=db user=u"),
+            env(&[("PGPASSWORD", "pw-from-env")]),
+        )
+        .unwrap();
         assert_eq!(s.scrub("x pw-from-env y"), "x *** y");
 
         let err = PgSettings::resolve(&block("host=db password='hunter 2' bogus=1"), env(&[]))
             .unwrap_err();
-        assert!(err.contains("not a valid PostgreSQL connection string"), "{err}");
+        assert!(
+            err.contains("not a valid PostgreSQL connection string"),
+            "{err}"
+        );
         assert!(!err.contains("hunter"), "{err}");
     }
 
     #[test]
     fn tls_is_refused_rather_than_silently_skipped() {
-        let err =
-            PgSettings::resolve(&block("postgres://u@db/tf?sslmode=require"), env(&[])).unwrap_err();
+        let err = PgSettings::resolve(&block("postgres://u@db/tf?sslmode=require"), env(&[]))
+            .unwrap_err();
         assert!(err.contains("without TLS"), "{err}");
     }
 }
