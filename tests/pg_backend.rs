@@ -58,19 +58,35 @@ fn sql() -> postgres::Client {
 /// `sleep` seconds, with its state in `schema`.
 struct Copy {
     dir: tempfile::TempDir,
+    count: usize,
+    sleep: &'static str,
 }
 
 impl Copy {
-    fn new(schema: &str, count: usize, sleep: &str) -> Copy {
-        let dir = tempfile::TempDir::new().unwrap();
+    fn new(schema: &str, count: usize, sleep: &'static str) -> Copy {
+        let copy = Copy {
+            dir: tempfile::TempDir::new().unwrap(),
+            count,
+            sleep,
+        };
+        copy.write(Some(schema));
+        copy
+    }
+
+    /// Writes the stack with its state in `schema`, or in the local file.
+    fn write(&self, schema: Option<&str>) {
+        let (count, sleep) = (self.count, self.sleep);
+        let backend = schema.map_or(String::new(), |schema| {
+            format!(
+                "terraform {{\n  backend \"pg\" {{\n    schema_name = \"{schema}\"\n  }}\n}}\n\n"
+            )
+        });
         let main = format!(
-            "terraform {{\n  backend \"pg\" {{\n    schema_name = \"{schema}\"\n  }}\n}}\n\n\
-             resource \"terraform_data\" \"n\" {{\n  count = {count}\n  input = count.index\n\n  \
+            "{backend}resource \"terraform_data\" \"n\" {{\n  count = {count}\n  input = count.index\n\n  \
              provisioner \"local-exec\" {{\n    command = \"sleep {sleep}\"\n  }}\n}}\n\n\
              output \"first\" {{\n  value = terraform_data.n[0].id\n}}\n"
         );
-        std::fs::write(dir.path().join("main.tf"), main).unwrap();
-        Copy { dir }
+        std::fs::write(self.dir.path().join("main.tf"), main).unwrap();
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -315,6 +331,61 @@ fn completed_ids(copy: &Copy, completed: &[String]) -> Vec<(String, String)> {
         .collect();
     assert_eq!(ids.len(), completed.len(), "{ids:?}");
     ids
+}
+
+#[test]
+fn init_migrate_state_moves_a_local_state_into_pg_and_refuses_to_replace_one_without_force_copy() {
+    let schema = fresh_schema("migrate");
+    let (first, local_ids) = applied_locally(&schema, 3);
+    let moved = first.run(&["init", "-migrate-state"]).expect(0);
+    assert!(
+        moved.stdout.contains("Copied the state"),
+        "{}",
+        moved.stdout
+    );
+    first.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert_eq!(first.ids(), local_ids);
+
+    // A second stack's local state is not copied over the one in the database...
+    let (second, second_ids) = applied_locally(&schema, 2);
+    let refused = second.run(&["init", "-migrate-state"]).expect(1);
+    assert!(
+        refused.all().contains("holds 3 resource instance(s)"),
+        "{}",
+        refused.all()
+    );
+    assert_eq!(first.ids(), local_ids, "nothing changed");
+    // ...unless asked to.
+    second
+        .run(&["init", "-migrate-state", "-force-copy"])
+        .expect(0);
+    second.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert_eq!(second.ids(), second_ids);
+
+    // Out of the database again: state pull, then push into the local file.
+    let pulled = second.run(&["state", "pull"]).expect(0).stdout;
+    let file = second.dir.path().join("pulled.json");
+    std::fs::write(&file, pulled).unwrap();
+    std::fs::remove_dir_all(second.local_state_dir()).unwrap();
+    second.write(None);
+    second
+        .run(&["state", "push", file.to_str().unwrap()])
+        .expect(0);
+    second.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert_eq!(second.ids(), second_ids);
+    let refused = second.run(&["init", "-migrate-state"]).expect(1);
+    assert!(refused.all().contains("state pull"), "{}", refused.all());
+}
+
+/// A working copy applied with its state in the local file, then given the pg block; the ids
+/// it applied.
+fn applied_locally(schema: &str, count: usize) -> (Copy, Vec<(String, String)>) {
+    let copy = Copy::new(schema, count, "0");
+    copy.write(None);
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    let ids = copy.ids();
+    copy.write(Some(schema));
+    (copy, ids)
 }
 
 fn backend(schema: &str) -> PgBackend {

@@ -86,7 +86,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
     matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
-fn holds_anything(state: &State) -> bool {
+pub(super) fn holds_anything(state: &State) -> bool {
     !state.resources.is_empty() || !state.outputs.is_empty() || !state.deposed.is_empty()
 }
 
