@@ -1256,6 +1256,34 @@ mod tests {
     }
 
     #[test]
+    fn a_pg_backend_block_takes_terraforms_arguments_as_literals() {
+        let m = load(&[(
+            "main.tf",
+            "terraform {\n  backend \"pg\" {\n    conn_str = \"postgres://u:hunter2@db/tf\"\n    \
+             schema_name = \"team\"\n    skip_index_creation = true\n  }\n}\n",
+        )])
+        .unwrap();
+        let Some(BackendBlock::Pg(pg)) = &m.backend else {
+            panic!("{:?}", m.backend)
+        };
+        assert_eq!(pg.conn_str.as_deref(), Some("postgres://u:hunter2@db/tf"));
+        assert_eq!(pg.schema_name.as_deref(), Some("team"));
+        assert_eq!(pg.skip_index_creation, Some(true));
+        assert_eq!(pg.skip_table_creation, None);
+        assert!(!format!("{:?}", m.backend).contains("hunter2"));
+
+        for (body, wanted) in [
+            ("conn_string = \"x\"", "not expected in the pg backend"),
+            ("schema_name = var.schema", "schema_name must be a literal string"),
+            ("skip_table_creation = \"yes\"", "must be the literal true or false"),
+        ] {
+            let text = format!("terraform {{\n  backend \"pg\" {{\n    {body}\n  }}\n}}\n");
+            let err = load(&[("main.tf", &text)]).unwrap_err();
+            assert!(format!("{err:?}").contains(wanted), "{body}: {err:?}");
+        }
+    }
+
+    #[test]
     fn decodes_the_block_kinds() {
         let m = load(&[(
             "main.tf",
