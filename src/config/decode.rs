@@ -1274,8 +1274,14 @@ mod tests {
 
         for (body, wanted) in [
             ("conn_string = \"x\"", "not expected in the pg backend"),
-            ("schema_name = var.schema", "schema_name must be a literal string"),
-            ("skip_table_creation = \"yes\"", "must be the literal true or false"),
+            (
+                "schema_name = var.schema",
+                "schema_name must be a literal string",
+            ),
+            (
+                "skip_table_creation = \"yes\"",
+                "must be the literal true or false",
+            ),
         ] {
             let text = format!("terraform {{\n  backend \"pg\" {{\n    {body}\n  }}\n}}\n");
             let err = load(&[("main.tf", &text)]).unwrap_err();

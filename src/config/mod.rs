@@ -250,7 +250,10 @@ pub struct PgBackendBlock {
 impl std::fmt::Debug for PgBackendBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgBackendBlock")
-            .field("conn_str", &self.conn_str.as_ref().map(|_| "(set, not shown)"))
+            .field(
+                "conn_str",
+                &self.conn_str.as_ref().map(|_| "(set, not shown)"),
+            )
             .field("schema_name", &self.schema_name)
             .field("skip_schema_creation", &self.skip_schema_creation)
             .field("skip_table_creation", &self.skip_table_creation)
