@@ -18,13 +18,14 @@ fi
 #   ansible.sh    ansible-core from PyPI (pip into .venv-ansible), for the stand-in kubespray
 #   mlflow.sh     MLflow tracking servers (plain and basic-auth), pip into .venv
 #   openstack.sh  Keystone, Placement, Glance, Neutron, Nova (fake driver), pip into .venv-openstack
+#   postgres.sh   a PostgreSQL 15 cluster for the pg state backend (Debian's, on 127.0.0.1:25432)
 #   kubernetes.sh etcd, kube-apiserver, kube-controller-manager (no kubelet), kubectl and helm;
 #                 the first install on a machine builds the Kubernetes binaries (~15 min on 2
 #                 cores) into ~/.cache/ggplan-test: that build runs beside the other services'
 #                 installs and the workspace build, once its own apt-get is done
 mkdir -p tests/support/.run
 services_log=tests/support/.run/services.log
-trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop; tests/support/gourmetgram_nodes.sh stop; tests/support/openstack.sh stop; tests/support/kubernetes.sh stop' EXIT
+trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop; tests/support/gourmetgram_nodes.sh stop; tests/support/openstack.sh stop; tests/support/postgres.sh stop; tests/support/kubernetes.sh stop' EXIT
 (
   set -e
   tests/support/kubernetes.sh packages
@@ -35,6 +36,7 @@ trap 'tests/support/mlflow.sh stop; tests/support/ssh.sh stop; tests/support/gou
   tests/support/ansible.sh install
   tests/support/mlflow.sh start
   tests/support/openstack.sh start
+  tests/support/postgres.sh start
   wait "$kubernetes_install"
   tests/support/kubernetes.sh start
 ) >"$services_log" 2>&1 &
@@ -51,5 +53,6 @@ export GGPLAN_TEST_SSH_DIR="$PWD/tests/support/.run/ssh"
 export "$(tests/support/gourmetgram_nodes.sh env)" "$(tests/support/ansible.sh env)"
 eval "$(tests/support/mlflow.sh env)"
 eval "$(tests/support/openstack.sh env)"
+eval "$(tests/support/postgres.sh env)"
 eval "$(tests/support/kubernetes.sh env)"
 cargo test --workspace --locked "$@"

@@ -3,7 +3,7 @@
 //! is acknowledged (and only then reported complete, and only then may its dependents start)
 //! once it is durable.
 
-use crate::state::{Journal, JournalEntry, State};
+use crate::state::{JournalEntry, JournalWriter, State};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -22,7 +22,7 @@ pub struct Committer {
 impl Committer {
     /// Starts the writer. Committed entries are applied to `state` after they are durable.
     pub fn start(
-        mut journal: Journal,
+        mut journal: Box<dyn JournalWriter>,
         state: Arc<Mutex<State>>,
     ) -> (Committer, std::thread::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel::<Batch>();

@@ -19,7 +19,7 @@ use crate::moved::Move;
 use crate::plan::{Action, PlannedChange, PlannedRun};
 use crate::run::Run;
 use crate::scope::InstanceContext;
-use crate::state::{InstanceState, JournalEntry, OutputState, State, StateStore};
+use crate::state::{Backend, InstanceState, JournalEntry, OutputState, State};
 use crate::walk::walk;
 use committer::Committer;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, Severity, Value};
@@ -87,7 +87,7 @@ struct Applier {
 
 /// Applies a plan, recording every change in the journal of `store` as it completes and
 /// persisting the whole state at the end. The caller holds the state lock.
-pub async fn apply(planned: PlannedRun, store: &StateStore) -> ApplyOutcome {
+pub async fn apply(planned: PlannedRun, store: &dyn Backend) -> ApplyOutcome {
     apply_with(planned, store, false).await
 }
 
@@ -95,7 +95,7 @@ pub async fn apply(planned: PlannedRun, store: &StateStore) -> ApplyOutcome {
 /// (`apply --refresh-only`): records the refreshed values and the data sources read during
 /// planning, then the outputs, evaluated against the refreshed values. An output that cannot
 /// be known without applying (it refers to an object that is gone) keeps its recorded value.
-pub async fn apply_refresh_only(mut planned: PlannedRun, store: &StateStore) -> ApplyOutcome {
+pub async fn apply_refresh_only(mut planned: PlannedRun, store: &dyn Backend) -> ApplyOutcome {
     for c in &planned.changes {
         let addr = &c.change.addr;
         if addr.resource.kind != ResourceKind::Managed || c.change.deposed.is_some() {
@@ -115,7 +115,7 @@ pub async fn apply_refresh_only(mut planned: PlannedRun, store: &StateStore) -> 
     apply_with(planned, store, true).await
 }
 
-async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool) -> ApplyOutcome {
+async fn apply_with(planned: PlannedRun, store: &dyn Backend, refresh_only: bool) -> ApplyOutcome {
     let PlannedRun {
         run,
         prior: mut state,
@@ -173,7 +173,7 @@ async fn apply_with(planned: PlannedRun, store: &StateStore, refresh_only: bool)
 }
 
 fn finish(
-    store: &StateStore,
+    store: &dyn Backend,
     mut state: State,
     mut diagnostics: Diagnostics,
     counts: ChangeCounts,
@@ -184,7 +184,7 @@ fn finish(
             "Cannot save the state",
             format!(
                 "{e}. Every completed change is in {}; the next run replays it.",
-                store.journal_path().display()
+                store.journal_location()
             ),
         ));
     }

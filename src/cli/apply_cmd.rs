@@ -9,6 +9,7 @@ use super::pipeline::{
 use super::stack::{self, Stack};
 use super::state_cmd;
 use super::ui::Ui;
+use crate::config::BackendBlock;
 use crate::drift;
 use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
@@ -278,14 +279,22 @@ fn saved_stack(ui: &Ui, file: &PlanFile, args: &RunArgs) -> Option<Stack> {
         ui.error("Saved plan is stale", e.to_string());
         return None;
     }
-    let state_path = args
-        .state
-        .clone()
-        .unwrap_or_else(|| file.state_path.clone());
+    // A pg backend is the stack's own block (its files are unchanged); a local file is the
+    // one the plan was made against.
+    let store = match &module.backend {
+        Some(BackendBlock::Pg(_)) if args.state.is_none() => {
+            stack::backend_or_report(ui, None, &file.stack_dir, Some(&module))?
+        }
+        _ => Box::new(StateStore::new(
+            args.state
+                .clone()
+                .unwrap_or_else(|| file.state_path.clone()),
+        )),
+    };
     Some(Stack {
         module: Arc::new(module),
         variables: file.variables(),
         var_sources: Default::default(),
-        store: StateStore::new(state_path),
+        store,
     })
 }

@@ -74,9 +74,21 @@ pub enum Command {
         /// Accepted for scripts: init never asks anything.
         #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
         input: bool,
-        /// Refused: ggplan's only backend is local, set in the backend block itself.
+        /// Refused: a backend is set by its block and the environment, on every command.
         #[arg(long = "backend-config", value_name = "KEY=VALUE|FILE")]
         backend_config: Vec<String>,
+        /// Copy the local state (--state, or state/<stack-directory-name>.json) into the
+        /// backend the stack's block configures.
+        #[arg(long = "migrate-state")]
+        migrate_state: bool,
+        /// With -migrate-state: replace a state the backend already holds.
+        #[arg(long = "force-copy")]
+        force_copy: bool,
+        /// With -migrate-state: the local state file to copy.
+        #[arg(long, value_name = "PATH")]
+        state: Option<PathBuf>,
+        #[command(flatten)]
+        lock: LockArgs,
     },
     /// Accept what changed outside ggplan into the state without asking (Terraform's
     /// `refresh`, the same as `apply --refresh-only --auto-approve`).

@@ -32,7 +32,7 @@ pub async fn import(
         ui.diagnostics(&diags, &[&stack.module.sources]);
         return ExitCode::from(1);
     }
-    let Some((_lock, mut state)) = lock_and_load(ui, &stack.store, "import", &args.lock) else {
+    let Some((_lock, mut state)) = lock_and_load(ui, &*stack.store, "import", &args.lock) else {
         return ExitCode::from(1);
     };
     let module = stack.module.clone();

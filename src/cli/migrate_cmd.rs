@@ -42,8 +42,10 @@ pub fn migrate(
             return ExitCode::from(1);
         }
     };
-    let target = store(&args.state);
-    if same_file(target.path(), file) {
+    let Some(target) = store(ui, &args.state) else {
+        return ExitCode::from(1);
+    };
+    if same_file(target.location(), file) {
         ui.error(
             "Cannot migrate a state onto itself",
             format!(
@@ -53,11 +55,12 @@ pub fn migrate(
         );
         return ExitCode::from(1);
     }
-    // A new file keeps Terraform's lineage; an existing one keeps its own, so that it is
-    // replaced as a newer version of itself (and saved plans of the old content are refused).
-    let existed = target.path().exists();
-    let target_path = target.path().display().to_string();
+    let target_path = target.location().display().to_string();
     edit(ui, args, "state migrate", |state| {
+        // A new state keeps Terraform's lineage; a stored one (written at least once, so its
+        // serial is not 0) keeps its own, so that it is replaced as a newer version of itself
+        // (and saved plans of the old content are refused).
+        let existed = state.serial > 0;
         if holds_anything(state) && !force {
             return Err(format!(
                 "the ggplan state {target_path} already holds {} resource instance(s) and {} \
@@ -83,7 +86,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
     matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
-fn holds_anything(state: &State) -> bool {
+pub(super) fn holds_anything(state: &State) -> bool {
     !state.resources.is_empty() || !state.outputs.is_empty() || !state.deposed.is_empty()
 }
 

@@ -209,15 +209,18 @@ pub fn fmt(ui: &Ui, dir: &Path, check: bool, diff: bool, recursive: bool) -> Exi
 
 /// `ggplan init`: nothing to download (providers are built in, modules local), so it checks
 /// the stack as `validate` does and says it is ready. Backend settings on the command line
-/// are refused: the only backend, local, is configured in its block.
+/// are refused: ggplan keeps no `.terraform` directory to remember them in, so a backend is
+/// configured by its block and the environment.
 pub async fn init(ui: &Ui, registry: &Registry, dir: &Path, backend_config: &[String]) -> ExitCode {
     if let Some(first) = backend_config.first() {
         ui.error(
             "Unsupported -backend-config",
             format!(
-                "ggplan has only the local backend, configured in the stack's \
-                 `terraform {{ backend \"local\" {{ path = \"...\" }} }}` block (or --state on \
-                 each command); -backend-config={first} would be ignored, so it is refused."
+                "ggplan configures a backend from the stack's `terraform {{ backend ... }}` \
+                 block and the environment (for backend \"pg\": PG_CONN_STR, PG_SCHEMA_NAME, \
+                 PGUSER, PGPASSWORD...; for the local file: --state on each command), on every \
+                 command, since it keeps no .terraform directory to remember settings in; \
+                 -backend-config={first} would be ignored, so it is refused."
             ),
         );
         return ExitCode::from(1);

@@ -6,6 +6,7 @@ mod args;
 mod console;
 mod import_cmd;
 mod migrate_cmd;
+mod migrate_state;
 mod misc;
 mod pipeline;
 mod plan_cmd;
@@ -84,6 +85,23 @@ pub fn main_with(registry: Registry) -> ExitCode {
 async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
     match command {
         Command::Validate { dir, json } => misc::validate(&ui, registry, &dir, json).await,
+        Command::Init {
+            dir,
+            backend_config,
+            migrate_state: true,
+            force_copy,
+            state,
+            lock,
+            ..
+        } if backend_config.is_empty() => {
+            let request = migrate_state::Request {
+                dir: &dir,
+                local: state.as_deref(),
+                force_copy,
+                lock: &lock,
+            };
+            migrate_state::migrate(&ui, registry, request).await
+        }
         Command::Init {
             dir,
             backend_config,

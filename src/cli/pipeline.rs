@@ -14,7 +14,7 @@ use crate::providers::Registry;
 use crate::render::live::Live;
 use crate::render::{Style, json_events, progress};
 use crate::run::RunOptions;
-use crate::state::{LockGuard, State, StateStore};
+use crate::state::{Backend, State, StateLock};
 use crate::walk::StopFlag;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -123,7 +123,7 @@ pub(super) async fn prepare(
     registry: &Registry,
     dir: &Path,
     request: RunRequest<'_>,
-) -> Option<(Stack, Option<LockGuard>, PlannedRun)> {
+) -> Option<(Stack, Option<StateLock>, PlannedRun)> {
     let stack = stack::load(ui, registry, dir, request.args)?;
     plan_stack(ui, registry, stack, request).await
 }
@@ -134,11 +134,11 @@ pub(super) async fn plan_stack(
     registry: &Registry,
     stack: Stack,
     request: RunRequest<'_>,
-) -> Option<(Stack, Option<LockGuard>, PlannedRun)> {
+) -> Option<(Stack, Option<StateLock>, PlannedRun)> {
     // Before the lock is taken: an interrupt from then on releases it.
     let stop = StopFlag::default();
     watch_interrupts(*ui, stop.clone());
-    let (lock, prior) = lock_and_load(ui, &stack.store, request.operation, &request.args.lock)?;
+    let (lock, prior) = lock_and_load(ui, &*stack.store, request.operation, &request.args.lock)?;
     let args = request.args;
     let options = RunOptions {
         parallelism: args.parallelism.max(1),
@@ -171,10 +171,10 @@ pub(super) async fn plan_stack(
 /// what went wrong is printed.
 pub(super) fn lock_and_load(
     ui: &Ui,
-    store: &StateStore,
+    store: &dyn Backend,
     operation: &str,
     lock: &LockArgs,
-) -> Option<(Option<LockGuard>, State)> {
+) -> Option<(Option<StateLock>, State)> {
     let waiting = |held: &_| super::state_cmd::waiting_for_lock(ui, held, lock);
     let lock = match store.lock_with(operation, lock.policy(), waiting) {
         Ok(lock) => lock,
@@ -262,9 +262,9 @@ pub(super) async fn carry_out(
     refresh_only: bool,
 ) -> Option<ApplyOutcome> {
     let outcome = if refresh_only {
-        apply_refresh_only(planned, &stack.store).await
+        apply_refresh_only(planned, &*stack.store).await
     } else {
-        apply(planned, &stack.store).await
+        apply(planned, &*stack.store).await
     };
     ui.diagnostics(
         &outcome.diagnostics,

@@ -131,7 +131,7 @@ fn save(
         module: &stack.module,
         variables: &stack.variables,
         options,
-        state_path: stack.store.path(),
+        state_path: stack.store.location(),
         prior: &planned.prior,
     };
     PlanFile::new(source, &planned.plan, drift).write(out)

@@ -5,12 +5,12 @@ use super::args::RunArgs;
 use super::prompt;
 use super::ui::Ui;
 use crate::address::ProviderAddr;
-use crate::config::{Module, load_dir};
+use crate::config::{BackendBlock, Module, load_dir};
 use crate::events::EventSink;
 use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
-use crate::state::{State, StateStore, default_state_path};
+use crate::state::{Backend, PgBackend, PgSettings, State, StateStore, default_state_path};
 use crate::vars::{self, CliInput, RawInputs};
 use ggplan_sdk::Diagnostics;
 use ggplan_sdk::Value;
@@ -24,7 +24,7 @@ pub struct Stack {
     pub variables: BTreeMap<String, Value>,
     /// The files variables came from (for snippets in later diagnostics).
     pub var_sources: crate::config::SourceMap,
-    pub store: StateStore,
+    pub store: Box<dyn Backend>,
 }
 
 impl Stack {
@@ -88,11 +88,39 @@ pub fn state_path(explicit: Option<&Path>, dir: &Path, module: Option<&Module>) 
     if let Some(path) = explicit {
         return path.to_path_buf();
     }
-    if let Some(backend) = module.and_then(|m| m.backend.as_ref()) {
-        return dir.join(&backend.path);
+    if let Some(BackendBlock::Local { path }) = module.and_then(|m| m.backend.as_ref()) {
+        return dir.join(path);
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     default_state_path(&cwd, dir)
+}
+
+/// Where the state lives: `--state FILE`, else the stack's `backend` block, else the default
+/// state file. The error (a pg backend's settings) holds no secret.
+pub fn backend(
+    explicit: Option<&Path>,
+    dir: &Path,
+    module: Option<&Module>,
+) -> Result<Box<dyn Backend>, String> {
+    if explicit.is_none()
+        && let Some(BackendBlock::Pg(block)) = module.and_then(|m| m.backend.as_ref())
+    {
+        let settings = PgSettings::resolve(block, |name| std::env::var(name).ok())?;
+        return Ok(Box::new(PgBackend::new(settings)));
+    }
+    Ok(Box::new(StateStore::new(state_path(explicit, dir, module))))
+}
+
+/// [`backend`], its error printed.
+pub fn backend_or_report(
+    ui: &Ui,
+    explicit: Option<&Path>,
+    dir: &Path,
+    module: Option<&Module>,
+) -> Option<Box<dyn Backend>> {
+    backend(explicit, dir, module)
+        .map_err(|e| ui.error("Invalid backend configuration", e))
+        .ok()
 }
 
 /// The environment variables, those that are not UTF-8 left out (they cannot be a stack's
@@ -177,7 +205,7 @@ pub fn load_with(
             return None;
         }
     };
-    let store = StateStore::new(state_path(args.state.as_deref(), dir, Some(&module)));
+    let store = backend_or_report(ui, args.state.as_deref(), dir, Some(&module))?;
     let mut var_sources = crate::config::SourceMap::default();
     for name in inputs.sources().names() {
         if let Some(text) = inputs.sources().text_of(&name) {

@@ -2,31 +2,28 @@
 //! `force-unlock`.
 
 use super::args::{EditArgs, StateArgs};
-use super::stack::state_path;
+use super::stack::backend_or_report;
 use super::ui::Ui;
 use crate::address::{InstanceAddr, ModuleInstance};
 use crate::config::load_dir;
 use crate::render;
-use crate::state::{State, StateStore, force_unlock as unlock};
+use crate::state::{Backend, State};
 use ggplan_sdk::Value;
 use std::process::ExitCode;
 
-pub(super) fn store(args: &StateArgs) -> StateStore {
-    // The stack is read only for a local backend block; errors in it do not matter here.
+/// The stack's backend (its error printed).
+pub(super) fn store(ui: &Ui, args: &StateArgs) -> Option<Box<dyn Backend>> {
+    // The stack is read only for its backend block; errors in it do not matter here.
     let module = if args.state.is_none() {
         load_dir(&args.stack).ok()
     } else {
         None
     };
-    StateStore::new(state_path(
-        args.state.as_deref(),
-        &args.stack,
-        module.as_ref(),
-    ))
+    backend_or_report(ui, args.state.as_deref(), &args.stack, module.as_ref())
 }
 
-pub(super) fn load(ui: &Ui, args: &StateArgs) -> Option<(StateStore, State)> {
-    let store = store(args);
+pub(super) fn load(ui: &Ui, args: &StateArgs) -> Option<(Box<dyn Backend>, State)> {
+    let store = store(ui, args)?;
     match store.load() {
         Ok(state) => Some((store, state)),
         Err(e) => {
@@ -174,7 +171,9 @@ pub(super) fn edit(
     operation: &str,
     edit: impl FnOnce(&mut State) -> Result<String, String>,
 ) -> ExitCode {
-    let store = store(&args.state);
+    let Some(store) = store(ui, &args.state) else {
+        return ExitCode::from(1);
+    };
     let _lock = match store.lock_with(operation, args.lock.policy(), |held| {
         waiting_for_lock(ui, held, &args.lock)
     }) {
@@ -370,8 +369,10 @@ fn mv_module(ui: &Ui, args: &EditArgs, src: &ModuleInstance, dst: &ModuleInstanc
 
 /// `ggplan force-unlock ID`.
 pub fn force_unlock(ui: &Ui, args: &StateArgs, id: &str) -> ExitCode {
-    let store = store(args);
-    match unlock(store.path(), id) {
+    let Some(store) = store(ui, args) else {
+        return ExitCode::from(1);
+    };
+    match store.force_unlock(id) {
         Ok(()) => {
             ui.out("ggplan state has been successfully unlocked!\n");
             ExitCode::SUCCESS

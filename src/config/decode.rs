@@ -8,8 +8,9 @@ mod removed;
 
 use super::type_expr::parse_type;
 use super::{
-    Attr, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend,
-    Module, ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Variable, literal,
+    Attr, BackendBlock, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local,
+    Module, ModuleCall, Output, PgBackendBlock, ProviderBlock, Repetition, Resource, SourceMap,
+    Variable, literal,
 };
 use crate::address::{ProviderAddr, ResourceAddr};
 use crate::suggest::did_you_mean;
@@ -551,14 +552,16 @@ impl Decoder<'_> {
                 nested.labels.first().map(String::as_str),
             ) {
                 ("backend", Some("local")) => self.local_backend(nested),
+                ("backend", Some("pg")) => self.pg_backend(nested),
                 ("backend", kind) => self.error(
                     Some(nested.span.clone()),
                     "Unsupported backend",
                     format!(
                         "ggplan keeps state in a local file (backend \"local\" with path, or \
-                         --state PATH), not in backend {:?}. Planning against an empty local \
-                         state while yours is elsewhere would plan to create everything again: \
-                         copy the state to a local file and remove this block.",
+                         --state PATH) or in PostgreSQL (backend \"pg\"), not in backend {:?}. \
+                         Planning against an empty local state while yours is elsewhere would \
+                         plan to create everything again: copy the state to a local file or \
+                         PostgreSQL and change this block.",
                         kind.unwrap_or_default()
                     ),
                 ),
@@ -566,7 +569,8 @@ impl Decoder<'_> {
                     Some(nested.span.clone()),
                     "Unsupported cloud block",
                     "ggplan does not run in HCP Terraform: its state is a local file (backend \
-                     \"local\" with path, or --state PATH). Remove the cloud block."
+                     \"local\" with path, or --state PATH) or in PostgreSQL (backend \"pg\"). \
+                     Remove the cloud block."
                         .into(),
                 ),
                 _ => {}
@@ -580,8 +584,31 @@ impl Decoder<'_> {
         if let Some(attr) = block.body.attributes.get("path")
             && let Some(path) = self.literal_string(attr)
         {
-            self.module.backend = Some(LocalBackend { path: path.into() });
+            self.module.backend = Some(BackendBlock::Local { path: path.into() });
         }
+    }
+
+    /// `backend "pg" { conn_str = "..." ... }`: Terraform's arguments, each a literal.
+    fn pg_backend(&mut self, block: &Block) {
+        const STRINGS: [&str; 2] = ["conn_str", "schema_name"];
+        const FLAGS: [&str; 3] = [
+            "skip_schema_creation",
+            "skip_table_creation",
+            "skip_index_creation",
+        ];
+        let allowed: Vec<&str> = STRINGS.iter().chain(&FLAGS).copied().collect();
+        self.reject_unknown(&block.body, &allowed, "the pg backend");
+        let attrs = &block.body.attributes;
+        let mut string = |name| attrs.get(name).and_then(|a| self.literal_string(a));
+        let (conn_str, schema_name) = (string("conn_str"), string("schema_name"));
+        let mut flag = |name| attrs.get(name).map(|a| self.literal_bool(a));
+        self.module.backend = Some(BackendBlock::Pg(PgBackendBlock {
+            conn_str,
+            schema_name,
+            skip_schema_creation: flag("skip_schema_creation"),
+            skip_table_creation: flag("skip_table_creation"),
+            skip_index_creation: flag("skip_index_creation"),
+        }));
     }
 
     fn provider(&mut self, block: hcl_edit::structure::Block) {
@@ -1283,6 +1310,40 @@ mod tests {
     }
 
     #[test]
+    fn a_pg_backend_block_takes_terraforms_arguments_as_literals() {
+        let m = load(&[(
+            "main.tf",
+            "terraform {\n  backend \"pg\" {\n    conn_str = \"postgres://u:hunter2@db/tf\"\n    \
+             schema_name = \"team\"\n    skip_index_creation = true\n  }\n}\n",
+        )])
+        .unwrap();
+        let Some(BackendBlock::Pg(pg)) = &m.backend else {
+            panic!("{:?}", m.backend)
+        };
+        assert_eq!(pg.conn_str.as_deref(), Some("postgres://u:hunter2@db/tf"));
+        assert_eq!(pg.schema_name.as_deref(), Some("team"));
+        assert_eq!(pg.skip_index_creation, Some(true));
+        assert_eq!(pg.skip_table_creation, None);
+        assert!(!format!("{:?}", m.backend).contains("hunter2"));
+
+        for (body, wanted) in [
+            ("conn_string = \"x\"", "not expected in the pg backend"),
+            (
+                "schema_name = var.schema",
+                "schema_name must be a literal string",
+            ),
+            (
+                "skip_table_creation = \"yes\"",
+                "must be the literal true or false",
+            ),
+        ] {
+            let text = format!("terraform {{\n  backend \"pg\" {{\n    {body}\n  }}\n}}\n");
+            let err = load(&[("main.tf", &text)]).unwrap_err();
+            assert!(format!("{err:?}").contains(wanted), "{body}: {err:?}");
+        }
+    }
+
+    #[test]
     fn decodes_the_block_kinds() {
         let m = load(&[(
             "main.tf",
@@ -1320,7 +1381,10 @@ output "o" {
 "#,
         )])
         .unwrap();
-        assert_eq!(m.backend.unwrap().path.to_str(), Some("x.json"));
+        let Some(BackendBlock::Local { path }) = m.backend else {
+            panic!("{:?}", m.backend)
+        };
+        assert_eq!(path.to_str(), Some("x.json"));
         let aliased = ProviderAddr::parse("random.b").unwrap();
         assert!(m.providers.contains_key(&aliased));
         assert_eq!(m.variables["nodes"].ty.to_string(), "map(string)");

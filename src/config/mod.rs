@@ -314,10 +314,40 @@ pub struct Import {
     pub range: SourceRange,
 }
 
-/// `terraform { backend "local" { path = "..." } }`.
+/// Where the stack's state lives: its `terraform { backend "..." { ... } }` block.
 #[derive(Debug, Clone)]
-pub struct LocalBackend {
-    pub path: PathBuf,
+pub enum BackendBlock {
+    /// `backend "local" { path = "..." }`.
+    Local { path: PathBuf },
+    /// `backend "pg" { ... }` as written; the `PG_*` environment variables fill in what it
+    /// leaves out when the backend is opened.
+    Pg(PgBackendBlock),
+}
+
+/// The arguments of Terraform's `backend "pg"` block (its `Debug` leaves `conn_str` out: it may
+/// hold a password).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PgBackendBlock {
+    pub conn_str: Option<String>,
+    pub schema_name: Option<String>,
+    pub skip_schema_creation: Option<bool>,
+    pub skip_table_creation: Option<bool>,
+    pub skip_index_creation: Option<bool>,
+}
+
+impl std::fmt::Debug for PgBackendBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgBackendBlock")
+            .field(
+                "conn_str",
+                &self.conn_str.as_ref().map(|_| "(set, not shown)"),
+            )
+            .field("schema_name", &self.schema_name)
+            .field("skip_schema_creation", &self.skip_schema_creation)
+            .field("skip_table_creation", &self.skip_table_creation)
+            .field("skip_index_creation", &self.skip_index_creation)
+            .finish()
+    }
 }
 
 /// A `module "name" { source = "./dir" ... }` block and the module it loads.
@@ -349,7 +379,7 @@ pub struct Module {
     pub moved: Vec<Moved>,
     pub removed: Vec<Removed>,
     pub imports: Vec<Import>,
-    pub backend: Option<LocalBackend>,
+    pub backend: Option<BackendBlock>,
     pub calls: BTreeMap<String, ModuleCall>,
 }
 

@@ -114,6 +114,29 @@ pub enum StateError {
     },
 
     #[error(
+        "state {location} is locked by another ggplan run\n  \
+         ID:        {}\n  \
+         Operation: {}\n  \
+         Who:       {}@{}\n  \
+         PID:       {}\n  \
+         Since:     {}\n  \
+         Version:   ggplan {}\n\
+         The lock is a PostgreSQL advisory lock held by that run's database session: it is \
+         released as soon as that run ends or its connection closes, so it is never left \
+         behind. Wait for that run to finish (or run again with -lock-timeout=DURATION to wait).",
+        info.id, info.operation, info.user, info.host, info.pid, info.created, info.ggplan_version
+    )]
+    LockedInDatabase {
+        location: String,
+        info: Box<LockInfo>,
+    },
+
+    /// The database (or another remote store) failed or could not be reached; `detail` never
+    /// holds a secret of the connection settings.
+    #[error("{location}: {detail}")]
+    Remote { location: String, detail: String },
+
+    #[error(
         "lock file {} exists but cannot be read ({detail}), so its holder is unknown.\n\
          If no ggplan run is using this state, delete the file by hand.",
         path.display()
@@ -133,6 +156,16 @@ pub enum StateError {
         given: String,
         holder: Box<LockInfo>,
     },
+}
+
+impl StateError {
+    /// The lock is held by a run that is still alive: worth waiting for (`-lock-timeout`).
+    pub fn is_held_by_a_live_run(&self) -> bool {
+        matches!(
+            self,
+            StateError::Locked { stale: false, .. } | StateError::LockedInDatabase { .. }
+        )
+    }
 }
 
 fn locked_message(path: &std::path::Path, info: &LockInfo, stale: bool) -> String {

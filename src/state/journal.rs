@@ -61,7 +61,7 @@ impl JournalEntry {
     }
 
     /// Applies the change as recorded at time `at`.
-    fn apply_at(&self, state: &mut State, at: &str) {
+    pub(crate) fn apply_at(&self, state: &mut State, at: &str) {
         match self {
             JournalEntry::Begin { addr, action } => {
                 let op = PendingOp {

@@ -48,6 +48,21 @@ pub struct LockInfo {
     pub ggplan_version: String,
 }
 
+impl LockInfo {
+    /// This process as the holder of a lock taken now for `operation`.
+    pub(crate) fn for_this_run(operation: &str) -> LockInfo {
+        LockInfo {
+            id: random_uuid(),
+            operation: operation.to_string(),
+            pid: std::process::id(),
+            host: hostname(),
+            user: user(),
+            created: now_rfc3339(),
+            ggplan_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
 /// A held lock, released when dropped.
 #[derive(Debug)]
 pub struct LockGuard {
@@ -65,15 +80,7 @@ impl LockGuard {
         let dir = parent_dir(&lock_path);
         let made_dir = !dir.exists();
         std::fs::create_dir_all(dir).map_err(io_error("create directory", dir))?;
-        let info = LockInfo {
-            id: random_uuid(),
-            operation: operation.to_string(),
-            pid: std::process::id(),
-            host: hostname(),
-            user: user(),
-            created: now_rfc3339(),
-            ggplan_version: env!("CARGO_PKG_VERSION").to_string(),
-        };
+        let info = LockInfo::for_this_run(operation);
         let mut bytes = serde_json::to_vec_pretty(&info)
             .map_err(io::Error::other)
             .map_err(io_error("encode", &lock_path))?;
@@ -112,38 +119,6 @@ impl LockGuard {
         })
     }
 
-    /// Takes the lock as `policy` says: `None` when locking is off; while another live run
-    /// holds it, retries until `policy.timeout` has passed, calling `waiting` once with the
-    /// holder's error first. A lock whose holder died is reported at once: it is never
-    /// released by waiting.
-    pub(crate) fn acquire_waiting(
-        state_path: &Path,
-        operation: &str,
-        policy: LockPolicy,
-        waiting: impl FnOnce(&StateError),
-    ) -> Result<Option<LockGuard>, StateError> {
-        if !policy.enabled {
-            return Ok(None);
-        }
-        let deadline = Instant::now() + policy.timeout;
-        let mut waiting = Some(waiting);
-        loop {
-            match LockGuard::acquire(state_path, operation) {
-                Err(e @ StateError::Locked { stale: false, .. }) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return Err(e);
-                    }
-                    if let Some(report) = waiting.take() {
-                        report(&e);
-                    }
-                    std::thread::sleep(RETRY_EVERY.min(deadline - now));
-                }
-                other => return other.map(Some),
-            }
-        }
-    }
-
     /// The holder details written in the lock file.
     pub fn info(&self) -> &LockInfo {
         &self.info
@@ -161,6 +136,37 @@ impl Drop for LockGuard {
         if self.made_dir {
             // Fails, as it should, when the run wrote anything there.
             std::fs::remove_dir(parent_dir(&self.lock_path)).ok();
+        }
+    }
+}
+
+/// Takes a lock with `acquire` as `policy` says, for any backend: `None` when locking is off;
+/// while another live run holds it, retries until `policy.timeout` has passed, calling
+/// `waiting` once with the holder's error first. A lock whose holder died is reported at once:
+/// it is never released by waiting.
+pub(crate) fn wait_for<T>(
+    policy: LockPolicy,
+    waiting: impl FnOnce(&StateError),
+    mut acquire: impl FnMut() -> Result<T, StateError>,
+) -> Result<Option<T>, StateError> {
+    if !policy.enabled {
+        return Ok(None);
+    }
+    let deadline = Instant::now() + policy.timeout;
+    let mut waiting = Some(waiting);
+    loop {
+        match acquire() {
+            Err(e) if e.is_held_by_a_live_run() => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(e);
+                }
+                if let Some(report) = waiting.take() {
+                    report(&e);
+                }
+                std::thread::sleep(RETRY_EVERY.min(deadline - now));
+            }
+            other => return other.map(Some),
         }
     }
 }
@@ -349,8 +355,12 @@ mod tests {
             timeout: Duration::from_millis(ms),
         };
         let mut reported = 0;
-        let err =
-            LockGuard::acquire_waiting(&path, "plan", policy(300), |_| reported += 1).unwrap_err();
+        let err = wait_for(
+            policy(300),
+            |_| reported += 1,
+            || LockGuard::acquire(&path, "plan"),
+        )
+        .unwrap_err();
         assert!(matches!(err, StateError::Locked { .. }), "{err}");
         assert_eq!(reported, 1);
 
@@ -358,7 +368,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(300));
             drop(held);
         });
-        let guard = LockGuard::acquire_waiting(&path, "plan", policy(30_000), |_| ()).unwrap();
+        let guard = wait_for(policy(30_000), |_| (), || LockGuard::acquire(&path, "plan")).unwrap();
         assert_eq!(guard.unwrap().info().operation, "plan");
         releaser.join().unwrap();
 
@@ -368,7 +378,7 @@ mod tests {
         };
         let _held = store.lock("apply").unwrap();
         assert!(
-            LockGuard::acquire_waiting(&path, "plan", off, |_| ())
+            wait_for(off, |_| (), || LockGuard::acquire(&path, "plan"))
                 .unwrap()
                 .is_none()
         );
@@ -384,7 +394,8 @@ mod tests {
             enabled: true,
             timeout: Duration::from_secs(60),
         };
-        let err = LockGuard::acquire_waiting(store.path(), "plan", policy, |_| ()).unwrap_err();
+        let err =
+            wait_for(policy, |_| (), || LockGuard::acquire(store.path(), "plan")).unwrap_err();
         assert!(
             matches!(err, StateError::Locked { stale: true, .. }),
             "{err}"

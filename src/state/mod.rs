@@ -3,30 +3,37 @@
 //!
 //! - [`State`] is the JSON document itself (`version`, `serial`, `lineage`, `outputs`,
 //!   `resources`, and `pending` operations that were in flight).
-//! - [`StateStore`] owns one state file: [`StateStore::load`] refuses anything unreadable,
-//!   corrupt or newer and never overwrites it; [`StateStore::persist`] replaces the file
-//!   atomically and keeps the previous one as `<state>.backup`.
+//! - [`Backend`] is where a state lives, as the engine sees it (lock, load, journal, persist);
+//!   `backend/` holds its implementations, the local file and PostgreSQL.
+//! - [`StateStore`] (the local backend) owns one state file: [`StateStore::load`] refuses
+//!   anything unreadable, corrupt or newer and never overwrites it; [`StateStore::persist`]
+//!   replaces the file atomically and keeps the previous one as `<state>.backup`.
 //! - [`Journal`] is the write-ahead log beside it (`<state>.journal`): the engine appends each
 //!   completed change before anything depends on it, so a crash loses no completed work;
 //!   `load` replays it and the next `persist` folds it in.
 //! - [`LockGuard`] is the exclusive lock (`<state>.lock`) with its holder's details, and
 //!   [`force_unlock`] removes a lock left by a run that died.
+//! - `document` holds the checks every backend makes on a stored document (format, lineage,
+//!   serial).
 //!
 //! Secrets are stored in plain text (as Terraform does) with their paths recorded in
 //! `sensitive_paths`; every file this module writes has mode 0600.
 
+mod backend;
+mod document;
 mod error;
 mod file;
 mod id;
 mod journal;
 mod lock;
-mod store;
 
+pub use backend::{
+    Backend, JournalWriter, PgBackend, PgSettings, StateLock, StateStore, default_state_path,
+};
 pub use error::StateError;
 pub(crate) use file::create_private;
 pub use journal::{Journal, JournalEntry};
 pub use lock::{LockGuard, LockInfo, LockPolicy, force_unlock};
-pub use store::{StateStore, default_state_path};
 
 use crate::address::{InstanceAddr, ProviderAddr};
 use ggplan_sdk::{AttrPath, Number, Value};

@@ -1,12 +1,13 @@
 //! The local backend: one state file, its backup, journal and lock side by side.
 
-use super::file::{
-    io_error, read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent,
+use super::{Backend, JournalWriter, StateLock};
+use crate::state::document::{self, check_replaceable, encode_next};
+use crate::state::file::{
+    read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent,
 };
-use super::journal::{self, Journal};
-use super::lock::{LockGuard, LockPolicy};
-use super::{STATE_VERSION, State, StateError};
-use serde::Deserialize;
+use crate::state::journal::{self, Journal};
+use crate::state::lock::{LockGuard, force_unlock};
+use crate::state::{State, StateError};
 use std::path::{Path, PathBuf};
 
 /// One state file, e.g. `state/quickstart.json`, with `<state>.backup`, `<state>.journal` and
@@ -27,21 +28,6 @@ pub fn default_state_path(cwd: &Path, stack_dir: &Path) -> PathBuf {
         .file_name()
         .map_or_else(|| "default".into(), |n| n.to_string_lossy().into_owned());
     cwd.join("state").join(format!("{name}.json"))
-}
-
-/// The fields read before the whole document, to refuse what this build must not interpret.
-#[derive(Deserialize)]
-struct Header {
-    version: Option<u64>,
-    #[serde(default)]
-    ggplan_version: String,
-    #[serde(default)]
-    lineage: String,
-    #[serde(default)]
-    serial: u64,
-    /// Only Terraform's state documents have it.
-    #[serde(default)]
-    terraform_version: Option<String>,
 }
 
 impl StateStore {
@@ -71,16 +57,6 @@ impl StateStore {
         LockGuard::acquire(&self.path, operation)
     }
 
-    /// Takes the lock for `operation` as `policy` says (see [`LockGuard::acquire_waiting`]).
-    pub fn lock_with(
-        &self,
-        operation: &str,
-        policy: LockPolicy,
-        waiting: impl FnOnce(&StateError),
-    ) -> Result<Option<LockGuard>, StateError> {
-        LockGuard::acquire_waiting(&self.path, operation, policy, waiting)
-    }
-
     /// Loads the state: a missing file is a new empty state; a journal left by a crashed run is
     /// replayed onto it (and kept until the next [`persist`](Self::persist)). A file that is
     /// unreadable, corrupt or of an unknown or newer format is refused.
@@ -100,38 +76,11 @@ impl StateStore {
     /// serial than `state` (written by someone else meanwhile).
     pub fn persist(&self, state: &mut State) -> Result<(), StateError> {
         if let Some(bytes) = read_if_exists(&self.path)? {
-            let on_disk = self.header(&bytes)?;
-            if on_disk.lineage != state.lineage {
-                return Err(StateError::LineageMismatch {
-                    path: self.path.clone(),
-                    on_disk: on_disk.lineage,
-                    ours: state.lineage.clone(),
-                });
-            }
-            if on_disk.serial > state.serial {
-                return Err(StateError::SerialConflict {
-                    path: self.path.clone(),
-                    on_disk: on_disk.serial,
-                    ours: state.serial,
-                });
-            }
+            let on_disk = document::header(&self.path, &bytes)?;
+            check_replaceable(&self.path, on_disk, &state.lineage, state.serial)?;
         }
-        state.version = STATE_VERSION;
-        state.ggplan_version = env!("CARGO_PKG_VERSION").to_string();
-        state.serial = state
-            .serial
-            .checked_add(1)
-            .ok_or_else(|| StateError::SerialExhausted {
-                path: self.path.clone(),
-            })?;
-        let written = serde_json::to_vec_pretty(state)
-            .map_err(std::io::Error::other)
-            .map_err(io_error("encode the state for", &self.path))
-            .and_then(|mut bytes| {
-                bytes.push(b'\n');
-                replace_atomically(&self.path, &bytes, &self.backup_path())
-            });
-        if let Err(e) = written {
+        let bytes = encode_next(&self.path, state)?;
+        if let Err(e) = replace_atomically(&self.path, &bytes, &self.backup_path()) {
             state.serial -= 1;
             return Err(e);
         }
@@ -146,46 +95,46 @@ impl StateStore {
         Journal::open(self.journal_path())
     }
 
-    /// Checks the format version of a state document.
-    fn header(&self, bytes: &[u8]) -> Result<Header, StateError> {
-        let header: Header = serde_json::from_slice(bytes).map_err(|e| self.corrupt(&e))?;
-        if let Some(terraform_version) = header.terraform_version {
-            return Err(StateError::TerraformState {
-                path: self.path.clone(),
-                version: header.version.unwrap_or(0),
-                terraform_version,
-            });
-        }
-        match header.version {
-            None => Err(StateError::Corrupt {
-                path: self.path.clone(),
-                detail: "it has no \"version\" field".to_string(),
-            }),
-            Some(v) if v > u64::from(STATE_VERSION) => Err(StateError::TooNew {
-                path: self.path.clone(),
-                version: v,
-                writer: header.ggplan_version,
-            }),
-            Some(0) => Err(StateError::UnknownVersion {
-                path: self.path.clone(),
-                version: 0,
-            }),
-            Some(_) => Ok(header),
-        }
-    }
-
     /// A state document read from elsewhere (standard input) as this file's would be: every
     /// check of [`load`](Self::load) but the journal.
     pub fn parse(&self, bytes: &[u8]) -> Result<State, StateError> {
-        self.header(bytes)?;
-        serde_json::from_slice(bytes).map_err(|e| self.corrupt(&e))
+        document::decode(&self.path, bytes)
+    }
+}
+
+impl JournalWriter for Journal {
+    fn append(&mut self, entries: &[crate::state::JournalEntry]) -> Result<(), StateError> {
+        Journal::append(self, entries)
+    }
+}
+
+impl Backend for StateStore {
+    fn location(&self) -> &Path {
+        &self.path
     }
 
-    fn corrupt(&self, e: &serde_json::Error) -> StateError {
-        StateError::Corrupt {
-            path: self.path.clone(),
-            detail: e.to_string(),
-        }
+    fn lock(&self, operation: &str) -> Result<StateLock, StateError> {
+        StateStore::lock(self, operation).map(StateLock::new)
+    }
+
+    fn load(&self) -> Result<State, StateError> {
+        StateStore::load(self)
+    }
+
+    fn persist(&self, state: &mut State) -> Result<(), StateError> {
+        StateStore::persist(self, state)
+    }
+
+    fn journal(&self) -> Result<Box<dyn JournalWriter>, StateError> {
+        Ok(Box::new(StateStore::journal(self)?))
+    }
+
+    fn journal_location(&self) -> String {
+        self.journal_path().display().to_string()
+    }
+
+    fn force_unlock(&self, id: &str) -> Result<(), StateError> {
+        force_unlock(&self.path, id)
     }
 }
 

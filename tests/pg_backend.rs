@@ -1,0 +1,521 @@
+//! `backend "pg"` against a real PostgreSQL (tests/support/postgres.sh; the connection string
+//! is `GGPLAN_TEST_PG_CONN_STR`): apply, plan and destroy through it; two applies at once from
+//! two working copies (one refused naming the holder, one waiting with `-lock-timeout`);
+//! `kill -9` during an apply loses no completed change; a stale serial never replaces a newer
+//! state; the database ending the session mid-apply is a clear error and the next run recovers;
+//! a Terraform state in the table is refused and left as it is. The password of the connection
+//! string never appears in anything ggplan prints.
+//!
+//! Each test uses a schema of its own, so they run side by side on one server.
+
+#[path = "support/binary.rs"]
+mod binary;
+
+use binary::{BIN, Run};
+use ggplan::config::PgBackendBlock;
+use ggplan::state::{Backend, PgBackend, PgSettings, StateError};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+/// The advisory lock class of a run's lock (`src/state/backend/pg`).
+const RUN_LOCK_CLASS: u32 = 0x6767_0001;
+
+fn conn_str() -> String {
+    std::env::var("GGPLAN_TEST_PG_CONN_STR").unwrap_or_else(|_| {
+        panic!(
+            "GGPLAN_TEST_PG_CONN_STR is not set: this test needs the PostgreSQL of \
+             tests/support/postgres.sh (start it, then eval \"$(tests/support/postgres.sh env)\")"
+        )
+    })
+}
+
+/// The password in the connection string, which no output may contain.
+fn password() -> String {
+    let conn = conn_str();
+    let userinfo = conn.split('@').next().unwrap();
+    let password = userinfo.rsplit(':').next().unwrap().to_string();
+    assert!(password.len() >= 8, "the test server has a real password");
+    password
+}
+
+/// A schema no other test uses.
+fn fresh_schema(test: &str) -> String {
+    format!("t_{test}_{}_{}", std::process::id(), rand_suffix())
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
+}
+
+fn sql() -> postgres::Client {
+    postgres::Client::connect(&conn_str(), postgres::NoTls).unwrap()
+}
+
+/// A working copy of a stack of `count` `terraform_data` instances whose provisioner sleeps
+/// `sleep` seconds, with its state in `schema`.
+struct Copy {
+    dir: tempfile::TempDir,
+    count: usize,
+    sleep: &'static str,
+}
+
+impl Copy {
+    fn new(schema: &str, count: usize, sleep: &'static str) -> Copy {
+        let copy = Copy {
+            dir: tempfile::TempDir::new().unwrap(),
+            count,
+            sleep,
+        };
+        copy.write(Some(schema));
+        copy
+    }
+
+    /// Writes the stack with its state in `schema`, or in the local file.
+    fn write(&self, schema: Option<&str>) {
+        let (count, sleep) = (self.count, self.sleep);
+        let backend = schema.map_or(String::new(), |schema| {
+            format!(
+                "terraform {{\n  backend \"pg\" {{\n    schema_name = \"{schema}\"\n  }}\n}}\n\n"
+            )
+        });
+        let main = format!(
+            "{backend}resource \"terraform_data\" \"n\" {{\n  count = {count}\n  input = count.index\n\n  \
+             provisioner \"local-exec\" {{\n    command = \"sleep {sleep}\"\n  }}\n}}\n\n\
+             output \"first\" {{\n  value = terraform_data.n[0].id\n}}\n"
+        );
+        std::fs::write(self.dir.path().join("main.tf"), main).unwrap();
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env("PG_CONN_STR", conn_str());
+        command
+    }
+
+    /// Runs ggplan to the end; nothing it prints holds the password.
+    fn run(&self, args: &[&str]) -> Run {
+        let run = Run::of(self.command(args).output().unwrap());
+        assert!(!run.all().contains(&password()), "{}", run.all());
+        run
+    }
+
+    /// Starts ggplan with its standard output piped.
+    fn spawn(&self, args: &[&str]) -> (Child, BufReader<ChildStdout>) {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        (child, out)
+    }
+
+    fn instances(&self) -> Vec<String> {
+        let listed = self.run(&["state", "list"]).expect(0).stdout;
+        listed.lines().map(str::to_string).collect()
+    }
+
+    /// The `id` of each instance in the stored state.
+    fn ids(&self) -> Vec<(String, String)> {
+        let pulled = self.run(&["state", "pull"]).expect(0).stdout;
+        let state: serde_json::Value = serde_json::from_str(&pulled).unwrap();
+        state["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let id = r["attributes"]["id"].as_str().unwrap().to_string();
+                (r["address"].as_str().unwrap().to_string(), id)
+            })
+            .collect()
+    }
+
+    fn local_state_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("state")
+    }
+}
+
+/// Reads `out` until `wanted` lines containing `marker` have been seen; returns the addresses
+/// (the text before `: `) of those lines.
+fn read_until(out: &mut BufReader<ChildStdout>, marker: &str, wanted: usize) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut line = String::new();
+    while seen.len() < wanted {
+        line.clear();
+        let n = out.read_line(&mut line).unwrap();
+        assert!(n > 0, "ggplan ended before {wanted} lines with {marker:?}");
+        if line.contains(marker) {
+            seen.push(line.split(": ").next().unwrap().to_string());
+        }
+    }
+    seen
+}
+
+fn finish(mut child: Child, mut out: BufReader<ChildStdout>) -> Run {
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut out, &mut stdout).unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    }
+}
+
+#[test]
+fn apply_plan_and_destroy_keep_the_state_in_the_database() {
+    let schema = fresh_schema("cycle");
+    let copy = Copy::new(&schema, 3, "0");
+    let applied = copy.run(&["apply", "-auto-approve"]).expect(0);
+    assert!(applied.stdout.contains("3 added"), "{}", applied.stdout);
+    assert!(
+        !copy.local_state_dir().exists(),
+        "nothing is written locally"
+    );
+    let mut db = sql();
+    let row = db
+        .query_one(
+            &format!("SELECT data, (SELECT count(*) FROM {schema}.ggplan_journal) FROM {schema}.states WHERE name = 'default'"),
+            &[],
+        )
+        .unwrap();
+    let (data, journal): (String, i64) = (row.get(0), row.get(1));
+    let state: serde_json::Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(state["resources"].as_array().unwrap().len(), 3);
+    assert_eq!(state["serial"], 1);
+    assert_eq!(journal, 0, "the persist folded the journal in");
+
+    let plan = copy.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert!(
+        plan.stdout.contains("no changes are needed"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(copy.instances().len(), 3);
+    let second = Copy::new(&schema, 3, "0");
+    assert_eq!(second.instances().len(), 3, "another working copy sees it");
+
+    copy.run(&["destroy", "-auto-approve"]).expect(0);
+    assert!(copy.instances().is_empty());
+    copy.run(&["plan", "-detailed-exitcode"]).expect(2);
+}
+
+#[test]
+fn a_second_apply_is_refused_naming_the_holder_or_waits_with_lock_timeout() {
+    let schema = fresh_schema("lock");
+    let (first, second, third) = (
+        Copy::new(&schema, 8, "0.3"),
+        Copy::new(&schema, 8, "0.3"),
+        Copy::new(&schema, 8, "0.3"),
+    );
+    let (child, mut out) = first.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
+    let holder = child.id();
+    read_until(&mut out, "Creating...", 1);
+
+    let refused = second.run(&["apply", "-auto-approve"]).expect(1);
+    let text = refused.all();
+    assert!(text.contains("is locked by another ggplan run"), "{text}");
+    assert!(text.contains(&format!("PID:       {holder}")), "{text}");
+    assert!(text.contains("Operation: apply"), "{text}");
+
+    let (waiter, waiter_out) = third.spawn(&["apply", "-auto-approve", "-lock-timeout=120s"]);
+    let first_run = finish(child, out);
+    assert_eq!(
+        first_run.code, 0,
+        "{}{}",
+        first_run.stdout, first_run.stderr
+    );
+    let waited = finish(waiter, waiter_out);
+    assert_eq!(waited.code, 0, "{}{}", waited.stdout, waited.stderr);
+    assert!(waited.all().contains("No changes"), "{}", waited.all());
+    assert_eq!(first.instances().len(), 8);
+}
+
+#[test]
+fn kill_9_during_an_apply_loses_no_completed_change() {
+    let schema = fresh_schema("kill");
+    let copy = Copy::new(&schema, 40, "0.1");
+    let (mut child, mut out) = copy.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
+    let completed = read_until(&mut out, "Creation complete", 6);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // The killed run's session ended with it: its lock is gone, and its journal replays.
+    let listed = copy.instances();
+    for addr in &completed {
+        assert!(listed.contains(addr), "{addr} was lost: {listed:?}");
+    }
+    // The killed run never saved the state: what it completed is only in the journal rows.
+    let mut db = sql();
+    let saved = db
+        .query(&format!("SELECT 1 FROM {schema}.states"), &[])
+        .unwrap();
+    let journal: i64 = db
+        .query_one(
+            &format!("SELECT count(*) FROM {schema}.ggplan_journal"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        saved.is_empty() && journal > 0,
+        "{} rows, {journal} journal rows",
+        saved.len()
+    );
+
+    let before = completed_ids(&copy, &completed);
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    assert_eq!(copy.ids().len(), 40);
+    assert_eq!(
+        completed_ids(&copy, &completed),
+        before,
+        "completed ones were made again"
+    );
+    copy.run(&["plan", "-detailed-exitcode"]).expect(0);
+}
+
+#[test]
+fn the_database_ending_the_session_mid_apply_is_a_clear_error_and_the_next_run_recovers() {
+    let schema = fresh_schema("gone");
+    let copy = Copy::new(&schema, 30, "0.1");
+    let (child, mut out) = copy.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
+    let completed = read_until(&mut out, "Creation complete", 4);
+    // As a server restart or failover does: the server ends the session holding the lock.
+    let ended = sql()
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' \
+             AND granted AND classid = $1::bigint::oid \
+             AND objid = (hashtext($2)::bigint & 4294967295)::oid",
+            &[&i64::from(RUN_LOCK_CLASS), &format!("{schema}/default")],
+        )
+        .unwrap();
+    assert_eq!(ended.len(), 1, "the run's session holds the lock");
+    let failed = finish(child, out);
+    let text = failed.all();
+    assert_eq!(failed.code, 1, "{text}");
+    assert!(text.contains("connection to PostgreSQL was lost"), "{text}");
+    assert!(text.contains("Cannot save the state"), "{text}");
+    assert!(!text.contains(&password()), "{text}");
+
+    let listed = copy.instances();
+    for addr in &completed {
+        assert!(listed.contains(addr), "{addr} was lost: {listed:?}");
+    }
+    let before = completed_ids(&copy, &completed);
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    assert_eq!(copy.ids().len(), 30);
+    assert_eq!(
+        completed_ids(&copy, &completed),
+        before,
+        "completed ones were made again"
+    );
+}
+
+/// The ids of the instances at `completed` (those reported complete before a kill or a cut:
+/// the others may have been tainted mid-provisioner, and are rightly replaced).
+fn completed_ids(copy: &Copy, completed: &[String]) -> Vec<(String, String)> {
+    let ids: Vec<_> = copy
+        .ids()
+        .into_iter()
+        .filter(|(addr, _)| completed.contains(addr))
+        .collect();
+    assert_eq!(ids.len(), completed.len(), "{ids:?}");
+    ids
+}
+
+#[test]
+fn init_migrate_state_moves_a_local_state_into_pg_and_refuses_to_replace_one_without_force_copy() {
+    let schema = fresh_schema("migrate");
+    let (first, local_ids) = applied_locally(&schema, 3);
+    let moved = first.run(&["init", "-migrate-state"]).expect(0);
+    assert!(
+        moved.stdout.contains("Copied the state"),
+        "{}",
+        moved.stdout
+    );
+    first.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert_eq!(first.ids(), local_ids);
+
+    // A second stack's local state is not copied over the one in the database...
+    let (second, second_ids) = applied_locally(&schema, 2);
+    let refused = second.run(&["init", "-migrate-state"]).expect(1);
+    assert!(
+        refused.all().contains("holds 3 resource instance(s)"),
+        "{}",
+        refused.all()
+    );
+    assert_eq!(first.ids(), local_ids, "nothing changed");
+    // ...unless asked to.
+    second
+        .run(&["init", "-migrate-state", "-force-copy"])
+        .expect(0);
+    second.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert_eq!(second.ids(), second_ids);
+
+    // Out of the database again: state pull, then push into the local file.
+    let pulled = second.run(&["state", "pull"]).expect(0).stdout;
+    let file = second.dir.path().join("pulled.json");
+    std::fs::write(&file, pulled).unwrap();
+    std::fs::remove_dir_all(second.local_state_dir()).unwrap();
+    second.write(None);
+    second
+        .run(&["state", "push", file.to_str().unwrap()])
+        .expect(0);
+    second.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert_eq!(second.ids(), second_ids);
+    let refused = second.run(&["init", "-migrate-state"]).expect(1);
+    assert!(refused.all().contains("state pull"), "{}", refused.all());
+}
+
+/// A working copy applied with its state in the local file, then given the pg block; the ids
+/// it applied.
+fn applied_locally(schema: &str, count: usize) -> (Copy, Vec<(String, String)>) {
+    let copy = Copy::new(schema, count, "0");
+    copy.write(None);
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    let ids = copy.ids();
+    copy.write(Some(schema));
+    (copy, ids)
+}
+
+fn backend(schema: &str) -> PgBackend {
+    let block = PgBackendBlock {
+        conn_str: Some(conn_str()),
+        schema_name: Some(schema.to_string()),
+        ..Default::default()
+    };
+    PgBackend::new(PgSettings::resolve(&block, |_| None).unwrap())
+}
+
+fn stored_serial(schema: &str) -> i64 {
+    let data: String = sql()
+        .query_one(
+            &format!("SELECT data FROM {schema}.states WHERE name = 'default'"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    serde_json::from_str::<serde_json::Value>(&data).unwrap()["serial"]
+        .as_i64()
+        .unwrap()
+}
+
+#[test]
+fn a_stale_serial_is_never_written_over_a_newer_state() {
+    let schema = fresh_schema("cas");
+    let (a, b) = (backend(&schema), backend(&schema));
+    let mut first = a.load().unwrap();
+    a.persist(&mut first).unwrap();
+    let mut ours = a.load().unwrap();
+    let mut stale = b.load().unwrap();
+    a.persist(&mut ours).unwrap();
+    let err = b.persist(&mut stale).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StateError::SerialConflict {
+                on_disk: 2,
+                ours: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(stale.serial, 1, "the failed write left the state as it was");
+    assert_eq!(stored_serial(&schema), 2);
+    let foreign = b.persist(&mut ggplan::state::State::new()).unwrap_err();
+    assert!(
+        matches!(foreign, StateError::LineageMismatch { .. }),
+        "{foreign}"
+    );
+
+    // Writers racing from one serial, each on its own connection: exactly one wins.
+    let base = a.load().unwrap();
+    let writers: Vec<_> = (0..4)
+        .map(|_| {
+            let (backend, mut state) = (backend(&schema), base.clone());
+            std::thread::spawn(move || backend.persist(&mut state).is_ok())
+        })
+        .collect();
+    let won = writers
+        .into_iter()
+        .filter_map(|w| w.join().unwrap().then_some(()))
+        .count();
+    assert_eq!(won, 1);
+    assert_eq!(stored_serial(&schema), 3);
+}
+
+#[test]
+fn a_terraform_state_in_the_table_is_refused_and_left_as_it_is() {
+    let schema = fresh_schema("foreign");
+    let copy = Copy::new(&schema, 1, "0");
+    copy.run(&["plan"]).expect(0);
+    let terraform = r#"{"version": 4, "terraform_version": "1.15.5", "serial": 3, "lineage": "x"}"#;
+    let mut db = sql();
+    db.execute(
+        &format!("INSERT INTO {schema}.states (name, data) VALUES ('default', $1)"),
+        &[&terraform],
+    )
+    .unwrap();
+    let refused = copy.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(
+        refused.all().contains("is a Terraform state"),
+        "{}",
+        refused.all()
+    );
+    let data: String = db
+        .query_one(&format!("SELECT data FROM {schema}.states"), &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(data, terraform);
+}
+
+#[test]
+fn bad_connection_settings_are_clear_errors_without_the_password() {
+    let schema = fresh_schema("bad");
+    let copy = Copy::new(&schema, 1, "0");
+    let wrong = conn_str().replace(&password(), "not-the-password-0417");
+    let run = Run::of(
+        copy.command(&["plan"])
+            .env("PG_CONN_STR", &wrong)
+            .output()
+            .unwrap(),
+    );
+    let text = run.all();
+    assert_eq!(run.code, 1, "{text}");
+    assert!(text.contains("password authentication failed"), "{text}");
+    assert!(!text.contains("not-the-password-0417"), "{text}");
+
+    let nowhere = "postgres://postgres:secret-0417@127.0.0.1:1/postgres?sslmode=disable";
+    let run = Run::of(
+        copy.command(&["plan"])
+            .env("PG_CONN_STR", nowhere)
+            .output()
+            .unwrap(),
+    );
+    let text = run.all();
+    assert!(
+        text.contains("Connection refused") && text.contains("conn_str"),
+        "{text}"
+    );
+    assert!(!text.contains("secret-0417"), "{text}");
+
+    let run = Run::of(
+        copy.command(&["plan"])
+            .env_remove("PG_CONN_STR")
+            .output()
+            .unwrap(),
+    );
+    assert!(run.all().contains("PG_CONN_STR"), "{}", run.all());
+    assert!(!copy.local_state_dir().exists());
+}
