@@ -3,6 +3,7 @@
 
 use crate::address::InstanceAddr;
 use crate::plan::Action;
+use ggplan_sdk::Value;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -46,6 +47,29 @@ pub enum Event {
         provisioner: &'static str,
         line: String,
     },
+}
+
+impl Event {
+    /// The end of a change to `addr` that took `elapsed` and left `value`, naming its id
+    /// unless the id is a secret.
+    pub fn finished(
+        addr: &InstanceAddr,
+        action: Action,
+        elapsed: Duration,
+        value: &Value,
+    ) -> Event {
+        Event::ApplyFinished {
+            addr: addr.clone(),
+            action,
+            elapsed,
+            id: value
+                .peel()
+                .get("id")
+                .as_str()
+                .map(str::to_string)
+                .filter(|_| !value.get("id").is_sensitive()),
+        }
+    }
 }
 
 /// Where events go.

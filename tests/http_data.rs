@@ -1,14 +1,17 @@
 //! The `http` data source (hashicorp/http v3) against a real HTTP server on loopback: a
 //! release manifest read at plan time and decoded, a POST with headers and a body, a 404
 //! that is a result (`status_code`) and not an error, retries of a server that is not there,
-//! and bad arguments located in the block.
+//! bad arguments located in the block, and a slow read shown as Terraform shows it.
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
 #[path = "support/http_server.rs"]
 mod http_server;
 
 use binary::StackDir;
+use fault_proxy::{Fault, Faults, Rule};
 use http_server::{Response, Server};
 use std::collections::HashMap;
 
@@ -210,4 +213,39 @@ data "http" "gone" {{
             plan.all()
         );
     }
+}
+
+/// A data source read that takes a while is shown as Terraform shows it: `Reading...`, then
+/// `Still reading... [10s elapsed]` every ten seconds, then `Read complete`.
+#[test]
+fn a_slow_read_says_it_is_still_reading() {
+    let server = server();
+    let faults = Faults::new();
+    let proxy = faults.front(format!("127.0.0.1:{}", server.port).parse().unwrap());
+    faults.add(Rule::new(
+        "GET",
+        "/install.yaml",
+        1,
+        Fault::Delay(std::time::Duration::from_millis(10_500)),
+    ));
+    let stack = StackDir::new(&format!(
+        "data \"http\" \"install\" {{\n  url = \"http://{proxy}/install.yaml\"\n}}\n"
+    ));
+    let plan = stack.ggplan(&["plan", "."]).expect(0);
+    let lines: Vec<&str> = plan
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("data.http"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "data.http.install: Reading...",
+            "data.http.install: Still reading... [10s elapsed]",
+            format!("data.http.install: Read complete after 10s [id=http://{proxy}/install.yaml]")
+                .as_str(),
+        ],
+        "{}",
+        plan.stdout
+    );
 }

@@ -112,7 +112,8 @@ impl Applier {
             action: Action::Read,
             id: None,
         });
-        let value = provider.read_data(addr, config).await?;
+        let read = provider.read_data(addr, config);
+        let value = self.run.with_progress(addr, Action::Read, read).await?;
         self.commit(JournalEntry::Set(self.instance_state(c, value.clone())))
             .await?;
         self.finished(c, Action::Read, started, &value);
@@ -168,6 +169,7 @@ impl Applier {
             id: prior.and_then(|p| p.get("id").as_str().map(str::to_string)),
         });
         let applied = self
+            .run
             .with_progress(
                 addr,
                 shown,
@@ -325,17 +327,9 @@ impl Applier {
         started: Instant,
         value: &Value,
     ) {
-        self.run.emit(Event::ApplyFinished {
-            addr: c.change.addr.clone(),
-            action,
-            elapsed: started.elapsed(),
-            id: value
-                .peel()
-                .get("id")
-                .as_str()
-                .map(str::to_string)
-                .filter(|_| !value.get("id").is_sensitive()),
-        });
+        let addr = &c.change.addr;
+        self.run
+            .emit(Event::finished(addr, action, started.elapsed(), value));
     }
 }
 

@@ -79,7 +79,7 @@ impl Applier {
         });
         let started = Instant::now();
         let deleted = provider.apply(addr, Some(prior), None, &Value::Null);
-        let applied = self.with_progress(addr, Action::Delete, deleted).await;
+        let applied = self.run.with_progress(addr, Action::Delete, deleted).await;
         if applied.diagnostics.has_errors() {
             self.run.emit(Event::ApplyFailed {
                 addr: addr.clone(),

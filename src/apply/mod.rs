@@ -24,9 +24,7 @@ use crate::walk::walk;
 use committer::Committer;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, Severity, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use steps::Step;
 
 /// How many objects an apply added, changed and destroyed.
@@ -426,29 +424,6 @@ impl Applier {
                 r.resource.instance_in(&module, None)
             })
             .collect()
-    }
-
-    /// Runs `fut`, sending a progress event every ten seconds until it finishes.
-    async fn with_progress<T>(
-        &self,
-        addr: &InstanceAddr,
-        action: Action,
-        fut: impl Future<Output = T>,
-    ) -> T {
-        let started = Instant::now();
-        let period = Duration::from_secs(10);
-        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        tokio::pin!(fut);
-        loop {
-            tokio::select! {
-                out = &mut fut => return out,
-                _ = ticks.tick() => self.run.emit(crate::events::Event::ApplyProgress {
-                    addr: addr.clone(),
-                    action,
-                    elapsed: started.elapsed(),
-                }),
-            }
-        }
     }
 }
 

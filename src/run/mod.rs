@@ -18,6 +18,7 @@ use crate::lang::body::eval_body;
 use crate::lang::eval::Evaluator;
 use crate::lang::functions::{FunctionContext, working_dir};
 use crate::locks::{locked, read, write};
+use crate::plan::Action;
 use crate::providers::{Providers, Registry};
 use crate::scope::{Expansion, InstanceContext, ResourceValues, Scope};
 use crate::slots::{Slot, Slots};
@@ -25,6 +26,7 @@ use crate::walk::StopFlag;
 use ggplan_sdk::{Diagnostic, Diagnostics, Schema, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 /// What the user asked for.
 #[derive(Debug, Clone)]
@@ -169,6 +171,30 @@ impl Run {
     /// Sends a progress event.
     pub fn emit(&self, event: Event) {
         self.events.emit(event);
+    }
+
+    /// Runs `fut`, sending a progress event (`Still creating... [10s elapsed]`) every ten
+    /// seconds until it finishes.
+    pub async fn with_progress<T>(
+        &self,
+        addr: &InstanceAddr,
+        action: Action,
+        fut: impl Future<Output = T>,
+    ) -> T {
+        let started = Instant::now();
+        let period = Duration::from_secs(10);
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tokio::pin!(fut);
+        loop {
+            tokio::select! {
+                out = &mut fut => return out,
+                _ = ticks.tick() => self.emit(Event::ApplyProgress {
+                    addr: addr.clone(),
+                    action,
+                    elapsed: started.elapsed(),
+                }),
+            }
+        }
     }
 
     /// Whether `--target` narrows the run.

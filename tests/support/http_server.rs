@@ -79,6 +79,8 @@ fn serve(stream: TcpStream, routes: &HashMap<String, Response>, seen: &Mutex<Vec
             parts.next().unwrap_or("").to_string(),
             parts.next().unwrap_or("").to_string(),
         );
+        // HTTP/1.0 (what the fault proxy sends) closes the connection after the answer.
+        let closes = parts.next() == Some("HTTP/1.0");
         let mut headers = HashMap::new();
         loop {
             let mut header = String::new();
@@ -117,6 +119,9 @@ fn serve(stream: TcpStream, routes: &HashMap<String, Response>, seen: &Mutex<Vec
         stream.write_all(head.as_bytes()).unwrap();
         if method != "HEAD" {
             stream.write_all(&response.body).unwrap();
+        }
+        if closes {
+            return;
         }
     }
 }

@@ -5,8 +5,10 @@
 use super::resources::Instance;
 use super::{PlannedChange, Planner};
 use crate::checks::scoped_data_failure;
+use crate::events::Event;
 use crate::plan::{Action, ActionReason};
-use ggplan_sdk::Diagnostics;
+use ggplan_sdk::{Diagnostics, Value};
+use std::time::Instant;
 
 impl Planner {
     /// Reads a data source now, or plans its read during apply: when its configuration is
@@ -22,7 +24,7 @@ impl Planner {
         let deferred = inst.provider.is_deferred();
         let known = config.is_wholly_known();
         if known && !dependencies_pending && !deferred {
-            let read = inst.provider.read_data(&inst.addr, &config).await;
+            let read = self.read_now(inst, &config).await;
             let read = read.map_err(|d| self.place(inst, d));
             let Some(check) = &inst.resource.check else {
                 return Ok(Some(inst.change(Action::NoOp, before, read?)));
@@ -52,5 +54,22 @@ impl Planner {
         let mut change = inst.change(Action::Read, before, planned);
         change.change.reason = Some(reason);
         Ok(Some(change))
+    }
+
+    /// Reads the data source, shown as Terraform shows it: `Reading...`, `Still reading...
+    /// [10s elapsed]` while it takes, `Read complete after 1s`.
+    async fn read_now(&self, inst: &Instance<'_>, config: &Value) -> Result<Value, Diagnostics> {
+        let (addr, started) = (&inst.addr, Instant::now());
+        self.run.emit(Event::ApplyStarted {
+            addr: addr.clone(),
+            action: Action::Read,
+            id: None,
+        });
+        let read = inst.provider.read_data(addr, config);
+        let value = self.run.with_progress(addr, Action::Read, read).await?;
+        let elapsed = started.elapsed();
+        self.run
+            .emit(Event::finished(addr, Action::Read, elapsed, &value));
+        Ok(value)
     }
 }
