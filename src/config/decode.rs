@@ -348,38 +348,34 @@ impl Decoder<'_> {
                         ),
                     );
                 }
-                Structure::Block(block) => self.block(block),
+                Structure::Block(block) => {
+                    let block = self.nested_block(block);
+                    self.block(block)
+                }
             }
         }
     }
 
-    fn labels(&mut self, block: &hcl_edit::structure::Block, want: &[&str]) -> Option<Vec<String>> {
-        let labels: Vec<String> = block
-            .labels
-            .iter()
-            .map(|l| match l {
-                BlockLabel::Ident(i) => i.as_str().to_string(),
-                BlockLabel::String(s) => s.value().clone(),
-            })
-            .collect();
-        if labels.len() == want.len() {
-            return Some(labels);
+    fn labels(&mut self, block: &Block, want: &[&str]) -> Option<Vec<String>> {
+        if block.labels.len() == want.len() {
+            return Some(block.labels.clone());
         }
-        let kind = block.ident.as_str();
+        let kind = block.type_name.as_str();
         let shape = std::iter::once(kind.to_string())
             .chain(want.iter().map(|w| format!("\"{w}\"")))
             .collect::<Vec<_>>()
             .join(" ");
         self.error(
-            block.span(),
+            Some(block.span.clone()),
             &format!("Wrong number of labels on a {kind} block"),
             format!("A {kind} block is written `{shape} {{ ... }}`."),
         );
         None
     }
 
-    fn block(&mut self, block: hcl_edit::structure::Block) {
-        let kind = block.ident.as_str().to_string();
+    /// A top-level block, whichever syntax it was written in.
+    pub(super) fn block(&mut self, block: Block) {
+        let kind = block.type_name.clone();
         match kind.as_str() {
             "terraform" => self.terraform(block),
             "provider" => self.provider(block),
@@ -396,7 +392,7 @@ impl Decoder<'_> {
             other => {
                 let hint = did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied());
                 self.error(
-                    block.span(),
+                    Some(block.span.clone()),
                     "Unsupported block type",
                     format!(
                         "Blocks of type {other:?} are not expected here.{hint} Top-level blocks \
@@ -439,27 +435,33 @@ impl Decoder<'_> {
                     );
                 }
                 Structure::Block(block) => {
-                    let span = block.span();
-                    let labels = block
-                        .labels
-                        .iter()
-                        .map(|l| match l {
-                            BlockLabel::Ident(i) => i.as_str().to_string(),
-                            BlockLabel::String(s) => s.value().clone(),
-                        })
-                        .collect();
-                    let type_name = block.ident.as_str().to_string();
-                    let body = self.body(block.body, span.clone());
-                    out.blocks.push(Block {
-                        type_name,
-                        labels,
-                        body,
-                        span: span.unwrap_or(0..0),
-                    });
+                    let block = self.nested_block(block);
+                    out.blocks.push(block);
                 }
             }
         }
         out
+    }
+
+    /// A block of hcl-edit's tree as a [`Block`], its body decoded.
+    fn nested_block(&mut self, block: hcl_edit::structure::Block) -> Block {
+        let span = block.span();
+        let labels = block
+            .labels
+            .iter()
+            .map(|l| match l {
+                BlockLabel::Ident(i) => i.as_str().to_string(),
+                BlockLabel::String(s) => s.value().clone(),
+            })
+            .collect();
+        let type_name = block.ident.as_str().to_string();
+        let body = self.body(block.body, span.clone());
+        Block {
+            type_name,
+            labels,
+            body,
+            span: span.unwrap_or(0..0),
+        }
     }
 
     /// An address written as a reference (`module.a["k"].type.name`), as text without
@@ -523,9 +525,8 @@ impl Decoder<'_> {
         }
     }
 
-    fn terraform(&mut self, block: hcl_edit::structure::Block) {
-        let span = block.span();
-        let body = self.body(block.body, span);
+    fn terraform(&mut self, block: Block) {
+        let body = block.body;
         // required_version and required_providers are tolerated: they mean nothing to ggplan
         // (its providers are built in), but existing Terraform files carry them. Where the
         // state is is not tolerated: a backend ggplan ignored would plan against an empty
@@ -569,12 +570,12 @@ impl Decoder<'_> {
         }
     }
 
-    fn provider(&mut self, block: hcl_edit::structure::Block) {
+    fn provider(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span();
-        let mut body = self.body(block.body, span.clone());
+        let span = Some(block.span.clone());
+        let mut body = block.body;
         let alias = body
             .attributes
             .remove("alias")
@@ -601,12 +602,12 @@ impl Decoder<'_> {
         self.module.providers.insert(key, provider);
     }
 
-    fn variable(&mut self, block: hcl_edit::structure::Block) {
+    fn variable(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span();
-        let body = self.body(block.body, span.clone());
+        let span = Some(block.span.clone());
+        let body = block.body;
         self.reject_unknown(
             &body,
             &[
@@ -734,9 +735,8 @@ impl Decoder<'_> {
             .unwrap_or(default)
     }
 
-    fn locals(&mut self, block: hcl_edit::structure::Block) {
-        let span = block.span();
-        let body = self.body(block.body, span);
+    fn locals(&mut self, block: Block) {
+        let body = block.body;
         for nested in &body.blocks {
             self.error(
                 Some(nested.span.clone()),
@@ -765,12 +765,12 @@ impl Decoder<'_> {
         }
     }
 
-    fn output(&mut self, block: hcl_edit::structure::Block) {
+    fn output(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span();
-        let body = self.body(block.body, span.clone());
+        let span = Some(block.span.clone());
+        let body = block.body;
         self.reject_unknown(
             &body,
             &[
@@ -827,12 +827,12 @@ impl Decoder<'_> {
         }
     }
 
-    fn module_call(&mut self, block: hcl_edit::structure::Block) {
+    fn module_call(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span();
-        let mut body = self.body(block.body, span.clone());
+        let span = Some(block.span.clone());
+        let mut body = block.body;
         let name = labels[0].clone();
         let range = self.sources.range(self.file, span.clone().unwrap_or(0..0));
         let source = match body.attributes.remove("source") {
@@ -944,12 +944,12 @@ impl Decoder<'_> {
         }
     }
 
-    fn resource(&mut self, block: hcl_edit::structure::Block, kind: ResourceKind) {
+    fn resource(&mut self, block: Block, kind: ResourceKind) {
         let Some(labels) = self.labels(&block, &["type", "name"]) else {
             return;
         };
-        let span = block.span().unwrap_or(0..0);
-        let body = self.body(block.body, Some(span.clone()));
+        let span = block.span.clone();
+        let body = block.body;
         let addr = ResourceAddr {
             kind,
             type_name: labels[0].clone(),
