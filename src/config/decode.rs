@@ -9,7 +9,8 @@ mod removed;
 use super::type_expr::parse_type;
 use super::{
     Attr, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local, LocalBackend,
-    Module, ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Variable, literal,
+    Module, ModuleCall, Output, ProviderBlock, Repetition, Resource, SourceMap, Syntax, Variable,
+    literal,
 };
 use crate::address::{ProviderAddr, ResourceAddr};
 use crate::suggest::did_you_mean;
@@ -37,7 +38,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "import",
 ];
 
-/// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module, and the
+/// Loads every `*.hcl`, `*.tf` and `*.tf.json` file of `dir` (in name order) into one module, and the
 /// modules it calls, recursively. All problems of all files are reported together.
 pub fn load_dir(dir: &Path) -> Result<Module, Diagnostics> {
     let mut sources = SourceMap::default();
@@ -83,7 +84,7 @@ fn load_module(
     module
 }
 
-/// The `*.tf` and `*.hcl` files of a stack directory, in name order; `None` when the
+/// The `*.tf`, `*.tf.json` and `*.hcl` files of a stack directory, in name order; `None` when the
 /// directory cannot be read. Both problems, and a directory without any, are reported.
 fn stack_files(dir: &Path, diags: &mut Diagnostics) -> Option<Vec<PathBuf>> {
     let entries = match std::fs::read_dir(dir) {
@@ -98,38 +99,30 @@ fn stack_files(dir: &Path, diags: &mut Diagnostics) -> Option<Vec<PathBuf>> {
     };
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && is_configuration(p, diags))
+        .filter(|p| p.is_file() && is_configuration(p))
         .collect();
     paths.sort();
     if paths.is_empty() {
         diags.push(Diagnostic::error(
             format!("No stack files in {}", dir.display()),
-            "A stack is a directory of *.tf or *.hcl files; this one has none.",
+            "A stack is a directory of *.tf, *.tf.json or *.hcl files; this one has none.",
         ));
     }
     Some(paths)
 }
 
-/// Whether `path` is configuration, as Terraform reads a directory: `*.tf` (and ggplan's
-/// `*.hcl`), but not hidden files (`.terraform.lock.hcl`), editor backups, or test and mock
-/// files (`*.tftest.hcl`, `*.tfmock.hcl`). Terraform's JSON syntax is refused, not skipped.
-fn is_configuration(path: &Path, diags: &mut Diagnostics) -> bool {
+/// Whether `path` is configuration, as Terraform reads a directory: `*.tf` and `*.tf.json`
+/// (and ggplan's `*.hcl`), but not hidden files (`.terraform.lock.hcl`), editor backups, or
+/// test and mock files (`*.tftest.hcl`, `*.tfmock.hcl`).
+fn is_configuration(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
     if name.starts_with('.') || name.starts_with('#') || name.ends_with('~') {
         return false;
     }
-    if name.ends_with(".tf.json") {
-        diags.push(Diagnostic::error(
-            format!("{} is in Terraform's JSON syntax", display_name(path)),
-            "ggplan does not read *.tf.json files yet; write the configuration in HCL (*.tf), \
-             or move the file out of the stack directory.",
-        ));
-        return false;
-    }
     let test_file = name.ends_with(".tftest.hcl") || name.ends_with(".tfmock.hcl");
-    !test_file && (name.ends_with(".tf") || name.ends_with(".hcl"))
+    !test_file && (name.ends_with(".tf") || name.ends_with(".tf.json") || name.ends_with(".hcl"))
 }
 
 /// Reads, parses and decodes one stack file into `module`; the module calls it declares are
@@ -152,7 +145,22 @@ fn decode_file(
             return;
         }
     };
+    let json = name.ends_with(".json");
     let file = sources.add(name, text);
+    if json {
+        if let Some(decoded) = super::json::read(sources, file, diags) {
+            let mut decoder = Decoder {
+                module,
+                sources,
+                file,
+                diags,
+                calls,
+                expression_text: Some(decoded.expression_text),
+            };
+            decoded.blocks.into_iter().for_each(|b| decoder.block(b));
+        }
+        return;
+    }
     if let Some(at) = super::object_limit::oversized_object(&sources.file(file).text) {
         diags.push(super::object_limit::too_many_items(sources, file, at));
         return;
@@ -165,6 +173,7 @@ fn decode_file(
             file,
             diags,
             calls,
+            expression_text: None,
         }
         .top_level(body),
         Err(e) => diags.push(parse_error(sources, file, &e)),
@@ -310,6 +319,9 @@ struct Decoder<'a> {
     file: FileId,
     diags: &'a mut Diagnostics,
     calls: &'a mut Vec<PendingCall>,
+    /// The text the expressions were parsed from when it is not the file's: a JSON file's
+    /// values laid out as native syntax at their own offsets.
+    expression_text: Option<String>,
 }
 
 impl Decoder<'_> {
@@ -407,6 +419,7 @@ impl Decoder<'_> {
     fn body(&mut self, body: hcl_edit::structure::Body, span: Option<Range<usize>>) -> Body {
         let mut out = Body {
             file: self.file,
+            syntax: Syntax::Native,
             attributes: Default::default(),
             blocks: Vec::new(),
             span: span.unwrap_or(0..0),
@@ -467,7 +480,10 @@ impl Decoder<'_> {
     /// An address written as a reference (`module.a["k"].type.name`), as text without
     /// spaces, for the address parsers.
     fn address_text(&self, attr: &Attr) -> String {
-        let text = &self.sources.file(self.file).text;
+        let text = match &self.expression_text {
+            Some(text) => text,
+            None => &self.sources.file(self.file).text,
+        };
         let written = text.get(attr.value.span.clone()).unwrap_or_default();
         written.chars().filter(|c| !c.is_whitespace()).collect()
     }

@@ -1,7 +1,7 @@
 //! Evaluating a block body against a schema: the object a provider receives as configuration.
 
 use super::eval::{Evaluator, mark_if};
-use crate::config::{Attr, Block, Body, SourceMap};
+use crate::config::{Attr, Block, Body, SourceMap, Syntax};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Value, set_of};
 use hcl_edit::expr::Expression;
@@ -47,6 +47,14 @@ impl BodyDecoder<'_, '_> {
     /// `body` as an instance of `schema`; `what` names the body in messages ("a network
     /// block").
     fn decode(&mut self, body: &Body, schema: &Schema, what: &str) -> Value {
+        let resolved;
+        let body = match body.syntax {
+            Syntax::Json => {
+                resolved = self.json_blocks(body, schema);
+                &resolved
+            }
+            Syntax::Native => body,
+        };
         let mut out = BTreeMap::new();
         for attr in body.attributes.values() {
             if let Some(value) = self.attribute(body, attr, schema, what) {
@@ -73,6 +81,22 @@ impl BodyDecoder<'_, '_> {
             out.insert(name.clone(), value);
         }
         Value::Map(out)
+    }
+
+    /// A JSON body with the arguments that the schema names as block types read as blocks,
+    /// as Terraform decodes a JSON body against its schema.
+    fn json_blocks(&mut self, body: &Body, schema: &Schema) -> Body {
+        let mut out = body.clone();
+        for name in schema.blocks.keys() {
+            let Some(attr) = out.attributes.remove(name) else {
+                continue;
+            };
+            match crate::config::json::nested_blocks(&attr) {
+                Ok(blocks) => out.blocks.extend(blocks),
+                Err((span, detail)) => self.report(body, &span, "Invalid JSON block", detail),
+            }
+        }
+        out
     }
 
     fn report(&mut self, body: &Body, span: &Range<usize>, summary: &str, detail: String) {
