@@ -96,6 +96,8 @@ impl BodyDecoder<'_, '_> {
                 Err((span, detail)) => self.report(body, &span, "Invalid JSON block", detail),
             }
         }
+        // In the order written, as a native body's blocks are.
+        out.blocks.sort_by_key(|b| b.span.start);
         out
     }
 
@@ -403,8 +405,12 @@ mod tests {
     }
 
     fn eval_with(src: &str, names: &dyn Resolver) -> Result<Value, Diagnostics> {
+        eval_file("main.tf", src, names)
+    }
+
+    fn eval_file(file: &str, src: &str, names: &dyn Resolver) -> Result<Value, Diagnostics> {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.tf"), src).unwrap();
+        std::fs::write(dir.path().join(file), src).unwrap();
         let module = crate::config::load_dir(dir.path()).unwrap();
         let resource = module.resources.values().next().unwrap();
         let ctx = FunctionContext {
@@ -532,6 +538,42 @@ resource "s" "x" {
         ] {
             assert!(err.contains(want), "{err}");
         }
+    }
+
+    #[test]
+    fn json_arguments_are_the_blocks_their_schema_names() {
+        let native = decoded(
+            r#"
+  flavor = "m1"
+  network { name = "a" }
+  network {
+    name  = "b"
+    index = 2
+  }
+  dynamic "network" {
+    for_each = ["c"]
+    content { name = network.value }
+  }
+  boot { image = "img" }"#,
+        );
+        let json = r#"{"resource": {"s": {"x": {
+            "flavor": "m1",
+            "network": [{"name": "a"}, {"name": "b", "index": 2, "//": "second"}],
+            "dynamic": {"network": {"for_each": ["c"], "content": {"name": "${network.value}"}}},
+            "boot": {"image": "img"}
+        }}}}"#;
+        assert_eq!(eval_file("main.tf.json", json, &NoNames).unwrap(), native);
+    }
+
+    #[test]
+    fn a_json_block_that_is_not_an_object_is_reported_where_it_is() {
+        let json = "{\"resource\": {\"s\": {\"x\": {\n  \"boot\": \"img\",\n  \"network\": [{\"dynamic\": {}}]\n}}}}";
+        let err = eval_file("main.tf.json", json, &NoNames)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"boot\" is a block: in JSON it is written as an object"), "{err}");
+        assert!(err.contains("main.tf.json:2:"), "{err}");
+        assert!(err.contains("not inside a nested block"), "{err}");
     }
 
     #[test]

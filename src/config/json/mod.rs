@@ -195,3 +195,264 @@ fn block_of(attr: &Attr, expr: &Expression) -> Result<Block, (Range<usize>, Stri
         span,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Module, Repetition, load_dir};
+    use ggplan_sdk::Diagnostics;
+
+    fn load(name: &str, text: &str) -> Result<Module, Diagnostics> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(name), text).unwrap();
+        std::fs::create_dir(dir.path().join("child")).unwrap();
+        std::fs::write(dir.path().join("child/main.tf"), "variable \"n\" {}\n").unwrap();
+        load_dir(dir.path())
+    }
+
+    /// What the decoder made of a module, spans aside.
+    fn summary(m: &Module) -> String {
+        let mut out = format!(
+            "backend {:?}\nproviders {:?}\n",
+            m.backend.as_ref().map(|b| &b.path),
+            m.providers.keys().map(ToString::to_string).collect::<Vec<_>>()
+        );
+        for v in m.variables.values() {
+            let validations = v.validations.len();
+            out += &format!("var {} {} {:?} {} {validations}\n", v.name, v.ty, v.description, v.sensitive);
+        }
+        out += &format!("locals {:?}\n", m.locals.keys().collect::<Vec<_>>());
+        for r in m.resources.values() {
+            let repetition = match r.repetition {
+                Repetition::Single => "single",
+                Repetition::Count(_) => "count",
+                Repetition::ForEach(_) => "for_each",
+            };
+            let l = &r.lifecycle;
+            out += &format!(
+                "{} {} {repetition} deps={} attrs={:?} cbd={} ignore={:?} triggers={} pre={} post={} prov={:?} check={:?}\n",
+                r.addr,
+                r.provider,
+                r.depends_on.len(),
+                r.body.attributes.keys().collect::<Vec<_>>(),
+                l.create_before_destroy,
+                l.ignore_changes,
+                l.replace_triggered_by.len(),
+                l.preconditions.len(),
+                l.postconditions.len(),
+                r.provisioners.iter().map(|p| (p.when, p.on_failure)).collect::<Vec<_>>(),
+                r.check,
+            );
+        }
+        for o in m.outputs.values() {
+            out += &format!("output {} {} {} {}\n", o.name, o.sensitive, o.depends_on.len(), o.preconditions.len());
+        }
+        for (name, call) in &m.calls {
+            let inputs = call.inputs.keys().collect::<Vec<_>>();
+            out += &format!("module {name} {} {inputs:?} {}\n", call.source, call.depends_on.len());
+        }
+        for mv in &m.moved {
+            out += &format!("moved {} -> {}\n", mv.from, mv.to);
+        }
+        for r in &m.removed {
+            out += &format!("removed {} {}\n", r.from, r.destroy);
+        }
+        for i in &m.imports {
+            out += &format!("import {} {} {}\n", i.resource, i.key.is_some(), i.for_each.is_some());
+        }
+        for c in m.checks.values() {
+            out += &format!("check {} {} {:?}\n", c.name, c.asserts.len(), c.data);
+        }
+        out
+    }
+
+    const HCL: &str = r#"
+terraform {
+  required_version = ">= 1.5"
+  backend "local" { path = "s.json" }
+}
+provider "random" {}
+provider "random" { alias = "b" }
+variable "names" {
+  type        = map(list(string))
+  description = "d"
+  sensitive   = true
+  validation {
+    condition     = length(var.names) > 0
+    error_message = "empty"
+  }
+}
+locals { a = 1 }
+resource "terraform_data" "a" {
+  count      = 2
+  input      = "${local.a}-x"
+  depends_on = [random_id.b]
+  lifecycle {
+    create_before_destroy = true
+    ignore_changes        = [input, triggers_replace["k"]]
+    replace_triggered_by  = [random_id.b.id]
+    precondition {
+      condition     = true
+      error_message = "no"
+    }
+  }
+  provisioner "local-exec" {
+    command    = "echo ${self.id}"
+    when       = destroy
+    on_failure = continue
+  }
+}
+resource "random_id" "b" {
+  for_each    = toset(["x"])
+  provider    = random.b
+  byte_length = 2
+  lifecycle { ignore_changes = all }
+}
+data "terraform_remote_state" "r" {
+  backend = "local"
+}
+output "o" {
+  value      = terraform_data.a[0].id
+  sensitive  = true
+  depends_on = [random_id.b]
+  precondition {
+    condition     = true
+    error_message = "no"
+  }
+}
+module "m" {
+  source     = "./child"
+  for_each   = toset(["a"])
+  n          = each.key
+  depends_on = [terraform_data.a]
+}
+moved {
+  from = terraform_data.old
+  to   = terraform_data.a
+}
+moved {
+  from = module.old["k"]
+  to   = module.m["a"]
+}
+removed {
+  from = random_id.gone
+  lifecycle { destroy = false }
+}
+import {
+  for_each = toset(["x"])
+  to       = random_id.b[each.key]
+  id       = "abcd"
+}
+check "c" {
+  data "terraform_remote_state" "s" { backend = "local" }
+  assert {
+    condition     = data.terraform_remote_state.s.outputs != null
+    error_message = "no"
+  }
+}
+"#;
+
+    const JSON: &str = r#"{
+  "//": "What a generator would write for the HCL above.",
+  "terraform": {"required_version": ">= 1.5", "backend": {"local": {"path": "s.json"}}},
+  "provider": {"random": [{}, {"alias": "b"}]},
+  "variable": {"names": {
+    "type": "map(list(string))", "description": "d", "sensitive": true,
+    "validation": [{"condition": "${length(var.names) > 0}", "error_message": "empty"}]
+  }},
+  "locals": {"a": 1},
+  "resource": [
+    {"terraform_data": {"a": {
+      "count": 2,
+      "input": "${local.a}-x",
+      "depends_on": ["random_id.b"],
+      "lifecycle": {
+        "create_before_destroy": true,
+        "ignore_changes": ["input", "triggers_replace[\"k\"]"],
+        "replace_triggered_by": ["random_id.b.id"],
+        "precondition": {"condition": true, "error_message": "no"}
+      },
+      "provisioner": [{"local-exec": {
+        "command": "echo ${self.id}", "when": "destroy", "on_failure": "continue"
+      }}]
+    }}},
+    {"random_id": {"b": {
+      "for_each": "${toset([\"x\"])}",
+      "provider": "random.b",
+      "byte_length": 2,
+      "lifecycle": {"ignore_changes": "all"}
+    }}}
+  ],
+  "data": {"terraform_remote_state": {"r": {"backend": "local"}}},
+  "output": {"o": {
+    "value": "${terraform_data.a[0].id}", "sensitive": true, "depends_on": ["random_id.b"],
+    "precondition": [{"condition": true, "error_message": "no"}]
+  }},
+  "module": {"m": {
+    "source": "./child", "for_each": "${toset([\"a\"])}", "n": "${each.key}",
+    "depends_on": ["terraform_data.a"]
+  }},
+  "moved": [
+    {"from": "terraform_data.old", "to": "terraform_data.a"},
+    {"from": "module.old[\"k\"]", "to": "module.m[\"a\"]"}
+  ],
+  "removed": {"from": "random_id.gone", "lifecycle": {"destroy": false}},
+  "import": [{"for_each": "${toset([\"x\"])}", "to": "random_id.b[each.key]", "id": "abcd"}],
+  "check": {"c": {
+    "data": {"terraform_remote_state": {"s": {"backend": "local"}}},
+    "assert": {"condition": "${data.terraform_remote_state.s.outputs != null}", "error_message": "no"}
+  }}
+}"#;
+
+    #[test]
+    fn a_json_file_decodes_to_what_its_hcl_twin_does() {
+        let native = summary(&load("main.tf", HCL).unwrap());
+        let json = summary(&load("main.tf.json", JSON).unwrap());
+        assert_eq!(json, native);
+        assert!(native.contains("moved module.old[\"k\"] -> module.m[\"a\"]"), "{native}");
+        assert!(native.contains("[(Destroy, Continue)]"), "{native}");
+    }
+
+    #[test]
+    fn expressions_point_into_the_json_file() {
+        let m = load("main.tf.json", JSON).unwrap();
+        let a = m.resources.values().find(|r| r.addr.name == "a").unwrap();
+        let input = &a.body.attributes["input"];
+        let range = m.range(&input.value);
+        assert!(range.file.ends_with("main.tf.json"), "{range}");
+        assert_eq!((range.start.line, range.start.column), (13, 16), "{range}");
+        let text = &m.sources.file(input.value.file).text;
+        assert_eq!(&text[input.value.span.clone()], "\"${local.a}-x\"");
+    }
+
+    fn errors(text: &str) -> String {
+        load("main.tf.json", text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_json_and_wrong_shapes_are_reported_with_file_and_line() {
+        let err = errors("{\n  \"locals\": {\n    \"a\": 1,\n  }\n}");
+        assert!(err.contains("Invalid JSON"), "{err}");
+        assert!(err.contains("main.tf.json:4:3"), "{err}");
+        let err = errors("[1]");
+        assert!(err.contains("is an array"), "{err}");
+        let err = errors("{\n\"resources\": {}}");
+        assert!(err.contains("Did you mean \"resource\"?"), "{err}");
+        assert!(err.contains("main.tf.json:2:"), "{err}");
+        let err = errors("{\"resource\": {\n  \"terraform_data\": {\"a\": \"x\"}}}");
+        assert!(err.contains("A resource block is written in JSON as \"resource\": {\"TYPE\": {\"NAME\""), "{err}");
+        assert!(err.contains("main.tf.json:2:"), "{err}");
+    }
+
+    #[test]
+    fn every_string_that_does_not_parse_is_reported_where_it_is() {
+        let err = errors(
+            "{\"locals\": {\n  \"a\": \"${var.x\",\n  \"b\": \"ok ${1}\",\n  \"c\": \"%{ if }\"\n},\n\"resource\": {\"terraform_data\": {\"t\": {\n  \"depends_on\": [\"not a reference!\"]}}}}",
+        );
+        assert!(err.contains("Invalid template"), "{err}");
+        assert!(err.contains("main.tf.json:2:"), "{err}");
+        assert!(err.contains("main.tf.json:4:"), "{err}");
+        assert!(err.contains("Invalid expression"), "{err}");
+        assert!(err.contains("main.tf.json:7:"), "{err}");
+        assert!(!err.contains("main.tf.json:3:"), "{err}");
+    }
+}

@@ -236,18 +236,23 @@ impl Parser<'_> {
             }
             p.at > from
         };
+        let start = self.at;
+        let invalid = |p: &Self, why: &str| SyntaxError {
+            at: start,
+            message: format!("an invalid number{why} ({})", &p.text[start..p.at]),
+        };
         if self.bytes.get(self.at) == Some(&b'-') {
             self.at += 1;
         }
         let leading_zero = self.bytes.get(self.at) == Some(&b'0');
         let integer_start = self.at;
         if !digits(self) || (leading_zero && self.at - integer_start > 1) {
-            return Err(self.error("an invalid number"));
+            return Err(invalid(self, ""));
         }
         if self.bytes.get(self.at) == Some(&b'.') {
             self.at += 1;
             if !digits(self) {
-                return Err(self.error("an invalid number: digits must follow the point"));
+                return Err(invalid(self, ": digits must follow the point"));
             }
         }
         if matches!(self.bytes.get(self.at), Some(b'e' | b'E')) {
@@ -256,7 +261,7 @@ impl Parser<'_> {
                 self.at += 1;
             }
             if !digits(self) {
-                return Err(self.error("an invalid number: digits must follow the exponent"));
+                return Err(invalid(self, ": digits must follow the exponent"));
             }
         }
         Ok(Kind::Number)
