@@ -204,11 +204,18 @@ fn a_stack_in_json_plans_exactly_as_the_same_stack_in_hcl() {
         ("main.tf.json", STACK_TF_JSON),
         ("child/main.tf.json", CHILD_TF_JSON),
     ]);
-    for args in [&["plan"][..], &["plan", "-var", "names=[\"x\",\"y\",\"z\"]"]] {
+    for args in [
+        &["plan"][..],
+        &["plan", "-var", "names=[\"x\",\"y\",\"z\"]"],
+    ] {
         let native = hcl.ggplan(args).expect(0);
         let generated = json.ggplan(args).expect(0);
         assert_eq!(generated.stdout, native.stdout, "{args:?}");
-        assert!(native.stdout.contains(" to add, 0 to change"), "{}", native.all());
+        assert!(
+            native.stdout.contains(" to add, 0 to change"),
+            "{}",
+            native.all()
+        );
     }
     let json_plan = json.ggplan(&["plan"]).expect(0).stdout;
     assert!(json_plan.contains("Plan: 7 to add"), "{json_plan}");
@@ -228,7 +235,11 @@ fn a_stack_in_json_plans_exactly_as_the_same_stack_in_hcl() {
     assert!(again.stdout.contains("No changes"), "{}", again.all());
     let refused = json.ggplan(&["plan", "-var", "env=x"]).expect(1);
     assert!(refused.all().contains("Too short."), "{}", refused.all());
-    assert!(refused.all().contains("main.tf.json line 5"), "{}", refused.all());
+    assert!(
+        refused.all().contains("main.tf.json line 5"),
+        "{}",
+        refused.all()
+    );
 }
 
 #[test]
@@ -252,7 +263,12 @@ fn json_and_hcl_files_of_one_directory_make_one_stack() {
         plan.all()
     );
     assert!(plan.stdout.contains("Plan: 2 to add"), "{}", plan.all());
-    assert_eq!(plan.stdout.matches("\"from-hcl-and-json\"").count(), 3, "{}", plan.stdout);
+    assert_eq!(
+        plan.stdout.matches("\"from-hcl-and-json\"").count(),
+        3,
+        "{}",
+        plan.stdout
+    );
 }
 
 #[test]
@@ -307,7 +323,10 @@ fn bad_json_configuration_is_reported_with_file_and_line_and_nothing_runs() {
         let plan = stack.ggplan(&["apply", "-auto-approve"]).expect(1);
         assert!(plan.all().contains(expected), "{text}: {}", plan.all());
         assert!(plan.all().contains(line), "{text}: {}", plan.all());
-        assert!(!stack.dir().join("state").exists(), "{text}: nothing written");
+        assert!(
+            !stack.dir().join("state").exists(),
+            "{text}: nothing written"
+        );
     }
 }
 

@@ -496,10 +496,12 @@ impl Decoder<'_> {
         }
     }
 
-    /// A setting that must be a literal bool (`sensitive = true`).
+    /// A setting that must be a constant bool; the strings "true" and "false" convert, as
+    /// in Terraform (a JSON file may well write them so).
     fn literal_bool(&mut self, attr: &Attr) -> bool {
         match literal(&attr.value.expr) {
             Some(Value::Bool(b)) => b,
+            Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
             _ => {
                 self.error(
                     Some(attr.value.span.clone()),

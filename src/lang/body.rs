@@ -571,7 +571,10 @@ resource "s" "x" {
         let err = eval_file("main.tf.json", json, &NoNames)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("\"boot\" is a block: in JSON it is written as an object"), "{err}");
+        assert!(
+            err.contains("\"boot\" is a block: in JSON it is written as an object"),
+            "{err}"
+        );
         assert!(err.contains("main.tf.json:2:"), "{err}");
         assert!(err.contains("not inside a nested block"), "{err}");
     }

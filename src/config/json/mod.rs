@@ -186,7 +186,14 @@ fn block_of(attr: &Attr, expr: &Expression) -> Result<Block, (Range<usize>, Stri
             span: value_span.clone(),
         };
         let span = key_span.start..value_span.end;
-        body.attributes.insert(name.clone(), Attr { name, value: expr, span });
+        body.attributes.insert(
+            name.clone(),
+            Attr {
+                name,
+                value: expr,
+                span,
+            },
+        );
     }
     Ok(Block {
         type_name: attr.name.clone(),
@@ -214,11 +221,17 @@ mod tests {
         let mut out = format!(
             "backend {:?}\nproviders {:?}\n",
             m.backend.as_ref().map(|b| &b.path),
-            m.providers.keys().map(ToString::to_string).collect::<Vec<_>>()
+            m.providers
+                .keys()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
         );
         for v in m.variables.values() {
             let validations = v.validations.len();
-            out += &format!("var {} {} {:?} {} {validations}\n", v.name, v.ty, v.description, v.sensitive);
+            out += &format!(
+                "var {} {} {:?} {} {validations}\n",
+                v.name, v.ty, v.description, v.sensitive
+            );
         }
         out += &format!("locals {:?}\n", m.locals.keys().collect::<Vec<_>>());
         for r in m.resources.values() {
@@ -239,16 +252,29 @@ mod tests {
                 l.replace_triggered_by.len(),
                 l.preconditions.len(),
                 l.postconditions.len(),
-                r.provisioners.iter().map(|p| (p.when, p.on_failure)).collect::<Vec<_>>(),
+                r.provisioners
+                    .iter()
+                    .map(|p| (p.when, p.on_failure))
+                    .collect::<Vec<_>>(),
                 r.check,
             );
         }
         for o in m.outputs.values() {
-            out += &format!("output {} {} {} {}\n", o.name, o.sensitive, o.depends_on.len(), o.preconditions.len());
+            out += &format!(
+                "output {} {} {} {}\n",
+                o.name,
+                o.sensitive,
+                o.depends_on.len(),
+                o.preconditions.len()
+            );
         }
         for (name, call) in &m.calls {
             let inputs = call.inputs.keys().collect::<Vec<_>>();
-            out += &format!("module {name} {} {inputs:?} {}\n", call.source, call.depends_on.len());
+            out += &format!(
+                "module {name} {} {inputs:?} {}\n",
+                call.source,
+                call.depends_on.len()
+            );
         }
         for mv in &m.moved {
             out += &format!("moved {} -> {}\n", mv.from, mv.to);
@@ -257,7 +283,12 @@ mod tests {
             out += &format!("removed {} {}\n", r.from, r.destroy);
         }
         for i in &m.imports {
-            out += &format!("import {} {} {}\n", i.resource, i.key.is_some(), i.for_each.is_some());
+            out += &format!(
+                "import {} {} {}\n",
+                i.resource,
+                i.key.is_some(),
+                i.for_each.is_some()
+            );
         }
         for c in m.checks.values() {
             out += &format!("check {} {} {:?}\n", c.name, c.asserts.len(), c.data);
@@ -408,8 +439,34 @@ check "c" {
         let native = summary(&load("main.tf", HCL).unwrap());
         let json = summary(&load("main.tf.json", JSON).unwrap());
         assert_eq!(json, native);
-        assert!(native.contains("moved module.old[\"k\"] -> module.m[\"a\"]"), "{native}");
+        assert!(
+            native.contains("moved module.old[\"k\"] -> module.m[\"a\"]"),
+            "{native}"
+        );
         assert!(native.contains("[(Destroy, Continue)]"), "{native}");
+    }
+
+    #[test]
+    fn settings_terraform_converts_from_strings_are_read_from_strings() {
+        // Terraform 1.15 plans this file; "//" is a comment in a block, a key in a value.
+        let m = load(
+            "main.tf.json",
+            r#"{"resource": {"terraform_data": {"a": {
+                "//": "generated",
+                "input": {"//": "kept"},
+                "lifecycle": {"create_before_destroy": "true", "ignore_changes": "all"}
+            }}}}"#,
+        )
+        .unwrap();
+        let a = m.resources.values().next().unwrap();
+        assert!(a.lifecycle.create_before_destroy);
+        assert_eq!(
+            a.lifecycle.ignore_changes,
+            crate::config::IgnoreChanges::All
+        );
+        assert_eq!(a.body.attributes.keys().collect::<Vec<_>>(), ["input"]);
+        let input = format!("{}", a.body.attributes["input"].value.expr);
+        assert!(input.contains("\"//\""), "{input}");
     }
 
     #[test]
@@ -439,7 +496,12 @@ check "c" {
         assert!(err.contains("Did you mean \"resource\"?"), "{err}");
         assert!(err.contains("main.tf.json:2:"), "{err}");
         let err = errors("{\"resource\": {\n  \"terraform_data\": {\"a\": \"x\"}}}");
-        assert!(err.contains("A resource block is written in JSON as \"resource\": {\"TYPE\": {\"NAME\""), "{err}");
+        assert!(
+            err.contains(
+                "A resource block is written in JSON as \"resource\": {\"TYPE\": {\"NAME\""
+            ),
+            "{err}"
+        );
         assert!(err.contains("main.tf.json:2:"), "{err}");
     }
 

@@ -9,6 +9,7 @@
 //! interpolation, carries spans into the JSON file, for diagnostics and for the evaluator.
 
 use super::value::{Json, Kind};
+use hcl_edit::Span;
 use std::ops::Range;
 
 /// How a JSON string is read: as a template (`"${var.x}-web"`), the default, or as an
@@ -54,14 +55,15 @@ pub fn layout(text: &str, wanted: &[Wanted<'_>]) -> Vec<u8> {
 }
 
 /// Parses the laid-out values: their expressions in order, or the first value that does not
-/// parse.
+/// parse, or whose expression runs past its own bytes (`"depends_on": ["a, b"]` would make
+/// two).
 pub fn parse(
     laid_out: &[u8],
     wanted: &[Wanted<'_>],
 ) -> Result<Vec<hcl_edit::expr::Expression>, Invalid> {
     let text = String::from_utf8_lossy(laid_out);
-    match hcl_edit::parser::parse_expr(&text) {
-        Ok(hcl_edit::expr::Expression::Array(items)) => Ok(items.into_iter().collect()),
+    let items: Vec<_> = match hcl_edit::parser::parse_expr(&text) {
+        Ok(hcl_edit::expr::Expression::Array(items)) => items.into_iter().collect(),
         Ok(_) => unreachable!("a layout opens with [ and closes with ]: a tuple"),
         Err(e) => {
             // The layout is one line: the column is a character count.
@@ -69,18 +71,44 @@ pub fn parse(
                 .char_indices()
                 .nth(e.location().column().saturating_sub(1))
                 .map_or(text.len(), |(i, _)| i);
-            let culprit = wanted
-                .iter()
-                .rev()
-                .find(|w| w.value.span.start <= at)
-                .unwrap_or(&wanted[0]);
-            Err(Invalid {
-                at,
-                span: culprit.value.span.clone(),
-                mode: culprit.mode,
-                message: e.message().to_string(),
-            })
+            return Err(invalid(wanted, at, e.message().to_string()));
         }
+    };
+    let outside = (0..items.len().max(wanted.len())).find(|&i| {
+        let within = |w: &Wanted| {
+            items[i]
+                .span()
+                .is_some_and(|s| w.value.span.start <= s.start && s.end <= w.value.span.end)
+        };
+        i >= items.len() || !wanted.get(i).is_some_and(within)
+    });
+    match outside {
+        None => Ok(items),
+        Some(i) => {
+            let at = items
+                .get(i)
+                .and_then(|e| e.span())
+                .map_or(text.len(), |s| s.start);
+            Err(invalid(
+                wanted,
+                at,
+                "this is more than one expression".into(),
+            ))
+        }
+    }
+}
+
+/// The wanted value at or before byte `at` is invalid.
+fn invalid(wanted: &[Wanted<'_>], at: usize, message: String) -> Invalid {
+    let culprit = wanted.iter().rev().find(|w| w.value.span.start <= at);
+    let (span, mode) = culprit
+        .or(wanted.first())
+        .map_or((at..at, Mode::Template), |w| (w.value.span.clone(), w.mode));
+    Invalid {
+        at,
+        span,
+        mode,
+        message,
     }
 }
 
@@ -129,7 +157,11 @@ fn write(out: &mut [u8], text: &str, value: &Json, mode: Mode) {
 fn write_string(out: &mut [u8], at: usize, s: &str, mode: Mode) {
     let text = match mode {
         Mode::Template => format!("\"{}\"", escape(s)),
-        Mode::Expression => format!(" {s}"),
+        // On one line, and never a comment that would swallow the values after it: `#` and
+        // `/` have no place in a reference or keyword, and `@` fails to parse right here.
+        Mode::Expression => format!(" {s}")
+            .replace(['\n', '\r'], " ")
+            .replace(['#', '/'], "@"),
     };
     out[at..at + text.len()].copy_from_slice(text.as_bytes());
 }
@@ -204,7 +236,6 @@ fn quoted_end(s: &str, from: usize) -> usize {
 mod tests {
     use super::*;
     use crate::config::json::value;
-    use hcl_edit::Span;
     use hcl_edit::expr::Expression;
 
     fn parse_all(text: &str, mode: Mode) -> Result<Vec<Expression>, Invalid> {
@@ -238,7 +269,10 @@ mod tests {
         let Expression::Array(items) = v.expr() else {
             panic!()
         };
-        assert_eq!(&text[items.iter().nth(1).unwrap().span().unwrap()], "\"${local.y}\"");
+        assert_eq!(
+            &text[items.iter().nth(1).unwrap().span().unwrap()],
+            "\"${local.y}\""
+        );
     }
 
     #[test]
@@ -257,6 +291,18 @@ mod tests {
         assert!(matches!(&exprs[0], Expression::Array(_)), "{exprs:?}");
         assert!(matches!(&exprs[1], Expression::FuncCall(_)), "{exprs:?}");
         assert_eq!(&text[exprs[1].span().unwrap()], "map(string)");
+    }
+
+    #[test]
+    fn an_expression_string_stays_within_its_own_bytes() {
+        for (text, culprit) in [
+            (r#"{"a": "x.y, z", "b": "w"}"#, "\"x.y, z\""),
+            (r#"{"a": "x # c", "b": "w"}"#, "\"x # c\""),
+            (r#"{"a": "x", "b": "y ]"}"#, "\"y ]\""),
+        ] {
+            let err = parse_all(text, Mode::Expression).err().unwrap();
+            assert_eq!(&text[err.span.clone()], culprit, "{text}");
+        }
     }
 
     #[test]

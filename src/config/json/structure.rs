@@ -244,7 +244,8 @@ impl<'j> Reader<'j, '_> {
                 span: m.value.span.clone(),
             };
             let name = m.key.clone();
-            body.attributes.insert(name.clone(), Attr { name, value, span });
+            body.attributes
+                .insert(name.clone(), Attr { name, value, span });
         }
         body
     }

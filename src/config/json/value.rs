@@ -113,7 +113,10 @@ impl Parser<'_> {
         })
     }
 
-    fn nested(&mut self, parse: fn(&mut Self) -> Result<Kind, SyntaxError>) -> Result<Kind, SyntaxError> {
+    fn nested(
+        &mut self,
+        parse: fn(&mut Self) -> Result<Kind, SyntaxError>,
+    ) -> Result<Kind, SyntaxError> {
         if self.depth == MAX_DEPTH {
             return Err(self.error("arrays and objects nest more than 128 deep"));
         }
