@@ -327,6 +327,15 @@ fn bad_json_configuration_is_reported_with_file_and_line_and_nothing_runs() {
             !stack.dir().join("state").exists(),
             "{text}: nothing written"
         );
+        // Tools reading `validate -json` get the line quoted, as for a *.tf file.
+        let validate = stack.ggplan(&["validate", "-json"]);
+        let document: serde_json::Value = serde_json::from_str(&validate.stdout).unwrap();
+        let snippet = &document["diagnostics"][0]["snippet"]["code"];
+        let quoted = snippet.as_str().unwrap_or_default();
+        assert!(
+            !quoted.is_empty() && text.contains(quoted),
+            "{text}: {document}"
+        );
     }
 }
 
