@@ -382,3 +382,41 @@ fn a_plan_of_several_files_is_shown_file_by_file_in_dependency_order() {
     let plan = single.ggplan(&["plan"]).expect(0).stdout;
     assert!(!plan.contains("# ──"), "{plan}");
 }
+
+#[test]
+fn nested_blocks_in_json_are_read_by_the_resource_schema() {
+    let vm = |networks: &str| {
+        format!(
+            r#"{{"resource": {{"openstack_compute_instance_v2": {{"vm": {{
+  "name": "vm", "flavor_name": "m1.small", "image_name": "ubuntu",
+  "network": {networks},
+  "dynamic": {{"network": {{"for_each": ["extra"], "iterator": "n", "content": {{"name": "${{n.value}}"}}}}}}
+}}}}}}}}"#
+        )
+    };
+    let stack = stack_of(&[(
+        "main.tf.json",
+        &vm(r#"[{"name": "private"}, {"name": "public"}]"#),
+    )]);
+    stack.ggplan(&["validate"]).expect(0);
+    let stack = stack_of(&[(
+        "main.tf.json",
+        &vm(r#"[{"name": "private"}, {"nmae": "public"}]"#),
+    )]);
+    let validate = stack.ggplan(&["validate"]).expect(1);
+    for said in [
+        "An argument named \"nmae\" is not expected in a network block. Did you mean \"name\"?",
+        "main.tf.json line 3",
+    ] {
+        assert!(validate.all().contains(said), "{said}: {}", validate.all());
+    }
+    let stack = stack_of(&[("main.tf.json", &vm(r#""private""#))]);
+    let validate = stack.ggplan(&["validate"]).expect(1);
+    assert!(
+        validate
+            .all()
+            .contains("\"network\" is a block: in JSON it is written as an object"),
+        "{}",
+        validate.all()
+    );
+}
