@@ -125,6 +125,18 @@ fn stack_files() -> &'static [Vec<u8>] {
     })
 }
 
+/// The `*.tf.json` files of the JSON example, the seeds of the JSON front end.
+fn json_stack_files() -> &'static [Vec<u8>] {
+    static FILES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/json");
+        ["main.tf.json", "child/main.tf.json"]
+            .iter()
+            .map(|name| std::fs::read(root.join(name)).unwrap())
+            .collect()
+    })
+}
+
 /// The expressions of the corpus (tests/expressions), the seeds of the evaluator.
 fn expressions() -> &'static [Vec<u8>] {
     static EXPRESSIONS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
@@ -250,6 +262,18 @@ proptest! {
                 let style = Style { color };
                 render::diagnostics(&diagnostics, &|_| Some(text.clone()), &style);
             }
+        }
+    }
+
+    #[test]
+    fn json_stack_files_are_decoded_or_refused(seed in any::<prop::sample::Index>(), edits in edits()) {
+        let files = json_stack_files();
+        let input = mutate(&files[seed.index(files.len())], &edits);
+        let dir = tempfile::tempdir().unwrap();
+        temp_file(dir.path(), "main.tf.json", &input);
+        if let Err(diagnostics) = load_dir(dir.path()) {
+            let text = String::from_utf8_lossy(&input).into_owned();
+            render::diagnostics(&diagnostics, &|_| Some(text.clone()), &Style { color: false });
         }
     }
 

@@ -10,7 +10,7 @@ use super::type_expr::parse_type;
 use super::{
     Attr, BackendBlock, Block, Body, Condition, Expr, FileId, IgnoreChanges, Lifecycle, Local,
     Module, ModuleCall, Output, PgBackendBlock, ProviderBlock, Repetition, Resource, SourceMap,
-    Variable, literal,
+    Syntax, Variable, literal,
 };
 use crate::address::{ProviderAddr, ResourceAddr};
 use crate::suggest::did_you_mean;
@@ -38,7 +38,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "import",
 ];
 
-/// Loads every `*.hcl` and `*.tf` file of `dir` (in name order) into one module, and the
+/// Loads every `*.hcl`, `*.tf` and `*.tf.json` file of `dir` (in name order) into one module, and the
 /// modules it calls, recursively. All problems of all files are reported together.
 pub fn load_dir(dir: &Path) -> Result<Module, Diagnostics> {
     let mut sources = SourceMap::default();
@@ -99,7 +99,7 @@ fn load_module(
     module
 }
 
-/// The `*.tf` and `*.hcl` files of a stack directory, in name order; `None` when the
+/// The `*.tf`, `*.tf.json` and `*.hcl` files of a stack directory, in name order; `None` when the
 /// directory cannot be read. Both problems, and a directory without any, are reported.
 fn stack_files(dir: &Path, diags: &mut Diagnostics) -> Option<Vec<PathBuf>> {
     let entries = match std::fs::read_dir(dir) {
@@ -114,38 +114,30 @@ fn stack_files(dir: &Path, diags: &mut Diagnostics) -> Option<Vec<PathBuf>> {
     };
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && is_configuration(p, diags))
+        .filter(|p| p.is_file() && is_configuration(p))
         .collect();
     paths.sort();
     if paths.is_empty() {
         diags.push(Diagnostic::error(
             format!("No stack files in {}", dir.display()),
-            "A stack is a directory of *.tf or *.hcl files; this one has none.",
+            "A stack is a directory of *.tf, *.tf.json or *.hcl files; this one has none.",
         ));
     }
     Some(paths)
 }
 
-/// Whether `path` is configuration, as Terraform reads a directory: `*.tf` (and ggplan's
-/// `*.hcl`), but not hidden files (`.terraform.lock.hcl`), editor backups, or test and mock
-/// files (`*.tftest.hcl`, `*.tfmock.hcl`). Terraform's JSON syntax is refused, not skipped.
-fn is_configuration(path: &Path, diags: &mut Diagnostics) -> bool {
+/// Whether `path` is configuration, as Terraform reads a directory: `*.tf` and `*.tf.json`
+/// (and ggplan's `*.hcl`), but not hidden files (`.terraform.lock.hcl`), editor backups, or
+/// test and mock files (`*.tftest.hcl`, `*.tfmock.hcl`).
+fn is_configuration(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
     if name.starts_with('.') || name.starts_with('#') || name.ends_with('~') {
         return false;
     }
-    if name.ends_with(".tf.json") {
-        diags.push(Diagnostic::error(
-            format!("{} is in Terraform's JSON syntax", display_name(path)),
-            "ggplan does not read *.tf.json files yet; write the configuration in HCL (*.tf), \
-             or move the file out of the stack directory.",
-        ));
-        return false;
-    }
     let test_file = name.ends_with(".tftest.hcl") || name.ends_with(".tfmock.hcl");
-    !test_file && (name.ends_with(".tf") || name.ends_with(".hcl"))
+    !test_file && (name.ends_with(".tf") || name.ends_with(".tf.json") || name.ends_with(".hcl"))
 }
 
 /// Reads, parses and decodes one stack file into `module`; the module calls it declares are
@@ -168,7 +160,22 @@ fn decode_file(
             return;
         }
     };
+    let json = name.ends_with(".json");
     let file = sources.add(name, text);
+    if json {
+        if let Some(decoded) = super::json::read(sources, file, diags) {
+            let mut decoder = Decoder {
+                module,
+                sources,
+                file,
+                diags,
+                calls,
+                expression_text: Some(decoded.expression_text),
+            };
+            decoded.blocks.into_iter().for_each(|b| decoder.block(b));
+        }
+        return;
+    }
     if let Some(at) = super::object_limit::oversized_object(&sources.file(file).text) {
         diags.push(super::object_limit::too_many_items(sources, file, at));
         return;
@@ -181,6 +188,7 @@ fn decode_file(
             file,
             diags,
             calls,
+            expression_text: None,
         }
         .top_level(body),
         Err(e) => diags.push(parse_error(sources, file, &e)),
@@ -326,6 +334,9 @@ struct Decoder<'a> {
     file: FileId,
     diags: &'a mut Diagnostics,
     calls: &'a mut Vec<PendingCall>,
+    /// The text the expressions were parsed from when it is not the file's: a JSON file's
+    /// values laid out as native syntax at their own offsets.
+    expression_text: Option<String>,
 }
 
 impl Decoder<'_> {
@@ -364,38 +375,34 @@ impl Decoder<'_> {
                         ),
                     );
                 }
-                Structure::Block(block) => self.block(block),
+                Structure::Block(block) => {
+                    let block = self.nested_block(block);
+                    self.block(block)
+                }
             }
         }
     }
 
-    fn labels(&mut self, block: &hcl_edit::structure::Block, want: &[&str]) -> Option<Vec<String>> {
-        let labels: Vec<String> = block
-            .labels
-            .iter()
-            .map(|l| match l {
-                BlockLabel::Ident(i) => i.as_str().to_string(),
-                BlockLabel::String(s) => s.value().clone(),
-            })
-            .collect();
-        if labels.len() == want.len() {
-            return Some(labels);
+    fn labels(&mut self, block: &Block, want: &[&str]) -> Option<Vec<String>> {
+        if block.labels.len() == want.len() {
+            return Some(block.labels.clone());
         }
-        let kind = block.ident.as_str();
+        let kind = block.type_name.as_str();
         let shape = std::iter::once(kind.to_string())
             .chain(want.iter().map(|w| format!("\"{w}\"")))
             .collect::<Vec<_>>()
             .join(" ");
         self.error(
-            block.span(),
+            Some(block.span.clone()),
             &format!("Wrong number of labels on a {kind} block"),
             format!("A {kind} block is written `{shape} {{ ... }}`."),
         );
         None
     }
 
-    fn block(&mut self, block: hcl_edit::structure::Block) {
-        let kind = block.ident.as_str().to_string();
+    /// A top-level block, whichever syntax it was written in.
+    pub(super) fn block(&mut self, block: Block) {
+        let kind = block.type_name.clone();
         match kind.as_str() {
             "terraform" => self.terraform(block),
             "provider" => self.provider(block),
@@ -412,7 +419,7 @@ impl Decoder<'_> {
             other => {
                 let hint = did_you_mean(other, TOP_LEVEL_BLOCKS.iter().copied());
                 self.error(
-                    block.span(),
+                    Some(block.span.clone()),
                     "Unsupported block type",
                     format!(
                         "Blocks of type {other:?} are not expected here.{hint} Top-level blocks \
@@ -427,6 +434,7 @@ impl Decoder<'_> {
     fn body(&mut self, body: hcl_edit::structure::Body, span: Option<Range<usize>>) -> Body {
         let mut out = Body {
             file: self.file,
+            syntax: Syntax::Native,
             attributes: Default::default(),
             blocks: Vec::new(),
             span: span.unwrap_or(0..0),
@@ -455,33 +463,42 @@ impl Decoder<'_> {
                     );
                 }
                 Structure::Block(block) => {
-                    let span = block.span();
-                    let labels = block
-                        .labels
-                        .iter()
-                        .map(|l| match l {
-                            BlockLabel::Ident(i) => i.as_str().to_string(),
-                            BlockLabel::String(s) => s.value().clone(),
-                        })
-                        .collect();
-                    let type_name = block.ident.as_str().to_string();
-                    let body = self.body(block.body, span.clone());
-                    out.blocks.push(Block {
-                        type_name,
-                        labels,
-                        body,
-                        span: span.unwrap_or(0..0),
-                    });
+                    let block = self.nested_block(block);
+                    out.blocks.push(block);
                 }
             }
         }
         out
     }
 
+    /// A block of hcl-edit's tree as a [`Block`], its body decoded.
+    fn nested_block(&mut self, block: hcl_edit::structure::Block) -> Block {
+        let span = block.span();
+        let labels = block
+            .labels
+            .iter()
+            .map(|l| match l {
+                BlockLabel::Ident(i) => i.as_str().to_string(),
+                BlockLabel::String(s) => s.value().clone(),
+            })
+            .collect();
+        let type_name = block.ident.as_str().to_string();
+        let body = self.body(block.body, span.clone());
+        Block {
+            type_name,
+            labels,
+            body,
+            span: span.unwrap_or(0..0),
+        }
+    }
+
     /// An address written as a reference (`module.a["k"].type.name`), as text without
     /// spaces, for the address parsers.
     fn address_text(&self, attr: &Attr) -> String {
-        let text = &self.sources.file(self.file).text;
+        let text = match &self.expression_text {
+            Some(text) => text,
+            None => &self.sources.file(self.file).text,
+        };
         let written = text.get(attr.value.span.clone()).unwrap_or_default();
         written.chars().filter(|c| !c.is_whitespace()).collect()
     }
@@ -494,10 +511,12 @@ impl Decoder<'_> {
         }
     }
 
-    /// A setting that must be a literal bool (`sensitive = true`).
+    /// A setting that must be a constant bool; the strings "true" and "false" convert, as
+    /// in Terraform (a JSON file may well write them so).
     fn literal_bool(&mut self, attr: &Attr) -> bool {
         match literal(&attr.value.expr) {
             Some(Value::Bool(b)) => b,
+            Some(Value::String(s)) if s == "true" || s == "false" => s == "true",
             _ => {
                 self.error(
                     Some(attr.value.span.clone()),
@@ -539,9 +558,8 @@ impl Decoder<'_> {
         }
     }
 
-    fn terraform(&mut self, block: hcl_edit::structure::Block) {
-        let span = block.span();
-        let body = self.body(block.body, span);
+    fn terraform(&mut self, block: Block) {
+        let body = block.body;
         // required_version and required_providers are tolerated: they mean nothing to ggplan
         // (its providers are built in), but existing Terraform files carry them. Where the
         // state is is not tolerated: a backend ggplan ignored would plan against an empty
@@ -611,12 +629,12 @@ impl Decoder<'_> {
         }));
     }
 
-    fn provider(&mut self, block: hcl_edit::structure::Block) {
+    fn provider(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span();
-        let mut body = self.body(block.body, span.clone());
+        let span = Some(block.span.clone());
+        let mut body = block.body;
         let alias = body
             .attributes
             .remove("alias")
@@ -643,12 +661,12 @@ impl Decoder<'_> {
         self.module.providers.insert(key, provider);
     }
 
-    fn variable(&mut self, block: hcl_edit::structure::Block) {
+    fn variable(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span();
-        let body = self.body(block.body, span.clone());
+        let span = Some(block.span.clone());
+        let body = block.body;
         self.reject_unknown(
             &body,
             &[
@@ -776,9 +794,8 @@ impl Decoder<'_> {
             .unwrap_or(default)
     }
 
-    fn locals(&mut self, block: hcl_edit::structure::Block) {
-        let span = block.span();
-        let body = self.body(block.body, span);
+    fn locals(&mut self, block: Block) {
+        let body = block.body;
         for nested in &body.blocks {
             self.error(
                 Some(nested.span.clone()),
@@ -807,12 +824,12 @@ impl Decoder<'_> {
         }
     }
 
-    fn output(&mut self, block: hcl_edit::structure::Block) {
+    fn output(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span();
-        let body = self.body(block.body, span.clone());
+        let span = Some(block.span.clone());
+        let body = block.body;
         self.reject_unknown(
             &body,
             &[
@@ -869,12 +886,12 @@ impl Decoder<'_> {
         }
     }
 
-    fn module_call(&mut self, block: hcl_edit::structure::Block) {
+    fn module_call(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span();
-        let mut body = self.body(block.body, span.clone());
+        let span = Some(block.span.clone());
+        let mut body = block.body;
         let name = labels[0].clone();
         let range = self.sources.range(self.file, span.clone().unwrap_or(0..0));
         let source = match body.attributes.remove("source") {
@@ -986,12 +1003,12 @@ impl Decoder<'_> {
         }
     }
 
-    fn resource(&mut self, block: hcl_edit::structure::Block, kind: ResourceKind) {
+    fn resource(&mut self, block: Block, kind: ResourceKind) {
         let Some(labels) = self.labels(&block, &["type", "name"]) else {
             return;
         };
-        let span = block.span().unwrap_or(0..0);
-        let body = self.body(block.body, Some(span.clone()));
+        let span = block.span.clone();
+        let body = block.body;
         let addr = ResourceAddr {
             kind,
             type_name: labels[0].clone(),

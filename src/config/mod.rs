@@ -1,7 +1,9 @@
-//! Stack configuration: the blocks of a directory of `*.hcl` and `*.tf` files, decoded into
+//! Stack configuration: the blocks of a directory of `*.hcl`, `*.tf` and `*.tf.json` files,
+//! decoded into
 //! a [`Module`] with every expression kept unevaluated and every span kept for diagnostics.
 
 mod decode;
+pub(crate) mod json;
 pub mod object_limit;
 mod quoted;
 mod source;
@@ -45,10 +47,21 @@ pub struct Block {
     pub span: Range<usize>,
 }
 
+/// Which syntax a body is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Syntax {
+    #[default]
+    Native,
+    /// Terraform's JSON syntax: an argument may be a nested block its schema names
+    /// (`json::nested_blocks`).
+    Json,
+}
+
 /// The attributes and nested blocks of a block, as written.
 #[derive(Debug, Clone)]
 pub struct Body {
     pub file: FileId,
+    pub syntax: Syntax,
     pub attributes: BTreeMap<String, Attr>,
     pub blocks: Vec<Block>,
     pub span: Range<usize>,

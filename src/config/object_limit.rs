@@ -40,8 +40,15 @@ pub fn oversized_object(text: &str) -> Option<usize> {
         }
         let next = b.get(i + 1).copied();
         match b[i] {
-            b'#' => i = line_end(b, i),
-            b'/' if next == Some(b'/') => i = line_end(b, i),
+            // To the line's end, which the next turn reads (a file may end in a comment).
+            b'#' => {
+                i = line_end(b, i);
+                continue;
+            }
+            b'/' if next == Some(b'/') => {
+                i = line_end(b, i);
+                continue;
+            }
             b'/' if next == Some(b'*') => {
                 i = text[i + 2..]
                     .find("*/")
@@ -181,6 +188,13 @@ mod tests {
             .collect();
         let block = format!("locals {{\n{}\n}}\n", attributes.join("\n"));
         assert_eq!(oversized_object(&block), None);
+    }
+
+    #[test]
+    fn a_file_may_end_in_a_comment_without_a_newline() {
+        for text in ["locals {}\n# last", "locals {}\n// last", "x = [\"${a # b"] {
+            assert_eq!(oversized_object(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Evaluating a block body against a schema: the object a provider receives as configuration.
 
 use super::eval::{Evaluator, mark_if};
-use crate::config::{Attr, Block, Body, SourceMap};
+use crate::config::{Attr, Block, Body, SourceMap, Syntax};
 use crate::suggest::did_you_mean;
 use ggplan_sdk::{BlockNesting, Diagnostic, Diagnostics, NestedBlock, Schema, Value, set_of};
 use hcl_edit::expr::Expression;
@@ -47,6 +47,14 @@ impl BodyDecoder<'_, '_> {
     /// `body` as an instance of `schema`; `what` names the body in messages ("a network
     /// block").
     fn decode(&mut self, body: &Body, schema: &Schema, what: &str) -> Value {
+        let resolved;
+        let body = match body.syntax {
+            Syntax::Json => {
+                resolved = self.json_blocks(body, schema);
+                &resolved
+            }
+            Syntax::Native => body,
+        };
         let mut out = BTreeMap::new();
         for attr in body.attributes.values() {
             if let Some(value) = self.attribute(body, attr, schema, what) {
@@ -73,6 +81,24 @@ impl BodyDecoder<'_, '_> {
             out.insert(name.clone(), value);
         }
         Value::Map(out)
+    }
+
+    /// A JSON body with the arguments that the schema names as block types read as blocks,
+    /// as Terraform decodes a JSON body against its schema.
+    fn json_blocks(&mut self, body: &Body, schema: &Schema) -> Body {
+        let mut out = body.clone();
+        for name in schema.blocks.keys() {
+            let Some(attr) = out.attributes.remove(name) else {
+                continue;
+            };
+            match crate::config::json::nested_blocks(&attr) {
+                Ok(blocks) => out.blocks.extend(blocks),
+                Err((span, detail)) => self.report(body, &span, "Invalid JSON block", detail),
+            }
+        }
+        // In the order written, as a native body's blocks are.
+        out.blocks.sort_by_key(|b| b.span.start);
+        out
     }
 
     fn report(&mut self, body: &Body, span: &Range<usize>, summary: &str, detail: String) {
@@ -379,8 +405,12 @@ mod tests {
     }
 
     fn eval_with(src: &str, names: &dyn Resolver) -> Result<Value, Diagnostics> {
+        eval_file("main.tf", src, names)
+    }
+
+    fn eval_file(file: &str, src: &str, names: &dyn Resolver) -> Result<Value, Diagnostics> {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("main.tf"), src).unwrap();
+        std::fs::write(dir.path().join(file), src).unwrap();
         let module = crate::config::load_dir(dir.path()).unwrap();
         let resource = module.resources.values().next().unwrap();
         let ctx = FunctionContext {
@@ -508,6 +538,45 @@ resource "s" "x" {
         ] {
             assert!(err.contains(want), "{err}");
         }
+    }
+
+    #[test]
+    fn json_arguments_are_the_blocks_their_schema_names() {
+        let native = decoded(
+            r#"
+  flavor = "m1"
+  network { name = "a" }
+  network {
+    name  = "b"
+    index = 2
+  }
+  dynamic "network" {
+    for_each = ["c"]
+    content { name = network.value }
+  }
+  boot { image = "img" }"#,
+        );
+        let json = r#"{"resource": {"s": {"x": {
+            "flavor": "m1",
+            "network": [{"name": "a"}, {"name": "b", "index": 2, "//": "second"}],
+            "dynamic": {"network": {"for_each": ["c"], "content": {"name": "${network.value}"}}},
+            "boot": {"image": "img"}
+        }}}}"#;
+        assert_eq!(eval_file("main.tf.json", json, &NoNames).unwrap(), native);
+    }
+
+    #[test]
+    fn a_json_block_that_is_not_an_object_is_reported_where_it_is() {
+        let json = "{\"resource\": {\"s\": {\"x\": {\n  \"boot\": \"img\",\n  \"network\": [{\"dynamic\": {}}]\n}}}}";
+        let err = eval_file("main.tf.json", json, &NoNames)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"boot\" is a block: in JSON it is written as an object"),
+            "{err}"
+        );
+        assert!(err.contains("main.tf.json:2:"), "{err}");
+        assert!(err.contains("not inside a nested block"), "{err}");
     }
 
     #[test]

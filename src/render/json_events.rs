@@ -50,7 +50,9 @@ pub fn diagnostic_body(d: &Diagnostic, source: &dyn Fn(&str) -> Option<String>) 
         );
         // Only stack files are quoted: a variable's value (a -var, a .tfvars line) may be a
         // secret, and these lines are for machines that keep logs.
-        let stack_file = range.file.ends_with(".tf") || range.file.ends_with(".hcl");
+        let stack_file = [".tf", ".tf.json", ".hcl"]
+            .iter()
+            .any(|end| range.file.ends_with(end));
         let text = source(&range.file)
             .filter(|_| stack_file)
             .unwrap_or_default();

@@ -99,6 +99,7 @@ impl Run {
     ) -> Result<Value, Diagnostics> {
         let empty = Body {
             file: FileId(0),
+            syntax: Default::default(),
             attributes: BTreeMap::new(),
             blocks: Vec::new(),
             span: 0..0,

@@ -5,15 +5,14 @@ use crate::address::ResourceAddr;
 use crate::config::{Block, Check, Condition, Repetition};
 use crate::lang::references::references;
 use ggplan_sdk::ResourceKind;
-use hcl_edit::Span;
 
 impl Decoder<'_> {
-    pub(super) fn check(&mut self, block: hcl_edit::structure::Block) {
+    pub(super) fn check(&mut self, block: Block) {
         let Some(labels) = self.labels(&block, &["name"]) else {
             return;
         };
-        let span = block.span().unwrap_or(0..0);
-        let body = self.body(block.body, Some(span.clone()));
+        let span = block.span.clone();
+        let body = block.body;
         self.reject_unknown(&body, &[], "a check block");
         let name = labels[0].clone();
         let mut check = Check {

@@ -2,15 +2,14 @@
 
 use super::Decoder;
 use crate::address::ResourceAddr;
-use crate::config::{Attr, Expr, Import};
-use hcl_edit::Span;
+use crate::config::{Attr, Block, Expr, Import};
 use hcl_edit::expr::{Expression, TraversalOperator};
 
 impl Decoder<'_> {
-    pub(super) fn import(&mut self, block: hcl_edit::structure::Block) {
-        let span = block.span().unwrap_or(0..0);
+    pub(super) fn import(&mut self, block: Block) {
+        let span = block.span.clone();
         let header = self.header(Some(span.clone()));
-        let body = self.body(block.body, Some(span));
+        let body = block.body;
         self.reject_unknown(
             &body,
             &["to", "id", "for_each", "provider"],

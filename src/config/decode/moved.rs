@@ -3,23 +3,22 @@
 
 use super::Decoder;
 use crate::address::{InstanceAddr, ModuleInstance};
-use crate::config::{Attr, MoveEndpoint, Moved};
+use crate::config::{Attr, Block, MoveEndpoint, Moved};
 use ggplan_sdk::ResourceKind;
-use hcl_edit::Span;
 
 impl Decoder<'_> {
-    pub(super) fn moved(&mut self, block: hcl_edit::structure::Block) {
+    pub(super) fn moved(&mut self, block: Block) {
         if !block.labels.is_empty() {
             self.error(
-                block.span(),
+                Some(block.span.clone()),
                 "Extraneous label for moved",
                 "A moved block is written `moved { from = ..., to = ... }`, with no labels.".into(),
             );
             return;
         }
-        let span = block.span().unwrap_or(0..0);
+        let span = block.span.clone();
         let header = self.header(Some(span.clone()));
-        let body = self.body(block.body, Some(span.clone()));
+        let body = block.body;
         self.reject_unknown(&body, &["from", "to"], "a moved block");
         for nested in &body.blocks {
             self.error(

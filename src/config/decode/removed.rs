@@ -5,21 +5,20 @@ use super::Decoder;
 use crate::address::{InstanceAddr, ModuleInstance};
 use crate::config::{Attr, Block, Removed, RemovedTarget};
 use ggplan_sdk::ResourceKind;
-use hcl_edit::Span;
 
 impl Decoder<'_> {
-    pub(super) fn removed(&mut self, block: hcl_edit::structure::Block) {
+    pub(super) fn removed(&mut self, block: Block) {
         if !block.labels.is_empty() {
             self.error(
-                block.span(),
+                Some(block.span.clone()),
                 "Extraneous label for removed",
                 "A removed block is written `removed { from = ... }`, with no labels.".into(),
             );
             return;
         }
-        let span = block.span().unwrap_or(0..0);
+        let span = block.span.clone();
         let header = self.header(Some(span.clone()));
-        let body = self.body(block.body, Some(span));
+        let body = block.body;
         self.reject_unknown(&body, &["from"], "a removed block");
         let mut destroy = true;
         for nested in &body.blocks {
