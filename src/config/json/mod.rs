@@ -220,7 +220,7 @@ mod tests {
     fn summary(m: &Module) -> String {
         let mut out = format!(
             "backend {:?}\nproviders {:?}\n",
-            m.backend.as_ref().map(|b| &b.path),
+            m.backend,
             m.providers
                 .keys()
                 .map(ToString::to_string)
