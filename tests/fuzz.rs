@@ -227,10 +227,14 @@ fn terraform_states() -> &'static [Vec<u8>] {
     static STATES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     STATES.get_or_init(|| {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/terraform_state");
-        ["clean.tfstate", "tainted.tfstate", "providers.tfstate"]
-            .iter()
-            .map(|name| std::fs::read(dir.join(name)).unwrap())
-            .collect()
+        [
+            "clean.tfstate.json",
+            "tainted.tfstate.json",
+            "providers.tfstate.json",
+        ]
+        .iter()
+        .map(|name| std::fs::read(dir.join(name)).unwrap())
+        .collect()
     })
 }
 

@@ -34,7 +34,7 @@ fn tfstate(stack: &StackDir) -> serde_json::Value {
 
 #[test]
 fn a_terraform_state_migrates_and_the_next_plan_shows_no_changes() {
-    let stack = terraform_stack("clean.tfstate");
+    let stack = terraform_stack("clean.tfstate.json");
     let before = std::fs::read(stack.dir().join("terraform.tfstate")).unwrap();
     let run = stack
         .ggplan(&["state", "migrate", "terraform.tfstate"])
@@ -130,7 +130,7 @@ fn a_terraform_state_migrates_and_the_next_plan_shows_no_changes() {
 
 #[test]
 fn a_tainted_instance_stays_tainted_and_is_replaced_as_terraform_would() {
-    let stack = terraform_stack("tainted.tfstate");
+    let stack = terraform_stack("tainted.tfstate.json");
     let run = stack
         .ggplan(&["state", "migrate", "terraform.tfstate"])
         .expect(0);
@@ -157,7 +157,7 @@ fn a_tainted_instance_stays_tainted_and_is_replaced_as_terraform_would() {
 
 #[test]
 fn plan_pointed_at_a_terraform_state_says_how_to_migrate_it() {
-    let stack = terraform_stack("clean.tfstate");
+    let stack = terraform_stack("clean.tfstate.json");
     let before = std::fs::read(stack.dir().join("terraform.tfstate")).unwrap();
     let run = stack
         .ggplan(&["plan", "--state", "terraform.tfstate"])
@@ -203,7 +203,7 @@ fn plan_pointed_at_a_terraform_state_says_how_to_migrate_it() {
 
 #[test]
 fn an_existing_ggplan_state_is_replaced_only_with_force() {
-    let stack = terraform_stack("clean.tfstate");
+    let stack = terraform_stack("clean.tfstate.json");
     stack.ggplan(&["apply", "-auto-approve"]).expect(0);
     let state_file = stack.dir().join(format!(
         "state/{}.json",
@@ -256,7 +256,7 @@ fn an_existing_ggplan_state_is_replaced_only_with_force() {
 
 #[test]
 fn what_cannot_be_migrated_is_refused_by_name_and_nothing_is_written() {
-    let stack = terraform_stack("clean.tfstate");
+    let stack = terraform_stack("clean.tfstate.json");
     let mut tf = tfstate(&stack);
     let resources = tf["resources"].as_array_mut().unwrap();
     resources.push(serde_json::json!({
@@ -301,7 +301,7 @@ fn what_cannot_be_migrated_is_refused_by_name_and_nothing_is_written() {
 
 #[test]
 fn terraform_remote_state_reads_outputs_of_terraform_and_ggplan_states() {
-    let producer = terraform_stack("clean.tfstate");
+    let producer = terraform_stack("clean.tfstate.json");
     let tf_path = producer.dir().join("terraform.tfstate");
     // The same outputs, once in Terraform's file and once in ggplan's after migrating it.
     producer

@@ -309,13 +309,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// `providers.tfstate`: a state in Terraform's format for types of the OpenStack, Kubernetes and MLflow
+    /// `providers.tfstate.json`: a state in Terraform's format for types of the OpenStack, Kubernetes and MLflow
     /// providers, written from terraform-provider-openstack's documented attributes (v3: every
     /// resource has `region`; blocks of SDKv2 providers are lists, `timeouts` null) and the
     /// hashicorp/kubernetes ones; with an aliased provider, a provider configured in a module,
     /// and a deposed object.
     fn provider_state() -> serde_json::Value {
-        let text = include_str!("../../tests/fixtures/terraform_state/providers.tfstate");
+        let text = include_str!("../../tests/fixtures/terraform_state/providers.tfstate.json");
         serde_json::from_str(text).unwrap()
     }
 

@@ -171,6 +171,22 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
         );
         return comment.finish("parts");
     }
+    comment.push(&heading(&changes));
+    if !changes.is_empty() {
+        push_changes(&mut comment, &changes);
+    }
+    if !outputs.is_empty() {
+        let text = output_changes(&outputs, &PLAIN);
+        comment.push(&format!(
+            "\n#### Changes to outputs\n\n{}",
+            diff_block(&text)
+        ));
+    }
+    comment.finish("parts (table rows, resource diffs or outputs) were")
+}
+
+/// The comment's heading: the counts, and a caution naming what is destroyed or replaced.
+fn heading(changes: &[&ResourceChange]) -> String {
     let (add, change, destroy) = counts(changes.iter().copied());
     let imports = changes.iter().filter(|c| c.importing.is_some()).count();
     let imports = match imports {
@@ -203,40 +219,34 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
         }
         head.push('\n');
     }
-    comment.push(&head);
-    if !changes.is_empty() {
-        comment.push("| Action | Resource |\n|---|---|\n");
-        for c in &changes {
-            let word = match (&c.moved_from, &c.importing, c.action) {
-                (_, Some(_), Action::NoOp) => "import".to_string(),
-                (Some(from), _, Action::NoOp) => {
-                    format!("move from {}", table_code(&from.to_string()))
-                }
-                _ => action_word(c.action).to_string(),
-            };
-            // A move or an import alone has no symbol.
-            let symbol = match c.action {
-                Action::NoOp => String::new(),
-                action => format!("`{}` ", action.symbol()),
-            };
-            comment.push(&format!(
-                "| {symbol}{word} | {} |\n",
-                table_code(&c.label())
-            ));
-        }
-        comment.push("\n");
-        for c in &changes {
-            comment.push(&details(c, &describe(c)));
-        }
-    }
-    if !outputs.is_empty() {
-        let text = output_changes(&outputs, &PLAIN);
+    head
+}
+
+/// The table of changes, then each change's diff.
+fn push_changes(comment: &mut Comment, changes: &[&ResourceChange]) {
+    comment.push("| Action | Resource |\n|---|---|\n");
+    for c in changes {
+        let word = match (&c.moved_from, &c.importing, c.action) {
+            (_, Some(_), Action::NoOp) => "import".to_string(),
+            (Some(from), _, Action::NoOp) => {
+                format!("move from {}", table_code(&from.to_string()))
+            }
+            _ => action_word(c.action).to_string(),
+        };
+        // A move or an import alone has no symbol.
+        let symbol = match c.action {
+            Action::NoOp => String::new(),
+            action => format!("`{}` ", action.symbol()),
+        };
         comment.push(&format!(
-            "\n#### Changes to outputs\n\n{}",
-            diff_block(&text)
+            "| {symbol}{word} | {} |\n",
+            table_code(&c.label())
         ));
     }
-    comment.finish("parts (table rows, resource diffs or outputs) were")
+    comment.push("\n");
+    for c in changes {
+        comment.push(&details(c, &describe(c)));
+    }
 }
 
 /// Drift as a comment or issue body; `checked` is how many managed objects were refreshed.
