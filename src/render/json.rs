@@ -139,7 +139,7 @@ pub fn state(state: &State, secrets: Secrets) -> Json {
 /// The type of a known value in Terraform's JSON type syntax (`"string"`,
 /// `["tuple", [...]]`, `["object", {...}]`); ggplan values carry no static type, so
 /// collections are described as tuples and objects.
-fn type_of(v: &Value) -> Json {
+pub fn type_of(v: &Value) -> Json {
     match v.peel() {
         Value::Bool(_) => json!("bool"),
         Value::Number(_) => json!("number"),
