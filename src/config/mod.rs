@@ -2,6 +2,7 @@
 //! a [`Module`] with every expression kept unevaluated and every span kept for diagnostics.
 
 mod decode;
+pub mod encryption;
 pub mod object_limit;
 mod quoted;
 mod source;
@@ -380,6 +381,8 @@ pub struct Module {
     pub removed: Vec<Removed>,
     pub imports: Vec<Import>,
     pub backend: Option<BackendBlock>,
+    /// `terraform { encryption { ... } }` (OpenTofu's client-side state and plan encryption).
+    pub encryption: Option<encryption::EncryptionBlock>,
     pub calls: BTreeMap<String, ModuleCall>,
 }
 
