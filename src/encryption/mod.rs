@@ -151,5 +151,24 @@ fn target(block: Option<&TargetBlock>, methods: &BTreeMap<String, Method>) -> Re
     })
 }
 
+/// A target sealing with AES-GCM under `passphrase` (quick settings), for other modules' tests.
+#[cfg(test)]
+pub(crate) fn test_target(passphrase: &str) -> Target {
+    let options = Pbkdf2Options {
+        iterations: Some(u64::from(pbkdf2::MIN_ITERATIONS)),
+        hash_function: Some("sha256".into()),
+        ..Pbkdf2Options::default()
+    };
+    let keys = Arc::new(Pbkdf2::new("test", passphrase.into(), options).expect("valid"));
+    Target {
+        primary: Some(Method::AesGcm {
+            name: "test".into(),
+            keys,
+        }),
+        fallback: None,
+        enforced: false,
+    }
+}
+
 #[cfg(test)]
 mod tests;

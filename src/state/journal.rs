@@ -403,6 +403,44 @@ mod tests {
         assert_eq!(store.load().unwrap(), persisted);
     }
 
+    #[test]
+    fn encrypted_lines_hold_no_value_in_clear_and_a_wrong_key_cuts_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state").join("s.json");
+        let key = crate::encryption::test_target("journal passphrase, long");
+        let store = StateStore::new(path.clone()).with_encryption(key.clone());
+        let mut journal = store.journal().unwrap();
+        journal
+            .append(&[JournalEntry::Set(sample_instance("random_id.a", "hunter2-secret"))])
+            .unwrap();
+        journal
+            .append(&[JournalEntry::Set(sample_instance("random_id.b", "b"))])
+            .unwrap();
+        drop(journal);
+        let bytes = fs::read(store.journal_path()).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        assert!(
+            text.lines().all(|l| l.starts_with("{\"encryption_version\"")),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2") && !text.contains("random_id"), "{text}");
+        assert_eq!(store.load().unwrap().resources.len(), 2);
+
+        // A torn last line is still dropped.
+        fs::write(store.journal_path(), [&bytes[..], b"{\"encryption_ver"].concat()).unwrap();
+        assert_eq!(store.load().unwrap().resources.len(), 2);
+        store.journal().unwrap();
+
+        // Another key: refused, and the journal is neither replayed nor cut.
+        let other = crate::encryption::test_target("another passphrase, long");
+        let wrong = StateStore::new(path).with_encryption(other);
+        for err in [wrong.load().unwrap_err(), wrong.journal().unwrap_err()] {
+            assert!(matches!(err, StateError::Encryption { .. }), "{err}");
+        }
+        assert_eq!(fs::read(store.journal_path()).unwrap(), bytes);
+    }
+
     /// One journal line, as a reviewer reads it.
     #[test]
     fn line_format() {
