@@ -120,9 +120,15 @@ impl Work {
 }
 
 fn assert_sealed(text: &str, what: &str) {
-    assert!(text.contains("\"encryption_version\":\"v0\""), "{what}: {text}");
+    assert!(
+        text.contains("\"encryption_version\":\"v0\""),
+        "{what}: {text}"
+    );
     for clear in [SECRET, OLD_KEY, NEW_KEY, "terraform_data"] {
-        assert!(!text.contains(clear), "{what} holds {clear:?} in clear: {text}");
+        assert!(
+            !text.contains(clear),
+            "{what} holds {clear:?} in clear: {text}"
+        );
     }
 }
 
@@ -136,7 +142,11 @@ const ENCRYPTED_OLD: &str = "method = method.aes_gcm.old";
 #[test]
 fn an_encrypted_state_holds_no_secret_and_plans_clean_only_with_its_key() {
     let work = Work::new();
-    work.write(&stack(&[("old", "var.state_key")], Some(ENCRYPTED_OLD), None));
+    work.write(&stack(
+        &[("old", "var.state_key")],
+        Some(ENCRYPTED_OLD),
+        None,
+    ));
     work.apply("1", Some(OLD_KEY)).expect(0);
     assert_sealed(&work.state_bytes(), "the state");
     work.apply("2", Some(OLD_KEY)).expect(0);
@@ -158,13 +168,19 @@ fn an_encrypted_state_holds_no_secret_and_plans_clean_only_with_its_key() {
     let wrong_apply = work.apply("3", Some(NEW_KEY)).expect(1);
     no_secret_printed(&wrong_apply);
     let missing = work.plan("3", None).expect(1);
-    assert!(missing.all().contains("var.state_key, which has no value"), "{}", missing.all());
+    assert!(
+        missing.all().contains("var.state_key, which has no value"),
+        "{}",
+        missing.all()
+    );
 
     // Without the encryption block the state is refused, never replaced by a plain one.
     work.write(&stack(&[], None, None));
     let unconfigured = work.apply("3", None).expect(1);
     assert!(
-        unconfigured.all().contains("is encrypted and the configuration has no method"),
+        unconfigured
+            .all()
+            .contains("is encrypted and the configuration has no method"),
         "{}",
         unconfigured.all()
     );
@@ -178,28 +194,50 @@ fn a_plain_state_is_encrypted_only_through_the_unencrypted_fallback_and_decrypte
     let plain = work.state_bytes();
     assert!(plain.contains(SECRET));
 
-    work.write(&stack(&[("old", "var.state_key")], Some(ENCRYPTED_OLD), None));
+    work.write(&stack(
+        &[("old", "var.state_key")],
+        Some(ENCRYPTED_OLD),
+        None,
+    ));
     let refused = work.plan("2", Some(OLD_KEY)).expect(1);
-    assert!(refused.all().contains("it is not encrypted"), "{}", refused.all());
-    assert!(refused.all().contains("method.unencrypted.migrate"), "{}", refused.all());
+    assert!(
+        refused.all().contains("it is not encrypted"),
+        "{}",
+        refused.all()
+    );
+    assert!(
+        refused.all().contains("method.unencrypted.migrate"),
+        "{}",
+        refused.all()
+    );
     assert_eq!(work.state_bytes(), plain);
 
-    let migrate_in = format!("{ENCRYPTED_OLD}\n      fallback {{ method = method.unencrypted.migrate }}");
+    let migrate_in =
+        format!("{ENCRYPTED_OLD}\n      fallback {{ method = method.unencrypted.migrate }}");
     work.write(&stack(&[("old", "var.state_key")], Some(&migrate_in), None));
     work.apply("2", Some(OLD_KEY)).expect(0);
     assert_sealed(&work.state_bytes(), "the migrated state");
     // The backup of the plain state is sealed too.
     assert_sealed(&work.backup_bytes(), "the backup of the plain state");
 
-    work.write(&stack(&[("old", "var.state_key")], Some(ENCRYPTED_OLD), None));
+    work.write(&stack(
+        &[("old", "var.state_key")],
+        Some(ENCRYPTED_OLD),
+        None,
+    ));
     work.plan("2", Some(OLD_KEY)).expect(0);
 
     let enforced = "method = method.unencrypted.migrate\n      enforced = true";
     work.write(&stack(&[("old", "var.state_key")], Some(enforced), None));
     let refused = work.plan("2", Some(OLD_KEY)).expect(1);
-    assert!(refused.all().contains("enforced = true"), "{}", refused.all());
+    assert!(
+        refused.all().contains("enforced = true"),
+        "{}",
+        refused.all()
+    );
 
-    let migrate_out = "method = method.unencrypted.migrate\n      fallback { method = method.aes_gcm.old }";
+    let migrate_out =
+        "method = method.unencrypted.migrate\n      fallback { method = method.aes_gcm.old }";
     work.write(&stack(&[("old", "var.state_key")], Some(migrate_out), None));
     work.apply("3", Some(OLD_KEY)).expect(0);
     assert!(work.state_bytes().contains(&format!("{SECRET}-3")));
@@ -215,7 +253,10 @@ fn rotation_reads_with_the_old_key_writes_with_the_new_and_then_needs_only_the_n
     work.write(&stack(&[("old", &old)], Some(ENCRYPTED_OLD), None));
     work.apply("1", None).expect(0);
     let sealed_old = work.state_bytes();
-    assert!(sealed_old.contains("key_provider.pbkdf2.old"), "{sealed_old}");
+    assert!(
+        sealed_old.contains("key_provider.pbkdf2.old"),
+        "{sealed_old}"
+    );
 
     let rotating = "method = method.aes_gcm.new\n      fallback { method = method.aes_gcm.old }";
     work.write(&stack(&[("old", &old), ("new", new)], Some(rotating), None));
@@ -228,17 +269,29 @@ fn rotation_reads_with_the_old_key_writes_with_the_new_and_then_needs_only_the_n
         "{sealed_new}"
     );
 
-    work.write(&stack(&[("new", new)], Some("method = method.aes_gcm.new"), None));
+    work.write(&stack(
+        &[("new", new)],
+        Some("method = method.aes_gcm.new"),
+        None,
+    ));
     work.plan("2", Some(NEW_KEY)).expect(0);
     let without_old = work.plan("2", Some(OLD_KEY)).expect(1);
-    assert!(without_old.all().contains("another key"), "{}", without_old.all());
+    assert!(
+        without_old.all().contains("another key"),
+        "{}",
+        without_old.all()
+    );
 }
 
 #[test]
 fn a_saved_plan_is_encrypted_and_applies_with_its_key() {
     let work = Work::new();
     let plan_target = "method = method.aes_gcm.old";
-    work.write(&stack(&[("old", "var.state_key")], Some(ENCRYPTED_OLD), Some(plan_target)));
+    work.write(&stack(
+        &[("old", "var.state_key")],
+        Some(ENCRYPTED_OLD),
+        Some(plan_target),
+    ));
     let out = work.dir.path().join("reviewed.plan");
     let out_arg = format!("-out={}", out.display());
     work.ggplan(&["plan", "-var=generation=7", &out_arg], Some(OLD_KEY))
@@ -249,7 +302,10 @@ fn a_saved_plan_is_encrypted_and_applies_with_its_key() {
     let path = out.to_str().unwrap();
     let wrong = work.ggplan(&["apply", path], Some(NEW_KEY)).expect(1);
     assert!(wrong.all().contains("another key"), "{}", wrong.all());
-    assert!(!Path::new(&work.state_path()).exists(), "a refused plan wrote a state");
+    assert!(
+        !Path::new(&work.state_path()).exists(),
+        "a refused plan wrote a state"
+    );
     work.ggplan(&["apply", path], Some(OLD_KEY)).expect(0);
     assert_sealed(&work.state_bytes(), "the state");
     work.plan("7", Some(OLD_KEY)).expect(0);
@@ -258,22 +314,40 @@ fn a_saved_plan_is_encrypted_and_applies_with_its_key() {
 #[test]
 fn unsupported_encryption_settings_are_refused_by_name() {
     let work = Work::new();
-    let gcp = stack(&[("old", "var.state_key")], Some(ENCRYPTED_OLD), None)
-        .replace("key_provider \"pbkdf2\" \"old\"", "key_provider \"gcp_kms\" \"old\"");
+    let gcp = stack(&[("old", "var.state_key")], Some(ENCRYPTED_OLD), None).replace(
+        "key_provider \"pbkdf2\" \"old\"",
+        "key_provider \"gcp_kms\" \"old\"",
+    );
     work.write(&gcp);
     let run = work.plan("1", Some(OLD_KEY)).expect(1);
-    assert!(run.all().contains("not \"gcp_kms\"") && run.all().contains("main.tf"), "{}", run.all());
+    assert!(
+        run.all().contains("not \"gcp_kms\"") && run.all().contains("main.tf"),
+        "{}",
+        run.all()
+    );
 
     work.write(&stack(&[("old", "local.key")], Some(ENCRYPTED_OLD), None));
     let run = work.plan("1", Some(OLD_KEY)).expect(1);
-    assert!(run.all().contains("Unsupported passphrase expression"), "{}", run.all());
+    assert!(
+        run.all().contains("Unsupported passphrase expression"),
+        "{}",
+        run.all()
+    );
 
     work.write(&stack(&[("old", "\"short\"")], Some(ENCRYPTED_OLD), None));
     let run = work.plan("1", None).expect(1);
-    assert!(run.all().contains("shorter than 16 characters"), "{}", run.all());
+    assert!(
+        run.all().contains("shorter than 16 characters"),
+        "{}",
+        run.all()
+    );
     assert!(!run.all().contains("\"short\""), "{}", run.all());
 
-    work.write(&stack(&[("old", "var.state_key")], Some(ENCRYPTED_OLD), None));
+    work.write(&stack(
+        &[("old", "var.state_key")],
+        Some(ENCRYPTED_OLD),
+        None,
+    ));
     let run = Run::of(
         Command::new(BIN)
             .args(["plan"])

@@ -289,7 +289,11 @@ fn saved_stack(ui: &Ui, file: &PlanFile, args: &RunArgs) -> Option<Stack> {
     // one the plan was made against.
     let state_path = match &module.backend {
         Some(BackendBlock::Pg(_)) if args.state.is_none() => None,
-        _ => Some(args.state.clone().unwrap_or_else(|| file.state_path.clone())),
+        _ => Some(
+            args.state
+                .clone()
+                .unwrap_or_else(|| file.state_path.clone()),
+        ),
     };
     let store = stack::backend(
         state_path.as_deref(),

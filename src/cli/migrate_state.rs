@@ -60,8 +60,7 @@ pub async fn migrate(ui: &Ui, registry: &Registry, request: Request<'_>) -> Exit
         &StateStore::new(local_path).with_encryption(encryption.state),
         &*target,
         &request,
-    )
-    {
+    ) {
         ui.error(title, detail);
         return ExitCode::from(1);
     }

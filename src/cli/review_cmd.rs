@@ -4,8 +4,8 @@
 use super::args::{Format, OutputArgs, RunArgs, StateArgs};
 use super::pipeline::{RunRequest, events_for, prepare};
 use super::pretty;
-use super::{stack, state_cmd};
 use super::ui::Ui;
+use super::{stack, state_cmd};
 use crate::drift;
 use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;

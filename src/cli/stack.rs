@@ -286,9 +286,15 @@ pub fn load_with(
             return None;
         }
     };
-    let encryption = encryption_or_report(ui, Some(&module), |name| string_variable(&variables, name))?;
-    let store =
-        backend_with_encryption(ui, args.state.as_deref(), dir, Some(&module), &encryption.state)?;
+    let encryption =
+        encryption_or_report(ui, Some(&module), |name| string_variable(&variables, name))?;
+    let store = backend_with_encryption(
+        ui,
+        args.state.as_deref(),
+        dir,
+        Some(&module),
+        &encryption.state,
+    )?;
     let mut var_sources = crate::config::SourceMap::default();
     for name in inputs.sources().names() {
         if let Some(text) = inputs.sources().text_of(&name) {

@@ -95,8 +95,14 @@ impl Encryption {
                 hash_function: p.hash_function.clone(),
             };
             let provider = Pbkdf2::new(&p.name, passphrase, options)?;
-            if providers.insert(p.name.clone(), Arc::new(provider)).is_some() {
-                return Err(format!("key_provider \"pbkdf2\" \"{}\" is declared twice.", p.name));
+            if providers
+                .insert(p.name.clone(), Arc::new(provider))
+                .is_some()
+            {
+                return Err(format!(
+                    "key_provider \"pbkdf2\" \"{}\" is declared twice.",
+                    p.name
+                ));
             }
         }
         let mut methods = BTreeMap::new();
@@ -125,16 +131,18 @@ impl Encryption {
     }
 }
 
-fn target(block: Option<&TargetBlock>, methods: &BTreeMap<String, Method>) -> Result<Target, String> {
+fn target(
+    block: Option<&TargetBlock>,
+    methods: &BTreeMap<String, Method>,
+) -> Result<Target, String> {
     let Some(block) = block else {
         return Ok(Target::default());
     };
     let find = |(kind, name): &(String, String)| {
         let reference = format!("method.{kind}.{name}");
-        methods
-            .get(&reference)
-            .cloned()
-            .ok_or(format!("{reference} is not a method of the encryption block."))
+        methods.get(&reference).cloned().ok_or(format!(
+            "{reference} is not a method of the encryption block."
+        ))
     };
     let primary = find(&block.method)?;
     if block.enforced && matches!(primary, Method::Unencrypted { .. }) {

@@ -117,8 +117,9 @@ impl Pbkdf2 {
         };
         let hash = match options.hash_function.as_deref() {
             None => HashFunction::Sha512,
-            Some(h) => HashFunction::parse(h)
-                .ok_or(format!("hash_function of {what} must be \"sha256\" or \"sha512\"."))?,
+            Some(h) => HashFunction::parse(h).ok_or(format!(
+                "hash_function of {what} must be \"sha256\" or \"sha512\"."
+            ))?,
         };
         Ok(Pbkdf2 {
             name: name.to_string(),
@@ -210,7 +211,12 @@ mod tests {
         assert_eq!(meta.iterations, MIN_ITERATIONS);
         let reader = provider("correct horse battery staple");
         assert_eq!(reader.decryption_key(&meta).unwrap(), key);
-        assert_ne!(provider("another passphrase, long").decryption_key(&meta).unwrap(), key);
+        assert_ne!(
+            provider("another passphrase, long")
+                .decryption_key(&meta)
+                .unwrap(),
+            key
+        );
         // A new run draws a new salt.
         assert_ne!(reader.encryption_key().unwrap().1.salt, meta.salt);
     }
@@ -219,7 +225,10 @@ mod tests {
     fn settings_below_opentofus_bounds_are_refused_without_the_passphrase() {
         let short = Pbkdf2::new("k", "too short".into(), Pbkdf2Options::default());
         let err = short.unwrap_err();
-        assert!(err.contains("shorter than 16") && !err.contains("too short"), "{err}");
+        assert!(
+            err.contains("shorter than 16") && !err.contains("too short"),
+            "{err}"
+        );
         let few = Pbkdf2Options {
             iterations: Some(1000),
             ..Pbkdf2Options::default()

@@ -77,16 +77,18 @@ impl Target {
     pub fn seal<'a>(&self, plain: &'a [u8]) -> Result<Cow<'a, [u8]>, EncryptionError> {
         match &self.primary {
             None => Ok(Cow::Borrowed(plain)),
-            Some(Method::Unencrypted { name }) if self.enforced => {
-                Err(EncryptionError::Enforced(format!("method.unencrypted.{name}")))
-            }
+            Some(Method::Unencrypted { name }) if self.enforced => Err(EncryptionError::Enforced(
+                format!("method.unencrypted.{name}"),
+            )),
             Some(Method::Unencrypted { .. }) => Ok(Cow::Borrowed(plain)),
             Some(Method::AesGcm { keys, .. }) => {
                 let (key, meta) = keys.encryption_key()?;
                 let mut nonce = [0u8; NONCE_LENGTH];
                 getrandom::fill(&mut nonce).map_err(|e| EncryptionError::Random(e.to_string()))?;
                 let mut data = nonce.to_vec();
-                data.extend(aead(key, &nonce, plain, true).map_err(|()| EncryptionError::TooLarge)?);
+                data.extend(
+                    aead(key, &nonce, plain, true).map_err(|()| EncryptionError::TooLarge)?,
+                );
                 let envelope = Envelope {
                     encryption_version: VERSION.into(),
                     meta: BTreeMap::from([(keys.meta_key(), meta.clone())]),
@@ -107,7 +109,9 @@ impl Target {
             .and_then(|p| p.encryption_version);
         let Some(version) = encrypted else {
             let plain_allowed = methods.is_empty()
-                || methods.iter().any(|m| matches!(m, Method::Unencrypted { .. }));
+                || methods
+                    .iter()
+                    .any(|m| matches!(m, Method::Unencrypted { .. }));
             return match plain_allowed {
                 true => Ok(Cow::Borrowed(stored)),
                 false => Err(EncryptionError::NotEncrypted(references(&methods))),
@@ -122,7 +126,9 @@ impl Target {
             .decode(envelope.encrypted_data.as_bytes())
             .map_err(|_| EncryptionError::Damaged("its encrypted_data is not base64".into()))?;
         if data.len() < NONCE_LENGTH {
-            return Err(EncryptionError::Damaged("its encrypted_data is too short".into()));
+            return Err(EncryptionError::Damaged(
+                "its encrypted_data is too short".into(),
+            ));
         }
         let (nonce, sealed) = data.split_at(NONCE_LENGTH);
         let keyed: Vec<&Arc<Pbkdf2>> = methods

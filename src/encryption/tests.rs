@@ -71,14 +71,20 @@ fn sealed_data_holds_no_plain_text_and_opens_only_with_the_key() {
     );
     assert_eq!(&*target.open(&sealed).unwrap(), SECRET);
     // Another run (a new salt) reads it too.
-    assert_eq!(&*state_target(&[OLD], "m0", None).open(&sealed).unwrap(), SECRET);
+    assert_eq!(
+        &*state_target(&[OLD], "m0", None).open(&sealed).unwrap(),
+        SECRET
+    );
 
     let wrong = state_target(&[NEW], "m0", None).open(&sealed).unwrap_err();
     assert!(matches!(wrong, EncryptionError::WrongKey { .. }), "{wrong}");
     let msg = wrong.to_string();
     assert!(!msg.contains(OLD) && !msg.contains(NEW), "{msg}");
     let unconfigured = Target::default().open(&sealed).unwrap_err();
-    assert!(matches!(unconfigured, EncryptionError::Encrypted), "{unconfigured}");
+    assert!(
+        matches!(unconfigured, EncryptionError::Encrypted),
+        "{unconfigured}"
+    );
 
     let mut tampered = sealed.clone();
     let at = text.find("encrypted_data\":\"").unwrap() + 20;
@@ -89,7 +95,10 @@ fn sealed_data_holds_no_plain_text_and_opens_only_with_the_key() {
 #[test]
 fn rotation_reads_with_the_fallback_and_writes_with_the_primary() {
     // The old key keeps its provider's name (k1): its metadata is stored under that name.
-    let sealed_old = state_target(&[NEW, OLD], "m1", None).seal(SECRET).unwrap().into_owned();
+    let sealed_old = state_target(&[NEW, OLD], "m1", None)
+        .seal(SECRET)
+        .unwrap()
+        .into_owned();
     let rotating = state_target(&[NEW, OLD], "m0", Some("m1"));
     assert_eq!(&*rotating.open(&sealed_old).unwrap(), SECRET);
     let sealed_new = rotating.seal(SECRET).unwrap().into_owned();
@@ -103,7 +112,10 @@ fn plain_data_is_read_only_through_an_unencrypted_method() {
     let encrypted_only = state_target(&[OLD], "m0", None);
     let err = encrypted_only.open(SECRET).unwrap_err();
     assert!(matches!(err, EncryptionError::NotEncrypted(_)), "{err}");
-    assert!(err.to_string().contains("method.unencrypted.migrate"), "{err}");
+    assert!(
+        err.to_string().contains("method.unencrypted.migrate"),
+        "{err}"
+    );
 
     let migrating_in = state_target(&[OLD], "m0", Some("plain"));
     assert_eq!(&*migrating_in.open(SECRET).unwrap(), SECRET);
@@ -129,15 +141,24 @@ fn a_passphrase_variable_without_a_value_or_an_undeclared_provider_is_an_error()
     let mut with_var = block(&[OLD], "m0", None);
     with_var.key_providers[0].passphrase = Passphrase::Variable("state_key".into());
     let err = Encryption::resolve(Some(&with_var), |_| None).unwrap_err();
-    assert!(err.contains("var.state_key") && err.contains("TF_VAR_state_key"), "{err}");
+    assert!(
+        err.contains("var.state_key") && err.contains("TF_VAR_state_key"),
+        "{err}"
+    );
     let resolved = Encryption::resolve(Some(&with_var), |n| {
         (n == "state_key").then(|| OLD.to_string())
     });
     let sealed = resolved.unwrap().state.seal(SECRET).unwrap().into_owned();
-    assert_eq!(&*state_target(&[OLD], "m0", None).open(&sealed).unwrap(), SECRET);
+    assert_eq!(
+        &*state_target(&[OLD], "m0", None).open(&sealed).unwrap(),
+        SECRET
+    );
 
     let mut dangling = block(&[OLD], "m0", None);
     dangling.key_providers.clear();
     let err = Encryption::resolve(Some(&dangling), |_| None).unwrap_err();
-    assert!(err.contains("key_provider.pbkdf2.k0, which is not declared"), "{err}");
+    assert!(
+        err.contains("key_provider.pbkdf2.k0, which is not declared"),
+        "{err}"
+    );
 }

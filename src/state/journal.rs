@@ -9,12 +9,12 @@
 //! Every entry overwrites what it names, so replaying onto a state that already contains some
 //! of the entries (a crash between `persist` and the journal's removal) changes nothing.
 
+use super::document::encryption_error;
 use super::file::{PRIVATE_MODE, io_error, parent_dir, read_if_exists, sync_parent};
 use super::{InstanceState, OutputState, PendingAction, PendingOp, State, StateError};
 use crate::address::InstanceAddr;
 use crate::clock::now_rfc3339;
 use crate::encryption::Target;
-use super::document::encryption_error;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -411,7 +411,10 @@ mod tests {
         let store = StateStore::new(path.clone()).with_encryption(key.clone());
         let mut journal = store.journal().unwrap();
         journal
-            .append(&[JournalEntry::Set(sample_instance("random_id.a", "hunter2-secret"))])
+            .append(&[JournalEntry::Set(sample_instance(
+                "random_id.a",
+                "hunter2-secret",
+            ))])
             .unwrap();
         journal
             .append(&[JournalEntry::Set(sample_instance("random_id.b", "b"))])
@@ -421,14 +424,22 @@ mod tests {
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert_eq!(text.lines().count(), 2);
         assert!(
-            text.lines().all(|l| l.starts_with("{\"encryption_version\"")),
+            text.lines()
+                .all(|l| l.starts_with("{\"encryption_version\"")),
             "{text}"
         );
-        assert!(!text.contains("hunter2") && !text.contains("random_id"), "{text}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("random_id"),
+            "{text}"
+        );
         assert_eq!(store.load().unwrap().resources.len(), 2);
 
         // A torn last line is still dropped.
-        fs::write(store.journal_path(), [&bytes[..], b"{\"encryption_ver"].concat()).unwrap();
+        fs::write(
+            store.journal_path(),
+            [&bytes[..], b"{\"encryption_ver"].concat(),
+        )
+        .unwrap();
         assert_eq!(store.load().unwrap().resources.len(), 2);
         store.journal().unwrap();
 

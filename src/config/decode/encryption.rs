@@ -94,8 +94,11 @@ impl Decoder<'_> {
             }
         };
         let mut count = |name| attrs.get(name).and_then(|a| self.literal_count(a));
-        let (key_length, iterations, salt_length) =
-            (count("key_length"), count("iterations"), count("salt_length"));
+        let (key_length, iterations, salt_length) = (
+            count("key_length"),
+            count("iterations"),
+            count("salt_length"),
+        );
         let hash_function = attrs
             .get("hash_function")
             .and_then(|a| self.literal_string(a));
@@ -140,7 +143,9 @@ impl Decoder<'_> {
             self.reject_unknown(&block.body, &["keys"], "method \"aes_gcm\"");
             let keys = block.body.attributes.get("keys");
             match keys.map(|a| (a, traversal(&a.value.expr))) {
-                Some((_, Some(path))) if path.len() == 3 && path[..2] == ["key_provider", "pbkdf2"] => {
+                Some((_, Some(path)))
+                    if path.len() == 3 && path[..2] == ["key_provider", "pbkdf2"] =>
+                {
                     MethodKind::AesGcm {
                         keys: path[2].clone(),
                     }

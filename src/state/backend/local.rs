@@ -1,14 +1,14 @@
 //! The local backend: one state file, its backup, journal and lock side by side.
 
 use super::{Backend, JournalWriter, StateLock};
+use crate::encryption::Target;
 use crate::state::document::{self, check_replaceable, encode_next};
+use crate::state::file::write_backup;
 use crate::state::file::{
     read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent,
 };
 use crate::state::journal::{self, Journal};
 use crate::state::lock::{LockGuard, force_unlock};
-use crate::encryption::Target;
-use crate::state::file::write_backup;
 use crate::state::{State, StateError};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
