@@ -3,9 +3,8 @@
 use super::{Backend, JournalWriter, StateLock};
 use crate::encryption::Target;
 use crate::state::document::{self, check_replaceable, encode_next};
-use crate::state::file::write_backup;
 use crate::state::file::{
-    read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent,
+    read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent, write_backup,
 };
 use crate::state::journal::{self, Journal};
 use crate::state::lock::{LockGuard, force_unlock};
