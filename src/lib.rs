@@ -10,6 +10,7 @@ pub mod clock;
 pub mod conditions;
 pub mod config;
 pub mod drift;
+pub mod encryption;
 pub mod events;
 pub mod fmt;
 pub mod graph;

@@ -14,6 +14,7 @@
 
 use crate::address::{InstanceAddr, ProviderAddr};
 use crate::config::Module;
+use crate::encryption::Target;
 use crate::plan::json::{self as js, Secrets};
 use crate::plan::{OutputChange, Plan, ResourceChange};
 use crate::state::State;
@@ -38,6 +39,11 @@ pub enum PlanFileError {
         action: &'static str,
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error("{path} cannot be read or written: {source}. Nothing was changed.")]
+    Encryption {
+        path: PathBuf,
+        source: crate::encryption::EncryptionError,
     },
     #[error("{path} is not a ggplan plan file ({detail})")]
     NotAPlan { path: PathBuf, detail: String },
@@ -242,7 +248,8 @@ impl PlanFile {
     }
 
     /// Writes the file with mode 0600 (it may hold secrets).
-    pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
+    /// Writes the plan to `path`, sealed as `encryption` (the `plan` target) says.
+    pub fn write(&self, path: &Path, encryption: &Target) -> Result<(), PlanFileError> {
         let io = |action| {
             move |source| PlanFileError::Io {
                 action,
@@ -257,6 +264,12 @@ impl PlanFile {
         let mut bytes = serde_json::to_vec_pretty(&sealed)
             .map_err(|e| io("encode")(std::io::Error::other(e.to_string())))?;
         bytes.push(b'\n');
+        let bytes = encryption
+            .seal(&bytes)
+            .map_err(|source| PlanFileError::Encryption {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let mut file = crate::state::create_private(path, false).map_err(io("create"))?;
         file.write_all(&bytes)
             .and_then(|()| file.sync_all())
@@ -264,12 +277,19 @@ impl PlanFile {
     }
 
     /// Reads a plan file, refusing other files and other format versions.
-    pub fn read(path: &Path) -> Result<PlanFile, PlanFileError> {
-        let bytes = std::fs::read(path).map_err(|source| PlanFileError::Io {
+    /// An encrypted plan is opened with `encryption` (the `plan` target).
+    pub fn read(path: &Path, encryption: &Target) -> Result<PlanFile, PlanFileError> {
+        let stored = std::fs::read(path).map_err(|source| PlanFileError::Io {
             action: "read",
             path: path.to_path_buf(),
             source,
         })?;
+        let bytes = encryption
+            .open(&stored)
+            .map_err(|source| PlanFileError::Encryption {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let not_a_plan = |detail: String| PlanFileError::NotAPlan {
             path: path.to_path_buf(),
             detail,

@@ -334,7 +334,7 @@ proptest! {
         let bytes = mutate(&written.plan, &edits);
         let dir = tempfile::tempdir().unwrap();
         let path = temp_file(dir.path(), "plan.bin", &bytes);
-        let read = PlanFile::read(&path);
+        let read = PlanFile::read(&path, &ggplan::encryption::Target::default());
         let original: serde_json::Value = serde_json::from_slice(&written.plan).unwrap();
         let changed = serde_json::from_slice::<serde_json::Value>(&bytes).map_or(true, |v| v != original);
         prop_assert!(!(changed && read.is_ok()), "a changed plan was read");
@@ -351,7 +351,7 @@ fn the_seeds_are_valid_inputs() {
     let loaded = StateStore::new(state).load().unwrap();
     assert_eq!(loaded.resources.len(), 4, "{loaded:#?}");
     let plan = temp_file(dir.path(), "plan.bin", &written.plan);
-    PlanFile::read(&plan).unwrap();
+    PlanFile::read(&plan, &ggplan::encryption::Target::default()).unwrap();
     for state in terraform_states() {
         ggplan::migrate::migrate(state, schemas()).unwrap();
     }

@@ -519,3 +519,76 @@ fn bad_connection_settings_are_clear_errors_without_the_password() {
     assert!(run.all().contains("PG_CONN_STR"), "{}", run.all());
     assert!(!copy.local_state_dir().exists());
 }
+
+/// The encryption block of `encrypted_state_rows_hold_no_secret_...` with `passphrase`.
+fn encryption_block(passphrase: &str) -> String {
+    format!(
+        "  encryption {{\n    key_provider \"pbkdf2\" \"k\" {{\n      passphrase = \"{passphrase}\"\n      \
+         iterations = 200000\n    }}\n    method \"aes_gcm\" \"k\" {{\n      keys = key_provider.pbkdf2.k\n    }}\n    \
+         state {{\n      method = method.aes_gcm.k\n    }}\n  }}\n"
+    )
+}
+
+#[test]
+fn encrypted_state_rows_and_journal_rows_hold_no_secret_and_a_wrong_key_changes_nothing() {
+    const SECRET: &str = "pg-encrypted-minio-secret";
+    let schema = fresh_schema("enc");
+    let copy = Copy::new(&schema, 12, "0.1");
+    let write = |passphrase: &str| {
+        let main = std::fs::read_to_string(copy.dir.path().join("main.tf")).unwrap();
+        let main = main
+            .replace(
+                "input = count.index",
+                &format!("input = \"{SECRET}-${{count.index}}\""),
+            )
+            .replace(
+                "terraform {\n",
+                &format!("terraform {{\n{}", encryption_block(passphrase)),
+            );
+        std::fs::write(copy.dir.path().join("main.tf"), main).unwrap();
+    };
+    write("the right passphrase, long");
+    let (mut child, mut out) = copy.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
+    let completed = read_until(&mut out, "Creation complete", 4);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let mut db = sql();
+    let rows = db
+        .query(&format!("SELECT entries FROM {schema}.ggplan_journal"), &[])
+        .unwrap();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let entries: String = row.get(0);
+        assert!(
+            entries.starts_with("{\"encryption_version\":\"v0\""),
+            "{entries}"
+        );
+        assert!(!entries.contains(SECRET), "{entries}");
+    }
+    let listed = copy.instances();
+    for addr in &completed {
+        assert!(listed.contains(addr), "{addr} was lost: {listed:?}");
+    }
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    copy.run(&["plan", "-detailed-exitcode"]).expect(0);
+    let data = |db: &mut postgres::Client| -> String {
+        db.query_one(&format!("SELECT data FROM {schema}.states"), &[])
+            .unwrap()
+            .get(0)
+    };
+    let stored = data(&mut db);
+    assert!(
+        stored.contains("\"encrypted_data\"") && !stored.contains(SECRET),
+        "{stored}"
+    );
+
+    // Another passphrase: a clear error, and the row is left as it was.
+    std::fs::write(copy.dir.path().join("main.tf"), "").unwrap();
+    copy.write(Some(&schema));
+    write("a wrong passphrase, long");
+    let wrong = copy.run(&["apply", "-auto-approve"]).expect(1);
+    assert!(wrong.all().contains("another key"), "{}", wrong.all());
+    assert!(!wrong.all().contains("passphrase, long"), "{}", wrong.all());
+    assert_eq!(data(&mut db), stored);
+}

@@ -15,7 +15,6 @@ use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
 use crate::providers::Registry;
 use crate::render::{self, json_events};
-use crate::state::StateStore;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -231,7 +230,10 @@ async fn apply_file(ui: &Ui, registry: &Registry, path: &Path, request: &ApplyAr
         );
         return ExitCode::from(1);
     }
-    let file = match PlanFile::read(path) {
+    let Some(plan_encryption) = stack::plan_file_encryption(ui) else {
+        return ExitCode::from(1);
+    };
+    let file = match PlanFile::read(path, &plan_encryption) {
         Ok(f) => f,
         Err(e) => {
             ui.error("Cannot read the plan", e.to_string());
@@ -279,22 +281,33 @@ fn saved_stack(ui: &Ui, file: &PlanFile, args: &RunArgs) -> Option<Stack> {
         ui.error("Saved plan is stale", e.to_string());
         return None;
     }
+    let variables = file.variables();
+    let encryption = stack::encryption_or_report(ui, Some(&module), |name| {
+        stack::string_variable(&variables, name)
+    })?;
     // A pg backend is the stack's own block (its files are unchanged); a local file is the
     // one the plan was made against.
-    let store = match &module.backend {
-        Some(BackendBlock::Pg(_)) if args.state.is_none() => {
-            stack::backend_or_report(ui, None, &file.stack_dir, Some(&module))?
-        }
-        _ => Box::new(StateStore::new(
+    let state_path = match &module.backend {
+        Some(BackendBlock::Pg(_)) if args.state.is_none() => None,
+        _ => Some(
             args.state
                 .clone()
                 .unwrap_or_else(|| file.state_path.clone()),
-        )),
+        ),
     };
+    let store = stack::backend(
+        state_path.as_deref(),
+        &file.stack_dir,
+        Some(&module),
+        &encryption.state,
+    )
+    .map_err(|e| ui.error("Invalid backend configuration", e))
+    .ok()?;
     Some(Stack {
         module: Arc::new(module),
-        variables: file.variables(),
+        variables,
         var_sources: Default::default(),
         store,
+        encryption,
     })
 }

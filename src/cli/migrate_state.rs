@@ -5,7 +5,7 @@
 
 use super::args::LockArgs;
 use super::migrate_cmd::holds_anything;
-use super::stack::{backend_or_report, load_module};
+use super::stack::{backend_or_report, load_module, static_encryption_or_report};
 use super::state_cmd::waiting_for_lock;
 use super::ui::Ui;
 use crate::config::BackendBlock;
@@ -42,6 +42,10 @@ pub async fn migrate(ui: &Ui, registry: &Registry, request: Request<'_>) -> Exit
     let Some(target) = backend_or_report(ui, None, request.dir, Some(&module)) else {
         return ExitCode::from(1);
     };
+    // The local state is read as the stack's encryption says (it may be encrypted already).
+    let Some(encryption) = static_encryption_or_report(ui, Some(&module)) else {
+        return ExitCode::from(1);
+    };
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let local_path = request
         .local
@@ -51,8 +55,12 @@ pub async fn migrate(ui: &Ui, registry: &Registry, request: Request<'_>) -> Exit
             "No local state at {}: nothing to migrate.\n\n",
             local_path.display()
         ));
-    } else if let Err((title, detail)) = copy(ui, &StateStore::new(local_path), &*target, &request)
-    {
+    } else if let Err((title, detail)) = copy(
+        ui,
+        &StateStore::new(local_path).with_encryption(encryption.state),
+        &*target,
+        &request,
+    ) {
         ui.error(title, detail);
         return ExitCode::from(1);
     }

@@ -134,5 +134,5 @@ fn save(
         state_path: stack.store.location(),
         prior: &planned.prior,
     };
-    PlanFile::new(source, &planned.plan, drift).write(out)
+    PlanFile::new(source, &planned.plan, drift).write(out, &stack.encryption.plan)
 }

@@ -4,8 +4,8 @@
 use super::args::{Format, OutputArgs, RunArgs, StateArgs};
 use super::pipeline::{RunRequest, events_for, prepare};
 use super::pretty;
-use super::state_cmd;
 use super::ui::Ui;
+use super::{stack, state_cmd};
 use crate::drift;
 use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
@@ -99,7 +99,10 @@ pub fn show(
         ui.out(&pretty(&js::state(&state, Secrets::Redact)));
         return ExitCode::SUCCESS;
     };
-    let read = PlanFile::read(path).and_then(|f| {
+    let Some(plan_encryption) = stack::plan_file_encryption(ui) else {
+        return ExitCode::from(1);
+    };
+    let read = PlanFile::read(path, &plan_encryption).and_then(|f| {
         let plan = f.plan()?;
         let drift = f.drift()?;
         Ok((f, plan, drift))

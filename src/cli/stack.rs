@@ -6,6 +6,7 @@ use super::prompt;
 use super::ui::Ui;
 use crate::address::ProviderAddr;
 use crate::config::{BackendBlock, Module, load_dir};
+use crate::encryption::{Encryption, Target};
 use crate::events::EventSink;
 use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
@@ -25,6 +26,8 @@ pub struct Stack {
     /// The files variables came from (for snippets in later diagnostics).
     pub var_sources: crate::config::SourceMap,
     pub store: Box<dyn Backend>,
+    /// How state and saved plans are stored (`terraform { encryption { ... } }`).
+    pub encryption: Encryption,
 }
 
 impl Stack {
@@ -96,31 +99,109 @@ pub fn state_path(explicit: Option<&Path>, dir: &Path, module: Option<&Module>) 
 }
 
 /// Where the state lives: `--state FILE`, else the stack's `backend` block, else the default
-/// state file. The error (a pg backend's settings) holds no secret.
+/// state file; stored as `encryption` says. The error (a pg backend's settings) holds no secret.
 pub fn backend(
     explicit: Option<&Path>,
     dir: &Path,
     module: Option<&Module>,
+    encryption: &Target,
 ) -> Result<Box<dyn Backend>, String> {
     if explicit.is_none()
         && let Some(BackendBlock::Pg(block)) = module.and_then(|m| m.backend.as_ref())
     {
         let settings = PgSettings::resolve(block, |name| std::env::var(name).ok())?;
-        return Ok(Box::new(PgBackend::new(settings)));
+        let backend = PgBackend::new(settings).with_encryption(encryption.clone());
+        return Ok(Box::new(backend));
     }
-    Ok(Box::new(StateStore::new(state_path(explicit, dir, module))))
+    let store = StateStore::new(state_path(explicit, dir, module));
+    Ok(Box::new(store.with_encryption(encryption.clone())))
 }
 
-/// [`backend`], its error printed.
+/// [`backend`] for commands that take no variables on their command line (the `state`
+/// commands, `init -migrate-state`, applying a saved plan): a passphrase variable comes from
+/// the environment (`TF_VAR_name`, `GGPLAN_VAR_name`) or its literal default. Errors printed.
 pub fn backend_or_report(
     ui: &Ui,
     explicit: Option<&Path>,
     dir: &Path,
     module: Option<&Module>,
 ) -> Option<Box<dyn Backend>> {
-    backend(explicit, dir, module)
+    let encryption = static_encryption_or_report(ui, module)?;
+    backend_with_encryption(ui, explicit, dir, module, &encryption.state)
+}
+
+/// [`encryption_or_report`] for commands that take no variables on their command line; see
+/// [`backend_or_report`].
+pub fn static_encryption_or_report(ui: &Ui, module: Option<&Module>) -> Option<Encryption> {
+    encryption_or_report(ui, module, |name| static_variable(module, name))
+}
+
+/// [`backend`], its error printed.
+fn backend_with_encryption(
+    ui: &Ui,
+    explicit: Option<&Path>,
+    dir: &Path,
+    module: Option<&Module>,
+    encryption: &Target,
+) -> Option<Box<dyn Backend>> {
+    backend(explicit, dir, module, encryption)
         .map_err(|e| ui.error("Invalid backend configuration", e))
         .ok()
+}
+
+/// The stack's `encryption` block made into ciphers, `variable` giving the value of a variable
+/// a passphrase names; errors printed (never a passphrase).
+pub fn encryption_or_report(
+    ui: &Ui,
+    module: Option<&Module>,
+    variable: impl Fn(&str) -> Option<String>,
+) -> Option<Encryption> {
+    if std::env::var_os("TF_ENCRYPTION").is_some() {
+        ui.error(
+            "Unsupported TF_ENCRYPTION",
+            "ggplan reads the encryption settings only from the terraform { encryption { ... } } \
+             block of the stack, not from the TF_ENCRYPTION environment variable (OpenTofu's). \
+             Move them into the block (a passphrase can be var.NAME, set through TF_VAR_NAME) \
+             and unset TF_ENCRYPTION."
+                .to_string(),
+        );
+        return None;
+    }
+    let block = module.and_then(|m| m.encryption.as_ref());
+    Encryption::resolve(block, variable)
+        .map_err(|e| ui.error("Invalid encryption configuration", e))
+        .ok()
+}
+
+/// How saved plans are opened: the `plan` target of the stack in the working directory (an
+/// encrypted plan names its stack only inside; OpenTofu too reads the configuration of the
+/// working directory). No stack there is no encryption. Errors printed.
+pub fn plan_file_encryption(ui: &Ui) -> Option<Target> {
+    let module = load_dir(Path::new(".")).ok();
+    static_encryption_or_report(ui, module.as_ref()).map(|e| e.plan)
+}
+
+/// The value of the variable `name` when it is a string (a passphrase), its mark removed.
+pub fn string_variable(variables: &BTreeMap<String, Value>, name: &str) -> Option<String> {
+    match variables.get(name).map(|v| v.clone().unmark().0) {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+/// A variable's value without a command line: `GGPLAN_VAR_name` or `TF_VAR_name`, else its
+/// default when that is a literal string.
+fn static_variable(module: Option<&Module>, name: &str) -> Option<String> {
+    let from_env = ["GGPLAN_VAR_", "TF_VAR_"]
+        .iter()
+        .find_map(|prefix| std::env::var(format!("{prefix}{name}")).ok());
+    from_env.or_else(|| {
+        let default = module?.variables.get(name)?.default.as_ref()?;
+        match crate::config::literal(&default.expr) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    })
 }
 
 /// The environment variables, those that are not UTF-8 left out (they cannot be a stack's
@@ -205,7 +286,15 @@ pub fn load_with(
             return None;
         }
     };
-    let store = backend_or_report(ui, args.state.as_deref(), dir, Some(&module))?;
+    let encryption =
+        encryption_or_report(ui, Some(&module), |name| string_variable(&variables, name))?;
+    let store = backend_with_encryption(
+        ui,
+        args.state.as_deref(),
+        dir,
+        Some(&module),
+        &encryption.state,
+    )?;
     let mut var_sources = crate::config::SourceMap::default();
     for name in inputs.sources().names() {
         if let Some(text) = inputs.sources().text_of(&name) {
@@ -217,5 +306,6 @@ pub fn load_with(
         variables,
         var_sources,
         store,
+        encryption,
     })
 }

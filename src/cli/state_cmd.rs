@@ -13,12 +13,9 @@ use std::process::ExitCode;
 
 /// The stack's backend (its error printed).
 pub(super) fn store(ui: &Ui, args: &StateArgs) -> Option<Box<dyn Backend>> {
-    // The stack is read only for its backend block; errors in it do not matter here.
-    let module = if args.state.is_none() {
-        load_dir(&args.stack).ok()
-    } else {
-        None
-    };
+    // The stack is read only for its backend and encryption blocks; errors in it do not
+    // matter here (with --state, only its encryption block is used).
+    let module = load_dir(&args.stack).ok();
     backend_or_report(ui, args.state.as_deref(), &args.stack, module.as_ref())
 }
 

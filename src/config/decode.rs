@@ -1,6 +1,7 @@
 //! Reading a stack directory and decoding its blocks into a [`Module`].
 
 mod check;
+mod encryption;
 mod import;
 mod moved;
 mod provisioner;
@@ -583,6 +584,7 @@ impl Decoder<'_> {
                         kind.unwrap_or_default()
                     ),
                 ),
+                ("encryption", _) => self.encryption(nested),
                 ("cloud", _) => self.error(
                     Some(nested.span.clone()),
                     "Unsupported cloud block",

@@ -3,6 +3,7 @@
 //! a [`Module`] with every expression kept unevaluated and every span kept for diagnostics.
 
 mod decode;
+pub mod encryption;
 pub(crate) mod json;
 pub mod object_limit;
 mod quoted;
@@ -393,6 +394,8 @@ pub struct Module {
     pub removed: Vec<Removed>,
     pub imports: Vec<Import>,
     pub backend: Option<BackendBlock>,
+    /// `terraform { encryption { ... } }` (OpenTofu's client-side state and plan encryption).
+    pub encryption: Option<encryption::EncryptionBlock>,
     pub calls: BTreeMap<String, ModuleCall>,
 }
 

@@ -3,7 +3,9 @@
 //! whole document is decoded. `location` names where it came from in every error.
 
 use super::{STATE_VERSION, State, StateError};
+use crate::encryption::Target;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// The fields read before the whole document.
@@ -107,6 +109,39 @@ pub(crate) fn encode_next(location: &Path, state: &mut State) -> Result<Vec<u8>,
                 source: std::io::Error::other(e),
             })
         }
+    }
+}
+
+/// The plain document of the stored bytes at `location`, as the state's encryption opens it.
+pub(crate) fn open<'a>(
+    encryption: &Target,
+    location: &Path,
+    stored: &'a [u8],
+) -> Result<Cow<'a, [u8]>, StateError> {
+    encryption
+        .open(stored)
+        .map_err(|source| encryption_error(location, source))
+}
+
+/// The bytes to store at `location` for the plain document `plain`.
+pub(crate) fn seal<'a>(
+    encryption: &Target,
+    location: &Path,
+    plain: &'a [u8],
+) -> Result<Cow<'a, [u8]>, StateError> {
+    encryption
+        .seal(plain)
+        .map_err(|source| encryption_error(location, source))
+}
+
+/// An [`StateError::Encryption`] about `location`.
+pub(crate) fn encryption_error(
+    location: &Path,
+    source: crate::encryption::EncryptionError,
+) -> StateError {
+    StateError::Encryption {
+        location: location.display().to_string(),
+        source,
     }
 }
 

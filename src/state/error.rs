@@ -136,6 +136,14 @@ pub enum StateError {
     #[error("{location}: {detail}")]
     Remote { location: String, detail: String },
 
+    /// The stored state, journal or backup cannot be read or written under the configured
+    /// encryption; nothing was written.
+    #[error("{location} cannot be used: {source}. Nothing was changed.")]
+    Encryption {
+        location: String,
+        source: crate::encryption::EncryptionError,
+    },
+
     #[error(
         "lock file {} exists but cannot be read ({detail}), so its holder is unknown.\n\
          If no ggplan run is using this state, delete the file by hand.",

@@ -68,6 +68,24 @@ pub(crate) fn replace_atomically(
     backup: &Path,
 ) -> Result<(), StateError> {
     let path = &through_links(path)?;
+    let tmp = stage(path, bytes)?;
+    if path.exists() {
+        keep_backup(path, backup)?;
+    }
+    fs::rename(&tmp, path).map_err(io_error("rename the new state into", path))?;
+    sync_parent(path)
+}
+
+/// Replaces the backup `backup` by `bytes`, atomically.
+pub(crate) fn write_backup(backup: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let tmp = stage(backup, bytes)?;
+    fs::rename(&tmp, backup).map_err(io_error("rename the backup into", backup))?;
+    sync_parent(backup)
+}
+
+/// Writes `bytes` durably to a private temporary file beside `path` (creating the directory);
+/// the temporary file's path.
+fn stage(path: &Path, bytes: &[u8]) -> Result<PathBuf, StateError> {
     let dir = parent_dir(path);
     fs::create_dir_all(dir).map_err(io_error("create directory", dir))?;
     let tmp = sibling(path, ".tmp");
@@ -75,12 +93,7 @@ pub(crate) fn replace_atomically(
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(io_error("write", &tmp))?;
-    drop(file);
-    if path.exists() {
-        keep_backup(path, backup)?;
-    }
-    fs::rename(&tmp, path).map_err(io_error("rename the new state into", path))?;
-    sync_parent(path)
+    Ok(tmp)
 }
 
 /// The file `path` names, its symbolic links followed: the new state replaces the link's

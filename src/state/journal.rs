@@ -4,13 +4,18 @@
 //! fdatasyncs it: a batch is durable when `append` returns and is all-or-nothing on disk, since
 //! a line is either complete or torn. Replay applies the batches in order; a torn last line (a
 //! batch whose `append` never returned) is ignored, a bad line before the last is an error.
+//! Under state encryption each line is an encryption envelope of that batch instead, so no
+//! line holds an attribute value in clear; a torn last line is then not JSON at all.
 //! Every entry overwrites what it names, so replaying onto a state that already contains some
 //! of the entries (a crash between `persist` and the journal's removal) changes nothing.
 
+use super::document::encryption_error;
 use super::file::{PRIVATE_MODE, io_error, parent_dir, read_if_exists, sync_parent};
 use super::{InstanceState, OutputState, PendingAction, PendingOp, State, StateError};
 use crate::address::InstanceAddr;
 use crate::clock::now_rfc3339;
+use crate::encryption::Target;
+use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions, Permissions};
@@ -109,7 +114,7 @@ struct Parsed {
     valid_len: u64,
 }
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, StateError> {
+fn parse(path: &Path, encryption: &Target, bytes: &[u8]) -> Result<Parsed, StateError> {
     let mut batches = Vec::new();
     let mut pos = 0;
     for (index, line) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
@@ -119,7 +124,13 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, StateError> {
         if !line.ends_with(b"\n") {
             break;
         }
-        match serde_json::from_slice::<Batch>(line) {
+        let plain = match encryption.open(line) {
+            Ok(plain) => plain,
+            Err(_) if last && serde_json::from_slice::<IgnoredAny>(line).is_err() => break,
+            // A whole line the key does not open: refused, never cut as torn.
+            Err(source) => return Err(encryption_error(path, source)),
+        };
+        match serde_json::from_slice::<Batch>(&plain) {
             Ok(batch) => batches.push(batch),
             Err(_) if last => break,
             Err(e) => {
@@ -139,11 +150,15 @@ fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, StateError> {
 }
 
 /// Replays the journal at `path`, if there is one, onto `state`.
-pub(crate) fn replay(path: &Path, state: &mut State) -> Result<(), StateError> {
+pub(crate) fn replay(
+    path: &Path,
+    encryption: &Target,
+    state: &mut State,
+) -> Result<(), StateError> {
     let Some(bytes) = read_if_exists(path)? else {
         return Ok(());
     };
-    for batch in parse(path, &bytes)?.batches {
+    for batch in parse(path, encryption, &bytes)?.batches {
         for entry in batch.entries.iter() {
             entry.apply_at(state, &batch.at);
         }
@@ -159,6 +174,8 @@ pub struct Journal {
     /// Device and inode of `file`: when `persist` has removed the journal, the next append
     /// starts a new one instead of writing into the removed file.
     identity: (u64, u64),
+    /// How each line is sealed.
+    encryption: Target,
     /// An append failed: what reached the disk is unknown, so nothing more is written.
     poisoned: bool,
 }
@@ -167,11 +184,11 @@ impl Journal {
     /// Opens the journal at `path`, creating it and its directory (mode 0600, directory synced)
     /// if needed. A torn
     /// last line left by a crash is cut off first, so that new lines do not continue it.
-    pub(crate) fn open(path: PathBuf) -> Result<Journal, StateError> {
+    pub(crate) fn open(path: PathBuf, encryption: Target) -> Result<Journal, StateError> {
         let dir = parent_dir(&path);
         std::fs::create_dir_all(dir).map_err(io_error("create directory", dir))?;
         if let Some(bytes) = read_if_exists(&path)? {
-            let valid_len = parse(&path, &bytes)?.valid_len;
+            let valid_len = parse(&path, &encryption, &bytes)?.valid_len;
             if valid_len < bytes.len() as u64 {
                 OpenOptions::new()
                     .write(true)
@@ -188,6 +205,7 @@ impl Journal {
             path,
             file,
             identity,
+            encryption,
             poisoned: false,
         })
     }
@@ -209,9 +227,14 @@ impl Journal {
             at: Cow::Owned(now_rfc3339()),
             entries: Cow::Borrowed(entries),
         };
-        let mut line = serde_json::to_vec(&batch)
+        let plain = serde_json::to_vec(&batch)
             .map_err(io::Error::other)
             .map_err(io_error("encode an entry of", &self.path))?;
+        let mut line = self
+            .encryption
+            .seal(&plain)
+            .map_err(|source| encryption_error(&self.path, source))?
+            .into_owned();
         line.push(b'\n');
         let written = self
             .file
@@ -378,6 +401,55 @@ mod tests {
         assert!(!store.journal_path().exists());
         fs::write(store.journal_path(), journal_bytes).unwrap();
         assert_eq!(store.load().unwrap(), persisted);
+    }
+
+    #[test]
+    fn encrypted_lines_hold_no_value_in_clear_and_a_wrong_key_cuts_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state").join("s.json");
+        let key = crate::encryption::test_target("journal passphrase, long");
+        let store = StateStore::new(path.clone()).with_encryption(key.clone());
+        let mut journal = store.journal().unwrap();
+        journal
+            .append(&[JournalEntry::Set(sample_instance(
+                "random_id.a",
+                "hunter2-secret",
+            ))])
+            .unwrap();
+        journal
+            .append(&[JournalEntry::Set(sample_instance("random_id.b", "b"))])
+            .unwrap();
+        drop(journal);
+        let bytes = fs::read(store.journal_path()).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        assert!(
+            text.lines()
+                .all(|l| l.starts_with("{\"encryption_version\"")),
+            "{text}"
+        );
+        assert!(
+            !text.contains("hunter2") && !text.contains("random_id"),
+            "{text}"
+        );
+        assert_eq!(store.load().unwrap().resources.len(), 2);
+
+        // A torn last line is still dropped.
+        fs::write(
+            store.journal_path(),
+            [&bytes[..], b"{\"encryption_ver"].concat(),
+        )
+        .unwrap();
+        assert_eq!(store.load().unwrap().resources.len(), 2);
+        store.journal().unwrap();
+
+        // Another key: refused, and the journal is neither replayed nor cut.
+        let other = crate::encryption::test_target("another passphrase, long");
+        let wrong = StateStore::new(path).with_encryption(other);
+        for err in [wrong.load().unwrap_err(), wrong.journal().unwrap_err()] {
+            assert!(matches!(err, StateError::Encryption { .. }), "{err}");
+        }
+        assert_eq!(fs::read(store.journal_path()).unwrap(), bytes);
     }
 
     /// One journal line, as a reviewer reads it.

@@ -1,20 +1,24 @@
 //! The local backend: one state file, its backup, journal and lock side by side.
 
 use super::{Backend, JournalWriter, StateLock};
+use crate::encryption::Target;
 use crate::state::document::{self, check_replaceable, encode_next};
 use crate::state::file::{
-    read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent,
+    read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent, write_backup,
 };
 use crate::state::journal::{self, Journal};
 use crate::state::lock::{LockGuard, force_unlock};
 use crate::state::{State, StateError};
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// One state file, e.g. `state/quickstart.json`, with `<state>.backup`, `<state>.journal` and
-/// `<state>.lock` beside it.
+/// `<state>.lock` beside it. The state, its backup and each journal line are stored as the
+/// `state` target of the configuration's encryption says.
 #[derive(Debug, Clone)]
 pub struct StateStore {
     path: PathBuf,
+    encryption: Target,
 }
 
 /// The default state file of a stack: `<cwd>/state/<name of the stack directory>.json`.
@@ -33,7 +37,15 @@ pub fn default_state_path(cwd: &Path, stack_dir: &Path) -> PathBuf {
 impl StateStore {
     /// The store of the state file at `path` (which need not exist yet).
     pub fn new(path: PathBuf) -> StateStore {
-        StateStore { path }
+        StateStore {
+            path,
+            encryption: Target::default(),
+        }
+    }
+
+    /// The store with what it writes sealed and what it reads opened by `encryption`.
+    pub fn with_encryption(self, encryption: Target) -> StateStore {
+        StateStore { encryption, ..self }
     }
 
     /// The state file.
@@ -62,10 +74,10 @@ impl StateStore {
     /// unreadable, corrupt or of an unknown or newer format is refused.
     pub fn load(&self) -> Result<State, StateError> {
         let mut state = match read_if_exists(&self.path)? {
-            Some(bytes) => self.parse(&bytes)?,
+            Some(bytes) => self.parse(&document::open(&self.encryption, &self.path, &bytes)?)?,
             None => State::new(),
         };
-        journal::replay(&self.journal_path(), &mut state)?;
+        journal::replay(&self.journal_path(), &self.encryption, &mut state)?;
         Ok(state)
     }
 
@@ -75,14 +87,30 @@ impl StateStore {
     /// Refuses to replace a file it could not load, one of another lineage, or one with a newer
     /// serial than `state` (written by someone else meanwhile).
     pub fn persist(&self, state: &mut State) -> Result<(), StateError> {
-        if let Some(bytes) = read_if_exists(&self.path)? {
-            let on_disk = document::header(&self.path, &bytes)?;
+        let stored = read_if_exists(&self.path)?;
+        let previous = match &stored {
+            Some(bytes) => Some(document::open(&self.encryption, &self.path, bytes)?),
+            None => None,
+        };
+        if let Some(plain) = &previous {
+            let on_disk = document::header(&self.path, plain)?;
             check_replaceable(&self.path, on_disk, &state.lineage, state.serial)?;
         }
+        let basis = state.serial;
         let bytes = encode_next(&self.path, state)?;
-        if let Err(e) = replace_atomically(&self.path, &bytes, &self.backup_path()) {
-            state.serial -= 1;
+        let written = document::seal(&self.encryption, &self.path, &bytes)
+            .and_then(|sealed| replace_atomically(&self.path, &sealed, &self.backup_path()));
+        if let Err(e) = written {
+            state.serial = basis;
             return Err(e);
+        }
+        // Moving into encryption: the backup is the plain previous state; it is sealed too,
+        // so no secret stays readable beside the encrypted state.
+        if let Some(Cow::Borrowed(plain)) = previous
+            && self.encryption.encrypts()
+        {
+            let sealed = document::seal(&self.encryption, &self.path, plain)?;
+            write_backup(&self.backup_path(), &sealed)?;
         }
         if remove_if_exists(&self.journal_path())? {
             sync_parent(&self.path)?;
@@ -92,7 +120,7 @@ impl StateStore {
 
     /// Opens the journal for appending, creating it if needed.
     pub fn journal(&self) -> Result<Journal, StateError> {
-        Journal::open(self.journal_path())
+        Journal::open(self.journal_path(), self.encryption.clone())
     }
 
     /// A state document read from elsewhere (standard input) as this file's would be: every

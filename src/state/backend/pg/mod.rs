@@ -9,6 +9,9 @@
 //! - compare-and-swap writes: `persist` reads the stored serial and writes in one transaction
 //!   under a transaction-level advisory lock, so a stale state never replaces a newer one even
 //!   when a run turned locking off.
+//!
+//! Under state encryption the `data` column and each journal row's `entries` hold encryption
+//! envelopes, so no row carries an attribute value in clear.
 
 mod session;
 mod settings;
@@ -17,6 +20,7 @@ pub use settings::PgSettings;
 
 use super::{Backend, JournalWriter, StateLock};
 use crate::clock::now_rfc3339;
+use crate::encryption::Target;
 use crate::state::document::{self, check_replaceable, encode_next};
 use crate::state::lock::LockInfo;
 use crate::state::{JournalEntry, State, StateError};
@@ -39,6 +43,7 @@ pub struct PgBackend {
     session: Arc<Session>,
     tables: Arc<Tables>,
     location: PathBuf,
+    encryption: Target,
 }
 
 /// The qualified names the queries use, and the keys of the workspace's locks.
@@ -72,7 +77,13 @@ impl PgBackend {
             session: Arc::new(Session::start(settings, setup, location.clone())),
             tables: Arc::new(tables),
             location: PathBuf::from(location),
+            encryption: Target::default(),
         }
+    }
+
+    /// The backend with the state and journal rows sealed and opened by `encryption`.
+    pub fn with_encryption(self, encryption: Target) -> PgBackend {
+        PgBackend { encryption, ..self }
     }
 
     fn location_text(&self) -> String {
@@ -211,7 +222,10 @@ impl Backend for PgBackend {
             Ok((data, journal))
         })?;
         let mut state = match data {
-            Some(text) => document::decode(&self.location, text.as_bytes())?,
+            Some(text) => {
+                let plain = document::open(&self.encryption, &self.location, text.as_bytes())?;
+                document::decode(&self.location, &plain)?
+            }
             None => State::new(),
         };
         self.replay(&journal, &mut state)?;
@@ -220,9 +234,17 @@ impl Backend for PgBackend {
 
     fn persist(&self, state: &mut State) -> Result<(), StateError> {
         let (lineage, basis) = (state.lineage.clone(), state.serial);
-        let text = String::from_utf8(encode_next(&self.location, state)?).expect("JSON is UTF-8");
+        let plain = encode_next(&self.location, state)?;
+        let text = match document::seal(&self.encryption, &self.location, &plain) {
+            Ok(sealed) => String::from_utf8(sealed.into_owned()).expect("JSON is UTF-8"),
+            Err(e) => {
+                state.serial = basis;
+                return Err(e);
+            }
+        };
         let tables = self.tables.clone();
         let location = self.location.clone();
+        let encryption = self.encryption.clone();
         let written = self.session.run(move |c| {
             let mut tx = c.transaction()?;
             tx.execute(
@@ -236,7 +258,8 @@ impl Backend for PgBackend {
             let write = match stored {
                 Some(row) => {
                     let data: String = row.get::<_, Option<String>>(0).unwrap_or_default();
-                    let on_disk = document::header(&location, data.as_bytes())?;
+                    let plain = document::open(&encryption, &location, data.as_bytes())?;
+                    let on_disk = document::header(&location, &plain)?;
                     check_replaceable(&location, on_disk, &lineage, basis)?;
                     "UPDATE {} SET data = $2 WHERE name = $1"
                 }
@@ -264,6 +287,7 @@ impl Backend for PgBackend {
             session: self.session.clone(),
             tables: self.tables.clone(),
             location: self.journal_location(),
+            encryption: self.encryption.clone(),
             poisoned: false,
         }))
     }
@@ -288,10 +312,12 @@ impl Backend for PgBackend {
 impl PgBackend {
     /// Applies the journal rows (id, time, entries) in order.
     fn replay(&self, rows: &[(i64, String, String)], state: &mut State) -> Result<(), StateError> {
-        for (id, at, entries) in rows {
+        let location = PathBuf::from(self.journal_location());
+        for (id, at, stored) in rows {
+            let entries = document::open(&self.encryption, &location, stored.as_bytes())?;
             let entries: Vec<JournalEntry> =
-                serde_json::from_str(entries).map_err(|e| StateError::JournalCorrupt {
-                    path: PathBuf::from(self.journal_location()),
+                serde_json::from_slice(&entries).map_err(|e| StateError::JournalCorrupt {
+                    path: location.clone(),
                     line: usize::try_from(*id).unwrap_or(0),
                     detail: e.to_string(),
                 })?;
@@ -324,6 +350,7 @@ struct PgJournal {
     session: Arc<Session>,
     tables: Arc<Tables>,
     location: String,
+    encryption: Target,
     poisoned: bool,
 }
 
@@ -337,7 +364,10 @@ impl JournalWriter for PgJournal {
         if entries.is_empty() {
             return Ok(());
         }
-        let text = serde_json::to_string(entries).expect("journal entries encode");
+        let plain = serde_json::to_vec(entries).expect("journal entries encode");
+        let location = Path::new(&self.location);
+        let sealed = document::seal(&self.encryption, location, &plain)?;
+        let text = String::from_utf8(sealed.into_owned()).expect("JSON is UTF-8");
         let tables = self.tables.clone();
         let at = now_rfc3339();
         let appended = self.session.run(move |c| {
