@@ -1,7 +1,8 @@
 //! A small MLflow REST client: JSON in and out, authentication, and bounded retries with
 //! exponential backoff for transient failures (connection refused while the server starts,
-//! timeouts, 429 and 5xx answers). A create is not sent again once it may have arrived: its
-//! lost answer is [`ApiError::AnswerLost`], and the create's object is looked for instead.
+//! timeouts, 429 and 5xx answers). A create is not sent again once it may have arrived (a
+//! lost answer, a 5xx other than 503): its lost answer, or a gateway's 502 or 504, is
+//! [`ApiError::AnswerLost`], and the create's object is looked for instead.
 
 use crate::error::ApiError;
 use crate::settings::{Auth, Settings};
@@ -151,8 +152,9 @@ impl Client {
             let retry = match &outcome {
                 Ok(_) => false,
                 Err(Attempt::Transport { sent, .. }) => idempotent || !sent,
+                // A refusal (429, 503) did nothing; another 5xx may have, after a create.
                 Err(Attempt::Answer(ApiError::Status { status, .. })) => {
-                    *status == 429 || *status >= 500
+                    matches!(status, 429 | 503) || (*status >= 500 && idempotent)
                 }
                 Err(Attempt::Answer(_)) => false,
             };
@@ -171,6 +173,15 @@ impl Client {
                         attempts: attempt,
                         reason,
                     }),
+                    // A gateway's error: the server behind it may have carried the create out.
+                    Err(Attempt::Answer(ApiError::Status { status, .. }))
+                        if !idempotent && matches!(status, 502 | 504) =>
+                    {
+                        Err(ApiError::AnswerLost {
+                            url: self.shown_url.clone(),
+                            reason: format!("HTTP {status} from a gateway"),
+                        })
+                    }
                     Err(Attempt::Answer(error)) => Err(error),
                 };
             }
@@ -342,6 +353,34 @@ mod tests {
         let answer: serde_json::Value = client(&url, 3, Auth::None).get("x", &[]).await.unwrap();
         assert_eq!(answer["ok"], true);
         assert_eq!(count.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_create_is_sent_again_only_after_a_refusal() {
+        let (url, count) = fake_server(vec![
+            (
+                503,
+                r#"{"error_code":"TEMPORARILY_UNAVAILABLE","message":"busy"}"#,
+            ),
+            (500, "oops"),
+        ])
+        .await;
+        let c = client(&url, 3, Auth::None);
+        let err = c
+            .create::<serde_json::Value>("x", serde_json::json!({}))
+            .await;
+        // The 503 did nothing and is retried; the 500 may have done something: reported.
+        assert!(
+            matches!(err, Err(ApiError::Status { status: 500, .. })),
+            "{err:?}"
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        let (url, count) = fake_server(vec![(502, "bad gateway")]).await;
+        let err = client(&url, 3, Auth::None)
+            .create::<serde_json::Value>("x", serde_json::json!({}))
+            .await;
+        assert!(matches!(err, Err(ApiError::AnswerLost { .. })), "{err:?}");
+        assert_eq!(count.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
