@@ -344,7 +344,7 @@ fn the_whole_stack_applies_from_empty_drifts_in_three_layers_replaces_node3_and_
         comment.stdout.len()
     );
     assert!(
-        comment.stdout.starts_with("### ggplan plan: "),
+        comment.stdout.starts_with("### ggplan plan of <code>"),
         "{}",
         &comment.stdout[..200]
     );

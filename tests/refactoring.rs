@@ -521,7 +521,7 @@ fn import_blocks_import_while_planning_and_the_apply_records_them() {
         .expect(0)
         .stdout;
     assert!(
-        comment.contains("### ggplan plan: 4 to import, 0 to add, 1 to change"),
+        comment.contains("</code>: 4 to import, 0 to add, 1 to change"),
         "{comment}"
     );
     assert!(

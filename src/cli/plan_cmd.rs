@@ -4,7 +4,7 @@
 use super::args::{Format, OutputArgs, PlanCommand};
 use super::pipeline::{RunRequest, events_for, note, prepare};
 use super::review_cmd;
-use super::stack::Stack;
+use super::stack::{Stack, name_of};
 use super::ui::Ui;
 use crate::drift;
 use crate::plan::{PlannedRun, ResourceChange};
@@ -37,7 +37,7 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
         return ExitCode::from(1);
     };
     if request.refresh_only {
-        return refresh_only(&ui, &planned, request);
+        return refresh_only(&ui, &stack, &planned, request);
     }
     let drift = drift::changes(&planned);
     ui.out(&plan_text(&ui, &stack, &planned, &drift, output));
@@ -67,8 +67,8 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
 
 /// `plan --refresh-only`: what changed outside ggplan, as `drift` shows it; changes (exit 2
 /// with `--detailed-exitcode`) are what `apply --refresh-only` would record.
-fn refresh_only(ui: &Ui, planned: &PlannedRun, request: &PlanCommand) -> ExitCode {
-    let (text, drifted) = review_cmd::drift_text(ui, planned, &request.output);
+fn refresh_only(ui: &Ui, stack: &Stack, planned: &PlannedRun, request: &PlanCommand) -> ExitCode {
+    let (text, drifted) = review_cmd::drift_text(ui, stack, planned, &request.output);
     ui.out(&text);
     if drifted {
         note(
@@ -105,7 +105,7 @@ fn plan_text(
             "\n{}",
             render::plan_by_layer(&planned.plan, &ui.style, &planned.run.layers())
         ),
-        Format::Markdown => markdown::plan(&planned.plan),
+        Format::Markdown => markdown::plan(&planned.plan, &name_of(&stack.module.dir)),
         Format::Json => {
             let timestamp = crate::clock::now_rfc3339();
             let context = PlanContext {

@@ -4,8 +4,9 @@
 use super::args::{Format, OutputArgs, RunArgs, StateArgs};
 use super::pipeline::{RunRequest, events_for, prepare};
 use super::pretty;
+use super::stack::{self, Stack, name_of};
+use super::state_cmd;
 use super::ui::Ui;
-use super::{stack, state_cmd};
 use crate::drift;
 use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
@@ -17,7 +18,12 @@ use std::process::ExitCode;
 
 /// What changed outside ggplan, in the asked-for form, and whether anything did (`drift` and
 /// `plan --refresh-only` print the same).
-pub(super) fn drift_text(ui: &Ui, planned: &PlannedRun, output: &OutputArgs) -> (String, bool) {
+pub(super) fn drift_text(
+    ui: &Ui,
+    stack: &Stack,
+    planned: &PlannedRun,
+    output: &OutputArgs,
+) -> (String, bool) {
     let changes = drift::changes(planned);
     let checked = drift::checked(planned);
     let text = if output.json {
@@ -28,7 +34,7 @@ pub(super) fn drift_text(ui: &Ui, planned: &PlannedRun, output: &OutputArgs) -> 
     } else {
         match output.format {
             Format::Human => format!("\n{}", render::drift::drift(&changes, checked, &ui.style)),
-            Format::Markdown => markdown::drift(&changes, checked),
+            Format::Markdown => markdown::drift(&changes, checked, &name_of(&stack.module.dir)),
             Format::Json => pretty(&serde_json::json!({
                 "format_version": js::PLAN_FORMAT_VERSION,
                 "ggplan_version": env!("CARGO_PKG_VERSION"),
@@ -59,10 +65,10 @@ pub async fn drift(
         operation: "drift",
         events: events_for(ui, output.json, output.format),
     };
-    let Some((_stack, _lock, planned)) = prepare(ui, registry, dir, run).await else {
+    let Some((stack, _lock, planned)) = prepare(ui, registry, dir, run).await else {
         return ExitCode::from(1);
     };
-    let (text, drifted) = drift_text(ui, &planned, output);
+    let (text, drifted) = drift_text(ui, &stack, &planned, output);
     ui.out(&text);
     if !drifted {
         ExitCode::SUCCESS
@@ -121,7 +127,7 @@ pub fn show(
             file.state_path.display(),
             render::plan(&plan, &ui.style)
         ),
-        Format::Markdown => markdown::plan(&plan),
+        Format::Markdown => markdown::plan(&plan, &name_of(&file.stack_dir)),
         Format::Json => {
             let variables = file.variables();
             let context = PlanContext {

@@ -59,6 +59,15 @@ impl Stack {
     }
 }
 
+/// The name a stack goes by in review comments: its directory's name.
+pub fn name_of(dir: &Path) -> String {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    match dir.file_name() {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => dir.display().to_string(),
+    }
+}
+
 /// Loads a stack directory; prints what is wrong and returns `None` on error.
 pub fn load_module(ui: &Ui, dir: &Path) -> Option<Module> {
     match load_dir(dir) {

@@ -21,6 +21,9 @@ const RESERVE: usize = 1_024;
 /// At most this many destroys are listed in the call-out; the table has them all.
 const CALLOUT_MAX: usize = 20;
 
+/// A table of more rows than this is folded into a `<details>` section.
+const FOLD_ROWS: usize = 50;
+
 const PLAIN: Style = Style { color: false };
 
 /// A comment under construction, within a length budget.
@@ -50,6 +53,11 @@ impl Comment {
         }
     }
 
+    /// Appends `part`, a short closing text, from the reserve.
+    fn close(&mut self, part: &str) {
+        self.text.push_str(part);
+    }
+
     /// The text, with a note when something was left out.
     fn finish(mut self, what: &str) -> String {
         if self.omitted > 0 {
@@ -65,7 +73,20 @@ impl Comment {
     }
 }
 
-/// Destroys first, then replacements, updates, creates and reads; by address within each.
+/// Destroys first, then replacements, updates, creates and reads; by address within each, an
+/// instance key in its own order (`[2]` before `[10]`), as the text plan lists them.
+fn sort(changes: &mut [&ResourceChange]) {
+    changes.sort_by_cached_key(|c| {
+        let addr = &c.addr;
+        (
+            order(c.action),
+            addr.resource.to_string(),
+            addr.key.clone(),
+            c.deposed.clone(),
+        )
+    });
+}
+
 fn order(action: Action) -> u8 {
     match action {
         Action::Delete => 0,
@@ -100,8 +121,18 @@ fn fence(text: &str) -> String {
 /// The human text with each change symbol moved to the first column, for a ```diff block.
 fn diff_text(text: &str) -> String {
     let mut out = String::new();
+    let mut heredoc: Option<Heredoc> = None;
     for line in text.lines() {
         let indent = line.len() - line.trim_start().len();
+        if let Some(open) = heredoc {
+            if indent == open.column + 2 && closes_heredoc(&line[indent..]) {
+                heredoc = None;
+            } else {
+                out.push_str(&open.line(line));
+                out.push('\n');
+                continue;
+            }
+        }
         let symbol = line[indent..].chars().next();
         match symbol {
             Some(c @ ('+' | '-' | '~')) if indent > 0 => {
@@ -109,12 +140,55 @@ fn diff_text(text: &str) -> String {
                 out.push_str(&line[1..indent]);
                 out.push(' ');
                 out.push_str(&line[indent + 1..]);
+                if line.ends_with("<<-EOT") || line.contains("<<-EOT #") {
+                    heredoc = Some(Heredoc {
+                        symbol: c,
+                        column: indent,
+                    });
+                }
+            }
+            // A replacement's `-/+` or `+/-` would colour as a removal or an addition.
+            Some('-' | '+') if line.starts_with("-/+") || line.starts_with("+/-") => {
+                out.push_str("! ");
+                out.push_str(line);
             }
             _ => out.push_str(line),
         }
         out.push('\n');
     }
     out
+}
+
+/// Whether a line's text (after its indent) ends a heredoc: `EOT`, or `EOT -> null` when the
+/// value is destroyed.
+fn closes_heredoc(text: &str) -> bool {
+    text.trim_end() == "EOT" || text.starts_with("EOT ")
+}
+
+/// A multi-line string being shown, opened by an attribute line whose change symbol stood at
+/// `column`: the text of a created or destroyed one has no symbols of its own (it takes the
+/// attribute's), an updated one's lines carry theirs at `column + 4`.
+#[derive(Clone, Copy)]
+struct Heredoc {
+    symbol: char,
+    column: usize,
+}
+
+impl Heredoc {
+    /// One line inside the heredoc, its symbol in the first column. Its text is never read
+    /// as a symbol (a YAML list item starts with `-`).
+    fn line(self, line: &str) -> String {
+        let at = self.column + 4;
+        let own = match self.symbol {
+            '~' => line.get(at..at + 1).filter(|c| *c == "+" || *c == "-"),
+            _ => None,
+        };
+        match (own, self.symbol) {
+            (Some(c), _) => format!("{c}{} {}", &line[1..at], &line[at + 1..]),
+            (None, '~') => line.to_string(),
+            (None, c) => format!("{c}{}", line.get(1..).unwrap_or("")),
+        }
+    }
 }
 
 /// A fenced `diff` block of `text`.
@@ -147,18 +221,18 @@ fn table_code(text: &str) -> String {
     format!("<code>{}</code>", html_escape(text).replace('|', "&#124;"))
 }
 
-/// The plan as a pull-request comment.
-pub fn plan(plan: &Plan) -> String {
-    plan_within(plan, COMMENT_LIMIT)
+/// The plan of the stack named `stack` as a pull-request comment.
+pub fn plan(plan: &Plan, stack: &str) -> String {
+    plan_within(plan, stack, COMMENT_LIMIT)
 }
 
-fn plan_within(plan: &Plan, limit: usize) -> String {
+fn plan_within(plan: &Plan, stack: &str, limit: usize) -> String {
     let mut changes: Vec<&ResourceChange> = plan
         .resource_changes
         .iter()
         .filter(|c| is_shown(c))
         .collect();
-    changes.sort_by_cached_key(|c| (order(c.action), c.label()));
+    sort(&mut changes);
     let outputs: Vec<&OutputChange> = plan
         .output_changes
         .iter()
@@ -166,12 +240,14 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
         .collect();
     let mut comment = Comment::new(limit);
     if changes.is_empty() && outputs.is_empty() {
-        comment.push(
-            "### ggplan plan: no changes\n\nThe real infrastructure matches the configuration.\n",
-        );
+        comment.push(&format!(
+            "### ggplan plan of {}: no changes\n\nThe real infrastructure matches the \
+             configuration.\n",
+            table_code(stack)
+        ));
         return comment.finish("parts");
     }
-    comment.push(&heading(&changes));
+    comment.push(&heading(&changes, stack));
     if !changes.is_empty() {
         push_changes(&mut comment, &changes);
     }
@@ -186,7 +262,7 @@ fn plan_within(plan: &Plan, limit: usize) -> String {
 }
 
 /// The comment's heading: the counts, and a caution naming what is destroyed or replaced.
-fn heading(changes: &[&ResourceChange]) -> String {
+fn heading(changes: &[&ResourceChange], stack: &str) -> String {
     let (add, change, destroy) = counts(changes.iter().copied());
     let imports = changes.iter().filter(|c| c.importing.is_some()).count();
     let imports = match imports {
@@ -194,7 +270,9 @@ fn heading(changes: &[&ResourceChange]) -> String {
         n => format!("{n} to import, "),
     };
     let mut head = format!(
-        "### ggplan plan: {imports}{add} to add, {change} to change, {destroy} to destroy\n\n"
+        "### ggplan plan of {}: {imports}{add} to add, {change} to change, {destroy} to \
+         destroy\n\n",
+        table_code(stack)
     );
     let destructive: Vec<&&ResourceChange> = changes
         .iter()
@@ -224,59 +302,76 @@ fn heading(changes: &[&ResourceChange]) -> String {
 
 /// The table of changes, then each change's diff.
 fn push_changes(comment: &mut Comment, changes: &[&ResourceChange]) {
-    comment.push("| Action | Resource |\n|---|---|\n");
-    for c in changes {
-        let word = match (&c.moved_from, &c.importing, c.action) {
-            (_, Some(_), Action::NoOp) => "import".to_string(),
-            (Some(from), _, Action::NoOp) => {
-                format!("move from {}", table_code(&from.to_string()))
-            }
-            _ => action_word(c.action).to_string(),
-        };
-        // A move or an import alone has no symbol.
-        let symbol = match c.action {
-            Action::NoOp => String::new(),
-            action => format!("`{}` ", action.symbol()),
-        };
-        comment.push(&format!(
-            "| {symbol}{word} | {} |\n",
-            table_code(&c.label())
-        ));
-    }
-    comment.push("\n");
+    let rows: Vec<String> = changes.iter().map(|c| table_row(c)).collect();
+    push_table(comment, "| Action | Resource |\n|---|---|\n", &rows);
     for c in changes {
         comment.push(&details(c, &describe(c)));
     }
 }
 
-/// Drift as a comment or issue body; `checked` is how many managed objects were refreshed.
-pub fn drift(changes: &[ResourceChange], checked: usize) -> String {
-    drift_within(changes, checked, COMMENT_LIMIT)
+/// One row of the table of changes.
+fn table_row(c: &ResourceChange) -> String {
+    let word = match (&c.moved_from, &c.importing, c.action) {
+        (_, Some(_), Action::NoOp) => "import".to_string(),
+        (Some(from), _, Action::NoOp) => {
+            format!("move from {}", table_code(&from.to_string()))
+        }
+        _ => action_word(c.action).to_string(),
+    };
+    // A move or an import alone has no symbol.
+    let symbol = match c.action {
+        Action::NoOp => String::new(),
+        action => format!("`{}` ", action.symbol()),
+    };
+    format!("| {symbol}{word} | {} |\n", table_code(&c.label()))
 }
 
-fn drift_within(changes: &[ResourceChange], checked: usize, limit: usize) -> String {
+/// A table, folded into a `<details>` section when long; the rows that do not fit are
+/// counted in a last row (they are the last in order: destroys always come first).
+fn push_table(comment: &mut Comment, header: &str, rows: &[String]) {
+    let folded = rows.len() > FOLD_ROWS;
+    if folded {
+        comment.push(&format!(
+            "<details><summary>Table of the {} changes</summary>\n\n",
+            rows.len()
+        ));
+    }
+    comment.push(header);
+    let shown = rows.iter().take_while(|row| comment.push(row)).count();
+    if shown < rows.len() {
+        // The row that did not fit was counted as omitted: the rest are counted here.
+        comment.omitted += rows.len() - shown - 1;
+        comment.close(&format!("| … | {} more, not shown |\n", rows.len() - shown));
+    }
+    comment.close(if folded { "\n</details>\n\n" } else { "\n" });
+}
+
+/// Drift as a comment or issue body; `checked` is how many managed objects were refreshed.
+pub fn drift(changes: &[ResourceChange], checked: usize, stack: &str) -> String {
+    drift_within(changes, checked, stack, COMMENT_LIMIT)
+}
+
+fn drift_within(changes: &[ResourceChange], checked: usize, stack: &str, limit: usize) -> String {
     let mut comment = Comment::new(limit);
+    let stack = table_code(stack);
     if changes.is_empty() {
         comment.push(&format!(
-            "### ggplan drift: no drift\n\nThe {checked} managed object(s) match the state.\n"
+            "### ggplan drift in {stack}: no drift\n\nThe {checked} managed object(s) match the \
+             state.\n"
         ));
         return comment.finish("parts");
     }
     comment.push(&format!(
-        "### ggplan drift: {} (of {checked} managed objects)\n\n\
-         | Drift | Resource |\n|---|---|\n",
+        "### ggplan drift in {stack}: {} (of {checked} managed objects)\n\n",
         drift::summary(changes)
     ));
     let mut sorted: Vec<&ResourceChange> = changes.iter().collect();
-    sorted.sort_by_cached_key(|c| (order(c.action), c.label()));
-    for c in &sorted {
-        comment.push(&format!(
-            "| {} | {} |\n",
-            drift::headline(c),
-            table_code(&c.label())
-        ));
-    }
-    comment.push("\n");
+    sort(&mut sorted);
+    let rows: Vec<String> = sorted
+        .iter()
+        .map(|c| format!("| {} | {} |\n", drift::headline(c), table_code(&c.label())))
+        .collect();
+    push_table(&mut comment, "| Drift | Resource |\n|---|---|\n", &rows);
     for c in &sorted {
         comment.push(&details(c, drift::headline(c)));
     }
@@ -321,8 +416,100 @@ mod tests {
         let text = "  # a will be updated in-place\n  ~ resource \"t\" \"a\" {\n        id = 1\n      ~ x  = 1 -> 2\n      - y  = 3 -> null\n    }\n-/+ resource\n";
         assert_eq!(
             diff_text(text),
-            "  # a will be updated in-place\n!   resource \"t\" \"a\" {\n        id = 1\n!       x  = 1 -> 2\n-       y  = 3 -> null\n    }\n-/+ resource\n"
+            "  # a will be updated in-place\n!   resource \"t\" \"a\" {\n        id = 1\n!       x  = 1 -> 2\n-       y  = 3 -> null\n    }\n! -/+ resource\n"
         );
+    }
+
+    #[test]
+    fn heredoc_lines_take_their_attributes_symbol_and_are_never_read_as_one() {
+        let text = "      + content = <<-EOT # forces replacement\n            - name: a\n\n            b\n        EOT\n      - old     = <<-EOT\n            x\n        EOT -> null\n      ~ multi   = <<-EOT\n            - keep\n          - gone\n          + new\n        EOT\n        id      = 1\n";
+        assert_eq!(
+            diff_text(text),
+            "+       content = <<-EOT # forces replacement\n+           - name: a\n+\n+           b\n        EOT\n-       old     = <<-EOT\n-           x\n        EOT -> null\n!       multi   = <<-EOT\n            - keep\n-           gone\n+           new\n        EOT\n        id      = 1\n"
+        );
+    }
+
+    #[test]
+    fn a_replacement_does_not_start_with_a_removal() {
+        assert_eq!(
+            diff_text("+/- resource \"t\" \"a\" {\n"),
+            "! +/- resource \"t\" \"a\" {\n"
+        );
+    }
+
+    #[test]
+    fn the_heading_names_the_stack_and_keys_sort_in_their_own_order() {
+        let plan = Plan {
+            resource_changes: [10, 2, 1]
+                .iter()
+                .map(|i| {
+                    change(
+                        &format!("terraform_data.n[{i}]"),
+                        Action::Create,
+                        None,
+                        Some(obj("a")),
+                    )
+                })
+                .collect(),
+            output_changes: vec![],
+            checks: Vec::new(),
+        };
+        let text = plan_within(&plan, "gourmet|gram", COMMENT_LIMIT);
+        assert!(
+            text.starts_with("### ggplan plan of <code>gourmet&#124;gram</code>: 3 to add"),
+            "{text}"
+        );
+        let at = |key: &str| {
+            text.find(&format!("<code>terraform_data.n[{key}]</code> |"))
+                .unwrap()
+        };
+        assert!(at("1") < at("2") && at("2") < at("10"), "{text}");
+    }
+
+    #[test]
+    fn a_long_table_folds_and_keeps_its_destroys_within_the_limit() {
+        let mut changes: Vec<ResourceChange> = (0..1_900)
+            .map(|i| {
+                change(
+                    &format!("terraform_data.new[{i}]"),
+                    Action::Create,
+                    None,
+                    Some(obj("a")),
+                )
+            })
+            .collect();
+        changes.extend((0..100).map(|i| {
+            change(
+                &format!("terraform_data.old[{i}]"),
+                Action::Delete,
+                Some(obj("a")),
+                None,
+            )
+        }));
+        let plan = Plan {
+            resource_changes: changes,
+            output_changes: vec![],
+            checks: Vec::new(),
+        };
+        let text = plan_within(&plan, "web", COMMENT_LIMIT);
+        assert!(text.len() <= COMMENT_LIMIT, "{}", text.len());
+        let table = text
+            .find("<details><summary>Table of the 2000 changes</summary>")
+            .unwrap();
+        let rows = &text[table..text[table..].find("</details>").unwrap() + table];
+        assert!(rows.contains("| `-` destroy | <code>terraform_data.old[99]</code> |"));
+        assert!(rows.find("old[99]").unwrap() < rows.find("new[0]").unwrap());
+        let shown = rows.matches("| `").count();
+        assert!(
+            rows.contains(&format!("| … | {} more, not shown |", 2_000 - shown)),
+            "{rows}"
+        );
+        assert!(text.contains("This comment was shortened"));
+        let small = Plan {
+            resource_changes: plan.resource_changes[..FOLD_ROWS].to_vec(),
+            ..plan
+        };
+        assert!(!plan_within(&small, "web", COMMENT_LIMIT).contains("Table of the"));
     }
 
     #[test]
@@ -348,13 +535,13 @@ mod tests {
             output_changes: vec![],
             checks: Vec::new(),
         };
-        let text = plan_within(&plan, COMMENT_LIMIT);
+        let text = plan_within(&plan, "web", COMMENT_LIMIT);
         assert!(text.len() <= COMMENT_LIMIT, "{}", text.len());
         assert!(text.contains("This comment was shortened"));
         assert!(text.contains("0 to add, 400 to change, 0 to destroy"));
         assert!(!text.contains("hunter2"));
-        let full = plan_within(&plan, usize::MAX);
+        let full = plan_within(&plan, "web", usize::MAX);
         assert!(!full.contains("shortened"));
-        assert_eq!(full.matches("<details>").count(), 400);
+        assert_eq!(full.matches("<details><summary><code>").count(), 400);
     }
 }
