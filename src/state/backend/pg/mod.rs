@@ -15,6 +15,7 @@
 
 mod session;
 mod settings;
+mod tls;
 
 pub use settings::PgSettings;
 

@@ -9,7 +9,7 @@
 
 use super::settings::PgSettings;
 use crate::state::StateError;
-use postgres::{Client, NoTls};
+use postgres::Client;
 use std::sync::mpsc;
 
 /// Why a job failed: the database, or a check of the state itself.
@@ -110,10 +110,14 @@ impl Connection {
             )));
         }
         if self.client.is_none() {
-            let connected = self.settings.config.connect(NoTls).and_then(|mut client| {
-                client.batch_execute(&self.setup)?;
-                Ok(client)
-            });
+            let connected = self
+                .settings
+                .config
+                .connect(self.settings.tls.clone())
+                .and_then(|mut client| {
+                    client.batch_execute(&self.setup)?;
+                    Ok(client)
+                });
             match connected {
                 Ok(client) => self.client = Some(client),
                 Err(e) => {

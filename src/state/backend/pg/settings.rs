@@ -3,10 +3,12 @@
 //! leaves out. The password is kept only in the driver's configuration and scrubbed from every
 //! message ([`PgSettings::scrub`]).
 
+use super::tls::{self, TlsParams};
 use crate::config::PgBackendBlock;
 use postgres::config::{Host, SslMode};
 use std::str::FromStr;
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Terraform's default schema.
 const DEFAULT_SCHEMA: &str = "terraform_remote_state";
@@ -18,6 +20,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Clone)]
 pub struct PgSettings {
     pub(super) config: postgres::Config,
+    /// The TLS connector (`sslmode=disable` never uses it).
+    pub(super) tls: MakeRustlsConnect,
     /// Every secret the settings hold, as written: never shown.
     secrets: Vec<String>,
     pub schema_name: String,
@@ -51,6 +55,9 @@ impl PgSettings {
              PG_CONN_STR environment variable (a postgres:// URL or libpq key=value pairs)",
             )?;
         let mut secrets = written_secrets(&conn_str);
+        let scrubbed = |e: String| scrub_all(&format!("conn_str (or PG_CONN_STR): {e}"), &secrets);
+        let (tls_params, conn_str) = TlsParams::take(&conn_str, &env).map_err(scrubbed)?;
+        let tls = tls_params.connector().map_err(scrubbed)?;
         let mut config = postgres::Config::from_str(&conn_str).map_err(|e| {
             scrub_all(
                 &format!(
@@ -63,14 +70,10 @@ impl PgSettings {
         if let Some(password) = config.get_password() {
             secrets.push(String::from_utf8_lossy(password).into_owned());
         }
-        if config.get_ssl_mode() == SslMode::Require {
-            return Err(
-                "conn_str asks for sslmode=require, but ggplan connects to PostgreSQL \
-                 without TLS in this version: use sslmode=disable on a trusted network (or a \
-                 TLS tunnel to the server)"
-                    .into(),
-            );
-        }
+        config.ssl_mode(match tls_params.mode {
+            tls::SslMode::Disable => SslMode::Disable,
+            _ => SslMode::Require,
+        });
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
@@ -81,6 +84,7 @@ impl PgSettings {
         };
         Ok(PgSettings {
             config,
+            tls,
             secrets,
             schema_name: block
                 .schema_name
@@ -167,7 +171,8 @@ fn written_secrets(conn_str: &str) -> Vec<String> {
     found
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+/// `text` with its `%XX` escapes decoded; `None` when it has none.
+pub(super) fn percent_decode(text: &str) -> Option<String> {
     if !text.contains('%') {
         return None;
     }
@@ -282,9 +287,17 @@ mod tests {
     }
 
     #[test]
-    fn tls_is_refused_rather_than_silently_skipped() {
-        let err = PgSettings::resolve(&block("postgres://u@db/tf?sslmode=require"), env(&[]))
+    fn tls_is_required_unless_disabled_as_lib_pq_does() {
+        let s = PgSettings::resolve(&block("postgres://u@db/tf"), env(&[])).unwrap();
+        assert_eq!(s.config.get_ssl_mode(), SslMode::Require);
+        let s =
+            PgSettings::resolve(&block("postgres://u@db/tf?sslmode=disable"), env(&[])).unwrap();
+        assert_eq!(s.config.get_ssl_mode(), SslMode::Disable);
+        let err = PgSettings::resolve(&block("postgres://u:hunter2@db/tf?sslmode=allow"), env(&[]))
             .unwrap_err();
-        assert!(err.contains("without TLS"), "{err}");
+        assert!(
+            err.contains("\"allow\" is not supported") && !err.contains("hunter2"),
+            "{err}"
+        );
     }
 }
