@@ -25,13 +25,13 @@ PORT=${GGPLAN_PG_PORT:-25432}
 log() { echo "postgres.sh: $*" >&2; }
 
 install() {
-  if [[ -x $PG_BIN/postgres ]]; then
+  if [[ -x $PG_BIN/postgres ]] && command -v openssl >/dev/null; then
     return
   fi
   log "apt-get installing postgresql"
   apt-get update -qq
   # The distribution's own cluster is not wanted: policy-rc.d keeps it from starting.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql openssl >/dev/null
 }
 
 as_postgres() { runuser -u postgres -- "$@"; }
