@@ -6,7 +6,7 @@ use crate::config::Module;
 use crate::config::load_dir;
 use crate::graph::Graph;
 use crate::lang::body::eval_body;
-use crate::lang::eval::{AllUnknown, Evaluator};
+use crate::lang::eval::{AllUnknownInWorkspace, Evaluator};
 use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use ggplan_sdk::Diagnostics;
@@ -31,7 +31,14 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
         plan_timestamp: crate::clock::now_rfc3339(),
         provider_functions: registry.functions(),
     };
-    let mut ev = Evaluator::new(&module.sources, &AllUnknown, &functions);
+    // terraform.workspace is the selected workspace (unknown when the selection is invalid:
+    // that is the run commands' error to report).
+    let names = AllUnknownInWorkspace(
+        super::selection::selected(&module.dir)
+            .ok()
+            .map(|s| s.name.to_string()),
+    );
+    let mut ev = Evaluator::new(&module.sources, &names, &functions);
     for (addr, block) in &module.providers {
         if let Ok(instance) = registry.instantiate(addr) {
             let what = format!("provider \"{addr}\"");
