@@ -11,8 +11,8 @@ use super::stack::{load_module, static_encryption_or_report, workspaces};
 use super::state_cmd::waiting_for_lock;
 use super::ui::Ui;
 use crate::config::BackendBlock;
-use crate::providers::Registry;
 use crate::encryption::Target;
+use crate::providers::Registry;
 use crate::state::{
     Backend, DEFAULT_WORKSPACE_DIR, LocalWorkspaces, State, StateStore, WorkspaceName, Workspaces,
     default_state_path,
@@ -107,7 +107,12 @@ fn local_states(
         .workspaces()
         .map_err(|e| ui.error("Cannot list the local workspaces", e.to_string()))
         .ok()?;
-    Some(names.into_iter().map(|n| (n.clone(), local.store(&n))).collect())
+    Some(
+        names
+            .into_iter()
+            .map(|n| (n.clone(), local.store(&n)))
+            .collect(),
+    )
 }
 
 /// Locks both states, and copies `source` over `target` unless the target holds a state and

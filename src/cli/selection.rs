@@ -31,7 +31,11 @@ impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Source::Variable(name) => write!(f, "the {name} environment variable"),
-            Source::File(path) => write!(f, "{} (written by `ggplan workspace select`)", path.display()),
+            Source::File(path) => write!(
+                f,
+                "{} (written by `ggplan workspace select`)",
+                path.display()
+            ),
             Source::Default => f.write_str("no selection (the default)"),
         }
     }
@@ -106,7 +110,10 @@ mod tests {
         assert_eq!(selected(stack).unwrap().source, Source::Default);
         let dev = WorkspaceName::parse("dev").unwrap();
         select(stack, &dev).unwrap();
-        assert_eq!(std::fs::read_to_string(environment_file(stack)).unwrap(), "dev");
+        assert_eq!(
+            std::fs::read_to_string(environment_file(stack)).unwrap(),
+            "dev"
+        );
         let found = selected(stack).unwrap();
         assert_eq!(found.name, dev);
         assert_eq!(found.source, Source::File(environment_file(stack)));

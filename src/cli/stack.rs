@@ -3,6 +3,7 @@
 
 use super::args::RunArgs;
 use super::prompt;
+use super::selection::{self, Selected, Source};
 use super::ui::Ui;
 use crate::address::ProviderAddr;
 use crate::config::{BackendBlock, Module, load_dir};
@@ -11,7 +12,6 @@ use crate::events::EventSink;
 use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
-use super::selection::{self, Selected, Source};
 use crate::state::{
     Backend, DEFAULT_WORKSPACE_DIR, LocalWorkspaces, PgSettings, PgWorkspaces, State, StateError,
     StateStore, WorkspaceName, Workspaces, default_state_path,

@@ -229,10 +229,7 @@ fn select(ui: &Ui, dir: &Path, name: &str, or_create: bool) -> Option<()> {
     selection::select(dir, &name)
         .map_err(|e| ui.error("Cannot select the workspace", e))
         .ok()?;
-    ui.out(&ui.style_bold_green(&format!(
-        "Switched to workspace {:?}.\n",
-        name.as_str()
-    )));
+    ui.out(&ui.style_bold_green(&format!("Switched to workspace {:?}.\n", name.as_str())));
     Some(())
 }
 

@@ -83,10 +83,19 @@ mod tests {
 
     #[test]
     fn names_are_those_url_path_escaping_leaves_alone() {
-        for good in ["dev", "student-ab12", "a.b_c~d", "ok$&+:=@~.-_x", "DEFAULT", "0"] {
+        for good in [
+            "dev",
+            "student-ab12",
+            "a.b_c~d",
+            "ok$&+:=@~.-_x",
+            "DEFAULT",
+            "0",
+        ] {
             assert_eq!(WorkspaceName::parse(good).unwrap().as_str(), good);
         }
-        for bad in ["", "a/b", "a b", "..\\x", "ü", "a?b", "a;b", "a,b", "a#b", "a%b", "a*"] {
+        for bad in [
+            "", "a/b", "a b", "..\\x", "ü", "a?b", "a;b", "a,b", "a#b", "a%b", "a*",
+        ] {
             let err = WorkspaceName::parse(bad).unwrap_err();
             assert!(
                 err.to_string().contains("URL safe characters"),

@@ -113,7 +113,11 @@ impl Workspaces for LocalWorkspaces {
         let dir = parent_dir(store.path()).to_path_buf();
         {
             let _lock = store.lock("workspace delete")?;
-            for file in [store.path().to_path_buf(), store.backup_path(), store.journal_path()] {
+            for file in [
+                store.path().to_path_buf(),
+                store.backup_path(),
+                store.journal_path(),
+            ] {
                 remove_if_exists(&file)?;
             }
         }

@@ -367,7 +367,10 @@ impl Backend for PgBackend {
     }
 
     fn journal_location(&self) -> String {
-        format!("{} (workspace {})", self.tables.journal, self.tables.workspace)
+        format!(
+            "{} (workspace {})",
+            self.tables.journal, self.tables.workspace
+        )
     }
 
     fn force_unlock(&self, _id: &str) -> Result<(), StateError> {
