@@ -43,7 +43,8 @@ fn recorded_input(path: &PathBuf) -> String {
 }
 
 fn outputs(run: &Run) -> &str {
-    run.stdout.split("Outputs:").nth(1).unwrap_or("")
+    // The last one: "Changes to Outputs:" of the plan comes first.
+    run.stdout.rsplit("Outputs:").next().unwrap_or("")
 }
 
 #[test]
@@ -98,7 +99,7 @@ fn two_workspaces_keep_separate_states_and_plan_independently() {
     );
     stack.ggplan(&["plan", "-detailed-exitcode"]).expect(0);
     let output = stack.ggplan(&["output", "-raw", "name"]).expect(0);
-    assert_eq!(output.stdout, "sharednet-default");
+    assert_eq!(output.stdout.trim_end(), "sharednet-default");
 
     // Destroying one leaves the other.
     stack.ggplan(&["destroy", "-auto-approve"]).expect(0);
@@ -306,8 +307,8 @@ fn the_local_backends_workspace_dir_and_new_with_a_copied_state() {
     // validate knows the workspace too.
     std::fs::write(
         stack.dir().join("check.tf"),
-        "resource \"terraform_data\" \"only_in_copy\" {\n  count = terraform.workspace == \
-         \"copy\" ? 1 : \"not a number\"\n}\n",
+        "resource \"terraform_data\" \"only_in_copy\" {\n  input = terraform.workspace == \
+         \"copy\" ? \"ok\" : file(\"/nonexistent/ggplan-test\")\n}\n",
     )
     .unwrap();
     stack.ggplan(&["validate"]).expect(0);

@@ -249,6 +249,13 @@ fn delete(ui: &Ui, dir: &Path, name: &str, force: bool, lock: &LockArgs) -> Opti
     if !exists(ui, &*backend, &name)? {
         return missing(ui, &name);
     }
+    if name.is_default() {
+        ui.error(
+            "Cannot delete the default workspace",
+            "The default workspace always exists.",
+        );
+        return None;
+    }
     if selected(ui, dir)?.name == name {
         ui.error(
             "Workspace is selected",
@@ -257,13 +264,6 @@ fn delete(ui: &Ui, dir: &Path, name: &str, force: bool, lock: &LockArgs) -> Opti
                  active workspace. Please switch to another workspace and try again.",
                 name.as_str()
             ),
-        );
-        return None;
-    }
-    if name.is_default() {
-        ui.error(
-            "Cannot delete the default workspace",
-            "The default workspace always exists.",
         );
         return None;
     }
