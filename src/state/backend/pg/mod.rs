@@ -176,13 +176,12 @@ fn setup_sql(settings: &PgSettings, schema: &str) -> String {
     }
     if !settings.skip_table_creation {
         sql += &format!(
-            "CREATE TABLE IF NOT EXISTS {} (id bigserial PRIMARY KEY, name text, data text);\n\
-             CREATE TABLE IF NOT EXISTS {} (id bigserial PRIMARY KEY, name text NOT NULL, \
-             at text NOT NULL, entries text NOT NULL);\n\
-             CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, info text NOT NULL);\n",
-            format!("{schema}.states"),
-            format!("{schema}.ggplan_journal"),
-            format!("{schema}.ggplan_locks")
+            "CREATE TABLE IF NOT EXISTS {schema}.states (id bigserial PRIMARY KEY, name text, \
+             data text);\n\
+             CREATE TABLE IF NOT EXISTS {schema}.ggplan_journal (id bigserial PRIMARY KEY, \
+             name text NOT NULL, at text NOT NULL, entries text NOT NULL);\n\
+             CREATE TABLE IF NOT EXISTS {schema}.ggplan_locks (name text PRIMARY KEY, \
+             info text NOT NULL);\n"
         );
     }
     if !settings.skip_index_creation {
