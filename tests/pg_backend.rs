@@ -12,8 +12,12 @@
 mod binary;
 
 use binary::{BIN, Run};
+use ggplan::address::InstanceAddr;
 use ggplan::config::PgBackendBlock;
-use ggplan::state::{Backend, PgBackend, PgSettings, StateError};
+use ggplan::state::{
+    Backend, JournalEntry, PendingAction, PgBackend, PgSettings, PgWorkspaces, StateError,
+    WorkspaceName,
+};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
@@ -451,6 +455,43 @@ fn each_workspace_is_a_row_with_its_own_lock_and_local_workspaces_migrate_into_t
     assert!(copy.ids().is_empty());
     copy.run(&["workspace", "select", "default"]).expect(0);
     assert_eq!(copy.ids(), default_ids);
+}
+
+#[test]
+fn a_workspaces_journal_rows_are_its_own() {
+    let schema = fresh_schema("ws_journal");
+    let block = PgBackendBlock {
+        conn_str: Some(conn_str()),
+        schema_name: Some(schema.clone()),
+        ..Default::default()
+    };
+    let workspaces = PgWorkspaces::new(PgSettings::resolve(&block, |_| None).unwrap());
+    let dev = workspaces.backend(&WorkspaceName::parse("dev").unwrap());
+    let default = workspaces.backend(&WorkspaceName::default());
+    let addr = InstanceAddr::parse("terraform_data.a").unwrap();
+    let begun = JournalEntry::Begin {
+        addr: addr.clone(),
+        action: PendingAction::Create,
+    };
+    dev.journal().unwrap().append(&[begun]).unwrap();
+    assert!(dev.load().unwrap().pending.contains_key(&addr));
+    assert!(default.load().unwrap().pending.is_empty());
+    let journal_rows = || -> Vec<String> {
+        sql()
+            .query(&format!("SELECT name FROM {schema}.ggplan_journal"), &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    // Saving default folds in none of dev's rows; saving dev folds in its own.
+    default.persist(&mut default.load().unwrap()).unwrap();
+    assert_eq!(journal_rows(), ["dev"]);
+    let mut state = dev.load().unwrap();
+    dev.persist(&mut state).unwrap();
+    assert!(journal_rows().is_empty());
+    assert!(dev.load().unwrap().pending.contains_key(&addr));
+    assert_eq!(workspace_rows(&schema), ["default", "dev"]);
 }
 
 /// A working copy applied with its state in the local file, then given the pg block; the ids

@@ -216,8 +216,8 @@ pub fn fmt(ui: &Ui, dir: &Path, check: bool, diff: bool, recursive: bool) -> Exi
 
 /// `ggplan init`: nothing to download (providers are built in, modules local), so it checks
 /// the stack as `validate` does and says it is ready. Backend settings on the command line
-/// are refused: ggplan keeps no `.terraform` directory to remember them in, so a backend is
-/// configured by its block and the environment.
+/// are refused: ggplan keeps no backend settings in `.terraform` (only the selected
+/// workspace), so a backend is configured by its block and the environment.
 pub async fn init(ui: &Ui, registry: &Registry, dir: &Path, backend_config: &[String]) -> ExitCode {
     if let Some(first) = backend_config.first() {
         ui.error(
@@ -226,7 +226,7 @@ pub async fn init(ui: &Ui, registry: &Registry, dir: &Path, backend_config: &[St
                 "ggplan configures a backend from the stack's `terraform {{ backend ... }}` \
                  block and the environment (for backend \"pg\": PG_CONN_STR, PG_SCHEMA_NAME, \
                  PGUSER, PGPASSWORD...; for the local file: --state on each command), on every \
-                 command, since it keeps no .terraform directory to remember settings in; \
+                 command, since it keeps no backend settings in .terraform to remember them by; \
                  -backend-config={first} would be ignored, so it is refused."
             ),
         );
