@@ -468,6 +468,73 @@ mod tests {
         assert_eq!(loaded, state);
     }
 
+    fn workspaces(dir: &tempfile::TempDir) -> LocalWorkspaces {
+        LocalWorkspaces::new(
+            dir.path().join("state/stack.json"),
+            dir.path().join(DEFAULT_WORKSPACE_DIR),
+        )
+    }
+
+    fn name(text: &str) -> WorkspaceName {
+        WorkspaceName::parse(text).unwrap()
+    }
+
+    #[test]
+    fn each_workspace_has_its_own_file_and_is_listed_by_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = workspaces(&dir);
+        assert_eq!(
+            local.state_path(&name("default")),
+            dir.path().join("state/stack.json")
+        );
+        let dev = dir.path().join("terraform.tfstate.d/dev/terraform.tfstate");
+        assert_eq!(local.state_path(&name("dev")), dev);
+        let backend: &dyn Workspaces = &local;
+        assert_eq!(backend.workspaces().unwrap(), [name("default")]);
+        local
+            .store(&name("dev"))
+            .persist(&mut State::new())
+            .unwrap();
+        // A file, or a directory whose name no workspace can have, is not a workspace.
+        std::fs::write(dir.path().join("terraform.tfstate.d/notes.txt"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("terraform.tfstate.d/a b")).unwrap();
+        assert_eq!(
+            backend.workspaces().unwrap(),
+            [name("default"), name("dev")]
+        );
+        assert!(backend.exists(&name("dev")).unwrap() && !backend.exists(&name("qa")).unwrap());
+    }
+
+    #[test]
+    fn delete_removes_the_workspace_unless_it_is_locked_and_leaves_what_is_not_its() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = workspaces(&dir);
+        let dev = local.store(&name("dev"));
+        let mut state = State::new();
+        dev.persist(&mut state).unwrap();
+        dev.persist(&mut state).unwrap();
+        dev.journal().unwrap();
+        assert!(dev.backup_path().exists() && dev.journal_path().exists());
+        let held = dev.lock("apply").unwrap();
+        let err = local.delete(&name("dev")).unwrap_err();
+        assert!(matches!(err, StateError::Locked { .. }), "{err}");
+        assert!(dev.path().exists(), "a locked workspace is left whole");
+        drop(held);
+        local.delete(&name("dev")).unwrap();
+        assert!(!dev.path().parent().unwrap().exists());
+
+        let qa = local.store(&name("qa"));
+        qa.persist(&mut State::new()).unwrap();
+        let theirs = qa.path().with_file_name("notes.txt");
+        std::fs::write(&theirs, "mine").unwrap();
+        let err = local.delete(&name("qa")).unwrap_err();
+        assert!(
+            err.to_string().contains("remove the workspace directory"),
+            "{err}"
+        );
+        assert!(!qa.path().exists() && theirs.exists());
+    }
+
     #[test]
     fn default_path_is_named_after_the_stack_directory() {
         let dir = tempfile::tempdir().unwrap();
