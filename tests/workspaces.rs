@@ -1,6 +1,6 @@
 //! Terraform's workspaces through the CLI, local backend: `workspace new|select|list|show|
 //! delete`, the selection in `.terraform/environment` and its `TF_WORKSPACE` override,
-//! `terraform.workspace` in plan, apply, console and validate, separate states per workspace in
+//! `TF_DATA_DIR`, `terraform.workspace` in plan, apply, console and validate, separate states per workspace in
 //! `terraform.tfstate.d/NAME/terraform.tfstate` (or the local backend's `workspace_dir`), and a
 //! saved plan refused in another workspace. The pg backend's workspaces are in `pg_backend`.
 
@@ -209,6 +209,27 @@ fn list_show_and_the_tf_workspace_override() {
     assert!(again.stderr.contains("Workspace \"zeta\" already exists"));
     let missing = stack.ggplan(&["workspace", "select", "nope"]).expect(1);
     assert!(missing.stderr.contains("Workspace \"nope\" doesn't exist."));
+
+    // TF_DATA_DIR moves the file that remembers the selection, as Terraform's data directory.
+    let data = [("TF_DATA_DIR", "data")];
+    stack
+        .ggplan_with(&data, &["workspace", "select", "zeta"])
+        .expect(0);
+    assert_eq!(
+        std::fs::read_to_string(stack.dir().join("data/environment")).unwrap(),
+        "zeta"
+    );
+    assert_eq!(
+        stack
+            .ggplan_with(&data, &["workspace", "show"])
+            .expect(0)
+            .stdout,
+        "zeta\n"
+    );
+    assert_eq!(
+        stack.ggplan(&["workspace", "show"]).expect(0).stdout,
+        "alpha\n"
+    );
 }
 
 #[test]

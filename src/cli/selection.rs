@@ -1,7 +1,8 @@
 //! Which workspace a command works in, chosen as Terraform chooses it: the `TF_WORKSPACE`
 //! environment variable (or ggplan's spelling `GGPLAN_WORKSPACE`, which wins, as
 //! `GGPLAN_LOG` wins over `TF_LOG`), else the name `workspace select` and `workspace new`
-//! wrote into the stack directory's `.terraform/environment`, else `default`.
+//! wrote into the stack directory's `.terraform/environment` (Terraform's data directory, which
+//! `TF_DATA_DIR` moves, relative to the stack directory), else `default`.
 
 use crate::state::WorkspaceName;
 use std::path::{Path, PathBuf};
@@ -43,7 +44,10 @@ impl std::fmt::Display for Source {
 
 /// The file that remembers the selected workspace of the stack in `stack_dir`.
 pub fn environment_file(stack_dir: &Path) -> PathBuf {
-    stack_dir.join(".terraform").join("environment")
+    let data_dir = std::env::var_os("TF_DATA_DIR")
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| PathBuf::from(".terraform"), PathBuf::from);
+    stack_dir.join(data_dir).join("environment")
 }
 
 /// The environment variable that overrides the selection, and its value, if one is set (an
@@ -87,7 +91,7 @@ pub fn selected(stack_dir: &Path) -> Result<Selected, String> {
 pub fn select(stack_dir: &Path, name: &WorkspaceName) -> Result<(), String> {
     let file = environment_file(stack_dir);
     let written = (|| {
-        let dir = file.parent().expect("the file is in .terraform");
+        let dir = file.parent().expect("the file is in the data directory");
         std::fs::create_dir_all(dir)?;
         let staged = dir.join("environment.tmp");
         std::fs::write(&staged, name.as_str())?;
