@@ -66,6 +66,13 @@ pub enum PlanFileError {
     )]
     ConfigChanged { detail: String },
     #[error(
+        "The plan file describes changes to the {planned:?} workspace, but the {selected:?} \
+         workspace is selected. Applying it here would record the changes in the wrong state. \
+         Run `ggplan workspace select {planned}` (or set TF_WORKSPACE={planned}) and apply the \
+         plan again, or make a new plan in this workspace."
+    )]
+    OtherWorkspace { planned: String, selected: String },
+    #[error(
         "The state changed since the plan was made ({detail}). Another run has applied changes; \
          run `ggplan plan --out` again and review the new plan."
     )]
@@ -156,6 +163,9 @@ pub struct PlanFile {
     pub stack_dir: PathBuf,
     /// The state file the plan was made against.
     pub state_path: PathBuf,
+    /// The workspace the plan was made in: applying it in another is refused.
+    #[serde(default = "default_workspace")]
+    pub workspace: String,
     /// SHA-256 of every stack file (by its path relative to the stack directory) and of the
     /// variable values.
     pub config_sha256: String,
@@ -170,6 +180,11 @@ pub struct PlanFile {
     /// SHA-256 of the file's JSON with this field empty: a file edited by hand is refused,
     /// whatever field was edited (the state path, the options, the plan).
     pub content_sha256: String,
+}
+
+/// The workspace of a plan file written before workspaces were recorded.
+fn default_workspace() -> String {
+    crate::state::DEFAULT_WORKSPACE.to_string()
 }
 
 /// SHA-256 of each stack file, keyed by its path relative to the stack directory.
@@ -210,6 +225,7 @@ pub struct PlanSource<'a> {
     pub variables: &'a BTreeMap<String, Value>,
     pub options: SavedOptions,
     pub state_path: &'a Path,
+    pub workspace: &'a str,
     pub prior: &'a State,
 }
 
@@ -229,6 +245,7 @@ impl PlanFile {
             created: crate::clock::now_rfc3339(),
             stack_dir: source.module.dir.clone(),
             state_path: source.state_path.to_path_buf(),
+            workspace: source.workspace.to_string(),
             config_sha256: config_hash(&files, &variables),
             files,
             variables,
@@ -355,6 +372,17 @@ impl PlanFile {
         }
         Err(PlanFileError::ConfigChanged {
             detail: changed.join(", "),
+        })
+    }
+
+    /// Refuses when `selected` is not the workspace the plan was made in, as Terraform does.
+    pub fn check_workspace(&self, selected: &str) -> Result<(), PlanFileError> {
+        if self.workspace == selected {
+            return Ok(());
+        }
+        Err(PlanFileError::OtherWorkspace {
+            planned: self.workspace.clone(),
+            selected: selected.to_string(),
         })
     }
 

@@ -117,6 +117,8 @@ pub struct Scope {
     /// `path.root` and `path.cwd`.
     pub root_dir: String,
     pub cwd: String,
+    /// `terraform.workspace`: the selected workspace.
+    pub workspace: String,
 }
 
 impl Scope {
@@ -285,7 +287,7 @@ impl Resolver for ScopeResolver<'_> {
                 _ => Err("path has path.module, path.root and path.cwd.".into()),
             },
             "terraform" => match attr(steps, 0) {
-                Some("workspace") => Ok((Value::string("default"), 1)),
+                Some("workspace") => Ok((Value::string(self.scope.workspace.clone()), 1)),
                 _ => Err("terraform.workspace is the only terraform.* value.".into()),
             },
             "count" => match (attr(steps, 0), self.instance.count_index) {

@@ -3,8 +3,8 @@
 //! two working copies (one refused naming the holder, one waiting with `-lock-timeout`);
 //! `kill -9` during an apply loses no completed change; a stale serial never replaces a newer
 //! state; the database ending the session mid-apply is a clear error and the next run recovers;
-//! a Terraform state in the table is refused and left as it is. The password of the connection
-//! string never appears in anything ggplan prints.
+//! a Terraform state in the table is refused and left as it is; each workspace is a row with its
+//! own lock. The password of the connection string never appears in anything ggplan prints.
 //!
 //! Each test uses a schema of its own, so they run side by side on one server.
 
@@ -12,8 +12,12 @@
 mod binary;
 
 use binary::{BIN, Run};
+use ggplan::address::InstanceAddr;
 use ggplan::config::PgBackendBlock;
-use ggplan::state::{Backend, PgBackend, PgSettings, StateError};
+use ggplan::state::{
+    Backend, JournalEntry, PendingAction, PgBackend, PgSettings, PgWorkspaces, StateError,
+    WorkspaceName,
+};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
@@ -375,6 +379,119 @@ fn init_migrate_state_moves_a_local_state_into_pg_and_refuses_to_replace_one_wit
     assert_eq!(second.ids(), second_ids);
     let refused = second.run(&["init", "-migrate-state"]).expect(1);
     assert!(refused.all().contains("state pull"), "{}", refused.all());
+}
+
+/// The names of the rows of `schema.states`.
+fn workspace_rows(schema: &str) -> Vec<String> {
+    sql()
+        .query(
+            &format!("SELECT name FROM {schema}.states ORDER BY name"),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn each_workspace_is_a_row_with_its_own_lock_and_local_workspaces_migrate_into_their_rows() {
+    let schema = fresh_schema("workspaces");
+    let copy = Copy::new(&schema, 2, "0");
+    copy.write(None);
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    let default_ids = copy.ids();
+    copy.run(&["workspace", "new", "dev"]).expect(0);
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    let dev_ids = copy.ids();
+    assert_ne!(default_ids, dev_ids);
+
+    // init -migrate-state moves each local workspace into its own row.
+    copy.write(Some(&schema));
+    copy.run(&["init", "-migrate-state"]).expect(0);
+    assert_eq!(workspace_rows(&schema), ["default", "dev"]);
+    assert_eq!(copy.ids(), dev_ids);
+    copy.run(&["plan", "-detailed-exitcode"]).expect(0);
+    let list = copy.run(&["workspace", "list"]).expect(0);
+    assert_eq!(list.stdout, "  default\n* dev\n\n");
+    let in_default = |args: &[&str]| {
+        let run = Run::of(
+            copy.command(args)
+                .env("TF_WORKSPACE", "default")
+                .output()
+                .unwrap(),
+        );
+        assert!(!run.all().contains(&password()), "{}", run.all());
+        run
+    };
+    in_default(&["plan", "-detailed-exitcode"]).expect(0);
+
+    // Each workspace has its own lock: default's held does not stop dev.
+    let held = backend(&schema);
+    let lock = Backend::lock(&held, "apply").unwrap();
+    copy.run(&["plan", "-detailed-exitcode"]).expect(0);
+    let locked = in_default(&["plan"]).expect(1);
+    assert!(
+        locked.stderr.contains("is locked by another ggplan run"),
+        "{}",
+        locked.stderr
+    );
+    drop(lock);
+    in_default(&["plan", "-detailed-exitcode"]).expect(0);
+
+    // Deleting removes the row (only with -force while it tracks objects); new adds one.
+    copy.run(&["workspace", "select", "default"]).expect(0);
+    let refused = copy.run(&["workspace", "delete", "dev"]).expect(1);
+    assert!(
+        refused.stderr.contains("currently tracking"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(workspace_rows(&schema), ["default", "dev"]);
+    copy.run(&["workspace", "delete", "-force", "dev"])
+        .expect(0);
+    copy.run(&["workspace", "new", "qa"]).expect(0);
+    assert_eq!(workspace_rows(&schema), ["default", "qa"]);
+    assert!(copy.ids().is_empty());
+    copy.run(&["workspace", "select", "default"]).expect(0);
+    assert_eq!(copy.ids(), default_ids);
+}
+
+#[test]
+fn a_workspaces_journal_rows_are_its_own() {
+    let schema = fresh_schema("ws_journal");
+    let block = PgBackendBlock {
+        conn_str: Some(conn_str()),
+        schema_name: Some(schema.clone()),
+        ..Default::default()
+    };
+    let workspaces = PgWorkspaces::new(PgSettings::resolve(&block, |_| None).unwrap());
+    let dev = workspaces.backend(&WorkspaceName::parse("dev").unwrap());
+    let default = workspaces.backend(&WorkspaceName::default());
+    let addr = InstanceAddr::parse("terraform_data.a").unwrap();
+    let begun = JournalEntry::Begin {
+        addr: addr.clone(),
+        action: PendingAction::Create,
+    };
+    dev.journal().unwrap().append(&[begun]).unwrap();
+    assert!(dev.load().unwrap().pending.contains_key(&addr));
+    assert!(default.load().unwrap().pending.is_empty());
+    let journal_rows = || -> Vec<String> {
+        sql()
+            .query(&format!("SELECT name FROM {schema}.ggplan_journal"), &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    // Saving default folds in none of dev's rows; saving dev folds in its own.
+    default.persist(&mut default.load().unwrap()).unwrap();
+    assert_eq!(journal_rows(), ["dev"]);
+    let mut state = dev.load().unwrap();
+    dev.persist(&mut state).unwrap();
+    assert!(journal_rows().is_empty());
+    assert!(dev.load().unwrap().pending.contains_key(&addr));
+    assert_eq!(workspace_rows(&schema), ["default", "dev"]);
 }
 
 /// A working copy applied with its state in the local file, then given the pg block; the ids

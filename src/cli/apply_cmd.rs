@@ -295,19 +295,24 @@ fn saved_stack(ui: &Ui, file: &PlanFile, args: &RunArgs) -> Option<Stack> {
                 .unwrap_or_else(|| file.state_path.clone()),
         ),
     };
-    let store = stack::backend(
+    let (store, workspace) = stack::backend(
         state_path.as_deref(),
         &file.stack_dir,
         Some(&module),
         &encryption.state,
     )
-    .map_err(|e| ui.error("Invalid backend configuration", e))
+    .map_err(|(title, detail)| ui.error(title, detail))
     .ok()?;
+    if let Err(e) = file.check_workspace(workspace.as_str()) {
+        ui.error("Saved plan is for another workspace", e.to_string());
+        return None;
+    }
     Some(Stack {
         module: Arc::new(module),
         variables,
         var_sources: Default::default(),
         store,
+        workspace,
         encryption,
     })
 }

@@ -166,6 +166,11 @@ pub enum Command {
         #[command(subcommand)]
         command: StateCommand,
     },
+    /// Manage workspaces: separate states of one stack, as Terraform's `terraform workspace`.
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
     /// Evaluate expressions read from standard input, one per line, against the stack and its
     /// state, printing each result as `terraform console` does.
     Console {
@@ -351,6 +356,55 @@ pub enum StateCommand {
         force: bool,
         #[command(flatten)]
         state: EditArgs,
+    },
+}
+
+/// `ggplan workspace ...`. Each works on the stack in `--stack DIR` (default: the current
+/// directory, or `--chdir`), whose `.terraform/environment` remembers the selection.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace (an empty state, or a copy of --state PATH) and select it.
+    New {
+        name: String,
+        /// A ggplan state file to copy into the new workspace.
+        #[arg(long, value_name = "PATH")]
+        state: Option<PathBuf>,
+        #[command(flatten)]
+        lock: LockArgs,
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        stack: PathBuf,
+    },
+    /// Select a workspace.
+    Select {
+        name: String,
+        /// Create the workspace when it does not exist.
+        #[arg(long)]
+        or_create: bool,
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        stack: PathBuf,
+    },
+    /// List the workspaces; the selected one is marked with *.
+    List {
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        stack: PathBuf,
+    },
+    /// Print the selected workspace's name.
+    Show {
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        stack: PathBuf,
+    },
+    /// Delete a workspace and its state. Refused for the selected workspace, `default`, and a
+    /// workspace whose state still tracks objects (unless --force).
+    Delete {
+        name: String,
+        /// Delete even when the state still tracks objects (ggplan then forgets them; the
+        /// objects themselves stay).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        stack: PathBuf,
     },
 }
 

@@ -49,7 +49,12 @@ pub fn migrate(
         ui.error(
             "Cannot migrate a state onto itself",
             format!(
-                "This stack's ggplan state would be {} itself. ggplan keeps its own state                  beside Terraform's: point --state (or the backend \"local\" block's path) at                  another file, such as state/<stack>.json, and migrate again.",
+                "This stack's ggplan state would be {} itself. ggplan keeps its own state \
+                 beside Terraform's: point --state (or the backend \"local\" block's path) at \
+                 another file, such as state/<stack>.json, and migrate again. A Terraform \
+                 workspace's state (terraform.tfstate.d/NAME/terraform.tfstate) is where \
+                 ggplan's workspace NAME keeps its own: move the file aside, then migrate it \
+                 from there.",
                 file.display()
             ),
         );

@@ -1,16 +1,22 @@
 //! `ggplan init -migrate-state`: a stack that gained a `backend "pg"` block has its local state
 //! (`--state PATH`, or `state/<stack-directory-name>.json`) copied into that backend, as
-//! Terraform's `init -migrate-state` does when a backend block is added. A backend that already
-//! holds a state is replaced only with `-force-copy`. The local file is left as it was.
+//! Terraform's `init -migrate-state` does when a backend block is added, each local workspace
+//! into the backend's workspace of the same name. A backend workspace that already holds a
+//! state is replaced only with `-force-copy`. The local files are left as they were.
 
 use super::args::LockArgs;
 use super::migrate_cmd::holds_anything;
-use super::stack::{backend_or_report, load_module, static_encryption_or_report};
+use super::selection;
+use super::stack::{load_module, static_encryption_or_report, workspaces};
 use super::state_cmd::waiting_for_lock;
 use super::ui::Ui;
 use crate::config::BackendBlock;
+use crate::encryption::Target;
 use crate::providers::Registry;
-use crate::state::{Backend, State, StateStore, default_state_path};
+use crate::state::{
+    Backend, DEFAULT_WORKSPACE_DIR, LocalWorkspaces, State, StateStore, WorkspaceName, Workspaces,
+    default_state_path,
+};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -39,35 +45,75 @@ pub async fn migrate(ui: &Ui, registry: &Registry, request: Request<'_>) -> Exit
         );
         return ExitCode::from(1);
     }
-    let Some(target) = backend_or_report(ui, None, request.dir, Some(&module)) else {
-        return ExitCode::from(1);
-    };
-    // The local state is read as the stack's encryption says (it may be encrypted already).
+    // The local states are read as the stack's encryption says (they may be encrypted already).
     let Some(encryption) = static_encryption_or_report(ui, Some(&module)) else {
         return ExitCode::from(1);
     };
-    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    let local_path = request
-        .local
-        .map_or_else(|| default_state_path(&cwd, request.dir), Path::to_path_buf);
-    if !local_path.exists() {
-        ui.out(&format!(
-            "No local state at {}: nothing to migrate.\n\n",
-            local_path.display()
-        ));
-    } else if let Err((title, detail)) = copy(
-        ui,
-        &StateStore::new(local_path).with_encryption(encryption.state),
-        &*target,
-        &request,
-    ) {
-        ui.error(title, detail);
+    let target = match workspaces(request.dir, Some(&module), &encryption.state) {
+        Ok(target) => target,
+        Err(e) => {
+            ui.error("Invalid backend configuration", e);
+            return ExitCode::from(1);
+        }
+    };
+    let Some(moves) = local_states(ui, &request, encryption.state) else {
         return ExitCode::from(1);
+    };
+    for (name, source) in moves {
+        if !source.path().exists() {
+            ui.out(&format!(
+                "No local state at {}: nothing to migrate.\n\n",
+                source.path().display()
+            ));
+            continue;
+        }
+        let copied = target
+            .open(&name)
+            .map_err(|e| ("Cannot open the state", e.to_string()))
+            .and_then(|target| copy(ui, &source, &*target, &request));
+        if let Err((title, detail)) = copied {
+            ui.error(title, detail);
+            return ExitCode::from(1);
+        }
     }
     super::misc::init(ui, registry, request.dir, &[]).await
 }
 
 type Failure = (&'static str, String);
+
+/// The local states to copy, each with the workspace it goes to: `--state PATH` into the
+/// selected workspace; else every local workspace into the workspace of the same name
+/// (`state/<stack>.json` into `default`, `terraform.tfstate.d/NAME/terraform.tfstate` into
+/// NAME), as Terraform's `init -migrate-state` moves all workspaces.
+fn local_states(
+    ui: &Ui,
+    request: &Request<'_>,
+    encryption: Target,
+) -> Option<Vec<(WorkspaceName, StateStore)>> {
+    let selected = selection::selected(request.dir)
+        .map_err(|e| ui.error("Invalid workspace name", e))
+        .ok()?;
+    if let Some(path) = request.local {
+        let store = StateStore::new(path.to_path_buf()).with_encryption(encryption);
+        return Some(vec![(selected.name, store)]);
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let local = LocalWorkspaces::new(
+        default_state_path(&cwd, request.dir),
+        request.dir.join(DEFAULT_WORKSPACE_DIR),
+    )
+    .with_encryption(encryption);
+    let names = (&local as &dyn Workspaces)
+        .workspaces()
+        .map_err(|e| ui.error("Cannot list the local workspaces", e.to_string()))
+        .ok()?;
+    Some(
+        names
+            .into_iter()
+            .map(|n| (n.clone(), local.store(&n)))
+            .collect(),
+    )
+}
 
 /// Locks both states, and copies `source` over `target` unless the target holds a state and
 /// `-force-copy` was not given.

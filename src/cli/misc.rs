@@ -6,7 +6,7 @@ use crate::config::Module;
 use crate::config::load_dir;
 use crate::graph::Graph;
 use crate::lang::body::eval_body;
-use crate::lang::eval::{AllUnknown, Evaluator};
+use crate::lang::eval::{AllUnknownInWorkspace, Evaluator};
 use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use ggplan_sdk::Diagnostics;
@@ -31,7 +31,14 @@ fn check(registry: &Registry, module: &Module) -> Diagnostics {
         plan_timestamp: crate::clock::now_rfc3339(),
         provider_functions: registry.functions(),
     };
-    let mut ev = Evaluator::new(&module.sources, &AllUnknown, &functions);
+    // terraform.workspace is the selected workspace (unknown when the selection is invalid:
+    // that is the run commands' error to report).
+    let names = AllUnknownInWorkspace(
+        super::selection::selected(&module.dir)
+            .ok()
+            .map(|s| s.name.to_string()),
+    );
+    let mut ev = Evaluator::new(&module.sources, &names, &functions);
     for (addr, block) in &module.providers {
         if let Ok(instance) = registry.instantiate(addr) {
             let what = format!("provider \"{addr}\"");
@@ -209,8 +216,8 @@ pub fn fmt(ui: &Ui, dir: &Path, check: bool, diff: bool, recursive: bool) -> Exi
 
 /// `ggplan init`: nothing to download (providers are built in, modules local), so it checks
 /// the stack as `validate` does and says it is ready. Backend settings on the command line
-/// are refused: ggplan keeps no `.terraform` directory to remember them in, so a backend is
-/// configured by its block and the environment.
+/// are refused: ggplan keeps no backend settings in `.terraform` (only the selected
+/// workspace), so a backend is configured by its block and the environment.
 pub async fn init(ui: &Ui, registry: &Registry, dir: &Path, backend_config: &[String]) -> ExitCode {
     if let Some(first) = backend_config.first() {
         ui.error(
@@ -219,7 +226,7 @@ pub async fn init(ui: &Ui, registry: &Registry, dir: &Path, backend_config: &[St
                 "ggplan configures a backend from the stack's `terraform {{ backend ... }}` \
                  block and the environment (for backend \"pg\": PG_CONN_STR, PG_SCHEMA_NAME, \
                  PGUSER, PGPASSWORD...; for the local file: --state on each command), on every \
-                 command, since it keeps no .terraform directory to remember settings in; \
+                 command, since it keeps no backend settings in .terraform to remember them by; \
                  -backend-config={first} would be ignored, so it is refused."
             ),
         );

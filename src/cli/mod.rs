@@ -12,11 +12,13 @@ mod pipeline;
 mod plan_cmd;
 mod prompt;
 mod review_cmd;
+mod selection;
 mod stack;
 mod state_cmd;
 mod state_transfer;
 mod taint_cmd;
 mod ui;
+mod workspace_cmd;
 
 use crate::providers::Registry;
 use args::{Cli, Command, StateCommand};
@@ -142,6 +144,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             raw,
         } => state_cmd::output(&ui, &state, name.as_deref(), json, raw),
         Command::State { command } => state(&ui, registry, command),
+        Command::Workspace { command } => workspace_cmd::workspace(&ui, command),
         Command::Console { dir, run } => console::console(&ui, registry, &dir, &run),
         Command::Graph { dir } => misc::graph(&ui, &dir),
         Command::Fmt {

@@ -146,6 +146,8 @@ pub(super) async fn plan_stack(
         targets: parse_addrs(ui, &args.targets)?,
         replace: parse_addrs(ui, &args.replace)?,
         destroy: request.destroy,
+        // Stack::run sets the workspace.
+        ..RunOptions::default()
     };
     let sources = [&stack.module.sources, &stack.var_sources];
     let run = match stack.run(registry, &prior, options, request.events) {

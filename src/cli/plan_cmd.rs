@@ -132,6 +132,7 @@ fn save(
         variables: &stack.variables,
         options,
         state_path: stack.store.location(),
+        workspace: stack.workspace.as_str(),
         prior: &planned.prior,
     };
     PlanFile::new(source, &planned.plan, drift).write(out, &stack.encryption.plan)

@@ -3,6 +3,7 @@
 
 use super::args::RunArgs;
 use super::prompt;
+use super::selection::{self, Selected, Source};
 use super::ui::Ui;
 use crate::address::ProviderAddr;
 use crate::config::{BackendBlock, Module, load_dir};
@@ -11,7 +12,10 @@ use crate::events::EventSink;
 use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
-use crate::state::{Backend, PgBackend, PgSettings, State, StateStore, default_state_path};
+use crate::state::{
+    Backend, DEFAULT_WORKSPACE_DIR, LocalWorkspaces, PgSettings, PgWorkspaces, State, StateError,
+    StateStore, WorkspaceName, Workspaces, default_state_path,
+};
 use crate::vars::{self, CliInput, RawInputs};
 use ggplan_sdk::Diagnostics;
 use ggplan_sdk::Value;
@@ -26,6 +30,8 @@ pub struct Stack {
     /// The files variables came from (for snippets in later diagnostics).
     pub var_sources: crate::config::SourceMap,
     pub store: Box<dyn Backend>,
+    /// The selected workspace (`terraform.workspace`).
+    pub workspace: WorkspaceName,
     /// How state and saved plans are stored (`terraform { encryption { ... } }`).
     pub encryption: Encryption,
 }
@@ -48,6 +54,10 @@ impl Stack {
             .chain(deposed)
             .map(|r| r.provider.clone())
             .collect();
+        let options = RunOptions {
+            workspace: self.workspace.to_string(),
+            ..options
+        };
         Run::new(
             self.module.clone(),
             registry.clone(),
@@ -94,36 +104,90 @@ pub fn sources_of(diags: &Diagnostics) -> crate::config::SourceMap {
     sources
 }
 
-/// The state file: `--state`, else the stack's local backend (relative to the stack), else
-/// `state/<stack-directory-name>.json` under the working directory.
-pub fn state_path(explicit: Option<&Path>, dir: &Path, module: Option<&Module>) -> PathBuf {
-    if let Some(path) = explicit {
-        return path.to_path_buf();
-    }
-    if let Some(BackendBlock::Local { path }) = module.and_then(|m| m.backend.as_ref()) {
-        return dir.join(path);
-    }
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    default_state_path(&cwd, dir)
+/// The stack's configured backend, with its workspaces: its `backend` block (`pg`, or `local`
+/// with `path` and `workspace_dir` relative to the stack directory), else the local file
+/// `state/<stack-directory-name>.json` under the working directory, with the other workspaces
+/// in the stack's `terraform.tfstate.d/`. The error (a pg backend's settings) holds no secret.
+pub fn workspaces(
+    dir: &Path,
+    module: Option<&Module>,
+    encryption: &Target,
+) -> Result<Box<dyn Workspaces>, String> {
+    let (path, workspace_dir) = match module.and_then(|m| m.backend.as_ref()) {
+        Some(BackendBlock::Pg(block)) => {
+            let settings = PgSettings::resolve(block, |name| std::env::var(name).ok())?;
+            let pg = PgWorkspaces::new(settings).with_encryption(encryption.clone());
+            return Ok(Box::new(pg));
+        }
+        Some(BackendBlock::Local {
+            path,
+            workspace_dir,
+        }) => (path.as_deref(), workspace_dir.as_deref()),
+        None => (None, None),
+    };
+    let default_path = path.map_or_else(
+        || {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            default_state_path(&cwd, dir)
+        },
+        |path| dir.join(path),
+    );
+    let workspace_dir = dir.join(workspace_dir.unwrap_or(Path::new(DEFAULT_WORKSPACE_DIR)));
+    let local = LocalWorkspaces::new(default_path, workspace_dir);
+    Ok(Box::new(local.with_encryption(encryption.clone())))
 }
 
-/// Where the state lives: `--state FILE`, else the stack's `backend` block, else the default
-/// state file; stored as `encryption` says. The error (a pg backend's settings) holds no secret.
+/// Why a command cannot open its state: a title and what to do.
+pub type Refusal = (&'static str, String);
+
+/// The state of the selected workspace, and its name: `--state FILE` (whatever workspace is
+/// selected, as Terraform's `-state`), else the selected workspace of the stack's backend,
+/// which must exist; stored as `encryption` says.
 pub fn backend(
     explicit: Option<&Path>,
     dir: &Path,
     module: Option<&Module>,
     encryption: &Target,
-) -> Result<Box<dyn Backend>, String> {
-    if explicit.is_none()
-        && let Some(BackendBlock::Pg(block)) = module.and_then(|m| m.backend.as_ref())
-    {
-        let settings = PgSettings::resolve(block, |name| std::env::var(name).ok())?;
-        let backend = PgBackend::new(settings).with_encryption(encryption.clone());
-        return Ok(Box::new(backend));
+) -> Result<(Box<dyn Backend>, WorkspaceName), Refusal> {
+    let selected = selection::selected(dir).map_err(|e| ("Invalid workspace name", e))?;
+    if let Some(path) = explicit {
+        let store = StateStore::new(path.to_path_buf()).with_encryption(encryption.clone());
+        return Ok((Box::new(store), selected.name));
     }
-    let store = StateStore::new(state_path(explicit, dir, module));
-    Ok(Box::new(store.with_encryption(encryption.clone())))
+    let workspaces =
+        workspaces(dir, module, encryption).map_err(|e| ("Invalid backend configuration", e))?;
+    let store = open_selected(&*workspaces, &selected)?;
+    Ok((store, selected.name))
+}
+
+/// The backend of the selected workspace, refused when it does not exist (a mistyped
+/// `TF_WORKSPACE` would otherwise plan every object anew in an empty state).
+fn open_selected(
+    workspaces: &dyn Workspaces,
+    selected: &Selected,
+) -> Result<Box<dyn Backend>, Refusal> {
+    let name = &selected.name;
+    let listing = |e: StateError| ("Cannot list the workspaces", e.to_string());
+    if !workspaces.exists(name).map_err(listing)? {
+        let fix = match &selected.source {
+            Source::Variable(variable) => format!("set {variable} to one that exists"),
+            _ => "select one that exists with `ggplan workspace select NAME`".to_string(),
+        };
+        return Err((
+            "Workspace does not exist",
+            format!(
+                "The selected workspace {:?} (selected by {}) does not exist in {}. Create it \
+                 with `ggplan workspace new {name}`, or {fix} (`ggplan workspace list` shows \
+                 them).",
+                name.as_str(),
+                selected.source,
+                workspaces.location()
+            ),
+        ));
+    }
+    workspaces
+        .open(name)
+        .map_err(|e| ("Cannot open the state", e.to_string()))
 }
 
 /// [`backend`] for commands that take no variables on their command line (the `state`
@@ -134,7 +198,7 @@ pub fn backend_or_report(
     explicit: Option<&Path>,
     dir: &Path,
     module: Option<&Module>,
-) -> Option<Box<dyn Backend>> {
+) -> Option<(Box<dyn Backend>, WorkspaceName)> {
     let encryption = static_encryption_or_report(ui, module)?;
     backend_with_encryption(ui, explicit, dir, module, &encryption.state)
 }
@@ -152,9 +216,9 @@ fn backend_with_encryption(
     dir: &Path,
     module: Option<&Module>,
     encryption: &Target,
-) -> Option<Box<dyn Backend>> {
+) -> Option<(Box<dyn Backend>, WorkspaceName)> {
     backend(explicit, dir, module, encryption)
-        .map_err(|e| ui.error("Invalid backend configuration", e))
+        .map_err(|(title, detail)| ui.error(title, detail))
         .ok()
 }
 
@@ -297,7 +361,7 @@ pub fn load_with(
     };
     let encryption =
         encryption_or_report(ui, Some(&module), |name| string_variable(&variables, name))?;
-    let store = backend_with_encryption(
+    let (store, workspace) = backend_with_encryption(
         ui,
         args.state.as_deref(),
         dir,
@@ -315,6 +379,7 @@ pub fn load_with(
         variables,
         var_sources,
         store,
+        workspace,
         encryption,
     })
 }

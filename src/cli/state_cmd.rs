@@ -17,6 +17,7 @@ pub(super) fn store(ui: &Ui, args: &StateArgs) -> Option<Box<dyn Backend>> {
     // matter here (with --state, only its encryption block is used).
     let module = load_dir(&args.stack).ok();
     backend_or_report(ui, args.state.as_deref(), &args.stack, module.as_ref())
+        .map(|(store, _)| store)
 }
 
 pub(super) fn load(ui: &Ui, args: &StateArgs) -> Option<(Box<dyn Backend>, State)> {

@@ -598,14 +598,21 @@ impl Decoder<'_> {
         }
     }
 
-    /// `backend "local" { path = "..." }`.
+    /// `backend "local" { path = "..." workspace_dir = "..." }`.
     fn local_backend(&mut self, block: &Block) {
-        self.reject_unknown(&block.body, &["path"], "the local backend");
-        if let Some(attr) = block.body.attributes.get("path")
-            && let Some(path) = self.literal_string(attr)
-        {
-            self.module.backend = Some(BackendBlock::Local { path: path.into() });
-        }
+        self.reject_unknown(&block.body, &["path", "workspace_dir"], "the local backend");
+        let attrs = &block.body.attributes;
+        let mut path = |name| {
+            attrs
+                .get(name)
+                .and_then(|a| self.literal_string(a))
+                .map(PathBuf::from)
+        };
+        let (path, workspace_dir) = (path("path"), path("workspace_dir"));
+        self.module.backend = Some(BackendBlock::Local {
+            path,
+            workspace_dir,
+        });
     }
 
     /// `backend "pg" { conn_str = "..." ... }`: Terraform's arguments, each a literal.
@@ -1369,7 +1376,10 @@ mod tests {
             r#"
 terraform {
   required_version = ">= 1.0"
-  backend "local" { path = "x.json" }
+  backend "local" {
+    path = "x.json"
+    workspace_dir = "ws"
+  }
 }
 provider "random" {}
 provider "random" { alias = "b" }
@@ -1400,10 +1410,15 @@ output "o" {
 "#,
         )])
         .unwrap();
-        let Some(BackendBlock::Local { path }) = m.backend else {
+        let Some(BackendBlock::Local {
+            path,
+            workspace_dir,
+        }) = m.backend
+        else {
             panic!("{:?}", m.backend)
         };
-        assert_eq!(path.to_str(), Some("x.json"));
+        assert_eq!(path, Some("x.json".into()));
+        assert_eq!(workspace_dir, Some("ws".into()));
         let aliased = ProviderAddr::parse("random.b").unwrap();
         assert!(m.providers.contains_key(&aliased));
         assert_eq!(m.variables["nodes"].ty.to_string(), "map(string)");

@@ -331,8 +331,12 @@ pub struct Import {
 /// Where the stack's state lives: its `terraform { backend "..." { ... } }` block.
 #[derive(Debug, Clone)]
 pub enum BackendBlock {
-    /// `backend "local" { path = "..." }`.
-    Local { path: PathBuf },
+    /// `backend "local" { path = "..." workspace_dir = "..." }`, each relative to the stack
+    /// directory (unset: the default state file, and `terraform.tfstate.d`).
+    Local {
+        path: Option<PathBuf>,
+        workspace_dir: Option<PathBuf>,
+    },
     /// `backend "pg" { ... }` as written; the `PG_*` environment variables fill in what it
     /// leaves out when the backend is opened.
     Pg(PgBackendBlock),

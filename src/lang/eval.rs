@@ -58,6 +58,21 @@ impl Resolver for AllUnknown {
     }
 }
 
+/// [`AllUnknown`], except `terraform.workspace` when the workspace `validate` runs in is known.
+pub struct AllUnknownInWorkspace(pub Option<String>);
+
+impl Resolver for AllUnknownInWorkspace {
+    fn resolve(&self, root: &str, steps: &[Step]) -> std::result::Result<(Value, usize), String> {
+        match (root, steps.first()) {
+            ("terraform", Some(Step::Attr(name))) if name == "workspace" => {
+                let value = self.0.clone().map_or(Value::Unknown, Value::string);
+                Ok((value, 1))
+            }
+            _ => AllUnknown.resolve(root, steps),
+        }
+    }
+}
+
 /// Evaluates expressions of one file at a time against a resolver.
 pub struct Evaluator<'a> {
     sources: &'a SourceMap,

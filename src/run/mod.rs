@@ -42,6 +42,8 @@ pub struct RunOptions {
     pub replace: Vec<InstanceAddr>,
     /// Plan to destroy everything in state.
     pub destroy: bool,
+    /// The selected workspace, `terraform.workspace`.
+    pub workspace: String,
 }
 
 impl Default for RunOptions {
@@ -52,6 +54,7 @@ impl Default for RunOptions {
             targets: Vec::new(),
             replace: Vec::new(),
             destroy: false,
+            workspace: crate::state::DEFAULT_WORKSPACE.to_string(),
         }
     }
 }
@@ -116,7 +119,7 @@ impl Run {
         Ok(Run {
             targeted,
             providers: Providers::new(registry, options.parallelism),
-            scope: RwLock::new(root_scope(&module, variables)),
+            scope: RwLock::new(root_scope(&module, variables, &options.workspace)),
             module,
             graph,
             functions,
@@ -372,8 +375,8 @@ impl Run {
     }
 }
 
-/// The scope a run starts with: the root module's variables and directories.
-fn root_scope(module: &Module, variables: BTreeMap<String, Value>) -> Scope {
+/// The scope a run starts with: the root module's variables, directories and workspace.
+fn root_scope(module: &Module, variables: BTreeMap<String, Value>, workspace: &str) -> Scope {
     let dir = module.dir.display().to_string();
     let cwd = std::env::current_dir()
         .map(|d| d.display().to_string())
@@ -381,6 +384,7 @@ fn root_scope(module: &Module, variables: BTreeMap<String, Value>) -> Scope {
     let mut scope = Scope {
         root_dir: dir.clone(),
         cwd,
+        workspace: workspace.to_string(),
         ..Scope::default()
     };
     let root = scope.module(&ModuleInstance::root());

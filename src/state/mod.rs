@@ -15,6 +15,8 @@
 //!   [`force_unlock`] removes a lock left by a run that died.
 //! - `document` holds the checks every backend makes on a stored document (format, lineage,
 //!   serial).
+//! - [`WorkspaceName`] (`workspace`): Terraform's workspace names; a backend's [`Workspaces`]
+//!   opens the [`Backend`] of each, lists and deletes them.
 //!
 //! Secrets are stored in plain text (as Terraform does) with their paths recorded in
 //! `sensitive_paths`; every file this module writes has mode 0600.
@@ -26,14 +28,17 @@ mod file;
 mod id;
 mod journal;
 mod lock;
+mod workspace;
 
 pub use backend::{
-    Backend, JournalWriter, PgBackend, PgSettings, StateLock, StateStore, default_state_path,
+    Backend, DEFAULT_WORKSPACE_DIR, JournalWriter, LocalWorkspaces, PgBackend, PgSettings,
+    PgWorkspaces, StateLock, StateStore, Workspaces, default_state_path,
 };
 pub use error::StateError;
 pub(crate) use file::create_private;
 pub use journal::{Journal, JournalEntry};
 pub use lock::{LockGuard, LockInfo, LockPolicy, force_unlock};
+pub use workspace::{DEFAULT_WORKSPACE, InvalidWorkspaceName, WorkspaceName, listing};
 
 use crate::address::{InstanceAddr, ProviderAddr};
 use ggplan_sdk::{AttrPath, Number, Value};

@@ -60,11 +60,20 @@ impl StackDir {
 
     /// Runs `ggplan ARGS` in the stack's directory, without colours.
     pub fn ggplan(&self, args: &[&str]) -> Run {
+        self.ggplan_with(&[], args)
+    }
+
+    /// Runs `ggplan ARGS` in the stack's directory, without colours, with the environment
+    /// variables `env` set (and no workspace selected by this process's environment).
+    pub fn ggplan_with(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
         Run::of(
             std::process::Command::new(BIN)
                 .args(args)
                 .current_dir(self.dir())
                 .env("NO_COLOR", "1")
+                .env_remove("TF_WORKSPACE")
+                .env_remove("GGPLAN_WORKSPACE")
+                .envs(env.iter().copied())
                 .output()
                 .unwrap(),
         )

@@ -1,12 +1,13 @@
 //! `data "terraform_remote_state"`, Terraform's built-in data source that reads another
 //! stack's root outputs, for the `local` backend: `config = { path = "..." }` names the state
-//! file (default `terraform.tfstate`, relative to the current directory as in Terraform).
+//! file (default `terraform.tfstate`, relative to the current directory as in Terraform);
+//! `workspace = "NAME"` reads `<workspace_dir>/NAME/terraform.tfstate` instead (`workspace_dir`
+//! default `terraform.tfstate.d`), where the local backend keeps a workspace's state.
 //! Both a ggplan state and a Terraform state (format version 4) are read: each keeps its root
 //! outputs as `outputs.NAME = { value, sensitive }`. Sensitive outputs stay sensitive;
 //! `defaults` fills in outputs the state does not have.
 //!
-//! Other backends, and workspaces other than `default` (ggplan has no workspaces yet), are
-//! refused by name rather than read from somewhere else.
+//! Other backends are refused by name rather than read from somewhere else.
 
 use async_trait::async_trait;
 use ggplan_sdk::typed::DataSourceType;
@@ -18,8 +19,12 @@ use crate::terraform_data::Terraform;
 /// `terraform_remote_state`.
 pub(crate) struct RemoteState;
 
-/// The state file the local backend reads when `config` names none, as Terraform's.
+/// The state file the local backend reads when `config` names none, as Terraform's; also the
+/// name of a workspace's state file in its directory.
 const DEFAULT_PATH: &str = "terraform.tfstate";
+
+/// Where the local backend keeps workspaces other than `default`, unless `workspace_dir` says.
+const DEFAULT_WORKSPACE_DIR: &str = "terraform.tfstate.d";
 
 fn refused(summary: &str, detail: String, attribute: &str) -> Diagnostics {
     Diagnostic::error(summary, detail)
@@ -30,6 +35,7 @@ fn refused(summary: &str, detail: String, attribute: &str) -> Diagnostics {
 /// The state file a configuration names, or why it names none ggplan can read.
 fn state_path(config: &Value) -> Result<String, Diagnostics> {
     let backend = config.get("backend").as_str().unwrap_or_default();
+    let workspace = config.get("workspace").as_str().unwrap_or("default");
     if backend != "local" {
         return Err(refused(
             "Unsupported backend for terraform_remote_state",
@@ -42,35 +48,30 @@ fn state_path(config: &Value) -> Result<String, Diagnostics> {
             "backend",
         ));
     }
-    let workspace = config.get("workspace").as_str().unwrap_or("default");
-    if workspace != "default" {
-        return Err(refused(
-            "Unsupported workspace for terraform_remote_state",
-            format!(
-                "ggplan has no workspaces, so only workspace \"default\" can be read, not \
-                 {workspace:?}. Name the state file with config = {{ path = \"...\" }} instead."
-            ),
-            "workspace",
-        ));
-    }
     let config = config.get("config");
     if let Some(Value::Map(fields)) = Some(config).filter(|c| !c.is_null())
-        && let Some(other) = fields.keys().find(|k| *k != "path")
+        && let Some(other) = fields
+            .keys()
+            .find(|k| *k != "path" && *k != "workspace_dir")
     {
         return Err(refused(
             "Unsupported local backend setting",
             format!(
-                "The local backend's config takes path; {other:?} is not supported by ggplan \
-                 (workspace_dir belongs to workspaces, which ggplan does not have)."
+                "The local backend's config takes path and workspace_dir; {other:?} is not \
+                 supported by ggplan."
             ),
             "config",
         ));
     }
-    Ok(config
-        .get("path")
-        .as_str()
-        .unwrap_or(DEFAULT_PATH)
-        .to_string())
+    let setting = |name, default| config.get(name).as_str().unwrap_or(default).to_string();
+    Ok(match workspace {
+        "default" => setting("path", DEFAULT_PATH),
+        // As Terraform's local backend: the workspace's own file, whatever `path` says.
+        name => format!(
+            "{}/{name}/{DEFAULT_PATH}",
+            setting("workspace_dir", DEFAULT_WORKSPACE_DIR)
+        ),
+    })
 }
 
 /// The root outputs of the state document in `text` (ggplan's or Terraform's format).
@@ -134,7 +135,8 @@ impl DataSourceType<Terraform> for RemoteState {
                 (
                     "config",
                     Attribute::optional(Type::Any).describe(
-                        "The backend's settings: { path = \"...\" } (default terraform.tfstate).",
+                        "The backend's settings: { path = \"...\" } (default terraform.tfstate), \
+                         workspace_dir (default terraform.tfstate.d).",
                     ),
                 ),
                 (
@@ -144,8 +146,10 @@ impl DataSourceType<Terraform> for RemoteState {
                 ),
                 (
                     "workspace",
-                    Attribute::optional(Type::String)
-                        .describe("Only \"default\": ggplan has no workspaces."),
+                    Attribute::optional(Type::String).describe(
+                        "The workspace whose state to read (default \"default\"); another's \
+                         is workspace_dir/NAME/terraform.tfstate.",
+                    ),
                 ),
                 (
                     "outputs",
@@ -247,6 +251,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_workspace_is_read_from_its_directory_in_workspace_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let envs = dir.path().join("envs");
+        std::fs::create_dir_all(envs.join("staging")).unwrap();
+        std::fs::write(
+            envs.join("staging/terraform.tfstate"),
+            r#"{"version": 1, "ggplan_version": "0.1.0", "serial": 1, "lineage": "x",
+                "outputs": {"net": {"value": "staging-net", "sensitive": false}}}"#,
+        )
+        .unwrap();
+        let mut staging = config("ignored.tfstate", Value::Null);
+        staging.set_attr("workspace", Value::string("staging"));
+        staging.set_attr(
+            "config",
+            Value::object([("workspace_dir", Value::string(envs.to_str().unwrap()))]),
+        );
+        let read = RemoteState.read(&(), &staging).await.unwrap();
+        assert_eq!(read.get("outputs").get("net").as_str(), Some("staging-net"));
+        staging.set_attr("workspace", Value::string("prod"));
+        let err = RemoteState.read(&(), &staging).await.unwrap_err();
+        assert!(
+            err.to_string().contains("envs/prod/terraform.tfstate"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
     async fn what_it_cannot_read_is_refused_by_name() {
         let s3 = Value::object([("backend", Value::string("s3")), ("config", Value::Null)]);
         let err = RemoteState.validate(&s3);
@@ -254,14 +285,13 @@ mod tests {
             err.to_string().contains("backend \"s3\" is not supported"),
             "{err}"
         );
-        let mut ws = config("x", Value::Null);
-        ws.set_attr("workspace", Value::string("staging"));
-        assert!(
-            RemoteState
-                .validate(&ws)
-                .to_string()
-                .contains("\"staging\"")
+        let mut other = config("x", Value::Null);
+        other.set_attr(
+            "config",
+            Value::object([("workspace_dirr", Value::string("x"))]),
         );
+        let err = RemoteState.validate(&other);
+        assert!(err.to_string().contains("\"workspace_dirr\""), "{err}");
         let err = RemoteState
             .read(&(), &config("/nonexistent/x.tfstate", Value::Null))
             .await

@@ -1,14 +1,17 @@
-//! The local backend: one state file, its backup, journal and lock side by side.
+//! The local backend: one state file, its backup, journal and lock side by side; a workspace
+//! other than `default` has its own directory, `<workspace_dir>/<name>/terraform.tfstate`, as
+//! Terraform's local backend keeps it.
 
-use super::{Backend, JournalWriter, StateLock};
+use super::{Backend, JournalWriter, StateLock, Workspaces};
 use crate::encryption::Target;
 use crate::state::document::{self, check_replaceable, encode_next};
 use crate::state::file::{
-    read_if_exists, remove_if_exists, replace_atomically, sibling, sync_parent, write_backup,
+    io_error, parent_dir, read_if_exists, remove_if_exists, replace_atomically, sibling,
+    sync_parent, write_backup,
 };
 use crate::state::journal::{self, Journal};
 use crate::state::lock::{LockGuard, force_unlock};
-use crate::state::{State, StateError};
+use crate::state::{State, StateError, WorkspaceName};
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +35,103 @@ pub fn default_state_path(cwd: &Path, stack_dir: &Path) -> PathBuf {
         .file_name()
         .map_or_else(|| "default".into(), |n| n.to_string_lossy().into_owned());
     cwd.join("state").join(format!("{name}.json"))
+}
+
+/// Terraform's default `workspace_dir` of the local backend.
+pub const DEFAULT_WORKSPACE_DIR: &str = "terraform.tfstate.d";
+
+/// The state file of a workspace other than `default` within its directory (Terraform's name,
+/// whatever the default workspace's file is called).
+const WORKSPACE_STATE_FILE: &str = "terraform.tfstate";
+
+/// The local backend's workspaces: `default` is the state file the stack names (its `path`,
+/// `--state`, or `state/<stack>.json`); workspace NAME is
+/// `<workspace_dir>/NAME/terraform.tfstate`, and exists when its directory does.
+#[derive(Debug, Clone)]
+pub struct LocalWorkspaces {
+    default_path: PathBuf,
+    workspace_dir: PathBuf,
+    encryption: Target,
+}
+
+impl LocalWorkspaces {
+    /// The workspaces whose `default` state is `default_path`, the others in `workspace_dir`.
+    pub fn new(default_path: PathBuf, workspace_dir: PathBuf) -> LocalWorkspaces {
+        LocalWorkspaces {
+            default_path,
+            workspace_dir,
+            encryption: Target::default(),
+        }
+    }
+
+    /// The workspaces with their states sealed and opened by `encryption`.
+    pub fn with_encryption(self, encryption: Target) -> LocalWorkspaces {
+        LocalWorkspaces { encryption, ..self }
+    }
+
+    /// The state file of workspace `name`.
+    pub fn state_path(&self, name: &WorkspaceName) -> PathBuf {
+        if name.is_default() {
+            return self.default_path.clone();
+        }
+        self.workspace_dir
+            .join(name.as_str())
+            .join(WORKSPACE_STATE_FILE)
+    }
+
+    /// The store of workspace `name`.
+    pub fn store(&self, name: &WorkspaceName) -> StateStore {
+        StateStore::new(self.state_path(name)).with_encryption(self.encryption.clone())
+    }
+}
+
+impl Workspaces for LocalWorkspaces {
+    fn open(&self, name: &WorkspaceName) -> Result<Box<dyn Backend>, StateError> {
+        Ok(Box::new(self.store(name)))
+    }
+
+    fn stored_names(&self) -> Result<Vec<String>, StateError> {
+        let entries = match std::fs::read_dir(&self.workspace_dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("list", &self.workspace_dir)(e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_error("list", &self.workspace_dir))?;
+            if entry.path().is_dir()
+                && let Ok(name) = entry.file_name().into_string()
+            {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    fn delete(&self, name: &WorkspaceName) -> Result<(), StateError> {
+        let store = self.store(name);
+        let dir = parent_dir(store.path()).to_path_buf();
+        {
+            let _lock = store.lock("workspace delete")?;
+            for file in [
+                store.path().to_path_buf(),
+                store.backup_path(),
+                store.journal_path(),
+            ] {
+                remove_if_exists(&file)?;
+            }
+        }
+        // Whatever else someone put in the directory is theirs: it is left, and said.
+        match std::fs::remove_dir(&dir) {
+            Ok(()) => sync_parent(&dir),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error("remove the workspace directory", &dir)(e)),
+        }
+    }
+
+    fn location(&self) -> String {
+        self.workspace_dir.display().to_string()
+    }
 }
 
 impl StateStore {
@@ -366,6 +466,73 @@ mod tests {
         let size = fs::metadata(store.path()).unwrap().len();
         println!("10,000 instances, {size} bytes: persist {persist:?}, load {load:?}");
         assert_eq!(loaded, state);
+    }
+
+    fn workspaces(dir: &tempfile::TempDir) -> LocalWorkspaces {
+        LocalWorkspaces::new(
+            dir.path().join("state/stack.json"),
+            dir.path().join(DEFAULT_WORKSPACE_DIR),
+        )
+    }
+
+    fn name(text: &str) -> WorkspaceName {
+        WorkspaceName::parse(text).unwrap()
+    }
+
+    #[test]
+    fn each_workspace_has_its_own_file_and_is_listed_by_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = workspaces(&dir);
+        assert_eq!(
+            local.state_path(&name("default")),
+            dir.path().join("state/stack.json")
+        );
+        let dev = dir.path().join("terraform.tfstate.d/dev/terraform.tfstate");
+        assert_eq!(local.state_path(&name("dev")), dev);
+        let backend: &dyn Workspaces = &local;
+        assert_eq!(backend.workspaces().unwrap(), [name("default")]);
+        local
+            .store(&name("dev"))
+            .persist(&mut State::new())
+            .unwrap();
+        // A file, or a directory whose name no workspace can have, is not a workspace.
+        std::fs::write(dir.path().join("terraform.tfstate.d/notes.txt"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("terraform.tfstate.d/a b")).unwrap();
+        assert_eq!(
+            backend.workspaces().unwrap(),
+            [name("default"), name("dev")]
+        );
+        assert!(backend.exists(&name("dev")).unwrap() && !backend.exists(&name("qa")).unwrap());
+    }
+
+    #[test]
+    fn delete_removes_the_workspace_unless_it_is_locked_and_leaves_what_is_not_its() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = workspaces(&dir);
+        let dev = local.store(&name("dev"));
+        let mut state = State::new();
+        dev.persist(&mut state).unwrap();
+        dev.persist(&mut state).unwrap();
+        dev.journal().unwrap();
+        assert!(dev.backup_path().exists() && dev.journal_path().exists());
+        let held = dev.lock("apply").unwrap();
+        let err = local.delete(&name("dev")).unwrap_err();
+        assert!(matches!(err, StateError::Locked { .. }), "{err}");
+        assert!(dev.path().exists(), "a locked workspace is left whole");
+        drop(held);
+        local.delete(&name("dev")).unwrap();
+        assert!(!dev.path().parent().unwrap().exists());
+
+        let qa = local.store(&name("qa"));
+        qa.persist(&mut State::new()).unwrap();
+        let theirs = qa.path().with_file_name("notes.txt");
+        std::fs::write(&theirs, "mine").unwrap();
+        let err = local.delete(&name("qa")).unwrap_err();
+        assert!(
+            err.to_string().contains("remove the workspace directory"),
+            "{err}"
+        );
+        assert!(!qa.path().exists() && theirs.exists());
     }
 
     #[test]

@@ -6,16 +6,55 @@
 //!
 //! - [`StateStore`] (`local`): one JSON file with its backup, journal and lock file beside it.
 //! - [`PgBackend`] (`pg`): Terraform's `backend "pg"`, the state in a PostgreSQL table.
+//!
+//! A configured backend is a [`Workspaces`]: it opens the [`Backend`] of each workspace of the
+//! stack (Terraform's workspaces: one state each), lists and deletes them.
 
 mod local;
 mod pg;
 
-pub use local::{StateStore, default_state_path};
-pub use pg::{PgBackend, PgSettings};
+pub use local::{DEFAULT_WORKSPACE_DIR, LocalWorkspaces, StateStore, default_state_path};
+pub use pg::{PgBackend, PgSettings, PgWorkspaces};
 
 use super::lock::{LockPolicy, wait_for};
-use super::{JournalEntry, State, StateError};
+use super::{JournalEntry, State, StateError, WorkspaceName};
 use std::path::Path;
+
+/// The workspaces of one configured backend (`backend "..."` with its settings). A new backend
+/// implements this and [`Backend`]; the names it is given are already valid
+/// ([`WorkspaceName::parse`]) and the CLI makes the checks Terraform makes (`default` is never
+/// deleted, nor the selected workspace, nor a non-empty one without `-force`).
+pub trait Workspaces: Send + Sync {
+    /// The state of workspace `name`, existing or not: persisting it makes the workspace exist
+    /// (that is how `workspace new` creates one). `default` maps to the backend's own setting
+    /// (its path, row or key); another name to where the backend keeps that workspace.
+    fn open(&self, name: &WorkspaceName) -> Result<Box<dyn Backend>, StateError>;
+
+    /// The names of the stored workspaces, in any order; `default` may be among them or not.
+    /// [`workspaces`](dyn Workspaces::workspaces) makes them a listing.
+    fn stored_names(&self) -> Result<Vec<String>, StateError>;
+
+    /// Removes everything workspace `name` (never `default`) stores: its state and journal,
+    /// and where the backend has them, its backup and its directory or lock record. Refuses
+    /// with [`StateError::Locked`] (or `LockedInDatabase`) while a run holds its lock.
+    fn delete(&self, name: &WorkspaceName) -> Result<(), StateError>;
+
+    /// Where the workspaces are, for messages (never a secret).
+    fn location(&self) -> String;
+}
+
+impl dyn Workspaces + '_ {
+    /// The workspaces as `workspace list` shows them: `default` first, then by name.
+    pub fn workspaces(&self) -> Result<Vec<WorkspaceName>, StateError> {
+        let stored = self.stored_names()?;
+        Ok(super::listing(stored.iter().map(String::as_str)))
+    }
+
+    /// Whether `name` exists: `default` always does.
+    pub fn exists(&self, name: &WorkspaceName) -> Result<bool, StateError> {
+        Ok(name.is_default() || self.workspaces()?.contains(name))
+    }
+}
 
 /// A place that keeps one state (one workspace of a stack).
 pub trait Backend: Send + Sync {

@@ -19,12 +19,12 @@ mod tls;
 
 pub use settings::PgSettings;
 
-use super::{Backend, JournalWriter, StateLock};
+use super::{Backend, JournalWriter, StateLock, Workspaces};
 use crate::clock::now_rfc3339;
 use crate::encryption::Target;
 use crate::state::document::{self, check_replaceable, encode_next};
 use crate::state::lock::LockInfo;
-use crate::state::{JournalEntry, State, StateError};
+use crate::state::{JournalEntry, State, StateError, WorkspaceName};
 use postgres::IsolationLevel;
 use session::Session;
 use std::path::{Path, PathBuf};
@@ -35,9 +35,6 @@ use std::sync::Arc;
 const RUN_LOCK: i32 = 0x6767_0001;
 const WRITE_LOCK: i32 = 0x6767_0002;
 const SETUP_LOCK: i32 = 0x6767_0003;
-
-/// The workspace whose row is used (ggplan has no other workspaces yet).
-const WORKSPACE: &str = "default";
 
 /// The state of one workspace in PostgreSQL.
 pub struct PgBackend {
@@ -57,29 +54,105 @@ struct Tables {
     lock_key: String,
 }
 
-impl PgBackend {
-    /// The backend for `settings`; it connects on first use.
-    pub fn new(settings: PgSettings) -> PgBackend {
-        let schema = settings.schema_sql();
+/// The workspaces of one pg backend: the rows of its `states` table, each opened on the one
+/// session of the run (so the lock a run holds and its reads and writes share a connection).
+pub struct PgWorkspaces {
+    session: Arc<Session>,
+    schema_name: String,
+    schema_sql: String,
+    server: String,
+    encryption: Target,
+}
+
+impl PgWorkspaces {
+    /// The workspaces of the backend `settings` configures; it connects on first use.
+    pub fn new(settings: PgSettings) -> PgWorkspaces {
+        let schema_sql = settings.schema_sql();
+        let schema_name = settings.schema_name.clone();
+        let server = settings.server();
+        let location = format!("pg://{server}/{schema_name}.states");
+        let setup = setup_sql(&settings, &schema_sql);
+        PgWorkspaces {
+            session: Arc::new(Session::start(settings, setup, location)),
+            schema_name,
+            schema_sql,
+            server,
+            encryption: Target::default(),
+        }
+    }
+
+    /// The workspaces with state and journal rows sealed and opened by `encryption`.
+    pub fn with_encryption(self, encryption: Target) -> PgWorkspaces {
+        PgWorkspaces { encryption, ..self }
+    }
+
+    /// The backend of workspace `name`: its row, its journal rows and its advisory lock.
+    pub fn backend(&self, name: &WorkspaceName) -> PgBackend {
+        let schema = &self.schema_sql;
         let tables = Tables {
             states: format!("{schema}.states"),
             journal: format!("{schema}.ggplan_journal"),
             locks: format!("{schema}.ggplan_locks"),
-            workspace: WORKSPACE.to_string(),
-            lock_key: format!("{}/{WORKSPACE}", settings.schema_name),
+            workspace: name.to_string(),
+            lock_key: format!("{}/{name}", self.schema_name),
         };
-        let location = format!(
-            "pg://{}/{}.states[{WORKSPACE}]",
-            settings.server(),
-            settings.schema_name
-        );
-        let setup = setup_sql(&settings, &tables);
+        let location = format!("pg://{}/{}.states[{name}]", self.server, self.schema_name);
         PgBackend {
-            session: Arc::new(Session::start(settings, setup, location.clone())),
+            session: self.session.clone(),
             tables: Arc::new(tables),
             location: PathBuf::from(location),
-            encryption: Target::default(),
+            encryption: self.encryption.clone(),
         }
+    }
+}
+
+impl Workspaces for PgWorkspaces {
+    fn open(&self, name: &WorkspaceName) -> Result<Box<dyn Backend>, StateError> {
+        Ok(Box::new(self.backend(name)))
+    }
+
+    fn stored_names(&self) -> Result<Vec<String>, StateError> {
+        let states = format!("{}.states", self.schema_sql);
+        self.session.run(move |c| {
+            let rows = c.query(&format!("SELECT name FROM {states} ORDER BY name"), &[])?;
+            Ok(rows
+                .iter()
+                .filter_map(|r| r.get::<_, Option<String>>(0))
+                .collect())
+        })
+    }
+
+    fn delete(&self, name: &WorkspaceName) -> Result<(), StateError> {
+        let backend = self.backend(name);
+        // The run lock, as a run would take it: refused while another run holds it.
+        let _lock = Backend::lock(&backend, "workspace delete")?;
+        let tables = backend.tables.clone();
+        backend.session.run(move |c| {
+            let mut tx = c.transaction()?;
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&WRITE_LOCK, &tables.lock_key],
+            )?;
+            for table in [&tables.states, &tables.journal] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE name = $1"),
+                    &[&tables.workspace],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn location(&self) -> String {
+        format!("pg://{}/{}.states", self.server, self.schema_name)
+    }
+}
+
+impl PgBackend {
+    /// The backend of the `default` workspace for `settings`; it connects on first use.
+    pub fn new(settings: PgSettings) -> PgBackend {
+        PgWorkspaces::new(settings).backend(&WorkspaceName::default())
     }
 
     /// The backend with the state and journal rows sealed and opened by `encryption`.
@@ -94,27 +167,27 @@ impl PgBackend {
 
 /// Creates what is missing, as Terraform's backend does (unless told to skip), under a lock so
 /// that two first runs do not race.
-fn setup_sql(settings: &PgSettings, t: &Tables) -> String {
+fn setup_sql(settings: &PgSettings, schema: &str) -> String {
     let mut sql = format!(
         "BEGIN;\nSELECT pg_advisory_xact_lock({SETUP_LOCK}, hashtext('{}'));\n",
         settings.schema_name.replace('\'', "''")
     );
     if !settings.skip_schema_creation {
-        sql += &format!("CREATE SCHEMA IF NOT EXISTS {};\n", settings.schema_sql());
+        sql += &format!("CREATE SCHEMA IF NOT EXISTS {schema};\n");
     }
     if !settings.skip_table_creation {
         sql += &format!(
-            "CREATE TABLE IF NOT EXISTS {} (id bigserial PRIMARY KEY, name text, data text);\n\
-             CREATE TABLE IF NOT EXISTS {} (id bigserial PRIMARY KEY, name text NOT NULL, \
-             at text NOT NULL, entries text NOT NULL);\n\
-             CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, info text NOT NULL);\n",
-            t.states, t.journal, t.locks
+            "CREATE TABLE IF NOT EXISTS {schema}.states (id bigserial PRIMARY KEY, name text, \
+             data text);\n\
+             CREATE TABLE IF NOT EXISTS {schema}.ggplan_journal (id bigserial PRIMARY KEY, \
+             name text NOT NULL, at text NOT NULL, entries text NOT NULL);\n\
+             CREATE TABLE IF NOT EXISTS {schema}.ggplan_locks (name text PRIMARY KEY, \
+             info text NOT NULL);\n"
         );
     }
     if !settings.skip_index_creation {
         sql += &format!(
-            "CREATE UNIQUE INDEX IF NOT EXISTS states_by_name ON {} (name);\n",
-            t.states
+            "CREATE UNIQUE INDEX IF NOT EXISTS states_by_name ON {schema}.states (name);\n"
         );
     }
     sql + "COMMIT;"
@@ -294,7 +367,10 @@ impl Backend for PgBackend {
     }
 
     fn journal_location(&self) -> String {
-        format!("{} (workspace {WORKSPACE})", self.tables.journal)
+        format!(
+            "{} (workspace {})",
+            self.tables.journal, self.tables.workspace
+        )
     }
 
     fn force_unlock(&self, _id: &str) -> Result<(), StateError> {
