@@ -823,6 +823,21 @@ pub(crate) fn topological_order(deps: &[BTreeSet<usize>]) -> Result<Vec<usize>, 
     }
 }
 
+/// Terraform's words for an import target that is not declared: in a module that exists,
+/// only the root module's resources could have their configuration generated.
+fn missing_target_detail(root: &Module, target: &ConfigResource) -> String {
+    if !target.module.is_root() && root.at(&target.module).is_some() {
+        return format!(
+            "Resource {target} not found. Only resources within the root module are \
+             eligible for config generation."
+        );
+    }
+    format!(
+        "The configuration for the given import target {target} does not exist. All target \
+         instances must have an associated configuration to be imported."
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -924,19 +939,4 @@ resource "terraform_data" "b" {
         let nets = id(Node::Variable(ModulePath::root(), "nets".into()));
         assert!(g.deps[b].contains(&a) && g.deps[b].contains(&nets));
     }
-}
-
-/// Terraform's words for an import target that is not declared: in a module that exists,
-/// only the root module's resources could have their configuration generated.
-fn missing_target_detail(root: &Module, target: &ConfigResource) -> String {
-    if !target.module.is_root() && root.at(&target.module).is_some() {
-        return format!(
-            "Resource {target} not found. Only resources within the root module are \
-             eligible for config generation."
-        );
-    }
-    format!(
-        "The configuration for the given import target {target} does not exist. All target \
-         instances must have an associated configuration to be imported."
-    )
 }
