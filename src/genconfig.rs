@@ -37,7 +37,7 @@ pub fn take_undeclared(module: &mut Module) -> Result<Vec<Import>, Diagnostics> 
              -generate-config-out option cannot be used with import blocks which use \
              for_each, or resources which use for_each or count.",
         );
-        diags.push(diagnostic.at_range(Some(block.range.clone())));
+        diags.push(diagnostic.at_range(Some(block.to_range.clone())));
     }
     diags.into_result(undeclared)
 }

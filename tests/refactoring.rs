@@ -676,13 +676,17 @@ fn import_blocks_into_modules_that_name_nothing_are_refused_as_terraform_refuses
             "The configuration for the given import module.counted[\"a\"].terraform_data.x",
         ),
     ];
-    for (to, expected) in cases {
+    for (i, (to, expected)) in cases.into_iter().enumerate() {
         let block = format!("import {{\n  to = {to}\n  id = \"i\"\n}}\n");
         let stack = stack_with_modules(&format!("{MODULE_CALLS}{block}"));
         let run = stack.ggplan(&["plan"]).expect(1);
         let all = run.all().replace('\n', " ");
         assert!(all.contains(expected), "{to}: {all}");
         assert!(all.contains("main.tf line"), "{to}: {all}");
+        // An undeclared resource or module is shown at `to`, as Terraform shows it.
+        if i < 2 {
+            assert!(all.contains(&format!(":   to = {to}")), "{to}: {all}");
+        }
     }
 }
 

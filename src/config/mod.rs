@@ -331,6 +331,8 @@ pub struct Import {
     pub for_each: Option<Expr>,
     /// The `import {` header.
     pub range: SourceRange,
+    /// The `to = ...` line, where Terraform points at a target it cannot use.
+    pub to_range: SourceRange,
 }
 
 impl Import {

@@ -348,9 +348,12 @@ impl<'a> Builder<'a> {
                 (true, Some(_)) => None,
             };
             if let Some((summary, detail)) = error {
+                let at = match found {
+                    None if path.is_root() => &import.to_range,
+                    _ => &import.range,
+                };
                 let diagnostic = Diagnostic::error(summary, detail);
-                self.diags
-                    .push(diagnostic.at_range(Some(import.range.clone())));
+                self.diags.push(diagnostic.at_range(Some(at.clone())));
                 continue;
             }
             let target = found;

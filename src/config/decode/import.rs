@@ -44,6 +44,7 @@ impl Decoder<'_> {
             return;
         };
         let range = self.sources.range(self.file, header);
+        let to_range = self.sources.range(self.file, to.span.clone());
         self.module.imports.push(Import {
             module,
             resource,
@@ -51,6 +52,7 @@ impl Decoder<'_> {
             id: id.value.clone(),
             for_each: body.attributes.get("for_each").map(|a| a.value.clone()),
             range,
+            to_range,
         });
     }
 
