@@ -45,12 +45,13 @@ pub fn tfvars(attributes: &BTreeMap<String, Value>) -> String {
 }
 
 /// Whether `name` is an HCL identifier, which an object key or a variable name may be written
-/// as without quotes: a letter or `_`, then letters, digits, `_` and `-` (Unicode's ID_Start
-/// and ID_Continue, as far as the standard library's alphabetic and alphanumeric tell them).
+/// as without quotes: Unicode's ID_Start or `_`, then ID_Continue or `-`.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    chars
+        .next()
+        .is_some_and(|c| unicode_ident::is_xid_start(c) || c == '_')
+        && chars.all(|c| unicode_ident::is_xid_continue(c) || c == '-')
 }
 
 /// A configuration body being written (attributes and nested blocks, in the order given),
@@ -339,6 +340,26 @@ mod tests {
         assert_eq!(
             expression(&keys),
             "{\n  \"1a\" = 1\n  a-b  = 2\n  é    = 3\n}"
+        );
+    }
+
+    #[test]
+    fn a_body_lays_out_blocks_attributes_and_comments_as_hclwrite_format_does() {
+        let mut body = Body::default();
+        body.open("resource", &["x_thing", "a \"b\""]);
+        body.attribute("name", &Value::string("m"));
+        body.withheld("password", "sensitive");
+        body.open("rule", &[]);
+        body.attribute("port", &Value::int(22));
+        body.close();
+        body.open("secret", &[]);
+        body.comment("sensitive");
+        body.close();
+        body.close();
+        assert_eq!(
+            body.text(),
+            "resource \"x_thing\" \"a \\\"b\\\"\" {\n  name     = \"m\"\n  password = null # \
+             sensitive\n  rule {\n    port = 22\n  }\n  secret {\n    # sensitive\n  }\n}\n"
         );
     }
 
