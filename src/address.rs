@@ -314,6 +314,15 @@ pub struct ConfigResource {
     pub resource: ResourceAddr,
 }
 
+impl fmt::Display for ConfigResource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.module.is_root() {
+            write!(f, "{}.", self.module)?;
+        }
+        write!(f, "{}", self.resource)
+    }
+}
+
 impl InstanceAddr {
     /// The resource in the configuration this is an instance of.
     pub fn config_resource(&self) -> ConfigResource {

@@ -30,6 +30,7 @@ pub fn changes(planned: &PlannedRun) -> Vec<ResourceChange> {
                 planned_without_provider: false,
                 moved_from: None,
                 importing: None,
+                generated_config: None,
             })
         })
         .collect()

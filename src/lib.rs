@@ -13,6 +13,7 @@ pub mod drift;
 pub mod encryption;
 pub mod events;
 pub mod fmt;
+pub mod genconfig;
 pub mod graph;
 pub mod import;
 pub mod lang;

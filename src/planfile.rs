@@ -546,6 +546,7 @@ impl PlanFile {
                 None => None,
             },
             importing: change["importing"]["id"].as_str().map(str::to_string),
+            generated_config: None,
         })
     }
 }

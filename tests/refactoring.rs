@@ -555,14 +555,14 @@ fn import_blocks_that_name_nothing_or_cannot_be_planned_are_refused() {
         ),
         (
             "resource \"terraform_data\" \"m\" {\n  for_each = toset([\"p\"])\n}\nimport {\n  for_each = toset([\"p\", \"z\"])\n  to = terraform_data.m[each.key]\n  id = each.key\n}\n".to_string(),
-            "The configuration for the given import target terraform_data.m[\"z\"] does not exist.",
+            "The configuration for the given import terraform_data.m[\"z\"] does not exist.",
         ),
         (
             "resource \"terraform_data\" \"new\" {}\nresource \"terraform_data\" \"t\" {}\nimport {\n  to = terraform_data.t\n  id = terraform_data.new.id\n}\n".to_string(),
             "Invalid import id argument",
         ),
         (
-            "import {\n  to = module.m.terraform_data.x\n  id = \"i\"\n}\n".to_string(),
+            "import {\n  to = data.terraform_data.x\n  id = \"i\"\n}\n".to_string(),
             "Invalid import address",
         ),
     ];
@@ -582,5 +582,163 @@ fn import_blocks_that_name_nothing_or_cannot_be_planned_are_refused() {
             .contains("Import blocks are only allowed in the root module."),
         "{}",
         run.all()
+    );
+}
+
+/// Writes `module "NAME"` calls of `./mod`, a module declaring `terraform_data.x`.
+fn stack_with_modules(main_tf: &str) -> StackDir {
+    let stack = StackDir::new(main_tf);
+    std::fs::create_dir(stack.dir().join("mod")).unwrap();
+    let module = "resource \"terraform_data\" \"x\" {\n  input = \"hello\"\n}\n";
+    std::fs::write(stack.dir().join("mod/main.tf"), module).unwrap();
+    stack
+}
+
+const MODULE_CALLS: &str = r#"
+module "net" {
+  source = "./mod"
+}
+module "node" {
+  source   = "./mod"
+  for_each = toset(["node1", "node2"])
+}
+module "counted" {
+  source = "./mod"
+  count  = 2
+}
+"#;
+
+#[test]
+fn import_blocks_import_into_module_instances_as_terraform_does() {
+    let blocks = r#"
+import {
+  to = module.net.terraform_data.x
+  id = "net-x"
+}
+import {
+  for_each = toset(["node1", "node2"])
+  to       = module.node[each.key].terraform_data.x
+  id       = "id-${each.key}"
+}
+import {
+  to = module.counted[1].terraform_data.x
+  id = "c1"
+}
+"#;
+    let stack = stack_with_modules(&format!("{MODULE_CALLS}{blocks}"));
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    // Terraform 1.15's plan of the same stack, block for block.
+    for text in [
+        "  # module.net.terraform_data.x will be updated in-place\n  # (imported from \"net-x\")\n  ~ resource \"terraform_data\" \"x\" {\n        id     = \"net-x\"\n      + input  = \"hello\"\n",
+        "  # module.node[\"node2\"].terraform_data.x will be updated in-place\n  # (imported from \"id-node2\")\n",
+        "  # module.counted[1].terraform_data.x will be updated in-place\n  # (imported from \"c1\")\n",
+        "  # module.counted[0].terraform_data.x will be created\n",
+        "Plan: 4 to import, 1 to add, 4 to change, 0 to destroy.",
+    ] {
+        assert!(plan.stdout.contains(text), "{text}: {}", plan.all());
+    }
+    stack.ggplan(&["apply", "-auto-approve"]).expect(0);
+    let recorded = ids(&stack);
+    assert_eq!(id_at(&recorded, "module.net.terraform_data.x"), "net-x");
+    assert_eq!(
+        id_at(&recorded, "module.node[\"node1\"].terraform_data.x"),
+        "id-node1"
+    );
+    assert_eq!(id_at(&recorded, "module.counted[1].terraform_data.x"), "c1");
+    let plan = stack.ggplan(&["plan"]).expect(0);
+    assert!(plan.stdout.contains("No changes."), "{}", plan.all());
+}
+
+#[test]
+fn import_blocks_into_modules_that_name_nothing_are_refused_as_terraform_refuses_them() {
+    let cases = [
+        (
+            "module.net.terraform_data.y",
+            "Resource module.net.terraform_data.y not found. Only resources within the root \
+             module are eligible for config generation.",
+        ),
+        (
+            "module.nope.terraform_data.x",
+            "The configuration for the given import target module.nope.terraform_data.x does \
+             not exist.",
+        ),
+        (
+            "module.node[\"node9\"].terraform_data.x",
+            "The configuration for the given import module.node[\"node9\"].terraform_data.x \
+             does not exist.",
+        ),
+        (
+            "module.node.terraform_data.x",
+            "The configuration for the given import module.node.terraform_data.x does not exist.",
+        ),
+        (
+            "module.counted[\"a\"].terraform_data.x",
+            "The configuration for the given import module.counted[\"a\"].terraform_data.x",
+        ),
+    ];
+    for (i, (to, expected)) in cases.into_iter().enumerate() {
+        let block = format!("import {{\n  to = {to}\n  id = \"i\"\n}}\n");
+        let stack = stack_with_modules(&format!("{MODULE_CALLS}{block}"));
+        let run = stack.ggplan(&["plan"]).expect(1);
+        let all = run.all().replace('\n', " ");
+        assert!(all.contains(expected), "{to}: {all}");
+        assert!(all.contains("main.tf line"), "{to}: {all}");
+        // An undeclared resource or module is shown at `to`, as Terraform shows it.
+        if i < 2 {
+            assert!(all.contains(&format!(":   to = {to}")), "{to}: {all}");
+        }
+    }
+}
+
+#[test]
+fn the_import_command_imports_into_module_instances_and_refuses_what_is_not_declared() {
+    let stack = stack_with_modules(MODULE_CALLS);
+    for addr in [
+        "module.net.terraform_data.x",
+        "module.node[\"node1\"].terraform_data.x",
+        "module.counted[1].terraform_data.x",
+    ] {
+        let run = stack.ggplan(&["import", addr, "abc"]).expect(0);
+        assert!(run.stdout.contains("Import successful!"), "{}", run.all());
+    }
+    let refused = [
+        (
+            "module.net.terraform_data.y",
+            "resource address \"module.net.terraform_data.y\" does not exist in the \
+             configuration. Before importing this resource, create its configuration in \
+             module.net.",
+        ),
+        (
+            "module.node[\"node9\"].terraform_data.x",
+            "The configuration for the given import module.node[\"node9\"].terraform_data.x \
+             does not exist.",
+        ),
+        (
+            "module.node.terraform_data.x",
+            "The configuration for the given import module.node.terraform_data.x does not exist.",
+        ),
+        (
+            "module.nope.terraform_data.x",
+            "module.nope is not defined in the configuration.",
+        ),
+        (
+            "module.net.terraform_data.x",
+            "module.net.terraform_data.x is already in the state",
+        ),
+    ];
+    for (addr, expected) in refused {
+        let run = stack.ggplan(&["import", addr, "other"]).expect(1);
+        let all = run.all().replace('\n', " ");
+        assert!(all.contains(expected), "{addr}: {all}");
+    }
+    let recorded = ids(&stack);
+    assert_eq!(recorded.len(), 3, "{recorded:?}");
+    assert_eq!(
+        id_at(&recorded, "module.node[\"node1\"].terraform_data.x"),
+        "abc"
+    );
+    assert_eq!(
+        id_at(&recorded, "module.counted[1].terraform_data.x"),
+        "abc"
     );
 }

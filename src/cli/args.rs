@@ -260,6 +260,10 @@ pub struct PlanCommand {
     /// Save the plan to FILE (JSON, mode 0600), for `ggplan apply FILE`.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Write the configuration of what `import` blocks import into resources the stack does
+    /// not declare to FILE, a new `.tf` file of the stack directory, and plan with it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["destroy", "refresh_only"])]
+    pub generate_config_out: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

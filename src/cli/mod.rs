@@ -4,6 +4,7 @@
 mod apply_cmd;
 mod args;
 mod console;
+mod genconfig_cmd;
 mod import_cmd;
 mod migrate_cmd;
 mod migrate_state;

@@ -2,6 +2,7 @@
 //! `--format markdown`), and saved for `ggplan apply FILE` (`--out`).
 
 use super::args::{Format, OutputArgs, PlanCommand};
+use super::genconfig_cmd;
 use super::pipeline::{RunRequest, events_for, note, prepare};
 use super::review_cmd;
 use super::stack::{Stack, name_of};
@@ -27,15 +28,28 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
         );
         return ExitCode::from(1);
     }
+    let generated = match &request.generate_config_out {
+        Some(file) => match genconfig_cmd::generate(&ui, registry, request, file).await {
+            Some(generated) => generated,
+            None => return ExitCode::from(1),
+        },
+        None => Vec::new(),
+    };
     let run = RunRequest {
         args,
         destroy: request.destroy,
         operation: "plan",
         events: events_for(&ui, output.json, output.format),
     };
-    let Some((stack, _lock, planned)) = prepare(&ui, registry, &request.dir, run).await else {
+    let Some((stack, _lock, mut planned)) = prepare(&ui, registry, &request.dir, run).await else {
         return ExitCode::from(1);
     };
+    for g in &generated {
+        let changes = planned.plan.resource_changes.iter_mut();
+        if let Some(change) = changes.into_iter().find(|c| c.addr == g.addr) {
+            change.generated_config = Some(g.block.clone());
+        }
+    }
     if request.refresh_only {
         return refresh_only(&ui, &stack, &planned, request);
     }
@@ -57,6 +71,14 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
             out.display()
         );
         note(&ui, output.is_human(), &saved);
+    }
+    if let (Some(file), false) = (&request.generate_config_out, generated.is_empty()) {
+        let written = format!(
+            "\nggplan has generated configuration and written it to {}. Please review the \
+             configuration and edit it as necessary before adding it to version control.\n",
+            file.display()
+        );
+        note(&ui, output.is_human(), &written);
     }
     if request.detailed_exitcode && planned.plan.has_changes() {
         ExitCode::from(2)

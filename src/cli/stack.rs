@@ -47,13 +47,22 @@ impl Stack {
         options: RunOptions,
         events: Arc<dyn EventSink>,
     ) -> Result<Run, Diagnostics> {
+        self.run_with(registry, state, Vec::new(), options, events)
+    }
+
+    /// [`Stack::run`] whose graph also has the providers `extra`.
+    pub fn run_with(
+        &self,
+        registry: &Registry,
+        state: &State,
+        extra: Vec<ProviderAddr>,
+        options: RunOptions,
+        events: Arc<dyn EventSink>,
+    ) -> Result<Run, Diagnostics> {
         let deposed = state.deposed.iter().map(|d| &d.object);
-        let providers: Vec<ProviderAddr> = state
-            .resources
-            .values()
-            .chain(deposed)
-            .map(|r| r.provider.clone())
-            .collect();
+        let recorded = state.resources.values().chain(deposed);
+        let mut providers: Vec<ProviderAddr> = recorded.map(|r| r.provider.clone()).collect();
+        providers.extend(extra);
         let options = RunOptions {
             workspace: self.workspace.to_string(),
             ..options

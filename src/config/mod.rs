@@ -13,7 +13,9 @@ mod type_expr;
 pub use decode::{load_dir, load_dir_or_empty};
 pub use source::{FileId, SourceFile, SourceMap};
 
-use crate::address::{InstanceAddr, ModuleInstance, ModulePath, ProviderAddr, ResourceAddr};
+use crate::address::{
+    ConfigResource, InstanceAddr, ModuleInstance, ModulePath, ProviderAddr, ResourceAddr,
+};
 use ggplan_sdk::{AttrPath, PathStep, Schema, SourceRange, Type, Value, objchange};
 use hcl_edit::expr::Expression;
 use std::collections::BTreeMap;
@@ -315,10 +317,13 @@ pub struct Removed {
 }
 
 /// An `import { to = ..., id = ... }` block (Terraform 1.5) of the root module: the object
-/// `id` names is imported at `to` during the plan, unless state already has `to`.
+/// `id` names is imported at `to` during the plan, unless state already has `to`. `to` may
+/// point into a module (`module.node[each.key].TYPE.NAME`), as in Terraform 1.7 and later.
 #[derive(Debug, Clone)]
 pub struct Import {
-    /// The managed resource of the root module that `to` names.
+    /// The module calls `to` goes through, each with its instance key expression if written.
+    pub module: Vec<(String, Option<Expr>)>,
+    /// The managed resource, in that module, that `to` names.
     pub resource: ResourceAddr,
     /// The instance key in `to` (`type.name[each.key]`), evaluated with `each`.
     pub key: Option<Expr>,
@@ -326,6 +331,23 @@ pub struct Import {
     pub for_each: Option<Expr>,
     /// The `import {` header.
     pub range: SourceRange,
+    /// The `to = ...` line, where Terraform points at a target it cannot use.
+    pub to_range: SourceRange,
+}
+
+impl Import {
+    /// The module (in the configuration) that declares the target resource.
+    pub fn module_path(&self) -> ModulePath {
+        ModulePath(self.module.iter().map(|(name, _)| name.clone()).collect())
+    }
+
+    /// The target resource in the configuration, whatever its instances.
+    pub fn target(&self) -> ConfigResource {
+        ConfigResource {
+            module: self.module_path(),
+            resource: self.resource.clone(),
+        }
+    }
 }
 
 /// Where the stack's state lives: its `terraform { backend "..." { ... } }` block.

@@ -327,13 +327,13 @@ impl<'a> Builder<'a> {
 
     /// An `import` block's references are its target resource's: the resource is planned
     /// (and the object imported) once they are known. Import blocks belong to the root
-    /// module, as in Terraform.
+    /// module, as in Terraform; their target may be in a module it calls.
     fn import_edges(&mut self, path: &ModulePath, m: &'a Module, plain: &Scope<'a>) {
         for import in &m.imports {
-            let target = self
-                .index
-                .get(&Node::Resource(path.clone(), import.resource.clone()));
-            let error = match (path.is_root(), target) {
+            let target = import.target();
+            let node = Node::Resource(target.module.clone(), target.resource.clone());
+            let found = self.index.get(&node);
+            let error = match (path.is_root(), found) {
                 (false, _) => Some((
                     "Invalid import configuration",
                     format!(
@@ -343,20 +343,20 @@ impl<'a> Builder<'a> {
                 )),
                 (true, None) => Some((
                     "Configuration for import target does not exist",
-                    format!(
-                        "The configuration for the given import target {} does not exist. All \
-                         target instances must have an associated configuration to be imported.",
-                        import.resource
-                    ),
+                    missing_target_detail(m, &target),
                 )),
                 (true, Some(_)) => None,
             };
             if let Some((summary, detail)) = error {
+                let at = match found {
+                    None if path.is_root() => &import.to_range,
+                    _ => &import.range,
+                };
                 let diagnostic = Diagnostic::error(summary, detail);
-                self.diags
-                    .push(diagnostic.at_range(Some(import.range.clone())));
+                self.diags.push(diagnostic.at_range(Some(at.clone())));
                 continue;
             }
+            let target = found;
             let Some(&from) = target else { continue };
             let scope = Scope {
                 each: import.for_each.is_some(),
@@ -366,7 +366,8 @@ impl<'a> Builder<'a> {
                 self.expr_edges(from, for_each, plain);
             }
             self.expr_edges(from, &import.id, &scope);
-            if let Some(key) = &import.key {
+            let module_keys = import.module.iter().filter_map(|(_, key)| key.as_ref());
+            for key in module_keys.chain(&import.key) {
                 self.expr_edges(from, key, &scope);
             }
         }
@@ -823,6 +824,21 @@ pub(crate) fn topological_order(deps: &[BTreeSet<usize>]) -> Result<Vec<usize>, 
             None => return Err(path),
         };
     }
+}
+
+/// Terraform's words for an import target that is not declared: in a module that exists,
+/// only the root module's resources could have their configuration generated.
+fn missing_target_detail(root: &Module, target: &ConfigResource) -> String {
+    if !target.module.is_root() && root.at(&target.module).is_some() {
+        return format!(
+            "Resource {target} not found. Only resources within the root module are \
+             eligible for config generation."
+        );
+    }
+    format!(
+        "The configuration for the given import target {target} does not exist. All target \
+         instances must have an associated configuration to be imported."
+    )
 }
 
 #[cfg(test)]

@@ -391,6 +391,7 @@ mod tests {
             planned_without_provider: false,
             moved_from: None,
             importing: None,
+            generated_config: None,
         };
         // As `terraform show -json` printed it for the same change (Terraform 1.15.5).
         assert_eq!(

@@ -98,6 +98,9 @@ pub struct ResourceChange {
     /// The id of the object an `import` block imports here (the plan read it; the apply
     /// records it).
     pub importing: Option<String>,
+    /// The configuration `plan -generate-config-out` wrote for this import (Terraform's
+    /// `generated_config`).
+    pub generated_config: Option<String>,
 }
 
 impl ResourceChange {
@@ -122,6 +125,7 @@ impl ResourceChange {
             planned_without_provider: false,
             moved_from: None,
             importing: None,
+            generated_config: None,
         }
     }
 

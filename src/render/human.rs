@@ -210,6 +210,9 @@ pub fn resource_block(change: &ResourceChange, headline: &str, style: &Style) ->
     if let (Some(id), false) = (&change.importing, change.action == Action::NoOp) {
         let _ = writeln!(out, "  # (imported from {id:?})");
     }
+    if change.generated_config.is_some() {
+        let _ = writeln!(out, "  # (config will be generated)");
+    }
     if change.action == Action::Forget {
         let _ = writeln!(out, "  # (destroy = false is set in the configuration)");
     }

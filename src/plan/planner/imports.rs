@@ -1,33 +1,49 @@
 //! `import` blocks: the instances of a resource to import while planning, each with the id
-//! of its object (a block with `for_each` names one instance per element).
+//! of its object (a block with `for_each` names one instance per element), in the root
+//! module or in instances of the modules it calls.
 
 use super::Planner;
-use crate::address::{InstanceAddr, InstanceKey, ModuleInstance};
+use crate::address::{InstanceAddr, InstanceKey, ModuleInstance, ModulePath};
 use crate::config::{Import, Repetition, Resource};
 use crate::scope::InstanceContext;
 use ggplan_sdk::{Diagnostic, Diagnostics, Type, Value};
 use std::collections::{BTreeMap, HashSet};
 
+/// One instance an `import` block names, with the id of its object.
+pub(super) struct ImportTarget<'a> {
+    pub addr: InstanceAddr,
+    pub id: String,
+    pub block: &'a Import,
+}
+
 impl Planner {
-    /// The instances of `resource` (in the root module) that `import` blocks name, with
-    /// their ids; an error for a block whose instance the configuration does not declare.
-    pub(super) fn import_targets(
-        &self,
+    /// The instances of `resource` (declared in the module at `path`) that `import` blocks
+    /// name, in every instance of that module, with their ids; an error for a block naming a
+    /// module instance the configuration does not have.
+    pub(super) fn import_targets<'m>(
+        &'m self,
+        path: &ModulePath,
         resource: &Resource,
-        declared: &HashSet<Option<InstanceKey>>,
-    ) -> Result<BTreeMap<InstanceAddr, String>, Diagnostics> {
-        let mut targets = BTreeMap::new();
+    ) -> Result<Vec<ImportTarget<'m>>, Diagnostics> {
+        let modules: HashSet<ModuleInstance> = self
+            .run
+            .instances_of(path)
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect();
+        let mut targets = Vec::new();
         let mut diags = Diagnostics::new();
         let blocks = self.run.module().imports.iter();
-        for block in blocks.filter(|b| b.resource == resource.addr) {
+        for block in blocks.filter(|b| b.resource == resource.addr && b.module_path() == *path) {
             match self.targets_of(block) {
                 Ok(found) => {
-                    for (key, id) in found {
-                        if !declared.contains(&key) {
-                            diags.push(missing_target(block, &resource.addr.instance(key)));
+                    for (module, key, id) in found {
+                        let addr = resource.addr.instance_in(&module, key);
+                        if !modules.contains(&module) {
+                            diags.push(missing_target(block, &addr));
                             continue;
                         }
-                        targets.insert(resource.addr.instance(key), id);
+                        targets.push(ImportTarget { addr, id, block });
                     }
                 }
                 Err(d) => diags.push(d),
@@ -36,8 +52,8 @@ impl Planner {
         diags.into_result(targets)
     }
 
-    /// Each key and id an import block names.
-    fn targets_of(&self, block: &Import) -> Result<Vec<(Option<InstanceKey>, String)>, Diagnostic> {
+    /// Each module instance, key and id an import block names.
+    fn targets_of(&self, block: &Import) -> Result<Vec<Target>, Diagnostic> {
         let root = ModuleInstance::root();
         let contexts = match &block.for_each {
             Some(expr) => {
@@ -48,16 +64,25 @@ impl Planner {
         };
         let mut out = Vec::new();
         for (_, context) in contexts {
-            let key = match &block.key {
-                Some(expr) => Some(self.import_key(expr, &context)?),
-                None => None,
-            };
+            let mut module = ModuleInstance::root();
+            for (call, key) in &block.module {
+                let key = key
+                    .as_ref()
+                    .map(|k| self.import_key(k, &context))
+                    .transpose()?;
+                module = module.child(call, key);
+            }
+            let key = block
+                .key
+                .as_ref()
+                .map(|k| self.import_key(k, &context))
+                .transpose()?;
             let id = self.run.eval(&block.id, &root, &context)?;
             let id = match Type::String.convert(id.unmark().0) {
                 Ok(Value::String(id)) => id,
                 _ => return Err(self.invalid_id(block)),
             };
-            out.push((key, id));
+            out.push((module, key, id));
         }
         Ok(out)
     }
@@ -99,12 +124,35 @@ impl Planner {
     }
 }
 
-/// Terraform's error for an import into an instance the configuration does not declare.
+/// The import targets in one module instance, refused (as Terraform does) when the
+/// resource there has no instance with the target's key.
+pub(super) fn imports_in(
+    targets: &[ImportTarget],
+    module: &ModuleInstance,
+    keys: &HashSet<Option<InstanceKey>>,
+) -> Result<BTreeMap<InstanceAddr, String>, Diagnostics> {
+    let mut found = BTreeMap::new();
+    let mut diags = Diagnostics::new();
+    for target in targets.iter().filter(|t| t.addr.module == *module) {
+        if keys.contains(&target.addr.key) {
+            found.insert(target.addr.clone(), target.id.clone());
+        } else {
+            diags.push(missing_target(target.block, &target.addr));
+        }
+    }
+    diags.into_result(found)
+}
+
+/// A module instance, instance key and id that an import block names.
+type Target = (ModuleInstance, Option<InstanceKey>, String);
+
+/// Terraform's error for an import into an instance the configuration does not declare
+/// (Terraform gives no location; the block's is shown here).
 fn missing_target(block: &Import, addr: &InstanceAddr) -> Diagnostic {
     Diagnostic::error(
         "Configuration for import target does not exist",
         format!(
-            "The configuration for the given import target {addr} does not exist. All target \
+            "The configuration for the given import {addr} does not exist. All target \
              instances must have an associated configuration to be imported."
         ),
     )

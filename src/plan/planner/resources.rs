@@ -2,6 +2,7 @@
 //! configuration no longer has planned for destruction. Also what every instance's plan
 //! shares: refreshing from the provider and the checked configuration.
 
+use super::imports::{ImportTarget, imports_in};
 use super::{PlannedChange, Planner};
 use crate::address::{
     ConfigResource, InstanceAddr, InstanceKey, ModuleInstance, ModulePath, ProviderAddr,
@@ -66,9 +67,14 @@ impl Planner {
             .ok_or_else(|| {
                 Diagnostics::from(Diagnostic::error(format!("{addr} is not declared"), ""))
             })?;
+        let importing = addr.kind == ResourceKind::Managed && !self.run.options().destroy;
+        let imports = match importing && self.run.in_target(node) {
+            true => self.import_targets(path, resource)?,
+            false => Vec::new(),
+        };
         let mut diags = Diagnostics::new();
         for (module, _) in self.run.instances_of(path) {
-            if let Err(d) = self.resource_in(node, &module, resource).await {
+            if let Err(d) = self.resource_in(node, &module, resource, &imports).await {
                 diags.extend(d);
             }
         }
@@ -81,6 +87,7 @@ impl Planner {
         node: usize,
         module: &ModuleInstance,
         resource: &Resource,
+        imports: &[ImportTarget<'_>],
     ) -> Result<(), Diagnostics> {
         let addr = &resource.addr;
         let prior_instances = self.prior_instances(module, addr);
@@ -102,10 +109,8 @@ impl Planner {
             .providers()
             .for_resource(&resource.provider, addr)?;
         let keys: HashSet<Option<InstanceKey>> = instances.iter().map(|(k, _)| k.clone()).collect();
-        if module.is_root() && addr.kind == ResourceKind::Managed {
-            let targets = self.import_targets(resource, &keys)?;
-            locked(&self.imports).extend(targets);
-        }
+        let importing = imports_in(imports, module, &keys)?;
+        locked(&self.imports).extend(importing);
         let mut diags = self
             .plan_instances(module, resource, &provider, expansion, instances)
             .await;

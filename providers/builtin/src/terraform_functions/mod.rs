@@ -2,11 +2,11 @@
 //! `decode_tfvars` and `encode_expr`.
 //!
 //! Behaviour checked against Terraform's console (tests/functions/provider.txt): the same
-//! text byte for byte (hclwrite's layout, [`encode`]), the same results and messages. The
+//! text byte for byte (hclwrite's layout, `ggplan_sdk::hcl`), the same results and messages. The
 //! engine has already refused null (no parameter allows it) and answered unknown arguments.
 
 mod decode;
-mod encode;
+use ggplan_sdk::hcl as encode;
 
 use ggplan_sdk::typed::ProviderFunction;
 use ggplan_sdk::{FunctionError, FunctionParameter, FunctionSignature, Type, Value};

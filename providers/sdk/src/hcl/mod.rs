@@ -78,3 +78,7 @@ mod tests {
         );
     }
 }
+
+mod value;
+
+pub use value::{Body, expression, is_identifier, tfvars};

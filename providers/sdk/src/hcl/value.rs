@@ -1,11 +1,13 @@
-//! Values written as HCL the way Terraform writes them for `encode_expr` and `encode_tfvars`:
-//! hclwrite's `TokensForValue` (the token stream of a value) followed by `hclwrite.Format`
-//! (indentation and alignment of `=`), so that the text is byte for byte Terraform's.
+//! Values written as HCL the way Terraform writes them (`encode_expr`, `encode_tfvars`, the
+//! configuration `plan -generate-config-out` writes): hclwrite's `TokensForValue` (the token
+//! stream of a value) followed by `hclwrite.Format` (indentation and alignment of `=`), so
+//! that the text is byte for byte Terraform's.
 //!
 //! Only what those token streams contain is formatted here: identifiers and literals, the
-//! brackets of tuples and objects, commas, `=` and newlines (no comments, no heredocs).
+//! brackets of tuples, objects and blocks, commas, `=`, a comment ending a line and newlines
+//! (no heredocs).
 
-use ggplan_sdk::Value;
+use crate::Value;
 use std::collections::BTreeMap;
 
 /// One token of a value's HCL text.
@@ -17,11 +19,13 @@ enum Token {
     Close(char),
     Comma,
     Equals,
+    /// A comment ending its line (`# sensitive`).
+    Comment(String),
     Newline,
 }
 
 /// `value` as a Terraform expression (`encode_expr`).
-pub(super) fn expression(value: &Value) -> String {
+pub fn expression(value: &Value) -> String {
     let mut tokens = Vec::new();
     value_tokens(value, &mut tokens);
     format(&tokens)
@@ -29,7 +33,7 @@ pub(super) fn expression(value: &Value) -> String {
 
 /// `attributes` as the lines of a `.tfvars` file (`encode_tfvars`); the names are valid
 /// identifiers (the caller checks).
-pub(super) fn tfvars(attributes: &BTreeMap<String, Value>) -> String {
+pub fn tfvars(attributes: &BTreeMap<String, Value>) -> String {
     let mut tokens = Vec::new();
     for (name, value) in attributes {
         tokens.push(Token::Word(name.clone()));
@@ -41,9 +45,65 @@ pub(super) fn tfvars(attributes: &BTreeMap<String, Value>) -> String {
 }
 
 /// Whether `name` is an HCL identifier, which an object key or a variable name may be written
-/// as without quotes.
-pub(super) fn is_identifier(name: &str) -> bool {
-    hcl::edit::Ident::try_new(name).is_ok()
+/// as without quotes: Unicode's ID_Start or `_`, then ID_Continue or `-`.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| unicode_ident::is_xid_start(c) || c == '_')
+        && chars.all(|c| unicode_ident::is_xid_continue(c) || c == '-')
+}
+
+/// A configuration body being written (attributes and nested blocks, in the order given),
+/// laid out as `hclwrite.Format` lays it out.
+#[derive(Debug, Default)]
+pub struct Body {
+    tokens: Vec<Token>,
+}
+
+impl Body {
+    /// `name = value`.
+    pub fn attribute(&mut self, name: &str, value: &Value) {
+        self.tokens.extend([word(name), Token::Equals]);
+        value_tokens(value, &mut self.tokens);
+        self.tokens.push(Token::Newline);
+    }
+
+    /// `name = null # comment`: an attribute whose value is not written (a secret).
+    pub fn withheld(&mut self, name: &str, comment: &str) {
+        let comment = Token::Comment(format!("# {comment}"));
+        self.tokens.extend([
+            word(name),
+            Token::Equals,
+            word("null"),
+            comment,
+            Token::Newline,
+        ]);
+    }
+
+    /// A line holding only `# text`.
+    pub fn comment(&mut self, text: &str) {
+        self.tokens
+            .extend([Token::Comment(format!("# {text}")), Token::Newline]);
+    }
+
+    /// Opens `TYPE "LABEL"... {`; what follows is inside it until [`Body::close`].
+    pub fn open(&mut self, block_type: &str, labels: &[&str]) {
+        self.tokens.push(word(block_type));
+        self.tokens
+            .extend(labels.iter().map(|l| Token::Word(quoted(l))));
+        self.tokens.extend([Token::Open('{'), Token::Newline]);
+    }
+
+    /// Closes the block opened last.
+    pub fn close(&mut self) {
+        self.tokens.extend([Token::Close('}'), Token::Newline]);
+    }
+
+    /// The text, each line ending with a newline.
+    pub fn text(&self) -> String {
+        format(&self.tokens)
+    }
 }
 
 /// The tokens of a value, as `TokensForValue` makes them: a tuple on one line, an object with
@@ -90,7 +150,7 @@ fn word(text: &str) -> Token {
 
 /// A string literal, quoted and escaped as hclwrite writes it.
 fn quoted(s: &str) -> String {
-    format!("\"{}\"", ggplan_sdk::hcl::escape_string(s))
+    format!("\"{}\"", super::escape_string(s))
 }
 
 /// One line of tokens, split as `hclwrite.Format` splits it: `lead` before the `=` of an
@@ -220,6 +280,7 @@ fn spaced(tokens: &[Token]) -> String {
             Token::Open(c) | Token::Close(c) => out.push(*c),
             Token::Comma => out.push(','),
             Token::Equals => out.push('='),
+            Token::Comment(text) => out.push_str(text),
             Token::Newline => {}
         }
     }
@@ -283,6 +344,26 @@ mod tests {
     }
 
     #[test]
+    fn a_body_lays_out_blocks_attributes_and_comments_as_hclwrite_format_does() {
+        let mut body = Body::default();
+        body.open("resource", &["x_thing", "a \"b\""]);
+        body.attribute("name", &Value::string("m"));
+        body.withheld("password", "sensitive");
+        body.open("rule", &[]);
+        body.attribute("port", &Value::int(22));
+        body.close();
+        body.open("secret", &[]);
+        body.comment("sensitive");
+        body.close();
+        body.close();
+        assert_eq!(
+            body.text(),
+            "resource \"x_thing\" \"a \\\"b\\\"\" {\n  name     = \"m\"\n  password = null # \
+             sensitive\n  rule {\n    port = 22\n  }\n  secret {\n    # sensitive\n  }\n}\n"
+        );
+    }
+
+    #[test]
     fn tfvars_are_attribute_lines_each_ending_with_a_newline() {
         let vars = BTreeMap::from([
             ("a".to_string(), Value::int(1)),
@@ -290,7 +371,7 @@ mod tests {
             ("c".to_string(), object([("e", Value::Bool(true))])),
             (
                 "small".to_string(),
-                Value::Number(ggplan_sdk::Number::Float(0.1)),
+                Value::Number(crate::Number::Float(0.1)),
             ),
         ]);
         assert_eq!(
