@@ -11,7 +11,9 @@ use crate::events::EventSink;
 use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
-use crate::state::{Backend, PgBackend, PgSettings, State, StateStore, default_state_path};
+use crate::state::{
+    Backend, PgBackend, PgSettings, S3Backend, S3Settings, State, StateStore, default_state_path,
+};
 use crate::vars::{self, CliInput, RawInputs};
 use ggplan_sdk::Diagnostics;
 use ggplan_sdk::Value;
@@ -98,6 +100,9 @@ pub fn state_path(explicit: Option<&Path>, dir: &Path, module: Option<&Module>) 
     default_state_path(&cwd, dir)
 }
 
+/// The workspace whose state a remote backend holds (ggplan has no other workspaces yet).
+const DEFAULT_WORKSPACE: &str = "default";
+
 /// Where the state lives: `--state FILE`, else the stack's `backend` block, else the default
 /// state file; stored as `encryption` says. The error (a pg backend's settings) holds no secret.
 pub fn backend(
@@ -106,12 +111,19 @@ pub fn backend(
     module: Option<&Module>,
     encryption: &Target,
 ) -> Result<Box<dyn Backend>, String> {
-    if explicit.is_none()
-        && let Some(BackendBlock::Pg(block)) = module.and_then(|m| m.backend.as_ref())
-    {
-        let settings = PgSettings::resolve(block, |name| std::env::var(name).ok())?;
-        let backend = PgBackend::new(settings).with_encryption(encryption.clone());
-        return Ok(Box::new(backend));
+    let env = |name: &str| std::env::var(name).ok();
+    match module.and_then(|m| m.backend.as_ref()) {
+        Some(BackendBlock::Pg(block)) if explicit.is_none() => {
+            let settings = PgSettings::resolve(block, env)?;
+            let backend = PgBackend::new(settings).with_encryption(encryption.clone());
+            return Ok(Box::new(backend));
+        }
+        Some(BackendBlock::S3(block)) if explicit.is_none() => {
+            let settings = S3Settings::resolve(block, env)?;
+            let backend = S3Backend::new(settings, DEFAULT_WORKSPACE);
+            return Ok(Box::new(backend.with_encryption(encryption.clone())));
+        }
+        _ => {}
     }
     let store = StateStore::new(state_path(explicit, dir, module));
     Ok(Box::new(store.with_encryption(encryption.clone())))

@@ -336,6 +336,9 @@ pub enum BackendBlock {
     /// `backend "pg" { ... }` as written; the `PG_*` environment variables fill in what it
     /// leaves out when the backend is opened.
     Pg(PgBackendBlock),
+    /// `backend "s3" { ... }` as written; the `AWS_*` environment variables and the shared
+    /// credentials file fill in what it leaves out when the backend is opened.
+    S3(S3BackendBlock),
 }
 
 /// The arguments of Terraform's `backend "pg"` block (its `Debug` leaves `conn_str` out: it may
@@ -361,6 +364,42 @@ impl std::fmt::Debug for PgBackendBlock {
             .field("skip_table_creation", &self.skip_table_creation)
             .field("skip_index_creation", &self.skip_index_creation)
             .finish()
+    }
+}
+
+/// The arguments of Terraform's `backend "s3"` block that ggplan implements (its `Debug` leaves
+/// `secret_key` and `token` out).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct S3BackendBlock {
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub region: Option<String>,
+    /// `endpoints = { s3 = "..." }`.
+    pub endpoint_s3: Option<String>,
+    pub use_path_style: Option<bool>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub profile: Option<String>,
+    pub use_lockfile: Option<bool>,
+    pub workspace_key_prefix: Option<String>,
+    pub encrypt: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub acl: Option<String>,
+}
+
+impl std::fmt::Debug for S3BackendBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "(set, not shown)");
+        f.debug_struct("S3BackendBlock")
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("region", &self.region)
+            .field("endpoint_s3", &self.endpoint_s3)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &hidden(&self.secret_key))
+            .field("token", &hidden(&self.token))
+            .finish_non_exhaustive()
     }
 }
 

@@ -28,10 +28,12 @@ mod journal;
 mod lock;
 
 pub use backend::{
-    Backend, JournalWriter, PgBackend, PgSettings, StateLock, StateStore, default_state_path,
+    Backend, JournalWriter, PgBackend, PgSettings, S3Backend, S3Settings, StateLock, StateStore,
+    default_state_path,
 };
 pub use error::StateError;
 pub(crate) use file::create_private;
+pub(crate) use journal::Batch;
 pub use journal::{Journal, JournalEntry};
 pub use lock::{LockGuard, LockInfo, LockPolicy, force_unlock};
 

@@ -6,12 +6,15 @@
 //!
 //! - [`StateStore`] (`local`): one JSON file with its backup, journal and lock file beside it.
 //! - [`PgBackend`] (`pg`): Terraform's `backend "pg"`, the state in a PostgreSQL table.
+//! - [`S3Backend`] (`s3`): Terraform's `backend "s3"`, the state an object of an S3 bucket.
 
 mod local;
 mod pg;
+mod s3;
 
 pub use local::{StateStore, default_state_path};
 pub use pg::{PgBackend, PgSettings};
+pub use s3::{S3Backend, S3Settings};
 
 use super::lock::{LockPolicy, wait_for};
 use super::{JournalEntry, State, StateError};
