@@ -496,3 +496,52 @@ fn encrypted_objects_hold_no_secret_and_a_wrong_key_changes_nothing() {
         stored
     );
 }
+
+#[test]
+fn init_migrate_state_round_trips_local_pg_s3_local_with_a_clean_plan_after_each_step() {
+    let conn_str = var("GGPLAN_TEST_PG_CONN_STR");
+    let bucket = fresh_bucket("migrate");
+    let schema = format!("t_{}", bucket.replace('-', "_"));
+    let mut env = credentials();
+    env.push(("PG_CONN_STR".into(), conn_str));
+    let copy = Copy::new("", 3, "0", env, secret());
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    let ids = copy.ids();
+    let pg = format!("  backend \"pg\" {{\n    schema_name = \"{schema}\"\n  }}\n");
+
+    for (step, backend) in [("pg", pg.as_str()), ("s3", &block(&bucket))] {
+        copy.write(backend);
+        let moved = copy.run(&["init", "-migrate-state"]).expect(0);
+        assert!(
+            moved.stdout.contains("Copied the state"),
+            "{step}: {}",
+            moved.all()
+        );
+        copy.run(&["plan", "-detailed-exitcode"]).expect(0);
+        assert_eq!(copy.ids(), ids, "{step}");
+    }
+    let stored = stored_state(&bucket);
+    assert_eq!(stored["resources"].as_array().unwrap().len(), 3, "{stored}");
+
+    // Back to the local file, which still holds the state of the first apply: replaced only
+    // with -force-copy.
+    copy.write("");
+    let refused = copy.run(&["init", "-migrate-state"]).expect(1);
+    assert!(
+        refused.all().contains("holds 3 resource instance(s)"),
+        "{}",
+        refused.all()
+    );
+    copy.run(&["init", "-migrate-state", "-force-copy"])
+        .expect(0);
+    copy.run(&["plan", "-detailed-exitcode"]).expect(0);
+    assert_eq!(copy.ids(), ids);
+    let local = copy.local_state_dir().read_dir().unwrap().count();
+    assert!(local > 0);
+    let again = copy.run(&["init", "-migrate-state"]).expect(0);
+    assert!(
+        again.stdout.contains("nothing to migrate"),
+        "{}",
+        again.all()
+    );
+}

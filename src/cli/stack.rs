@@ -87,13 +87,13 @@ pub fn sources_of(diags: &Diagnostics) -> crate::config::SourceMap {
     sources
 }
 
-/// The state file: `--state`, else the stack's local backend (relative to the stack), else
+/// The state file: `--state`, else the local backend `block` (relative to the stack), else
 /// `state/<stack-directory-name>.json` under the working directory.
-pub fn state_path(explicit: Option<&Path>, dir: &Path, module: Option<&Module>) -> PathBuf {
+fn state_path(explicit: Option<&Path>, dir: &Path, block: Option<&BackendBlock>) -> PathBuf {
     if let Some(path) = explicit {
         return path.to_path_buf();
     }
-    if let Some(BackendBlock::Local { path }) = module.and_then(|m| m.backend.as_ref()) {
+    if let Some(BackendBlock::Local { path }) = block {
         return dir.join(path);
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -111,22 +111,37 @@ pub fn backend(
     module: Option<&Module>,
     encryption: &Target,
 ) -> Result<Box<dyn Backend>, String> {
+    // --state overrides the block.
+    let block = module
+        .and_then(|m| m.backend.as_ref())
+        .filter(|_| explicit.is_none());
+    backend_of(explicit, dir, block, encryption)
+}
+
+/// The backend `block` configures (none: the local file), for the stack in `dir`.
+pub fn backend_of(
+    explicit: Option<&Path>,
+    dir: &Path,
+    block: Option<&BackendBlock>,
+    encryption: &Target,
+) -> Result<Box<dyn Backend>, String> {
     let env = |name: &str| std::env::var(name).ok();
-    match module.and_then(|m| m.backend.as_ref()) {
-        Some(BackendBlock::Pg(block)) if explicit.is_none() => {
+    match block {
+        Some(BackendBlock::Pg(block)) => {
             let settings = PgSettings::resolve(block, env)?;
             let backend = PgBackend::new(settings).with_encryption(encryption.clone());
-            return Ok(Box::new(backend));
+            Ok(Box::new(backend))
         }
-        Some(BackendBlock::S3(block)) if explicit.is_none() => {
+        Some(BackendBlock::S3(block)) => {
             let settings = S3Settings::resolve(block, env)?;
             let backend = S3Backend::new(settings, DEFAULT_WORKSPACE);
-            return Ok(Box::new(backend.with_encryption(encryption.clone())));
+            Ok(Box::new(backend.with_encryption(encryption.clone())))
         }
-        _ => {}
+        local => {
+            let store = StateStore::new(state_path(explicit, dir, local));
+            Ok(Box::new(store.with_encryption(encryption.clone())))
+        }
     }
-    let store = StateStore::new(state_path(explicit, dir, module));
-    Ok(Box::new(store.with_encryption(encryption.clone())))
 }
 
 /// [`backend`] for commands that take no variables on their command line (the `state`

@@ -328,8 +328,10 @@ pub struct Import {
     pub range: SourceRange,
 }
 
-/// Where the stack's state lives: its `terraform { backend "..." { ... } }` block.
-#[derive(Debug, Clone)]
+/// Where the stack's state lives: its `terraform { backend "..." { ... } }` block (recorded by
+/// `init -migrate-state` as the source of the next migration).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum BackendBlock {
     /// `backend "local" { path = "..." }`.
     Local { path: PathBuf },
@@ -343,7 +345,7 @@ pub enum BackendBlock {
 
 /// The arguments of Terraform's `backend "pg"` block (its `Debug` leaves `conn_str` out: it may
 /// hold a password).
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PgBackendBlock {
     pub conn_str: Option<String>,
     pub schema_name: Option<String>,
@@ -369,7 +371,7 @@ impl std::fmt::Debug for PgBackendBlock {
 
 /// The arguments of Terraform's `backend "s3"` block that ggplan implements (its `Debug` leaves
 /// `secret_key` and `token` out).
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct S3BackendBlock {
     pub bucket: Option<String>,
     pub key: Option<String>,
