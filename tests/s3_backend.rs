@@ -228,7 +228,7 @@ fn kill_9_during_an_apply_loses_no_completed_change() {
 /// An s3s-fs of this test's own on `port` over `data` (not the shared server's: each server
 /// names its temporary files with a counter of its own), with the shared server's keys.
 fn own_server(port: u16, data: &std::path::Path) -> Child {
-    let child = Command::new(var("GGPLAN_TEST_S3_BIN"))
+    let mut child = Command::new(var("GGPLAN_TEST_S3_BIN"))
         .args(["--host", "127.0.0.1", "--port", &port.to_string()])
         .args(["--access-key", &var("GGPLAN_TEST_S3_ACCESS_KEY")])
         .args(["--secret-key", &secret()])
@@ -243,6 +243,8 @@ fn own_server(port: u16, data: &std::path::Path) -> Child {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    child.kill().unwrap();
+    child.wait().unwrap();
     panic!("s3s-fs did not listen on {port}");
 }
 

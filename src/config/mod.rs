@@ -340,7 +340,7 @@ pub enum BackendBlock {
     Pg(PgBackendBlock),
     /// `backend "s3" { ... }` as written; the `AWS_*` environment variables and the shared
     /// credentials file fill in what it leaves out when the backend is opened.
-    S3(S3BackendBlock),
+    S3(Box<S3BackendBlock>),
 }
 
 /// The arguments of Terraform's `backend "pg"` block (its `Debug` leaves `conn_str` out: it may

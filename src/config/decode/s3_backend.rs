@@ -101,7 +101,7 @@ impl Decoder<'_> {
         s3.use_path_style = flag("use_path_style");
         s3.use_lockfile = flag("use_lockfile");
         s3.encrypt = flag("encrypt");
-        self.module.backend = Some(BackendBlock::S3(s3));
+        self.module.backend = Some(BackendBlock::S3(Box::new(s3)));
     }
 
     /// `endpoints = { s3 = "..." }`: only the S3 endpoint means something to ggplan (it calls
