@@ -84,7 +84,7 @@ fn credentials() -> Vec<(String, String)> {
     ]
 }
 
-fn copy(bucket: &str, count: usize, sleep: &'static str) -> Copy {
+fn working_copy(bucket: &str, count: usize, sleep: &'static str) -> Copy {
     Copy::new(&block(bucket), count, sleep, credentials(), secret())
 }
 
@@ -96,7 +96,7 @@ fn stored_state(bucket: &str) -> serde_json::Value {
 #[test]
 fn apply_plan_and_destroy_keep_the_state_in_the_bucket() {
     let bucket = fresh_bucket("cycle");
-    let copy = copy(&bucket, 3, "0");
+    let copy = working_copy(&bucket, 3, "0");
     let applied = copy.run(&["apply", "-auto-approve"]).expect(0);
     assert!(applied.stdout.contains("3 added"), "{}", applied.stdout);
     assert!(
@@ -122,7 +122,7 @@ fn apply_plan_and_destroy_keep_the_state_in_the_bucket() {
         "{}",
         plan.stdout
     );
-    let second = self::copy(&bucket, 3, "0");
+    let second = working_copy(&bucket, 3, "0");
     assert_eq!(second.instances().len(), 3, "another working copy sees it");
 
     copy.run(&["destroy", "-auto-approve"]).expect(0);
@@ -134,9 +134,9 @@ fn apply_plan_and_destroy_keep_the_state_in_the_bucket() {
 fn a_second_apply_is_refused_naming_the_holder_or_waits_with_lock_timeout() {
     let bucket = fresh_bucket("lock");
     let (first, second, third) = (
-        copy(&bucket, 8, "0.3"),
-        copy(&bucket, 8, "0.3"),
-        copy(&bucket, 8, "0.3"),
+        working_copy(&bucket, 8, "0.3"),
+        working_copy(&bucket, 8, "0.3"),
+        working_copy(&bucket, 8, "0.3"),
     );
     let (child, mut out) = first.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
     let holder = child.id();
@@ -187,7 +187,7 @@ fn without_use_lockfile_a_run_needs_lock_false() {
 #[test]
 fn kill_9_during_an_apply_loses_no_completed_change() {
     let bucket = fresh_bucket("kill");
-    let copy = copy(&bucket, 40, "0.1");
+    let copy = working_copy(&bucket, 40, "0.1");
     let (mut child, mut out) = copy.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
     let completed = read_until(&mut out, "Creation complete", 6);
     child.kill().unwrap();
@@ -352,7 +352,7 @@ fn a_stale_serial_is_never_written_over_a_newer_state() {
 #[test]
 fn a_terraform_state_in_the_bucket_is_refused_and_left_as_it_is() {
     let bucket = fresh_bucket("foreign");
-    let copy = copy(&bucket, 1, "0");
+    let copy = working_copy(&bucket, 1, "0");
     let terraform = r#"{"version": 4, "terraform_version": "1.15.5", "serial": 3, "lineage": "x"}"#;
     std::fs::create_dir_all(object(&bucket, KEY).parent().unwrap()).unwrap();
     std::fs::write(object(&bucket, KEY), terraform).unwrap();
@@ -386,7 +386,7 @@ fn bad_settings_and_credentials_are_clear_errors_without_the_secret() {
 
     // Without the lock's PUT: s3s-fs makes a bucket that a PUT names (Amazon S3 answers
     // NoSuchBucket to it too).
-    let missing = copy("no-such-bucket-0417", 1, "0");
+    let missing = working_copy("no-such-bucket-0417", 1, "0");
     let run = missing.run(&["plan", "-lock=false"]).expect(1);
     assert!(run.all().contains("NoSuchBucket"), "{}", run.all());
     assert!(
@@ -444,7 +444,7 @@ fn terraform_arguments_ggplan_does_not_implement_are_refused_by_name() {
 fn encrypted_objects_hold_no_secret_and_a_wrong_key_changes_nothing() {
     const SECRET: &str = "s3-encrypted-minio-secret";
     let bucket = fresh_bucket("enc");
-    let copy = copy(&bucket, 12, "0.1");
+    let copy = working_copy(&bucket, 12, "0.1");
     let write = |passphrase: &str| {
         copy.write(&format!(
             "{}{}",
