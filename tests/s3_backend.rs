@@ -2,7 +2,7 @@
 //! `GGPLAN_TEST_S3_*` variables): apply, plan and destroy through it; two applies at once from
 //! two working copies (one refused naming the holder, one waiting with `-lock-timeout`);
 //! `kill -9` during an apply loses no completed change; a stale serial never replaces a newer
-//! state; the store going away mid-apply is a clear error and the next run recovers; a
+//! state, even from a writer held (by a delaying proxy) between its read and its write; the store going away mid-apply is a clear error and the next run recovers; a
 //! Terraform state in the bucket is refused and left as it is; encrypted objects hold no
 //! secret. The secret key never appears in anything ggplan prints.
 //!
@@ -11,15 +11,19 @@
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
 #[path = "support/remote_stack.rs"]
 mod remote_stack;
 
 use binary::Run;
+use fault_proxy::{Fault, Faults, Rule};
 use ggplan::config::S3BackendBlock;
 use ggplan::state::{Backend, S3Backend, S3Settings, StateError};
 use remote_stack::{Copy, encryption_block, finish, read_until};
 use std::path::PathBuf;
 use std::process::{Child, Command};
+use std::time::Duration;
 
 /// The state's key in every test's bucket.
 const KEY: &str = "gg/terraform.tfstate";
@@ -304,11 +308,15 @@ fn the_store_going_away_mid_apply_is_a_clear_error_and_the_next_run_recovers() {
 }
 
 fn backend(bucket: &str) -> S3Backend {
+    backend_at(bucket, &var("GGPLAN_TEST_S3_ENDPOINT"))
+}
+
+fn backend_at(bucket: &str, endpoint: &str) -> S3Backend {
     let block = S3BackendBlock {
         bucket: Some(bucket.into()),
         key: Some(KEY.into()),
         region: Some("us-east-1".into()),
-        endpoint_s3: Some(var("GGPLAN_TEST_S3_ENDPOINT")),
+        endpoint_s3: Some(endpoint.into()),
         use_path_style: Some(true),
         access_key: Some(var("GGPLAN_TEST_S3_ACCESS_KEY")),
         secret_key: Some(secret()),
@@ -345,6 +353,47 @@ fn a_stale_serial_is_never_written_over_a_newer_state() {
     assert!(
         matches!(foreign, StateError::LineageMismatch { .. }),
         "{foreign}"
+    );
+    assert_eq!(stored_state(&bucket)["serial"], 2);
+}
+
+#[test]
+fn a_writer_that_comes_between_the_read_and_the_write_is_never_overwritten() {
+    let bucket = fresh_bucket("race");
+    let faults = Faults::new();
+    let server = var("GGPLAN_TEST_S3_ENDPOINT");
+    let upstream = server.trim_start_matches("http://").parse().unwrap();
+    let (fast, slow) = (
+        backend(&bucket),
+        backend_at(&bucket, &format!("http://{}", faults.front(upstream))),
+    );
+    let mut first = fast.load().unwrap();
+    fast.persist(&mut first).unwrap();
+    let (mut ours, mut theirs) = (fast.load().unwrap(), slow.load().unwrap());
+    // The slow writer reads serial 1, checks it, and is held in its PUT while the fast one
+    // writes serial 2: only the PUT's If-Match can refuse it then.
+    faults.add(Rule::new(
+        "PUT",
+        KEY,
+        1,
+        Fault::Delay(Duration::from_millis(1500)),
+    ));
+    let writer = std::thread::spawn(move || slow.persist(&mut theirs).map(|()| theirs.serial));
+    while faults.count("PUT", KEY).0 == 0 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    fast.persist(&mut ours).unwrap();
+    let refused = writer.join().unwrap().unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            StateError::SerialConflict {
+                on_disk: 2,
+                ours: 1,
+                ..
+            }
+        ),
+        "{refused}"
     );
     assert_eq!(stored_state(&bucket)["serial"], 2);
 }

@@ -8,8 +8,8 @@
 # s3s-fs 0.14.1 (the last release that builds with Rust 1.95) serves what the backend uses:
 # GetObject, PutObject with If-None-Match: * and If-Match: ETag (412 when they fail),
 # DeleteObject and ListObjectsV2. Its conditional PUT checks, then writes: two writers racing
-# within the same instant can both pass (Amazon S3 decides atomically). The tests do not race
-# writers against one instant; see docs/state.md.
+# within the same instant can both pass (Amazon S3 decides atomically). The tests race writers
+# only with one held between its read and its write; see docs/state-backends.md.
 #
 # No package ships the binary: `install` builds it once with `cargo install --locked` into a
 # cache outside the work tree:
