@@ -2,6 +2,7 @@
 # Benchmarks of the release build on generated stacks of terraform_data (see docs/benchmarks.md).
 #
 #   scripts/bench.sh [--sizes "1000 10000"] [--runs 3] [--callgrind] [--ggplan BINARY]
+#                    [--backend local|pg|s3]
 #
 # For each size N: generate a stack (scripts/gen_stack.py), then --runs times from an empty
 # state: plan --refresh=false (all creates), apply --auto-approve, plan --refresh=false (no-op),
@@ -9,19 +10,25 @@
 # wall time, the median CPU time (user + system) and the largest peak RSS of each step. --callgrind also counts the instructions of
 # the no-op plan of the largest size (slow: valgrind runs it about 50 times slower). --ggplan
 # measures that binary (one saved before a change) instead of building the release binary.
+# --backend keeps the state in PostgreSQL or S3 instead of the local file, through a backend
+# block written into the stack (a fresh schema or key for each run): pg needs PG_CONN_STR (or
+# GGPLAN_TEST_PG_CONN_STR, as `tests/support/postgres.sh env` prints it), s3 the variables of
+# `tests/support/s3.sh env` (the bucket `bench` is made in its data directory).
 set -euo pipefail
 
 sizes="1000 10000"
 runs=3
 callgrind=false
 ggplan=""
+backend=local
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --sizes) sizes="$2"; shift 2 ;;
         --runs) runs="$2"; shift 2 ;;
         --callgrind) callgrind=true; shift ;;
         --ggplan) ggplan="$2"; shift 2 ;;
-        *) echo "usage: $0 [--sizes \"1000 10000\"] [--runs 3] [--callgrind] [--ggplan BINARY]" >&2; exit 2 ;;
+        --backend) backend="$2"; shift 2 ;;
+        *) echo "usage: $0 [--sizes \"1000 10000\"] [--runs 3] [--callgrind] [--ggplan BINARY] [--backend local|pg|s3]" >&2; exit 2 ;;
     esac
 done
 
@@ -49,20 +56,46 @@ measure() {
     echo "$name $(awk '{ print $1, $2, $3 + $4 }' "$work/time")" >>"$work/times"
 }
 
+# use_backend STACK RUN: points STACK at a fresh state in $backend for run RUN; sets `where`
+# to the arguments that name the state (--state for the local file, none for a block).
+use_backend() {
+    local stack="$1" run="$2"
+    case "$backend" in
+        local)
+            where=(--state "$work/state-$run.json")
+            rm -f "$work/state-$run.json"*
+            ;;
+        pg)
+            export PG_CONN_STR="${PG_CONN_STR:-${GGPLAN_TEST_PG_CONN_STR:?pg needs PG_CONN_STR}}"
+            printf 'terraform {\n  backend "pg" {\n    schema_name = "bench_%s_%s"\n  }\n}\n' \
+                "$$" "$run" >"$stack/backend.tf"
+            where=()
+            ;;
+        s3)
+            mkdir -p "${GGPLAN_TEST_S3_DATA:?s3 needs the variables of tests/support/s3.sh env}/bench"
+            export AWS_ACCESS_KEY_ID="$GGPLAN_TEST_S3_ACCESS_KEY"
+            export AWS_SECRET_ACCESS_KEY="$GGPLAN_TEST_S3_SECRET_KEY"
+            printf 'terraform {\n  backend "s3" {\n    bucket = "bench"\n    key = "%s/%s.tfstate"\n    region = "us-east-1"\n    endpoints = { s3 = "%s" }\n    use_path_style = true\n    use_lockfile = true\n  }\n}\n' \
+                "$$" "$run" "$GGPLAN_TEST_S3_ENDPOINT" >"$stack/backend.tf"
+            where=()
+            ;;
+        *) echo "bench: --backend is local, pg or s3" >&2; exit 2 ;;
+    esac
+}
+
 echo "| N | step | wall (median of $runs) | CPU (median) | peak RSS (max) |"
 echo "|---|---|---|---|---|"
 for n in $sizes; do
     stack="$work/stack-$n"
     python3 "$root/scripts/gen_stack.py" --instances "$n" --out "$stack"
-    state="$work/state-$n.json"
     : >"$work/times"
-    for _ in $(seq "$runs"); do
-        rm -f "$state" "$state".*
-        measure "plan, empty state (creates)" plan "$stack" --refresh=false --state "$state"
-        measure "apply" apply "$stack" --auto-approve --state "$state"
-        measure "plan --refresh=false, full state (no-op)" plan "$stack" --refresh=false --state "$state"
-        measure "plan with refresh, full state (no-op)" plan "$stack" --state "$state"
-        measure "destroy" destroy "$stack" --auto-approve --refresh=false --state "$state"
+    for run in $(seq "$runs"); do
+        use_backend "$stack" "$n-$run"
+        measure "plan, empty state (creates)" plan "$stack" --refresh=false "${where[@]}"
+        measure "apply" apply "$stack" --auto-approve "${where[@]}"
+        measure "plan --refresh=false, full state (no-op)" plan "$stack" --refresh=false "${where[@]}"
+        measure "plan with refresh, full state (no-op)" plan "$stack" "${where[@]}"
+        measure "destroy" destroy "$stack" --auto-approve --refresh=false "${where[@]}"
     done
     awk -v cpu=1 -v first="$(printf "%'d" "$n")" -f "$root/scripts/summarize_times.awk" "$work/times"
 done

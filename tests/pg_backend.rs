@@ -10,16 +10,17 @@
 
 #[path = "support/binary.rs"]
 mod binary;
+#[path = "support/remote_stack.rs"]
+mod remote_stack;
 
-use binary::{BIN, Run};
+use binary::Run;
 use ggplan::address::InstanceAddr;
 use ggplan::config::PgBackendBlock;
 use ggplan::state::{
     Backend, JournalEntry, PendingAction, PgBackend, PgSettings, PgWorkspaces, StateError,
     WorkspaceName,
 };
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use remote_stack::{Copy, encryption_block, finish, read_until};
 
 /// The advisory lock class of a run's lock (`src/state/backend/pg`).
 const RUN_LOCK_CLASS: u32 = 0x6767_0001;
@@ -58,128 +59,22 @@ fn sql() -> postgres::Client {
     postgres::Client::connect(&conn_str(), postgres::NoTls).unwrap()
 }
 
+/// The `backend "pg"` block of `schema`.
+fn block(schema: &str) -> String {
+    format!("  backend \"pg\" {{\n    schema_name = \"{schema}\"\n  }}\n")
+}
+
 /// A working copy of a stack of `count` `terraform_data` instances whose provisioner sleeps
-/// `sleep` seconds, with its state in `schema`.
-struct Copy {
-    dir: tempfile::TempDir,
-    count: usize,
-    sleep: &'static str,
-}
-
-impl Copy {
-    fn new(schema: &str, count: usize, sleep: &'static str) -> Copy {
-        let copy = Copy {
-            dir: tempfile::TempDir::new().unwrap(),
-            count,
-            sleep,
-        };
-        copy.write(Some(schema));
-        copy
-    }
-
-    /// Writes the stack with its state in `schema`, or in the local file.
-    fn write(&self, schema: Option<&str>) {
-        let (count, sleep) = (self.count, self.sleep);
-        let backend = schema.map_or(String::new(), |schema| {
-            format!(
-                "terraform {{\n  backend \"pg\" {{\n    schema_name = \"{schema}\"\n  }}\n}}\n\n"
-            )
-        });
-        let main = format!(
-            "{backend}resource \"terraform_data\" \"n\" {{\n  count = {count}\n  input = count.index\n\n  \
-             provisioner \"local-exec\" {{\n    command = \"sleep {sleep}\"\n  }}\n}}\n\n\
-             output \"first\" {{\n  value = terraform_data.n[0].id\n}}\n"
-        );
-        std::fs::write(self.dir.path().join("main.tf"), main).unwrap();
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env("PG_CONN_STR", conn_str());
-        command
-    }
-
-    /// Runs ggplan to the end; nothing it prints holds the password.
-    fn run(&self, args: &[&str]) -> Run {
-        let run = Run::of(self.command(args).output().unwrap());
-        assert!(!run.all().contains(&password()), "{}", run.all());
-        run
-    }
-
-    /// Starts ggplan with its standard output piped.
-    fn spawn(&self, args: &[&str]) -> (Child, BufReader<ChildStdout>) {
-        let mut child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        (child, out)
-    }
-
-    fn instances(&self) -> Vec<String> {
-        let listed = self.run(&["state", "list"]).expect(0).stdout;
-        listed.lines().map(str::to_string).collect()
-    }
-
-    /// The `id` of each instance in the stored state.
-    fn ids(&self) -> Vec<(String, String)> {
-        let pulled = self.run(&["state", "pull"]).expect(0).stdout;
-        let state: serde_json::Value = serde_json::from_str(&pulled).unwrap();
-        state["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                let id = r["attributes"]["id"].as_str().unwrap().to_string();
-                (r["address"].as_str().unwrap().to_string(), id)
-            })
-            .collect()
-    }
-
-    fn local_state_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("state")
-    }
-}
-
-/// Reads `out` until `wanted` lines containing `marker` have been seen; returns the addresses
-/// (the text before `: `) of those lines.
-fn read_until(out: &mut BufReader<ChildStdout>, marker: &str, wanted: usize) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut line = String::new();
-    while seen.len() < wanted {
-        line.clear();
-        let n = out.read_line(&mut line).unwrap();
-        assert!(n > 0, "ggplan ended before {wanted} lines with {marker:?}");
-        if line.contains(marker) {
-            seen.push(line.split(": ").next().unwrap().to_string());
-        }
-    }
-    seen
-}
-
-fn finish(mut child: Child, mut out: BufReader<ChildStdout>) -> Run {
-    let mut stdout = String::new();
-    std::io::Read::read_to_string(&mut out, &mut stdout).unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-    let status = child.wait().unwrap();
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout,
-        stderr,
-    }
+/// `sleep` seconds, with its state in `schema`; nothing it prints holds the password.
+fn working_copy(schema: &str, count: usize, sleep: &'static str) -> Copy {
+    let env = vec![("PG_CONN_STR".to_string(), conn_str())];
+    Copy::new(&block(schema), count, sleep, env, password())
 }
 
 #[test]
 fn apply_plan_and_destroy_keep_the_state_in_the_database() {
     let schema = fresh_schema("cycle");
-    let copy = Copy::new(&schema, 3, "0");
+    let copy = working_copy(&schema, 3, "0");
     let applied = copy.run(&["apply", "-auto-approve"]).expect(0);
     assert!(applied.stdout.contains("3 added"), "{}", applied.stdout);
     assert!(
@@ -206,7 +101,7 @@ fn apply_plan_and_destroy_keep_the_state_in_the_database() {
         plan.stdout
     );
     assert_eq!(copy.instances().len(), 3);
-    let second = Copy::new(&schema, 3, "0");
+    let second = working_copy(&schema, 3, "0");
     assert_eq!(second.instances().len(), 3, "another working copy sees it");
 
     copy.run(&["destroy", "-auto-approve"]).expect(0);
@@ -218,9 +113,9 @@ fn apply_plan_and_destroy_keep_the_state_in_the_database() {
 fn a_second_apply_is_refused_naming_the_holder_or_waits_with_lock_timeout() {
     let schema = fresh_schema("lock");
     let (first, second, third) = (
-        Copy::new(&schema, 8, "0.3"),
-        Copy::new(&schema, 8, "0.3"),
-        Copy::new(&schema, 8, "0.3"),
+        working_copy(&schema, 8, "0.3"),
+        working_copy(&schema, 8, "0.3"),
+        working_copy(&schema, 8, "0.3"),
     );
     let (child, mut out) = first.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
     let holder = child.id();
@@ -248,7 +143,7 @@ fn a_second_apply_is_refused_naming_the_holder_or_waits_with_lock_timeout() {
 #[test]
 fn kill_9_during_an_apply_loses_no_completed_change() {
     let schema = fresh_schema("kill");
-    let copy = Copy::new(&schema, 40, "0.1");
+    let copy = working_copy(&schema, 40, "0.1");
     let (mut child, mut out) = copy.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
     let completed = read_until(&mut out, "Creation complete", 6);
     child.kill().unwrap();
@@ -277,11 +172,11 @@ fn kill_9_during_an_apply_loses_no_completed_change() {
         saved.len()
     );
 
-    let before = completed_ids(&copy, &completed);
+    let before = copy.completed_ids(&completed);
     copy.run(&["apply", "-auto-approve"]).expect(0);
     assert_eq!(copy.ids().len(), 40);
     assert_eq!(
-        completed_ids(&copy, &completed),
+        copy.completed_ids(&completed),
         before,
         "completed ones were made again"
     );
@@ -291,7 +186,7 @@ fn kill_9_during_an_apply_loses_no_completed_change() {
 #[test]
 fn the_database_ending_the_session_mid_apply_is_a_clear_error_and_the_next_run_recovers() {
     let schema = fresh_schema("gone");
-    let copy = Copy::new(&schema, 30, "0.1");
+    let copy = working_copy(&schema, 30, "0.1");
     let (child, mut out) = copy.spawn(&["apply", "-auto-approve", "-parallelism=2"]);
     let completed = read_until(&mut out, "Creation complete", 4);
     // As a server restart or failover does: the server ends the session holding the lock.
@@ -315,26 +210,14 @@ fn the_database_ending_the_session_mid_apply_is_a_clear_error_and_the_next_run_r
     for addr in &completed {
         assert!(listed.contains(addr), "{addr} was lost: {listed:?}");
     }
-    let before = completed_ids(&copy, &completed);
+    let before = copy.completed_ids(&completed);
     copy.run(&["apply", "-auto-approve"]).expect(0);
     assert_eq!(copy.ids().len(), 30);
     assert_eq!(
-        completed_ids(&copy, &completed),
+        copy.completed_ids(&completed),
         before,
         "completed ones were made again"
     );
-}
-
-/// The ids of the instances at `completed` (those reported complete before a kill or a cut:
-/// the others may have been tainted mid-provisioner, and are rightly replaced).
-fn completed_ids(copy: &Copy, completed: &[String]) -> Vec<(String, String)> {
-    let ids: Vec<_> = copy
-        .ids()
-        .into_iter()
-        .filter(|(addr, _)| completed.contains(addr))
-        .collect();
-    assert_eq!(ids.len(), completed.len(), "{ids:?}");
-    ids
 }
 
 #[test]
@@ -371,14 +254,20 @@ fn init_migrate_state_moves_a_local_state_into_pg_and_refuses_to_replace_one_wit
     let file = second.dir.path().join("pulled.json");
     std::fs::write(&file, pulled).unwrap();
     std::fs::remove_dir_all(second.local_state_dir()).unwrap();
-    second.write(None);
+    second.write("");
     second
         .run(&["state", "push", file.to_str().unwrap()])
         .expect(0);
     second.run(&["plan", "-detailed-exitcode"]).expect(0);
     assert_eq!(second.ids(), second_ids);
+    // The last migration put the state in pg: -migrate-state now copies it back from there,
+    // and the local file pushed above is not replaced without -force-copy.
     let refused = second.run(&["init", "-migrate-state"]).expect(1);
-    assert!(refused.all().contains("state pull"), "{}", refused.all());
+    assert!(
+        refused.all().contains("holds 2 resource instance(s)"),
+        "{}",
+        refused.all()
+    );
 }
 
 /// The names of the rows of `schema.states`.
@@ -397,8 +286,8 @@ fn workspace_rows(schema: &str) -> Vec<String> {
 #[test]
 fn each_workspace_is_a_row_with_its_own_lock_and_local_workspaces_migrate_into_their_rows() {
     let schema = fresh_schema("workspaces");
-    let copy = Copy::new(&schema, 2, "0");
-    copy.write(None);
+    let copy = working_copy(&schema, 2, "0");
+    copy.write("");
     copy.run(&["apply", "-auto-approve"]).expect(0);
     let default_ids = copy.ids();
     copy.run(&["workspace", "new", "dev"]).expect(0);
@@ -407,7 +296,7 @@ fn each_workspace_is_a_row_with_its_own_lock_and_local_workspaces_migrate_into_t
     assert_ne!(default_ids, dev_ids);
 
     // init -migrate-state moves each local workspace into its own row.
-    copy.write(Some(&schema));
+    copy.write(&block(&schema));
     copy.run(&["init", "-migrate-state"]).expect(0);
     assert_eq!(workspace_rows(&schema), ["default", "dev"]);
     assert_eq!(copy.ids(), dev_ids);
@@ -497,11 +386,11 @@ fn a_workspaces_journal_rows_are_its_own() {
 /// A working copy applied with its state in the local file, then given the pg block; the ids
 /// it applied.
 fn applied_locally(schema: &str, count: usize) -> (Copy, Vec<(String, String)>) {
-    let copy = Copy::new(schema, count, "0");
-    copy.write(None);
+    let copy = working_copy(schema, count, "0");
+    copy.write("");
     copy.run(&["apply", "-auto-approve"]).expect(0);
     let ids = copy.ids();
-    copy.write(Some(schema));
+    copy.write(&block(schema));
     (copy, ids)
 }
 
@@ -575,7 +464,7 @@ fn a_stale_serial_is_never_written_over_a_newer_state() {
 #[test]
 fn a_terraform_state_in_the_table_is_refused_and_left_as_it_is() {
     let schema = fresh_schema("foreign");
-    let copy = Copy::new(&schema, 1, "0");
+    let copy = working_copy(&schema, 1, "0");
     copy.run(&["plan"]).expect(0);
     let terraform = r#"{"version": 4, "terraform_version": "1.15.5", "serial": 3, "lineage": "x"}"#;
     let mut db = sql();
@@ -600,7 +489,7 @@ fn a_terraform_state_in_the_table_is_refused_and_left_as_it_is() {
 #[test]
 fn bad_connection_settings_are_clear_errors_without_the_password() {
     let schema = fresh_schema("bad");
-    let copy = Copy::new(&schema, 1, "0");
+    let copy = working_copy(&schema, 1, "0");
     let wrong = conn_str().replace(&password(), "not-the-password-0417");
     let run = Run::of(
         copy.command(&["plan"])
@@ -637,20 +526,11 @@ fn bad_connection_settings_are_clear_errors_without_the_password() {
     assert!(!copy.local_state_dir().exists());
 }
 
-/// The encryption block of `encrypted_state_rows_hold_no_secret_...` with `passphrase`.
-fn encryption_block(passphrase: &str) -> String {
-    format!(
-        "  encryption {{\n    key_provider \"pbkdf2\" \"k\" {{\n      passphrase = \"{passphrase}\"\n      \
-         iterations = 200000\n    }}\n    method \"aes_gcm\" \"k\" {{\n      keys = key_provider.pbkdf2.k\n    }}\n    \
-         state {{\n      method = method.aes_gcm.k\n    }}\n  }}\n"
-    )
-}
-
 #[test]
 fn encrypted_state_rows_and_journal_rows_hold_no_secret_and_a_wrong_key_changes_nothing() {
     const SECRET: &str = "pg-encrypted-minio-secret";
     let schema = fresh_schema("enc");
-    let copy = Copy::new(&schema, 12, "0.1");
+    let copy = working_copy(&schema, 12, "0.1");
     let write = |passphrase: &str| {
         let main = std::fs::read_to_string(copy.dir.path().join("main.tf")).unwrap();
         let main = main
@@ -702,7 +582,7 @@ fn encrypted_state_rows_and_journal_rows_hold_no_secret_and_a_wrong_key_changes_
 
     // Another passphrase: a clear error, and the row is left as it was.
     std::fs::write(copy.dir.path().join("main.tf"), "").unwrap();
-    copy.write(Some(&schema));
+    copy.write(&block(&schema));
     write("a wrong passphrase, long");
     let wrong = copy.run(&["apply", "-auto-approve"]).expect(1);
     assert!(wrong.all().contains("another key"), "{}", wrong.all());

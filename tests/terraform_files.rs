@@ -34,8 +34,8 @@ fn the_lock_file_test_files_and_backups_are_not_configuration() {
 fn a_backend_that_keeps_the_state_elsewhere_is_refused_before_anything_runs() {
     for (block, expected) in [
         (
-            "terraform {\n  backend \"s3\" {\n    bucket = \"tfstate\"\n    key    = \"gourmetgram.tfstate\"\n  }\n}\n",
-            "not in backend \"s3\"",
+            "terraform {\n  backend \"gcs\" {\n    bucket = \"tfstate\"\n    prefix = \"gourmetgram\"\n  }\n}\n",
+            "not in backend \"gcs\"",
         ),
         (
             "terraform {\n  cloud {\n    organization = \"gourmetgram\"\n  }\n}\n",

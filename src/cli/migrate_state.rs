@@ -1,23 +1,25 @@
-//! `ggplan init -migrate-state`: a stack that gained a `backend "pg"` block has its local state
-//! (`--state PATH`, or `state/<stack-directory-name>.json`) copied into that backend, as
-//! Terraform's `init -migrate-state` does when a backend block is added, each local workspace
-//! into the backend's workspace of the same name. A backend workspace that already holds a
-//! state is replaced only with `-force-copy`. The local files are left as they were.
+//! `ggplan init -migrate-state`: a stack whose `backend` block changed has its state copied from
+//! where it was into where the block now says, as Terraform's `init -migrate-state` does, between
+//! the local file, `backend "pg"` and `backend "s3"` in any direction. Where it was is the
+//! backend the last migration moved the state into, recorded in the stack's
+//! `.terraform/ggplan-backend.json` (private, as Terraform's `.terraform/terraform.tfstate`:
+//! it holds the block as written), else the local state file (`--state PATH`, or
+//! `state/<stack-directory-name>.json`). A backend that already holds a state is replaced only
+//! with `-force-copy`. Every workspace moves into the workspace of the same name (`--state PATH`
+//! into the selected one). The source is left as it was.
 
 use super::args::LockArgs;
 use super::migrate_cmd::holds_anything;
 use super::selection;
-use super::stack::{load_module, static_encryption_or_report, workspaces};
+use super::stack::{load_module, static_encryption_or_report, workspaces_of};
 use super::state_cmd::waiting_for_lock;
 use super::ui::Ui;
 use crate::config::BackendBlock;
 use crate::encryption::Target;
 use crate::providers::Registry;
-use crate::state::{
-    Backend, DEFAULT_WORKSPACE_DIR, LocalWorkspaces, State, StateStore, WorkspaceName, Workspaces,
-    default_state_path,
-};
-use std::path::Path;
+use crate::state::{Backend, State, StateStore, create_private};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// What `init -migrate-state` was asked to do.
@@ -29,97 +31,128 @@ pub struct Request<'a> {
     pub lock: &'a LockArgs,
 }
 
-/// Copies the local state into the configured backend, then initializes as `init` does.
+type Failure = (&'static str, String);
+
+/// Copies the state into the configured backend, then initializes as `init` does.
 pub async fn migrate(ui: &Ui, registry: &Registry, request: Request<'_>) -> ExitCode {
     let Some(module) = load_module(ui, request.dir) else {
         return ExitCode::from(1);
     };
-    if !matches!(module.backend, Some(BackendBlock::Pg(_))) {
-        ui.error(
-            "Nothing to migrate to",
-            "-migrate-state copies the stack's local state into the backend its `terraform { \
-             backend ... }` block configures, and this stack's state is the local file itself. \
-             To move a state out of PostgreSQL, run `ggplan state pull > state.json` while the \
-             backend \"pg\" block is there, then replace the block and run `ggplan state push \
-             state.json`.",
-        );
-        return ExitCode::from(1);
-    }
-    // The local states are read as the stack's encryption says (they may be encrypted already).
+    // The states are read and written as the stack's encryption says.
     let Some(encryption) = static_encryption_or_report(ui, Some(&module)) else {
         return ExitCode::from(1);
     };
-    let target = match workspaces(request.dir, Some(&module), &encryption.state) {
-        Ok(target) => target,
-        Err(e) => {
-            ui.error("Invalid backend configuration", e);
-            return ExitCode::from(1);
-        }
-    };
-    let Some(moves) = local_states(ui, &request, encryption.state) else {
+    let target = module.backend.clone();
+    if let Err((title, detail)) = migrate_into(ui, &request, target.as_ref(), &encryption.state) {
+        ui.error(title, detail);
         return ExitCode::from(1);
-    };
-    for (name, source) in moves {
-        if !source.path().exists() {
-            ui.out(&format!(
-                "No local state at {}: nothing to migrate.\n\n",
-                source.path().display()
-            ));
-            continue;
-        }
-        let copied = target
-            .open(&name)
-            .map_err(|e| ("Cannot open the state", e.to_string()))
-            .and_then(|target| copy(ui, &source, &*target, &request));
-        if let Err((title, detail)) = copied {
-            ui.error(title, detail);
-            return ExitCode::from(1);
-        }
     }
     super::misc::init(ui, registry, request.dir, &[]).await
 }
 
-type Failure = (&'static str, String);
-
-/// The local states to copy, each with the workspace it goes to: `--state PATH` into the
-/// selected workspace; else every local workspace into the workspace of the same name
-/// (`state/<stack>.json` into `default`, `terraform.tfstate.d/NAME/terraform.tfstate` into
-/// NAME), as Terraform's `init -migrate-state` moves all workspaces.
-fn local_states(
+/// Copies the state from where it was into `target` (none: the local file), and records
+/// `target` as where it now is.
+fn migrate_into(
     ui: &Ui,
     request: &Request<'_>,
-    encryption: Target,
-) -> Option<Vec<(WorkspaceName, StateStore)>> {
-    let selected = selection::selected(request.dir)
-        .map_err(|e| ui.error("Invalid workspace name", e))
-        .ok()?;
-    if let Some(path) = request.local {
-        let store = StateStore::new(path.to_path_buf()).with_encryption(encryption);
-        return Some(vec![(selected.name, store)]);
+    target: Option<&BackendBlock>,
+    encryption: &Target,
+) -> Result<(), Failure> {
+    let recorded = recorded_backend(request.dir)?;
+    let source = match (request.local, &recorded) {
+        (Some(_), _) | (None, None) => None,
+        (None, Some(previous)) => previous.as_ref(),
+    };
+    let from_local_file = request.local.is_some() || recorded.is_none();
+    if !from_local_file && source == target {
+        ui.out(
+            "The backend block is where the last migration put the state: nothing to migrate.\n\n",
+        );
+        return Ok(());
     }
-    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    let local = LocalWorkspaces::new(
-        default_state_path(&cwd, request.dir),
-        request.dir.join(DEFAULT_WORKSPACE_DIR),
-    )
-    .with_encryption(encryption);
-    let names = (&local as &dyn Workspaces)
-        .workspaces()
-        .map_err(|e| ui.error("Cannot list the local workspaces", e.to_string()))
-        .ok()?;
-    Some(
-        names
-            .into_iter()
-            .map(|n| (n.clone(), local.store(&n)))
-            .collect(),
-    )
+    if from_local_file && target.is_none() {
+        return Err((
+            "Nothing to migrate to",
+            "-migrate-state copies the stack's state from where it was into the backend its \
+             `terraform { backend ... }` block configures, and this stack's state is the local \
+             file itself, with no earlier migration recorded in .terraform/ggplan-backend.json. \
+             To move a state by hand, run `ggplan state pull > state.json` with the old backend \
+             block, then change the block and run `ggplan state push state.json`."
+                .into(),
+        ));
+    }
+    let open = |block: Option<&BackendBlock>| {
+        workspaces_of(request.dir, block, encryption)
+            .map_err(|e| ("Invalid backend configuration", e))
+    };
+    let to = open(target)?;
+    let opened = |e: crate::state::StateError| ("Cannot open the state", e.to_string());
+    if let Some(path) = request.local {
+        let selected = selection::selected(request.dir).map_err(|e| ("Invalid workspace name", e))?;
+        let from = StateStore::new(path.to_path_buf()).with_encryption(encryption.clone());
+        copy(ui, &from, &*to.open(&selected.name).map_err(opened)?, request)?;
+    } else {
+        let from = open(source)?;
+        let listing = |e: crate::state::StateError| ("Cannot list the workspaces", e.to_string());
+        for name in from.workspaces().map_err(listing)? {
+            let source = from.open(&name).map_err(opened)?;
+            copy(ui, &*source, &*to.open(&name).map_err(opened)?, request)?;
+        }
+    }
+    record_backend(request.dir, target)
+}
+
+/// The file that records where the last migration put the state.
+fn record_path(dir: &Path) -> PathBuf {
+    dir.join(".terraform").join("ggplan-backend.json")
+}
+
+/// The backend recorded by the last migration: `None` when there was none, `Some(None)` for
+/// the local file.
+fn recorded_backend(dir: &Path) -> Result<Option<Option<BackendBlock>>, Failure> {
+    let path = record_path(dir);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err((
+                "Cannot read the recorded backend",
+                format!("{}: {e}", path.display()),
+            ));
+        }
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        (
+            "Cannot read the recorded backend",
+            format!(
+                "{} is not a backend ggplan recorded ({e}). Delete it to migrate from the \
+                 local state file.",
+                path.display()
+            ),
+        )
+    })
+}
+
+fn record_backend(dir: &Path, target: Option<&BackendBlock>) -> Result<(), Failure> {
+    let path = record_path(dir);
+    let failed = |e: std::io::Error| {
+        (
+            "Cannot record the backend",
+            format!("{}: {e}", path.display()),
+        )
+    };
+    std::fs::create_dir_all(path.parent().expect("a file in .terraform")).map_err(failed)?;
+    let text = serde_json::to_vec_pretty(&target).expect("a backend block encodes");
+    create_private(&path, false)
+        .and_then(|mut file| file.write_all(&text))
+        .map_err(failed)
 }
 
 /// Locks both states, and copies `source` over `target` unless the target holds a state and
 /// `-force-copy` was not given.
 fn copy(
     ui: &Ui,
-    source: &StateStore,
+    source: &dyn Backend,
     target: &dyn Backend,
     request: &Request<'_>,
 ) -> Result<(), Failure> {
@@ -134,16 +167,19 @@ fn copy(
     let _target_lock = locked(target)?;
     let unreadable = |e: crate::state::StateError| ("Cannot read the state", e.to_string());
     let mut moved = source.load().map_err(unreadable)?;
+    let (from, to) = (source.location().display(), target.location().display());
+    if moved.serial == 0 && !holds_anything(&moved) {
+        ui.out(&format!("No state at {from}: nothing to migrate.\n\n"));
+        return Ok(());
+    }
     let current = target.load().map_err(unreadable)?;
-    let (from, to) = (source.path().display(), target.location().display());
     if holds_anything(&current) && !request.force_copy {
         return Err((
             "The backend already holds a state",
             format!(
                 "{to} holds {} resource instance(s) and {} output(s) (serial {}); copying {from} \
                  would replace them. Nothing was changed. Run `ggplan init -migrate-state \
-                 -force-copy` to replace it, or remove the backend block to keep using the local \
-                 file.",
+                 -force-copy` to replace it, or put the backend block back as it was.",
                 current.resources.len(),
                 current.outputs.len(),
                 current.serial
@@ -156,8 +192,8 @@ fn copy(
         .map_err(|e| ("Cannot save the state", e.to_string()))?;
     ui.out(&format!(
         "Copied the state {from} ({} resource instance(s), {} output(s)) into {to} (serial \
-         {}). {from} was left as it is: the stack now uses the backend; remove the file once \
-         you no longer need it.\n\n",
+         {}). {from} was left as it is: the stack now uses {to}; remove the old copy once you \
+         no longer need it.\n\n",
         moved.resources.len(),
         moved.outputs.len(),
         moved.serial

@@ -225,9 +225,10 @@ pub async fn init(ui: &Ui, registry: &Registry, dir: &Path, backend_config: &[St
             format!(
                 "ggplan configures a backend from the stack's `terraform {{ backend ... }}` \
                  block and the environment (for backend \"pg\": PG_CONN_STR, PG_SCHEMA_NAME, \
-                 PGUSER, PGPASSWORD...; for the local file: --state on each command), on every \
-                 command, since it keeps no backend settings in .terraform to remember them by; \
-                 -backend-config={first} would be ignored, so it is refused."
+                 PGUSER, PGPASSWORD...; for backend \"s3\": AWS_ACCESS_KEY_ID, \
+                 AWS_SECRET_ACCESS_KEY, AWS_PROFILE, AWS_REGION...; for the local file: --state \
+                 on each command), on every command, and remembers no settings between \
+                 commands; -backend-config={first} would be ignored, so it is refused."
             ),
         );
         return ExitCode::from(1);

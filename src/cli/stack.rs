@@ -13,8 +13,8 @@ use crate::lang::functions::{FunctionContext, working_dir};
 use crate::providers::Registry;
 use crate::run::{Run, RunOptions};
 use crate::state::{
-    Backend, DEFAULT_WORKSPACE_DIR, LocalWorkspaces, PgSettings, PgWorkspaces, State, StateError,
-    StateStore, WorkspaceName, Workspaces, default_state_path,
+    Backend, DEFAULT_WORKSPACE_DIR, LocalWorkspaces, PgSettings, PgWorkspaces, S3Settings,
+    S3Workspaces, State, StateError, StateStore, WorkspaceName, Workspaces, default_state_path,
 };
 use crate::vars::{self, CliInput, RawInputs};
 use ggplan_sdk::Diagnostics;
@@ -122,11 +122,27 @@ pub fn workspaces(
     module: Option<&Module>,
     encryption: &Target,
 ) -> Result<Box<dyn Workspaces>, String> {
-    let (path, workspace_dir) = match module.and_then(|m| m.backend.as_ref()) {
+    workspaces_of(dir, module.and_then(|m| m.backend.as_ref()), encryption)
+}
+
+/// The workspaces of the backend `block` configures (none: the local file) for the stack in
+/// `dir`, as [`workspaces`] says.
+pub fn workspaces_of(
+    dir: &Path,
+    block: Option<&BackendBlock>,
+    encryption: &Target,
+) -> Result<Box<dyn Workspaces>, String> {
+    let env = |name: &str| std::env::var(name).ok();
+    let (path, workspace_dir) = match block {
         Some(BackendBlock::Pg(block)) => {
-            let settings = PgSettings::resolve(block, |name| std::env::var(name).ok())?;
+            let settings = PgSettings::resolve(block, env)?;
             let pg = PgWorkspaces::new(settings).with_encryption(encryption.clone());
             return Ok(Box::new(pg));
+        }
+        Some(BackendBlock::S3(block)) => {
+            let settings = S3Settings::resolve(block, env)?;
+            let s3 = S3Workspaces::new(settings).with_encryption(encryption.clone());
+            return Ok(Box::new(s3));
         }
         Some(BackendBlock::Local {
             path,

@@ -6,6 +6,7 @@ mod import;
 mod moved;
 mod provisioner;
 mod removed;
+mod s3_backend;
 
 use super::type_expr::parse_type;
 use super::{
@@ -572,15 +573,16 @@ impl Decoder<'_> {
             ) {
                 ("backend", Some("local")) => self.local_backend(nested),
                 ("backend", Some("pg")) => self.pg_backend(nested),
+                ("backend", Some("s3")) => self.s3_backend(nested),
                 ("backend", kind) => self.error(
                     Some(nested.span.clone()),
                     "Unsupported backend",
                     format!(
                         "ggplan keeps state in a local file (backend \"local\" with path, or \
-                         --state PATH) or in PostgreSQL (backend \"pg\"), not in backend {:?}. \
-                         Planning against an empty local state while yours is elsewhere would \
-                         plan to create everything again: copy the state to a local file or \
-                         PostgreSQL and change this block.",
+                         --state PATH), in PostgreSQL (backend \"pg\") or in an S3 bucket \
+                         (backend \"s3\"), not in backend {:?}. Planning against an empty \
+                         local state while yours is elsewhere would plan to create everything \
+                         again: copy the state to one of those and change this block.",
                         kind.unwrap_or_default()
                     ),
                 ),

@@ -350,8 +350,10 @@ impl Import {
     }
 }
 
-/// Where the stack's state lives: its `terraform { backend "..." { ... } }` block.
-#[derive(Debug, Clone)]
+/// Where the stack's state lives: its `terraform { backend "..." { ... } }` block (recorded by
+/// `init -migrate-state` as the source of the next migration).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum BackendBlock {
     /// `backend "local" { path = "..." workspace_dir = "..." }`, each relative to the stack
     /// directory (unset: the default state file, and `terraform.tfstate.d`).
@@ -362,11 +364,14 @@ pub enum BackendBlock {
     /// `backend "pg" { ... }` as written; the `PG_*` environment variables fill in what it
     /// leaves out when the backend is opened.
     Pg(PgBackendBlock),
+    /// `backend "s3" { ... }` as written; the `AWS_*` environment variables and the shared
+    /// credentials file fill in what it leaves out when the backend is opened.
+    S3(Box<S3BackendBlock>),
 }
 
 /// The arguments of Terraform's `backend "pg"` block (its `Debug` leaves `conn_str` out: it may
 /// hold a password).
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PgBackendBlock {
     pub conn_str: Option<String>,
     pub schema_name: Option<String>,
@@ -387,6 +392,42 @@ impl std::fmt::Debug for PgBackendBlock {
             .field("skip_table_creation", &self.skip_table_creation)
             .field("skip_index_creation", &self.skip_index_creation)
             .finish()
+    }
+}
+
+/// The arguments of Terraform's `backend "s3"` block that ggplan implements (its `Debug` leaves
+/// `secret_key` and `token` out).
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct S3BackendBlock {
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    pub region: Option<String>,
+    /// `endpoints = { s3 = "..." }`.
+    pub endpoint_s3: Option<String>,
+    pub use_path_style: Option<bool>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub token: Option<String>,
+    pub profile: Option<String>,
+    pub use_lockfile: Option<bool>,
+    pub workspace_key_prefix: Option<String>,
+    pub encrypt: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub acl: Option<String>,
+}
+
+impl std::fmt::Debug for S3BackendBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "(set, not shown)");
+        f.debug_struct("S3BackendBlock")
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("region", &self.region)
+            .field("endpoint_s3", &self.endpoint_s3)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &hidden(&self.secret_key))
+            .field("token", &hidden(&self.token))
+            .finish_non_exhaustive()
     }
 }
 

@@ -131,6 +131,15 @@ pub enum StateError {
         info: Box<LockInfo>,
     },
 
+    /// The lock object of a store (the s3 backend's `KEY.tflock`) is held; `stale` as in
+    /// [`StateError::Locked`].
+    #[error("{}", locked_object_message(location, info, *stale))]
+    LockedObject {
+        location: String,
+        info: Box<LockInfo>,
+        stale: bool,
+    },
+
     /// The database (or another remote store) failed or could not be reached; `detail` never
     /// holds a secret of the connection settings.
     #[error("{location}: {detail}")]
@@ -171,7 +180,9 @@ impl StateError {
     pub fn is_held_by_a_live_run(&self) -> bool {
         matches!(
             self,
-            StateError::Locked { stale: false, .. } | StateError::LockedInDatabase { .. }
+            StateError::Locked { stale: false, .. }
+                | StateError::LockedInDatabase { .. }
+                | StateError::LockedObject { stale: false, .. }
         )
     }
 }
@@ -179,6 +190,22 @@ impl StateError {
 fn locked_message(path: &std::path::Path, info: &LockInfo, stale: bool) -> String {
     // Named by its state file, the command works from wherever this one was run.
     let unlock = format!("ggplan force-unlock {} --state {}", info.id, path.display());
+    holder_message(&path.display().to_string(), info, stale, &unlock)
+}
+
+fn locked_object_message(location: &str, info: &LockInfo, stale: bool) -> String {
+    // Run in the stack's directory, the command finds the same backend block.
+    holder_message(
+        location,
+        info,
+        stale,
+        &format!("ggplan force-unlock {}", info.id),
+    )
+}
+
+/// Who holds the lock on the state at `location`, and what to do (`unlock`: the command that
+/// breaks it).
+fn holder_message(location: &str, info: &LockInfo, stale: bool, unlock: &str) -> String {
     let advice = if stale {
         format!(
             "Process {} no longer runs on this host, so the lock was left by a run that died.\n\
@@ -201,7 +228,7 @@ fn locked_message(path: &std::path::Path, info: &LockInfo, stale: bool) -> Strin
          Since:     {}\n  \
          Version:   ggplan {}\n\
          {advice}",
-        path.display(),
+        location,
         info.id,
         info.operation,
         info.user,

@@ -103,9 +103,9 @@ impl JournalEntry {
 
 /// One line of the journal: the entries of one `append`.
 #[derive(Serialize, Deserialize)]
-struct Batch<'a> {
-    at: Cow<'a, str>,
-    entries: Cow<'a, [JournalEntry]>,
+pub(crate) struct Batch<'a> {
+    pub(crate) at: Cow<'a, str>,
+    pub(crate) entries: Cow<'a, [JournalEntry]>,
 }
 
 /// The complete batches of a journal and the length of the bytes that hold them.

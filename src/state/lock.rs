@@ -204,7 +204,7 @@ fn read_holder(lock_path: &Path) -> Result<Option<LockInfo>, StateError> {
 
 /// Whether the holder ran on this host and its process is gone. (A recycled pid makes a dead
 /// holder look alive; the message then just asks to wait or force-unlock.)
-fn is_stale(holder: &LockInfo) -> bool {
+pub(crate) fn is_stale(holder: &LockInfo) -> bool {
     let proc_fs = Path::new("/proc");
     holder.host == hostname()
         && proc_fs.join("self").exists()

@@ -32,10 +32,12 @@ mod workspace;
 
 pub use backend::{
     Backend, DEFAULT_WORKSPACE_DIR, JournalWriter, LocalWorkspaces, PgBackend, PgSettings,
-    PgWorkspaces, StateLock, StateStore, Workspaces, default_state_path,
+    PgWorkspaces, S3Backend, S3Settings, S3Workspaces, StateLock, StateStore, Workspaces,
+    default_state_path,
 };
 pub use error::StateError;
 pub(crate) use file::create_private;
+pub(crate) use journal::Batch;
 pub use journal::{Journal, JournalEntry};
 pub use lock::{LockGuard, LockInfo, LockPolicy, force_unlock};
 pub use workspace::{DEFAULT_WORKSPACE, InvalidWorkspaceName, WorkspaceName, listing};

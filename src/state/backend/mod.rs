@@ -6,15 +6,18 @@
 //!
 //! - [`StateStore`] (`local`): one JSON file with its backup, journal and lock file beside it.
 //! - [`PgBackend`] (`pg`): Terraform's `backend "pg"`, the state in a PostgreSQL table.
+//! - [`S3Backend`] (`s3`): Terraform's `backend "s3"`, the state an object of an S3 bucket.
 //!
 //! A configured backend is a [`Workspaces`]: it opens the [`Backend`] of each workspace of the
 //! stack (Terraform's workspaces: one state each), lists and deletes them.
 
 mod local;
 mod pg;
+mod s3;
 
 pub use local::{DEFAULT_WORKSPACE_DIR, LocalWorkspaces, StateStore, default_state_path};
 pub use pg::{PgBackend, PgSettings, PgWorkspaces};
+pub use s3::{S3Backend, S3Settings, S3Workspaces};
 
 use super::lock::{LockPolicy, wait_for};
 use super::{JournalEntry, State, StateError, WorkspaceName};
