@@ -596,3 +596,40 @@ fn init_migrate_state_round_trips_local_pg_s3_local_with_a_clean_plan_after_each
         again.all()
     );
 }
+
+#[test]
+fn each_workspace_is_an_object_under_the_workspace_key_prefix_as_terraform_names_it() {
+    let bucket = fresh_bucket("workspaces");
+    let copy = working_copy(&bucket, 2, "0");
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    let default_ids = copy.ids();
+    copy.run(&["workspace", "new", "dev"]).expect(0);
+    copy.run(&["apply", "-auto-approve"]).expect(0);
+    assert_ne!(copy.ids(), default_ids, "dev has a state of its own");
+    let dev_key = format!("env:/dev/{KEY}");
+    let dev = std::fs::read_to_string(object(&bucket, &dev_key)).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&dev).unwrap()["resources"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(stored_state(&bucket)["serial"], 1, "default is untouched");
+    let listed = copy.run(&["workspace", "list"]).expect(0).stdout;
+    assert_eq!(listed, "  default\n* dev\n\n", "{listed}");
+
+    // Another working copy selects it by name; delete refuses a non-empty state without -force.
+    let other = working_copy(&bucket, 2, "0");
+    other.run(&["workspace", "select", "dev"]).expect(0);
+    assert_eq!(other.instances().len(), 2);
+    copy.run(&["workspace", "select", "default"]).expect(0);
+    let refused = copy.run(&["workspace", "delete", "dev"]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert!(object(&bucket, &dev_key).exists());
+    copy.run(&["workspace", "delete", "-force", "dev"])
+        .expect(0);
+    assert!(!object(&bucket, &dev_key).exists());
+    let listed = copy.run(&["workspace", "list"]).expect(0).stdout;
+    assert_eq!(listed, "* default\n\n", "{listed}");
+}

@@ -88,9 +88,15 @@ fn migrate_into(
     let to = open(target)?;
     let opened = |e: crate::state::StateError| ("Cannot open the state", e.to_string());
     if let Some(path) = request.local {
-        let selected = selection::selected(request.dir).map_err(|e| ("Invalid workspace name", e))?;
+        let selected =
+            selection::selected(request.dir).map_err(|e| ("Invalid workspace name", e))?;
         let from = StateStore::new(path.to_path_buf()).with_encryption(encryption.clone());
-        copy(ui, &from, &*to.open(&selected.name).map_err(opened)?, request)?;
+        copy(
+            ui,
+            &from,
+            &*to.open(&selected.name).map_err(opened)?,
+            request,
+        )?;
     } else {
         let from = open(source)?;
         let listing = |e: crate::state::StateError| ("Cannot list the workspaces", e.to_string());

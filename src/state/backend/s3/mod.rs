@@ -325,7 +325,7 @@ impl Backend for S3Backend {
         // nothing.
         let keys = self.list(&self.keys.journal)?;
         for key in keys {
-            self.client.delete(&key).map_err(|f| self.keys.remote(f))?;
+            self.delete_object(&key)?;
         }
         Ok(())
     }
