@@ -10,7 +10,7 @@ use crate::drift;
 use crate::plan::{PlannedRun, ResourceChange};
 use crate::planfile::{PlanFile, PlanSource, SavedOptions};
 use crate::providers::Registry;
-use crate::render::json::{self as js, PlanContext, Secrets};
+use crate::render::json::{self as js, PlanContext, ProviderFacts, Secrets};
 use crate::render::{self, json_events, markdown};
 use std::path::Path;
 use std::process::ExitCode;
@@ -37,10 +37,10 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
         return ExitCode::from(1);
     };
     if request.refresh_only {
-        return refresh_only(&ui, &planned, request);
+        return refresh_only(&ui, registry, &planned, request);
     }
     let drift = drift::changes(&planned);
-    ui.out(&plan_text(&ui, &stack, &planned, &drift, output));
+    ui.out(&plan_text(&ui, registry, &stack, &planned, &drift, output));
     if let Some(out) = &request.out {
         let options = SavedOptions {
             destroy: request.destroy,
@@ -67,8 +67,13 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
 
 /// `plan --refresh-only`: what changed outside ggplan, as `drift` shows it; changes (exit 2
 /// with `--detailed-exitcode`) are what `apply --refresh-only` would record.
-fn refresh_only(ui: &Ui, planned: &PlannedRun, request: &PlanCommand) -> ExitCode {
-    let (text, drifted) = review_cmd::drift_text(ui, planned, &request.output);
+fn refresh_only(
+    ui: &Ui,
+    registry: &Registry,
+    planned: &PlannedRun,
+    request: &PlanCommand,
+) -> ExitCode {
+    let (text, drifted) = review_cmd::drift_text(ui, registry, planned, &request.output);
     ui.out(&text);
     if drifted {
         note(
@@ -89,6 +94,7 @@ fn refresh_only(ui: &Ui, planned: &PlannedRun, request: &PlanCommand) -> ExitCod
 /// The plan in the asked-for form.
 fn plan_text(
     ui: &Ui,
+    registry: &Registry,
     stack: &Stack,
     planned: &PlannedRun,
     drift: &[ResourceChange],
@@ -113,6 +119,7 @@ fn plan_text(
                 drift,
                 variables: &stack.variables,
                 timestamp: &timestamp,
+                providers: &ProviderFacts::of(registry),
             };
             super::pretty(&js::plan(&planned.plan, &context, Secrets::Redact))
         }

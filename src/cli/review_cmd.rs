@@ -10,14 +10,19 @@ use crate::drift;
 use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
 use crate::providers::Registry;
-use crate::render::json::{self as js, PlanContext, Secrets};
+use crate::render::json::{self as js, PlanContext, ProviderFacts, Secrets};
 use crate::render::{self, json_events, markdown};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// What changed outside ggplan, in the asked-for form, and whether anything did (`drift` and
 /// `plan --refresh-only` print the same).
-pub(super) fn drift_text(ui: &Ui, planned: &PlannedRun, output: &OutputArgs) -> (String, bool) {
+pub(super) fn drift_text(
+    ui: &Ui,
+    registry: &Registry,
+    planned: &PlannedRun,
+    output: &OutputArgs,
+) -> (String, bool) {
     let changes = drift::changes(planned);
     let checked = drift::checked(planned);
     let text = if output.json {
@@ -33,7 +38,11 @@ pub(super) fn drift_text(ui: &Ui, planned: &PlannedRun, output: &OutputArgs) -> 
                 "format_version": js::PLAN_FORMAT_VERSION,
                 "ggplan_version": env!("CARGO_PKG_VERSION"),
                 "checked": checked,
-                "resource_drift": js::resource_changes(&changes, Secrets::Redact),
+                "resource_drift": js::resource_changes(
+                    &changes,
+                    &ProviderFacts::of(registry),
+                    Secrets::Redact
+                ),
             })),
         }
     };
@@ -62,7 +71,7 @@ pub async fn drift(
     let Some((_stack, _lock, planned)) = prepare(ui, registry, dir, run).await else {
         return ExitCode::from(1);
     };
-    let (text, drifted) = drift_text(ui, &planned, output);
+    let (text, drifted) = drift_text(ui, registry, &planned, output);
     ui.out(&text);
     if !drifted {
         ExitCode::SUCCESS
@@ -75,6 +84,7 @@ pub async fn drift(
 /// file in any format.
 pub fn show(
     ui: &Ui,
+    registry: &Registry,
     state: &StateArgs,
     file: Option<&Path>,
     json: bool,
@@ -96,7 +106,8 @@ pub fn show(
         let Some((_, state)) = state_cmd::load(ui, state) else {
             return ExitCode::from(1);
         };
-        ui.out(&pretty(&js::state(&state, Secrets::Redact)));
+        let providers = ProviderFacts::of(registry);
+        ui.out(&pretty(&js::state(&state, &providers, Secrets::Redact)));
         return ExitCode::SUCCESS;
     };
     let Some(plan_encryption) = stack::plan_file_encryption(ui) else {
@@ -129,6 +140,7 @@ pub fn show(
                 drift: &drift,
                 variables: &variables,
                 timestamp: &file.created,
+                providers: &ProviderFacts::of(registry),
             };
             pretty(&js::plan(&plan, &context, Secrets::Redact))
         }

@@ -268,8 +268,9 @@ fn change_object(
     out
 }
 
-/// One entry of `resource_changes` (or `resource_drift`).
-pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
+/// One entry of `resource_changes` (or `resource_drift`), with the provider configuration as
+/// `provider_name` (`random.eu`: what a saved plan needs to read the change back).
+pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Map<String, Json> {
     let mut out = address_fields(&c.addr);
     if let Some(from) = &c.moved_from {
         out.insert("previous_address".into(), json!(from.to_string()));
@@ -289,7 +290,7 @@ pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
     if let Some(reason) = &c.reason {
         out.insert("action_reason".into(), json!(reason_name(reason)));
     }
-    Json::Object(out)
+    out
 }
 
 /// One entry of `output_changes`. A sensitive output is secret as a whole.
@@ -307,6 +308,12 @@ pub fn output_change(c: &OutputChange, secrets: Secrets) -> Json {
     // An output is one value: its missing side has no attributes to be unknown.
     if after.is_none() {
         change.insert("after_unknown".into(), Json::Bool(false));
+    }
+    // A sensitive output's sides are secret even where one is missing (a create's `before`),
+    // as Terraform writes them.
+    if c.sensitive {
+        change.insert("before_sensitive".into(), Json::Bool(true));
+        change.insert("after_sensitive".into(), Json::Bool(true));
     }
     Json::Object(change)
 }
@@ -394,7 +401,7 @@ mod tests {
         };
         // As `terraform show -json` printed it for the same change (Terraform 1.15.5).
         assert_eq!(
-            resource_change(&c, Secrets::Redact),
+            Json::Object(resource_change(&c, Secrets::Redact)),
             json!({
                 "address": "terraform_data.e[0]", "mode": "managed", "type": "terraform_data",
                 "name": "e", "index": 0, "provider_name": "terraform",

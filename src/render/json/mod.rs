@@ -1,0 +1,92 @@
+//! Plans, drift and states as JSON documents in the shapes of `terraform show -json` (format
+//! 1.2 for plans, 1.0 for states), so tools written for Terraform's JSON (tfcmt, Infracost,
+//! conftest/OPA, checkov) can read them: [`plan`] the plan document, [`state`] the state
+//! document, [`modules`] the module tree both hold their resources in. The schema is documented
+//! in `docs/json-format.md`; the changes and values inside are written by the plan's own
+//! codec, [`crate::plan::json`].
+
+mod modules;
+mod plan;
+mod state;
+
+pub use crate::plan::json::{Secrets, decode, value};
+pub use plan::{PlanContext, plan, resource_changes};
+pub use state::state;
+
+use crate::address::{InstanceAddr, ProviderAddr};
+use crate::providers::Registry;
+use ggplan_sdk::{ResourceKind, Value};
+use serde_json::{Map, Value as Json, json};
+use std::collections::BTreeMap;
+
+/// The `format_version` of plan documents.
+pub const PLAN_FORMAT_VERSION: &str = "1.2";
+/// The `format_version` of state documents.
+pub const STATE_FORMAT_VERSION: &str = "1.0";
+
+/// What documents say about providers that neither plans nor states record: the source
+/// address of each provider (`provider_name`) and the schema version of each type.
+pub struct ProviderFacts {
+    sources: BTreeMap<String, String>,
+    versions: BTreeMap<(String, ResourceKind, String), u64>,
+}
+
+impl ProviderFacts {
+    /// The facts of the providers compiled into `registry`.
+    pub fn of(registry: &Registry) -> ProviderFacts {
+        let mut sources = BTreeMap::new();
+        let mut versions = BTreeMap::new();
+        for (name, schema) in registry.schemas() {
+            sources.insert(name.to_string(), registry.source(name));
+            let kinds = [
+                (ResourceKind::Managed, &schema.resources),
+                (ResourceKind::Data, &schema.data_sources),
+            ];
+            for (kind, types) in kinds {
+                for (type_name, s) in types {
+                    versions.insert((name.to_string(), kind, type_name.clone()), s.version);
+                }
+            }
+        }
+        ProviderFacts { sources, versions }
+    }
+
+    /// The provider's source address, as Terraform's `provider_name`
+    /// (`registry.terraform.io/hashicorp/random`; an alias is not part of it). A provider this
+    /// ggplan lacks gets the address Terraform implies for its local name.
+    pub fn source(&self, provider: &ProviderAddr) -> String {
+        self.sources
+            .get(&provider.name)
+            .cloned()
+            .unwrap_or_else(|| format!("registry.terraform.io/hashicorp/{}", provider.name))
+    }
+
+    /// The schema version of the instance's type (0 for a type the provider lacks).
+    pub fn schema_version(&self, provider: &ProviderAddr, addr: &InstanceAddr) -> u64 {
+        let key = (
+            provider.name.clone(),
+            addr.resource.kind,
+            addr.resource.type_name.clone(),
+        );
+        self.versions.get(&key).copied().unwrap_or(0)
+    }
+}
+
+/// The type of a known value in Terraform's JSON type syntax (`"string"`,
+/// `["tuple", [...]]`, `["object", {...}]`); ggplan values carry no static type, so
+/// collections are described as tuples and objects.
+pub fn type_of(v: &Value) -> Json {
+    match v.peel() {
+        Value::Bool(_) => json!("bool"),
+        Value::Number(_) => json!("number"),
+        Value::String(_) => json!("string"),
+        Value::List(items) => json!(["tuple", items.iter().map(type_of).collect::<Vec<_>>()]),
+        Value::Map(map) => json!([
+            "object",
+            map.iter()
+                .map(|(k, v)| (k.clone(), type_of(v)))
+                .collect::<Map<_, _>>()
+        ]),
+        _ => json!("dynamic"),
+    }
+}
