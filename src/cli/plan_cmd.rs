@@ -120,6 +120,7 @@ fn plan_text(
                 variables: &stack.variables,
                 timestamp: &timestamp,
                 providers: &ProviderFacts::of(registry),
+                configuration: Some(&stack.module),
             };
             super::pretty(&js::plan(&planned.plan, &context, Secrets::Redact))
         }

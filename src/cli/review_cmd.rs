@@ -6,6 +6,7 @@ use super::pipeline::{RunRequest, events_for, prepare};
 use super::pretty;
 use super::ui::Ui;
 use super::{stack, state_cmd};
+use crate::config::Module;
 use crate::drift;
 use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
@@ -134,6 +135,7 @@ pub fn show(
         ),
         Format::Markdown => markdown::plan(&plan),
         Format::Json => {
+            let module = saved_configuration(ui, &file);
             let variables = file.variables();
             let context = PlanContext {
                 prior: &file.prior_state,
@@ -141,10 +143,32 @@ pub fn show(
                 variables: &variables,
                 timestamp: &file.created,
                 providers: &ProviderFacts::of(registry),
+                configuration: module.as_ref(),
             };
             pretty(&js::plan(&plan, &context, Secrets::Redact))
         }
     };
     ui.out(&text);
     ExitCode::SUCCESS
+}
+
+/// The stack a saved plan was made from, as it was then; when its files cannot be read or
+/// changed since, the plan document is shown without its `configuration`, and the reason why.
+fn saved_configuration(ui: &Ui, file: &PlanFile) -> Option<Module> {
+    let read = crate::config::load_dir(&file.stack_dir)
+        .map_err(|_| format!("the stack in {} cannot be read", file.stack_dir.display()))
+        .and_then(|module| {
+            file.check_stack(&module)
+                .map(|()| module)
+                .map_err(|e| e.to_string())
+        });
+    match read {
+        Ok(module) => Some(module),
+        Err(reason) => {
+            ui.note(&format!(
+                "Warning: the plan is shown without its \"configuration\": {reason}.\n"
+            ));
+            None
+        }
+    }
 }

@@ -1,21 +1,24 @@
 //! Plans, drift and states as JSON documents in the shapes of `terraform show -json` (format
 //! 1.2 for plans, 1.0 for states), so tools written for Terraform's JSON (tfcmt, Infracost,
 //! conftest/OPA, checkov) can read them: [`plan`] the plan document, [`state`] the state
-//! document, [`modules`] the module tree both hold their resources in. The schema is documented
+//! document, [`modules`] the module tree both hold their resources in, [`config`] the plan's
+//! `configuration`. The schema is documented
 //! in `docs/json-format.md`; the changes and values inside are written by the plan's own
 //! codec, [`crate::plan::json`].
 
+mod config;
 mod modules;
 mod plan;
 mod state;
 
 pub use crate::plan::json::{Secrets, decode, value};
+pub use config::configuration;
 pub use plan::{PlanContext, plan, resource_changes};
 pub use state::state;
 
-use crate::address::{InstanceAddr, ProviderAddr};
+use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};
 use crate::providers::Registry;
-use ggplan_sdk::{ResourceKind, Value};
+use ggplan_sdk::{ProviderSchema, ResourceKind, Schema, Value};
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
 
@@ -25,30 +28,21 @@ pub const PLAN_FORMAT_VERSION: &str = "1.2";
 pub const STATE_FORMAT_VERSION: &str = "1.0";
 
 /// What documents say about providers that neither plans nor states record: the source
-/// address of each provider (`provider_name`) and the schema version of each type.
+/// address of each provider (`provider_name`) and the schemas of its types.
 pub struct ProviderFacts {
     sources: BTreeMap<String, String>,
-    versions: BTreeMap<(String, ResourceKind, String), u64>,
+    schemas: BTreeMap<&'static str, ProviderSchema>,
 }
 
 impl ProviderFacts {
     /// The facts of the providers compiled into `registry`.
     pub fn of(registry: &Registry) -> ProviderFacts {
-        let mut sources = BTreeMap::new();
-        let mut versions = BTreeMap::new();
-        for (name, schema) in registry.schemas() {
-            sources.insert(name.to_string(), registry.source(name));
-            let kinds = [
-                (ResourceKind::Managed, &schema.resources),
-                (ResourceKind::Data, &schema.data_sources),
-            ];
-            for (kind, types) in kinds {
-                for (type_name, s) in types {
-                    versions.insert((name.to_string(), kind, type_name.clone()), s.version);
-                }
-            }
-        }
-        ProviderFacts { sources, versions }
+        let schemas = registry.schemas();
+        let sources = schemas
+            .keys()
+            .map(|name| (name.to_string(), registry.source(name)))
+            .collect();
+        ProviderFacts { sources, schemas }
     }
 
     /// The provider's source address, as Terraform's `provider_name`
@@ -61,14 +55,24 @@ impl ProviderFacts {
             .unwrap_or_else(|| format!("registry.terraform.io/hashicorp/{}", provider.name))
     }
 
+    /// The schema of a provider's `provider` block.
+    pub fn provider_schema(&self, provider: &ProviderAddr) -> Option<&Schema> {
+        Some(&self.schemas.get(provider.name.as_str())?.provider)
+    }
+
+    /// The schema of a resource's type.
+    pub fn type_schema(&self, provider: &ProviderAddr, addr: &ResourceAddr) -> Option<&Schema> {
+        let schema = self.schemas.get(provider.name.as_str())?;
+        match addr.kind {
+            ResourceKind::Managed => schema.resources.get(&addr.type_name),
+            ResourceKind::Data => schema.data_sources.get(&addr.type_name),
+        }
+    }
+
     /// The schema version of the instance's type (0 for a type the provider lacks).
     pub fn schema_version(&self, provider: &ProviderAddr, addr: &InstanceAddr) -> u64 {
-        let key = (
-            provider.name.clone(),
-            addr.resource.kind,
-            addr.resource.type_name.clone(),
-        );
-        self.versions.get(&key).copied().unwrap_or(0)
+        self.type_schema(provider, &addr.resource)
+            .map_or(0, |s| s.version)
     }
 }
 

@@ -1,10 +1,12 @@
 //! The plan document of `terraform show -json PLANFILE` (format 1.2): the changes, the values
-//! the plan leads to (`planned_values`), the state it starts from (`prior_state`), drift,
-//! variables and checks.
+//! the plan leads to (`planned_values`), the state it starts from (`prior_state`), the
+//! configuration it was made from, drift, variables and checks.
 
+use super::config::configuration;
 use super::modules::root_module;
 use super::state::state;
 use super::{PLAN_FORMAT_VERSION, ProviderFacts, Secrets, type_of, value};
+use crate::config::Module;
 use crate::plan::json::{address_fields, output_change, resource_change, sensitive_tree};
 use crate::plan::{Action, OutputChange, Plan, ResourceChange};
 use crate::state::State;
@@ -22,8 +24,11 @@ pub struct PlanContext<'a> {
     pub variables: &'a BTreeMap<String, Value>,
     /// When the plan was made (RFC 3339).
     pub timestamp: &'a str,
-    /// The providers' source addresses and schema versions.
+    /// The providers' source addresses and schemas.
     pub providers: &'a ProviderFacts,
+    /// The stack the plan was made from, for `configuration` (none when it cannot be read as
+    /// it was).
+    pub configuration: Option<&'a Module>,
 }
 
 /// Whether Terraform lists a change in `resource_changes`: data sources read during planning
@@ -68,6 +73,9 @@ pub fn plan(plan: &Plan, context: &PlanContext, secrets: Secrets) -> Json {
     out.insert("output_changes".into(), Json::Object(outputs));
     let prior = state(context.prior, providers, secrets);
     out.insert("prior_state".into(), prior);
+    if let Some(module) = context.configuration {
+        out.insert("configuration".into(), configuration(module, providers));
+    }
     if !plan.checks.is_empty() {
         out.insert("checks".into(), crate::checks::to_json(&plan.checks));
     }
