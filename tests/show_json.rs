@@ -195,6 +195,86 @@ fn resource_changes_name_providers_modules_and_secrets_as_terraform() {
 }
 
 #[test]
+fn configuration_is_the_stack_as_written_without_its_secrets() {
+    let sd = stack();
+    let doc = saved_plan_json(&sd, &[]);
+    let config = &doc["configuration"];
+    assert_eq!(
+        config["provider_config"]["terraform"],
+        json!({"name": "terraform", "full_name": TERRAFORM})
+    );
+    assert_eq!(
+        config["provider_config"]["random"]["full_name"],
+        "registry.terraform.io/hashicorp/random"
+    );
+    let root = &config["root_module"];
+    let resource = |name: &str| {
+        root["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["address"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {root}"))
+            .clone()
+    };
+    assert_eq!(
+        resource("terraform_data.counted")["count_expression"],
+        json!({"constant_value": 2})
+    );
+    let each = resource("terraform_data.each");
+    assert_eq!(each["provider_config_key"], "terraform");
+    assert_eq!(
+        each["for_each_expression"],
+        json!({"references": ["var.names"]})
+    );
+    assert_eq!(
+        each["expressions"],
+        json!({
+            "input": {"references": ["each.key"]},
+            "triggers_replace": {"references": [
+                "terraform_data.counted[0].id", "terraform_data.counted[0]", "terraform_data.counted"
+            ]}
+        })
+    );
+    assert_eq!(
+        resource("terraform_data.secret")["depends_on"],
+        json!(["terraform_data.counted"])
+    );
+    assert_eq!(
+        resource("random_string.suffix")["expressions"]["length"],
+        json!({"constant_value": 6})
+    );
+    let child = &root["module_calls"]["child"];
+    assert_eq!(child["source"], "./mod");
+    assert_eq!(
+        child["expressions"],
+        json!({"prefix": {"constant_value": "p"}})
+    );
+    assert_eq!(
+        child["module"]["resources"][0]["address"],
+        "terraform_data.inner"
+    );
+    assert_eq!(child["module"]["variables"], json!({"prefix": {}}));
+    // Terraform prints a sensitive variable's default; ggplan leaves it out.
+    assert_eq!(root["variables"]["secret"], json!({"sensitive": true}));
+    assert_eq!(root["variables"]["names"], json!({"default": ["a", "b"]}));
+    assert_eq!(
+        root["outputs"]["secret_out"],
+        json!({"sensitive": true, "expression": {"references": [
+            "terraform_data.secret.output", "terraform_data.secret"
+        ]}})
+    );
+    assert_eq!(
+        doc["relevant_attributes"],
+        json!([
+            {"resource": "terraform_data.counted[0]", "attribute": ["id"]},
+            {"resource": "terraform_data.secret", "attribute": ["output"]},
+            {"resource": "module.child.terraform_data.inner[0]", "attribute": ["output"]}
+        ])
+    );
+}
+
+#[test]
 fn the_state_puts_module_resources_in_child_modules() {
     let sd = stack();
     sd.ggplan(&["apply", "-auto-approve"]).expect(0);
@@ -256,6 +336,17 @@ fn a_plan_over_a_state_has_prior_state_moves_and_reasons() {
     assert_eq!(hidden["previous_address"], "terraform_data.secret");
     assert_eq!(hidden["change"]["actions"], json!(["update"]));
     assert_eq!(hidden["change"]["before_sensitive"]["input"], true);
+    // A no-op has nothing unknown; its references are no longer relevant.
+    let each = change(&doc, "terraform_data.each[\"a\"]");
+    assert_eq!(each["change"]["actions"], json!(["no-op"]));
+    assert_eq!(each["change"]["after_unknown"], json!({}));
+    assert_eq!(
+        doc["relevant_attributes"],
+        json!([
+            {"resource": "terraform_data.hidden", "attribute": ["output"]},
+            {"resource": "module.child.terraform_data.inner[0]", "attribute": ["output"]}
+        ])
+    );
     let suffix = change(&doc, "random_string.suffix");
     assert_eq!(suffix["action_reason"], "replace_by_triggers");
     assert_eq!(suffix["change"]["actions"], json!(["delete", "create"]));

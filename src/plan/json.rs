@@ -39,9 +39,13 @@ pub fn value(v: &Value, secrets: Secrets) -> Json {
     }
 }
 
-/// Terraform's `after_unknown` tree: `true` at unknown values, lists element by element,
-/// objects with only their non-`false` entries.
+/// Terraform's `after_unknown` tree: `true` at unknown values, `false` at wholly known ones,
+/// and lists and objects holding unknowns element by element (objects with only their
+/// non-`false` entries).
 pub fn unknown_tree(v: &Value) -> Json {
+    if v.is_wholly_known() {
+        return Json::Bool(false);
+    }
     match v {
         Value::Unknown => Json::Bool(true),
         Value::Sensitive(inner) => unknown_tree(inner),
@@ -280,6 +284,10 @@ pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Map<String, Json
     }
     out.insert("provider_name".into(), json!(c.provider));
     let mut change = change_object(c.action, c.before.as_ref(), c.after.as_ref(), secrets);
+    // An object known in full has no unknown attributes: `{}`, as Terraform writes it.
+    if change["after_unknown"] == Json::Bool(false) {
+        change.insert("after_unknown".into(), json!({}));
+    }
     if !c.replace_paths.is_empty() {
         change.insert("replace_paths".into(), json!(c.replace_paths));
     }
@@ -347,7 +355,7 @@ mod tests {
         assert_eq!(value(&v, Secrets::Keep)["secret"], json!("hunter2"));
         assert_eq!(
             unknown_tree(&v),
-            json!({"id": true, "list": [false, true], "nested": {}, "pending_secret": true})
+            json!({"id": true, "list": [false, true], "pending_secret": true})
         );
         assert_eq!(
             sensitive_tree(&v),

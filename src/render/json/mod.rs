@@ -2,13 +2,14 @@
 //! 1.2 for plans, 1.0 for states), so tools written for Terraform's JSON (tfcmt, Infracost,
 //! conftest/OPA, checkov) can read them: [`plan`] the plan document, [`state`] the state
 //! document, [`modules`] the module tree both hold their resources in, [`config`] the plan's
-//! `configuration`. The schema is documented
+//! `configuration` and [`relevant`] the attributes it refers to. The schema is documented
 //! in `docs/json-format.md`; the changes and values inside are written by the plan's own
 //! codec, [`crate::plan::json`].
 
 mod config;
 mod modules;
 mod plan;
+mod relevant;
 mod state;
 
 pub use crate::plan::json::{Secrets, decode, value};

@@ -4,6 +4,7 @@
 
 use super::config::configuration;
 use super::modules::root_module;
+use super::relevant::relevant_attributes;
 use super::state::state;
 use super::{PLAN_FORMAT_VERSION, ProviderFacts, Secrets, type_of, value};
 use crate::config::Module;
@@ -75,6 +76,8 @@ pub fn plan(plan: &Plan, context: &PlanContext, secrets: Secrets) -> Json {
     out.insert("prior_state".into(), prior);
     if let Some(module) = context.configuration {
         out.insert("configuration".into(), configuration(module, providers));
+        let relevant = relevant_attributes(module, &plan.resource_changes);
+        out.insert("relevant_attributes".into(), relevant);
     }
     if !plan.checks.is_empty() {
         out.insert("checks".into(), crate::checks::to_json(&plan.checks));
