@@ -357,3 +357,25 @@ fn a_plan_over_a_state_has_prior_state_moves_and_reasons() {
     );
     assert!(!addresses(planned).contains(&"terraform_data.secret"));
 }
+
+#[test]
+fn a_saved_plan_whose_stack_changed_is_shown_without_its_configuration() {
+    let sd = stack();
+    sd.ggplan(&["plan", "--out", "saved.plan"]).expect(0);
+    let edited = MODULE.replace("-inner", "-other");
+    std::fs::write(sd.dir().join("mod/main.tf"), edited).unwrap();
+    let shown = sd.ggplan(&["show", "-json", "saved.plan"]).expect(0);
+    let doc: Json = serde_json::from_str(&shown.stdout).unwrap();
+    assert!(doc.get("configuration").is_none(), "{doc}");
+    assert!(doc.get("relevant_attributes").is_none(), "{doc}");
+    assert_eq!(
+        doc["planned_values"]["root_module"]["child_modules"][0]["resources"][0]["values"]["input"],
+        "p-inner"
+    );
+    assert!(
+        shown.stderr.contains("without its \"configuration\"")
+            && shown.stderr.contains("mod/main.tf"),
+        "{}",
+        shown.stderr
+    );
+}

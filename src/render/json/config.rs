@@ -329,3 +329,62 @@ fn is_empty(part: &Json) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FileId;
+    use crate::providers::Registry;
+
+    fn expr(src: &str) -> Expr {
+        Expr {
+            file: FileId(0),
+            span: 0..src.len(),
+            expr: hcl_edit::parser::parse_expr(src).unwrap(),
+        }
+    }
+
+    fn names(src: &str) -> Vec<String> {
+        reference_names(&references(&expr(src)))
+    }
+
+    #[test]
+    fn references_are_named_with_the_objects_they_reach_into() {
+        assert_eq!(
+            names("terraform_data.a[0].id"),
+            [
+                "terraform_data.a[0].id",
+                "terraform_data.a[0]",
+                "terraform_data.a"
+            ]
+        );
+        assert_eq!(names("data.x.y.z[1]"), ["data.x.y.z[1]", "data.x.y"]);
+        assert_eq!(
+            names(r#"module.m["k"].out"#),
+            [r#"module.m["k"].out"#, r#"module.m["k"]"#, "module.m"]
+        );
+        // A computed index ends the name; what it refers to is a reference of its own.
+        assert_eq!(names("var.l[count.index]"), ["var.l", "count.index"]);
+        assert_eq!(names("[local.a.b, local.a.b]"), ["local.a.b"]);
+    }
+
+    #[test]
+    fn literals_are_constants_and_secret_literals_are_left_out() {
+        let module = Module::default();
+        let providers = ProviderFacts::of(&Registry::default());
+        let reader = Reader {
+            root: &module,
+            providers: &providers,
+        };
+        assert_eq!(
+            reader.expression(&expr(r#"{ a = 1 + 2, "b" = [true, "x"] }"#), false),
+            json!({"constant_value": {"a": 3, "b": [true, "x"]}})
+        );
+        assert_eq!(reader.expression(&expr("\"hunter2\""), true), json!({}));
+        assert_eq!(reader.expression(&expr("upper(\"a\")"), false), json!({}));
+        assert_eq!(
+            reader.expression(&expr("\"a-${var.x}\""), false),
+            json!({"references": ["var.x"]})
+        );
+    }
+}

@@ -176,3 +176,87 @@ fn picks(
         && c.addr.module.path() == *path
         && key.is_none_or(|k| c.addr.key.as_ref() == Some(k))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::ProviderAddr;
+    use crate::config::FileId;
+
+    fn expr(src: &str) -> Expr {
+        Expr {
+            file: FileId(0),
+            span: 0..src.len(),
+            expr: hcl_edit::parser::parse_expr(src).unwrap(),
+        }
+    }
+
+    fn change(addr: &str, action: Action) -> ResourceChange {
+        ResourceChange {
+            addr: InstanceAddr::parse(addr).unwrap(),
+            provider: ProviderAddr::default_of("terraform"),
+            action,
+            before: None,
+            after: None,
+            replace_paths: vec![],
+            reason: None,
+            deposed: None,
+            planned_without_provider: false,
+            moved_from: None,
+            importing: None,
+        }
+    }
+
+    #[test]
+    fn references_are_followed_through_locals_to_every_instance_they_pick() {
+        let mut root = Module::default();
+        let local = crate::config::Local {
+            name: "ids".into(),
+            value: expr("terraform_data.d.name"),
+            range: ggplan_sdk::SourceRange {
+                file: "main.tf".into(),
+                start: ggplan_sdk::SourcePos {
+                    line: 1,
+                    column: 1,
+                    byte: 0,
+                },
+                end: ggplan_sdk::SourcePos {
+                    line: 1,
+                    column: 1,
+                    byte: 0,
+                },
+            },
+        };
+        root.locals.insert("ids".into(), local);
+        let mut walk = Walk {
+            root: &root,
+            changes: &[
+                change("terraform_data.b[1]", Action::NoOp),
+                change("terraform_data.b[0]", Action::NoOp),
+                change("terraform_data.c", Action::Create),
+                change("terraform_data.d", Action::NoOp),
+            ],
+            followed: BTreeSet::new(),
+            found: BTreeMap::new(),
+        };
+        walk.expr(
+            &ModulePath::root(),
+            &expr("[terraform_data.b.out, terraform_data.c.x[2], local.ids, terraform_data.c]"),
+        );
+        let found: Vec<String> = walk
+            .found
+            .keys()
+            .map(|(addr, attribute)| format!("{addr} {attribute}"))
+            .collect();
+        // `terraform_data.c` alone names no attribute.
+        assert_eq!(
+            found,
+            [
+                "terraform_data.b[0] [\"out\"]",
+                "terraform_data.b[1] [\"out\"]",
+                "terraform_data.c [\"x\",2]",
+                "terraform_data.d [\"name\"]"
+            ]
+        );
+    }
+}
