@@ -2,27 +2,32 @@
 //! configurations, and per module its resources (each argument as an expression: a
 //! `constant_value` or the `references` it makes), module calls with their modules, variables
 //! and outputs. Nothing here is evaluated beyond literals, so it holds only what the files say;
-//! secrets the files hold (a sensitive variable's default, a literal in a sensitive argument)
-//! are left out.
+//! secrets the files hold (a sensitive variable's default, a literal in a sensitive argument or
+//! in one the plan holds a secret in, such as a Kubernetes Secret's data) are left out.
 
 use super::ProviderFacts;
-use crate::address::ProviderAddr;
+use crate::address::{ModulePath, ProviderAddr, ResourceAddr};
 use crate::config::{Body, Expr, Module, ModuleCall, Output, Repetition, Resource, Variable};
 use crate::lang::eval::{Evaluator, NoNames};
 use crate::lang::functions::FunctionContext;
 use crate::lang::references::{Reference, Referent, references};
+use crate::plan::ResourceChange;
 use ggplan_sdk::{ResourceKind, Schema};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::template::{Element, Template};
 use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeSet;
 
-/// The `configuration` object of the stack whose root module is `root`.
-pub fn configuration(root: &Module, providers: &ProviderFacts) -> Json {
-    let reader = Reader { root, providers };
+/// The `configuration` object of the stack whose root module is `root`, planned as `changes`.
+pub fn configuration(root: &Module, providers: &ProviderFacts, changes: &[ResourceChange]) -> Json {
+    let reader = Reader {
+        root,
+        providers,
+        changes,
+    };
     json!({
         "provider_config": reader.provider_config(),
-        "root_module": reader.module(root),
+        "root_module": reader.module(&ModulePath::root(), root),
     })
 }
 
@@ -30,6 +35,7 @@ pub fn configuration(root: &Module, providers: &ProviderFacts) -> Json {
 struct Reader<'a> {
     root: &'a Module,
     providers: &'a ProviderFacts,
+    changes: &'a [ResourceChange],
 }
 
 impl Reader<'_> {
@@ -52,7 +58,8 @@ impl Reader<'_> {
                 }
                 if let Some(block) = self.root.providers.get(&addr) {
                     let schema = self.providers.provider_schema(&addr);
-                    out.insert("expressions".into(), self.expressions(&block.body, schema));
+                    let body = self.expressions(&block.body, schema, &|_| false);
+                    out.insert("expressions".into(), body);
                 }
                 (addr.to_string(), Json::Object(out))
             })
@@ -61,7 +68,7 @@ impl Reader<'_> {
 
     /// One module: its outputs, resources, module calls and variables (each left out when
     /// there are none, as Terraform does).
-    fn module(&self, module: &Module) -> Json {
+    fn module(&self, path: &ModulePath, module: &Module) -> Json {
         let mut out = Map::new();
         let outputs: Map<String, Json> = module
             .outputs
@@ -71,12 +78,12 @@ impl Reader<'_> {
         let resources: Vec<Json> = module
             .resources
             .values()
-            .map(|r| self.resource(r))
+            .map(|r| self.resource(path, r))
             .collect();
         let calls: Map<String, Json> = module
             .calls
             .values()
-            .map(|c| (c.name.clone(), self.module_call(c)))
+            .map(|c| (c.name.clone(), self.module_call(path, c)))
             .collect();
         let variables: Map<String, Json> = module
             .variables
@@ -97,7 +104,7 @@ impl Reader<'_> {
     }
 
     /// A `resource` or `data` block.
-    fn resource(&self, r: &Resource) -> Json {
+    fn resource(&self, path: &ModulePath, r: &Resource) -> Json {
         let mut out = Map::new();
         out.insert("address".into(), json!(r.addr.to_string()));
         let mode = match r.addr.kind {
@@ -109,7 +116,9 @@ impl Reader<'_> {
         out.insert("name".into(), json!(r.addr.name));
         out.insert("provider_config_key".into(), json!(r.provider.to_string()));
         let schema = self.providers.type_schema(&r.provider, &r.addr);
-        out.insert("expressions".into(), self.expressions(&r.body, schema));
+        let marked = self.marked_attributes(path, &r.addr);
+        let body = self.expressions(&r.body, schema, &|name| marked.contains(name));
+        out.insert("expressions".into(), body);
         let version = schema.map_or(0, |s| s.version);
         out.insert("schema_version".into(), json!(version));
         self.repetition(&r.repetition, &mut out);
@@ -118,7 +127,7 @@ impl Reader<'_> {
     }
 
     /// A `module` block with the module it calls.
-    fn module_call(&self, call: &ModuleCall) -> Json {
+    fn module_call(&self, path: &ModulePath, call: &ModuleCall) -> Json {
         let mut out = Map::new();
         out.insert("source".into(), json!(call.source));
         let inputs: Map<String, Json> = call
@@ -133,9 +142,29 @@ impl Reader<'_> {
             .collect();
         out.insert("expressions".into(), Json::Object(inputs));
         self.repetition(&call.repetition, &mut out);
-        out.insert("module".into(), self.module(&call.module));
+        out.insert(
+            "module".into(),
+            self.module(&path.child(&call.name), &call.module),
+        );
         depends_on(&call.depends_on, &mut out);
         Json::Object(out)
+    }
+
+    /// The arguments of a resource of module `path` that hold a secret in some instance's
+    /// planned or prior object: a provider may mark values secret that no schema names.
+    fn marked_attributes(&self, path: &ModulePath, addr: &ResourceAddr) -> BTreeSet<&str> {
+        let objects = self
+            .changes
+            .iter()
+            .filter(|c| c.addr.resource == *addr && c.addr.module.path() == *path)
+            .flat_map(|c| [c.before.as_ref(), c.after.as_ref()])
+            .flatten();
+        objects
+            .filter_map(|object| object.peel().as_map())
+            .flatten()
+            .filter(|(_, v)| v.contains_sensitive())
+            .map(|(k, _)| k.as_str())
+            .collect()
     }
 
     /// Whether a module input feeds a sensitive variable, whose literal is then a secret.
@@ -188,25 +217,34 @@ impl Reader<'_> {
     }
 
     /// A body's arguments as expressions, and its nested blocks as lists of such bodies by
-    /// block type. `dynamic` blocks are left out: they are templates of blocks, which
-    /// Terraform's format has no place for either.
-    fn expressions(&self, body: &Body, schema: Option<&Schema>) -> Json {
+    /// block type; an argument or block is secret when its schema or `marked` says so.
+    /// `dynamic` blocks are left out: they are templates of blocks, which Terraform's format
+    /// has no place for either.
+    fn expressions(
+        &self,
+        body: &Body,
+        schema: Option<&Schema>,
+        marked: &dyn Fn(&str) -> bool,
+    ) -> Json {
         let mut out = Map::new();
         for attr in body.attributes.values() {
-            let secret = schema
-                .and_then(|s| s.attributes.get(&attr.name))
-                .is_some_and(|a| a.sensitive);
+            let secret = marked(&attr.name)
+                || schema
+                    .and_then(|s| s.attributes.get(&attr.name))
+                    .is_some_and(|a| a.sensitive);
             out.insert(attr.name.clone(), self.expression(&attr.value, secret));
         }
         for block in body.blocks.iter().filter(|b| b.type_name != "dynamic") {
             let nested = schema
                 .and_then(|s| s.blocks.get(&block.type_name))
                 .map(|b| &b.block);
+            let secret = marked(&block.type_name);
+            let body = self.expressions(&block.body, nested, &|_| secret);
             let entry = out
                 .entry(block.type_name.clone())
                 .or_insert_with(|| Json::Array(Vec::new()));
             if let Json::Array(list) = entry {
-                list.push(self.expressions(&block.body, nested));
+                list.push(body);
             }
         }
         Json::Object(out)
@@ -375,6 +413,7 @@ mod tests {
         let reader = Reader {
             root: &module,
             providers: &providers,
+            changes: &[],
         };
         assert_eq!(
             reader.expression(&expr(r#"{ a = 1 + 2, "b" = [true, "x"] }"#), false),
@@ -385,6 +424,60 @@ mod tests {
         assert_eq!(
             reader.expression(&expr("\"a-${var.x}\""), false),
             json!({"references": ["var.x"]})
+        );
+    }
+
+    #[test]
+    fn literals_the_plan_holds_as_secrets_are_left_out() {
+        let module = Module::default();
+        let providers = ProviderFacts::of(&Registry::default());
+        let addr = crate::address::InstanceAddr::parse("kubernetes_manifest.s").unwrap();
+        let secret_data = ggplan_sdk::Value::object([(
+            "data",
+            ggplan_sdk::Value::object([("k", ggplan_sdk::Value::string("v").into_sensitive())]),
+        )]);
+        let change = ResourceChange {
+            addr: addr.clone(),
+            provider: ProviderAddr::default_of("kubernetes"),
+            action: crate::plan::Action::Create,
+            before: None,
+            after: Some(secret_data),
+            replace_paths: vec![],
+            reason: None,
+            deposed: None,
+            planned_without_provider: false,
+            moved_from: None,
+            importing: None,
+        };
+        let reader = Reader {
+            root: &module,
+            providers: &providers,
+            changes: std::slice::from_ref(&change),
+        };
+        let marked = reader.marked_attributes(&ModulePath::root(), &addr.resource);
+        assert_eq!(marked, BTreeSet::from(["data"]));
+        let attr = |name: &str, src: &str| {
+            let value = expr(src);
+            let span = value.span.clone();
+            (
+                name.to_string(),
+                crate::config::Attr {
+                    name: name.into(),
+                    value,
+                    span,
+                },
+            )
+        };
+        let body = Body {
+            file: FileId(0),
+            syntax: Default::default(),
+            attributes: [attr("data", r#"{ k = "v" }"#), attr("kind", r#""Secret""#)].into(),
+            blocks: vec![],
+            span: 0..0,
+        };
+        assert_eq!(
+            reader.expressions(&body, None, &|name| marked.contains(name)),
+            json!({"data": {}, "kind": {"constant_value": "Secret"}})
         );
     }
 }

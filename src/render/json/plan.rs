@@ -75,7 +75,8 @@ pub fn plan(plan: &Plan, context: &PlanContext, secrets: Secrets) -> Json {
     let prior = state(context.prior, providers, secrets);
     out.insert("prior_state".into(), prior);
     if let Some(module) = context.configuration {
-        out.insert("configuration".into(), configuration(module, providers));
+        let config = configuration(module, providers, &plan.resource_changes);
+        out.insert("configuration".into(), config);
         let relevant = relevant_attributes(module, &plan.resource_changes);
         out.insert("relevant_attributes".into(), relevant);
     }
