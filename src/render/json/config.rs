@@ -5,7 +5,7 @@
 //! secrets the files hold (a sensitive variable's default, a literal in a sensitive argument or
 //! in one the plan holds a secret in, such as a Kubernetes Secret's data) are left out.
 
-use super::ProviderFacts;
+use super::{ChangesByResource, ProviderFacts};
 use crate::address::{ModulePath, ProviderAddr, ResourceAddr};
 use crate::config::{Body, Expr, Module, ModuleCall, Output, Repetition, Resource, Variable};
 use crate::lang::eval::{Evaluator, NoNames};
@@ -23,7 +23,7 @@ pub fn configuration(root: &Module, providers: &ProviderFacts, changes: &[Resour
     let reader = Reader {
         root,
         providers,
-        changes,
+        changes: ChangesByResource::of(changes),
     };
     json!({
         "provider_config": reader.provider_config(),
@@ -35,7 +35,7 @@ pub fn configuration(root: &Module, providers: &ProviderFacts, changes: &[Resour
 struct Reader<'a> {
     root: &'a Module,
     providers: &'a ProviderFacts,
-    changes: &'a [ResourceChange],
+    changes: ChangesByResource<'a>,
 }
 
 impl Reader<'_> {
@@ -155,8 +155,8 @@ impl Reader<'_> {
     fn marked_attributes(&self, path: &ModulePath, addr: &ResourceAddr) -> BTreeSet<&str> {
         let objects = self
             .changes
+            .of_resource(path, addr)
             .iter()
-            .filter(|c| c.addr.resource == *addr && c.addr.module.path() == *path)
             .flat_map(|c| [c.before.as_ref(), c.after.as_ref()])
             .flatten();
         objects
@@ -413,7 +413,7 @@ mod tests {
         let reader = Reader {
             root: &module,
             providers: &providers,
-            changes: &[],
+            changes: ChangesByResource::of(&[]),
         };
         assert_eq!(
             reader.expression(&expr(r#"{ a = 1 + 2, "b" = [true, "x"] }"#), false),
@@ -452,7 +452,7 @@ mod tests {
         let reader = Reader {
             root: &module,
             providers: &providers,
-            changes: std::slice::from_ref(&change),
+            changes: ChangesByResource::of(std::slice::from_ref(&change)),
         };
         let marked = reader.marked_attributes(&ModulePath::root(), &addr.resource);
         assert_eq!(marked, BTreeSet::from(["data"]));

@@ -17,7 +17,8 @@ pub use config::configuration;
 pub use plan::{PlanContext, plan, resource_changes};
 pub use state::state;
 
-use crate::address::{InstanceAddr, ProviderAddr, ResourceAddr};
+use crate::address::{InstanceAddr, ModulePath, ProviderAddr, ResourceAddr};
+use crate::plan::ResourceChange;
 use crate::providers::Registry;
 use ggplan_sdk::{ProviderSchema, ResourceKind, Schema, Value};
 use serde_json::{Map, Value as Json, json};
@@ -74,6 +75,30 @@ impl ProviderFacts {
     pub fn schema_version(&self, provider: &ProviderAddr, addr: &InstanceAddr) -> u64 {
         self.type_schema(provider, &addr.resource)
             .map_or(0, |s| s.version)
+    }
+}
+
+/// A plan's changes by the resource of the configuration they are instances of (module path
+/// and resource), so that the configuration's parts find theirs without scanning the plan.
+struct ChangesByResource<'a> {
+    by_resource: BTreeMap<(ModulePath, ResourceAddr), Vec<&'a ResourceChange>>,
+}
+
+impl<'a> ChangesByResource<'a> {
+    fn of(changes: &'a [ResourceChange]) -> ChangesByResource<'a> {
+        let mut by_resource: BTreeMap<_, Vec<_>> = BTreeMap::new();
+        for c in changes {
+            let key = (c.addr.module.path(), c.addr.resource.clone());
+            by_resource.entry(key).or_default().push(c);
+        }
+        ChangesByResource { by_resource }
+    }
+
+    /// The changes of the instances of `resource` in every instance of module `path`.
+    fn of_resource(&self, path: &ModulePath, resource: &ResourceAddr) -> &[&'a ResourceChange] {
+        self.by_resource
+            .get(&(path.clone(), resource.clone()))
+            .map_or(&[], Vec::as_slice)
     }
 }
 

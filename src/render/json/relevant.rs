@@ -5,6 +5,7 @@
 //! followed through locals, module outputs and module variables to the resource attributes
 //! they end at, sorted by instance.
 
+use super::ChangesByResource;
 use crate::address::{InstanceAddr, InstanceKey, ModulePath, ResourceAddr};
 use crate::config::{Body, Expr, Module, Repetition};
 use crate::lang::references::{PathStep, Reference, Referent, references};
@@ -17,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub fn relevant_attributes(root: &Module, changes: &[ResourceChange]) -> Json {
     let mut walk = Walk {
         root,
-        changes,
+        changes: ChangesByResource::of(changes),
         followed: BTreeSet::new(),
         found: BTreeMap::new(),
     };
@@ -50,7 +51,7 @@ pub fn relevant_attributes(root: &Module, changes: &[ResourceChange]) -> Json {
 /// Follows references to the resource attributes they end at.
 struct Walk<'a> {
     root: &'a Module,
-    changes: &'a [ResourceChange],
+    changes: ChangesByResource<'a>,
     /// The locals, module outputs and module variables already followed, by module and name.
     followed: BTreeSet<(ModulePath, String)>,
     /// The attributes found, in Terraform's order: by instance, then attribute (keyed by its
@@ -147,11 +148,15 @@ impl Walk<'_> {
                 PathStep::Key(InstanceKey::Str(s)) => json!(s),
             })
             .collect();
-        for c in self.changes {
-            if picks(c, path, resource, key) {
-                let key = (c.addr.clone(), attribute.to_string());
-                self.found.insert(key, attribute.clone());
-            }
+        let picked = self
+            .changes
+            .of_resource(path, resource)
+            .iter()
+            .filter(|c| c.deposed.is_none())
+            .filter(|c| key.is_none_or(|k| c.addr.key.as_ref() == Some(k)));
+        for c in picked {
+            let key = (c.addr.clone(), attribute.to_string());
+            self.found.insert(key, attribute.clone());
         }
     }
 }
@@ -162,19 +167,6 @@ fn body_exprs<'a>(body: &'a Body, out: &mut Vec<&'a Expr>) {
     for block in &body.blocks {
         body_exprs(&block.body, out);
     }
-}
-
-/// Whether a change is of an instance a reference of module `path` picks.
-fn picks(
-    c: &ResourceChange,
-    path: &ModulePath,
-    resource: &ResourceAddr,
-    key: Option<&InstanceKey>,
-) -> bool {
-    c.deposed.is_none()
-        && c.addr.resource == *resource
-        && c.addr.module.path() == *path
-        && key.is_none_or(|k| c.addr.key.as_ref() == Some(k))
 }
 
 #[cfg(test)]
@@ -228,14 +220,15 @@ mod tests {
             },
         };
         root.locals.insert("ids".into(), local);
+        let changes = [
+            change("terraform_data.b[1]", Action::NoOp),
+            change("terraform_data.b[0]", Action::NoOp),
+            change("terraform_data.c", Action::Create),
+            change("terraform_data.d", Action::NoOp),
+        ];
         let mut walk = Walk {
             root: &root,
-            changes: &[
-                change("terraform_data.b[1]", Action::NoOp),
-                change("terraform_data.b[0]", Action::NoOp),
-                change("terraform_data.c", Action::Create),
-                change("terraform_data.d", Action::NoOp),
-            ],
+            changes: ChangesByResource::of(&changes),
             followed: BTreeSet::new(),
             found: BTreeMap::new(),
         };
