@@ -3,10 +3,11 @@
 //! so a tool can tell which drifted attributes matter to the plan. As Terraform collects them:
 //! the references of every resource with a change other than no-op and of every root output,
 //! followed through locals, module outputs and module variables to the resource attributes
-//! they end at, sorted by instance.
+//! they end at (`[]` for a whole object, the resource for an instance picked by a computed
+//! index), sorted by address.
 
 use super::ChangesByResource;
-use crate::address::{InstanceAddr, InstanceKey, ModulePath, ResourceAddr};
+use crate::address::{InstanceAddr, InstanceKey, ModuleInstance, ModulePath, ResourceAddr};
 use crate::config::{Body, Expr, Module, Repetition};
 use crate::lang::references::{PathStep, Reference, Referent, references};
 use crate::plan::{Action, ResourceChange};
@@ -122,8 +123,9 @@ impl Walk<'_> {
         }
     }
 
-    /// The attribute a resource reference names, of the instance it picks or, when it picks
-    /// none, of every planned instance of the resource.
+    /// The attribute a resource reference names (`[]` for the whole object), of the instance
+    /// it picks or, with no static key (`terraform_data.a[count.index]`), of the resource, as
+    /// Terraform names it: in each instance of module `path` the resource has instances in.
     fn resource(&mut self, path: &ModulePath, r: &Reference, resource: &ResourceAddr) {
         // The steps that name the resource: `type.name` is the root and one, `data.type.name`
         // two.
@@ -134,12 +136,9 @@ impl Walk<'_> {
         };
         let rest = r.path.get(named..).unwrap_or_default();
         let (key, attribute) = match rest.split_first() {
-            Some((PathStep::Key(key), attribute)) => (Some(key), attribute),
+            Some((PathStep::Key(key), attribute)) => (Some(key.clone()), attribute),
             _ => (None, rest),
         };
-        if attribute.is_empty() {
-            return;
-        }
         let attribute: Json = attribute
             .iter()
             .map(|step| match step {
@@ -148,15 +147,16 @@ impl Walk<'_> {
                 PathStep::Key(InstanceKey::Str(s)) => json!(s),
             })
             .collect();
-        let picked = self
-            .changes
-            .of_resource(path, resource)
-            .iter()
-            .filter(|c| c.deposed.is_none())
-            .filter(|c| key.is_none_or(|k| c.addr.key.as_ref() == Some(k)));
-        for c in picked {
-            let key = (c.addr.clone(), attribute.to_string());
-            self.found.insert(key, attribute.clone());
+        let modules: BTreeSet<ModuleInstance> = if path.is_root() {
+            BTreeSet::from([ModuleInstance::root()])
+        } else {
+            let changes = self.changes.of_resource(path, resource);
+            changes.iter().map(|c| c.addr.module.clone()).collect()
+        };
+        for module in &modules {
+            let addr = resource.instance_in(module, key.clone());
+            self.found
+                .insert((addr, attribute.to_string()), attribute.clone());
         }
     }
 }
@@ -200,7 +200,7 @@ mod tests {
     }
 
     #[test]
-    fn references_are_followed_through_locals_to_every_instance_they_pick() {
+    fn references_are_followed_through_locals_to_what_they_name() {
         let mut root = Module::default();
         let local = crate::config::Local {
             name: "ids".into(),
@@ -234,21 +234,25 @@ mod tests {
         };
         walk.expr(
             &ModulePath::root(),
-            &expr("[terraform_data.b.out, terraform_data.c.x[2], local.ids, terraform_data.c]"),
+            &expr(
+                "[terraform_data.b.out, terraform_data.c.x[2], local.ids, terraform_data.c, \
+                 terraform_data.e[count.index].z]",
+            ),
         );
         let found: Vec<String> = walk
             .found
             .keys()
             .map(|(addr, attribute)| format!("{addr} {attribute}"))
             .collect();
-        // `terraform_data.c` alone names no attribute.
+        // A reference without a static key names the resource, whatever its instances.
         assert_eq!(
             found,
             [
-                "terraform_data.b[0] [\"out\"]",
-                "terraform_data.b[1] [\"out\"]",
+                "terraform_data.b [\"out\"]",
                 "terraform_data.c [\"x\",2]",
-                "terraform_data.d [\"name\"]"
+                "terraform_data.c []",
+                "terraform_data.d [\"name\"]",
+                "terraform_data.e []"
             ]
         );
     }
