@@ -15,6 +15,11 @@ pub enum Event {
         addr: InstanceAddr,
         id: Option<String>,
     },
+    /// An instance was refreshed (`id` is none when the object is gone).
+    Refreshed {
+        addr: InstanceAddr,
+        id: Option<String>,
+    },
     /// A change started.
     ApplyStarted {
         addr: InstanceAddr,
@@ -62,13 +67,18 @@ impl Event {
             addr: addr.clone(),
             action,
             elapsed,
-            id: value
-                .peel()
-                .get("id")
-                .as_str()
-                .map(str::to_string)
-                .filter(|_| !value.get("id").is_sensitive()),
+            id: Event::id_of(value),
         }
+    }
+
+    /// The `id` attribute of an object, unless it is unknown or a secret.
+    pub fn id_of(value: &Value) -> Option<String> {
+        value
+            .peel()
+            .get("id")
+            .as_str()
+            .map(str::to_string)
+            .filter(|_| !value.get("id").is_sensitive())
     }
 }
 

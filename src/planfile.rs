@@ -133,7 +133,7 @@ impl SavedPlan {
         let keep = |changes: &[ResourceChange]| {
             changes
                 .iter()
-                .map(|c| js::resource_change(c, Secrets::Keep))
+                .map(|c| Json::Object(js::resource_change(c, Secrets::Keep)))
                 .collect()
         };
         SavedPlan {

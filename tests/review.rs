@@ -210,12 +210,38 @@ fn golden_plan_in_every_format() {
             "{line}"
         );
     }
-    // Refreshes run concurrently, so their order varies: count them, snapshot the rest.
+    // Refreshes run concurrently, so their order varies: check that each one that starts
+    // completes (Terraform's `refresh_start` and `refresh_complete`), snapshot the rest.
     let (refreshes, rest): (Vec<&str>, Vec<&str>) = events
         .stdout
         .lines()
-        .partition(|l| l.contains("\"type\":\"refresh_start\""));
-    assert_eq!(refreshes.len(), 6);
+        .partition(|l| l.contains("\"type\":\"refresh_"));
+    let mut started = std::collections::BTreeSet::new();
+    let mut completed = std::collections::BTreeSet::new();
+    for line in refreshes {
+        let event: Json = serde_json::from_str(line).unwrap();
+        let addr = event["hook"]["resource"]["addr"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if event["type"] == "refresh_start" {
+            started.insert(addr);
+        } else {
+            assert!(
+                started.contains(&addr),
+                "completed before it started: {line}"
+            );
+            assert!(
+                event["@message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Refresh complete")
+            );
+            completed.insert(addr);
+        }
+    }
+    assert_eq!(started.len(), 6);
+    assert_eq!(completed, started);
     insta::assert_snapshot!("plan_events", normalize(&rest.join("\n")));
     insta::assert_snapshot!(
         "state_json",

@@ -137,7 +137,7 @@ async fn dispatch(ui: Ui, registry: &Registry, command: Command) -> ExitCode {
             state,
             json,
             format,
-        } => review_cmd::show(&ui, &state, file.as_deref(), json, format),
+        } => review_cmd::show(&ui, registry, &state, file.as_deref(), json, format),
         Command::Output {
             name,
             state,

@@ -30,6 +30,9 @@ struct HumanEvents {
 
 impl EventSink for HumanEvents {
     fn emit(&self, event: Event) {
+        if !progress::is_shown(&event) {
+            return;
+        }
         let line = progress::line(&event, &self.style);
         let lines = match &self.live {
             Some(live) => locked(live).lines(&event, line, Instant::now()),

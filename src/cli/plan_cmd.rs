@@ -11,7 +11,7 @@ use crate::drift;
 use crate::plan::{PlannedRun, ResourceChange};
 use crate::planfile::{PlanFile, PlanSource, SavedOptions};
 use crate::providers::Registry;
-use crate::render::json::{self as js, PlanContext, Secrets};
+use crate::render::json::{self as js, PlanContext, ProviderFacts, Secrets};
 use crate::render::{self, json_events, markdown};
 use std::path::Path;
 use std::process::ExitCode;
@@ -51,10 +51,10 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
         }
     }
     if request.refresh_only {
-        return refresh_only(&ui, &stack, &planned, request);
+        return refresh_only(&ui, registry, &stack, &planned, request);
     }
     let drift = drift::changes(&planned);
-    ui.out(&plan_text(&ui, &stack, &planned, &drift, output));
+    ui.out(&plan_text(&ui, registry, &stack, &planned, &drift, output));
     if let Some(out) = &request.out {
         let options = SavedOptions {
             destroy: request.destroy,
@@ -89,8 +89,14 @@ pub async fn plan(ui: &Ui, registry: &Registry, request: &PlanCommand) -> ExitCo
 
 /// `plan --refresh-only`: what changed outside ggplan, as `drift` shows it; changes (exit 2
 /// with `--detailed-exitcode`) are what `apply --refresh-only` would record.
-fn refresh_only(ui: &Ui, stack: &Stack, planned: &PlannedRun, request: &PlanCommand) -> ExitCode {
-    let (text, drifted) = review_cmd::drift_text(ui, stack, planned, &request.output);
+fn refresh_only(
+    ui: &Ui,
+    registry: &Registry,
+    stack: &Stack,
+    planned: &PlannedRun,
+    request: &PlanCommand,
+) -> ExitCode {
+    let (text, drifted) = review_cmd::drift_text(ui, registry, stack, planned, &request.output);
     ui.out(&text);
     if drifted {
         note(
@@ -111,6 +117,7 @@ fn refresh_only(ui: &Ui, stack: &Stack, planned: &PlannedRun, request: &PlanComm
 /// The plan in the asked-for form.
 fn plan_text(
     ui: &Ui,
+    registry: &Registry,
     stack: &Stack,
     planned: &PlannedRun,
     drift: &[ResourceChange],
@@ -135,6 +142,8 @@ fn plan_text(
                 drift,
                 variables: &stack.variables,
                 timestamp: &timestamp,
+                providers: &ProviderFacts::of(registry),
+                configuration: Some(&stack.module),
             };
             super::pretty(&js::plan(&planned.plan, &context, Secrets::Redact))
         }

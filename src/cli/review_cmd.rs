@@ -7,11 +7,12 @@ use super::pretty;
 use super::stack::{self, Stack, name_of};
 use super::state_cmd;
 use super::ui::Ui;
+use crate::config::Module;
 use crate::drift;
 use crate::plan::PlannedRun;
 use crate::planfile::PlanFile;
 use crate::providers::Registry;
-use crate::render::json::{self as js, PlanContext, Secrets};
+use crate::render::json::{self as js, PlanContext, ProviderFacts, Secrets};
 use crate::render::{self, json_events, markdown};
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ use std::process::ExitCode;
 /// `plan --refresh-only` print the same).
 pub(super) fn drift_text(
     ui: &Ui,
+    registry: &Registry,
     stack: &Stack,
     planned: &PlannedRun,
     output: &OutputArgs,
@@ -39,7 +41,11 @@ pub(super) fn drift_text(
                 "format_version": js::PLAN_FORMAT_VERSION,
                 "ggplan_version": env!("CARGO_PKG_VERSION"),
                 "checked": checked,
-                "resource_drift": js::resource_changes(&changes, Secrets::Redact),
+                "resource_drift": js::resource_changes(
+                    &changes,
+                    &ProviderFacts::of(registry),
+                    Secrets::Redact
+                ),
             })),
         }
     };
@@ -68,7 +74,7 @@ pub async fn drift(
     let Some((stack, _lock, planned)) = prepare(ui, registry, dir, run).await else {
         return ExitCode::from(1);
     };
-    let (text, drifted) = drift_text(ui, &stack, &planned, output);
+    let (text, drifted) = drift_text(ui, registry, &stack, &planned, output);
     ui.out(&text);
     if !drifted {
         ExitCode::SUCCESS
@@ -81,6 +87,7 @@ pub async fn drift(
 /// file in any format.
 pub fn show(
     ui: &Ui,
+    registry: &Registry,
     state: &StateArgs,
     file: Option<&Path>,
     json: bool,
@@ -102,7 +109,8 @@ pub fn show(
         let Some((_, state)) = state_cmd::load(ui, state) else {
             return ExitCode::from(1);
         };
-        ui.out(&pretty(&js::state(&state, Secrets::Redact)));
+        let providers = ProviderFacts::of(registry);
+        ui.out(&pretty(&js::state(&state, &providers, Secrets::Redact)));
         return ExitCode::SUCCESS;
     };
     let Some(plan_encryption) = stack::plan_file_encryption(ui) else {
@@ -129,16 +137,40 @@ pub fn show(
         ),
         Format::Markdown => markdown::plan(&plan, &name_of(&file.stack_dir)),
         Format::Json => {
+            let module = saved_configuration(ui, &file);
             let variables = file.variables();
             let context = PlanContext {
                 prior: &file.prior_state,
                 drift: &drift,
                 variables: &variables,
                 timestamp: &file.created,
+                providers: &ProviderFacts::of(registry),
+                configuration: module.as_ref(),
             };
             pretty(&js::plan(&plan, &context, Secrets::Redact))
         }
     };
     ui.out(&text);
     ExitCode::SUCCESS
+}
+
+/// The stack a saved plan was made from, as it was then; when its files cannot be read or
+/// changed since, the plan document is shown without its `configuration`, and the reason why.
+fn saved_configuration(ui: &Ui, file: &PlanFile) -> Option<Module> {
+    let read = crate::config::load_dir(&file.stack_dir)
+        .map_err(|_| format!("the stack in {} cannot be read", file.stack_dir.display()))
+        .and_then(|module| {
+            file.check_stack(&module)
+                .map(|()| module)
+                .map_err(|e| e.to_string())
+        });
+    match read {
+        Ok(module) => Some(module),
+        Err(reason) => {
+            ui.note(&format!(
+                "Warning: the plan is shown without its \"configuration\": {reason}.\n"
+            ));
+            None
+        }
+    }
 }

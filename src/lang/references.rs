@@ -1,7 +1,7 @@
 //! Finding what an expression refers to, without evaluating it: the edges of the graph and
 //! the names validation checks.
 
-use crate::address::ResourceAddr;
+use crate::address::{InstanceKey, ResourceAddr};
 use crate::config::{Expr, FileId};
 use ggplan_sdk::ResourceKind;
 use hcl_edit::Span;
@@ -14,8 +14,54 @@ use std::ops::Range;
 pub struct Reference {
     pub root: String,
     pub names: Vec<String>,
+    /// The steps after the root up to the first one that is not static (a computed index or a
+    /// splat): what Terraform names the reference by (`terraform_data.a[0].id`).
+    pub path: Vec<PathStep>,
     pub file: FileId,
     pub span: Range<usize>,
+}
+
+/// A static step of a reference: `.name`, `[0]` or `["key"]`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathStep {
+    Attr(String),
+    Key(InstanceKey),
+}
+
+impl Reference {
+    /// The reference as Terraform writes it (`terraform_data.a[0].id`), with the first
+    /// `steps` of its static path.
+    pub fn display(&self, steps: usize) -> String {
+        let mut out = self.root.clone();
+        for step in self.path.iter().take(steps) {
+            match step {
+                PathStep::Attr(name) => {
+                    out.push('.');
+                    out.push_str(name);
+                }
+                PathStep::Key(key) => out.push_str(&key.to_string()),
+            }
+        }
+        out
+    }
+}
+
+/// The static step an operator is, if it is one.
+fn path_step(op: &TraversalOperator) -> Option<PathStep> {
+    match op {
+        TraversalOperator::GetAttr(id) => Some(PathStep::Attr(id.as_str().to_string())),
+        TraversalOperator::LegacyIndex(i) => Some(PathStep::Key(InstanceKey::Int(
+            usize::try_from(*i.value()).ok()?,
+        ))),
+        TraversalOperator::Index(Expression::Number(n)) => {
+            let index = usize::try_from(n.value().as_u64()?).ok()?;
+            Some(PathStep::Key(InstanceKey::Int(index)))
+        }
+        TraversalOperator::Index(Expression::String(s)) => {
+            Some(PathStep::Key(InstanceKey::Str(s.value().to_string())))
+        }
+        _ => None,
+    }
 }
 
 /// What a reference names.
@@ -111,9 +157,11 @@ impl Finder {
             })
             .take(2)
             .collect();
+        let path = ops.iter().map_while(|op| path_step(op)).collect();
         self.found.push(Reference {
             root: name.to_string(),
             names,
+            path,
             file: self.file,
             span: span.unwrap_or(0..0),
         });
@@ -248,6 +296,7 @@ mod tests {
         let r = Reference {
             root: "data".into(),
             names: vec!["local_file".into(), "x".into()],
+            path: vec![],
             file: FileId(0),
             span: 0..0,
         };
@@ -255,6 +304,7 @@ mod tests {
         let r = Reference {
             root: "var".into(),
             names: vec![],
+            path: vec![],
             file: FileId(0),
             span: 0..0,
         };

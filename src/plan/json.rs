@@ -39,9 +39,13 @@ pub fn value(v: &Value, secrets: Secrets) -> Json {
     }
 }
 
-/// Terraform's `after_unknown` tree: `true` at unknown values, lists element by element,
-/// objects with only their non-`false` entries.
+/// Terraform's `after_unknown` tree: `true` at unknown values, `false` at wholly known ones,
+/// and lists and objects holding unknowns element by element (objects with only their
+/// non-`false` entries).
 pub fn unknown_tree(v: &Value) -> Json {
+    if v.is_wholly_known() {
+        return Json::Bool(false);
+    }
     match v {
         Value::Unknown => Json::Bool(true),
         Value::Sensitive(inner) => unknown_tree(inner),
@@ -268,8 +272,9 @@ fn change_object(
     out
 }
 
-/// One entry of `resource_changes` (or `resource_drift`).
-pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
+/// One entry of `resource_changes` (or `resource_drift`), with the provider configuration as
+/// `provider_name` (`random.eu`: what a saved plan needs to read the change back).
+pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Map<String, Json> {
     let mut out = address_fields(&c.addr);
     if let Some(from) = &c.moved_from {
         out.insert("previous_address".into(), json!(from.to_string()));
@@ -279,6 +284,10 @@ pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
     }
     out.insert("provider_name".into(), json!(c.provider));
     let mut change = change_object(c.action, c.before.as_ref(), c.after.as_ref(), secrets);
+    // An object known in full has no unknown attributes: `{}`, as Terraform writes it.
+    if change["after_unknown"] == Json::Bool(false) {
+        change.insert("after_unknown".into(), json!({}));
+    }
     if !c.replace_paths.is_empty() {
         change.insert("replace_paths".into(), json!(c.replace_paths));
     }
@@ -289,7 +298,7 @@ pub fn resource_change(c: &ResourceChange, secrets: Secrets) -> Json {
     if let Some(reason) = &c.reason {
         out.insert("action_reason".into(), json!(reason_name(reason)));
     }
-    Json::Object(out)
+    out
 }
 
 /// One entry of `output_changes`. A sensitive output is secret as a whole.
@@ -307,6 +316,12 @@ pub fn output_change(c: &OutputChange, secrets: Secrets) -> Json {
     // An output is one value: its missing side has no attributes to be unknown.
     if after.is_none() {
         change.insert("after_unknown".into(), Json::Bool(false));
+    }
+    // A sensitive output's sides are secret even where one is missing (a create's `before`),
+    // as Terraform writes them.
+    if c.sensitive {
+        change.insert("before_sensitive".into(), Json::Bool(true));
+        change.insert("after_sensitive".into(), Json::Bool(true));
     }
     Json::Object(change)
 }
@@ -340,7 +355,7 @@ mod tests {
         assert_eq!(value(&v, Secrets::Keep)["secret"], json!("hunter2"));
         assert_eq!(
             unknown_tree(&v),
-            json!({"id": true, "list": [false, true], "nested": {}, "pending_secret": true})
+            json!({"id": true, "list": [false, true], "pending_secret": true})
         );
         assert_eq!(
             sensitive_tree(&v),
@@ -395,7 +410,7 @@ mod tests {
         };
         // As `terraform show -json` printed it for the same change (Terraform 1.15.5).
         assert_eq!(
-            resource_change(&c, Secrets::Redact),
+            Json::Object(resource_change(&c, Secrets::Redact)),
             json!({
                 "address": "terraform_data.e[0]", "mode": "managed", "type": "terraform_data",
                 "name": "e", "index": 0, "provider_name": "terraform",

@@ -39,6 +39,16 @@ impl Registry {
         Ok(ProviderInstance::new((factory.new)()))
     }
 
+    /// The source address of the Terraform provider the implementation named `name` mirrors
+    /// (`registry.terraform.io/hashicorp/random`); for a name it does not have, the address
+    /// Terraform implies for a local name without a `required_providers` entry.
+    pub fn source(&self, name: &str) -> String {
+        self.factories.get(name).map_or_else(
+            || format!("registry.terraform.io/hashicorp/{name}"),
+            |f| f.source.clone(),
+        )
+    }
+
     /// The names of the providers it has.
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.factories.keys().copied()

@@ -150,7 +150,7 @@ pub fn version() -> String {
     )
 }
 
-/// A progress event: `refresh_start`, `apply_start`, `apply_progress`, `apply_complete`,
+/// A progress event: `refresh_start`, `refresh_complete`, `apply_start`, `apply_progress`, `apply_complete`,
 /// `apply_errored`, `provision_start` or `provision_progress`.
 pub fn event(event: &Event) -> String {
     let message = progress::line(event, &PLAIN);
@@ -158,6 +158,11 @@ pub fn event(event: &Event) -> String {
     let (kind, level, hook) = match event {
         Event::Refreshing { addr, id: i } => (
             "refresh_start",
+            "info",
+            json!({ "resource": resource(addr), "id_value": id(i) }),
+        ),
+        Event::Refreshed { addr, id: i } => (
+            "refresh_complete",
             "info",
             json!({ "resource": resource(addr), "id_value": id(i) }),
         ),

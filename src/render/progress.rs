@@ -5,6 +5,12 @@ use super::Style;
 use crate::events::Event;
 use crate::plan::Action;
 
+/// Whether people see a line for the event: as in Terraform, the end of a refresh is only
+/// for machines (`refresh_complete`), its start being all a reader needs.
+pub fn is_shown(event: &Event) -> bool {
+    !matches!(event, Event::Refreshed { .. })
+}
+
 /// The line for one event.
 pub fn line(event: &Event, style: &Style) -> String {
     let id = |id: &Option<String>| match id {
@@ -13,6 +19,7 @@ pub fn line(event: &Event, style: &Style) -> String {
     };
     match event {
         Event::Refreshing { addr, id: i } => format!("{addr}: Refreshing state...{}", id(i)),
+        Event::Refreshed { addr, id: i } => format!("{addr}: Refresh complete{}", id(i)),
         Event::ApplyStarted {
             addr,
             action,

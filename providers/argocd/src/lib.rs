@@ -62,6 +62,7 @@ impl TypedProvider for Argocd {
     type Client = ArgoCluster;
     type Error = KubeError;
     const NAME: &'static str = "argocd";
+    const SOURCE: &'static str = "registry.terraform.io/argoproj-labs/argocd";
 
     fn schema() -> Schema {
         settings::schema()

@@ -24,6 +24,7 @@ impl TypedProvider for Http {
     type Client = ();
     type Error = Diagnostics;
     const NAME: &'static str = "http";
+    const SOURCE: &'static str = "registry.terraform.io/hashicorp/http";
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         Vec::new()

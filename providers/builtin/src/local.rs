@@ -43,6 +43,7 @@ impl TypedProvider for Local {
     type Client = ();
     type Error = Diagnostics;
     const NAME: &'static str = "local";
+    const SOURCE: &'static str = "registry.terraform.io/hashicorp/local";
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         vec![

@@ -45,6 +45,7 @@ impl TypedProvider for Random {
     type Client = ();
     type Error = Diagnostics;
     const NAME: &'static str = "random";
+    const SOURCE: &'static str = "registry.terraform.io/hashicorp/random";
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         vec![

@@ -26,6 +26,8 @@ impl TypedProvider for Terraform {
     type Client = ();
     type Error = Diagnostics;
     const NAME: &'static str = "terraform";
+    // Terraform's own built-in provider, not a registry one.
+    const SOURCE: &'static str = "terraform.io/builtin/terraform";
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         vec![Box::new(TerraformData)]

@@ -38,6 +38,7 @@ impl TypedProvider for Time {
     type Client = ();
     type Error = Diagnostics;
     const NAME: &'static str = "time";
+    const SOURCE: &'static str = "registry.terraform.io/hashicorp/time";
 
     fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
         vec![Box::new(TimeSleep)]

@@ -38,6 +38,7 @@ impl TypedProvider for Helm {
     type Client = settings::Client;
     type Error = HelmError;
     const NAME: &'static str = "helm";
+    const SOURCE: &'static str = "registry.terraform.io/hashicorp/helm";
 
     fn schema() -> Schema {
         settings::schema()

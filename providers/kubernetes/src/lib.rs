@@ -52,6 +52,7 @@ impl TypedProvider for Kubernetes {
     type Client = Cluster;
     type Error = KubeError;
     const NAME: &'static str = "kubernetes";
+    const SOURCE: &'static str = "registry.terraform.io/hashicorp/kubernetes";
 
     fn schema() -> Schema {
         settings::schema()

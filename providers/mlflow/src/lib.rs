@@ -41,6 +41,8 @@ impl TypedProvider for Mlflow {
     type Client = Client;
     type Error = Diagnostics;
     const NAME: &'static str = "mlflow";
+    // No Terraform provider has these types: the host `ggplan` says they are ggplan's own.
+    const SOURCE: &'static str = "ggplan/builtin/mlflow";
 
     fn schema() -> Schema {
         settings::schema()

@@ -48,6 +48,7 @@ impl TypedProvider for OpenStack {
     type Client = Session;
     type Error = error::ApiError;
     const NAME: &'static str = "openstack";
+    const SOURCE: &'static str = "registry.terraform.io/terraform-provider-openstack/openstack";
 
     fn schema() -> Schema {
         let mut attributes = vec![(

@@ -221,18 +221,31 @@ pub type NewProvider = Arc<dyn Fn() -> Arc<dyn Provider> + Send + Sync>;
 pub struct ProviderFactory {
     /// The local name used in stack files (`random`, `openstack`...).
     pub name: &'static str,
+    /// The source address of the Terraform provider it mirrors
+    /// (`registry.terraform.io/hashicorp/random`), as `terraform show -json` names it.
+    pub source: String,
     pub new: NewProvider,
 }
 
 impl ProviderFactory {
-    /// A factory that calls `new` for each instance.
+    /// A factory that calls `new` for each instance. Its source is the one Terraform implies
+    /// for a local name no `required_providers` entry names: `registry.terraform.io/hashicorp/NAME`.
     pub fn new(
         name: &'static str,
         new: impl Fn() -> Arc<dyn Provider> + Send + Sync + 'static,
     ) -> ProviderFactory {
         ProviderFactory {
             name,
+            source: format!("registry.terraform.io/hashicorp/{name}"),
             new: Arc::new(new),
+        }
+    }
+
+    /// The factory with another source address.
+    pub fn with_source(self, source: &str) -> ProviderFactory {
+        ProviderFactory {
+            source: source.to_string(),
+            ..self
         }
     }
 }
@@ -241,6 +254,7 @@ impl std::fmt::Debug for ProviderFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProviderFactory")
             .field("name", &self.name)
+            .field("source", &self.source)
             .finish()
     }
 }

@@ -50,6 +50,8 @@ impl TypedProvider for Ssh {
     type Client = Pool;
     type Error = Diagnostics;
     const NAME: &'static str = "ssh";
+    // No Terraform provider has these types: the host `ggplan` says they are ggplan's own.
+    const SOURCE: &'static str = "ggplan/builtin/ssh";
 
     fn schema() -> Schema {
         settings::schema()

@@ -192,6 +192,7 @@ pub(in crate::lang) mod tests {
         type Client = ();
         type Error = Diagnostics;
         const NAME: &'static str = "fake";
+        const SOURCE: &'static str = "registry.terraform.io/hashicorp/fake";
 
         fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
             Vec::new()

@@ -302,9 +302,13 @@ impl Planner {
         }
         self.run.emit(Event::Refreshing {
             addr: inst.clone(),
-            id: prior.get("id").as_str().map(str::to_string),
+            id: Event::id_of(&prior),
         });
         let refreshed = provider.read(inst, &prior).await?;
+        self.run.emit(Event::Refreshed {
+            addr: inst.clone(),
+            id: refreshed.as_ref().and_then(Event::id_of),
+        });
         if refreshed.as_ref() != Some(&prior) {
             locked(&self.refreshed).insert(inst.clone(), refreshed.clone());
         }

@@ -38,6 +38,10 @@ pub trait TypedProvider: Sized + Send + Sync + 'static {
 
     /// The provider's local name in stack files (`openstack`, `random`...).
     const NAME: &'static str;
+    /// The source address of the Terraform provider whose types it mirrors
+    /// (`registry.terraform.io/hashicorp/random`), which `show -json` prints as
+    /// `provider_name` so that tools written for Terraform recognise it.
+    const SOURCE: &'static str;
 
     /// The schema of the `provider "NAME" { ... }` block (none by default).
     fn schema() -> Schema {

@@ -24,6 +24,7 @@ pub fn factory<P: TypedProvider>() -> ProviderFactory {
     ProviderFactory::new(P::NAME, || -> Arc<dyn Provider> {
         Arc::new(TypeTable::<P>::new())
     })
+    .with_source(P::SOURCE)
 }
 
 /// One instance of provider `P`: its types and functions by name, their schemas, and the slot
@@ -350,6 +351,7 @@ mod tests {
         type Client = &'static str;
         type Error = Diagnostics;
         const NAME: &'static str = "fake";
+        const SOURCE: &'static str = "registry.terraform.io/hashicorp/fake";
 
         fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
             vec![Box::new(Thing), Box::new(Plain)]
@@ -681,6 +683,7 @@ mod tests {
             type Client = ();
             type Error = Diagnostics;
             const NAME: &'static str = "bare";
+            const SOURCE: &'static str = "registry.terraform.io/hashicorp/bare";
 
             fn resources() -> Vec<Box<dyn ResourceType<Self>>> {
                 Vec::new()
