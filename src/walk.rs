@@ -3,25 +3,19 @@
 //! go on), and a stop request lets running nodes finish but starts no new one.
 //!
 //! Plan and apply both walk with this; what a visit does is theirs. Each visit runs with its
-//! node's [`priority`], the number of steps on the longest chain of dependents behind it: the
-//! run's parallelism slots (`slots`) go to the highest first, so a long chain starts its next
-//! step before independent work that can wait.
+//! node's ticket for the run's parallelism slots (`slots`), of the node's priority: the
+//! number of steps on the longest chain of dependents behind it. The slots go to the highest
+//! first, so a long chain starts its next step before independent work that can wait; a
+//! node's ticket is given back only once the walk has started its dependents, the one with
+//! the longest chain behind it inheriting the node's claim on a slot (the baton).
 
+use crate::slots::Slots;
 use ggplan_sdk::{Diagnostic, Diagnostics};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::JoinSet;
-
-tokio::task_local! {
-    static PRIORITY: u32;
-}
-
-/// The priority of the node whose visit is running (0 outside a walk).
-pub fn priority() -> u32 {
-    PRIORITY.try_with(|p| *p).unwrap_or(0)
-}
 
 /// For each node, the number of nodes on the longest chain of its dependents (0 for a node
 /// nothing depends on).
@@ -101,9 +95,14 @@ pub fn panic_error(what: &str) -> Diagnostics {
     .into()
 }
 
-/// Visits every node of the graph given by `deps` (for each node, the nodes it depends on).
-/// `visit` returns whether the node succeeded.
-pub async fn walk<F, Fut>(deps: &[BTreeSet<usize>], stop: &StopFlag, visit: F) -> WalkOutcome
+/// Visits every node of the graph given by `deps` (for each node, the nodes it depends on),
+/// each visit with its node's ticket for `slots`. `visit` returns whether the node succeeded.
+pub async fn walk<F, Fut>(
+    deps: &[BTreeSet<usize>],
+    stop: &StopFlag,
+    slots: &Slots,
+    visit: F,
+) -> WalkOutcome
 where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = bool> + Send + 'static,
@@ -119,17 +118,23 @@ where
     let priorities = chain_lengths(&dependents, &waiting);
     let mut outcome = WalkOutcome::default();
     let mut running = JoinSet::new();
-    let mut task_nodes = HashMap::new();
+    let mut tickets = HashMap::new();
     let mut ready: Vec<usize> = (0..n).rev().filter(|i| waiting[*i] == 0).collect();
+    // The last finished node's ticket, given back once its dependents have started, and the
+    // dependent that inherits its claim.
+    let mut finished = None;
+    let mut baton = None;
     loop {
         while let Some(node) = ready.pop() {
             if stop.is_stopped() {
                 skip_with_dependents(node, &dependents, &mut outcome.skipped);
                 continue;
             }
-            let handle = running.spawn(PRIORITY.scope(priorities[node], visit(node)));
-            task_nodes.insert(handle.id(), node);
+            let ticket = slots.ticket(priorities[node], baton == Some(node));
+            let handle = running.spawn(ticket.scope(visit(node)));
+            tickets.insert(handle.id(), (node, ticket));
         }
+        drop(finished.take());
         let Some(joined) = running.join_next_with_id().await else {
             break;
         };
@@ -138,25 +143,31 @@ where
             Ok((id, ok)) => (id, ok, false),
             Err(e) => (e.id(), false, e.is_panic()),
         };
-        let Some(node) = task_nodes.remove(&id) else {
+        let Some((node, ticket)) = tickets.remove(&id) else {
             continue;
         };
         if panicked {
             outcome.panicked.insert(node);
         }
+        baton = None;
         if ok {
+            let before = ready.len();
             for d in &dependents[node] {
                 waiting[*d] -= 1;
                 if waiting[*d] == 0 && !outcome.skipped.contains(d) {
                     ready.push(*d);
                 }
             }
+            let started = ready[before..].iter().copied();
+            baton = started.max_by_key(|d| priorities[*d]);
+            baton = baton.filter(|_| ticket.passes_baton());
         } else {
             outcome.failed.insert(node);
             for d in &dependents[node] {
                 skip_with_dependents(*d, &dependents, &mut outcome.skipped);
             }
         }
+        finished = Some(ticket);
     }
     outcome
 }
@@ -173,7 +184,6 @@ fn skip_with_dependents(node: usize, dependents: &[Vec<usize>], skipped: &mut BT
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
     use std::sync::Mutex;
     use std::sync::atomic::AtomicUsize;
     use std::time::Duration;
@@ -186,23 +196,18 @@ mod tests {
         d
     }
 
-    #[tokio::test]
-    async fn a_visit_runs_with_the_length_of_the_longest_chain_behind_it() {
+    #[test]
+    fn a_node_s_priority_is_the_length_of_the_longest_chain_behind_it() {
         // 0 <- 1 <- 2 <- 3, 0 <- 4, and 5 alone.
         let d = deps(&[(1, 0), (2, 1), (3, 2), (4, 0)], 6);
-        let seen = Arc::new(Mutex::new(BTreeMap::new()));
-        let outcome = walk(&d, &StopFlag::default(), |n| {
-            let seen = seen.clone();
-            async move {
-                seen.lock().unwrap().insert(n, priority());
-                true
+        let mut dependents = vec![Vec::new(); d.len()];
+        for (node, ds) in d.iter().enumerate() {
+            for dep in ds {
+                dependents[*dep].push(node);
             }
-        })
-        .await;
-        assert!(outcome.is_complete());
-        let seen: Vec<u32> = seen.lock().unwrap().values().copied().collect();
-        assert_eq!(seen, [3, 2, 1, 0, 0, 0]);
-        assert_eq!(priority(), 0);
+        }
+        let waiting: Vec<usize> = d.iter().map(BTreeSet::len).collect();
+        assert_eq!(chain_lengths(&dependents, &waiting), [3, 2, 1, 0, 0, 0]);
     }
 
     #[tokio::test]
@@ -210,7 +215,7 @@ mod tests {
         // 0 <- 1 <- 3, 0 <- 2 <- 3
         let d = deps(&[(1, 0), (2, 0), (3, 1), (3, 2)], 4);
         let log = Arc::new(Mutex::new(Vec::new()));
-        let outcome = walk(&d, &StopFlag::default(), |n| {
+        let outcome = walk(&d, &StopFlag::default(), &Slots::new(1), |n| {
             let log = log.clone();
             async move {
                 tokio::time::sleep(Duration::from_millis(5 * (3 - n as u64))).await;
@@ -230,7 +235,7 @@ mod tests {
         // 1 depends on 0 (fails); 2 is independent; 3 depends on 1.
         let d = deps(&[(1, 0), (3, 1)], 4);
         let visited = Arc::new(Mutex::new(BTreeSet::new()));
-        let outcome = walk(&d, &StopFlag::default(), |n| {
+        let outcome = walk(&d, &StopFlag::default(), &Slots::new(1), |n| {
             let visited = visited.clone();
             async move {
                 visited.lock().unwrap().insert(n);
@@ -248,7 +253,7 @@ mod tests {
         let d = deps(&[(1, 0), (2, 1)], 3);
         let stop = StopFlag::default();
         let finished = Arc::new(AtomicUsize::new(0));
-        let outcome = walk(&d, &stop, |_| {
+        let outcome = walk(&d, &stop, &Slots::new(1), |_| {
             let stop = stop.clone();
             let finished = finished.clone();
             async move {
@@ -266,7 +271,7 @@ mod tests {
     #[tokio::test]
     async fn a_panic_is_a_failure() {
         let d = deps(&[(1, 0)], 3);
-        let outcome = walk(&d, &StopFlag::default(), |n| async move {
+        let outcome = walk(&d, &StopFlag::default(), &Slots::new(1), |n| async move {
             if n == 0 {
                 panic!("boom");
             }

@@ -20,7 +20,6 @@ use crate::plan::{Action, PlannedChange, PlannedRun};
 use crate::run::Run;
 use crate::scope::InstanceContext;
 use crate::state::{Backend, InstanceState, JournalEntry, OutputState, State};
-use crate::walk::walk;
 use committer::Committer;
 use ggplan_sdk::{Diagnostic, Diagnostics, ResourceKind, Severity, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -215,12 +214,14 @@ impl Applier {
             Err(diagnostics) => return (diagnostics, false),
         };
         let stop = self.run.stop_flag();
-        let outcome = walk(&plan.deps, stop, |i| {
-            let applier = self.clone();
-            let step = plan.steps[i].clone();
-            async move { applier.visit(step).await }
-        })
-        .await;
+        let outcome = self
+            .run
+            .walk(&plan.deps, |i| {
+                let applier = self.clone();
+                let step = plan.steps[i].clone();
+                async move { applier.visit(step).await }
+            })
+            .await;
         let interrupted = stop.is_stopped() && !outcome.is_complete();
         let mut diagnostics = self.run.take_diagnostics();
         diagnostics.extend(outcome.panics(|i| self.step_name(&plan.steps[i])));

@@ -22,9 +22,9 @@ use crate::plan::Action;
 use crate::providers::{Providers, Registry};
 use crate::scope::{Expansion, InstanceContext, ResourceValues, Scope};
 use crate::slots::{Slot, Slots};
-use crate::walk::StopFlag;
+use crate::walk::{StopFlag, WalkOutcome, walk};
 use ggplan_sdk::{Diagnostic, Diagnostics, Schema, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -149,8 +149,18 @@ impl Run {
     /// A slot to plan or apply one instance in, or `None` once a stop was asked for: the
     /// instance is then not started. Waiting steps get slots by their walk priority.
     pub async fn slot(&self) -> Option<Slot<'_>> {
-        let slot = self.slots.acquire(crate::walk::priority()).await;
+        let slot = self.slots.acquire().await;
         (!self.stop.is_stopped()).then_some(slot)
+    }
+
+    /// Walks the graph given by `deps` (see [`walk`]), stopped by the run's stop flag, its
+    /// visits taking the run's slots.
+    pub async fn walk<F, Fut>(&self, deps: &[BTreeSet<usize>], visit: F) -> WalkOutcome
+    where
+        F: Fn(usize) -> Fut,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        walk(deps, &self.stop, &self.slots, visit).await
     }
 
     /// The root module (with the modules it calls).

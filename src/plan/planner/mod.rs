@@ -25,7 +25,6 @@ use crate::moved::{Move, apply_moves};
 use crate::run::Run;
 use crate::scope::{Expansion, InstanceContext};
 use crate::state::State;
-use crate::walk::walk;
 use ggplan_sdk::{Diagnostic, Diagnostics, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -101,11 +100,12 @@ pub async fn plan(run: Arc<Run>, mut prior: State) -> Result<PlannedRun, Diagnos
     run.report(move_warnings);
     targets::check_addresses(&run, &prior)?;
     let planner = Arc::new(Planner::new(run.clone(), prior, moves));
-    let outcome = walk(&run.graph().deps, run.stop_flag(), |node| {
-        let planner = planner.clone();
-        async move { planner.visit(node).await }
-    })
-    .await;
+    let outcome = run
+        .walk(&run.graph().deps, |node| {
+            let planner = planner.clone();
+            async move { planner.visit(node).await }
+        })
+        .await;
     if outcome.is_complete() {
         planner.plan_removed_resources().await;
         planner.plan_removed_outputs();
