@@ -436,19 +436,13 @@ mod tests {
             "data",
             ggplan_sdk::Value::object([("k", ggplan_sdk::Value::string("v").into_sensitive())]),
         )]);
-        let change = ResourceChange {
-            addr: addr.clone(),
-            provider: ProviderAddr::default_of("kubernetes"),
-            action: crate::plan::Action::Create,
-            before: None,
-            after: Some(secret_data),
-            replace_paths: vec![],
-            reason: None,
-            deposed: None,
-            planned_without_provider: false,
-            moved_from: None,
-            importing: None,
-        };
+        let change = ResourceChange::new(
+            addr.clone(),
+            ProviderAddr::default_of("kubernetes"),
+            crate::plan::Action::Create,
+            None,
+            Some(secret_data),
+        );
         let reader = Reader {
             root: &module,
             providers: &providers,

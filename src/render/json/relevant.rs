@@ -184,19 +184,13 @@ mod tests {
     }
 
     fn change(addr: &str, action: Action) -> ResourceChange {
-        ResourceChange {
-            addr: InstanceAddr::parse(addr).unwrap(),
-            provider: ProviderAddr::default_of("terraform"),
+        ResourceChange::new(
+            InstanceAddr::parse(addr).unwrap(),
+            ProviderAddr::default_of("terraform"),
             action,
-            before: None,
-            after: None,
-            replace_paths: vec![],
-            reason: None,
-            deposed: None,
-            planned_without_provider: false,
-            moved_from: None,
-            importing: None,
-        }
+            None,
+            None,
+        )
     }
 
     #[test]
