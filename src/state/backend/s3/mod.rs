@@ -269,7 +269,7 @@ impl Backend for S3Backend {
         let info = LockInfo::for_this_run(operation);
         let lock = TerraformLock::of(&info, &self.keys.location_of(&self.keys.state));
         let body = serde_json::to_vec(&lock).expect("a lock encodes");
-        // Two attempts: the holder may release the lock between our write and our read.
+        // Two attempts: the holder may release the lock between our write and our reads.
         for _ in 0..2 {
             match self
                 .client
@@ -283,13 +283,21 @@ impl Backend for S3Backend {
                     }));
                 }
                 Err(Failure::Precondition) => {
-                    if let Some(holder) = read_holder(&self.client, &self.keys)? {
-                        return Err(StateError::LockedObject {
-                            location: self.keys.location.clone(),
-                            stale: is_stale(&holder),
-                            info: Box::new(holder),
-                        });
+                    let Some(holder) = read_holder(&self.client, &self.keys)? else {
+                        continue;
+                    };
+                    let stale = is_stale(&holder);
+                    // A holder that ended after its lock was read has released it (or left
+                    // it): only a lock still there after its holder ended is a dead run's.
+                    let same = |now: Option<LockInfo>| now.is_some_and(|now| now.id == holder.id);
+                    if stale && !same(read_holder(&self.client, &self.keys)?) {
+                        continue;
                     }
+                    return Err(StateError::LockedObject {
+                        location: self.keys.location.clone(),
+                        stale,
+                        info: Box::new(holder),
+                    });
                 }
                 Err(other) => return Err(self.keys.remote(other)),
             }
