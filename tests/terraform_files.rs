@@ -42,8 +42,8 @@ fn a_backend_that_keeps_the_state_elsewhere_is_refused_before_anything_runs() {
             "Unsupported cloud block",
         ),
         (
-            "terraform {\n  backend \"local\" {\n    workspace_dir = \"w\"\n  }\n}\n",
-            "An argument named \"workspace_dir\" is not expected in the local backend",
+            "terraform {\n  backend \"local\" {\n    paths = \"w\"\n  }\n}\n",
+            "An argument named \"paths\" is not expected in the local backend",
         ),
     ] {
         let stack = StackDir::new(&format!("{block}\n{RESOURCE}"));
